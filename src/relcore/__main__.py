@@ -1,0 +1,5 @@
+"""``python -m relcore``: the command line."""
+
+from relcore.cli import main
+
+raise SystemExit(main())

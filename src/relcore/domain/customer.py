@@ -1,0 +1,208 @@
+"""Customers: the people and organizations the relationship is with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from relcore.clock import system_clock
+from relcore.domain import _checks as check
+from relcore.domain.enums import LifecycleStage, PartyType, RelationshipKind
+from relcore.ids import CustomerId, new_id
+
+__all__ = ["Customer", "Identity"]
+
+_NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def _namespace(value: object, field: attrs.Attribute) -> str:  # type: ignore[type-arg]
+    name = check.check_text(field.name, value, max_len=64)
+    if not _NAMESPACE.fullmatch(name):
+        raise check.fail(
+            field.name,
+            f"invalid namespace {name!r}: lower-case letters, digits and '_.:-', "
+            "starting with a letter or digit"[:300],
+        )
+    return name
+
+
+@attrs.frozen
+class Identity:
+    """An id the customer has in another system.
+
+    Example: ``Identity("shopify", "8213")``. The pair is unique across
+    customers, so it finds the customer again when that system calls back.
+
+    Attributes:
+        namespace: The other system, lower-case (``"shopify"``, ``"stripe"``).
+        value: The id within that system.
+    """
+
+    namespace: str = attrs.field(converter=attrs.Converter(_namespace, takes_field=True))  # type: ignore[call-overload]
+    value: str = attrs.field(converter=check.text(256))
+
+
+def _identity(path: str, value: object) -> Identity:
+    if isinstance(value, Identity):
+        return value
+    if isinstance(value, tuple) and len(value) == 2:
+        try:
+            return Identity(*value)
+        except check.ValidationError as error:
+            raise error.prefixed(path) from None
+    raise check.fail(path, f"expected an Identity, got {type(value).__name__}")
+
+
+def _identities(value: object, field: attrs.Attribute) -> tuple[Identity, ...]:  # type: ignore[type-arg]
+    items = check.tuple_of(_identity).converter(value, field)
+    seen: set[Identity] = set()
+    for i, identity in enumerate(items):
+        if identity in seen:
+            raise check.fail(f"{field.name}[{i}]", "duplicate identity")
+        seen.add(identity)
+    return items  # type: ignore[no-any-return]
+
+
+def _country(value: object, field: attrs.Attribute) -> str | None:  # type: ignore[type-arg]
+    if value is None:
+        return None
+    code = check.check_text(field.name, value, max_len=2).upper()
+    if not _COUNTRY.fullmatch(code):
+        raise check.fail(field.name, f"expected an ISO 3166-1 alpha-2 code, got {value!r}"[:200])
+    return code
+
+
+def _version(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg]
+    return check.positive_int(field.name, value, minimum=1)
+
+
+version_converter = attrs.Converter(_version, takes_field=True)  # type: ignore[call-overload]
+
+
+@attrs.frozen(kw_only=True)
+class Customer:
+    """A person or an organization we have a relationship with.
+
+    Build one with :meth:`person` or :meth:`organization`; change one with
+    :func:`attrs.evolve` and store the change with the repository's ``save``,
+    which checks :attr:`version` so concurrent edits cannot overwrite each
+    other.
+
+    Attributes:
+        id: Time-ordered UUID.
+        type: Person or organization.
+        name: Display name.
+        stage: Lifecycle stage.
+        relationship: What the party is to us (customer, partner, ...).
+        tags: Free labels.
+        attributes: Custom attributes, a JSON object.
+        identities: Ids in other systems, each unique across customers.
+        country: ISO 3166-1 alpha-2 country code.
+        created_at: When the customer was created (aware, UTC).
+        updated_at: When the customer was last saved (aware, UTC).
+        version: Stored version, increased by each ``save``.
+    """
+
+    id: CustomerId = attrs.field(factory=lambda: CustomerId(new_id()), converter=check.uuid)
+    type: PartyType = attrs.field(converter=check.enum_converter(PartyType))
+    name: str = attrs.field(converter=check.text(200))
+    stage: LifecycleStage = attrs.field(
+        default=LifecycleStage.LEAD, converter=check.enum_converter(LifecycleStage)
+    )
+    relationship: RelationshipKind = attrs.field(
+        default=RelationshipKind.CUSTOMER, converter=check.enum_converter(RelationshipKind)
+    )
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=check.tags)
+    attributes: dict[str, Any] = attrs.field(factory=dict, converter=check.json_object)
+    identities: tuple[Identity, ...] = attrs.field(
+        default=(), converter=attrs.Converter(_identities, takes_field=True)  # type: ignore[call-overload]
+    )
+    country: str | None = attrs.field(
+        default=None, converter=attrs.Converter(_country, takes_field=True)  # type: ignore[call-overload]
+    )
+    created_at: datetime = attrs.field(factory=system_clock, converter=check.aware)
+    updated_at: datetime = attrs.field(converter=check.aware)
+    version: int = attrs.field(default=1, converter=version_converter)
+
+    @updated_at.default
+    def _updated_default(self) -> datetime:
+        return self.created_at
+
+    def __attrs_post_init__(self) -> None:
+        if self.updated_at < self.created_at:
+            raise check.fail("updated_at", "earlier than created_at")
+
+    @classmethod
+    def person(
+        cls,
+        name: str,
+        *,
+        stage: LifecycleStage | str = LifecycleStage.LEAD,
+        relationship: RelationshipKind | str = RelationshipKind.CUSTOMER,
+        tags: Iterable[str] = (),
+        attributes: Mapping[str, Any] | None = None,
+        identities: Iterable[Identity | tuple[str, str]] = (),
+        country: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Customer:
+        """Return a new customer who is a person.
+
+        Example:
+            >>> Customer.person("Ada Lovelace", stage="customer").type
+            <PartyType.PERSON: 'person'>
+        """
+        return cls._new(PartyType.PERSON, name, stage, relationship, tags, attributes,
+                        identities, country, created_at)
+
+    @classmethod
+    def organization(
+        cls,
+        name: str,
+        *,
+        stage: LifecycleStage | str = LifecycleStage.LEAD,
+        relationship: RelationshipKind | str = RelationshipKind.CUSTOMER,
+        tags: Iterable[str] = (),
+        attributes: Mapping[str, Any] | None = None,
+        identities: Iterable[Identity | tuple[str, str]] = (),
+        country: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Customer:
+        """Return a new customer that is an organization (B2B).
+
+        Example:
+            >>> Customer.organization("Acme Ltd", relationship="partner").relationship
+            <RelationshipKind.PARTNER: 'partner'>
+        """
+        return cls._new(PartyType.ORGANIZATION, name, stage, relationship, tags, attributes,
+                        identities, country, created_at)
+
+    @classmethod
+    def _new(
+        cls,
+        type_: PartyType,
+        name: str,
+        stage: LifecycleStage | str,
+        relationship: RelationshipKind | str,
+        tags: Iterable[str],
+        attributes: Mapping[str, Any] | None,
+        identities: Iterable[Identity | tuple[str, str]],
+        country: str | None,
+        created_at: datetime | None,
+    ) -> Customer:
+        now = created_at if created_at is not None else system_clock()
+        return cls(
+            type=type_,
+            name=name,
+            stage=stage,  # type: ignore[arg-type]
+            relationship=relationship,  # type: ignore[arg-type]
+            tags=tags,  # type: ignore[arg-type]
+            attributes=attributes if attributes is not None else {},  # type: ignore[arg-type]
+            identities=identities,  # type: ignore[arg-type]
+            country=country,
+            created_at=now,
+        )

@@ -1,0 +1,32 @@
+"""Storage: the ports (repository protocols and unit of work) and adapters.
+
+The adapters live in :mod:`relcore.storage.memory` and
+:mod:`relcore.storage.sql`; this package only re-exports the ports, so
+importing it loads no database driver.
+"""
+
+from relcore.storage.ports import (
+    ConsentRepository,
+    ContactRepository,
+    CustomerRepository,
+    Page,
+    Publisher,
+    Store,
+    TouchpointRepository,
+    TransactionRepository,
+    UnitOfWork,
+    UnitOfWorkBase,
+)
+
+__all__ = [
+    "ConsentRepository",
+    "ContactRepository",
+    "CustomerRepository",
+    "Page",
+    "Publisher",
+    "Store",
+    "TouchpointRepository",
+    "TransactionRepository",
+    "UnitOfWork",
+    "UnitOfWorkBase",
+]
