@@ -27,6 +27,9 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 
 MAX_JSON_DEPTH = 32
 
+MIN_YEAR, MAX_YEAR = 1000, 9998
+"""Datetimes must fall in these years (in UTC): every backend stores them."""
+
 _TAG = re.compile(r"^[\w][\w .:/+-]{0,63}$", re.UNICODE)
 
 
@@ -111,8 +114,8 @@ def check_datetime(field: str, value: object) -> datetime:
         converted = value.astimezone(UTC)
     except OverflowError:
         raise fail(field, "out of range once converted to UTC") from None
-    if not 1 <= converted.year <= 9998:
-        raise fail(field, "year out of the storable range 1..9998")
+    if not MIN_YEAR <= converted.year <= MAX_YEAR:
+        raise fail(field, f"year out of the storable range {MIN_YEAR}..{MAX_YEAR}")
     return converted
 
 

@@ -1,0 +1,24 @@
+"""The SQL adapter: relcore's tables and repositories on SQLAlchemy Core.
+
+Works on SQLite (the embedded default), PostgreSQL (psycopg 3) and
+MySQL/MariaDB (PyMySQL). Hosts can pass their own engine or connection; the
+tables are in :data:`metadata` and evolve through relcore's own Alembic
+migrations (:func:`upgrade`, version table :data:`VERSION_TABLE`).
+"""
+
+from relcore.storage.sql.engines import configure_sqlite
+from relcore.storage.sql.migrate import VERSION_TABLE, current_revision, head_revision, upgrade
+from relcore.storage.sql.schema import NAMING_CONVENTION, metadata
+from relcore.storage.sql.store import SqlStore, SqlUnitOfWork
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "VERSION_TABLE",
+    "SqlStore",
+    "SqlUnitOfWork",
+    "configure_sqlite",
+    "current_revision",
+    "head_revision",
+    "metadata",
+    "upgrade",
+]

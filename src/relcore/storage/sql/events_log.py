@@ -1,0 +1,133 @@
+"""Repositories for the interaction log: touchpoints and transactions.
+
+Both are idempotent on ``(source, external_id)`` and share one mechanism,
+parameterized by table and entity type; bulk writing lives in
+:mod:`relcore.storage.sql.bulk`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from relcore.domain import Channel, Touchpoint, Transaction
+from relcore.domain._checks import check_datetime, check_enum
+from relcore.errors import NotFoundError, ValidationError
+from relcore.ids import CustomerId
+from relcore.storage.ports import DEFAULT_CHUNK_SIZE
+from relcore.storage.sql import bulk, rows
+from relcore.storage.sql.repositories import check_id, check_limit
+from relcore.storage.sql.schema import touchpoints, transactions
+
+if TYPE_CHECKING:
+    from relcore.storage.sql.store import SqlUnitOfWork
+
+__all__ = ["SqlTouchpoints", "SqlTransactions", "history_query"]
+
+T = TypeVar("T", Touchpoint, Transaction)
+
+
+def history_query(
+    table: sa.Table,
+    customer_id: CustomerId,
+    *,
+    channels: Iterable[Channel | str] | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> sa.Select[Any]:
+    """Return the newest-first query of one customer's rows in ``table``."""
+    query = (
+        sa.select(table)
+        .where(table.c.customer_id == check_id("customer_id", customer_id))
+        .order_by(table.c.occurred_at.desc(), table.c.id.desc())
+        .limit(check_limit(limit))
+    )
+    if channels is not None:
+        if isinstance(channels, str):
+            raise ValidationError.single("channels", "expected a collection of channels, not one string")
+        wanted = sorted({check_enum(Channel, "channels", c).value for c in channels})
+        query = query.where(table.c.channel.in_(wanted))
+    if since is not None:
+        query = query.where(table.c.occurred_at >= check_datetime("since", since))
+    if until is not None:
+        query = query.where(table.c.occurred_at < check_datetime("until", until))
+    return query
+
+
+class _EventLog(Generic[T]):
+    _table: sa.Table
+    _entity: type[T]
+    _kind: str
+    _to_row: Callable[[T], dict[str, Any]]
+    _from_row: Callable[[Any], T]
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, entity_id: Any) -> T:
+        query = sa.select(self._table).where(self._table.c.id == check_id("id", entity_id))
+        row = self._uow.execute(query, what=f"get {self._kind}").mappings().first()
+        if row is None:
+            raise NotFoundError(self._kind, entity_id)
+        return type(self)._from_row(row)
+
+    def add(self, entity: T) -> bool:
+        if not isinstance(entity, self._entity):
+            raise ValidationError.single(self._kind, f"expected a {self._entity.__name__}, "
+                                                     f"got {type(entity).__name__}")
+        return self.add_many((entity,)) == 1
+
+    def add_many(self, entities: Iterable[T], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        return bulk.ingest(
+            self._uow, self._table, self._entity, type(self)._to_row, entities,
+            chunk_size=chunk_size, name=f"{self._kind}s",
+        )
+
+    def find_by_key(self, source: str, external_id: str) -> T | None:
+        query = sa.select(self._table).where(
+            self._table.c.source == source, self._table.c.external_id == external_id
+        )
+        row = self._uow.execute(query, what=f"find {self._kind}").mappings().first()
+        return None if row is None else type(self)._from_row(row)
+
+    def for_customer(
+        self,
+        customer_id: CustomerId,
+        *,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[T]:
+        query = history_query(self._table, customer_id, channels=channels, since=since, until=until,
+                              limit=limit)
+        from_row = type(self)._from_row
+        return [from_row(r) for r in self._uow.execute(query, what=f"list {self._kind}s").mappings()]
+
+    def count(self) -> int:
+        query = sa.select(sa.func.count()).select_from(self._table)
+        return int(self._uow.execute(query, what=f"count {self._kind}s").scalar_one())
+
+
+class SqlTouchpoints(_EventLog[Touchpoint]):
+    """Touchpoints in ``relcore_touchpoints``. See the ports for semantics."""
+
+    _table = touchpoints
+    _entity = Touchpoint
+    _kind = "touchpoint"
+    _to_row = rows.touchpoint_row
+    _from_row = rows.touchpoint_from_row
+
+
+class SqlTransactions(_EventLog[Transaction]):
+    """Transactions in ``relcore_transactions``. See the ports for semantics."""
+
+    _table = transactions
+    _entity = Transaction
+    _kind = "transaction"
+    _to_row = rows.transaction_row
+    _from_row = rows.transaction_from_row

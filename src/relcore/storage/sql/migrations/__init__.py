@@ -1,0 +1,1 @@
+"""relcore's Alembic migration scripts (run with :func:`relcore.storage.sql.upgrade`)."""

@@ -1,0 +1,297 @@
+"""Repositories over SQLAlchemy Core: customers, contacts and consents."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import attrs
+import sqlalchemy as sa
+
+from relcore.domain import (
+    Channel,
+    ConsentRecord,
+    Contact,
+    ContactPointKind,
+    Customer,
+    Purpose,
+    may_contact,
+    normalize_email,
+    normalize_phone,
+)
+from relcore.domain._checks import check_enum
+from relcore.errors import ConflictError, NotFoundError, ValidationError
+from relcore.ids import ContactId, CustomerId
+from relcore.storage.ports import MAX_PAGE_SIZE, Page
+from relcore.storage.sql import rows
+from relcore.storage.sql.schema import (
+    consents,
+    contact_points,
+    contacts,
+    customer_tags,
+    customers,
+    identities,
+)
+
+if TYPE_CHECKING:
+    from relcore.storage.sql.store import SqlUnitOfWork
+
+__all__ = ["SqlConsents", "SqlContacts", "SqlCustomers", "check_limit", "require_customer"]
+
+
+def check_limit(limit: object) -> int:
+    """Return ``limit`` if it is a valid page size."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError.single("limit", f"must be an integer in 1..{MAX_PAGE_SIZE}, got {limit!r}")
+    return limit
+
+
+def check_id(name: str, value: object) -> UUID:
+    """Return ``value`` if it is a UUID."""
+    if not isinstance(value, UUID):
+        raise ValidationError.single(name, f"expected a UUID, got {type(value).__name__}")
+    return value
+
+
+def require_customer(uow: SqlUnitOfWork, customer_id: UUID) -> None:
+    """Raise :class:`NotFoundError` unless the customer exists."""
+    query = sa.select(customers.c.id).where(customers.c.id == customer_id)
+    if uow.execute(query, what="find customer").first() is None:
+        raise NotFoundError("customer", customer_id)
+
+
+class SqlCustomers:
+    """Customers in ``relcore_customers``, with tags and identities."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, customer_id: CustomerId) -> Customer:
+        """Return the customer with ``customer_id``."""
+        found = self._load([check_id("customer_id", customer_id)])
+        if not found:
+            raise NotFoundError("customer", customer_id)
+        return found[0]
+
+    def add(self, customer: Customer) -> None:
+        """Store a new customer; its id and identities must be unused."""
+        if not isinstance(customer, Customer):
+            raise ValidationError.single("customer", f"expected a Customer, got {type(customer).__name__}")
+        exists = sa.select(customers.c.id).where(customers.c.id == customer.id)
+        if self._uow.execute(exists, what="check customer id").first() is not None:
+            raise ConflictError(f"customer {customer.id} already exists")
+        self._check_identities(customer)
+        self._uow.execute(customers.insert(), [rows.customer_row(customer)], what="add customer")
+        self._write_children(customer)
+
+    def save(self, customer: Customer) -> Customer:
+        """Store a changed customer (version-checked); return the stored one."""
+        if not isinstance(customer, Customer):
+            raise ValidationError.single("customer", f"expected a Customer, got {type(customer).__name__}")
+        saved = attrs.evolve(customer, version=customer.version + 1, updated_at=self._uow.now(customer))
+        self._check_identities(customer)
+        values = rows.customer_row(saved)
+        del values["id"], values["created_at"]
+        update = (
+            customers.update()
+            .where(customers.c.id == customer.id, customers.c.version == customer.version)
+            .values(**values)
+        )
+        if self._uow.execute(update, what="save customer").rowcount != 1:
+            self.get(customer.id)  # raises NotFoundError if it is gone
+            raise ConflictError(f"customer {customer.id} was changed since version {customer.version}")
+        self._uow.execute(customer_tags.delete().where(customer_tags.c.customer_id == customer.id),
+                          what="save customer tags")
+        self._uow.execute(identities.delete().where(identities.c.customer_id == customer.id),
+                          what="save customer identities")
+        self._write_children(saved)
+        return saved
+
+    def find_by_identity(self, namespace: str, value: str) -> Customer | None:
+        """Return the customer holding the external identity, if any."""
+        query = sa.select(identities.c.customer_id).where(
+            identities.c.namespace == namespace, identities.c.value == value
+        )
+        row = self._uow.execute(query, what="find customer by identity").first()
+        return None if row is None else self.get(row[0])
+
+    def list(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
+        """Return up to ``limit`` customers with ids greater than ``after``."""
+        check_limit(limit)
+        query = sa.select(customers.c.id).order_by(customers.c.id).limit(limit + 1)
+        if after is not None:
+            query = query.where(customers.c.id > check_id("after", after))
+        ids = [r[0] for r in self._uow.execute(query, what="list customers")]
+        more = len(ids) > limit
+        items = self._load(ids[:limit])
+        return Page(tuple(items), items[-1].id if more else None)
+
+    def count(self) -> int:
+        """Return how many customers are stored."""
+        query = sa.select(sa.func.count()).select_from(customers)
+        return int(self._uow.execute(query, what="count customers").scalar_one())
+
+    def _check_identities(self, customer: Customer) -> None:
+        if not customer.identities:
+            return
+        pairs = [(i.namespace, i.value) for i in customer.identities]
+        query = sa.select(identities.c.customer_id).where(
+            sa.tuple_(identities.c.namespace, identities.c.value).in_(pairs),
+            identities.c.customer_id != customer.id,
+        )
+        if self._uow.execute(query, what="check identities").first() is not None:
+            raise ConflictError("an identity of this customer belongs to another customer")
+
+    def _write_children(self, customer: Customer) -> None:
+        if customer.tags:
+            tag_rows = [{"customer_id": customer.id, "tag": t} for t in sorted(customer.tags)]
+            self._uow.execute(customer_tags.insert(), tag_rows, what="add customer tags")
+        if customer.identities:
+            id_rows = [{"namespace": i.namespace, "value": i.value, "customer_id": customer.id}
+                       for i in customer.identities]
+            self._uow.execute(identities.insert(), id_rows, what="add customer identities")
+
+    def _load(self, ids: list[UUID]) -> list[Customer]:
+        if not ids:
+            return []
+        tags: defaultdict[UUID, list[str]] = defaultdict(list)
+        for customer_id, tag in self._uow.execute(
+            sa.select(customer_tags.c.customer_id, customer_tags.c.tag)
+            .where(customer_tags.c.customer_id.in_(ids)), what="load tags"):
+            tags[customer_id].append(tag)
+        known: defaultdict[UUID, list[tuple[str, str]]] = defaultdict(list)
+        for customer_id, namespace, value in self._uow.execute(
+            sa.select(identities.c.customer_id, identities.c.namespace, identities.c.value)
+            .where(identities.c.customer_id.in_(ids)), what="load identities"):
+            known[customer_id].append((namespace, value))
+        query = sa.select(customers).where(customers.c.id.in_(ids)).order_by(customers.c.id)
+        return [
+            rows.customer_from_row(row, tags[row["id"]], known[row["id"]])
+            for row in self._uow.execute(query, what="load customers").mappings()
+        ]
+
+
+class SqlContacts:
+    """Contacts in ``relcore_contacts``, with their points."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, contact_id: ContactId) -> Contact:
+        """Return the contact with ``contact_id``."""
+        found = self._load(contacts.c.id == check_id("contact_id", contact_id))
+        if not found:
+            raise NotFoundError("contact", contact_id)
+        return found[0]
+
+    def add(self, contact: Contact) -> None:
+        """Store a new contact; its customer must exist."""
+        if not isinstance(contact, Contact):
+            raise ValidationError.single("contact", f"expected a Contact, got {type(contact).__name__}")
+        require_customer(self._uow, contact.customer_id)
+        exists = sa.select(contacts.c.id).where(contacts.c.id == contact.id)
+        if self._uow.execute(exists, what="check contact id").first() is not None:
+            raise ConflictError(f"contact {contact.id} already exists")
+        self._uow.execute(contacts.insert(), [rows.contact_row(contact)], what="add contact")
+        self._write_points(contact)
+
+    def save(self, contact: Contact) -> Contact:
+        """Store a changed contact (version-checked); return the stored one."""
+        if not isinstance(contact, Contact):
+            raise ValidationError.single("contact", f"expected a Contact, got {type(contact).__name__}")
+        saved = attrs.evolve(contact, version=contact.version + 1, updated_at=self._uow.now(contact))
+        require_customer(self._uow, contact.customer_id)
+        values = rows.contact_row(saved)
+        del values["id"], values["created_at"]
+        update = (
+            contacts.update()
+            .where(contacts.c.id == contact.id, contacts.c.version == contact.version)
+            .values(**values)
+        )
+        if self._uow.execute(update, what="save contact").rowcount != 1:
+            self.get(contact.id)
+            raise ConflictError(f"contact {contact.id} was changed since version {contact.version}")
+        self._uow.execute(contact_points.delete().where(contact_points.c.contact_id == contact.id),
+                          what="save contact points")
+        self._write_points(saved)
+        return saved
+
+    def for_customer(self, customer_id: CustomerId) -> list[Contact]:
+        """Return the customer's contacts in id order."""
+        return self._load(contacts.c.customer_id == check_id("customer_id", customer_id))
+
+    def find_by_email(self, email: str) -> list[Contact]:
+        """Return contacts with this e-mail (normalized, case-insensitive)."""
+        key = normalize_email(email).casefold()
+        return self._find(ContactPointKind.EMAIL, key)
+
+    def find_by_phone(self, phone: str, *, region: str | None = None) -> list[Contact]:
+        """Return contacts with this phone number (compared in E.164)."""
+        return self._find(ContactPointKind.PHONE, normalize_phone(phone, region=region))
+
+    def _find(self, kind: ContactPointKind, key: str) -> list[Contact]:
+        owners = sa.select(contact_points.c.contact_id).where(
+            contact_points.c.kind == kind.value, contact_points.c.lookup_key == key
+        )
+        return self._load(contacts.c.id.in_(owners))
+
+    def _write_points(self, contact: Contact) -> None:
+        if contact.points:
+            self._uow.execute(contact_points.insert(), rows.point_rows(contact), what="add contact points")
+
+    def _load(self, where: sa.ColumnElement[bool]) -> list[Contact]:
+        found = list(self._uow.execute(
+            sa.select(contacts).where(where).order_by(contacts.c.id), what="load contacts").mappings())
+        if not found:
+            return []
+        points: defaultdict[UUID, list[Any]] = defaultdict(list)
+        query = (
+            sa.select(contact_points)
+            .where(contact_points.c.contact_id.in_([r["id"] for r in found]))
+            .order_by(contact_points.c.contact_id, contact_points.c.position)
+        )
+        for point in self._uow.execute(query, what="load contact points").mappings():
+            points[point["contact_id"]].append(point)
+        return [rows.contact_from_row(r, points[r["id"]]) for r in found]
+
+
+class SqlConsents:
+    """The consent ledger in ``relcore_consents`` (append-only)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, record: ConsentRecord) -> None:
+        """Append a record; its customer must exist."""
+        if not isinstance(record, ConsentRecord):
+            raise ValidationError.single("record", f"expected a ConsentRecord, got {type(record).__name__}")
+        require_customer(self._uow, record.customer_id)
+        exists = sa.select(consents.c.id).where(consents.c.id == record.id)
+        if self._uow.execute(exists, what="check consent id").first() is not None:
+            raise ConflictError(f"consent record {record.id} already exists")
+        self._uow.execute(consents.insert(), [rows.consent_row(record)], what="add consent")
+
+    def for_customer(self, customer_id: CustomerId) -> list[ConsentRecord]:
+        """Return the customer's ledger, oldest first (by ``recorded_at``, id)."""
+        query = (
+            sa.select(consents)
+            .where(consents.c.customer_id == check_id("customer_id", customer_id))
+            .order_by(consents.c.recorded_at, consents.c.id)
+        )
+        return [rows.consent_from_row(r) for r in self._uow.execute(query, what="load consents").mappings()]
+
+    def may_contact(
+        self, customer_id: CustomerId, purpose: Purpose | str, channel: Channel | str, at: datetime
+    ) -> bool:
+        """Answer :func:`relcore.domain.may_contact` from the stored ledger."""
+        wanted = check_enum(Purpose, "purpose", purpose)
+        check_enum(Channel, "channel", channel)
+        query = (
+            sa.select(consents)
+            .where(consents.c.customer_id == check_id("customer_id", customer_id),
+                   consents.c.purpose == wanted.value)
+        )
+        ledger = [rows.consent_from_row(r) for r in self._uow.execute(query, what="load consents").mappings()]
+        return may_contact(ledger, wanted, channel, at)

@@ -1,0 +1,224 @@
+"""Translation between entities and table rows.
+
+Rows read back from relcore's own tables were validated on the way in, so
+entities are rebuilt through their normal constructors: a row that fails
+validation means the table was edited behind relcore's back, and the
+resulting :class:`~relcore.errors.ValidationError` says which field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from relcore.domain import (
+    ConsentRecord,
+    Contact,
+    ContactPoint,
+    Customer,
+    Identity,
+    PostalAddress,
+    Touchpoint,
+    Transaction,
+)
+from relcore.domain.money import from_minor_units
+
+__all__ = [
+    "consent_from_row",
+    "consent_row",
+    "contact_from_row",
+    "contact_row",
+    "customer_from_row",
+    "customer_row",
+    "point_rows",
+    "touchpoint_from_row",
+    "touchpoint_row",
+    "transaction_from_row",
+    "transaction_row",
+]
+
+Row = Mapping[str, Any]
+
+
+def customer_row(c: Customer) -> dict[str, Any]:
+    """Return the ``relcore_customers`` row of a customer (tags, identities apart)."""
+    return {
+        "id": c.id,
+        "type": c.type.value,
+        "name": c.name,
+        "stage": c.stage.value,
+        "relationship": c.relationship.value,
+        "attributes": c.attributes,
+        "country": c.country,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "version": c.version,
+    }
+
+
+def customer_from_row(row: Row, tags: Iterable[str], identities: Iterable[tuple[str, str]]) -> Customer:
+    """Rebuild a customer from its row, tags and identity pairs."""
+    return Customer(
+        id=row["id"],
+        type=row["type"],
+        name=row["name"],
+        stage=row["stage"],
+        relationship=row["relationship"],
+        attributes=row["attributes"],
+        country=row["country"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        tags=frozenset(tags),
+        identities=tuple(Identity(ns, value) for ns, value in sorted(identities)),
+    )
+
+
+def contact_row(c: Contact) -> dict[str, Any]:
+    """Return the ``relcore_contacts`` row of a contact (points apart)."""
+    return {
+        "id": c.id,
+        "customer_id": c.customer_id,
+        "name": c.name,
+        "role": c.role,
+        "preferred_channel": c.preferred_channel.value if c.preferred_channel else None,
+        "language": c.language,
+        "time_zone": c.time_zone,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "version": c.version,
+    }
+
+
+def point_rows(c: Contact) -> list[dict[str, Any]]:
+    """Return the ``relcore_contact_points`` rows of a contact, in order."""
+    return [
+        {
+            "contact_id": c.id,
+            "position": i,
+            "kind": p.kind.value,
+            "value": p.value,
+            "lookup_key": p.key,
+            "is_primary": p.primary,
+            "is_verified": p.verified,
+            "label": p.label,
+            "address": _address_json(p.address),
+        }
+        for i, p in enumerate(c.points)
+    ]
+
+
+def _address_json(address: PostalAddress | None) -> dict[str, Any] | None:
+    if address is None:
+        return None
+    return {
+        "lines": list(address.lines),
+        "locality": address.locality,
+        "country": address.country,
+        "postal_code": address.postal_code,
+        "region": address.region,
+    }
+
+
+def _point(row: Row) -> ContactPoint:
+    address = row["address"]
+    return ContactPoint(
+        kind=row["kind"],
+        value=row["value"],
+        primary=bool(row["is_primary"]),
+        verified=bool(row["is_verified"]),
+        label=row["label"],
+        address=None if address is None else PostalAddress(**address),
+    )
+
+
+def contact_from_row(row: Row, points: Sequence[Row]) -> Contact:
+    """Rebuild a contact from its row and its point rows (in position order)."""
+    return Contact(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        name=row["name"],
+        role=row["role"],
+        preferred_channel=row["preferred_channel"],
+        language=row["language"],
+        time_zone=row["time_zone"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        points=tuple(_point(p) for p in points),
+    )
+
+
+def consent_row(r: ConsentRecord) -> dict[str, Any]:
+    """Return the ``relcore_consents`` row of a consent record."""
+    return {
+        "id": r.id,
+        "customer_id": r.customer_id,
+        "purpose": r.purpose.value,
+        "channel": r.channel.value if r.channel else None,
+        "status": r.status.value,
+        "recorded_at": r.recorded_at,
+        "expires_at": r.expires_at,
+        "source": r.source,
+        "notice_version": r.notice_version,
+    }
+
+
+def consent_from_row(row: Row) -> ConsentRecord:
+    """Rebuild a consent record from its row."""
+    return ConsentRecord(**row)
+
+
+def touchpoint_row(t: Touchpoint) -> dict[str, Any]:
+    """Return the ``relcore_touchpoints`` row of a touchpoint."""
+    return {
+        "id": t.id,
+        "customer_id": t.customer_id,
+        "contact_id": t.contact_id,
+        "channel": t.channel.value,
+        "direction": t.direction.value,
+        "kind": t.kind.value,
+        "occurred_at": t.occurred_at,
+        "subject": t.subject,
+        "outcome": t.outcome,
+        "sentiment": t.sentiment,
+        "campaign_id": t.campaign_id,
+        "case_id": t.case_id,
+        "opportunity_id": t.opportunity_id,
+        "payload": t.payload,
+        "source": t.source,
+        "external_id": t.external_id,
+        "recorded_at": t.recorded_at,
+    }
+
+
+def touchpoint_from_row(row: Row) -> Touchpoint:
+    """Rebuild a touchpoint from its row."""
+    return Touchpoint(**row)
+
+
+def transaction_row(t: Transaction) -> dict[str, Any]:
+    """Return the ``relcore_transactions`` row of a transaction."""
+    return {
+        "id": t.id,
+        "customer_id": t.customer_id,
+        "contact_id": t.contact_id,
+        "kind": t.kind.value,
+        "amount_minor": t.minor_units,
+        "currency": t.currency,
+        "quantity": t.quantity,
+        "channel": t.channel.value if t.channel else None,
+        "occurred_at": t.occurred_at,
+        "description": t.description,
+        "payload": t.payload,
+        "source": t.source,
+        "external_id": t.external_id,
+        "recorded_at": t.recorded_at,
+    }
+
+
+def transaction_from_row(row: Row) -> Transaction:
+    """Rebuild a transaction from its row."""
+    fields = dict(row)
+    units = fields.pop("amount_minor")
+    return Transaction(amount=from_minor_units(units, fields["currency"]), **fields)

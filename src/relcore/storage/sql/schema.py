@@ -1,0 +1,181 @@
+"""relcore's tables, as SQLAlchemy Core ``Table`` objects on one ``MetaData``.
+
+The tables are owned by relcore (all named ``relcore_*``) and changed only by
+its shipped migrations. :data:`metadata` is public so a host application can
+see them, for example to exclude them from its own Alembic autogenerate.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from relcore.storage.sql.types import UTCDateTime
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "consents",
+    "contact_points",
+    "contacts",
+    "customer_tags",
+    "customers",
+    "identities",
+    "metadata",
+    "touchpoints",
+    "transactions",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Constraint names follow this pattern, so migrations can refer to them."""
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+"""The ``MetaData`` holding every relcore table."""
+
+_MYSQL = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
+
+def _customer_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("relcore_customers.id", ondelete="CASCADE")
+
+
+def _json() -> sa.JSON:
+    return sa.JSON(none_as_null=True)
+
+
+customers = sa.Table(
+    "relcore_customers",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("stage", sa.String(20), nullable=False, index=True),
+    sa.Column("relationship", sa.String(20), nullable=False),
+    sa.Column("attributes", _json(), nullable=False),
+    sa.Column("country", sa.String(2), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+customer_tags = sa.Table(
+    "relcore_customer_tags",
+    metadata,
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), primary_key=True),
+    sa.Column("tag", sa.String(64), primary_key=True, index=True),
+    **_MYSQL,
+)
+
+identities = sa.Table(
+    "relcore_identities",
+    metadata,
+    sa.Column("namespace", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(256), primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    **_MYSQL,
+)
+
+contacts = sa.Table(
+    "relcore_contacts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(50), nullable=False),
+    sa.Column("preferred_channel", sa.String(20), nullable=True),
+    sa.Column("language", sa.String(35), nullable=True),
+    sa.Column("time_zone", sa.String(64), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+contact_points = sa.Table(
+    "relcore_contact_points",
+    metadata,
+    sa.Column(
+        "contact_id",
+        sa.Uuid,
+        sa.ForeignKey("relcore_contacts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("value", sa.String(400), nullable=False),
+    sa.Column("lookup_key", sa.String(400), nullable=False),
+    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("is_verified", sa.Boolean, nullable=False),
+    sa.Column("label", sa.String(50), nullable=True),
+    sa.Column("address", _json(), nullable=True),
+    sa.Index("ix_relcore_contact_points_lookup", "kind", "lookup_key"),
+    **_MYSQL,
+)
+
+consents = sa.Table(
+    "relcore_consents",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=True),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("notice_version", sa.String(50), nullable=True),
+    sa.Index("ix_relcore_consents_ledger", "customer_id", "recorded_at", "id"),
+    **_MYSQL,
+)
+
+touchpoints = sa.Table(
+    "relcore_touchpoints",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False),
+    sa.Column("contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("direction", sa.String(10), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("subject", sa.String(500), nullable=True),
+    sa.Column("outcome", sa.String(100), nullable=True),
+    sa.Column("sentiment", sa.Double, nullable=True),
+    sa.Column("campaign_id", sa.Uuid, nullable=True),
+    sa.Column("case_id", sa.Uuid, nullable=True),
+    sa.Column("opportunity_id", sa.Uuid, nullable=True),
+    sa.Column("payload", _json(), nullable=False),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source", "external_id"),
+    sa.Index("ix_relcore_touchpoints_timeline", "customer_id", "occurred_at", "id"),
+    **_MYSQL,
+)
+
+transactions = sa.Table(
+    "relcore_transactions",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False),
+    sa.Column("contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("channel", sa.String(20), nullable=True),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("description", sa.String(500), nullable=True),
+    sa.Column("payload", _json(), nullable=False),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source", "external_id"),
+    sa.Index("ix_relcore_transactions_timeline", "customer_id", "occurred_at", "id"),
+    **_MYSQL,
+)

@@ -1,0 +1,222 @@
+"""The SQL store and its unit of work."""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, CursorResult, Engine, RootTransaction
+from sqlalchemy.engine.base import NestedTransaction
+from sqlalchemy.sql import Executable
+
+from relcore.clock import Clock, system_clock
+from relcore.domain import Channel, DomainEvent, TimelineEntry
+from relcore.errors import ConfigurationError
+from relcore.ids import CustomerId
+from relcore.storage.ports import Publisher, UnitOfWorkBase
+from relcore.storage.sql import rows
+from relcore.storage.sql.engines import create_engine_for, translate_errors
+from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, history_query
+from relcore.storage.sql.migrate import ensure_current
+from relcore.storage.sql.repositories import SqlConsents, SqlContacts, SqlCustomers
+from relcore.storage.sql.schema import touchpoints, transactions
+
+__all__ = ["SqlStore", "SqlUnitOfWork"]
+
+
+class SqlStore:
+    """A store on a SQL database through SQLAlchemy Core.
+
+    Args:
+        bind: An engine (each unit of work checks a connection out and returns
+            it) or a connection of the host (units of work run on it and join
+            its transaction when one is open).
+        clock: Source of "now" for ``updated_at``.
+        owns_engine: Dispose the engine on :meth:`close` (only for engines
+            relcore created).
+
+    Prefer :meth:`open`, which also creates or checks the schema.
+    """
+
+    def __init__(self, bind: Engine | Connection, *, clock: Clock = system_clock,
+                 owns_engine: bool = False) -> None:
+        if not isinstance(bind, Engine | Connection):
+            raise ConfigurationError(f"expected an Engine or Connection, got {type(bind).__name__}")
+        self.bind = bind
+        self.clock = clock
+        self._owns_engine = owns_engine and isinstance(bind, Engine)
+
+    @classmethod
+    def open(
+        cls,
+        target: str | os.PathLike[str] | Engine | Connection,
+        *,
+        upgrade: bool = True,
+        clock: Clock = system_clock,
+    ) -> SqlStore:
+        """Open a store on a URL, SQLite path, engine or connection.
+
+        Args:
+            target: Where the data lives. relcore disposes only engines it
+                created from a URL or path.
+            upgrade: Create or upgrade relcore's tables; with ``False`` they
+                must already be at the current revision.
+            clock: Source of "now".
+
+        Raises:
+            ConfigurationError: For a malformed URL or a missing driver.
+            SchemaVersionError: If ``upgrade`` is false and the schema is behind.
+            StorageError: If the database cannot be reached.
+        """
+        owns = not isinstance(target, Engine | Connection)
+        bind = create_engine_for(target) if owns else target  # type: ignore[arg-type]
+        try:
+            with translate_errors("open the relcore schema"):
+                ensure_current(bind, upgrade_schema=upgrade)  # type: ignore[arg-type]
+        except BaseException:
+            if owns:
+                bind.dispose()  # type: ignore[union-attr]
+            raise
+        return cls(bind, clock=clock, owns_engine=owns)  # type: ignore[arg-type]
+
+    @property
+    def dialect_name(self) -> str:
+        """The SQLAlchemy dialect name (``"sqlite"``, ``"postgresql"``, ``"mysql"``...)."""
+        return self.bind.dialect.name
+
+    def unit_of_work(self, *, publish: Publisher | None = None) -> SqlUnitOfWork:
+        """Return a new unit of work; ``publish`` receives its events after commit."""
+        return SqlUnitOfWork(self, publish)
+
+    def close(self) -> None:
+        """Dispose the engine if relcore created it; a host's bind is left alone."""
+        if self._owns_engine:
+            self.bind.dispose()  # type: ignore[union-attr]
+
+
+class SqlUnitOfWork(UnitOfWorkBase):
+    """A unit of work on one connection and one database transaction.
+
+    On an engine it checks out a connection for the ``with`` block and
+    returns it on exit. On a host connection that is already in a transaction
+    it works inside a SAVEPOINT, and its events are published only when the
+    host commits its transaction.
+    """
+
+    def __init__(self, store: SqlStore, publish: Publisher | None) -> None:
+        super().__init__(publish)
+        self._store = store
+        self._conn: Connection | None = None
+        self._owns_conn = False
+        self._tx: RootTransaction | NestedTransaction | None = None
+        self._joined = False
+        self.customers = SqlCustomers(self)
+        self.contacts = SqlContacts(self)
+        self.consents = SqlConsents(self)
+        self.touchpoints = SqlTouchpoints(self)
+        self.transactions = SqlTransactions(self)
+
+    # -- connection and transaction -----------------------------------------
+
+    @property
+    def connection(self) -> Connection:
+        """The connection, with this unit of work's transaction begun."""
+        self._require_active()
+        assert self._conn is not None
+        if self._tx is None or not self._tx.is_active:
+            with translate_errors("begin a transaction"):
+                self._joined = self._conn.in_transaction()
+                self._tx = self._conn.begin_nested() if self._joined else self._conn.begin()
+        return self._conn
+
+    def execute(self, statement: Executable, params: Sequence[dict[str, Any]] | None = None, *,
+                what: str) -> CursorResult[Any]:
+        """Execute ``statement`` in the transaction, translating driver errors."""
+        connection = self.connection
+        with translate_errors(what):
+            return connection.execute(statement, params)  # type: ignore[arg-type]
+
+    def translating(self, what: str) -> AbstractContextManager[None]:
+        """Context manager translating driver errors raised inside it."""
+        return translate_errors(what)
+
+    def now(self, entity: Any) -> datetime:
+        """Return the store's "now", never earlier than ``entity.created_at``."""
+        now: datetime = self._store.clock()
+        return max(now, entity.created_at)
+
+    def _begin(self) -> None:
+        bind = self._store.bind
+        if isinstance(bind, Engine):
+            with translate_errors("connect"):
+                self._conn = bind.connect()
+            self._owns_conn = True
+        else:
+            self._conn = bind
+            self._owns_conn = False
+
+    def _commit(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            with translate_errors("commit"):
+                self._tx.commit()
+        self._tx = None
+
+    def _rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            with translate_errors("roll back"):
+                self._tx.rollback()
+        self._tx = None
+
+    def _end(self) -> None:
+        if self._owns_conn and self._conn is not None:
+            self._conn.close()
+        self._conn = None
+
+    def _after_commit(self, events: list[DomainEvent], publish: Publisher) -> None:
+        if not self._joined or self._conn is None:
+            publish(events)
+            return
+        connection = self._conn
+
+        def on_commit(_: Connection) -> None:
+            _forget()
+            publish(events)
+
+        def on_rollback(_: Connection) -> None:
+            _forget()
+
+        def _forget() -> None:
+            event.remove(connection, "commit", on_commit)
+            event.remove(connection, "rollback", on_rollback)
+
+        event.listen(connection, "commit", on_commit)
+        event.listen(connection, "rollback", on_rollback)
+
+    # -- queries spanning repositories ----------------------------------------
+
+    def timeline(
+        self,
+        customer_id: CustomerId,
+        *,
+        limit: int = 50,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        """Return touchpoints and transactions of a customer, newest first."""
+        wanted = None if channels is None else list(channels) if not isinstance(channels, str) else channels
+        streams: list[list[TimelineEntry]] = []
+        for table, from_row in ((touchpoints, rows.touchpoint_from_row),
+                                (transactions, rows.transaction_from_row)):
+            query = history_query(table, customer_id, channels=wanted, since=since, until=until,
+                                  limit=limit)
+            found = self.execute(query, what="read timeline").mappings()
+            streams.append([from_row(r) for r in found])  # type: ignore[operator]
+        merged = heapq.merge(*streams, key=lambda e: (e.occurred_at, e.id), reverse=True)
+        return list(islice(merged, limit))
