@@ -164,8 +164,9 @@ class CRM:
         with self.unit_of_work() as uow:
             return uow.contacts.for_customer(customer_id)
 
-    def find_contacts(self, *, email: str | None = None, phone: str | None = None,
-                      region: str | None = None) -> list[Contact]:
+    def find_contacts(
+        self, *, email: str | None = None, phone: str | None = None, region: str | None = None
+    ) -> list[Contact]:
         """Return contacts by e-mail or phone (exactly one of the two)."""
         if (email is None) == (phone is None):
             raise ConfigurationError("give exactly one of email= or phone=")
@@ -184,8 +185,9 @@ class CRM:
             uow.commit()
         return new
 
-    def import_touchpoints(self, touchpoints: Iterable[Touchpoint], *,
-                           chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+    def import_touchpoints(
+        self, touchpoints: Iterable[Touchpoint], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> int:
         """Bulk-ingest a stream of touchpoints in one transaction; return how many were new."""
         with self.unit_of_work() as uow:
             new = services.import_touchpoints(uow, touchpoints, chunk_size=chunk_size)
@@ -199,8 +201,9 @@ class CRM:
             uow.commit()
         return new
 
-    def import_transactions(self, transactions: Iterable[Transaction], *,
-                            chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+    def import_transactions(
+        self, transactions: Iterable[Transaction], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> int:
         """Bulk-ingest a stream of transactions in one transaction; return how many were new."""
         with self.unit_of_work() as uow:
             new = services.import_transactions(uow, transactions, chunk_size=chunk_size)
@@ -237,9 +240,9 @@ class CRM:
         """Append a consent answer to the customer's ledger; return the record."""
         record = ConsentRecord(
             customer_id=customer_id,
-            purpose=purpose,  # type: ignore[arg-type]
-            status=status,  # type: ignore[arg-type]
-            channel=channel,  # type: ignore[arg-type]
+            purpose=purpose,
+            status=status,
+            channel=channel,
             source=source,
             notice_version=notice_version,
             recorded_at=recorded_at if recorded_at is not None else self._clock(),

@@ -21,6 +21,7 @@ import attrs
 from relcore.errors import ValidationError
 
 E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 """Largest JSON payload or attribute dict, serialized, that an entity accepts."""
@@ -55,7 +56,7 @@ def enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[type-arg]
     def convert(value: object, field: attrs.Attribute) -> E:  # type: ignore[type-arg]
         return check_enum(enum, field.name, value)
 
-    return attrs.Converter(convert, takes_field=True)  # type: ignore[call-overload,no-any-return]
+    return attrs.Converter(convert, takes_field=True)
 
 
 def optional_enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[type-arg]
@@ -64,7 +65,7 @@ def optional_enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[t
     def convert(value: object, field: attrs.Attribute) -> E | None:  # type: ignore[type-arg]
         return None if value is None else check_enum(enum, field.name, value)
 
-    return attrs.Converter(convert, takes_field=True)  # type: ignore[call-overload,no-any-return]
+    return attrs.Converter(convert, takes_field=True)
 
 
 def check_text(field: str, value: object, *, max_len: int, empty: bool = False) -> str:
@@ -90,7 +91,7 @@ def text(max_len: int, *, empty: bool = False) -> attrs.Converter:  # type: igno
     def convert(value: object, field: attrs.Attribute) -> str:  # type: ignore[type-arg]
         return check_text(field.name, value, max_len=max_len, empty=empty)
 
-    return attrs.Converter(convert, takes_field=True)  # type: ignore[call-overload,no-any-return]
+    return attrs.Converter(convert, takes_field=True)
 
 
 def optional_text(max_len: int) -> attrs.Converter:  # type: ignore[type-arg]
@@ -101,7 +102,7 @@ def optional_text(max_len: int) -> attrs.Converter:  # type: ignore[type-arg]
             return None
         return check_text(field.name, value, max_len=max_len, empty=True)
 
-    return attrs.Converter(convert, takes_field=True)  # type: ignore[call-overload,no-any-return]
+    return attrs.Converter(convert, takes_field=True)
 
 
 def check_datetime(field: str, value: object) -> datetime:
@@ -127,10 +128,10 @@ def _optional_aware(value: object, field: attrs.Attribute) -> datetime | None:  
     return None if value is None else check_datetime(field.name, value)
 
 
-aware = attrs.Converter(_aware, takes_field=True)  # type: ignore[call-overload]
+aware = attrs.Converter(_aware, takes_field=True)
 """Converter for required aware datetimes (stored in UTC)."""
 
-optional_aware = attrs.Converter(_optional_aware, takes_field=True)  # type: ignore[call-overload]
+optional_aware = attrs.Converter(_optional_aware, takes_field=True)
 """Converter for optional aware datetimes."""
 
 
@@ -149,10 +150,10 @@ def _optional_uuid(value: object, field: attrs.Attribute) -> UUID | None:  # typ
     return None if value is None else _uuid(value, field)
 
 
-uuid = attrs.Converter(_uuid, takes_field=True)  # type: ignore[call-overload]
+uuid = attrs.Converter(_uuid, takes_field=True)
 """Converter for required ids (UUIDs, or their string form)."""
 
-optional_uuid = attrs.Converter(_optional_uuid, takes_field=True)  # type: ignore[call-overload]
+optional_uuid = attrs.Converter(_optional_uuid, takes_field=True)
 """Converter for optional ids."""
 
 
@@ -207,7 +208,7 @@ def _json(value: object, field: attrs.Attribute) -> dict[str, Any]:  # type: ign
     return check_json(field.name, value)
 
 
-json_object = attrs.Converter(_json, takes_field=True)  # type: ignore[call-overload]
+json_object = attrs.Converter(_json, takes_field=True)
 """Converter copying and checking a JSON object."""
 
 
@@ -231,7 +232,7 @@ def _tags(value: object, field: attrs.Attribute) -> frozenset[str]:  # type: ign
     return frozenset(check_tag(f"{field.name}[{i}]", t) for i, t in enumerate(value))
 
 
-tags = attrs.Converter(_tags, takes_field=True)  # type: ignore[call-overload]
+tags = attrs.Converter(_tags, takes_field=True)
 """Converter turning an iterable of tags into a frozenset."""
 
 
@@ -259,12 +260,17 @@ def positive_int(field: str, value: object, *, minimum: int = 0) -> int:
     return value
 
 
+def check_tuple(check: Callable[[str, object], T], field: str, value: object) -> tuple[T, ...]:
+    """Return ``value`` as a tuple, each item passed through ``check(path, item)``."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise fail(field, "expected a sequence")
+    return tuple(check(f"{field}[{i}]", item) for i, item in enumerate(value))
+
+
 def tuple_of(check: Callable[[str, object], Any]) -> attrs.Converter:  # type: ignore[type-arg]
     """Converter applying ``check(path, item)`` to each item, giving a tuple."""
 
     def convert(value: object, field: attrs.Attribute) -> tuple[Any, ...]:  # type: ignore[type-arg]
-        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-            raise fail(field.name, "expected a sequence")
-        return tuple(check(f"{field.name}[{i}]", item) for i, item in enumerate(value))
+        return check_tuple(check, field.name, value)
 
-    return attrs.Converter(convert, takes_field=True)  # type: ignore[call-overload,no-any-return]
+    return attrs.Converter(convert, takes_field=True)

@@ -137,50 +137,91 @@ class ContactPoint:
         return self.value
 
     @classmethod
-    def email(cls, address: str, *, primary: bool = False, verified: bool = False,
-              label: str | None = None) -> ContactPoint:
+    def email(
+        cls, address: str, *, primary: bool = False, verified: bool = False, label: str | None = None
+    ) -> ContactPoint:
         """Return an e-mail contact point; the address is normalized.
 
         Example:
             >>> ContactPoint.email("Ada@Example.COM").value
             'Ada@example.com'
         """
-        return cls(kind=ContactPointKind.EMAIL, value=normalize_email(address, field="value"),
-                   primary=primary, verified=verified, label=label)
+        return cls(
+            kind=ContactPointKind.EMAIL,
+            value=normalize_email(address, field="value"),
+            primary=primary,
+            verified=verified,
+            label=label,
+        )
 
     @classmethod
-    def phone(cls, number: str, *, region: str | None = None, primary: bool = False,
-              verified: bool = False, label: str | None = None) -> ContactPoint:
+    def phone(
+        cls,
+        number: str,
+        *,
+        region: str | None = None,
+        primary: bool = False,
+        verified: bool = False,
+        label: str | None = None,
+    ) -> ContactPoint:
         """Return a phone contact point in E.164 form.
 
         Example:
             >>> ContactPoint.phone("020 7946 0018", region="GB").value
             '+442079460018'
         """
-        return cls(kind=ContactPointKind.PHONE,
-                   value=normalize_phone(number, region=region, field="value"),
-                   primary=primary, verified=verified, label=label)
+        return cls(
+            kind=ContactPointKind.PHONE,
+            value=normalize_phone(number, region=region, field="value"),
+            primary=primary,
+            verified=verified,
+            label=label,
+        )
 
     @classmethod
-    def postal(cls, address: PostalAddress, *, primary: bool = False, verified: bool = False,
-               label: str | None = None) -> ContactPoint:
+    def postal(
+        cls,
+        address: PostalAddress,
+        *,
+        primary: bool = False,
+        verified: bool = False,
+        label: str | None = None,
+    ) -> ContactPoint:
         """Return a postal contact point for ``address``."""
         if not isinstance(address, PostalAddress):
             raise check.fail("address", "expected a PostalAddress")
-        return cls(kind=ContactPointKind.POSTAL, value=address.formatted(), address=address,
-                   primary=primary, verified=verified, label=label)
+        return cls(
+            kind=ContactPointKind.POSTAL,
+            value=address.formatted(),
+            address=address,
+            primary=primary,
+            verified=verified,
+            label=label,
+        )
 
     @classmethod
-    def social(cls, network: str, handle: str, *, primary: bool = False, verified: bool = False,
-               label: str | None = None) -> ContactPoint:
+    def social(
+        cls,
+        network: str,
+        handle: str,
+        *,
+        primary: bool = False,
+        verified: bool = False,
+        label: str | None = None,
+    ) -> ContactPoint:
         """Return a social handle, stored as ``network:handle``.
 
         Example:
             >>> ContactPoint.social("Mastodon", "@ada").value
             'mastodon:ada'
         """
-        return cls(kind=ContactPointKind.SOCIAL, value=_social(network, handle),
-                   primary=primary, verified=verified, label=label)
+        return cls(
+            kind=ContactPointKind.SOCIAL,
+            value=_social(network, handle),
+            primary=primary,
+            verified=verified,
+            label=label,
+        )
 
 
 def _social(network: str, handle: str) -> str:
@@ -216,7 +257,7 @@ def _point(path: str, value: object) -> ContactPoint:
 
 
 def _points(value: object, field: attrs.Attribute) -> tuple[ContactPoint, ...]:  # type: ignore[type-arg]
-    points: tuple[ContactPoint, ...] = check.tuple_of(_point).converter(value, field)
+    points = check.check_tuple(_point, field.name, value)
     primaries: set[ContactPointKind] = set()
     seen: set[tuple[ContactPointKind, str]] = set()
     for i, point in enumerate(points):
@@ -235,7 +276,9 @@ def _language(value: object, field: attrs.Attribute) -> str | None:  # type: ign
         return None
     tag = check.check_text(field.name, value, max_len=35)
     if not _LANGUAGE.fullmatch(tag):
-        raise check.fail(field.name, f"expected a BCP 47 language tag like 'en' or 'pt-BR', got {value!r}"[:200])
+        raise check.fail(
+            field.name, f"expected a BCP 47 language tag like 'en' or 'pt-BR', got {value!r}"[:200]
+        )
     return tag
 
 
@@ -276,17 +319,13 @@ class Contact:
     name: str = attrs.field(converter=check.text(200))
     role: str = attrs.field(default="self", converter=check.text(50))
     points: tuple[ContactPoint, ...] = attrs.field(
-        default=(), converter=attrs.Converter(_points, takes_field=True)  # type: ignore[call-overload]
+        default=(), converter=attrs.Converter(_points, takes_field=True)
     )
     preferred_channel: Channel | None = attrs.field(
         default=None, converter=check.optional_enum_converter(Channel)
     )
-    language: str | None = attrs.field(
-        default=None, converter=attrs.Converter(_language, takes_field=True)  # type: ignore[call-overload]
-    )
-    time_zone: str | None = attrs.field(
-        default=None, converter=attrs.Converter(_time_zone, takes_field=True)  # type: ignore[call-overload]
-    )
+    language: str | None = attrs.field(default=None, converter=attrs.Converter(_language, takes_field=True))
+    time_zone: str | None = attrs.field(default=None, converter=attrs.Converter(_time_zone, takes_field=True))
     created_at: datetime = attrs.field(factory=system_clock, converter=check.aware)
     updated_at: datetime = attrs.field(converter=check.aware)
     version: int = attrs.field(default=1, converter=version_converter)

@@ -12,6 +12,7 @@ import attrs
 from relcore.clock import system_clock
 from relcore.domain import _checks as check
 from relcore.domain.enums import LifecycleStage, PartyType, RelationshipKind
+from relcore.errors import ValidationError
 from relcore.ids import CustomerId, new_id
 
 __all__ = ["Customer", "Identity"]
@@ -43,7 +44,7 @@ class Identity:
         value: The id within that system.
     """
 
-    namespace: str = attrs.field(converter=attrs.Converter(_namespace, takes_field=True))  # type: ignore[call-overload]
+    namespace: str = attrs.field(converter=attrs.Converter(_namespace, takes_field=True))
     value: str = attrs.field(converter=check.text(256))
 
 
@@ -53,19 +54,19 @@ def _identity(path: str, value: object) -> Identity:
     if isinstance(value, tuple) and len(value) == 2:
         try:
             return Identity(*value)
-        except check.ValidationError as error:
+        except ValidationError as error:
             raise error.prefixed(path) from None
     raise check.fail(path, f"expected an Identity, got {type(value).__name__}")
 
 
 def _identities(value: object, field: attrs.Attribute) -> tuple[Identity, ...]:  # type: ignore[type-arg]
-    items = check.tuple_of(_identity).converter(value, field)
+    items = check.check_tuple(_identity, field.name, value)
     seen: set[Identity] = set()
     for i, identity in enumerate(items):
         if identity in seen:
             raise check.fail(f"{field.name}[{i}]", "duplicate identity")
         seen.add(identity)
-    return items  # type: ignore[no-any-return]
+    return items
 
 
 def _country(value: object, field: attrs.Attribute) -> str | None:  # type: ignore[type-arg]
@@ -81,7 +82,7 @@ def _version(value: object, field: attrs.Attribute) -> int:  # type: ignore[type
     return check.positive_int(field.name, value, minimum=1)
 
 
-version_converter = attrs.Converter(_version, takes_field=True)  # type: ignore[call-overload]
+version_converter = attrs.Converter(_version, takes_field=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -120,10 +121,10 @@ class Customer:
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=check.tags)
     attributes: dict[str, Any] = attrs.field(factory=dict, converter=check.json_object)
     identities: tuple[Identity, ...] = attrs.field(
-        default=(), converter=attrs.Converter(_identities, takes_field=True)  # type: ignore[call-overload]
+        default=(), converter=attrs.Converter(_identities, takes_field=True)
     )
     country: str | None = attrs.field(
-        default=None, converter=attrs.Converter(_country, takes_field=True)  # type: ignore[call-overload]
+        default=None, converter=attrs.Converter(_country, takes_field=True)
     )
     created_at: datetime = attrs.field(factory=system_clock, converter=check.aware)
     updated_at: datetime = attrs.field(converter=check.aware)
@@ -198,11 +199,11 @@ class Customer:
         return cls(
             type=type_,
             name=name,
-            stage=stage,  # type: ignore[arg-type]
-            relationship=relationship,  # type: ignore[arg-type]
-            tags=tags,  # type: ignore[arg-type]
-            attributes=attributes if attributes is not None else {},  # type: ignore[arg-type]
-            identities=identities,  # type: ignore[arg-type]
+            stage=stage,
+            relationship=relationship,
+            tags=tags,
+            attributes=attributes if attributes is not None else {},
+            identities=identities,
             country=country,
             created_at=now,
         )

@@ -31,7 +31,7 @@ def _source(value: object, field: attrs.Attribute) -> str:  # type: ignore[type-
     return check.check_text(field.name, value, max_len=100)
 
 
-source_converter = attrs.Converter(_source, takes_field=True)  # type: ignore[call-overload]
+source_converter = attrs.Converter(_source, takes_field=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -73,7 +73,7 @@ class Touchpoint:
     subject: str | None = attrs.field(default=None, converter=check.optional_text(500))
     outcome: str | None = attrs.field(default=None, converter=check.optional_text(100))
     sentiment: float | None = attrs.field(
-        default=None, converter=attrs.Converter(_sentiment, takes_field=True)  # type: ignore[call-overload]
+        default=None, converter=attrs.Converter(_sentiment, takes_field=True)
     )
     campaign_id: CampaignId | None = attrs.field(default=None, converter=check.optional_uuid)
     case_id: CaseId | None = attrs.field(default=None, converter=check.optional_uuid)

@@ -64,10 +64,10 @@ class Transaction:
     kind: TransactionKind = attrs.field(
         default=TransactionKind.ORDER, converter=check.enum_converter(TransactionKind)
     )
-    amount: Decimal = attrs.field(converter=attrs.Converter(_amount, takes_field=True))  # type: ignore[call-overload]
-    currency: str = attrs.field(converter=attrs.Converter(_currency, takes_field=True))  # type: ignore[call-overload]
+    amount: Decimal = attrs.field(converter=attrs.Converter(_amount, takes_field=True))
+    currency: str = attrs.field(converter=attrs.Converter(_currency, takes_field=True))
     occurred_at: datetime = attrs.field(converter=check.aware)
-    quantity: int = attrs.field(default=1, converter=attrs.Converter(_quantity, takes_field=True))  # type: ignore[call-overload]
+    quantity: int = attrs.field(default=1, converter=attrs.Converter(_quantity, takes_field=True))
     channel: Channel | None = attrs.field(default=None, converter=check.optional_enum_converter(Channel))
     contact_id: ContactId | None = attrs.field(default=None, converter=check.optional_uuid)
     description: str | None = attrs.field(default=None, converter=check.optional_text(500))

@@ -97,8 +97,11 @@ def record_touchpoint(uow: UnitOfWork, touchpoint: Touchpoint) -> bool:
     _require(touchpoint, Touchpoint, "touchpoint")
     new = uow.touchpoints.add(touchpoint)
     if new:
-        uow.record(TouchpointRecorded(touchpoint.id, touchpoint.customer_id, touchpoint.channel,
-                                      touchpoint.occurred_at))
+        uow.record(
+            TouchpointRecorded(
+                touchpoint.id, touchpoint.customer_id, touchpoint.channel, touchpoint.occurred_at
+            )
+        )
     return new
 
 

@@ -240,11 +240,30 @@ class UnitOfWork(Protocol):
     Leaving the ``with`` block without :meth:`commit` rolls everything back.
     """
 
-    customers: CustomerRepository
-    contacts: ContactRepository
-    consents: ConsentRepository
-    touchpoints: TouchpointRepository
-    transactions: TransactionRepository
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customer repository of this unit of work."""
+        ...
+
+    @property
+    def contacts(self) -> ContactRepository:
+        """The contact repository of this unit of work."""
+        ...
+
+    @property
+    def consents(self) -> ConsentRepository:
+        """The consent ledger of this unit of work."""
+        ...
+
+    @property
+    def touchpoints(self) -> TouchpointRepository:
+        """The touchpoint repository of this unit of work."""
+        ...
+
+    @property
+    def transactions(self) -> TransactionRepository:
+        """The transaction repository of this unit of work."""
+        ...
 
     def __enter__(self) -> Self: ...
 

@@ -73,18 +73,24 @@ class _EventLog(Generic[T]):
         row = self._uow.execute(query, what=f"get {self._kind}").mappings().first()
         if row is None:
             raise NotFoundError(self._kind, entity_id)
-        return type(self)._from_row(row)
+        return self._from_row(row)
 
     def add(self, entity: T) -> bool:
         if not isinstance(entity, self._entity):
-            raise ValidationError.single(self._kind, f"expected a {self._entity.__name__}, "
-                                                     f"got {type(entity).__name__}")
+            raise ValidationError.single(
+                self._kind, f"expected a {self._entity.__name__}, got {type(entity).__name__}"
+            )
         return self.add_many((entity,)) == 1
 
     def add_many(self, entities: Iterable[T], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
         return bulk.ingest(
-            self._uow, self._table, self._entity, type(self)._to_row, entities,
-            chunk_size=chunk_size, name=f"{self._kind}s",
+            self._uow,
+            self._table,
+            self._entity,
+            self._to_row,
+            entities,
+            chunk_size=chunk_size,
+            name=f"{self._kind}s",
         )
 
     def find_by_key(self, source: str, external_id: str) -> T | None:
@@ -92,7 +98,7 @@ class _EventLog(Generic[T]):
             self._table.c.source == source, self._table.c.external_id == external_id
         )
         row = self._uow.execute(query, what=f"find {self._kind}").mappings().first()
-        return None if row is None else type(self)._from_row(row)
+        return None if row is None else self._from_row(row)
 
     def for_customer(
         self,
@@ -103,9 +109,10 @@ class _EventLog(Generic[T]):
         until: datetime | None = None,
         limit: int = 50,
     ) -> list[T]:
-        query = history_query(self._table, customer_id, channels=channels, since=since, until=until,
-                              limit=limit)
-        from_row = type(self)._from_row
+        query = history_query(
+            self._table, customer_id, channels=channels, since=since, until=until, limit=limit
+        )
+        from_row = self._from_row
         return [from_row(r) for r in self._uow.execute(query, what=f"list {self._kind}s").mappings()]
 
     def count(self) -> int:
@@ -119,8 +126,8 @@ class SqlTouchpoints(_EventLog[Touchpoint]):
     _table = touchpoints
     _entity = Touchpoint
     _kind = "touchpoint"
-    _to_row = rows.touchpoint_row
-    _from_row = rows.touchpoint_from_row
+    _to_row = staticmethod(rows.touchpoint_row)
+    _from_row = staticmethod(rows.touchpoint_from_row)
 
 
 class SqlTransactions(_EventLog[Transaction]):
@@ -129,5 +136,5 @@ class SqlTransactions(_EventLog[Transaction]):
     _table = transactions
     _entity = Transaction
     _kind = "transaction"
-    _to_row = rows.transaction_row
-    _from_row = rows.transaction_from_row
+    _to_row = staticmethod(rows.transaction_row)
+    _from_row = staticmethod(rows.transaction_from_row)

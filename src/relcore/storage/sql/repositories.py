@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -102,10 +103,14 @@ class SqlCustomers:
         if self._uow.execute(update, what="save customer").rowcount != 1:
             self.get(customer.id)  # raises NotFoundError if it is gone
             raise ConflictError(f"customer {customer.id} was changed since version {customer.version}")
-        self._uow.execute(customer_tags.delete().where(customer_tags.c.customer_id == customer.id),
-                          what="save customer tags")
-        self._uow.execute(identities.delete().where(identities.c.customer_id == customer.id),
-                          what="save customer identities")
+        self._uow.execute(
+            customer_tags.delete().where(customer_tags.c.customer_id == customer.id),
+            what="save customer tags",
+        )
+        self._uow.execute(
+            identities.delete().where(identities.c.customer_id == customer.id),
+            what="save customer identities",
+        )
         self._write_children(saved)
         return saved
 
@@ -149,23 +154,27 @@ class SqlCustomers:
             tag_rows = [{"customer_id": customer.id, "tag": t} for t in sorted(customer.tags)]
             self._uow.execute(customer_tags.insert(), tag_rows, what="add customer tags")
         if customer.identities:
-            id_rows = [{"namespace": i.namespace, "value": i.value, "customer_id": customer.id}
-                       for i in customer.identities]
+            id_rows = [
+                {"namespace": i.namespace, "value": i.value, "customer_id": customer.id}
+                for i in customer.identities
+            ]
             self._uow.execute(identities.insert(), id_rows, what="add customer identities")
 
-    def _load(self, ids: list[UUID]) -> list[Customer]:
+    def _load(self, ids: builtins.list[UUID]) -> builtins.list[Customer]:
         if not ids:
             return []
         tags: defaultdict[UUID, list[str]] = defaultdict(list)
-        for customer_id, tag in self._uow.execute(
-            sa.select(customer_tags.c.customer_id, customer_tags.c.tag)
-            .where(customer_tags.c.customer_id.in_(ids)), what="load tags"):
-            tags[customer_id].append(tag)
+        tag_query = sa.select(customer_tags.c.customer_id, customer_tags.c.tag).where(
+            customer_tags.c.customer_id.in_(ids)
+        )
+        for row in self._uow.execute(tag_query, what="load tags"):
+            tags[row[0]].append(row[1])
         known: defaultdict[UUID, list[tuple[str, str]]] = defaultdict(list)
-        for customer_id, namespace, value in self._uow.execute(
-            sa.select(identities.c.customer_id, identities.c.namespace, identities.c.value)
-            .where(identities.c.customer_id.in_(ids)), what="load identities"):
-            known[customer_id].append((namespace, value))
+        identity_query = sa.select(
+            identities.c.customer_id, identities.c.namespace, identities.c.value
+        ).where(identities.c.customer_id.in_(ids))
+        for row in self._uow.execute(identity_query, what="load identities"):
+            known[row[0]].append((row[1], row[2]))
         query = sa.select(customers).where(customers.c.id.in_(ids)).order_by(customers.c.id)
         return [
             rows.customer_from_row(row, tags[row["id"]], known[row["id"]])
@@ -213,8 +222,10 @@ class SqlContacts:
         if self._uow.execute(update, what="save contact").rowcount != 1:
             self.get(contact.id)
             raise ConflictError(f"contact {contact.id} was changed since version {contact.version}")
-        self._uow.execute(contact_points.delete().where(contact_points.c.contact_id == contact.id),
-                          what="save contact points")
+        self._uow.execute(
+            contact_points.delete().where(contact_points.c.contact_id == contact.id),
+            what="save contact points",
+        )
         self._write_points(saved)
         return saved
 
@@ -242,8 +253,11 @@ class SqlContacts:
             self._uow.execute(contact_points.insert(), rows.point_rows(contact), what="add contact points")
 
     def _load(self, where: sa.ColumnElement[bool]) -> list[Contact]:
-        found = list(self._uow.execute(
-            sa.select(contacts).where(where).order_by(contacts.c.id), what="load contacts").mappings())
+        found = list(
+            self._uow.execute(
+                sa.select(contacts).where(where).order_by(contacts.c.id), what="load contacts"
+            ).mappings()
+        )
         if not found:
             return []
         points: defaultdict[UUID, list[Any]] = defaultdict(list)
@@ -288,10 +302,8 @@ class SqlConsents:
         """Answer :func:`relcore.domain.may_contact` from the stored ledger."""
         wanted = check_enum(Purpose, "purpose", purpose)
         check_enum(Channel, "channel", channel)
-        query = (
-            sa.select(consents)
-            .where(consents.c.customer_id == check_id("customer_id", customer_id),
-                   consents.c.purpose == wanted.value)
+        query = sa.select(consents).where(
+            consents.c.customer_id == check_id("customer_id", customer_id), consents.c.purpose == wanted.value
         )
         ledger = [rows.consent_from_row(r) for r in self._uow.execute(query, what="load consents").mappings()]
         return may_contact(ledger, wanted, channel, at)

@@ -37,7 +37,7 @@ __all__ = [
     "transaction_row",
 ]
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]
 
 
 def customer_row(c: Customer) -> dict[str, Any]:

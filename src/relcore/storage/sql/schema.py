@@ -7,6 +7,8 @@ see them, for example to exclude them from its own Alembic autogenerate.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from relcore.storage.sql.types import UTCDateTime
@@ -36,7 +38,11 @@ NAMING_CONVENTION = {
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 """The ``MetaData`` holding every relcore table."""
 
-_MYSQL = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+_MYSQL: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
 
 
 def _customer_fk() -> sa.ForeignKey:
@@ -138,7 +144,9 @@ touchpoints = sa.Table(
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False),
-    sa.Column("contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True),
+    sa.Column(
+        "contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True
+    ),
     sa.Column("channel", sa.String(20), nullable=False),
     sa.Column("direction", sa.String(10), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
@@ -163,7 +171,9 @@ transactions = sa.Table(
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False),
-    sa.Column("contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True),
+    sa.Column(
+        "contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True
+    ),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, CursorResult, Engine, RootTransaction
@@ -44,8 +44,9 @@ class SqlStore:
     Prefer :meth:`open`, which also creates or checks the schema.
     """
 
-    def __init__(self, bind: Engine | Connection, *, clock: Clock = system_clock,
-                 owns_engine: bool = False) -> None:
+    def __init__(
+        self, bind: Engine | Connection, *, clock: Clock = system_clock, owns_engine: bool = False
+    ) -> None:
         if not isinstance(bind, Engine | Connection):
             raise ConfigurationError(f"expected an Engine or Connection, got {type(bind).__name__}")
         self.bind = bind
@@ -135,12 +136,13 @@ class SqlUnitOfWork(UnitOfWorkBase):
                 self._tx = self._conn.begin_nested() if self._joined else self._conn.begin()
         return self._conn
 
-    def execute(self, statement: Executable, params: Sequence[dict[str, Any]] | None = None, *,
-                what: str) -> CursorResult[Any]:
+    def execute(
+        self, statement: Executable, params: Sequence[dict[str, Any]] | None = None, *, what: str
+    ) -> CursorResult[Unpack[tuple[Any, ...]]]:
         """Execute ``statement`` in the transaction, translating driver errors."""
         connection = self.connection
         with translate_errors(what):
-            return connection.execute(statement, params)  # type: ignore[arg-type]
+            return connection.execute(statement, params)
 
     def translating(self, what: str) -> AbstractContextManager[None]:
         """Context manager translating driver errors raised inside it."""
@@ -148,8 +150,9 @@ class SqlUnitOfWork(UnitOfWorkBase):
 
     def now(self, entity: Any) -> datetime:
         """Return the store's "now", never earlier than ``entity.created_at``."""
-        now: datetime = self._store.clock()
-        return max(now, entity.created_at)
+        now = self._store.clock()
+        created: datetime = entity.created_at
+        return max(now, created)
 
     def _begin(self) -> None:
         bind = self._store.bind
@@ -212,11 +215,12 @@ class SqlUnitOfWork(UnitOfWorkBase):
         """Return touchpoints and transactions of a customer, newest first."""
         wanted = None if channels is None else list(channels) if not isinstance(channels, str) else channels
         streams: list[list[TimelineEntry]] = []
-        for table, from_row in ((touchpoints, rows.touchpoint_from_row),
-                                (transactions, rows.transaction_from_row)):
-            query = history_query(table, customer_id, channels=wanted, since=since, until=until,
-                                  limit=limit)
+        for table, from_row in (
+            (touchpoints, rows.touchpoint_from_row),
+            (transactions, rows.transaction_from_row),
+        ):
+            query = history_query(table, customer_id, channels=wanted, since=since, until=until, limit=limit)
             found = self.execute(query, what="read timeline").mappings()
-            streams.append([from_row(r) for r in found])  # type: ignore[operator]
+            streams.append([from_row(r) for r in found])
         merged = heapq.merge(*streams, key=lambda e: (e.occurred_at, e.id), reverse=True)
         return list(islice(merged, limit))

@@ -24,11 +24,13 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Use ``DATETIME(6)`` on MySQL/MariaDB (microseconds), ``TIMESTAMP`` elsewhere."""
         if dialect.name in ("mysql", "mariadb"):
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(sa.DateTime(timezone=False))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to naive UTC for storage."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -36,6 +38,7 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Mark a stored naive UTC datetime as UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
