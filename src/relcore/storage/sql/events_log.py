@@ -7,6 +7,7 @@ parameterized by table and entity type; bulk writing lives in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -21,6 +22,7 @@ from relcore.storage.ports import DEFAULT_CHUNK_SIZE
 from relcore.storage.sql import bulk, rows
 from relcore.storage.sql.repositories import check_id, check_limit
 from relcore.storage.sql.schema import touchpoints, transactions
+from relcore.storage.sql.types import UTCDateTime
 
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
@@ -28,6 +30,24 @@ if TYPE_CHECKING:
 __all__ = ["SqlTouchpoints", "SqlTransactions", "history_query"]
 
 T = TypeVar("T", Touchpoint, Transaction)
+
+
+@functools.cache
+def _history_statement(table: sa.Table, channels: bool, since: bool, until: bool) -> sa.Select[Any]:
+    """Build, once per filter shape, the newest-first query of one customer's rows."""
+    query = (
+        sa.select(table)
+        .where(table.c.customer_id == sa.bindparam("customer_id"))
+        .order_by(table.c.occurred_at.desc(), table.c.id.desc())
+        .limit(sa.bindparam("limit"))
+    )
+    if channels:
+        query = query.where(table.c.channel.in_(sa.bindparam("channels", expanding=True)))
+    if since:
+        query = query.where(table.c.occurred_at >= sa.bindparam("since", type_=UTCDateTime))
+    if until:
+        query = query.where(table.c.occurred_at < sa.bindparam("until", type_=UTCDateTime))
+    return query
 
 
 def history_query(
@@ -38,24 +58,23 @@ def history_query(
     since: datetime | None,
     until: datetime | None,
     limit: int,
-) -> sa.Select[Any]:
-    """Return the newest-first query of one customer's rows in ``table``."""
-    query = (
-        sa.select(table)
-        .where(table.c.customer_id == check_id("customer_id", customer_id))
-        .order_by(table.c.occurred_at.desc(), table.c.id.desc())
-        .limit(check_limit(limit))
-    )
+) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """Return the newest-first query of one customer's rows in ``table``, and its parameters.
+
+    The statement objects are built once per combination of filters, so a
+    timeline read costs SQLAlchemy only its cached compiled form.
+    """
+    params: dict[str, Any] = {"customer_id": check_id("customer_id", customer_id), "limit": check_limit(limit)}
     if channels is not None:
         if isinstance(channels, str):
             raise ValidationError.single("channels", "expected a collection of channels, not one string")
-        wanted = sorted({check_enum(Channel, "channels", c).value for c in channels})
-        query = query.where(table.c.channel.in_(wanted))
+        params["channels"] = sorted({check_enum(Channel, "channels", c).value for c in channels})
     if since is not None:
-        query = query.where(table.c.occurred_at >= check_datetime("since", since))
+        params["since"] = check_datetime("since", since)
     if until is not None:
-        query = query.where(table.c.occurred_at < check_datetime("until", until))
-    return query
+        params["until"] = check_datetime("until", until)
+    statement = _history_statement(table, channels is not None, since is not None, until is not None)
+    return statement, params
 
 
 class _EventLog(Generic[T]):
@@ -109,11 +128,11 @@ class _EventLog(Generic[T]):
         until: datetime | None = None,
         limit: int = 50,
     ) -> list[T]:
-        query = history_query(
+        query, params = history_query(
             self._table, customer_id, channels=channels, since=since, until=until, limit=limit
         )
-        from_row = self._from_row
-        return [from_row(r) for r in self._uow.execute(query, what=f"list {self._kind}s").mappings()]
+        found = self._uow.execute(query, params, what=f"list {self._kind}s").mappings()
+        return [self._from_row(r) for r in found]
 
     def count(self) -> int:
         query = sa.select(sa.func.count()).select_from(self._table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from itertools import islice
@@ -137,9 +137,16 @@ class SqlUnitOfWork(UnitOfWorkBase):
         return self._conn
 
     def execute(
-        self, statement: Executable, params: Sequence[dict[str, Any]] | None = None, *, what: str
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        what: str,
     ) -> CursorResult[Unpack[tuple[Any, ...]]]:
-        """Execute ``statement`` in the transaction, translating driver errors."""
+        """Execute ``statement`` in the transaction, translating driver errors.
+
+        ``params`` is one parameter set, or a list of them (``executemany``).
+        """
         connection = self.connection
         with translate_errors(what):
             return connection.execute(statement, params)
@@ -219,8 +226,10 @@ class SqlUnitOfWork(UnitOfWorkBase):
             (touchpoints, rows.touchpoint_from_row),
             (transactions, rows.transaction_from_row),
         ):
-            query = history_query(table, customer_id, channels=wanted, since=since, until=until, limit=limit)
-            found = self.execute(query, what="read timeline").mappings()
+            query, params = history_query(
+                table, customer_id, channels=wanted, since=since, until=until, limit=limit
+            )
+            found = self.execute(query, params, what="read timeline").mappings()
             streams.append([from_row(r) for r in found])
         merged = heapq.merge(*streams, key=lambda e: (e.occurred_at, e.id), reverse=True)
         return list(islice(merged, limit))
