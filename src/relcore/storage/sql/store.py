@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -101,6 +102,32 @@ class SqlStore:
             self.bind.dispose()  # type: ignore[union-attr]
 
 
+_PENDING: weakref.WeakKeyDictionary[Connection, list[tuple[Publisher, list[DomainEvent]]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Events of joined units of work, per host connection, waiting for the host's commit."""
+
+
+def _defer_until_host_commit(connection: Connection, publish: Publisher, events: list[DomainEvent]) -> None:
+    pending = _PENDING.get(connection)
+    if pending is None:
+        pending = _PENDING[connection] = []
+        event.listen(connection, "commit", _publish_pending)
+        event.listen(connection, "rollback", _discard_pending)
+    pending.append((publish, events))
+
+
+def _publish_pending(connection: Connection) -> None:
+    pending = _PENDING.get(connection, [])
+    ready, pending[:] = list(pending), []
+    for publish, events in ready:
+        publish(events)
+
+
+def _discard_pending(connection: Connection) -> None:
+    _PENDING.get(connection, []).clear()
+
+
 class SqlUnitOfWork(UnitOfWorkBase):
     """A unit of work on one connection and one database transaction.
 
@@ -189,24 +216,10 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self._conn = None
 
     def _after_commit(self, events: list[DomainEvent], publish: Publisher) -> None:
-        if not self._joined or self._conn is None:
+        if self._joined and self._conn is not None:
+            _defer_until_host_commit(self._conn, publish, events)
+        else:
             publish(events)
-            return
-        connection = self._conn
-
-        def on_commit(_: Connection) -> None:
-            _forget()
-            publish(events)
-
-        def on_rollback(_: Connection) -> None:
-            _forget()
-
-        def _forget() -> None:
-            event.remove(connection, "commit", on_commit)
-            event.remove(connection, "rollback", on_rollback)
-
-        event.listen(connection, "commit", on_commit)
-        event.listen(connection, "rollback", on_rollback)
 
     # -- queries spanning repositories ----------------------------------------
 
