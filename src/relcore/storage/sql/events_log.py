@@ -64,7 +64,10 @@ def history_query(
     The statement objects are built once per combination of filters, so a
     timeline read costs SQLAlchemy only its cached compiled form.
     """
-    params: dict[str, Any] = {"customer_id": check_id("customer_id", customer_id), "limit": check_limit(limit)}
+    params: dict[str, Any] = {
+        "customer_id": check_id("customer_id", customer_id),
+        "limit": check_limit(limit),
+    }
     if channels is not None:
         if isinstance(channels, str):
             raise ValidationError.single("channels", "expected a collection of channels, not one string")

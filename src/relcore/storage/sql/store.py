@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from itertools import islice
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, CursorResult, Engine, RootTransaction
@@ -169,7 +169,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         *,
         what: str,
-    ) -> CursorResult[Unpack[tuple[Any, ...]]]:
+    ) -> CursorResult[*tuple[Any, ...]]:
         """Execute ``statement`` in the transaction, translating driver errors.
 
         ``params`` is one parameter set, or a list of them (``executemany``).
