@@ -66,7 +66,7 @@ def _identities(value: object, field: attrs.Attribute) -> tuple[Identity, ...]: 
         if identity in seen:
             raise check.fail(f"{field.name}[{i}]", "duplicate identity")
         seen.add(identity)
-    return items
+    return tuple(sorted(items, key=lambda i: (i.namespace, i.value)))
 
 
 def _country(value: object, field: attrs.Attribute) -> str | None:  # type: ignore[type-arg]
@@ -102,7 +102,8 @@ class Customer:
         relationship: What the party is to us (customer, partner, ...).
         tags: Free labels.
         attributes: Custom attributes, a JSON object.
-        identities: Ids in other systems, each unique across customers.
+        identities: Ids in other systems, each unique across customers, kept
+            sorted by namespace and value (their order carries no meaning).
         country: ISO 3166-1 alpha-2 country code.
         created_at: When the customer was created (aware, UTC).
         updated_at: When the customer was last saved (aware, UTC).
@@ -123,9 +124,7 @@ class Customer:
     identities: tuple[Identity, ...] = attrs.field(
         default=(), converter=attrs.Converter(_identities, takes_field=True)
     )
-    country: str | None = attrs.field(
-        default=None, converter=attrs.Converter(_country, takes_field=True)
-    )
+    country: str | None = attrs.field(default=None, converter=attrs.Converter(_country, takes_field=True))
     created_at: datetime = attrs.field(factory=system_clock, converter=check.aware)
     updated_at: datetime = attrs.field(converter=check.aware)
     version: int = attrs.field(default=1, converter=version_converter)
@@ -157,8 +156,9 @@ class Customer:
             >>> Customer.person("Ada Lovelace", stage="customer").type
             <PartyType.PERSON: 'person'>
         """
-        return cls._new(PartyType.PERSON, name, stage, relationship, tags, attributes,
-                        identities, country, created_at)
+        return cls._new(
+            PartyType.PERSON, name, stage, relationship, tags, attributes, identities, country, created_at
+        )
 
     @classmethod
     def organization(
@@ -179,8 +179,17 @@ class Customer:
             >>> Customer.organization("Acme Ltd", relationship="partner").relationship
             <RelationshipKind.PARTNER: 'partner'>
         """
-        return cls._new(PartyType.ORGANIZATION, name, stage, relationship, tags, attributes,
-                        identities, country, created_at)
+        return cls._new(
+            PartyType.ORGANIZATION,
+            name,
+            stage,
+            relationship,
+            tags,
+            attributes,
+            identities,
+            country,
+            created_at,
+        )
 
     @classmethod
     def _new(

@@ -19,7 +19,10 @@ Shared semantics:
 * Touchpoints and transactions are idempotent on ``(source, external_id)``:
   ``add`` returns ``False`` and ``add_many`` does not count a row whose key is
   already stored (or repeated earlier in the same batch); nothing changes.
-  Rows without ``external_id`` are always new.
+  Rows without ``external_id`` are always new. Every row, new or repeated,
+  must reference an existing customer (and contact, if it names one), else
+  :class:`~relcore.errors.NotFoundError`. When one chunk holds several
+  problems, which error is raised is unspecified.
 * Lists come newest first where time matters (timelines) and in id order
   where it does not (keyset pages).
 """
@@ -49,6 +52,7 @@ from relcore.ids import ContactId, CustomerId, TouchpointId, TransactionId
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "MAX_PAGE_SIZE",
     "ConsentRepository",
     "ContactRepository",
     "CustomerRepository",
@@ -203,9 +207,7 @@ class TransactionRepository(Protocol):
         """Store one transaction; ``False`` if its key was already stored."""
         ...
 
-    def add_many(
-        self, transactions: Iterable[Transaction], *, chunk_size: int = DEFAULT_CHUNK_SIZE
-    ) -> int:
+    def add_many(self, transactions: Iterable[Transaction], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
         """Store a stream of transactions in chunks; return how many were new."""
         ...
 

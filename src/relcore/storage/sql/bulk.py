@@ -22,6 +22,7 @@ inserted with the dialect's own "skip existing key" form:
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,8 +31,8 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from relcore.errors import NotFoundError, ValidationError
-from relcore.storage.sql.schema import customers
+from relcore.errors import ConflictError, NotFoundError, ValidationError
+from relcore.storage.sql.schema import contacts, customers
 from relcore.storage.sql.types import UTCDateTime
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ def ingest(
             new += _ingest_sqlite(uow, table, chunk)
             continue
         batch = _unique([to_row(item) for item in chunk])
-        _require_customers(uow, {row["customer_id"] for row in batch})
+        _require(uow, "customer", customers, {row["customer_id"] for row in batch})
+        _require(uow, "contact", contacts, {row["contact_id"] for row in batch} - {None})
         new += insert(uow, table, batch)
     return new
 
@@ -96,12 +98,14 @@ def _unique(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def _require_customers(uow: SqlUnitOfWork, wanted: set[UUID]) -> None:
-    query = sa.select(customers.c.id).where(customers.c.id.in_(sorted(wanted)))
-    found = {row[0] for row in uow.execute(query, what="check customers")}
+def _require(uow: SqlUnitOfWork, kind: str, table: sa.Table, wanted: set[UUID]) -> None:
+    if not wanted:
+        return
+    query = sa.select(table.c.id).where(table.c.id.in_(sorted(wanted)))
+    found = {row[0] for row in uow.execute(query, what=f"check {kind}s")}
     missing = wanted - found
     if missing:
-        raise NotFoundError("customer", min(missing))
+        raise NotFoundError(kind, min(missing))
 
 
 # -- SQLite: the driver's executemany, values converted as SQLAlchemy would --
@@ -152,24 +156,36 @@ def _ingest_sqlite(uow: SqlUnitOfWork, table: sa.Table, chunk: list[Any]) -> int
     if insert is None:
         insert = _SQLITE_INSERTS[table.name] = _SqliteInsert(table)
     params = [insert.params(item) for item in chunk]
+    customer_at, contact_at = table.c.keys().index("customer_id"), table.c.keys().index("contact_id")
     with uow.translating(f"add {table.name}"):
         cursor = uow.connection.connection.cursor()
         try:
-            wanted = sorted({str(p[1]) for p in params})
-            found: set[str] = set()
-            for start in range(0, len(wanted), 500):
-                part = wanted[start : start + 500]
-                cursor.execute(
-                    f"SELECT id FROM relcore_customers WHERE id IN ({', '.join('?' * len(part))})", part
-                )
-                found.update(row[0] for row in cursor.fetchall())
-            if len(found) < len(wanted):
-                missing = min(set(wanted) - found)
-                raise NotFoundError("customer", UUID(hex=missing))
-            cursor.executemany(insert.sql, params)
+            for kind, referenced, at in (
+                ("customer", customers, customer_at),
+                ("contact", contacts, contact_at),
+            ):
+                missing = _sqlite_missing(cursor, referenced, {p[at] for p in params if p[at] is not None})
+                if missing is not None:
+                    raise NotFoundError(kind, UUID(hex=missing))
+            try:
+                cursor.executemany(insert.sql, params)
+            except sqlite3.IntegrityError as error:
+                raise ConflictError(f"add {table.name}: an id in the batch is already stored") from error
             return int(cursor.rowcount)
         finally:
             cursor.close()
+
+
+def _sqlite_missing(cursor: Any, table: sa.Table, wanted: set[Any]) -> str | None:
+    """Return the smallest id in ``wanted`` (hex text) that ``table`` lacks, if any."""
+    ordered = sorted(str(w) for w in wanted)
+    found: set[str] = set()
+    for start in range(0, len(ordered), 500):
+        part = ordered[start : start + 500]
+        cursor.execute(f"SELECT id FROM {table.name} WHERE id IN ({', '.join('?' * len(part))})", part)
+        found.update(row[0] for row in cursor.fetchall())
+    absent = set(ordered) - found
+    return min(absent) if absent else None
 
 
 def _insert_postgresql(uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]]) -> int:

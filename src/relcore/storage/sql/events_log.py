@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import sqlalchemy as sa
 
 from relcore.domain import Channel, Touchpoint, Transaction
-from relcore.domain._checks import check_datetime, check_enum
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE
+from relcore.storage.rules import TimeWindow, check_limit
 from relcore.storage.sql import bulk, rows
-from relcore.storage.sql.repositories import check_id, check_limit
+from relcore.storage.sql.repositories import check_id
 from relcore.storage.sql.schema import touchpoints, transactions
 from relcore.storage.sql.types import UTCDateTime
 
@@ -64,19 +64,20 @@ def history_query(
     The statement objects are built once per combination of filters, so a
     timeline read costs SQLAlchemy only its cached compiled form.
     """
+    window = TimeWindow(channels, since, until)
     params: dict[str, Any] = {
         "customer_id": check_id("customer_id", customer_id),
         "limit": check_limit(limit),
     }
-    if channels is not None:
-        if isinstance(channels, str):
-            raise ValidationError.single("channels", "expected a collection of channels, not one string")
-        params["channels"] = sorted({check_enum(Channel, "channels", c).value for c in channels})
-    if since is not None:
-        params["since"] = check_datetime("since", since)
-    if until is not None:
-        params["until"] = check_datetime("until", until)
-    statement = _history_statement(table, channels is not None, since is not None, until is not None)
+    if window.channels is not None:
+        params["channels"] = sorted(c.value for c in window.channels)
+    if window.since is not None:
+        params["since"] = window.since
+    if window.until is not None:
+        params["until"] = window.until
+    statement = _history_statement(
+        table, window.channels is not None, window.since is not None, window.until is not None
+    )
     return statement, params
 
 

@@ -25,7 +25,8 @@ from relcore.domain import (
 from relcore.domain._checks import check_enum
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId
-from relcore.storage.ports import MAX_PAGE_SIZE, Page
+from relcore.storage.ports import Page
+from relcore.storage.rules import check_limit
 from relcore.storage.sql import rows
 from relcore.storage.sql.schema import (
     consents,
@@ -39,14 +40,7 @@ from relcore.storage.sql.schema import (
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
 
-__all__ = ["SqlConsents", "SqlContacts", "SqlCustomers", "check_limit", "require_customer"]
-
-
-def check_limit(limit: object) -> int:
-    """Return ``limit`` if it is a valid page size."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationError.single("limit", f"must be an integer in 1..{MAX_PAGE_SIZE}, got {limit!r}")
-    return limit
+__all__ = ["SqlConsents", "SqlContacts", "SqlCustomers", "check_id", "require_customer"]
 
 
 def check_id(name: str, value: object) -> UUID:
@@ -54,6 +48,16 @@ def check_id(name: str, value: object) -> UUID:
     if not isinstance(value, UUID):
         raise ValidationError.single(name, f"expected a UUID, got {type(value).__name__}")
     return value
+
+
+def _check_version(uow: SqlUnitOfWork, table: sa.Table, kind: str, entity_id: UUID, version: int) -> None:
+    """Raise unless the entity is stored at ``version`` (``NotFoundError`` / ``ConflictError``)."""
+    query = sa.select(table.c.version).where(table.c.id == entity_id)
+    stored = uow.execute(query, what=f"read {kind} version").scalar()
+    if stored is None:
+        raise NotFoundError(kind, entity_id)
+    if stored != version:
+        raise ConflictError(f"{kind} {entity_id} is at version {stored}, not {version}")
 
 
 def require_customer(uow: SqlUnitOfWork, customer_id: UUID) -> None:
@@ -91,8 +95,9 @@ class SqlCustomers:
         """Store a changed customer (version-checked); return the stored one."""
         if not isinstance(customer, Customer):
             raise ValidationError.single("customer", f"expected a Customer, got {type(customer).__name__}")
-        saved = attrs.evolve(customer, version=customer.version + 1, updated_at=self._uow.now(customer))
+        _check_version(self._uow, customers, "customer", customer.id, customer.version)
         self._check_identities(customer)
+        saved = attrs.evolve(customer, version=customer.version + 1, updated_at=self._uow.now(customer))
         values = rows.customer_row(saved)
         del values["id"], values["created_at"]
         update = (
@@ -101,7 +106,6 @@ class SqlCustomers:
             .values(**values)
         )
         if self._uow.execute(update, what="save customer").rowcount != 1:
-            self.get(customer.id)  # raises NotFoundError if it is gone
             raise ConflictError(f"customer {customer.id} was changed since version {customer.version}")
         self._uow.execute(
             customer_tags.delete().where(customer_tags.c.customer_id == customer.id),
@@ -210,8 +214,9 @@ class SqlContacts:
         """Store a changed contact (version-checked); return the stored one."""
         if not isinstance(contact, Contact):
             raise ValidationError.single("contact", f"expected a Contact, got {type(contact).__name__}")
-        saved = attrs.evolve(contact, version=contact.version + 1, updated_at=self._uow.now(contact))
+        _check_version(self._uow, contacts, "contact", contact.id, contact.version)
         require_customer(self._uow, contact.customer_id)
+        saved = attrs.evolve(contact, version=contact.version + 1, updated_at=self._uow.now(contact))
         values = rows.contact_row(saved)
         del values["id"], values["created_at"]
         update = (
@@ -220,7 +225,6 @@ class SqlContacts:
             .values(**values)
         )
         if self._uow.execute(update, what="save contact").rowcount != 1:
-            self.get(contact.id)
             raise ConflictError(f"contact {contact.id} was changed since version {contact.version}")
         self._uow.execute(
             contact_points.delete().where(contact_points.c.contact_id == contact.id),

@@ -17,10 +17,11 @@ from sqlalchemy.engine.base import NestedTransaction
 from sqlalchemy.sql import Executable
 
 from relcore.clock import Clock, system_clock
-from relcore.domain import Channel, DomainEvent, TimelineEntry
+from relcore.domain import Channel, Contact, Customer, DomainEvent, TimelineEntry
 from relcore.errors import ConfigurationError
 from relcore.ids import CustomerId
 from relcore.storage.ports import Publisher, UnitOfWorkBase
+from relcore.storage.rules import save_timestamp
 from relcore.storage.sql import rows
 from relcore.storage.sql.engines import create_engine_for, translate_errors
 from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, history_query
@@ -182,11 +183,9 @@ class SqlUnitOfWork(UnitOfWorkBase):
         """Context manager translating driver errors raised inside it."""
         return translate_errors(what)
 
-    def now(self, entity: Any) -> datetime:
-        """Return the store's "now", never earlier than ``entity.created_at``."""
-        now = self._store.clock()
-        created: datetime = entity.created_at
-        return max(now, created)
+    def now(self, entity: Customer | Contact) -> datetime:
+        """Return the ``updated_at`` a save of ``entity`` stamps."""
+        return save_timestamp(self._store.clock, entity)
 
     def _begin(self) -> None:
         bind = self._store.bind
@@ -233,7 +232,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         until: datetime | None = None,
     ) -> list[TimelineEntry]:
         """Return touchpoints and transactions of a customer, newest first."""
-        wanted = None if channels is None else list(channels) if not isinstance(channels, str) else channels
+        wanted = channels if channels is None or isinstance(channels, str) else list(channels)
         streams: list[list[TimelineEntry]] = []
         for table, from_row in (
             (touchpoints, rows.touchpoint_from_row),

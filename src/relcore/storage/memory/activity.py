@@ -1,0 +1,185 @@
+"""Memory repositories for touchpoints and transactions, and the timeline."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import datetime
+from typing import ClassVar, Generic, TypeVar
+from uuid import UUID
+
+from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction
+from relcore.domain._checks import fail, positive_int
+from relcore.errors import ConflictError, NotFoundError
+from relcore.ids import CustomerId
+from relcore.storage.memory.queries import newest_first
+from relcore.storage.memory.session import Session
+from relcore.storage.memory.tables import ActivityTable, Tables
+from relcore.storage.ports import DEFAULT_CHUNK_SIZE
+from relcore.storage.rules import TimeWindow, check_limit
+
+__all__ = ["MemoryTouchpointRepository", "MemoryTransactionRepository", "timeline"]
+
+E = TypeVar("E", Touchpoint, Transaction)
+Key = tuple[str, str]
+
+
+def _key(entry: Touchpoint | Transaction) -> Key | None:
+    return None if entry.external_id is None else (entry.source, entry.external_id)
+
+
+class _ActivityRepository(Generic[E]):
+    """What touchpoints and transactions share: idempotent ingest and per-customer lists."""
+
+    _kind: ClassVar[str]
+    _type: type[E]
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _table(self) -> ActivityTable[E]:
+        raise NotImplementedError
+
+    def get(self, entry_id: UUID) -> E:
+        """Return the entry with ``entry_id``."""
+        self._session.check()
+        found = self._table().rows.get(entry_id)
+        if found is None:
+            raise NotFoundError(self._kind, entry_id)
+        return found
+
+    def add(self, entry: E) -> bool:
+        """Store one entry; ``False`` if its ``(source, external_id)`` was already stored."""
+        return self.add_many((entry,), chunk_size=1) == 1
+
+    def add_many(self, entries: Iterable[E], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        """Store a stream of entries in chunks; return how many were new.
+
+        A key already stored, or repeated earlier in the stream, is skipped.
+        Each chunk is checked whole before any of it is stored.
+        """
+        self._session.check_write()
+        positive_int("chunk_size", chunk_size, minimum=1)
+        stream = iter(entries)
+        new = 0
+        for number in itertools.count():
+            chunk = list(itertools.islice(stream, chunk_size))
+            if not chunk:
+                return new
+            new += self._add_chunk(chunk, number * chunk_size)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _add_chunk(self, chunk: list[E], offset: int) -> int:
+        table, tables = self._table(), self._session.tables
+        fresh: list[tuple[E, Key | None]] = []
+        keys: set[Key] = set()
+        ids: set[UUID] = set()
+        for position, entry in enumerate(chunk, offset):
+            if not isinstance(entry, self._type):
+                raise fail(f"{self._kind}s[{position}]", f"expected a {self._type.__name__}, got {type(entry).__name__}")
+            _check_references(tables, entry)
+            key = _key(entry)
+            if key is not None and (key in table.by_key or key in keys):
+                continue
+            if entry.id in table.rows or entry.id in ids:
+                raise ConflictError(f"a {self._kind} with id {entry.id} is already stored")
+            if key is not None:
+                keys.add(key)
+            ids.add(entry.id)
+            fresh.append((entry, key))
+        log = self._session.log
+        for entry, key in fresh:
+            log.put(table.rows, entry.id, entry)
+            if key is not None:
+                log.put(table.by_key, key, entry.id)
+            log.append_to_index(table.by_customer, entry.customer_id, entry.id)
+        return len(fresh)
+
+    def find_by_key(self, source: str, external_id: str) -> E | None:
+        """Return the entry with this idempotency key, if any."""
+        self._session.check()
+        table = self._table()
+        found = table.by_key.get((source, external_id))
+        return None if found is None else table.rows[found]
+
+    def for_customer(
+        self,
+        customer_id: CustomerId,
+        *,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[E]:
+        """Return the customer's entries, newest first (``occurred_at``, then id)."""
+        self._session.check()
+        check_limit(limit)
+        window = TimeWindow(channels, since, until)
+        return newest_first(_of_customer(self._table(), customer_id), window, limit)
+
+    def count(self) -> int:
+        """Return how many entries are stored."""
+        self._session.check()
+        return len(self._table().rows)
+
+
+def _check_references(tables: Tables, entry: Touchpoint | Transaction) -> None:
+    if entry.customer_id not in tables.customers:
+        raise NotFoundError("customer", entry.customer_id)
+    if entry.contact_id is not None and entry.contact_id not in tables.contacts:
+        raise NotFoundError("contact", entry.contact_id)
+
+
+def _of_customer(table: ActivityTable[E], customer_id: CustomerId) -> list[E]:
+    return [table.rows[i] for i in table.by_customer.get(customer_id, ())]
+
+
+class MemoryTouchpointRepository(_ActivityRepository[Touchpoint]):
+    """Touchpoints in memory, implementing :class:`~relcore.storage.ports.TouchpointRepository`.
+
+    Args:
+        session: The unit of work's shared state.
+    """
+
+    _kind = "touchpoint"
+    _type = Touchpoint
+
+    def _table(self) -> ActivityTable[Touchpoint]:
+        return self._session.tables.touchpoints
+
+
+class MemoryTransactionRepository(_ActivityRepository[Transaction]):
+    """Transactions in memory, implementing :class:`~relcore.storage.ports.TransactionRepository`.
+
+    Args:
+        session: The unit of work's shared state.
+    """
+
+    _kind = "transaction"
+    _type = Transaction
+
+    def _table(self) -> ActivityTable[Transaction]:
+        return self._session.tables.transactions
+
+
+def timeline(
+    tables: Tables,
+    customer_id: CustomerId,
+    *,
+    limit: int,
+    channels: Iterable[Channel | str] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[TimelineEntry]:
+    """Return a customer's touchpoints and transactions, newest first.
+
+    Raises:
+        ValidationError: For a bad limit, channel or datetime.
+    """
+    check_limit(limit)
+    window = TimeWindow(channels, since, until)
+    entries: list[TimelineEntry] = [
+        *_of_customer(tables.touchpoints, customer_id),
+        *_of_customer(tables.transactions, customer_id),
+    ]
+    return newest_first(entries, window, limit)

@@ -1,0 +1,186 @@
+"""Memory repositories for customers and contacts."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from uuid import UUID
+
+import attrs
+
+from relcore.domain import Contact, ContactPointKind, Customer, normalize_email, normalize_phone
+from relcore.domain._checks import fail
+from relcore.errors import ConflictError, NotFoundError
+from relcore.ids import ContactId, CustomerId
+from relcore.storage.memory.session import Session
+from relcore.storage.memory.tables import PointKey
+from relcore.storage.ports import Page
+from relcore.storage.rules import check_limit, save_timestamp
+
+__all__ = ["MemoryContactRepository", "MemoryCustomerRepository"]
+
+
+class MemoryCustomerRepository:
+    """Customers in memory, implementing :class:`~relcore.storage.ports.CustomerRepository`.
+
+    Args:
+        session: The unit of work's shared state.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, customer_id: CustomerId) -> Customer:
+        """Return the customer with ``customer_id``."""
+        self._session.check()
+        found = self._session.tables.customers.get(customer_id)
+        if found is None:
+            raise NotFoundError("customer", customer_id)
+        return found
+
+    def add(self, customer: Customer) -> None:
+        """Store a new customer; its id and identities must be unused."""
+        self._session.check_write()
+        tables, log = self._session.tables, self._session.log
+        if customer.id in tables.customers:
+            raise ConflictError(f"a customer with id {customer.id} is already stored")
+        self._check_identities(customer)
+        log.put(tables.customers, customer.id, customer)
+        log.insort(tables.customer_ids, customer.id)
+        for identity in customer.identities:
+            log.put(tables.identities, (identity.namespace, identity.value), customer.id)
+
+    def save(self, customer: Customer) -> Customer:
+        """Store a changed customer (version-checked); return the stored one."""
+        self._session.check_write()
+        tables, log = self._session.tables, self._session.log
+        stored = self.get(customer.id)
+        if customer.version != stored.version:
+            raise ConflictError(
+                f"customer {customer.id} is at version {stored.version}, not {customer.version}"
+            )
+        self._check_identities(customer)
+        saved = attrs.evolve(
+            customer, version=stored.version + 1, updated_at=save_timestamp(self._session.clock, customer)
+        )
+        log.put(tables.customers, saved.id, saved)
+        kept = {(i.namespace, i.value) for i in saved.identities}
+        for identity in stored.identities:
+            if (identity.namespace, identity.value) not in kept:
+                log.delete(tables.identities, (identity.namespace, identity.value))
+        for namespace, value in kept:
+            if (namespace, value) not in tables.identities:
+                log.put(tables.identities, (namespace, value), saved.id)
+        return saved
+
+    def _check_identities(self, customer: Customer) -> None:
+        for identity in customer.identities:
+            owner = self._session.tables.identities.get((identity.namespace, identity.value))
+            if owner is not None and owner != customer.id:
+                raise ConflictError(
+                    f"identity {identity.namespace}:{identity.value} belongs to another customer"
+                )
+
+    def find_by_identity(self, namespace: str, value: str) -> Customer | None:
+        """Return the customer holding the external identity, if any."""
+        self._session.check()
+        tables = self._session.tables
+        owner = tables.identities.get((namespace, value))
+        return None if owner is None else tables.customers[owner]
+
+    def list(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
+        """Return up to ``limit`` customers with ids greater than ``after``, in id order."""
+        self._session.check()
+        check_limit(limit)
+        if after is not None and not isinstance(after, UUID):
+            raise fail("after", f"expected a UUID, got {type(after).__name__}")
+        tables = self._session.tables
+        ids = tables.customer_ids
+        start = 0 if after is None else bisect.bisect_right(ids, after)
+        page = ids[start : start + limit]
+        more = start + limit < len(ids)
+        return Page(tuple(tables.customers[i] for i in page), page[-1] if more else None)
+
+    def count(self) -> int:
+        """Return how many customers are stored."""
+        self._session.check()
+        return len(self._session.tables.customers)
+
+
+def _point_keys(contact: Contact) -> set[PointKey]:
+    return {(p.kind, p.key) for p in contact.points}
+
+
+class MemoryContactRepository:
+    """Contacts in memory, implementing :class:`~relcore.storage.ports.ContactRepository`.
+
+    Args:
+        session: The unit of work's shared state.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, contact_id: ContactId) -> Contact:
+        """Return the contact with ``contact_id``."""
+        self._session.check()
+        found = self._session.tables.contacts.get(contact_id)
+        if found is None:
+            raise NotFoundError("contact", contact_id)
+        return found
+
+    def add(self, contact: Contact) -> None:
+        """Store a new contact; its customer must exist."""
+        self._session.check_write()
+        tables, log = self._session.tables, self._session.log
+        if contact.id in tables.contacts:
+            raise ConflictError(f"a contact with id {contact.id} is already stored")
+        self._session.require_customer(contact.customer_id)
+        log.put(tables.contacts, contact.id, contact)
+        log.add_to_index(tables.contacts_by_customer, contact.customer_id, contact.id)
+        for key in _point_keys(contact):
+            log.add_to_index(tables.contacts_by_point, key, contact.id)
+
+    def save(self, contact: Contact) -> Contact:
+        """Store a changed contact (version-checked); return the stored one."""
+        self._session.check_write()
+        tables, log = self._session.tables, self._session.log
+        stored = self.get(contact.id)
+        if contact.version != stored.version:
+            raise ConflictError(f"contact {contact.id} is at version {stored.version}, not {contact.version}")
+        self._session.require_customer(contact.customer_id)
+        saved = attrs.evolve(
+            contact, version=stored.version + 1, updated_at=save_timestamp(self._session.clock, contact)
+        )
+        log.put(tables.contacts, saved.id, saved)
+        if saved.customer_id != stored.customer_id:
+            log.discard_from_index(tables.contacts_by_customer, stored.customer_id, saved.id)
+            log.add_to_index(tables.contacts_by_customer, saved.customer_id, saved.id)
+        old_keys, new_keys = _point_keys(stored), _point_keys(saved)
+        for key in old_keys - new_keys:
+            log.discard_from_index(tables.contacts_by_point, key, saved.id)
+        for key in new_keys - old_keys:
+            log.add_to_index(tables.contacts_by_point, key, saved.id)
+        return saved
+
+    def for_customer(self, customer_id: CustomerId) -> list[Contact]:
+        """Return the customer's contacts in id order."""
+        self._session.check()
+        tables = self._session.tables
+        return self._by_ids(tables.contacts_by_customer.get(customer_id, ()))
+
+    def find_by_email(self, email: str) -> list[Contact]:
+        """Return contacts with this e-mail (normalized, case-insensitive), in id order."""
+        self._session.check()
+        key = normalize_email(email).casefold()
+        return self._by_ids(self._session.tables.contacts_by_point.get((ContactPointKind.EMAIL, key), ()))
+
+    def find_by_phone(self, phone: str, *, region: str | None = None) -> list[Contact]:
+        """Return contacts with this phone number (compared in E.164), in id order."""
+        self._session.check()
+        key = normalize_phone(phone, region=region)
+        return self._by_ids(self._session.tables.contacts_by_point.get((ContactPointKind.PHONE, key), ()))
+
+    def _by_ids(self, ids: Iterable[ContactId]) -> list[Contact]:
+        contacts = self._session.tables.contacts
+        return [contacts[i] for i in sorted(ids)]

@@ -1,0 +1,53 @@
+"""What the repositories of one memory unit of work share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from relcore.clock import Clock
+from relcore.errors import NotFoundError
+from relcore.ids import CustomerId
+from relcore.storage.memory.gate import Gate
+from relcore.storage.memory.tables import Tables
+from relcore.storage.memory.undo import UndoLog
+
+__all__ = ["Session"]
+
+
+class Session:
+    """The store's tables, the unit of work's undo log, its clock and its guard.
+
+    Every repository method starts with :meth:`check` (reads) or
+    :meth:`check_write` (changes), which refuse work outside the unit of
+    work's ``with`` block.
+
+    Attributes:
+        tables: The store's data, changed in place.
+        log: Records how to undo each change of this unit of work.
+        clock: Source of ``updated_at`` for saves.
+    """
+
+    __slots__ = ("_gate", "_guard", "clock", "log", "tables")
+
+    def __init__(
+        self, tables: Tables, log: UndoLog, clock: Clock, guard: Callable[[], None], gate: Gate
+    ) -> None:
+        self.tables = tables
+        self.log = log
+        self.clock = clock
+        self._guard = guard
+        self._gate = gate
+
+    def check(self) -> None:
+        """Raise :class:`~relcore.errors.ConfigurationError` outside the ``with`` block."""
+        self._guard()
+
+    def check_write(self) -> None:
+        """Like :meth:`check`, and refuse writes while an inner unit of work is open."""
+        self._guard()
+        self._gate.check_write(self.log)
+
+    def require_customer(self, customer_id: CustomerId) -> None:
+        """Raise :class:`~relcore.errors.NotFoundError` unless the customer is stored."""
+        if customer_id not in self.tables.customers:
+            raise NotFoundError("customer", customer_id)

@@ -1,0 +1,132 @@
+"""The in-memory store and its unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from relcore.clock import Clock, system_clock
+from relcore.domain import Channel, TimelineEntry
+from relcore.ids import CustomerId
+from relcore.storage.memory.activity import (
+    MemoryTouchpointRepository,
+    MemoryTransactionRepository,
+    timeline,
+)
+from relcore.storage.memory.consents import MemoryConsentRepository
+from relcore.storage.memory.gate import Gate
+from relcore.storage.memory.parties import MemoryContactRepository, MemoryCustomerRepository
+from relcore.storage.memory.session import Session
+from relcore.storage.memory.tables import Tables
+from relcore.storage.memory.undo import UndoLog
+from relcore.storage.ports import (
+    ConsentRepository,
+    ContactRepository,
+    CustomerRepository,
+    Publisher,
+    TouchpointRepository,
+    TransactionRepository,
+    UnitOfWorkBase,
+)
+
+__all__ = ["MemoryStore", "MemoryUnitOfWork"]
+
+
+class MemoryStore:
+    """A store kept in process memory: the reference backend.
+
+    It follows the semantics of :mod:`relcore.storage.ports` exactly and
+    passes the contract suite, so it serves for unit tests, demos and small
+    embedded uses. Units of work run one at a time: each holds the store's
+    lock from entering its ``with`` block to leaving it, like a database
+    that allows one writer. Threads may share a store. A thread may open a
+    unit of work inside another (an event subscriber does) while the outer
+    one has nothing uncommitted; see :class:`~relcore.storage.memory.gate.Gate`.
+
+    Entities are frozen and stored by reference; treat their ``payload`` and
+    ``attributes`` dicts as read-only, as you would any stored value.
+
+    Args:
+        clock: Source of ``updated_at`` when entities are saved.
+
+    Example:
+        >>> from relcore.domain import Customer
+        >>> store = MemoryStore()
+        >>> with store.unit_of_work() as uow:
+        ...     uow.customers.add(Customer.person("Ada Lovelace"))
+        ...     uow.commit()
+        >>> with store.unit_of_work() as uow:
+        ...     uow.customers.count()
+        1
+    """
+
+    def __init__(self, *, clock: Clock = system_clock) -> None:
+        self._tables = Tables()
+        self._gate = Gate()
+        self._clock = clock
+
+    def unit_of_work(self, *, publish: Publisher | None = None) -> MemoryUnitOfWork:
+        """Return a new unit of work; ``publish`` receives its events after commit."""
+        return MemoryUnitOfWork(self._tables, self._gate, self._clock, publish)
+
+    def close(self) -> None:
+        """Do nothing: a memory store holds no outside resources."""
+
+
+class MemoryUnitOfWork(UnitOfWorkBase):
+    """A unit of work on a :class:`MemoryStore`.
+
+    Changes are applied to the store at once and recorded in an undo log;
+    :meth:`rollback` (or leaving the ``with`` block without committing)
+    reverses them, :meth:`commit` keeps them. The store's lock is held for
+    the whole ``with`` block, so no other unit of work sees uncommitted
+    changes.
+
+    Args:
+        tables: The store's data.
+        gate: Admits one thread at a time to the store.
+        clock: Source of ``updated_at`` for saves.
+        publish: Receives the events after each successful commit.
+    """
+
+    def __init__(self, tables: Tables, gate: Gate, clock: Clock, publish: Publisher | None) -> None:
+        super().__init__(publish)
+        self._tables = tables
+        self._gate = gate
+        self._log = UndoLog()
+        session = Session(tables, self._log, clock, self._require_active, gate)
+        self.customers: CustomerRepository = MemoryCustomerRepository(session)
+        self.contacts: ContactRepository = MemoryContactRepository(session)
+        self.consents: ConsentRepository = MemoryConsentRepository(session)
+        self.touchpoints: TouchpointRepository = MemoryTouchpointRepository(session)
+        self.transactions: TransactionRepository = MemoryTransactionRepository(session)
+
+    def timeline(
+        self,
+        customer_id: CustomerId,
+        *,
+        limit: int = 50,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        """Return touchpoints and transactions of a customer, newest first.
+
+        Ordered by ``occurred_at`` then id, both descending; ``since`` is
+        inclusive, ``until`` exclusive; with ``channels``, transactions
+        without a channel drop out.
+        """
+        self._require_active()
+        return timeline(self._tables, customer_id, limit=limit, channels=channels, since=since, until=until)
+
+    def _begin(self) -> None:
+        self._gate.enter(self._log)
+
+    def _commit(self) -> None:
+        self._log.forget()
+
+    def _rollback(self) -> None:
+        self._log.undo()
+
+    def _end(self) -> None:
+        self._gate.leave(self._log)

@@ -1,0 +1,79 @@
+"""The data of a memory store: entities by id and the indexes over them."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+from uuid import UUID
+
+from relcore.domain import ConsentRecord, Contact, ContactPointKind, Customer, Touchpoint, Transaction
+from relcore.ids import ConsentId, ContactId, CustomerId
+
+__all__ = ["ActivityTable", "PointKey", "Tables"]
+
+E = TypeVar("E", Touchpoint, Transaction)
+
+PointKey = tuple[ContactPointKind, str]
+"""A contact point's lookup key: its kind and :attr:`~relcore.domain.ContactPoint.key`."""
+
+
+class ActivityTable(Generic[E]):
+    """Touchpoints or transactions, with their idempotency and customer indexes.
+
+    Attributes:
+        rows: Entity by id.
+        by_key: Id by ``(source, external_id)``, for rows that have a key.
+        by_customer: Ids of each customer's rows, in the order they were added.
+    """
+
+    __slots__ = ("by_customer", "by_key", "rows")
+
+    def __init__(self) -> None:
+        self.rows: dict[UUID, E] = {}
+        self.by_key: dict[tuple[str, str], UUID] = {}
+        self.by_customer: dict[CustomerId, list[UUID]] = {}
+
+
+class Tables:
+    """Everything a memory store holds.
+
+    Entities are frozen, so they are stored by reference. The indexes are
+    kept in step with the entities by the repositories, through the unit of
+    work's undo log.
+
+    Attributes:
+        customers: Customer by id.
+        customer_ids: Every customer id, sorted (for keyset pages).
+        identities: Customer id by ``(namespace, value)`` identity.
+        contacts: Contact by id.
+        contacts_by_customer: Ids of each customer's contacts.
+        contacts_by_point: Ids of the contacts holding each contact point key.
+        consents: Consent record by id.
+        consents_by_customer: Ids of each customer's consent records.
+        touchpoints: The touchpoints and their indexes.
+        transactions: The transactions and their indexes.
+    """
+
+    __slots__ = (
+        "consents",
+        "consents_by_customer",
+        "contacts",
+        "contacts_by_customer",
+        "contacts_by_point",
+        "customer_ids",
+        "customers",
+        "identities",
+        "touchpoints",
+        "transactions",
+    )
+
+    def __init__(self) -> None:
+        self.customers: dict[CustomerId, Customer] = {}
+        self.customer_ids: list[CustomerId] = []
+        self.identities: dict[tuple[str, str], CustomerId] = {}
+        self.contacts: dict[ContactId, Contact] = {}
+        self.contacts_by_customer: dict[CustomerId, set[ContactId]] = {}
+        self.contacts_by_point: dict[PointKey, set[ContactId]] = {}
+        self.consents: dict[ConsentId, ConsentRecord] = {}
+        self.consents_by_customer: dict[CustomerId, list[ConsentId]] = {}
+        self.touchpoints: ActivityTable[Touchpoint] = ActivityTable()
+        self.transactions: ActivityTable[Transaction] = ActivityTable()

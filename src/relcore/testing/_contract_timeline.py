@@ -1,0 +1,160 @@
+"""Contracts of touchpoints, transactions, and the timeline that merges them."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from relcore.domain import Channel, Touchpoint, Transaction
+from relcore.errors import ConfigurationError, ValidationError
+from relcore.ids import CampaignId, CaseId, CustomerId, OpportunityId, uuid7
+from relcore.storage.ports import MAX_PAGE_SIZE, Store, UnitOfWork
+from relcore.testing._contract_activity import ActivityContract
+from relcore.testing._contract_support import (
+    ContractBase,
+    contact,
+    customer,
+    in_unit,
+    minutes,
+    stored,
+    touchpoint,
+    transaction,
+)
+
+__all__ = ["TimelineContract", "TouchpointContract", "TransactionContract"]
+
+
+class TouchpointContract(ActivityContract):
+    """Touchpoints: idempotent on ``(source, external_id)``, listed newest first."""
+
+    kind = "touchpoint"
+
+    def repo(self, uow: UnitOfWork) -> Any:
+        """Return the touchpoint repository."""
+        return uow.touchpoints
+
+    def make(self, customer_id: CustomerId, **fields: Any) -> Touchpoint:
+        """Return a new touchpoint of ``customer_id``."""
+        return touchpoint(customer_id, **fields)
+
+    def test_touchpoint_with_every_field_round_trips(self, store: Store) -> None:
+        ada = customer()
+        person = contact(ada.id, "ada@example.com")
+        stored(store, ada, person)
+        new_york = timezone(timedelta(hours=-5))
+        full = Touchpoint(
+            customer_id=ada.id, contact_id=person.id, channel="voice_server", direction="outbound",
+            kind="complaint", occurred_at=minutes(3).astimezone(new_york), subject="Réclamation 📞",
+            outcome="resolved", sentiment=-0.75, campaign_id=CampaignId(uuid7()), case_id=CaseId(uuid7()),
+            opportunity_id=OpportunityId(uuid7()), payload={"script": "é", "steps": [1, 2]},
+            source="zendesk", external_id="ticket-9 ✓", recorded_at=minutes(4).astimezone(new_york),
+        )
+        stored(store, full)
+        got = in_unit(store, lambda uow: uow.touchpoints.get(full.id))
+        assert got == full
+        assert got.occurred_at.utcoffset() == timedelta(0)
+        assert got.occurred_at.microsecond == minutes(3).microsecond
+
+
+class TransactionContract(ActivityContract):
+    """Transactions: exact money, idempotent on ``(source, external_id)``."""
+
+    kind = "transaction"
+
+    def repo(self, uow: UnitOfWork) -> Any:
+        """Return the transaction repository."""
+        return uow.transactions
+
+    def make(self, customer_id: CustomerId, **fields: Any) -> Transaction:
+        """Return a new transaction of ``customer_id``."""
+        return transaction(customer_id, **fields)
+
+    @pytest.mark.parametrize(
+        ("amount", "currency", "exact"),
+        [("1500", "JPY", "1500"), ("10.5", "EUR", "10.50"), ("0.01", "EUR", "0.01"),
+         ("12.345", "KWD", "12.345"), ("0", "USD", "0.00"), ("92233720368547758.07", "EUR",
+                                                            "92233720368547758.07")],
+    )
+    def test_amounts_stay_exact(self, store: Store, amount: str, currency: str, exact: str) -> None:
+        ada = customer()
+        entry = transaction(ada.id, amount=Decimal(amount), currency=currency, kind="invoice",
+                            quantity=3, description="Facture n° 1 — 日本", channel=None)
+        stored(store, ada, entry)
+        got = in_unit(store, lambda uow: uow.transactions.get(entry.id))
+        assert got == entry
+        assert str(got.amount) == exact
+        assert got.currency == currency
+
+
+class TimelineContract(ContractBase):
+    """The unit of work's timeline: touchpoints and transactions, newest first."""
+
+    def test_merges_both_kinds_newest_first_with_ties_by_id(self, store: Store) -> None:
+        ada, grace = customer(), customer("Grace Hopper")
+        ms = int(minutes(5).timestamp() * 1000)
+        tied: list[Touchpoint | Transaction] = [
+            touchpoint(ada.id, id=uuid7(ms), occurred_at=minutes(5)),
+            transaction(ada.id, id=uuid7(ms), occurred_at=minutes(5)),
+            touchpoint(ada.id, id=uuid7(ms), occurred_at=minutes(5)),
+            transaction(ada.id, id=uuid7(ms), occurred_at=minutes(5)),
+        ]
+        first, last = transaction(ada.id, occurred_at=minutes(0)), touchpoint(ada.id, occurred_at=minutes(9))
+        stored(store, ada, grace, *tied, first, last, touchpoint(grace.id), transaction(grace.id))
+        expected = [last, *sorted(tied, key=lambda e: e.id, reverse=True), first]
+        with store.unit_of_work() as uow:
+            assert uow.timeline(ada.id) == expected
+            assert uow.timeline(ada.id, limit=3) == expected[:3]
+            assert uow.timeline(CustomerId(uuid7())) == []
+
+    def test_filters_apply_to_both_kinds(self, store: Store) -> None:
+        ada = customer()
+        web_visit = touchpoint(ada.id, channel="web", occurred_at=minutes(1))
+        web_order = transaction(ada.id, channel="web", occurred_at=minutes(2))
+        shop_order = transaction(ada.id, channel="in_person", occurred_at=minutes(3))
+        mailed = touchpoint(ada.id, channel="email", occurred_at=minutes(4))
+        no_channel = transaction(ada.id, channel=None, occurred_at=minutes(5))
+        stored(store, ada, web_visit, web_order, shop_order, mailed, no_channel)
+        with store.unit_of_work() as uow:
+            assert uow.timeline(ada.id) == [no_channel, mailed, shop_order, web_order, web_visit]
+            assert uow.timeline(ada.id, channels=["web"]) == [web_order, web_visit]
+            assert uow.timeline(ada.id, channels=["email", "in_person"]) == [mailed, shop_order]
+            assert uow.timeline(ada.id, since=minutes(2), until=minutes(5)) == [mailed, shop_order, web_order]
+            assert uow.timeline(ada.id, channels=["web", "email"], since=minutes(2), limit=1) == [mailed]
+
+    def test_transactions_without_channel_drop_out_of_channel_filters(self, store: Store) -> None:
+        ada = customer()
+        untold = transaction(ada.id, channel=None)
+        stored(store, ada, untold)
+        with store.unit_of_work() as uow:
+            assert uow.transactions.for_customer(ada.id) == [untold]
+            assert uow.transactions.for_customer(ada.id, channels=[c.value for c in Channel]) == []
+            assert uow.timeline(ada.id, channels=[c.value for c in Channel]) == []
+
+    @pytest.mark.parametrize(
+        "bad",
+        [{"limit": 0}, {"limit": -5}, {"limit": MAX_PAGE_SIZE + 1}, {"channels": ["pigeon"]},
+         {"since": minutes(0).replace(tzinfo=None)}],
+        ids=["limit-0", "limit-negative", "limit-too-big", "unknown-channel", "naive-since"],
+    )
+    def test_refuses_bad_arguments(self, store: Store, bad: dict[str, Any]) -> None:
+        ada = customer()
+        stored(store, ada)
+        with store.unit_of_work() as uow, pytest.raises(ValidationError):
+            uow.timeline(ada.id, **bad)
+
+    def test_largest_limit_is_accepted(self, store: Store) -> None:
+        ada = customer()
+        entry = touchpoint(ada.id)
+        stored(store, ada, entry)
+        assert in_unit(store, lambda uow: uow.timeline(ada.id, limit=MAX_PAGE_SIZE)) == [entry]
+
+    def test_timeline_needs_an_active_unit_of_work(self, store: Store) -> None:
+        ada = customer()
+        stored(store, ada)
+        uow = store.unit_of_work()
+        with pytest.raises(ConfigurationError):
+            uow.timeline(ada.id)
+

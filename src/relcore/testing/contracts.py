@@ -1,0 +1,85 @@
+"""The contract every storage backend must pass, as pytest test classes.
+
+The semantics written in :mod:`relcore.storage.ports` are checked here, through
+the public ports only, so the same tests run on the in-memory store, on every
+SQL database, and on any backend written outside relcore. A backend that
+passes :class:`StoreContract` can be handed to the services and to
+:class:`~relcore.CRM`.
+
+The classes are not collected by pytest on their own (their names do not
+start with ``Test``). To run them on your backend, subclass
+:class:`StoreContract` (or single contracts such as
+:class:`TouchpointContract`) in a ``Test...`` class and provide a
+``store_factory`` fixture: a callable that returns a fresh, empty store and
+accepts an optional ``clock=`` keyword (a function returning the current aware
+UTC time), which some tests pass to check the ``updated_at`` stamped by
+``save``. The ``store`` fixture the tests use is ``store_factory()``. Each
+test calls the factory once; close the stores it made when the test ends::
+
+    import pytest
+    from relcore.testing.contracts import StoreContract
+
+    from mybackend import MyStore
+
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store_factory(self, tmp_path):
+            made = []
+
+            def make(clock=None):
+                store = MyStore(tmp_path / "db", **({} if clock is None else {"clock": clock}))
+                made.append(store)
+                return store
+
+            yield make
+            for store in made:
+                store.close()
+
+The contract is a floor, not a ceiling: test what your backend adds beyond it
+in tests of your own.
+"""
+
+from __future__ import annotations
+
+from relcore.testing._contract_consents import ConsentContract
+from relcore.testing._contract_contacts import ContactRepositoryContract
+from relcore.testing._contract_customers import CustomerRepositoryContract
+from relcore.testing._contract_support import FixedClock, StoreFactory
+from relcore.testing._contract_timeline import TimelineContract, TouchpointContract, TransactionContract
+from relcore.testing._contract_uow import UnitOfWorkContract
+
+__all__ = [
+    "ConsentContract",
+    "ContactRepositoryContract",
+    "CustomerRepositoryContract",
+    "FixedClock",
+    "StoreContract",
+    "StoreFactory",
+    "TimelineContract",
+    "TouchpointContract",
+    "TransactionContract",
+    "UnitOfWorkContract",
+]
+
+
+class StoreContract(
+    CustomerRepositoryContract,
+    ContactRepositoryContract,
+    ConsentContract,
+    TimelineContract,
+    UnitOfWorkContract,
+):
+    """The whole contract: every repository, the timeline and the unit of work.
+
+    Touchpoints and transactions share their tests (with a different
+    repository each), so they run in two nested classes, which pytest reports
+    as ``TestYours::TestTouchpoints`` and ``TestYours::TestTransactions``; they
+    see the fixtures of the class that subclasses this one.
+    """
+
+    class TestTouchpoints(TouchpointContract):
+        """The touchpoint contract, as part of the whole."""
+
+    class TestTransactions(TransactionContract):
+        """The transaction contract, as part of the whole."""
