@@ -9,6 +9,7 @@ error, not a skip: CI must exercise every backend.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,6 +54,22 @@ def _server_store(backend: str, engines: dict[str, object], clock: Clock | None)
     return SqlStore.open(engine, **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; tests start from copies of it."""
+    from relcore.storage.sql import SqlStore
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    SqlStore.open(path).close()
+    return path
+
+
+def fresh_sqlite(template: Path, target: Path) -> Path:
+    """Copy the migrated template to ``target`` (WAL files are empty after close)."""
+    shutil.copyfile(template, target)
+    return target
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The name of the backend under test."""
@@ -61,7 +78,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def store_factory(
-    backend: str, tmp_path: Path, _server_engines: dict[str, object]
+    backend: str, tmp_path: Path, _server_engines: dict[str, object], request: pytest.FixtureRequest
 ) -> Iterator[StoreFactory]:
     """Return a function making a fresh, empty store on the backend under test.
 
@@ -78,7 +95,9 @@ def store_factory(
         elif backend == "sqlite":
             from relcore.storage.sql import SqlStore
 
-            store = SqlStore.open(tmp_path / f"store{len(made)}.db", **kwargs)
+            template = request.getfixturevalue("sqlite_template")
+            path = fresh_sqlite(template, tmp_path / f"store{len(made)}.db")
+            store = SqlStore.open(path, **kwargs)
         else:
             store = _server_store(backend, _server_engines, clock)
         made.append(store)
