@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
-from relcore.domain import Channel, Touchpoint, Transaction
+from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE
@@ -27,7 +27,7 @@ from relcore.storage.sql.types import UTCDateTime
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
 
-__all__ = ["SqlTouchpoints", "SqlTransactions", "history_query"]
+__all__ = ["SqlTouchpoints", "SqlTransactions", "history_query", "read_timeline"]
 
 T = TypeVar("T", Touchpoint, Transaction)
 
@@ -79,6 +79,60 @@ def history_query(
         table, window.channels is not None, window.since is not None, window.until is not None
     )
     return statement, params
+
+
+@functools.cache
+def _timeline_statement(channels: bool, since: bool, until: bool) -> sa.Select[Any]:
+    """Build, once per filter shape, one statement reading both histories newest first.
+
+    Each table contributes its own newest ``limit`` rows (an index scan), the
+    two are stacked with ``UNION ALL`` on a shared column list (a column the
+    other table lacks is a typed NULL), and the outer query keeps the newest
+    ``limit`` of those. One round trip instead of two.
+    """
+    tables = {"touchpoint": touchpoints, "transaction": transactions}
+    names = list(dict.fromkeys(name for table in tables.values() for name in table.c))
+    branches = []
+    for entry, table in tables.items():
+        newest = _history_statement(table, channels, since, until).subquery()
+        columns = [sa.literal_column(f"'{entry}'", sa.String).label("entry")]
+        for name in names:
+            if name in newest.c:
+                columns.append(newest.c[name].label(name))
+            else:
+                other = next(t for t in tables.values() if name in t.c)
+                columns.append(sa.type_coerce(sa.null(), other.c[name].type).label(name))
+        branches.append(sa.select(*columns))
+    stacked = sa.union_all(*branches).subquery()
+    return (
+        sa.select(stacked)
+        .order_by(stacked.c.occurred_at.desc(), stacked.c.id.desc())
+        .limit(sa.bindparam("limit"))
+    )
+
+
+def read_timeline(
+    uow: SqlUnitOfWork,
+    customer_id: CustomerId,
+    *,
+    channels: Iterable[Channel | str] | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> list[TimelineEntry]:
+    """Return a customer's touchpoints and transactions, newest first, in one query."""
+    _, params = history_query(
+        touchpoints, customer_id, channels=channels, since=since, until=until, limit=limit
+    )
+    statement = _timeline_statement("channels" in params, "since" in params, "until" in params)
+    entries: list[TimelineEntry] = []
+    touchpoint_columns, transaction_columns = touchpoints.c.keys(), transactions.c.keys()
+    for row in uow.execute(statement, params, what="read timeline").mappings():
+        if row["entry"] == "touchpoint":
+            entries.append(rows.touchpoint_from_row({n: row[n] for n in touchpoint_columns}))
+        else:
+            entries.append(rows.transaction_from_row({n: row[n] for n in transaction_columns}))
+    return entries
 
 
 class _EventLog(Generic[T]):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import heapq
 import os
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import event
@@ -22,12 +20,10 @@ from relcore.errors import ConfigurationError
 from relcore.ids import CustomerId
 from relcore.storage.ports import Publisher, UnitOfWorkBase
 from relcore.storage.rules import save_timestamp
-from relcore.storage.sql import rows
 from relcore.storage.sql.engines import create_engine_for, translate_errors
-from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, history_query
+from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, read_timeline
 from relcore.storage.sql.migrate import ensure_current
 from relcore.storage.sql.repositories import SqlConsents, SqlContacts, SqlCustomers
-from relcore.storage.sql.schema import touchpoints, transactions
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -232,16 +228,4 @@ class SqlUnitOfWork(UnitOfWorkBase):
         until: datetime | None = None,
     ) -> list[TimelineEntry]:
         """Return touchpoints and transactions of a customer, newest first."""
-        wanted = channels if channels is None or isinstance(channels, str) else list(channels)
-        streams: list[list[TimelineEntry]] = []
-        for table, from_row in (
-            (touchpoints, rows.touchpoint_from_row),
-            (transactions, rows.transaction_from_row),
-        ):
-            query, params = history_query(
-                table, customer_id, channels=wanted, since=since, until=until, limit=limit
-            )
-            found = self.execute(query, params, what="read timeline").mappings()
-            streams.append([from_row(r) for r in found])
-        merged = heapq.merge(*streams, key=lambda e: (e.occurred_at, e.id), reverse=True)
-        return list(islice(merged, limit))
+        return read_timeline(self, customer_id, channels=channels, since=since, until=until, limit=limit)
