@@ -91,7 +91,7 @@ def _timeline_statement(channels: bool, since: bool, until: bool) -> sa.Select[A
     ``limit`` of those. One round trip instead of two.
     """
     tables = {"touchpoint": touchpoints, "transaction": transactions}
-    names = list(dict.fromkeys(name for table in tables.values() for name in table.c))
+    names = list(dict.fromkeys(column.name for table in tables.values() for column in table.columns))
     branches = []
     for entry, table in tables.items():
         newest = _history_statement(table, channels, since, until).subquery()
