@@ -251,6 +251,16 @@ def decimal_value(field: str, value: object) -> Decimal:
     return result
 
 
+def _boolean(value: object, field: attrs.Attribute) -> bool:  # type: ignore[type-arg]
+    if not isinstance(value, bool):
+        raise fail(field.name, f"expected true or false, got {type(value).__name__}")
+    return value
+
+
+boolean = attrs.Converter(_boolean, takes_field=True)
+"""Converter accepting only ``True`` and ``False``."""
+
+
 def positive_int(field: str, value: object, *, minimum: int = 0) -> int:
     """Return ``value`` if it is an int no smaller than ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -117,8 +117,8 @@ class ContactPoint:
 
     kind: ContactPointKind = attrs.field(converter=check.enum_converter(ContactPointKind))
     value: str = attrs.field(converter=check.text(400))
-    primary: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
-    verified: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    primary: bool = attrs.field(default=False, converter=check.boolean)
+    verified: bool = attrs.field(default=False, converter=check.boolean)
     label: str | None = attrs.field(default=None, converter=check.optional_text(50))
     address: PostalAddress | None = None
 
