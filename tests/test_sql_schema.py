@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from tests.conftest import server_url
 
 from relcore.errors import SchemaVersionError
 from relcore.storage.sql import (
@@ -21,6 +20,7 @@ from relcore.storage.sql import (
 )
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.testing import create_test_engine
+from tests.conftest import server_url
 
 
 @pytest.fixture(params=["sqlite", "postgres", "mysql"])

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import server_url
 
 from relcore import CRM, Customer, Touchpoint
 from relcore.domain import CustomerCreated
@@ -16,6 +15,7 @@ from relcore.errors import ConfigurationError, StorageError
 from relcore.storage.sql import SqlStore, configure_sqlite
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.testing import create_test_engine
+from tests.conftest import server_url
 
 
 @pytest.fixture(params=["sqlite", "postgres", "mysql"])

@@ -25,7 +25,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from tests.conftest import server_url
 
 from relcore.domain import (
     ConsentRecord,
@@ -41,6 +40,7 @@ from relcore.storage.memory import MemoryStore
 from relcore.storage.ports import Store, UnitOfWork
 from relcore.storage.sql import SqlStore
 from relcore.storage.sql.testing import create_test_engine, wipe
+from tests.conftest import server_url
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)

@@ -76,7 +76,10 @@ class _ActivityRepository(Generic[E]):
         ids: set[UUID] = set()
         for position, entry in enumerate(chunk, offset):
             if not isinstance(entry, self._type):
-                raise fail(f"{self._kind}s[{position}]", f"expected a {self._type.__name__}, got {type(entry).__name__}")
+                raise fail(
+                    f"{self._kind}s[{position}]",
+                    f"expected a {self._type.__name__}, got {type(entry).__name__}",
+                )
             _check_references(tables, entry)
             key = _key(entry)
             if key is not None and (key in table.by_key or key in keys):
