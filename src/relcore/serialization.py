@@ -39,7 +39,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from relcore.domain._checks import check_enum
+from relcore.domain._checks import check_datetime, check_enum
 from relcore.errors import FieldError, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -56,13 +56,14 @@ def _unstructure_datetime(value: datetime) -> str:
 
 def _structure_datetime(value: object, _: type) -> datetime:
     if isinstance(value, datetime):
-        return value
+        return check_datetime("", value)
     if not isinstance(value, str):
-        raise ValueError(f"expected an ISO 8601 datetime string, got {type(value).__name__}")
+        raise ValidationError.single("", f"expected an ISO 8601 datetime string, got {type(value).__name__}")
     try:
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"not an ISO 8601 datetime: {value!r}"[:200]) from None
+        raise ValidationError.single("", f"not an ISO 8601 datetime: {value!r}"[:200]) from None
+    return check_datetime("", parsed)
 
 
 def _structure_uuid(value: object, _: type) -> UUID:
@@ -77,6 +78,12 @@ def _structure_uuid(value: object, _: type) -> UUID:
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError.single("", f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _structure_text(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise ValidationError.single("", f"expected text, got {type(value).__name__}")
     return value
 
 
@@ -105,8 +112,9 @@ converter.register_unstructure_hook_func(
 )
 converter.register_structure_hook(UUID, _structure_uuid)
 converter.register_structure_hook(int, _structure_int)
-for _type in (str, bool, float):  # no coercion: "5" is not 5, "false" is not False
+for _type in (bool, float):  # no coercion: "false" is not False
     converter.register_structure_hook(_type, _pass_through)
+converter.register_structure_hook(str, _structure_text)
 converter.register_structure_hook(Decimal, _pass_through)
 converter.register_structure_hook(StrEnum, _structure_enum)
 converter.register_structure_hook_func(
@@ -143,10 +151,10 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         >>> from relcore.domain import Identity
         >>> from_dict(Identity, {"namespace": "shop", "value": "42"})
         Identity(namespace='shop', value='42')
-        >>> from_dict(Identity, {"namespace": "Shop!", "value": "42", "extra": 1})
+        >>> from_dict(Identity, {"namespace": "shop", "value": 42, "extra": 1})
         Traceback (most recent call last):
         ...
-        relcore.errors.ValidationError: namespace: invalid namespace 'Shop!': ...; extra: unknown key
+        relcore.errors.ValidationError: value: expected text, got int; extra: unknown key
     """
     if not isinstance(data, Mapping):
         raise ValidationError.single("", f"expected an object (dict), got {type(data).__name__}")
