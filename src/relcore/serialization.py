@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import (
     AttributeValidationNote,
     BaseValidationError,
@@ -81,6 +82,18 @@ def _structure_int(value: object, _: type) -> int:
     return value
 
 
+def _sequence_hook(sequence_type: Any) -> Callable[[object, Any], Any]:
+    """Structure tuples with cattrs' own factory, but refuse text and mappings first."""
+    structure = homogenous_tuple_structure_factory(sequence_type, converter)
+
+    def hook(value: object, target: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValidationError.single("", f"expected a list, got {type(value).__name__}")
+        return structure(value, target)
+
+    return hook
+
+
 def _structure_text(value: object, _: type) -> str:
     if not isinstance(value, str):
         raise ValidationError.single("", f"expected text, got {type(value).__name__}")
@@ -117,6 +130,7 @@ for _type in (bool, float):  # no coercion: "false" is not False
 converter.register_structure_hook(str, _structure_text)
 converter.register_structure_hook(Decimal, _pass_through)
 converter.register_structure_hook(StrEnum, _structure_enum)
+converter.register_structure_hook_factory(_origin_is(tuple), lambda t: _sequence_hook(t))
 converter.register_structure_hook_func(
     lambda t: getattr(t, "__origin__", None) in (frozenset, dict), _pass_through
 )
