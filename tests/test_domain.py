@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -224,3 +225,9 @@ def test_uuid7_ids_are_time_ordered_version_7() -> None:
     assert first < second
     assert first.version == 7
     assert first.variant == "specified in RFC 4122"
+
+
+def test_uuid7_ids_made_in_one_process_strictly_increase() -> None:
+    ids = [uuid7() for _ in range(20_000)]  # many share a millisecond
+    assert all(a < b for a, b in itertools.pairwise(ids))
+    assert len({i.int >> 80 for i in ids}) < len(ids)  # the test did exercise same-millisecond ids

@@ -152,3 +152,12 @@ def test_unreachable_database_is_a_storage_error() -> None:
 def test_malformed_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         CRM.open("nosuchdialect://x/y")
+
+
+def test_open_on_an_idle_host_connection_leaves_it_idle_and_commits_work(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        crm = CRM.open(connection)
+        assert not connection.in_transaction()
+        crm.add_customer(Customer.person("Committed"))
+        assert not connection.in_transaction()
+    assert count_customers(engine) == 1

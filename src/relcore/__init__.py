@@ -25,9 +25,12 @@ from relcore.domain import (
     TransactionKind,
 )
 from relcore.errors import (
+    ConfigurationError,
     ConflictError,
+    FieldError,
     NotFoundError,
     RelcoreError,
+    SchemaVersionError,
     StorageError,
     ValidationError,
 )
@@ -35,6 +38,7 @@ from relcore.errors import (
 __all__ = [
     "CRM",
     "Channel",
+    "ConfigurationError",
     "ConflictError",
     "ConsentRecord",
     "ConsentStatus",
@@ -42,6 +46,7 @@ __all__ = [
     "ContactPoint",
     "Customer",
     "Direction",
+    "FieldError",
     "Identity",
     "LifecycleStage",
     "NotFoundError",
@@ -50,6 +55,7 @@ __all__ = [
     "Purpose",
     "RelationshipKind",
     "RelcoreError",
+    "SchemaVersionError",
     "StorageError",
     "Touchpoint",
     "TouchpointKind",

@@ -21,7 +21,7 @@ from relcore.domain import Channel, Touchpoint, Transaction, TransactionKind
 from relcore.errors import RelcoreError
 from relcore.testing.synthetic import SyntheticShop
 
-__all__ = ["main"]
+__all__ = ["main", "run_demo"]
 
 DEMO_PATH = "relcore-demo.db"
 DEMO_MARKER = ("relcore-demo", "shop")

@@ -22,7 +22,6 @@ from relcore.domain import (
     Transaction,
 )
 from relcore.domain._checks import check_datetime
-from relcore.errors import ConfigurationError
 from relcore.ids import CustomerId
 from relcore.services import EventBus
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE, Store, UnitOfWork
@@ -167,9 +166,14 @@ class CRM:
     def find_contacts(
         self, *, email: str | None = None, phone: str | None = None, region: str | None = None
     ) -> list[Contact]:
-        """Return contacts by e-mail or phone (exactly one of the two)."""
+        """Return contacts by e-mail or phone (exactly one of the two).
+
+        Raises:
+            TypeError: If neither or both of ``email`` and ``phone`` are given.
+            ValidationError: If the address or number is malformed.
+        """
         if (email is None) == (phone is None):
-            raise ConfigurationError("give exactly one of email= or phone=")
+            raise TypeError("find_contacts() takes exactly one of email= or phone=")
         with self.unit_of_work() as uow:
             if email is not None:
                 return uow.contacts.find_by_email(email)

@@ -27,11 +27,14 @@ class EventBus:
     data) and the next handler runs.
 
     Example:
-        >>> from relcore.domain import CustomerCreated
+        >>> from relcore.domain import Customer, CustomerCreated
         >>> seen = []
         >>> bus = EventBus()
         >>> bus.subscribe(CustomerCreated, seen.append)
-        >>> bus.publish([CustomerCreated(customer_id=1)])  # doctest: +SKIP
+        >>> event = CustomerCreated(Customer.person("Ada").id)
+        >>> bus.publish([event])
+        >>> seen == [event]
+        True
     """
 
     def __init__(self) -> None:

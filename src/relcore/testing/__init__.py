@@ -1,8 +1,12 @@
 """Tools for testing code that uses relcore, and backends written for it.
 
-:mod:`relcore.testing.contracts` holds the contract suite that every storage
-backend must pass. The modules of this package import pytest; the rest of
-relcore never imports them.
+* :mod:`relcore.testing.contracts`: the contract suite every storage backend
+  must pass (needs pytest and hypothesis, the ``testing`` extra).
+* :mod:`relcore.testing.strategies`: hypothesis strategies for every entity.
+* :mod:`relcore.testing.synthetic`: a reproducible synthetic shop, for demos
+  and benchmarks (no test dependencies).
+
+Import the module you need; this package itself exports nothing.
 """
 
 try:
@@ -11,10 +15,19 @@ except ImportError:  # pragma: no cover - pytest is only needed to run the suite
     pass
 else:
     pytest.register_assert_rewrite(
-        *(f"relcore.testing.{name}" for name in (
-            "contracts", "_contract_activity", "_contract_consents", "_contract_contacts",
-            "_contract_customers", "_contract_support", "_contract_timeline", "_contract_uow",
-        ))
+        *(
+            f"relcore.testing.{name}"
+            for name in (
+                "contracts",
+                "_contract_activity",
+                "_contract_consents",
+                "_contract_contacts",
+                "_contract_customers",
+                "_contract_support",
+                "_contract_timeline",
+                "_contract_uow",
+            )
+        )
     )
 
-__all__ = ["contracts"]
+__all__: list[str] = []

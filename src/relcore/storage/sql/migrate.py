@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from relcore.errors import SchemaVersionError
 
-__all__ = ["VERSION_TABLE", "current_revision", "head_revision", "upgrade"]
+__all__ = ["VERSION_TABLE", "current_revision", "ensure_current", "head_revision", "upgrade"]
 
 VERSION_TABLE = "relcore_alembic_version"
 """The table where relcore records its schema revision."""

@@ -75,9 +75,15 @@ class SqlStore:
         """
         owns = not isinstance(target, Engine | Connection)
         bind = create_engine_for(target) if owns else target  # type: ignore[arg-type]
+        # A host connection outside a transaction must be left that way: the
+        # schema check would otherwise leave its own transaction open, and every
+        # later unit of work would "join" it and never commit.
+        idle_connection = isinstance(bind, Connection) and not bind.in_transaction()
         try:
             with translate_errors("open the relcore schema"):
                 ensure_current(bind, upgrade_schema=upgrade)  # type: ignore[arg-type]
+                if idle_connection and bind.in_transaction():  # type: ignore[union-attr]
+                    bind.commit()  # type: ignore[union-attr]
         except BaseException:
             if owns:
                 bind.dispose()  # type: ignore[union-attr]
