@@ -1,47 +1,28 @@
-"""Shared helpers for the benchmarks: data, timing, printing."""
+"""Shared helpers for the benchmarks: data from the synthetic shop, timing, printing."""
 
 from __future__ import annotations
 
-import random
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from collections.abc import Callable
 
-from relcore import Customer, Touchpoint
-from relcore.domain import Channel, Direction, TouchpointKind
-
-START = datetime(2023, 1, 1, tzinfo=UTC)
-CHANNELS = list(Channel)
-KINDS = list(TouchpointKind)
+from relcore import CRM
+from relcore.testing.synthetic import SyntheticShop
 
 
-def customers(n: int, seed: int = 1) -> list[Customer]:
-    rng = random.Random(seed)
-    return [
-        Customer.person(f"Customer {i}", created_at=START + timedelta(seconds=rng.randrange(10**7)))
-        for i in range(n)
-    ]
+def shop(customers: int, touchpoints_per_customer: float) -> SyntheticShop:
+    """The benchmarks' data: relcore's own synthetic shop, seeded."""
+    return SyntheticShop(customers=customers, seed=42, touchpoints_per_customer=touchpoints_per_customer)
 
 
-def touchpoints(customer_ids: list[UUID], n: int, seed: int = 2) -> Iterator[Touchpoint]:
-    """Stream ``n`` realistic touchpoints over the given customers."""
-    rng = random.Random(seed)
-    span = 2 * 365 * 86400
-    for i in range(n):
-        yield Touchpoint(
-            customer_id=rng.choice(customer_ids),
-            channel=CHANNELS[rng.randrange(len(CHANNELS))],
-            direction=Direction.INBOUND if rng.random() < 0.4 else Direction.OUTBOUND,
-            kind=KINDS[rng.randrange(len(KINDS))],
-            occurred_at=START + timedelta(seconds=rng.randrange(span), microseconds=rng.randrange(10**6)),
-            subject=f"Subject {i % 977}",
-            sentiment=round(rng.uniform(-1, 1), 3) if rng.random() < 0.3 else None,
-            payload={"n": i} if rng.random() < 0.2 else {},
-            source="bench",
-            external_id=f"tp-{i}",
-        )
+def add_customers(crm: CRM, data: SyntheticShop) -> None:
+    """Store the shop's customers and contacts in one unit of work."""
+    with crm.unit_of_work() as uow:
+        for customer, contacts in data.customers_with_contacts():
+            uow.customers.add(customer)
+            for contact in contacts:
+                uow.contacts.add(contact)
+        uow.commit()
 
 
 def timed(fn: Callable[[], object]) -> float:

@@ -1,6 +1,7 @@
 """Bulk ingest: ``touchpoints.add_many`` vs raw ``sqlite3.executemany``.
 
-Both write the same touchpoints into the same relcore schema in SQLite files
+Both write the same touchpoints (from relcore's synthetic shop, 10,000
+customers) into the same relcore schema in SQLite files
 (WAL, synchronous=NORMAL), in one transaction, 2,000 rows per chunk. The raw
 side gets its parameter tuples ready-made and runs a plain INSERT; relcore's
 side starts from ``Touchpoint`` objects and does everything ``add_many``
@@ -29,37 +30,35 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import customers, report, timed, touchpoints
-from relcore.storage.sql import SqlStore
+from _common import add_customers, report, shop, timed
+from relcore import CRM
 from relcore.storage.sql.bulk import _SqliteInsert
 from relcore.storage.sql.schema import touchpoints as touchpoint_table
 
 CHUNK = 2000
 
 
-def fresh_store(path: Path, people: list) -> SqlStore:  # type: ignore[type-arg]
-    store = SqlStore.open(path)
-    with store.unit_of_work() as uow:
-        for customer in people:
-            uow.customers.add(customer)
-        uow.commit()
-    return store
+CUSTOMERS = 10_000
 
 
-def throughput(rows: int) -> None:
-    people = customers(10_000)
-    ids = [c.id for c in people]
-    items = list(touchpoints(ids, rows))
+def fresh_crm(path: Path, rows: int) -> CRM:
+    crm = CRM.open(path)
+    add_customers(crm, shop(CUSTOMERS, rows / CUSTOMERS))
+    return crm
+
+
+def throughput(wanted: int) -> None:
+    items = list(shop(CUSTOMERS, wanted / CUSTOMERS).touchpoints())
+    rows = len(items)
     insert = _SqliteInsert(touchpoint_table)
     raw_rows = [insert.params(t) for t in items]
     plain_sql = insert.sql.replace(" ON CONFLICT (source, external_id) DO NOTHING", "")
     with tempfile.TemporaryDirectory() as tmp:
-        ours_store = fresh_store(Path(tmp) / "ours.db", people)
-        raw_store = fresh_store(Path(tmp) / "raw.db", people)
-        raw_store.close()
+        ours_crm = fresh_crm(Path(tmp) / "ours.db", wanted)
+        fresh_crm(Path(tmp) / "raw.db", wanted).close()
 
         def ours() -> None:
-            with ours_store.unit_of_work() as uow:
+            with ours_crm.unit_of_work() as uow:
                 assert uow.touchpoints.add_many(items, chunk_size=CHUNK) == rows
                 uow.commit()
 
@@ -75,9 +74,9 @@ def throughput(rows: int) -> None:
 
         raw_seconds = timed(raw)
         ours_seconds = timed(ours)
-        with ours_store.unit_of_work() as uow:
+        with ours_crm.unit_of_work() as uow:
             resend_seconds = timed(lambda: uow.touchpoints.add_many(items, chunk_size=CHUNK))
-        ours_store.close()
+        ours_crm.close()
     print(f"rows: {rows:,}")
     print(f"raw executemany: {raw_seconds:.2f} s ({rows / raw_seconds:,.0f} rows/s)")
     print(f"relcore add_many: {ours_seconds:.2f} s ({rows / ours_seconds:,.0f} rows/s)")
@@ -88,20 +87,22 @@ def throughput(rows: int) -> None:
 def peak_child(rows: int) -> int:
     """Stream ``rows`` touchpoints through add_many in a child; return its peak RSS in KiB."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(rows)], check=True, capture_output=True, text=True,
+        [sys.executable, __file__, "--child", str(rows)],
+        check=True,
+        capture_output=True,
+        text=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     return int(out.stdout.strip().splitlines()[-1])
 
 
 def child(rows: int) -> None:
-    people = customers(1000)
     with tempfile.TemporaryDirectory() as tmp:
-        store = fresh_store(Path(tmp) / "mem.db", people)
-        with store.unit_of_work() as uow:
-            uow.touchpoints.add_many(touchpoints([c.id for c in people], rows), chunk_size=CHUNK)
+        crm = fresh_crm(Path(tmp) / "mem.db", rows)
+        with crm.unit_of_work() as uow:  # streamed straight from the generator
+            uow.touchpoints.add_many(shop(CUSTOMERS, rows / CUSTOMERS).touchpoints(), chunk_size=CHUNK)
             uow.commit()
-        store.close()
+        crm.close()
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
@@ -116,8 +117,10 @@ def main() -> None:
     throughput(args.rows)
     small = max(args.rows // 5, 10_000)
     small_peak, large_peak = peak_child(small), peak_child(small * 5)
-    print(f"peak RSS streaming {small:,} rows: {small_peak / 1024:.0f} MiB; {small * 5:,} rows: "
-          f"{large_peak / 1024:.0f} MiB")
+    print(
+        f"peak RSS streaming {small:,} rows: {small_peak / 1024:.0f} MiB; {small * 5:,} rows: "
+        f"{large_peak / 1024:.0f} MiB"
+    )
     report("ingest peak memory 5N/N", large_peak / small_peak, "~1.0 (flat)")
 
 

@@ -1,10 +1,12 @@
 """Customer timeline: ``crm.timeline(id, limit=50)`` vs a hand-written query.
 
-The store holds 100,000 customers, 1,000,000 touchpoints and 300,000
-transactions in a SQLite file. The baseline is one hand-written SQL statement
-on a plain ``sqlite3`` connection that returns the same 50 newest rows of both
-tables (a ``UNION ALL`` of the two per-customer index scans); relcore's side is
-the public facade call, which also opens a unit of work and returns validated
+The store holds relcore's synthetic shop: 100,000 customers (with their
+contacts), about 1,000,000 touchpoints and the purchases of a
+buy-till-you-die process (about 250,000 transactions), in a SQLite file.
+The baseline is one hand-written SQL statement on a plain ``sqlite3``
+connection returning the same 50 newest rows of both tables (a ``UNION ALL``
+of the two per-customer index scans) as raw tuples. relcore's side is the
+public facade call, which also opens a unit of work and returns typed
 entities. The printed ratio is relcore's median latency over the baseline's
 (lower is better; target <= 1.5).
 
@@ -18,15 +20,13 @@ import random
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Iterator
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import START, customers, median_latency, report, timed, touchpoints
-from relcore import CRM, Transaction
+from _common import add_customers, median_latency, report, shop, timed
+from relcore import CRM
 
 BASELINE = """
 SELECT * FROM (
@@ -45,31 +45,18 @@ ORDER BY occurred_at DESC, id DESC LIMIT :limit
 """
 
 
-def transactions(ids: list, n: int, seed: int = 3) -> Iterator[Transaction]:  # type: ignore[type-arg]
-    rng = random.Random(seed)
-    for i in range(n):
-        yield Transaction(
-            customer_id=rng.choice(ids),
-            amount=Decimal(rng.randrange(100, 50_000)).scaleb(-2),
-            currency="EUR",
-            occurred_at=START + timedelta(seconds=rng.randrange(2 * 365 * 86400)),
-            source="bench",
-            external_id=f"tx-{i}",
-        )
-
-
-def build(path: Path, n_customers: int) -> list:  # type: ignore[type-arg]
-    people = customers(n_customers)
-    ids = [c.id for c in people]
-    with CRM.open(path) as crm, crm.unit_of_work() as uow:
-        seconds = timed(lambda: [uow.customers.add(c) for c in people])
-        print(f"added {n_customers:,} customers in {seconds:.1f} s")
-        seconds = timed(lambda: uow.touchpoints.add_many(touchpoints(ids, n_customers * 10)))
-        print(f"ingested {n_customers * 10:,} touchpoints in {seconds:.1f} s")
-        seconds = timed(lambda: uow.transactions.add_many(transactions(ids, n_customers * 3)))
-        print(f"ingested {n_customers * 3:,} transactions in {seconds:.1f} s")
-        uow.commit()
-    return ids
+def build(path: Path, n_customers: int) -> list[UUID]:
+    data = shop(n_customers, 18.0)  # about 10 touchpoints per customer: 1M for 100k
+    with CRM.open(path) as crm:
+        seconds = timed(lambda: add_customers(crm, data))
+        print(f"added {n_customers:,} customers with contacts in {seconds:.1f} s")
+        with crm.unit_of_work() as uow:
+            seconds = timed(lambda: uow.touchpoints.add_many(data.touchpoints()))
+            print(f"ingested {uow.touchpoints.count():,} touchpoints in {seconds:.1f} s")
+            seconds = timed(lambda: uow.transactions.add_many(data.transactions()))
+            print(f"ingested {uow.transactions.count():,} transactions in {seconds:.1f} s")
+            uow.commit()
+    return [p.id for p in data.profiles()]
 
 
 def main() -> None:
@@ -91,8 +78,9 @@ def main() -> None:
                 assert ours == theirs, (ours, theirs)
             cycle = iter(range(10**9))
             baseline = median_latency(
-                lambda: raw.execute(BASELINE, {"customer": hexes[next(cycle) % len(hexes)], "limit": 50})
-                .fetchall(),
+                lambda: raw.execute(
+                    BASELINE, {"customer": hexes[next(cycle) % len(hexes)], "limit": 50}
+                ).fetchall(),
                 repeat=args.samples * 3,
             )
             cycle = iter(range(10**9))
