@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
+from uuid import UUID
 
 from relcore import services
 from relcore.clock import Clock, system_clock
@@ -24,7 +25,7 @@ from relcore.domain import (
 from relcore.domain._checks import check_datetime
 from relcore.ids import CustomerId
 from relcore.services import EventBus
-from relcore.storage.ports import DEFAULT_CHUNK_SIZE, Store, UnitOfWork
+from relcore.storage.ports import DEFAULT_CHUNK_SIZE, Page, Store, UnitOfWork
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -136,6 +137,25 @@ class CRM:
         """Return the customer holding the external identity, if any."""
         with self.unit_of_work() as uow:
             return uow.customers.find_by_identity(namespace, value)
+
+    def list_customers(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
+        """Return one page of customers in id order (creation order, roughly).
+
+        Pass the page's ``next_after`` as ``after`` to get the next page.
+
+        Example:
+            >>> crm = CRM.in_memory()
+            >>> for name in ("Ada", "Grace", "Alan"):
+            ...     _ = crm.add_customer(Customer.person(name))
+            >>> first = crm.list_customers(limit=2)
+            >>> rest = crm.list_customers(after=first.next_after)
+            >>> [c.name for c in first.items + rest.items]
+            ['Ada', 'Grace', 'Alan']
+            >>> rest.next_after is None
+            True
+        """
+        with self.unit_of_work() as uow:
+            return uow.customers.list(after=after, limit=limit)
 
     def save_customer(self, customer: Customer) -> Customer:
         """Save a changed customer (version-checked); return the stored one."""
