@@ -10,9 +10,9 @@ idempotency). Objects are built before timing on both sides, so the ratio is
 the library's own overhead. The printed ratio is relcore's throughput over
 raw throughput (higher is better; target >= 0.5).
 
-Peak memory is measured separately in child processes that stream touchpoints
-from a generator into ``add_many``: the peak RSS for N and for 5N rows should
-be about equal.
+Peak memory is measured first, in child processes that stream touchpoints
+from the generator into ``add_many``: the peak resident size (``VmHWM``) for
+N/5 and for N rows should be about equal.
 
 Run: ``python benchmarks/bench_ingest.py [--rows 1000000]``.
 """
@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import add_customers, report, shop, timed
-from relcore import CRM
+from relcore import CRM, Touchpoint
 from relcore.storage.sql.bulk import _SqliteInsert
 from relcore.storage.sql.schema import touchpoints as touchpoint_table
 
@@ -43,19 +44,24 @@ CUSTOMERS = 10_000
 
 def fresh_crm(path: Path, rows: int) -> CRM:
     crm = CRM.open(path)
-    add_customers(crm, shop(CUSTOMERS, rows / CUSTOMERS))
+    add_customers(crm, shop(CUSTOMERS, 2.2 * rows / CUSTOMERS))
     return crm
 
 
-def throughput(wanted: int) -> None:
-    items = list(shop(CUSTOMERS, wanted / CUSTOMERS).touchpoints())
-    rows = len(items)
+def stream(rows: int) -> Iterator[Touchpoint]:
+    """Exactly ``rows`` touchpoints from the synthetic shop (its rate is an average)."""
+    return islice(shop(CUSTOMERS, 2.2 * rows / CUSTOMERS).touchpoints(), rows)
+
+
+def throughput(rows: int) -> None:
+    items = list(stream(rows))
+    assert len(items) == rows
     insert = _SqliteInsert(touchpoint_table)
     raw_rows = [insert.params(t) for t in items]
     plain_sql = insert.sql.replace(" ON CONFLICT (source, external_id) DO NOTHING", "")
     with tempfile.TemporaryDirectory() as tmp:
-        ours_crm = fresh_crm(Path(tmp) / "ours.db", wanted)
-        fresh_crm(Path(tmp) / "raw.db", wanted).close()
+        ours_crm = fresh_crm(Path(tmp) / "ours.db", rows)
+        fresh_crm(Path(tmp) / "raw.db", rows).close()
 
         def ours() -> None:
             with ours_crm.unit_of_work() as uow:
@@ -100,10 +106,18 @@ def child(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         crm = fresh_crm(Path(tmp) / "mem.db", rows)
         with crm.unit_of_work() as uow:  # streamed straight from the generator
-            uow.touchpoints.add_many(shop(CUSTOMERS, rows / CUSTOMERS).touchpoints(), chunk_size=CHUNK)
+            uow.touchpoints.add_many(stream(rows), chunk_size=CHUNK)
             uow.commit()
         crm.close()
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(peak_rss_kib())
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident size (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main() -> None:
@@ -114,9 +128,9 @@ def main() -> None:
     if args.child:
         child(args.child)
         return
-    throughput(args.rows)
     small = max(args.rows // 5, 10_000)
-    small_peak, large_peak = peak_child(small), peak_child(small * 5)
+    small_peak, large_peak = peak_child(small), peak_child(small * 5)  # before this process grows
+    throughput(args.rows)
     print(
         f"peak RSS streaming {small:,} rows: {small_peak / 1024:.0f} MiB; {small * 5:,} rows: "
         f"{large_peak / 1024:.0f} MiB"
