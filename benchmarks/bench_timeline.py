@@ -16,17 +16,21 @@ Run: ``python benchmarks/bench_timeline.py [--customers 100000]``.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sqlite3
 import sys
 import tempfile
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import add_customers, median_latency, report, shop, timed
-from relcore import CRM
+from relcore import CRM, Touchpoint, Transaction
+from relcore.domain import CURRENCIES
 
 BASELINE = """
 SELECT * FROM (
@@ -59,6 +63,69 @@ def build(path: Path, n_customers: int) -> list[UUID]:
     return [p.id for p in data.profiles()]
 
 
+FULL = """
+SELECT * FROM (
+    SELECT 'touchpoint' AS entry, id, customer_id, occurred_at, channel, direction, kind, subject, outcome,
+           sentiment, payload, source, external_id, recorded_at, NULL AS amount_minor, NULL AS currency,
+           contact_id, campaign_id, case_id, opportunity_id, NULL AS quantity
+    FROM relcore_touchpoints WHERE customer_id = :customer ORDER BY occurred_at DESC, id DESC LIMIT 50)
+UNION ALL
+SELECT * FROM (
+    SELECT 'transaction', id, customer_id, occurred_at, channel, NULL, kind, description, NULL, NULL,
+           payload, source, external_id, recorded_at, amount_minor, currency,
+           contact_id, NULL, NULL, NULL, quantity
+    FROM relcore_transactions WHERE customer_id = :customer ORDER BY occurred_at DESC, id DESC LIMIT 50)
+ORDER BY occurred_at DESC, id DESC LIMIT 50
+"""
+
+
+def _uuid(text: str | None) -> UUID | None:
+    return None if text is None else UUID(text)
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def hand_built(raw: sqlite3.Connection, customer: str) -> list[object]:
+    """The same rows by hand-written SQL, made into entities through their public constructors."""
+    built: list[object] = []
+    for row in raw.execute(FULL, {"customer": customer}):
+        common = {
+            "id": UUID(row[1]),
+            "customer_id": UUID(row[2]),
+            "occurred_at": _when(row[3]),
+            "payload": json.loads(row[10]),
+            "source": row[11],
+            "external_id": row[12],
+            "recorded_at": _when(row[13]),
+        }
+        if row[0] == "touchpoint":
+            built.append(
+                Touchpoint(
+                    channel=row[4],
+                    direction=row[5],
+                    kind=row[6],
+                    subject=row[7],
+                    outcome=row[8],
+                    sentiment=row[9],
+                    **common,
+                )
+            )
+        else:
+            built.append(
+                Transaction(
+                    kind=row[6],
+                    description=row[7],
+                    channel=row[4],
+                    currency=row[15],
+                    amount=Decimal(row[14]).scaleb(-CURRENCIES[row[15]]),
+                    **common,
+                )
+            )
+    return built
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -76,6 +143,7 @@ def main() -> None:
                 ours = [e.id.hex for e in crm.timeline(customer_id, limit=50)]
                 theirs = [row[1] for row in raw.execute(BASELINE, {"customer": hex_id, "limit": 50})]
                 assert ours == theirs, (ours, theirs)
+                assert hand_built(raw, hex_id) == crm.timeline(customer_id, limit=50)
             cycle = iter(range(10**9))
             baseline = median_latency(
                 lambda: raw.execute(
@@ -87,9 +155,18 @@ def main() -> None:
             relcore = median_latency(
                 lambda: crm.timeline(sample[next(cycle) % len(sample)], limit=50), repeat=args.samples * 3
             )
+            cycle = iter(range(10**9))
+            entities = median_latency(
+                lambda: hand_built(raw, hexes[next(cycle) % len(hexes)]), repeat=args.samples * 3
+            )
         raw.close()
-    print(f"median latency: hand-written SQL {baseline * 1e6:.0f} us, crm.timeline {relcore * 1e6:.0f} us")
+    print(
+        f"median latency: hand-written SQL {baseline * 1e6:.0f} us, crm.timeline {relcore * 1e6:.0f} us, "
+        f"hand-written SQL + entities built by hand {entities * 1e6:.0f} us"
+    )
     report("timeline latency relcore/hand-written", relcore / baseline, "<= 1.5")
+    supplementary = relcore / entities
+    print(f"(supplementary) crm.timeline / (hand-written SQL + entities built by hand): {supplementary:.3f}")
 
 
 if __name__ == "__main__":
