@@ -120,6 +120,7 @@ def hand_built(raw: sqlite3.Connection, customer: str) -> list[object]:
                     channel=row[4],
                     currency=row[15],
                     amount=Decimal(row[14]).scaleb(-CURRENCIES[row[15]]),
+                    quantity=row[20],
                     **common,
                 )
             )
