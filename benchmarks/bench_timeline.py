@@ -99,6 +99,7 @@ def hand_built(raw: sqlite3.Connection, customer: str) -> list[object]:
             "source": row[11],
             "external_id": row[12],
             "recorded_at": _when(row[13]),
+            "contact_id": _uuid(row[16]),
         }
         if row[0] == "touchpoint":
             built.append(
@@ -109,6 +110,9 @@ def hand_built(raw: sqlite3.Connection, customer: str) -> list[object]:
                     subject=row[7],
                     outcome=row[8],
                     sentiment=row[9],
+                    campaign_id=_uuid(row[17]),
+                    case_id=_uuid(row[18]),
+                    opportunity_id=_uuid(row[19]),
                     **common,
                 )
             )
