@@ -1,4 +1,4 @@
-"""A small progress display for the command line (stdlib only)."""
+"""A small progress display for the command line (standard library only)."""
 
 from __future__ import annotations
 
@@ -11,43 +11,82 @@ __all__ = ["Progress"]
 
 T = TypeVar("T")
 
+_WIDTH = 24
+
 
 class Progress:
-    """Counts items flowing through :meth:`track` and redraws one status line.
+    """Counts the items flowing through :meth:`track` and redraws one status line.
 
-    Draws only on a terminal (or when ``enabled`` is forced on), at most ten
-    times a second, so it costs nothing measurable on a fast stream.
+    The line shows the phase, the count (with a bar when the total is known)
+    and the rate. It is drawn only on a terminal, unless ``enabled`` says
+    otherwise, and at most ten times a second, so it costs nothing measurable
+    on a fast stream.
 
     Args:
         stream: Where to draw (standard error by default).
         enabled: Draw at all; ``None`` means "if ``stream`` is a terminal".
+
+    Example:
+        >>> import io
+        >>> screen = io.StringIO()
+        >>> list(Progress(screen, enabled=True).track("abc", "letters", total=3))
+        ['a', 'b', 'c']
+        >>> "letters" in screen.getvalue() and "3/3" in screen.getvalue()
+        True
     """
 
     def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None) -> None:
         self._stream = stream if stream is not None else sys.stderr
-        self._enabled = self._stream.isatty() if enabled is None else enabled
+        if enabled is None:
+            isatty = getattr(self._stream, "isatty", None)
+            enabled = bool(isatty and isatty())
+        self._enabled = enabled
+        self._open_line = False
+
+    @property
+    def enabled(self) -> bool:
+        """Whether anything is drawn."""
+        return self._enabled
 
     def track(self, items: Iterable[T], phase: str, total: int | None = None) -> Iterator[T]:
-        """Yield ``items`` unchanged while showing ``phase``, the count and the rate."""
+        """Yield ``items`` unchanged while showing ``phase``, the count and the rate.
+
+        Args:
+            items: The stream to pass through.
+            phase: A short name of what is happening.
+            total: How many items to expect, if known (draws a bar).
+        """
+        if not self._enabled:
+            yield from items
+            return
         start = last = time.monotonic()
         count = 0
         for item in items:
-            count += 1
             yield item
+            count += 1
             now = time.monotonic()
-            if self._enabled and now - last >= 0.1:
+            if now - last >= 0.1:
                 last = now
-                self._draw(phase, count, total, count / max(now - start, 1e-9))
-        if self._enabled:
-            self._draw(phase, count, total, count / max(time.monotonic() - start, 1e-9))
+                self._draw(phase, count, total, now - start)
+        self._draw(phase, count, total, time.monotonic() - start, done=True)
+        self.end_line()
+
+    def end_line(self) -> None:
+        """Finish a line left open (call before printing an error over it)."""
+        if self._open_line:
             self._stream.write("\n")
             self._stream.flush()
+            self._open_line = False
 
-    def _draw(self, phase: str, count: int, total: int | None, rate: float) -> None:
+    def _draw(self, phase: str, count: int, total: int | None, elapsed: float, *, done: bool = False) -> None:
+        rate = count / elapsed if elapsed > 0 else 0.0
         if total:
-            filled = int(24 * min(count / total, 1.0))
-            bar = f"[{'#' * filled}{'.' * (24 - filled)}] {count:>9,}/{total:,}"
+            filled = int(_WIDTH * min(count / total, 1.0))
+            shown = f"[{'#' * filled}{'.' * (_WIDTH - filled)}] {count:>9,}/{total:,}"
         else:
-            bar = f"{count:>9,}"
-        self._stream.write(f"\r{phase:<14} {bar}  {rate:>9,.0f}/s")
+            shown = f"{count:>9,}"
+        tail = f"  in {elapsed:.1f} s" if done else ""
+        # "\x1b[K" clears what a longer earlier line left on the right.
+        self._stream.write(f"\r{phase:<13} {shown}  {rate:>9,.0f}/s{tail}\x1b[K")
         self._stream.flush()
+        self._open_line = True

@@ -261,12 +261,18 @@ boolean = attrs.Converter(_boolean, takes_field=True)
 """Converter accepting only ``True`` and ``False``."""
 
 
-def positive_int(field: str, value: object, *, minimum: int = 0) -> int:
-    """Return ``value`` if it is an int no smaller than ``minimum``."""
+MAX_INT32 = 2**31 - 1
+"""Largest integer column value every backend stores (SQL ``INTEGER``)."""
+
+
+def positive_int(field: str, value: object, *, minimum: int = 0, maximum: int = MAX_INT32) -> int:
+    """Return ``value`` if it is an int from ``minimum`` to ``maximum``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise fail(field, f"expected an integer, got {type(value).__name__}")
     if value < minimum:
         raise fail(field, f"must be at least {minimum}, got {value}")
+    if value > maximum:
+        raise fail(field, f"must be at most {maximum}")
     return value
 
 

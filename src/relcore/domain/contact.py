@@ -87,7 +87,8 @@ class PostalAddress:
     def __attrs_post_init__(self) -> None:
         if not self.lines:
             raise check.fail("lines", "at least one address line is needed")
-        if not (len(self.country) == 2 and self.country.isascii() and self.country.isupper()):
+        country = self.country
+        if not (len(country) == 2 and country.isascii() and country.isalpha() and country.isupper()):
             raise check.fail("country", f"expected an ISO 3166-1 alpha-2 code, got {self.country!r}")
 
     def formatted(self) -> str:

@@ -72,7 +72,9 @@ def _identities(value: object, field: attrs.Attribute) -> tuple[Identity, ...]: 
 def _country(value: object, field: attrs.Attribute) -> str | None:  # type: ignore[type-arg]
     if value is None:
         return None
-    code = check.check_text(field.name, value, max_len=2).upper()
+    code = check.check_text(field.name, value, max_len=2)
+    # ASCII first: "ß".upper() is "SS", a real code.
+    code = code.upper() if code.isascii() else code
     if not _COUNTRY.fullmatch(code):
         raise check.fail(field.name, f"expected an ISO 3166-1 alpha-2 code, got {value!r}"[:200])
     return code

@@ -9,7 +9,7 @@ are left out because they are not customer money.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
 from relcore.domain._checks import decimal_value, fail
 
@@ -37,6 +37,10 @@ CURRENCIES: dict[str, int] = {
 """ISO 4217 code → number of minor-unit digits."""
 
 MAX_MINOR_UNITS = 2**63 - 1
+_MAX_DIGITS = len(str(MAX_MINOR_UNITS))
+
+# Scaling by a power of ten is exact in this context; the ambient one may round.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def check_currency(field: str, value: object) -> str:
@@ -52,14 +56,20 @@ def check_currency(field: str, value: object) -> str:
 def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> int:
     """Return ``amount`` of ``currency`` as an integer count of minor units.
 
+    Exact whatever the current :mod:`decimal` context: nothing is rounded.
+
     Raises:
         ValidationError: If the amount has more decimals than the currency's
             minor unit, or does not fit a signed 64-bit integer.
     """
     exponent = CURRENCIES[currency]
-    scaled = decimal_value(field, amount).scaleb(exponent)
-    if scaled != scaled.to_integral_value():
-        raise fail(field, f"{amount} has more than {exponent} decimals for {currency}")
+    value = decimal_value(field, amount)
+    # Refuse huge magnitudes before scaling: 1E+999999 would overflow or take seconds.
+    if value and value.adjusted() + exponent >= _MAX_DIGITS:
+        raise fail(field, "amount too large to store")
+    scaled = value.scaleb(exponent, context=_EXACT)
+    if scaled != scaled.to_integral_value(context=_EXACT):
+        raise fail(field, f"{amount} has more than {exponent} decimals for {currency}"[:200])
     units = int(scaled)
     if abs(units) > MAX_MINOR_UNITS:
         raise fail(field, "amount too large to store")
@@ -67,5 +77,5 @@ def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> 
 
 
 def from_minor_units(units: int, currency: str) -> Decimal:
-    """Return the :class:`~decimal.Decimal` amount of ``units`` minor units."""
-    return Decimal(units).scaleb(-CURRENCIES[currency])
+    """Return the :class:`~decimal.Decimal` amount of ``units`` minor units (exact)."""
+    return Decimal(units).scaleb(-CURRENCIES[currency], context=_EXACT)

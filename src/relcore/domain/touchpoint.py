@@ -21,7 +21,10 @@ def _sentiment(value: object, field: attrs.Attribute) -> float | None:  # type: 
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise check.fail(field.name, f"expected a number in [-1, 1], got {type(value).__name__}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise check.fail(field.name, "must lie in [-1, 1], got a huge integer") from None
     if not (math.isfinite(number) and -1.0 <= number <= 1.0):
         raise check.fail(field.name, f"must lie in [-1, 1], got {value}")
     return number

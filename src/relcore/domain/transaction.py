@@ -11,7 +11,7 @@ import attrs
 from relcore.clock import system_clock
 from relcore.domain import _checks as check
 from relcore.domain.enums import Channel, TransactionKind
-from relcore.domain.money import CURRENCIES, check_currency, to_minor_units
+from relcore.domain.money import check_currency, from_minor_units, to_minor_units
 from relcore.domain.touchpoint import source_converter
 from relcore.ids import ContactId, CustomerId, TransactionId, new_id
 
@@ -78,8 +78,7 @@ class Transaction:
 
     def __attrs_post_init__(self) -> None:
         units = to_minor_units(self.amount, self.currency)
-        exact = Decimal(units).scaleb(-CURRENCIES[self.currency])
-        object.__setattr__(self, "amount", exact)
+        object.__setattr__(self, "amount", from_minor_units(units, self.currency))
 
     @property
     def minor_units(self) -> int:
