@@ -44,13 +44,13 @@ CUSTOMERS = 10_000
 
 def fresh_crm(path: Path, rows: int) -> CRM:
     crm = CRM.open(path)
-    add_customers(crm, shop(CUSTOMERS, 2.2 * rows / CUSTOMERS))
+    add_customers(crm, shop(CUSTOMERS, 1.2 * rows / CUSTOMERS))
     return crm
 
 
 def stream(rows: int) -> Iterator[Touchpoint]:
     """Exactly ``rows`` touchpoints from the synthetic shop (its rate is an average)."""
-    return islice(shop(CUSTOMERS, 2.2 * rows / CUSTOMERS).touchpoints(), rows)
+    return islice(shop(CUSTOMERS, 1.2 * rows / CUSTOMERS).touchpoints(), rows)
 
 
 def throughput(rows: int) -> None:

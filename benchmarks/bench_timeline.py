@@ -50,7 +50,7 @@ ORDER BY occurred_at DESC, id DESC LIMIT :limit
 
 
 def build(path: Path, n_customers: int) -> list[UUID]:
-    data = shop(n_customers, 18.0)  # about 10 touchpoints per customer: 1M for 100k
+    data = shop(n_customers, 10.0)  # 1M touchpoints for 100k customers
     with CRM.open(path) as crm:
         seconds = timed(lambda: add_customers(crm, data))
         print(f"added {n_customers:,} customers with contacts in {seconds:.1f} s")
