@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import attrs
 import pytest
 
 from relcore.domain import (
+    CURRENCIES,
     ConsentRecord,
     Contact,
     ContactPoint,
@@ -23,6 +25,7 @@ from relcore.domain import (
     current_consent,
     may_contact,
 )
+from relcore.domain.money import from_minor_units, to_minor_units
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId, uuid7
 
@@ -123,6 +126,44 @@ BAD: list[tuple[str, Callable[[], object], str]] = [
         "expires_at",
     ),
     ("unknown purpose", lambda: ConsentRecord(customer_id=WHO, purpose="spam", status="granted"), "purpose"),
+    ("negative quantity", lambda: transaction(quantity=-3), "quantity"),
+    ("quantity beyond SQL INTEGER", lambda: transaction(quantity=2**31), "quantity"),
+    ("version beyond SQL INTEGER", lambda: attrs.evolve(Customer.person("A"), version=2**31), "version"),
+    ("version zero", lambda: attrs.evolve(Customer.person("A"), version=0), "version"),
+    ("amount beyond 64-bit minor units", lambda: transaction(amount="92233720368547758.08"), "amount"),
+    ("amount with a huge exponent", lambda: transaction(amount="1E+999999"), "amount"),
+    (
+        "amount with 29 significant digits",
+        lambda: transaction(amount="1.0000000000000000000000000001"),
+        "amount",
+    ),
+    ("amount NaN", lambda: transaction(amount="NaN"), "amount"),
+    ("amount infinite", lambda: transaction(amount=Decimal("-Infinity")), "amount"),
+    ("currency not text", lambda: transaction(currency=978), "currency"),
+    ("sentiment beyond the float range", lambda: touchpoint(sentiment=10**400), "sentiment"),
+    ("sentiment as text", lambda: touchpoint(sentiment="0.5"), "sentiment"),
+    ("name not text", lambda: Customer.person(42), "name"),  # type: ignore[arg-type]
+    ("identity value not text", lambda: Identity("shop", 7), "value"),  # type: ignore[arg-type]
+    ("non-ASCII country that upper-cases to a code", lambda: Customer.person("A", country="ß"), "country"),
+    (
+        "address country with a digit",
+        lambda: PostalAddress(lines=["x"], locality="Y", country="A1"),
+        "country",
+    ),
+    ("NUL in a payload key", lambda: touchpoint(payload={"a\x00": 1}), "payload"),
+    ("payload integer beyond 64 bits", lambda: touchpoint(payload={"n": 2**64}), "payload.n"),
+    (
+        "point that is not a ContactPoint",
+        lambda: Contact(customer_id=WHO, name="A", points=["a@b.c"]),
+        "points[0]",
+    ),
+    (
+        "contact updated before created",
+        lambda: Contact(customer_id=WHO, name="A", created_at=AT, updated_at=AT - timedelta(seconds=1)),
+        "updated_at",
+    ),
+    ("social handle with spaces", lambda: ContactPoint.social("x", "two words"), "value"),
+    ("social network not a name", lambda: ContactPoint.social("my network!", "ada"), "network"),
 ]
 
 
@@ -231,3 +272,105 @@ def test_uuid7_ids_made_in_one_process_strictly_increase() -> None:
     ids = [uuid7() for _ in range(20_000)]  # many share a millisecond
     assert all(a < b for a, b in itertools.pairwise(ids))
     assert len({i.int >> 80 for i in ids}) < len(ids)  # the test did exercise same-millisecond ids
+
+
+def test_money_is_exact_whatever_the_decimal_context() -> None:
+    with localcontext() as context:
+        context.prec = 6  # a host application may lower the precision
+        money = transaction(amount="12345678.91")
+        assert money.minor_units == 1234567891
+        assert money.amount == Decimal("12345678.91")
+        assert from_minor_units(2**63 - 1, "KWD") == Decimal("9223372036854775.807")
+
+
+def test_huge_exponents_are_refused_at_once() -> None:
+    started = time.perf_counter()
+    for text in ("1E+999990", "1E+999999999", "1E-999999999"):
+        with pytest.raises(ValidationError):
+            to_minor_units(Decimal(text), "EUR")
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(("currency", "digits"), [("JPY", 0), ("EUR", 2), ("KWD", 3), ("CLF", 4)])
+def test_minor_units_follow_the_currency(currency: str, digits: int) -> None:
+    assert CURRENCIES[currency] == digits
+    smallest = Decimal(1).scaleb(-digits)
+    assert transaction(amount=smallest, currency=currency).minor_units == 1
+    with pytest.raises(ValidationError):
+        transaction(amount=smallest / 10, currency=currency)
+    assert transaction(amount="0", currency=currency.lower()).currency == currency
+
+
+def test_defaults_of_a_new_customer() -> None:
+    ada = Customer.person("Ada", created_at=AT)
+    assert (ada.stage, ada.relationship, ada.version) == ("lead", "customer", 1)
+    assert ada.updated_at == ada.created_at == AT
+    assert ada.tags == frozenset()
+    assert ada.attributes == {}
+    assert ada.id.version == 7
+
+
+def test_customer_values_are_normalized() -> None:
+    acme = Customer.organization(
+        "Acme", tags=[" vip ", "b2b"], country="fr", identities=[("shop", "2"), ("crm", "9")]
+    )
+    assert acme.tags == {"vip", "b2b"}
+    assert acme.country == "FR"
+    assert [i.namespace for i in acme.identities] == ["crm", "shop"]
+
+
+def test_unicode_emails_keep_their_local_part_and_unicode_domain() -> None:
+    assert ContactPoint.email("José@Exämple.DE").value == "José@exämple.de"
+    assert ContactPoint.email("li@例え.jp").key == "li@例え.jp"
+
+
+def test_postal_points_format_the_address_on_one_line() -> None:
+    address = PostalAddress(lines=["10 Downing St"], locality="London", postal_code="SW1A 2AA", country="GB")
+    point = ContactPoint.postal(address, primary=True, label="office")
+    assert point.value == "10 Downing St, SW1A 2AA London, GB"
+    assert point.address == address
+    assert point.primary
+
+
+def test_a_newer_all_channel_answer_overrides_an_older_channel_grant() -> None:
+    ledger = [consent("granted", 0, channel="email"), consent("withdrawn", 5)]
+    assert not may_contact(ledger, "marketing", "email", AT + timedelta(days=6))
+    assert may_contact(ledger, "marketing", "email", AT + timedelta(days=1))
+
+
+def test_a_newer_channel_grant_overrides_an_older_all_channel_denial() -> None:
+    ledger = [consent("denied", 0), consent("granted", 5, channel="sms")]
+    assert may_contact(ledger, "marketing", "sms", AT + timedelta(days=6))
+    assert not may_contact(ledger, "marketing", "email", AT + timedelta(days=6))
+
+
+def test_an_expired_grant_still_decides_until_a_new_answer() -> None:
+    ledger = [consent("granted", 0, expires=10), consent("granted", 20)]
+    assert current_consent(ledger, "marketing", "email", AT + timedelta(days=15)) == ledger[0]
+    assert not may_contact(ledger, "marketing", "email", AT + timedelta(days=15))
+    assert may_contact(ledger, "marketing", "email", AT + timedelta(days=25))
+
+
+def test_no_record_means_no_consent_and_denials_refuse() -> None:
+    assert current_consent([], "marketing", "email", AT) is None
+    assert not may_contact([], "marketing", "email", AT)
+    assert not may_contact([consent("denied", 0)], "marketing", "email", AT)
+
+
+def test_consent_queries_check_their_arguments() -> None:
+    with pytest.raises(ValidationError) as caught:
+        may_contact([], "marketing", "email", datetime(2025, 1, 1))
+    assert caught.value.paths == ("at",)
+    with pytest.raises(ValidationError) as caught:
+        may_contact([], "spam", "email", AT)
+    assert caught.value.paths == ("purpose",)
+
+
+def test_uuid7_embeds_the_timestamp() -> None:
+    ms = 1_700_000_000_123
+    made = uuid7(ms)
+    assert made.int >> 80 == ms
+    assert (made.int >> 76) & 0xF == 7
+    assert (made.int >> 62) & 0b11 == 0b10
+    with pytest.raises(ValueError, match="out of range"):
+        uuid7(2**48)

@@ -31,6 +31,7 @@ from enum import Enum, StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 
+import attrs
 import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import (
@@ -39,8 +40,9 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationNote,
 )
+from cattrs.gen import make_dict_structure_fn
 
-from relcore.domain._checks import check_datetime, check_enum
+from relcore.domain._checks import check_datetime, check_enum, check_json, decimal_value
 from relcore.errors import FieldError, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -94,6 +96,25 @@ def _sequence_hook(sequence_type: Any) -> Callable[[object, Any], Any]:
     return hook
 
 
+def _class_hook(cls: type) -> Callable[[object, Any], Any]:
+    """Structure attrs classes with cattrs' generated function, but refuse non-objects first."""
+    structure: Callable[[Mapping[str, Any], Any], Any] = make_dict_structure_fn(cls, converter)
+
+    def hook(value: object, target: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValidationError.single("", f"expected an object (dict), got {type(value).__name__}")
+        return structure(value, target)
+
+    return hook
+
+
+def _structure_set(value: object, target: Any) -> object:
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise ValidationError.single("", f"expected a list, got {type(value).__name__}")
+    # The entity's own converter checks the items and names them.
+    return value
+
+
 def _structure_text(value: object, _: type) -> str:
     if not isinstance(value, str):
         raise ValidationError.single("", f"expected text, got {type(value).__name__}")
@@ -108,9 +129,28 @@ def _origin_is(*origins: type) -> Callable[[Any], bool]:
     return lambda t: getattr(t, "__origin__", t) in origins
 
 
-def _pass_through(value: object, _: type) -> object:
-    # The entity's own converter validates these and names the field.
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):  # no coercion: "false" is not False
+        raise ValidationError.single("", f"expected true or false, got {type(value).__name__}")
     return value
+
+
+def _structure_number(value: object, _: type) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError.single("", f"expected a number, got {type(value).__name__}")
+    return value  # the entity checks the range (and that an int fits a float)
+
+
+def _structure_decimal(value: object, _: type) -> Decimal:
+    return decimal_value("", value)
+
+
+def _structure_json_object(value: object, _: type) -> dict[str, Any]:
+    try:
+        return check_json("$", value)
+    except ValidationError as error:
+        relative = [FieldError(e.path.removeprefix("$").removeprefix("."), e.problem) for e in error.errors]
+        raise ValidationError(relative) from None
 
 
 converter.register_unstructure_hook(datetime, _unstructure_datetime)
@@ -125,15 +165,15 @@ converter.register_unstructure_hook_func(
 )
 converter.register_structure_hook(UUID, _structure_uuid)
 converter.register_structure_hook(int, _structure_int)
-for _type in (bool, float):  # no coercion: "false" is not False
-    converter.register_structure_hook(_type, _pass_through)
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(float, _structure_number)
 converter.register_structure_hook(str, _structure_text)
-converter.register_structure_hook(Decimal, _pass_through)
+converter.register_structure_hook(Decimal, _structure_decimal)
 converter.register_structure_hook(StrEnum, _structure_enum)
 converter.register_structure_hook_factory(_origin_is(tuple), lambda t: _sequence_hook(t))
-converter.register_structure_hook_func(
-    lambda t: getattr(t, "__origin__", None) in (frozenset, dict), _pass_through
-)
+converter.register_structure_hook_func(_origin_is(frozenset), _structure_set)
+converter.register_structure_hook_func(_origin_is(dict), _structure_json_object)
+converter.register_structure_hook_factory(attrs.has, _class_hook)
 
 
 def to_dict(entity: object) -> dict[str, Any]:
@@ -181,7 +221,15 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
 
 
 def to_json(entity: object) -> str:
-    """Return ``entity`` as a JSON document (see :func:`to_dict`)."""
+    """Return ``entity`` as a compact JSON document (see :func:`to_dict`).
+
+    Non-ASCII text is written as is (UTF-8), not as escapes.
+
+    Example:
+        >>> from relcore.domain import Identity
+        >>> to_json(Identity("shop", "Zoë-42"))
+        '{"namespace":"shop","value":"Zoë-42"}'
+    """
     return json.dumps(to_dict(entity), ensure_ascii=False, separators=(",", ":"))
 
 
@@ -190,11 +238,22 @@ def from_json(cls: type[T], text: str | bytes) -> T:
 
     Raises:
         ValidationError: For malformed JSON, or as :func:`from_dict` does.
+
+    Example:
+        >>> from relcore.domain import CustomerCreated
+        >>> from_json(CustomerCreated, '{"customer_id": "0192f6a8-3e1c-7c4e-9b7a-2f1d3c4b5a69"}')
+        CustomerCreated(customer_id=UUID('0192f6a8-3e1c-7c4e-9b7a-2f1d3c4b5a69'))
+        >>> from_json(CustomerCreated, '{"customer_id": ')
+        Traceback (most recent call last):
+        ...
+        relcore.errors.ValidationError: not a JSON document: Expecting value: line 1 column 17 (char 16)
     """
     try:
         data = json.loads(text)
     except (ValueError, TypeError) as error:
         raise ValidationError.single("", f"not a JSON document: {error}") from None
+    except RecursionError:
+        raise ValidationError.single("", "not a JSON document relcore reads: nested too deeply") from None
     return from_dict(cls, data)
 
 
@@ -204,12 +263,17 @@ def _join(path: str, step: str | int) -> str:
     return f"{path}.{step}" if path else step
 
 
+def _key_path(path: str, key: str) -> str:
+    """Name an input key: dotted if it is a name, else quoted in brackets (``[""]``)."""
+    return _join(path, key) if key.isidentifier() else f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+
+
 def _field_errors(error: BaseException, path: str) -> list[FieldError]:
     """Flatten cattrs' exception groups into field errors with input paths."""
     if isinstance(error, ValidationError):
         return [FieldError(_join(path, e.path) if e.path else path, e.problem) for e in error.errors]
     if isinstance(error, ForbiddenExtraKeysError):
-        return [FieldError(_join(path, key), "unknown key") for key in sorted(error.extra_fields)]
+        return [FieldError(_key_path(path, key), "unknown key") for key in sorted(error.extra_fields)]
     if isinstance(error, BaseValidationError):
         found: list[FieldError] = []
         for inner in error.exceptions:
