@@ -11,7 +11,9 @@ code that does not know relcore::
     ├── ConflictError                     stale version, duplicate id or key
     ├── StorageError                      the database failed (driver errors)
     │   └── SchemaVersionError            the schema is not at relcore's head
-    └── ConfigurationError                relcore was set up wrongly
+    ├── ConfigurationError                relcore was set up wrongly
+    └── ConvergenceError                  a value model's fit did not converge
+                                          (defined in :mod:`relcore.value.errors`)
 """
 
 from __future__ import annotations

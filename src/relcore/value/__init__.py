@@ -1,0 +1,31 @@
+"""Relationship value: RFM summaries and buy-till-you-die customer models.
+
+Needs the ``analytics`` extra (numpy and scipy): ``pip install relcore[analytics]``.
+``import relcore`` never imports this package. Inputs are plain sequences or
+numpy arrays; results are frozen attrs objects holding numpy arrays.
+
+Example:
+    >>> from relcore.value import BetaGeoFit, BetaGeoParams
+    >>> fit = BetaGeoFit(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+    >>> [round(p, 3) for p in fit.probability_alive([0, 2], [0.0, 30.43], [38.86, 38.86]).tolist()]
+    [1.0, 0.727]
+"""
+
+from __future__ import annotations
+
+from relcore.value.beta_geo import BetaGeo, BetaGeoFit, BetaGeoParams
+from relcore.value.errors import ConvergenceError
+from relcore.value.gamma_gamma import GammaGamma, GammaGammaFit, GammaGammaParams
+from relcore.value.rfm import RFMSummary, rfm_summary
+
+__all__ = [
+    "BetaGeo",
+    "BetaGeoFit",
+    "BetaGeoParams",
+    "ConvergenceError",
+    "GammaGamma",
+    "GammaGammaFit",
+    "GammaGammaParams",
+    "RFMSummary",
+    "rfm_summary",
+]
