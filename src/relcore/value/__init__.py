@@ -7,8 +7,9 @@ numpy arrays; results are frozen attrs objects holding numpy arrays.
 Example:
     >>> from relcore.value import BetaGeoFit, BetaGeoParams
     >>> fit = BetaGeoFit(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
-    >>> [round(p, 3) for p in fit.probability_alive([0, 2], [0.0, 30.43], [38.86, 38.86]).tolist()]
-    [1.0, 0.727]
+    >>> alive = fit.probability_alive([0, 2], [0.0, 30.43], [38.86, 38.86])
+    >>> print(", ".join(f"{p:.3f}" for p in alive))
+    1.000, 0.727
 """
 
 from __future__ import annotations

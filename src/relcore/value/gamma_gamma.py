@@ -51,8 +51,9 @@ class GammaGammaFit:
 
     Example:
         >>> fit = GammaGammaFit(GammaGammaParams(p=6.25, q=3.74, v=15.44))
-        >>> [round(x, 2) for x in fit.expected_spend([0, 1, 10], [0.0, 20.0, 20.0]).tolist()]
-        [35.22, 24.64, 20.64]
+        >>> spend = fit.expected_spend([0, 1, 10], [0.0, 20.0, 20.0])
+        >>> print(", ".join(f"{x:.2f}" for x in spend))
+        35.22, 24.64, 20.64
     """
 
     params: GammaGammaParams
