@@ -19,6 +19,8 @@ from relcore.domain import (
     PostalAddress,
     Purpose,
     RelationshipKind,
+    SegmentEntered,
+    SegmentLeft,
     Touchpoint,
     TouchpointKind,
     Transaction,
@@ -28,12 +30,14 @@ from relcore.errors import (
     ConfigurationError,
     ConflictError,
     FieldError,
+    InvalidRuleError,
     NotFoundError,
     RelcoreError,
     SchemaVersionError,
     StorageError,
     ValidationError,
 )
+from relcore.segments.segment import Segment, SegmentKind
 
 __all__ = [
     "CRM",
@@ -48,6 +52,7 @@ __all__ = [
     "Direction",
     "FieldError",
     "Identity",
+    "InvalidRuleError",
     "LifecycleStage",
     "NotFoundError",
     "PartyType",
@@ -56,6 +61,10 @@ __all__ = [
     "RelationshipKind",
     "RelcoreError",
     "SchemaVersionError",
+    "Segment",
+    "SegmentEntered",
+    "SegmentKind",
+    "SegmentLeft",
     "StorageError",
     "Touchpoint",
     "TouchpointKind",

@@ -28,6 +28,7 @@ from typing import TextIO
 import attrs
 
 from relcore import CRM, services
+from relcore._demo_segments import report_segments
 from relcore._progress import Progress
 from relcore.domain import (
     Channel,
@@ -136,7 +137,7 @@ def run_demo(
         else:
             _build(crm, shop, tally, progress)
         stored = _check(crm, tally, progress)
-        _report(crm, tally, stored, out)
+        _report(crm, tally, stored, out, build=not kept)
     action = "Kept" if kept else "Built"
     print(f"\n{action} {path} in {time.perf_counter() - started:.1f} s (--customers {shop.customers} "
           f"--seed {shop.seed}); open it with relcore.CRM.open({str(path)!r}).", file=out)  # fmt: skip
@@ -301,7 +302,7 @@ def _shares(counts: Counter[str]) -> list[tuple[str, int, str]]:
     return [(name, n, f"{100 * n / total:.1f} %") for name, n in counts.most_common()]
 
 
-def _report(crm: CRM, tally: _Tally, stored: tuple[int, int, int], out: TextIO) -> None:
+def _report(crm: CRM, tally: _Tally, stored: tuple[int, int, int], out: TextIO, *, build: bool) -> None:
     shop = tally.shop
     customers, touchpoints, transactions = stored
     print(
@@ -324,6 +325,7 @@ def _report(crm: CRM, tally: _Tally, stored: tuple[int, int, int], out: TextIO) 
     count, busiest = tally.busiest
     if busiest is not None:
         _timeline(crm, crm.get_customer(busiest), count, out)
+    report_segments(crm, shop.end, customers, out, _table, build=build)
 
 
 def _timeline(crm: CRM, customer: Customer, transactions: int, out: TextIO) -> None:

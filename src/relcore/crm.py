@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from uuid import UUID
 
 from relcore import services
+from relcore._crm_segments import SegmentMethods
 from relcore.clock import Clock, system_clock
 from relcore.domain import (
     Channel,
@@ -23,7 +24,9 @@ from relcore.domain import (
     Transaction,
 )
 from relcore.domain._checks import check_datetime
+from relcore.errors import ConfigurationError
 from relcore.ids import CustomerId
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue
 from relcore.services import EventBus
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE, Page, Store, UnitOfWork
 
@@ -35,7 +38,7 @@ __all__ = ["CRM"]
 E = TypeVar("E")
 
 
-class CRM:
+class CRM(SegmentMethods):
     """A CRM over one store: the entry point for host applications.
 
     Open one with :meth:`open` (a SQL database: a SQLite file by default, or
@@ -46,11 +49,19 @@ class CRM:
     Args:
         store: The storage backend.
         clock: Source of "now" for defaults such as ``may_contact``'s time.
+        catalogue: The fields segment rules may use (custom attributes are
+            declared here); the default knows the customer's own fields and
+            consent.
     """
 
-    def __init__(self, store: Store, *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, store: Store, *, clock: Clock = system_clock, catalogue: Catalogue = DEFAULT_CATALOGUE
+    ) -> None:
         self._store = store
         self._clock = clock
+        if not isinstance(catalogue, Catalogue):
+            raise ConfigurationError(f"catalogue must be a Catalogue, not {type(catalogue).__name__}")
+        self._catalogue = catalogue
         self.events = EventBus()
         """Subscribe here to domain events, delivered after each commit."""
 
@@ -61,6 +72,7 @@ class CRM:
         *,
         upgrade: bool = True,
         clock: Clock = system_clock,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
     ) -> CRM:
         """Open a CRM on a SQL database, creating or upgrading its schema.
 
@@ -71,6 +83,7 @@ class CRM:
             upgrade: Run relcore's migrations up to the current revision
                 first. With ``False`` the schema must already be current.
             clock: Source of "now".
+            catalogue: The fields segment rules may use.
 
         Raises:
             SchemaVersionError: If ``upgrade`` is false and the schema is not current.
@@ -78,14 +91,14 @@ class CRM:
         """
         from relcore.storage.sql import SqlStore
 
-        return cls(SqlStore.open(target, upgrade=upgrade, clock=clock), clock=clock)
+        return cls(SqlStore.open(target, upgrade=upgrade, clock=clock), clock=clock, catalogue=catalogue)
 
     @classmethod
-    def in_memory(cls, *, clock: Clock = system_clock) -> CRM:
+    def in_memory(cls, *, clock: Clock = system_clock, catalogue: Catalogue = DEFAULT_CATALOGUE) -> CRM:
         """Return a CRM kept in process memory (the reference backend)."""
         from relcore.storage.memory import MemoryStore
 
-        return cls(MemoryStore(clock=clock), clock=clock)
+        return cls(MemoryStore(clock=clock), clock=clock, catalogue=catalogue)
 
     @property
     def store(self) -> Store:

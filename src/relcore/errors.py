@@ -7,6 +7,7 @@ code that does not know relcore::
 
     RelcoreError
     ├── ValidationError(ValueError)       bad input, named by field path
+    │   └── InvalidRuleError              a segment rule relcore refuses
     ├── NotFoundError(LookupError)        no entity with that id or key
     ├── ConflictError                     stale version, duplicate id or key
     ├── StorageError                      the database failed (driver errors)
@@ -24,6 +25,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "FieldError",
+    "InvalidRuleError",
     "NotFoundError",
     "RelcoreError",
     "SchemaVersionError",
@@ -97,6 +99,17 @@ class ValidationError(RelcoreError, ValueError):
         return ValidationError(
             [FieldError(_join(prefix, e.path), e.problem) for e in self.errors]
         )
+
+
+class InvalidRuleError(ValidationError):
+    """A segment rule that relcore refuses.
+
+    An unknown field, operator or node, a value of the wrong type, or a rule
+    deeper or larger than the limits. Each :class:`FieldError` path points at the offending node, for example
+    ``rules[2].value`` or ``rule.where[0].field``. Raised for rules built in
+    Python, read from JSON or parsed from text alike, so a rule from an
+    untrusted source can fail in this one way only.
+    """
 
 
 def _join(prefix: str, path: str) -> str:

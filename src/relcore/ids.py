@@ -23,6 +23,7 @@ __all__ = [
     "ContactId",
     "CustomerId",
     "OpportunityId",
+    "SegmentId",
     "TouchpointId",
     "TransactionId",
     "new_id",
@@ -37,6 +38,7 @@ TransactionId = NewType("TransactionId", UUID)
 CampaignId = NewType("CampaignId", UUID)
 CaseId = NewType("CaseId", UUID)
 OpportunityId = NewType("OpportunityId", UUID)
+SegmentId = NewType("SegmentId", UUID)
 
 _VERSION_7 = 0x7 << 76
 _VARIANT_RFC = 0x2 << 62

@@ -32,11 +32,14 @@ from relcore.domain.events import (
     CustomerCreated,
     CustomerUpdated,
     DomainEvent,
+    SegmentEntered,
+    SegmentLeft,
     TouchpointRecorded,
     TouchpointsImported,
     TransactionRecorded,
     TransactionsImported,
 )
+from relcore.domain.metrics import METRIC_TYPES, CustomerMetrics, ValueRun
 from relcore.domain.money import CURRENCIES
 from relcore.domain.touchpoint import Touchpoint
 from relcore.domain.transaction import Transaction
@@ -46,6 +49,7 @@ TimelineEntry = Touchpoint | Transaction
 
 __all__ = [
     "CURRENCIES",
+    "METRIC_TYPES",
     "Channel",
     "ConsentChanged",
     "ConsentRecord",
@@ -56,6 +60,7 @@ __all__ = [
     "ContactPointKind",
     "ContactUpdated",
     "Customer",
+    "CustomerMetrics",
     "CustomerCreated",
     "CustomerUpdated",
     "Direction",
@@ -66,6 +71,8 @@ __all__ = [
     "PostalAddress",
     "Purpose",
     "RelationshipKind",
+    "SegmentEntered",
+    "SegmentLeft",
     "TimelineEntry",
     "Touchpoint",
     "TouchpointKind",
@@ -75,6 +82,7 @@ __all__ = [
     "TransactionKind",
     "TransactionRecorded",
     "TransactionsImported",
+    "ValueRun",
     "current_consent",
     "may_contact",
     "normalize_email",

@@ -11,7 +11,7 @@ from datetime import datetime
 import attrs
 
 from relcore.domain.enums import Channel, ConsentStatus, Purpose, TransactionKind
-from relcore.ids import ContactId, CustomerId, TouchpointId, TransactionId
+from relcore.ids import ContactId, CustomerId, SegmentId, TouchpointId, TransactionId
 
 __all__ = [
     "ConsentChanged",
@@ -20,6 +20,8 @@ __all__ = [
     "CustomerCreated",
     "CustomerUpdated",
     "DomainEvent",
+    "SegmentEntered",
+    "SegmentLeft",
     "TouchpointRecorded",
     "TouchpointsImported",
     "TransactionRecorded",
@@ -102,6 +104,24 @@ class ConsentChanged:
     status: ConsentStatus
 
 
+@attrs.frozen
+class SegmentEntered:
+    """A customer became a member of a segment (found by a refresh, or added to a list)."""
+
+    segment_id: SegmentId
+    customer_id: CustomerId
+    as_of: datetime
+
+
+@attrs.frozen
+class SegmentLeft:
+    """A customer stopped being a member of a segment."""
+
+    segment_id: SegmentId
+    customer_id: CustomerId
+    as_of: datetime
+
+
 DomainEvent = (
     CustomerCreated
     | CustomerUpdated
@@ -112,5 +132,7 @@ DomainEvent = (
     | TouchpointsImported
     | TransactionsImported
     | ConsentChanged
+    | SegmentEntered
+    | SegmentLeft
 )
 """Union of every domain event type."""

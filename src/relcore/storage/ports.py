@@ -29,7 +29,7 @@ Shared semantics:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
@@ -49,15 +49,23 @@ from relcore.domain import (
     Transaction,
 )
 from relcore.ids import ContactId, CustomerId, TouchpointId, TransactionId
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
+from relcore.storage.metrics_port import METRIC_ORDERINGS, MetricsRepository
+from relcore.storage.segment_port import SegmentRepository
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "MAX_PAGE_SIZE",
+    "SCAN_CHUNK_SIZE",
+    "METRIC_ORDERINGS",
     "ConsentRepository",
     "ContactRepository",
     "CustomerRepository",
+    "MetricsRepository",
+    "MoneyColumns",
     "Page",
     "Publisher",
+    "SegmentRepository",
     "Store",
     "TouchpointRepository",
     "TransactionRepository",
@@ -68,6 +76,9 @@ __all__ = [
 T = TypeVar("T")
 DEFAULT_CHUNK_SIZE = 2000
 """Rows per chunk for ``add_many`` when the caller does not say."""
+
+SCAN_CHUNK_SIZE = 50_000
+"""Rows per chunk of a column scan such as ``transactions.money_columns``."""
 
 MAX_PAGE_SIZE = 10_000
 """Largest ``limit`` a listing or timeline accepts."""
@@ -111,6 +122,18 @@ class CustomerRepository(Protocol):
 
     def count(self) -> int:
         """Return how many customers are stored."""
+        ...
+
+    def members(
+        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+    ) -> Iterator[CustomerId]:
+        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
+
+        The answer must equal :func:`relcore.segments.evaluate` on every
+        customer. The rule is validated against ``catalogue`` first
+        (:class:`~relcore.errors.InvalidRuleError`). Consume the iterator
+        inside the unit of work.
+        """
         ...
 
 
@@ -231,9 +254,42 @@ class TransactionRepository(Protocol):
         """Return how many transactions are stored."""
         ...
 
+    def money_columns(
+        self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE
+    ) -> Iterator[MoneyColumns]:
+        """Yield the orders and refunds that occurred at or before ``until``, as columns.
+
+        Chunks of at most ``chunk_size`` rows, in ``(customer_id,
+        occurred_at, id)`` order: what a value refresh reads, without
+        building an entity per row.
+        """
+        ...
+
 
 Publisher = Callable[[Sequence[DomainEvent]], None]
 """Receives the events of a unit of work after its commit succeeded."""
+
+
+@attrs.frozen
+class MoneyColumns:
+    """A chunk of orders and refunds as parallel columns (row ``i`` across them).
+
+    Attributes:
+        customer_ids: Whose transaction each row is.
+        occurred_at: When it happened (aware, UTC).
+        refunds: ``True`` for a refund, ``False`` for an order.
+        currencies: ISO 4217 codes.
+        minor_units: Amounts in integer minor units of the row's currency.
+    """
+
+    customer_ids: list[CustomerId]
+    occurred_at: list[datetime]
+    refunds: list[bool]
+    currencies: list[str]
+    minor_units: list[int]
+
+    def __len__(self) -> int:
+        return len(self.customer_ids)
 
 
 class UnitOfWork(Protocol):
@@ -265,6 +321,16 @@ class UnitOfWork(Protocol):
     @property
     def transactions(self) -> TransactionRepository:
         """The transaction repository of this unit of work."""
+        ...
+
+    @property
+    def segments(self) -> SegmentRepository:
+        """The segment repository of this unit of work."""
+        ...
+
+    @property
+    def metrics(self) -> MetricsRepository:
+        """The stored value metrics of this unit of work."""
         ...
 
     def __enter__(self) -> Self: ...

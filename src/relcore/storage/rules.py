@@ -16,7 +16,7 @@ from relcore.domain import Channel, Touchpoint, Transaction
 from relcore.domain._checks import check_datetime, check_enum, fail
 from relcore.storage.ports import MAX_PAGE_SIZE
 
-__all__ = ["TimeWindow", "check_limit", "save_timestamp"]
+__all__ = ["TimeWindow", "check_chunk_size", "check_limit", "save_timestamp"]
 
 
 class _Created(Protocol):
@@ -27,6 +27,17 @@ class _Created(Protocol):
 def save_timestamp(clock: Clock, entity: _Created) -> datetime:
     """Return the ``updated_at`` a save stamps: now, but never before ``created_at``."""
     return max(clock(), entity.created_at)
+
+
+def check_chunk_size(chunk_size: object) -> int:
+    """Return ``chunk_size`` if it is a positive int.
+
+    Raises:
+        ValidationError: Otherwise.
+    """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise fail("chunk_size", f"must be a positive integer, got {chunk_size!r}"[:200])
+    return chunk_size
 
 
 def check_limit(limit: object, field: str = "limit") -> int:

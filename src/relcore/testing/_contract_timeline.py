@@ -24,7 +24,7 @@ from relcore.testing._contract_support import (
     transaction,
 )
 
-__all__ = ["TimelineContract", "TouchpointContract", "TransactionContract"]
+__all__ = ["MoneyColumnsContract", "TimelineContract", "TouchpointContract", "TransactionContract"]
 
 
 class TouchpointContract(ActivityContract):
@@ -158,3 +158,43 @@ class TimelineContract(ContractBase):
         with pytest.raises(ConfigurationError):
             uow.timeline(ada.id)
 
+
+
+class MoneyColumnsContract(ContractBase):
+    """``transactions.money_columns``: orders and refunds up to a date, as ordered columns."""
+
+    def test_columns_hold_orders_and_refunds_in_order(self, store: Store) -> None:
+        ada, grace = customer(), customer("Grace Hopper")
+        rows = [
+            transaction(grace.id, occurred_at=minutes(3), amount=Decimal("1.50")),
+            transaction(ada.id, occurred_at=minutes(2), kind="refund", amount=Decimal("2.00")),
+            transaction(ada.id, occurred_at=minutes(1), amount=Decimal("300"), currency="JPY"),
+            transaction(ada.id, occurred_at=minutes(4), kind="quote"),
+            transaction(ada.id, occurred_at=minutes(9), amount=Decimal("9.99")),
+        ]
+        stored(store, ada, grace, *rows)
+        with store.unit_of_work() as uow:
+            chunks = list(uow.transactions.money_columns(until=minutes(5), chunk_size=2))
+        assert [len(chunk) for chunk in chunks] == [2, 1]
+        got = [
+            (c, t, r, cur, m)
+            for chunk in chunks
+            for c, t, r, cur, m in zip(
+                chunk.customer_ids, chunk.occurred_at, chunk.refunds, chunk.currencies, chunk.minor_units,
+                strict=True,
+            )
+        ]  # fmt: skip
+        expected = sorted(
+            [(ada.id, minutes(1), False, "JPY", 300), (ada.id, minutes(2), True, "EUR", 200),
+             (grace.id, minutes(3), False, "EUR", 150)],
+            key=lambda row: (row[0], row[1]),
+        )  # fmt: skip
+        assert got == expected
+
+    def test_no_rows_and_bad_arguments(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            assert list(uow.transactions.money_columns(until=minutes(5))) == []
+            with pytest.raises(ValidationError):
+                list(uow.transactions.money_columns(until=minutes(5).replace(tzinfo=None)))
+            with pytest.raises(ValidationError):
+                list(uow.transactions.money_columns(until=minutes(5), chunk_size=0))

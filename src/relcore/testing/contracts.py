@@ -45,8 +45,15 @@ from __future__ import annotations
 from relcore.testing._contract_consents import ConsentContract
 from relcore.testing._contract_contacts import ContactRepositoryContract
 from relcore.testing._contract_customers import CustomerRepositoryContract
+from relcore.testing._contract_metrics import MetricsContract
+from relcore.testing._contract_segments import SegmentContract
 from relcore.testing._contract_support import FixedClock, StoreFactory
-from relcore.testing._contract_timeline import TimelineContract, TouchpointContract, TransactionContract
+from relcore.testing._contract_timeline import (
+    MoneyColumnsContract,
+    TimelineContract,
+    TouchpointContract,
+    TransactionContract,
+)
 from relcore.testing._contract_uow import UnitOfWorkContract
 
 __all__ = [
@@ -54,6 +61,9 @@ __all__ = [
     "ContactRepositoryContract",
     "CustomerRepositoryContract",
     "FixedClock",
+    "MetricsContract",
+    "MoneyColumnsContract",
+    "SegmentContract",
     "StoreContract",
     "StoreFactory",
     "TimelineContract",
@@ -68,6 +78,9 @@ class StoreContract(
     ContactRepositoryContract,
     ConsentContract,
     TimelineContract,
+    MoneyColumnsContract,
+    SegmentContract,
+    MetricsContract,
     UnitOfWorkContract,
 ):
     """The whole contract: every repository, the timeline and the unit of work.

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction
-from relcore.domain._checks import fail, positive_int
+from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction, TransactionKind
+from relcore.domain._checks import check_datetime, fail, positive_int
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId
 from relcore.storage.memory.queries import newest_first
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import ActivityTable, Tables
-from relcore.storage.ports import DEFAULT_CHUNK_SIZE
-from relcore.storage.rules import TimeWindow, check_limit
+from relcore.storage.ports import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, MoneyColumns
+from relcore.storage.rules import TimeWindow, check_chunk_size, check_limit
 
 __all__ = ["MemoryTouchpointRepository", "MemoryTransactionRepository", "timeline"]
 
@@ -163,6 +163,26 @@ class MemoryTransactionRepository(_ActivityRepository[Transaction]):
 
     def _table(self) -> ActivityTable[Transaction]:
         return self._session.tables.transactions
+
+    def money_columns(self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE) -> Iterator[MoneyColumns]:
+        """Yield orders and refunds up to ``until`` as columns, by customer, time and id."""
+        self._session.check()
+        moment = check_datetime("until", until)
+        check_chunk_size(chunk_size)
+        wanted = (TransactionKind.ORDER, TransactionKind.REFUND)
+        rows = sorted(
+            (t for t in self._table().rows.values() if t.kind in wanted and t.occurred_at <= moment),
+            key=lambda t: (t.customer_id, t.occurred_at, t.id),
+        )
+        for start in range(0, len(rows), chunk_size):
+            chunk = rows[start : start + chunk_size]
+            yield MoneyColumns(
+                customer_ids=[t.customer_id for t in chunk],
+                occurred_at=[t.occurred_at for t in chunk],
+                refunds=[t.kind is TransactionKind.REFUND for t in chunk],
+                currencies=[t.currency for t in chunk],
+                minor_units=[t.minor_units for t in chunk],
+            )
 
 
 def timeline(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from uuid import UUID
 
 import attrs
@@ -12,8 +13,10 @@ from relcore.domain import Contact, ContactPointKind, Customer, normalize_email,
 from relcore.domain._checks import fail
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import PointKey
+from relcore.storage.memory.views import customer_view
 from relcore.storage.ports import Page
 from relcore.storage.rules import check_limit, save_timestamp
 
@@ -105,6 +108,17 @@ class MemoryCustomerRepository:
         """Return how many customers are stored."""
         self._session.check()
         return len(self._session.tables.customers)
+
+    def members(
+        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+    ) -> Iterator[CustomerId]:
+        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``."""
+        self._session.check()
+        test = matcher(rule, as_of, catalogue=catalogue)
+        tables = self._session.tables
+        for customer_id in list(tables.customer_ids):
+            if test(customer_view(tables, customer_id)):
+                yield customer_id
 
 
 def _point_keys(contact: Contact) -> set[PointKey]:

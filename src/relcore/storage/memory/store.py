@@ -15,7 +15,9 @@ from relcore.storage.memory.activity import (
 )
 from relcore.storage.memory.consents import MemoryConsentRepository
 from relcore.storage.memory.gate import Gate
+from relcore.storage.memory.metrics import MemoryMetricsRepository
 from relcore.storage.memory.parties import MemoryContactRepository, MemoryCustomerRepository
+from relcore.storage.memory.segments import MemorySegmentRepository
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import Tables
 from relcore.storage.memory.undo import UndoLog
@@ -23,7 +25,9 @@ from relcore.storage.ports import (
     ConsentRepository,
     ContactRepository,
     CustomerRepository,
+    MetricsRepository,
     Publisher,
+    SegmentRepository,
     TouchpointRepository,
     TransactionRepository,
     UnitOfWorkBase,
@@ -100,6 +104,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.consents: ConsentRepository = MemoryConsentRepository(session)
         self.touchpoints: TouchpointRepository = MemoryTouchpointRepository(session)
         self.transactions: TransactionRepository = MemoryTransactionRepository(session)
+        self.segments: SegmentRepository = MemorySegmentRepository(session)
+        self.metrics: MetricsRepository = MemoryMetricsRepository(session)
 
     def timeline(
         self,

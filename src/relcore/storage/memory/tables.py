@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Generic, TypeVar
 from uuid import UUID
 
 from relcore.domain import ConsentRecord, Contact, ContactPointKind, Customer, Touchpoint, Transaction
-from relcore.ids import ConsentId, ContactId, CustomerId
+from relcore.ids import ConsentId, ContactId, CustomerId, SegmentId
+from relcore.segments.segment import Segment
 
 __all__ = ["ActivityTable", "PointKey", "Tables"]
 
@@ -51,6 +53,11 @@ class Tables:
         consents_by_customer: Ids of each customer's consent records.
         touchpoints: The touchpoints and their indexes.
         transactions: The transactions and their indexes.
+        segments: Segment by id.
+        segment_names: Segment id by name.
+        segment_members: Each segment's stored members, with when they entered.
+        value: The latest value refresh: ``"run"`` (a ``ValueRun``) and
+            ``"metrics"`` (``CustomerMetrics`` by customer id).
     """
 
     __slots__ = (
@@ -62,8 +69,12 @@ class Tables:
         "customer_ids",
         "customers",
         "identities",
+        "segment_members",
+        "segment_names",
+        "segments",
         "touchpoints",
         "transactions",
+        "value",
     )
 
     def __init__(self) -> None:
@@ -77,3 +88,7 @@ class Tables:
         self.consents_by_customer: dict[CustomerId, list[ConsentId]] = {}
         self.touchpoints: ActivityTable[Touchpoint] = ActivityTable()
         self.transactions: ActivityTable[Transaction] = ActivityTable()
+        self.segments: dict[SegmentId, Segment] = {}
+        self.segment_names: dict[str, SegmentId] = {}
+        self.segment_members: dict[SegmentId, dict[CustomerId, datetime]] = {}
+        self.value: dict[str, object] = {}

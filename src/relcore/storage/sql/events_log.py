@@ -8,17 +8,18 @@ parameterized by table and entity type; bulk writing lives in
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
 from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction
+from relcore.domain._checks import check_datetime
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId
-from relcore.storage.ports import DEFAULT_CHUNK_SIZE
-from relcore.storage.rules import TimeWindow, check_limit
+from relcore.storage.ports import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, MoneyColumns
+from relcore.storage.rules import TimeWindow, check_chunk_size, check_limit
 from relcore.storage.sql import bulk, rows
 from relcore.storage.sql.repositories import check_id
 from relcore.storage.sql.schema import touchpoints, transactions
@@ -215,3 +216,29 @@ class SqlTransactions(_EventLog[Transaction]):
     _kind = "transaction"
     _to_row = staticmethod(rows.transaction_row)
     _from_row = staticmethod(rows.transaction_from_row)
+
+    def money_columns(self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE) -> Iterator[MoneyColumns]:
+        """Yield orders and refunds up to ``until`` as columns, in ``(customer_id, occurred_at, id)`` order.
+
+        One streamed query (a server-side cursor where the driver has one).
+        """
+        moment = check_datetime("until", until)
+        check_chunk_size(chunk_size)
+        c = transactions.c
+        query = (
+            sa.select(c.customer_id, c.occurred_at, c.kind, c.currency, c.amount_minor)
+            .where(c.kind.in_(("order", "refund")), c.occurred_at <= moment)
+            .order_by(c.customer_id, c.occurred_at, c.id)
+            .execution_options(yield_per=chunk_size)
+        )
+        result = self._uow.execute(query, what="scan transactions")
+        with self._uow.translating("scan transactions"):
+            for part in result.partitions():
+                customer_ids, occurred_at, kinds, currencies, minor_units = zip(*part, strict=True)
+                yield MoneyColumns(
+                    customer_ids=list(customer_ids),
+                    occurred_at=list(occurred_at),
+                    refunds=[kind == "refund" for kind in kinds],
+                    currencies=list(currencies),
+                    minor_units=list(minor_units),
+                )

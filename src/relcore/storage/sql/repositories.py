@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -22,12 +23,14 @@ from relcore.domain import (
     normalize_email,
     normalize_phone,
 )
-from relcore.domain._checks import check_enum
+from relcore.domain._checks import check_datetime, check_enum
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.ports import Page
 from relcore.storage.rules import check_limit
 from relcore.storage.sql import rows
+from relcore.storage.sql.rule_sql import members_query
 from relcore.storage.sql.schema import (
     consents,
     contact_points,
@@ -39,6 +42,8 @@ from relcore.storage.sql.schema import (
 
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
+
+_MEMBER_BATCH = 5000
 
 __all__ = ["SqlConsents", "SqlContacts", "SqlCustomers", "check_id", "require_customer"]
 
@@ -141,6 +146,24 @@ class SqlCustomers:
         """Return how many customers are stored."""
         query = sa.select(sa.func.count()).select_from(customers)
         return int(self._uow.execute(query, what="count customers").scalar_one())
+
+    def members(
+        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+    ) -> Iterator[CustomerId]:
+        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
+
+        One statement compiled from the rule (:mod:`relcore.storage.sql.rule_sql`),
+        streamed in batches.
+        """
+        moment = check_datetime("as_of", as_of)
+        dialect = self._uow.connection.dialect.name
+        query = members_query(rule, moment, dialect=dialect, catalogue=catalogue)
+        streamed = query.execution_options(yield_per=_MEMBER_BATCH)
+        result = self._uow.execute(streamed, what="select segment members")
+        with self._uow.translating("select segment members"):
+            for batch in result.partitions():
+                for (customer_id,) in batch:
+                    yield CustomerId(customer_id)
 
     def _check_identities(self, customer: Customer) -> None:
         if not customer.identities:

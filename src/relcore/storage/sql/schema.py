@@ -16,14 +16,18 @@ from relcore.storage.sql.types import UTCDateTime
 __all__ = [
     "NAMING_CONVENTION",
     "consents",
+    "customer_metrics",
     "contact_points",
     "contacts",
     "customer_tags",
     "customers",
     "identities",
     "metadata",
+    "segment_members",
+    "segments",
     "touchpoints",
     "transactions",
+    "value_runs",
 ]
 
 NAMING_CONVENTION = {
@@ -187,5 +191,74 @@ transactions = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("source", "external_id"),
     sa.Index("ix_relcore_transactions_timeline", "customer_id", "occurred_at", "id"),
+    **_MYSQL,
+)
+
+segments = sa.Table(
+    "relcore_segments",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("rule", _json(), nullable=True),
+    sa.Column("description", sa.String(1000), nullable=True),
+    sa.Column("frozen_at", UTCDateTime, nullable=True),
+    sa.Column("refreshed_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+segment_members = sa.Table(
+    "relcore_segment_members",
+    metadata,
+    sa.Column(
+        "segment_id", sa.Uuid, sa.ForeignKey("relcore_segments.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), primary_key=True, index=True),
+    sa.Column("entered_at", UTCDateTime, nullable=False),
+    **_MYSQL,
+)
+
+value_runs = sa.Table(
+    "relcore_value_runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("as_of", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("customers", sa.Integer, nullable=False),
+    sa.Column("settings", _json(), nullable=False),
+    sa.Column("models", _json(), nullable=False),
+    **_MYSQL,
+)
+
+
+def _metric() -> sa.Double[float]:
+    return sa.Double()
+
+
+customer_metrics = sa.Table(
+    "relcore_customer_metrics",
+    metadata,
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), primary_key=True),
+    sa.Column("run_id", sa.Uuid, sa.ForeignKey("relcore_value_runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("as_of", UTCDateTime, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("orders", sa.Integer, nullable=False),
+    sa.Column("frequency", sa.Integer, nullable=False),
+    sa.Column("recency", _metric(), nullable=True),
+    sa.Column("age", _metric(), nullable=True),
+    sa.Column("monetary", _metric(), nullable=True),
+    sa.Column("historical_value", _metric(), nullable=True),
+    sa.Column("r_score", sa.SmallInteger, nullable=True),
+    sa.Column("f_score", sa.SmallInteger, nullable=True),
+    sa.Column("m_score", sa.SmallInteger, nullable=True),
+    sa.Column("rfm_segment", sa.String(40), nullable=True),
+    sa.Column("expected_purchases", _metric(), nullable=True),
+    sa.Column("probability_alive", _metric(), nullable=True),
+    sa.Column("clv", _metric(), nullable=True),
+    sa.Column("tier", sa.String(40), nullable=True),
+    sa.Index("ix_relcore_customer_metrics_clv", "clv"),
     **_MYSQL,
 )

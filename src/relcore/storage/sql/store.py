@@ -18,12 +18,15 @@ from relcore.clock import Clock, system_clock
 from relcore.domain import Channel, Contact, Customer, DomainEvent, TimelineEntry
 from relcore.errors import ConfigurationError
 from relcore.ids import CustomerId
+from relcore.segments.segment import Segment
 from relcore.storage.ports import Publisher, UnitOfWorkBase
 from relcore.storage.rules import save_timestamp
 from relcore.storage.sql.engines import create_engine_for, translate_errors
 from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, read_timeline
+from relcore.storage.sql.metrics import SqlMetrics
 from relcore.storage.sql.migrate import ensure_current
 from relcore.storage.sql.repositories import SqlConsents, SqlContacts, SqlCustomers
+from relcore.storage.sql.segments import SqlSegments
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -152,6 +155,8 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self.consents = SqlConsents(self)
         self.touchpoints = SqlTouchpoints(self)
         self.transactions = SqlTransactions(self)
+        self.segments = SqlSegments(self)
+        self.metrics = SqlMetrics(self)
 
     # -- connection and transaction -----------------------------------------
 
@@ -185,7 +190,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         """Context manager translating driver errors raised inside it."""
         return translate_errors(what)
 
-    def now(self, entity: Customer | Contact) -> datetime:
+    def now(self, entity: Customer | Contact | Segment) -> datetime:
         """Return the ``updated_at`` a save of ``entity`` stamps."""
         return save_timestamp(self._store.clock, entity)
 

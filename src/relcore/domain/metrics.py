@@ -1,0 +1,148 @@
+"""Relationship-value metrics of one customer, as a value refresh stores them."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from relcore.clock import system_clock
+from relcore.domain import _checks as check
+from relcore.domain.money import check_currency
+from relcore.ids import CustomerId, new_id
+
+__all__ = ["METRIC_TYPES", "CustomerMetrics", "ValueRun"]
+
+
+def _count(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg]
+    return check.positive_int(field.name, value, minimum=0, maximum=2**31 - 1)
+
+
+def _number(value: object, field: attrs.Attribute) -> float | None:  # type: ignore[type-arg]
+    if value is None and field.default is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise check.fail(field.name, f"expected a number, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise check.fail(field.name, "must be finite")
+    low, high = field.metadata.get("range", (-math.inf, math.inf))
+    if not low <= number <= high:
+        raise check.fail(field.name, f"must lie in [{low}, {high}], got {number}")
+    return number
+
+
+def _score(value: object, field: attrs.Attribute) -> int | None:  # type: ignore[type-arg]
+    return None if value is None else check.positive_int(field.name, value, minimum=1, maximum=5)
+
+
+def _currency(value: object, field: attrs.Attribute) -> str | None:  # type: ignore[type-arg]
+    return None if value is None else check_currency(field.name, value)
+
+
+def _number_field(*, optional: bool = True, low: float = -math.inf, high: float = math.inf) -> Any:
+    return attrs.field(
+        default=None if optional else attrs.NOTHING,
+        converter=attrs.Converter(_number, takes_field=True),
+        metadata={"range": (low, high)},
+    )
+
+
+@attrs.frozen(kw_only=True)
+class CustomerMetrics:
+    """What a value refresh computed for one customer at ``as_of``.
+
+    Durations are in the refresh's period (days unless it said otherwise);
+    money is in ``currency``, the currency of the customer's orders.
+
+    Attributes:
+        customer_id: The customer.
+        as_of: The date the metrics describe.
+        run_id: The refresh run that computed them.
+        currency: The currency of their orders; ``None`` if they have none.
+        orders: Orders placed up to ``as_of``.
+        frequency: Repeat purchase periods (buy-till-you-die frequency).
+        recency: Age at the last purchase, in periods.
+        age: Periods from the first purchase to ``as_of`` (the models' ``T``).
+        monetary: Mean value of the repeat purchases; ``None`` without any.
+        historical_value: Orders less refunds, up to ``as_of``.
+        r_score: Recency quintile score, 1 (worst) to 5 (best).
+        f_score: Frequency quintile score.
+        m_score: Monetary quintile score.
+        rfm_segment: The named RFM segment (``"champions"``, ``"at risk"``...).
+        expected_purchases: Purchases expected over the refresh's horizon.
+        probability_alive: Probability the customer is still active.
+        clv: Discounted value expected over the horizon.
+        tier: Value tier (``"top 1%"``, ``"top 5%"``...).
+    """
+
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+    as_of: datetime = attrs.field(converter=check.aware)
+    run_id: UUID = attrs.field(converter=check.uuid)
+    currency: str | None = attrs.field(default=None, converter=attrs.Converter(_currency, takes_field=True))
+    orders: int = attrs.field(default=0, converter=attrs.Converter(_count, takes_field=True))
+    frequency: int = attrs.field(default=0, converter=attrs.Converter(_count, takes_field=True))
+    recency: float | None = _number_field(low=0)
+    age: float | None = _number_field(low=0)
+    monetary: float | None = _number_field()
+    historical_value: float | None = _number_field()
+    r_score: int | None = attrs.field(default=None, converter=attrs.Converter(_score, takes_field=True))
+    f_score: int | None = attrs.field(default=None, converter=attrs.Converter(_score, takes_field=True))
+    m_score: int | None = attrs.field(default=None, converter=attrs.Converter(_score, takes_field=True))
+    rfm_segment: str | None = attrs.field(default=None, converter=check.optional_text(40))
+    expected_purchases: float | None = _number_field(low=0)
+    probability_alive: float | None = _number_field(low=0, high=1)
+    clv: float | None = _number_field()
+    tier: str | None = attrs.field(default=None, converter=check.optional_text(40))
+
+    def values(self) -> dict[str, object]:
+        """The metrics by name, as segment rules see them (``metrics.<name>``)."""
+        return {name: getattr(self, name) for name in METRIC_TYPES}
+
+
+METRIC_TYPES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "as_of": "datetime",
+        "currency": "text",
+        "orders": "number",
+        "frequency": "number",
+        "recency": "number",
+        "age": "number",
+        "monetary": "number",
+        "historical_value": "number",
+        "r_score": "number",
+        "f_score": "number",
+        "m_score": "number",
+        "rfm_segment": "text",
+        "expected_purchases": "number",
+        "probability_alive": "number",
+        "clv": "number",
+        "tier": "text",
+    }
+)
+"""Every stored metric a segment rule can use as ``metrics.<name>``, with its type."""
+
+
+@attrs.frozen(kw_only=True)
+class ValueRun:
+    """One value refresh: when it ran, what it assumed, and the models it fitted.
+
+    Attributes:
+        id: Time-ordered UUID; metrics name it as their ``run_id``.
+        as_of: The date the metrics describe.
+        created_at: When the refresh ran.
+        customers: Customers it computed metrics for.
+        settings: Its settings (period, horizon, discount rate...), a JSON object.
+        models: The fitted models' parameters by currency, a JSON object.
+    """
+
+    id: UUID = attrs.field(factory=new_id, converter=check.uuid)
+    as_of: datetime = attrs.field(converter=check.aware)
+    created_at: datetime = attrs.field(factory=system_clock, converter=check.aware)
+    customers: int = attrs.field(default=0, converter=attrs.Converter(_count, takes_field=True))
+    settings: dict[str, Any] = attrs.field(factory=dict, converter=check.json_object)
+    models: dict[str, Any] = attrs.field(factory=dict, converter=check.json_object)

@@ -1,0 +1,97 @@
+"""Segments: rules that pick customers, evaluated in memory or in the database.
+
+A rule is a tree of frozen nodes (:mod:`relcore.segments.nodes`) built in
+Python (:func:`field`, :func:`touchpoints`, :func:`transactions` with ``&``,
+``|``, ``~``), read from JSON (:func:`from_json`) or parsed from text
+(:func:`parse`). Every rule is checked against a :class:`Catalogue` of
+allowed fields before it runs; a rule that is not allowed fails with
+:class:`~relcore.errors.InvalidRuleError` and nothing else.
+
+This package is pure: it never imports SQLAlchemy. The SQL adapter compiles
+the same rules to one query per membership question.
+"""
+
+from relcore.errors import InvalidRuleError
+from relcore.segments.builder import EventQuery, FieldRef, MeasureRef, field, touchpoints, transactions
+from relcore.segments.catalogue import (
+    DEFAULT_CATALOGUE,
+    EVENT_FIELDS,
+    Catalogue,
+    FieldSource,
+    FieldSpec,
+    FieldType,
+)
+from relcore.segments.evaluate import CustomerView, Explanation, evaluate, explain, matcher
+from relcore.segments.nodes import (
+    Aggregate,
+    And,
+    Condition,
+    Events,
+    Measure,
+    Not,
+    Op,
+    Or,
+    Rule,
+    Scalar,
+    Value,
+)
+from relcore.segments.rule_json import FORMAT_VERSION, from_json, json_schema, to_json
+from relcore.segments.segment import Segment, SegmentKind
+from relcore.segments.text import MAX_TEXT_INPUT, parse, to_text
+from relcore.segments.validate import (
+    MAX_DEPTH,
+    MAX_LIST_VALUES,
+    MAX_NODES,
+    MAX_TEXT_LENGTH,
+    MAX_WHERE,
+    MAX_WINDOW_DAYS,
+    validate,
+)
+
+__all__ = [
+    "DEFAULT_CATALOGUE",
+    "EVENT_FIELDS",
+    "FORMAT_VERSION",
+    "MAX_DEPTH",
+    "MAX_LIST_VALUES",
+    "MAX_NODES",
+    "MAX_TEXT_INPUT",
+    "MAX_TEXT_LENGTH",
+    "MAX_WHERE",
+    "MAX_WINDOW_DAYS",
+    "Aggregate",
+    "And",
+    "Catalogue",
+    "Condition",
+    "CustomerView",
+    "EventQuery",
+    "Events",
+    "Explanation",
+    "FieldRef",
+    "FieldSource",
+    "FieldSpec",
+    "FieldType",
+    "InvalidRuleError",
+    "Measure",
+    "MeasureRef",
+    "Not",
+    "Op",
+    "Or",
+    "Rule",
+    "Scalar",
+    "Segment",
+    "SegmentKind",
+    "Value",
+    "evaluate",
+    "explain",
+    "field",
+    "from_json",
+    "json_schema",
+    "matcher",
+    "parse",
+    "to_json",
+    "to_text",
+    "touchpoints",
+    "transactions",
+    "validate",
+]

@@ -1,0 +1,76 @@
+"""The port for stored relationship-value metrics and the refresh runs that made them.
+
+Kept beside :mod:`relcore.storage.ports`, which re-exports it.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from typing import Protocol
+
+from relcore.domain._checks import fail
+from relcore.domain.metrics import CustomerMetrics, ValueRun
+from relcore.ids import CustomerId
+
+__all__ = ["METRIC_ORDERINGS", "MetricsRepository", "check_metrics", "check_ordering"]
+
+METRIC_ORDERINGS = (
+    "clv",
+    "expected_purchases",
+    "frequency",
+    "historical_value",
+    "monetary",
+    "orders",
+    "probability_alive",
+    "recency",
+)
+"""The metrics :meth:`MetricsRepository.top` can rank by."""
+
+
+class MetricsRepository(Protocol):
+    """One row of metrics per customer (the latest refresh's), and the refresh runs."""
+
+    def replace_all(self, run: ValueRun, metrics: Iterable[CustomerMetrics]) -> int:
+        """Store ``run`` and make ``metrics`` (all of that run) the only stored metrics.
+
+        Streams ``metrics``; returns how many were stored. Every metric's
+        ``run_id`` must be ``run.id`` and its customer stored
+        (:class:`~relcore.errors.NotFoundError`).
+        """
+        ...
+
+    def get(self, customer_id: CustomerId) -> CustomerMetrics | None:
+        """Return the customer's stored metrics, if any."""
+        ...
+
+    def top(self, by: str, *, limit: int = 10, descending: bool = True) -> builtins.list[CustomerMetrics]:
+        """Return the customers' metrics ranked by one of :data:`METRIC_ORDERINGS`.
+
+        Customers whose metric is unset come last; ties go by customer id.
+        """
+        ...
+
+    def count(self) -> int:
+        """Return how many customers have stored metrics."""
+        ...
+
+    def latest_run(self) -> ValueRun | None:
+        """Return the run whose metrics are stored, if any."""
+        ...
+
+
+def check_metrics(run: ValueRun, item: object, index: int) -> CustomerMetrics:
+    """Return ``item`` if it is a :class:`CustomerMetrics` of ``run``."""
+    if not isinstance(item, CustomerMetrics):
+        raise fail(f"metrics[{index}]", f"expected CustomerMetrics, got {type(item).__name__}")
+    if item.run_id != run.id:
+        raise fail(f"metrics[{index}].run_id", "is not the run being stored")
+    return item
+
+
+def check_ordering(by: object) -> str:
+    """Return ``by`` if metrics can be ranked by it."""
+    if by not in METRIC_ORDERINGS:
+        raise fail("by", f"cannot rank by {by!r}; use one of {', '.join(METRIC_ORDERINGS)}"[:300])
+    return str(by)

@@ -1,0 +1,68 @@
+"""The port for stored segments and their memberships.
+
+Kept beside :mod:`relcore.storage.ports`, which re-exports it, so that module
+stays readable.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from relcore.ids import CustomerId, SegmentId
+from relcore.segments.segment import Segment
+
+__all__ = ["SegmentRepository"]
+
+
+class SegmentRepository(Protocol):
+    """Segment definitions, and the membership last stored for each.
+
+    The stored membership is what a static list holds, what a snapshot froze,
+    and, for a dynamic segment, what its last refresh found; the live
+    membership of a dynamic segment is ``customers.members(segment.rule, ...)``.
+    """
+
+    def get(self, segment_id: SegmentId) -> Segment:
+        """Return the segment with ``segment_id`` (:class:`~relcore.errors.NotFoundError`)."""
+        ...
+
+    def find_by_name(self, name: str) -> Segment | None:
+        """Return the segment called ``name``, if any."""
+        ...
+
+    def add(self, segment: Segment) -> None:
+        """Store a new segment; its id and name must be unused (:class:`~relcore.errors.ConflictError`)."""
+        ...
+
+    def save(self, segment: Segment) -> Segment:
+        """Store a changed segment (version-checked); return the stored one."""
+        ...
+
+    def delete(self, segment_id: SegmentId) -> None:
+        """Remove the segment and its stored membership."""
+        ...
+
+    def list(self) -> builtins.list[Segment]:
+        """Return every segment, by name."""
+        ...
+
+    def stored_members(self, segment_id: SegmentId) -> builtins.list[CustomerId]:
+        """Return the stored membership, in id order."""
+        ...
+
+    def change_members(
+        self,
+        segment_id: SegmentId,
+        *,
+        add: Iterable[CustomerId] = (),
+        remove: Iterable[CustomerId] = (),
+        at: datetime,
+    ) -> None:
+        """Add and remove stored members; adding a member or removing a non-member is a no-op.
+
+        Every added id must be a stored customer (:class:`~relcore.errors.NotFoundError`).
+        """
+        ...

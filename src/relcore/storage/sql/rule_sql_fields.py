@@ -1,0 +1,110 @@
+"""The SQL of the computed fields of segment rules: attributes, consent, metrics.
+
+Each function returns an expression correlated to ``relcore_customers``,
+agreeing with :mod:`relcore.segments.evaluate` on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from relcore.segments import FieldType
+from relcore.storage.sql.schema import consents, customer_metrics, customers
+
+__all__ = ["attribute", "consent_granted", "metric"]
+
+_JSON_TYPES: dict[str, dict[FieldType, tuple[str, ...]]] = {
+    # JSON type names per dialect for each declarable attribute type
+    "sqlite": {
+        FieldType.TEXT: ("text",),
+        FieldType.NUMBER: ("integer", "real"),
+        FieldType.BOOL: ("true", "false"),
+    },
+    "postgresql": {FieldType.TEXT: ("string",), FieldType.NUMBER: ("number",), FieldType.BOOL: ("boolean",)},
+    "mysql": {
+        FieldType.TEXT: ("STRING",),
+        FieldType.NUMBER: ("INTEGER", "DOUBLE", "DECIMAL", "UNSIGNED INTEGER"),
+        FieldType.BOOL: ("BOOLEAN",),
+    },
+}
+
+
+def attribute(column: Any, key: str, kind: FieldType, dialect: str) -> Any:
+    """The custom attribute ``key`` as a typed value, NULL when missing or of another JSON type.
+
+    Text is text, numbers are double precision, booleans are 1 or 0 (as
+    :func:`relcore.segments.evaluate.typed_json` reads them). ``key`` is a
+    catalogue-checked identifier; it still travels as a bound parameter.
+    """
+    family = "mysql" if dialect in ("mysql", "mariadb") else dialect
+    if family not in _JSON_TYPES:
+        family = "sqlite"
+    names = _JSON_TYPES[family][kind]
+    if family == "postgresql":
+        element = column.op("->")(sa.literal(key))
+        json_type = sa.func.json_typeof(element)
+        text = column.op("->>")(sa.literal(key))
+        raw: Any = {
+            FieldType.TEXT: text,
+            FieldType.NUMBER: sa.cast(text, sa.Double),
+            FieldType.BOOL: sa.case((text == "true", 1), else_=0),
+        }[kind]
+    else:
+        path = sa.literal(f'$."{key}"')
+        if family == "mysql":
+            element = sa.func.json_extract(column, path)
+            json_type = sa.func.json_type(element)
+            raw = {
+                FieldType.TEXT: sa.func.json_unquote(element),
+                FieldType.NUMBER: sa.cast(element, sa.Double),
+                FieldType.BOOL: sa.case((element == "true", 1), else_=0),
+            }[kind]
+        else:
+            json_type = sa.func.json_type(column, path)
+            raw = {
+                FieldType.TEXT: sa.func.json_extract(column, path),
+                FieldType.NUMBER: sa.cast(sa.func.json_extract(column, path), sa.Double),
+                FieldType.BOOL: sa.case((json_type == "true", 1), else_=0),
+            }[kind]
+    return sa.case((json_type.in_(names), raw), else_=None)
+
+
+def metric(name: str) -> Any:
+    """The stored metric ``name`` of the customer (NULL when none is stored)."""
+    return (
+        sa.select(customer_metrics.c[name])
+        .where(customer_metrics.c.customer_id == customers.c.id)
+        .scalar_subquery()
+    )
+
+
+def consent_granted(purpose: str, channel: str, as_of: datetime) -> sa.ColumnElement[bool]:
+    """Whether the deciding consent record at ``as_of`` is an unexpired grant.
+
+    The deciding record is the latest ``(recorded_at, id)`` at or before
+    ``as_of`` that covers the purpose and this channel or every channel, as in
+    :func:`relcore.domain.current_consent`.
+    """
+    record, later = consents.alias("deciding"), consents.alias("later")
+
+    def applies(ledger: Any, owner: Any) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            ledger.c.customer_id == owner,
+            ledger.c.purpose == purpose,
+            sa.or_(ledger.c.channel == channel, ledger.c.channel.is_(None)),
+            ledger.c.recorded_at <= as_of,
+        )
+
+    newer = sa.or_(
+        later.c.recorded_at > record.c.recorded_at,
+        sa.and_(later.c.recorded_at == record.c.recorded_at, later.c.id > record.c.id),
+    )
+    return sa.exists().where(
+        applies(record, customers.c.id),
+        record.c.status == "granted",
+        sa.or_(record.c.expires_at.is_(None), record.c.expires_at > as_of),
+        ~sa.exists().where(applies(later, record.c.customer_id), newer),  # same customer, one level up
+    )

@@ -1,0 +1,173 @@
+"""The SQL repository for segments and their stored memberships."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import sqlalchemy as sa
+
+from relcore.domain._checks import check_datetime, fail
+from relcore.errors import ConflictError, NotFoundError
+from relcore.ids import CustomerId, SegmentId
+from relcore.segments import from_json, to_json
+from relcore.segments.segment import Segment
+from relcore.storage.sql.repositories import check_id
+from relcore.storage.sql.schema import customers, segment_members, segments
+
+if TYPE_CHECKING:
+    from relcore.storage.sql.store import SqlUnitOfWork
+
+__all__ = ["SqlSegments"]
+
+_CHUNK = 500
+
+
+class SqlSegments:
+    """Segments in ``relcore_segments``, members in ``relcore_segment_members``."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, segment_id: SegmentId) -> Segment:
+        """Return the segment with ``segment_id``."""
+        query = sa.select(segments).where(segments.c.id == check_id("segment_id", segment_id))
+        row = self._uow.execute(query, what="read segment").mappings().first()
+        if row is None:
+            raise NotFoundError("segment", segment_id)
+        return _segment(row)
+
+    def find_by_name(self, name: str) -> Segment | None:
+        """Return the segment called ``name``, if any."""
+        if not isinstance(name, str):
+            raise fail("name", f"expected text, got {type(name).__name__}")
+        query = sa.select(segments).where(segments.c.name == name)
+        rows = self._uow.execute(query, what="find segment").mappings().all()
+        found = [row for row in rows if row["name"] == name]  # MariaDB compares with trailing spaces padded
+        return _segment(found[0]) if found else None
+
+    def add(self, segment: Segment) -> None:
+        """Store a new segment; its id and name must be unused."""
+        _check_segment(segment)
+        if self.find_by_name(segment.name) is not None:
+            raise ConflictError(f"a segment named {segment.name!r} already exists")
+        self._uow.execute(segments.insert().values(_row(segment)), what="add segment")
+
+    def save(self, segment: Segment) -> Segment:
+        """Store a changed segment (version-checked); return the stored one."""
+        _check_segment(segment)
+        stored = self.get(segment.id)
+        if segment.version != stored.version:
+            raise ConflictError(f"segment {segment.id} is at version {stored.version}, not {segment.version}")
+        other = self.find_by_name(segment.name)
+        if other is not None and other.id != segment.id:
+            raise ConflictError(f"a segment named {segment.name!r} already exists")
+        saved = attrs.evolve(segment, version=stored.version + 1, updated_at=self._uow.now(segment))
+        update = (
+            segments.update()
+            .where(segments.c.id == segment.id, segments.c.version == segment.version)
+            .values(_row(saved))
+        )
+        if self._uow.execute(update, what="save segment").rowcount != 1:
+            raise ConflictError(f"segment {segment.id} was changed concurrently")
+        return saved
+
+    def delete(self, segment_id: SegmentId) -> None:
+        """Remove the segment and its stored membership."""
+        self.get(segment_id)
+        self._uow.execute(
+            segment_members.delete().where(segment_members.c.segment_id == segment_id), what="delete members"
+        )
+        self._uow.execute(segments.delete().where(segments.c.id == segment_id), what="delete segment")
+
+    def list(self) -> builtins.list[Segment]:
+        """Return every segment, by name."""
+        rows = self._uow.execute(sa.select(segments), what="list segments").mappings().all()
+        return sorted((_segment(row) for row in rows), key=lambda s: s.name)
+
+    def stored_members(self, segment_id: SegmentId) -> builtins.list[CustomerId]:
+        """Return the stored membership, in id order."""
+        self.get(segment_id)
+        query = sa.select(segment_members.c.customer_id).where(segment_members.c.segment_id == segment_id)
+        ids = self._uow.execute(query, what="read members").scalars().all()
+        return sorted(CustomerId(i) for i in ids)
+
+    def change_members(
+        self,
+        segment_id: SegmentId,
+        *,
+        add: Iterable[CustomerId] = (),
+        remove: Iterable[CustomerId] = (),
+        at: datetime,
+    ) -> None:
+        """Add and remove stored members; adding a member or removing a non-member is a no-op."""
+        self.get(segment_id)
+        moment = check_datetime("at", at)
+        adding, removing = _ids("add", add), _ids("remove", remove)
+        members = segment_members.c
+        for chunk in _chunks(sorted(set(removing) - set(adding))):
+            self._uow.execute(
+                segment_members.delete().where(
+                    members.segment_id == segment_id, members.customer_id.in_(chunk)
+                ),
+                what="remove members",
+            )
+        for chunk in _chunks(sorted(set(adding))):
+            known = self._uow.execute(
+                sa.select(customers.c.id).where(customers.c.id.in_(chunk)), what="find customers"
+            ).scalars()
+            missing = set(chunk) - set(known)
+            if missing:
+                raise NotFoundError("customer", min(missing))
+            present = self._uow.execute(
+                sa.select(members.customer_id).where(
+                    members.segment_id == segment_id, members.customer_id.in_(chunk)
+                ),
+                what="read members",
+            ).scalars()
+            new = sorted(set(chunk) - set(present))
+            if new:
+                rows = [{"segment_id": segment_id, "customer_id": c, "entered_at": moment} for c in new]
+                self._uow.execute(segment_members.insert(), rows, what="add members")
+
+
+def _chunks(ids: builtins.list[CustomerId]) -> Iterable[builtins.list[CustomerId]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _row(segment: Segment) -> dict[str, Any]:
+    return {
+        "id": segment.id,
+        "name": segment.name,
+        "kind": segment.kind.value,
+        "rule": None if segment.rule is None else to_json(segment.rule),
+        "description": segment.description,
+        "frozen_at": segment.frozen_at,
+        "refreshed_at": segment.refreshed_at,
+        "created_at": segment.created_at,
+        "updated_at": segment.updated_at,
+        "version": segment.version,
+    }
+
+
+def _segment(row: Mapping[Any, Any]) -> Segment:
+    values = dict(row)
+    if values["rule"] is not None:
+        values["rule"] = from_json(values["rule"], catalogue=None)
+    return Segment(**values)
+
+
+def _check_segment(segment: object) -> None:
+    if not isinstance(segment, Segment):
+        raise fail("segment", f"expected a Segment, got {type(segment).__name__}")
+
+
+def _ids(field: str, values: object) -> builtins.list[CustomerId]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise fail(field, "expected a collection of customer ids")
+    ids = builtins.list(values)
+    return [CustomerId(check_id(f"{field}[{i}]", value)) for i, value in enumerate(ids)]
