@@ -44,9 +44,9 @@ def attribute(column: Any, key: str, kind: FieldType, dialect: str) -> Any:
         family = "sqlite"
     names = _JSON_TYPES[family][kind]
     if family == "postgresql":
-        element = column.op("->")(sa.literal(key))
+        element = column.op("->", return_type=sa.JSON)(sa.literal(key))
         json_type = sa.func.json_typeof(element)
-        text = column.op("->>")(sa.literal(key))
+        text = column.op("->>", return_type=sa.Text)(sa.literal(key))
         raw: Any = {
             FieldType.TEXT: text,
             FieldType.NUMBER: sa.cast(text, sa.Double),
@@ -69,7 +69,8 @@ def attribute(column: Any, key: str, kind: FieldType, dialect: str) -> Any:
                 FieldType.NUMBER: sa.cast(sa.func.json_extract(column, path), sa.Double),
                 FieldType.BOOL: sa.case((json_type == "true", 1), else_=0),
             }[kind]
-    return sa.case((json_type.in_(names), raw), else_=None)
+    typed = {FieldType.TEXT: sa.Text(), FieldType.NUMBER: sa.Double(), FieldType.BOOL: sa.Integer()}[kind]
+    return sa.type_coerce(sa.case((json_type.in_(names), raw), else_=None), typed)
 
 
 def metric(name: str) -> Any:
