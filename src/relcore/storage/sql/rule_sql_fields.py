@@ -69,8 +69,12 @@ def attribute(column: Any, key: str, kind: FieldType, dialect: str) -> Any:
                 FieldType.NUMBER: sa.cast(sa.func.json_extract(column, path), sa.Double),
                 FieldType.BOOL: sa.case((json_type == "true", 1), else_=0),
             }[kind]
-    typed = {FieldType.TEXT: sa.Text(), FieldType.NUMBER: sa.Double(), FieldType.BOOL: sa.Integer()}[kind]
-    return sa.type_coerce(sa.case((json_type.in_(names), raw), else_=None), typed)
+    typed: dict[FieldType, sa.types.TypeEngine[Any]] = {
+        FieldType.TEXT: sa.Text(),
+        FieldType.NUMBER: sa.Double(),
+        FieldType.BOOL: sa.Integer(),
+    }
+    return sa.type_coerce(sa.case((json_type.in_(names), raw), else_=None), typed[kind])
 
 
 def metric(name: str) -> Any:
