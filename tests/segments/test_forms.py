@@ -196,10 +196,11 @@ def test_fuzzed_json_fails_only_with_invalid_rule_error(data: object) -> None:
         from_json(data)
 
 
-_WORDS = ["stage", "==", '"lead"', "and", "or", "not", "(", ")", "[", "]", ",", "in", "touchpoints",
-          ".count",
-          ">=", "3", "within=30d", "has", "tag", 'd"1.5"', 't"2025-01-01"', 'u"x"', "all(", "any(", "is", "set",
-          "\\", '"', "30d"]  # fmt: skip
+_WORDS = [
+    *("stage", "==", '"lead"', "and", "or", "not", "(", ")", "[", "]", ",", "in", "touchpoints", ".count"),
+    *(">=", "3", "within=30d", "has", "tag", 'd"1.5"', 't"2025-01-01"', 'u"x"', "all(", "any(", "is", "set"),
+    *("\\", '"', "30d"),
+]
 
 
 @settings(max_examples=500, deadline=None)
