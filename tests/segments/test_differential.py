@@ -37,7 +37,6 @@ from relcore.segments import (
     transactions,
     validate,
 )
-from relcore.storage.memory import MemoryStore
 from relcore.storage.ports import Store
 from relcore.storage.sql.rule_sql import members_query
 
@@ -373,21 +372,6 @@ def load(store: Store, world: World) -> None:
             uow.consents.add(record)
         uow.metrics.replace_all(world.run, world.metrics)
         uow.commit()
-
-
-@pytest.fixture
-def fresh(store_factory: Callable[..., Store], backend: str) -> Callable[[], Store]:
-    """A function emptying the backend's store (or making a new memory one) for each example."""
-    if backend == "memory":
-        return MemoryStore
-    store = store_factory()
-    from relcore.storage.sql.testing import wipe
-
-    def empty() -> Store:
-        wipe(store.bind)  # type: ignore[attr-defined]
-        return store
-
-    return empty
 
 
 @pytest.mark.parametrize("zone", [UTC, timezone(timedelta(hours=-5))], ids=["utc", "utc-5"])

@@ -1,0 +1,98 @@
+"""Edges of the pushdown on every backend: arbitrary hostile text, huge lists, leap days, deep rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from relcore.domain import Customer, Touchpoint
+from relcore.segments import MAX_DEPTH, MAX_LIST_VALUES, CustomerView, Not, Rule, evaluate, field, touchpoints
+from relcore.storage.ports import Store
+
+AS_OF = datetime(2024, 3, 30, 12, tzinfo=UTC)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
+
+
+def _members(store: Store, rule: Rule, as_of: datetime = AS_OF) -> list[object]:
+    with store.unit_of_work() as uow:
+        return list(uow.customers.members(rule, as_of))
+
+
+def _expected(people: list[Customer], rule: Rule, tps: list[Touchpoint] = ()) -> list[object]:  # type: ignore[assignment]
+    return sorted(
+        p.id
+        for p in people
+        if evaluate(rule, CustomerView(p, [t for t in tps if t.customer_id == p.id]), AS_OF)
+    )
+
+
+def test_hostile_text_agrees_with_memory(fresh: Callable[[], Store]) -> None:
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        names=st.lists(_TEXT.filter(lambda s: s.strip()), min_size=1, max_size=4), probe=_TEXT, data=st.data()
+    )
+    def check(names: list[str], probe: str, data: st.DataObject) -> None:
+        people = [Customer.person(name) for name in names]
+        if data.draw(st.booleans()):  # probe with a piece of a stored name, where matches are likely
+            name = data.draw(st.sampled_from(names))
+            start = data.draw(st.integers(0, len(name)))
+            probe = name[start : start + data.draw(st.integers(0, len(name)))]
+        store = fresh()
+        with store.unit_of_work() as uow:
+            for person in people:
+                uow.customers.add(person)
+            uow.commit()
+        name = field("name")
+        for rule in (
+            name == probe,
+            name != probe,
+            name.contains(probe),
+            name.startswith(probe),
+            name.endswith(probe),
+            name.isin([probe, *names[:1]]),
+        ):
+            assert _members(store, rule) == _expected(people, rule), rule
+
+    check()
+
+
+def test_huge_in_lists(fresh: Callable[[], Store]) -> None:
+    store = fresh()
+    people = [Customer.person(f"Customer {i}") for i in range(3)]
+    with store.unit_of_work() as uow:
+        for person in people:
+            uow.customers.add(person)
+        uow.commit()
+    names = [f"Customer {i}" for i in range(1, MAX_LIST_VALUES + 1)]
+    rule = field("name").isin(names)
+    assert _members(store, rule) == sorted(p.id for p in people[1:])
+    assert _members(store, field("name").not_in(names)) == [people[0].id]
+
+
+def test_leap_day_window(fresh: Callable[[], Store]) -> None:
+    store = fresh()
+    ada = Customer.person("Ada", created_at=AS_OF - timedelta(days=400))
+    leap = Touchpoint(customer_id=ada.id, channel="email", direction="inbound",
+                      occurred_at=datetime(2024, 2, 29, 12, tzinfo=UTC))  # fmt: skip
+    with store.unit_of_work() as uow:
+        uow.customers.add(ada)
+        uow.touchpoints.add(leap)
+        uow.commit()
+    rule = touchpoints().within(days=30).count() == 1
+    assert _members(store, rule, AS_OF) == [ada.id]  # 2024-03-30 12:00 minus 30 days is the leap day, 12:00
+    assert _members(store, rule, AS_OF + timedelta(microseconds=1)) == []
+
+
+def test_rules_at_the_depth_limit_compile_everywhere(fresh: Callable[[], Store]) -> None:
+    store = fresh()
+    ada = Customer.person("Ada", stage="lead")
+    with store.unit_of_work() as uow:
+        uow.customers.add(ada)
+        uow.commit()
+    rule: Rule = field("stage") == "lead"
+    for _ in range(MAX_DEPTH):
+        rule = Not(rule)
+    assert _members(store, rule) == ([ada.id] if MAX_DEPTH % 2 == 0 else [])
