@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import attrs
@@ -134,3 +135,18 @@ def test_observation_end_and_period_are_checked() -> None:
         rfm_summary(["a"], [at(0)], [1], observation_end=END, period="M")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="period: must be positive"):
         rfm_summary(["a"], [at(0)], [1], observation_end=END, period=timedelta(0))
+
+
+def test_uuid_ids_sort_as_uuids_and_agree_with_text_ids() -> None:
+    rng = np.random.default_rng(7)
+    pool = [uuid.UUID(int=int(v)) for v in rng.integers(0, 2**62, 50)] + [uuid.UUID(int=2**127 + 5)]
+    who = [pool[i] for i in rng.integers(0, len(pool), 400)]
+    when = [datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=int(d)) for d in rng.integers(0, 200, 400)]
+    spent = rng.random(400) * 50
+    end = datetime(2024, 9, 1, tzinfo=UTC)
+    by_uuid = rfm_summary(who, when, spent, observation_end=end)
+    by_hex = rfm_summary([u.hex for u in who], when, spent, observation_end=end)
+    assert list(by_uuid.customer_ids) == sorted(set(who))
+    assert [u.hex for u in by_uuid.customer_ids] == list(by_hex.customer_ids)
+    for name in ("frequency", "recency", "T", "monetary"):
+        np.testing.assert_array_equal(getattr(by_uuid, name), getattr(by_hex, name))

@@ -16,21 +16,34 @@ remain.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln
+from scipy.special import betaln, digamma, gammaln
 
-from relcore.value._arrays import FloatArray, IntArray
+from relcore.value._arrays import FloatArray
 
 
 class BetaGeoLikelihood:
-    """The weighted log-likelihood of fixed data, as a function of ``(r, alpha, a, b)``."""
+    """The weighted log-likelihood of fixed data, as a function of ``(r, alpha, a, b)``.
+
+    Rows are kept sorted by ``x`` so that per-level values spread to rows by
+    ``np.repeat`` and gather back by ``np.add.reduceat`` (no fancy indexing),
+    sums avoid BLAS (whose threads cost more than they save here), and unit
+    weights are not multiplied at all.
+    """
 
     def __init__(self, x: FloatArray, t_x: FloatArray, age: FloatArray, w: FloatArray) -> None:
-        self.levels, level = np.unique(x, return_inverse=True)
-        self.level: IntArray = level.reshape(-1).astype(np.int64)
-        self.level_weight = np.bincount(self.level, weights=w, minlength=len(self.levels))
+        if len(x) > 1 and bool(np.any(x[1:] < x[:-1])):
+            order = np.argsort(x, kind="stable")
+            x, t_x, age, w = x[order], t_x[order], age[order], w[order]
+        self.levels, self.starts, self.counts = np.unique(x, return_index=True, return_counts=True)
+        self.x = x
         self.t_x, self.age, self.w = t_x, age, w
-        self.wx = w * x
+        self.unit = bool(np.all(w == 1.0))
+        self.level_weight = self.counts.astype(np.float64) if self.unit else np.add.reduceat(w, self.starts)
         self.total = float(w.sum())
+
+    def _sum(self, values: FloatArray) -> float:
+        """The weighted sum over rows."""
+        return float(np.add.reduce(values if self.unit else self.w * values))
 
     def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
         """Return the log-likelihood and its gradient at ``theta = (r, alpha, a, b)``."""
@@ -38,34 +51,34 @@ class BetaGeoLikelihood:
         xs = self.levels
         repeat = xs > 0
         xm1 = np.where(repeat, xs - 1, 0.0)
-        log_at, log_atx = np.log(alpha + self.age), np.log(alpha + self.t_x)
-        gap = log_at - log_atx  # >= 0: (alpha + T) / (alpha + t_x) in logs
+        at, atx = alpha + self.age, alpha + self.t_x
+        log_at = np.log(at)
+        gap = log_at - np.log(atx)  # >= 0: (alpha + T) / (alpha + t_x) in logs
+        r_x = r + self.x
 
         common = gammaln(r + xs) - gammaln(r) + r * np.log(alpha) - betaln(a, b) + betaln(a, b + xs)
         ratio = np.where(repeat, betaln(a + 1, b + xm1) - betaln(a, b + xs), -np.inf)
-        w, wrx = self.w, self.wx + r * self.w  # w * (r + x)
-        delta = ratio[self.level] + (r + xs[self.level]) * gap
-        ll = (
-            float(np.dot(self.level_weight, common))
-            - float(np.dot(wrx, log_at))
-            + float(np.dot(w, np.logaddexp(0.0, delta)))
-        )
+        delta = np.repeat(ratio, self.counts) + r_x * gap
+        # softplus(delta) and expit(delta) from one exponential, stable for any sign
+        e = np.exp(-np.abs(delta))
+        softplus = np.maximum(delta, 0.0) + np.log1p(e)
+        inverse_1pe = 1.0 / (1.0 + e)
+        p2 = np.where(delta >= 0, inverse_1pe, e * inverse_1pe)  # weight of "dropped out after t_x"
+        lw = self.level_weight
+        ll = float(np.add.reduce(lw * common)) - self._sum(r_x * log_at) + self._sum(softplus)
 
-        p2 = expit(delta)  # weight of the "dropped out after t_x" term
-        wp2 = w * p2
-        p2_per_level = np.bincount(self.level, weights=wp2, minlength=len(xs))
+        wp2 = p2 if self.unit else self.w * p2
+        p2_per_level = np.add.reduceat(wp2, self.starts)
         psi_abx = digamma(a + b + xs)
         g_r = (
-            float(np.dot(self.level_weight, digamma(r + xs) - digamma(r) + np.log(alpha)))
-            - float(np.dot(w, log_at))
-            + float(np.dot(wp2, gap))
+            float(np.add.reduce(lw * (digamma(r + xs) - digamma(r) + np.log(alpha))))
+            - self._sum(log_at)
+            + float(np.add.reduce(wp2 * gap))
         )
-        g_alpha = self.total * r / alpha - float(
-            np.dot(wrx, (1 - p2) / (alpha + self.age) + p2 / (alpha + self.t_x))
-        )
-        g_a = float(np.dot(self.level_weight, digamma(a + b) - psi_abx)) + float(p2_per_level.sum()) / a
+        g_alpha = self.total * r / alpha - self._sum(r_x * ((1 - p2) / at + p2 / atx))
+        g_a = float(np.add.reduce(lw * (digamma(a + b) - psi_abx))) + float(p2_per_level.sum()) / a
         inverse = np.divide(1.0, b + xm1, out=np.zeros(len(xs)), where=repeat)
-        g_b = float(
-            np.dot(self.level_weight, digamma(a + b) - digamma(b) + digamma(b + xs) - psi_abx)
-        ) - float(np.dot(p2_per_level, inverse))
+        g_b = float(np.add.reduce(lw * (digamma(a + b) - digamma(b) + digamma(b + xs) - psi_abx))) - float(
+            np.add.reduce(p2_per_level * inverse)
+        )
         return ll, np.array([g_r, g_alpha, g_a, g_b])
