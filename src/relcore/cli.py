@@ -29,6 +29,7 @@ import attrs
 
 from relcore import CRM, services
 from relcore._demo_segments import report_segments
+from relcore._demo_value import report_value
 from relcore._progress import Progress
 from relcore.domain import (
     Channel,
@@ -326,6 +327,7 @@ def _report(crm: CRM, tally: _Tally, stored: tuple[int, int, int], out: TextIO, 
     if busiest is not None:
         _timeline(crm, crm.get_customer(busiest), count, out)
     report_segments(crm, shop.end, customers, out, _table, build=build)
+    report_value(crm, shop.end, out, _table, build=build)
 
 
 def _timeline(crm: CRM, customer: Customer, transactions: int, out: TextIO) -> None:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from relcore import services
 from relcore._crm_segments import SegmentMethods
+from relcore._crm_value import ValueMethods
 from relcore.clock import Clock, system_clock
 from relcore.domain import (
     Channel,
@@ -38,7 +39,7 @@ __all__ = ["CRM"]
 E = TypeVar("E")
 
 
-class CRM(SegmentMethods):
+class CRM(SegmentMethods, ValueMethods):
     """A CRM over one store: the entry point for host applications.
 
     Open one with :meth:`open` (a SQL database: a SQLite file by default, or

@@ -1,0 +1,50 @@
+"""The relationship-value part of ``relcore demo``: refresh the metrics, show the best and the slipping."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from relcore.crm import CRM
+from relcore.segments import field
+
+__all__ = ["report_value"]
+
+Table = Callable[..., None]
+
+
+def report_value(crm: CRM, as_of: datetime, out: TextIO, table: Table, *, build: bool) -> None:
+    """Refresh value metrics at ``as_of`` (when building) and print top and at-risk customers."""
+    if importlib.util.find_spec("scipy") is None or importlib.util.find_spec("numpy") is None:
+        print("\nValue metrics: install relcore[analytics] (numpy, scipy) to see them.", file=out)
+        return
+    if build:
+        crm.refresh_value(as_of)
+    top = crm.top_customers("historical_value", limit=5)
+    rows = [_row(crm, m.customer_id, m) for m in top]
+    table(out, f"Top customers by value to {as_of:%Y-%m-%d} (orders less refunds)",
+          ("customer", "currency", "orders", "value", "P(alive)"), rows, numbers_from=2)  # fmt: skip
+    slipping = (field("metrics.probability_alive") < 0.3) & (field("metrics.orders") >= 3)
+    at_risk = sorted(
+        (crm.metrics_of(cid) for cid in crm.members(slipping, as_of)),
+        key=lambda m: -(m.historical_value or 0.0) if m is not None else 0.0,
+    )[:5]
+    rows = [_row(crm, m.customer_id, m) for m in at_risk if m is not None]
+    table(out, "Most at risk: 3+ orders, P(alive) < 0.3 (BG/NBD), by value",
+          ("customer", "currency", "orders", "value", "P(alive)"), rows, numbers_from=2)  # fmt: skip
+
+
+def _row(crm: CRM, customer_id: object, metrics: object) -> tuple[object, ...]:
+    m = metrics
+    name = crm.get_customer(customer_id).name  # type: ignore[arg-type]
+    value = getattr(m, "historical_value", None)
+    alive = getattr(m, "probability_alive", None)
+    return (
+        name,
+        getattr(m, "currency", None) or "-",
+        getattr(m, "orders", 0),
+        "-" if value is None else f"{value:,.2f}",
+        "-" if alive is None else f"{alive:.2f}",
+    )

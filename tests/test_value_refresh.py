@@ -1,0 +1,125 @@
+"""The value refresh job on every backend: metrics stored, consistent with rfm_summary, usable in segments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from relcore import CRM, Customer, Transaction, ValidationError
+from relcore.segments import field
+from relcore.storage.ports import Store
+from relcore.testing.synthetic import SyntheticShop
+from relcore.value import rfm_summary
+from relcore.value_refresh import ValueSettings
+
+AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def shop_crm(store: Store) -> tuple[CRM, SyntheticShop]:
+    crm = CRM(store)
+    shop = SyntheticShop(customers=120, seed=3)
+    with crm.unit_of_work() as uow:
+        for customer, contacts in shop.customers_with_contacts():
+            uow.customers.add(customer)
+            for contact in contacts:
+                uow.contacts.add(contact)
+        uow.transactions.add_many(shop.transactions())
+        uow.commit()
+    return crm, shop
+
+
+def test_refresh_stores_metrics_consistent_with_rfm_summary(shop_crm: tuple[CRM, SyntheticShop]) -> None:
+    crm, shop = shop_crm
+    stages: list[str] = []
+    run = crm.refresh_value(
+        AS_OF, settings=ValueSettings(min_customers=5), progress=lambda s, d, t: stages.append(s)
+    )
+    assert {"read", "fit", "store"} <= set(stages)
+    assert run.customers == 120
+    orders = [t for t in shop.transactions() if t.kind == "order" and t.occurred_at <= AS_OF]
+    by_currency: dict[str, list[Transaction]] = {}
+    for t in orders:
+        by_currency.setdefault(t.currency, []).append(t)
+    checked = 0
+    for currency, rows in by_currency.items():
+        ids = [t.customer_id for t in rows]
+        main = {cid for cid in set(ids) if _main_currency(orders, cid) == currency}
+        keep = [t for t in rows if t.customer_id in main]
+        summary = rfm_summary(
+            [t.customer_id for t in keep],
+            [t.occurred_at for t in keep],
+            [float(t.amount) for t in keep],
+            observation_end=AS_OF,
+        )
+        for i, cid in enumerate(summary.customer_ids.tolist()):
+            stored = crm.metrics_of(cid)
+            assert stored is not None
+            assert stored.currency == currency
+            assert stored.frequency == summary.frequency[i]
+            assert stored.recency == pytest.approx(summary.recency[i])
+            assert stored.age == pytest.approx(summary.T[i])
+            checked += 1
+    assert checked > 20
+    fitted = [m for m in run.models.values() if "beta_geo" in m]
+    assert fitted, run.models
+    top = crm.top_customers("historical_value", limit=3)
+    assert len(top) == 3
+    values = [m.historical_value for m in top]
+    assert values == sorted(values, reverse=True)
+
+
+def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(store: Store) -> None:
+    crm = CRM(store)
+    buyer = crm.add_customer(Customer.person("Buyer", created_at=AS_OF - timedelta(days=400)))
+    idle = crm.add_customer(Customer.person("Idle", created_at=AS_OF - timedelta(days=400)))
+    for days, amount in ((300, "20.00"), (200, "30.00"), (100, "25.50")):
+        crm.record_transaction(
+            Transaction(
+                customer_id=buyer.id,
+                amount=Decimal(amount),
+                currency="EUR",
+                occurred_at=AS_OF - timedelta(days=days),
+            )
+        )
+    crm.record_transaction(
+        Transaction(
+            customer_id=buyer.id,
+            kind="refund",
+            amount=Decimal("5.00"),
+            currency="EUR",
+            occurred_at=AS_OF - timedelta(days=50),
+        )
+    )
+    crm.refresh_value(AS_OF)
+    stored = crm.metrics_of(buyer.id)
+    assert stored is not None
+    assert (stored.orders, stored.frequency, stored.currency) == (3, 2, "EUR")
+    assert stored.historical_value == pytest.approx(70.5)
+    assert stored.recency == pytest.approx(200.0)
+    assert stored.age == pytest.approx(300.0)
+    assert stored.monetary == pytest.approx(27.75)
+    assert stored.probability_alive is None  # too few repeat customers to fit a model
+    empty = crm.metrics_of(idle.id)
+    assert empty is not None
+    assert (empty.orders, empty.currency, empty.historical_value) == (0, None, None)
+    assert list(crm.members(field("metrics.orders") >= 2, as_of=AS_OF)) == [buyer.id]
+    assert list(crm.members(field("metrics.currency").is_not_set(), as_of=AS_OF)) == [idle.id]
+    assert list(crm.members(field("metrics.historical_value") > 70, as_of=AS_OF)) == [buyer.id]
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        ValueSettings(horizon=0)
+    with pytest.raises(ValidationError):
+        ValueSettings(period_days=-1.0)
+
+
+def _main_currency(orders: list[Transaction], customer_id: object) -> str:
+    counts: dict[str, int] = {}
+    for t in orders:
+        if t.customer_id == customer_id:
+            counts[t.currency] = counts.get(t.currency, 0) + 1
+    return min(counts, key=lambda code: (-counts[code], code))
