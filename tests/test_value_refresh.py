@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from relcore import CRM, Customer, Transaction, ValidationError
@@ -123,3 +124,41 @@ def _main_currency(orders: list[Transaction], customer_id: object) -> str:
         if t.customer_id == customer_id:
             counts[t.currency] = counts.get(t.currency, 0) + 1
     return min(counts, key=lambda code: (-counts[code], code))
+
+
+def test_scores_clv_and_tiers_are_stored(shop_crm: tuple[CRM, SyntheticShop]) -> None:
+    crm, _ = shop_crm
+    crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+    with crm.unit_of_work() as uow:
+        page = uow.customers.list(limit=200)
+        stored = [m for m in (uow.metrics.get(c.id) for c in page.items) if m is not None and m.orders > 0]
+    assert stored
+    assert all(1 <= m.r_score <= 5 and 1 <= m.f_score <= 5 and 1 <= m.m_score <= 5 for m in stored)  # type: ignore[operator]
+    assert {m.rfm_segment for m in stored} <= {
+        "champions", "loyal customers", "potential loyalists", "new customers", "promising", "need attention",
+        "about to sleep", "can't lose them", "at risk", "hibernating", "lost", "others",
+    }  # fmt: skip
+    valued = [m for m in stored if m.clv is not None]
+    assert valued
+    assert all(m.clv >= 0 for m in valued)  # type: ignore[operator]
+    order = {"top 1%": 0, "top 5%": 1, "top 20%": 2, "rest": 3}
+    for currency in {m.currency for m in valued}:  # tiers rank within a currency, by CLV
+        ranked = sorted((m for m in valued if m.currency == currency), key=lambda m: -m.clv)  # type: ignore[operator]
+        assert [order[m.tier] for m in ranked] == sorted(order[m.tier] for m in ranked)  # type: ignore[index]
+        assert ranked[0].tier != "rest"
+    tier = valued[0].tier
+    assert set(crm.members(field("metrics.tier") == tier, as_of=AS_OF)) == {
+        m.customer_id for m in valued if m.tier == tier
+    }
+
+
+def test_quintiles_keep_ties_together() -> None:
+    from relcore._value_scoring import quintiles, tiers
+
+    scores = quintiles(np.array([0.0, 0, 0, 0, 1, 1, 2, 3, 4, 5]), higher_is_better=True)
+    assert scores.tolist() == [1, 1, 1, 1, 3, 3, 4, 4, 5, 5]
+    assert quintiles(np.array([10.0, 1.0]), higher_is_better=False).tolist() == [1, 3]
+    cut = tiers(np.arange(200.0))
+    assert (cut == "top 1%").sum() == 2
+    assert (cut == "top 5%").sum() == 8
+    assert cut[199] == "top 1%"

@@ -2,14 +2,13 @@
 
 It reads orders and refunds as columns (no entity per row), summarises each
 customer in the currency of most of their orders (orders, frequency, recency,
-age, monetary value, historical value net of refunds), fits a BG/NBD model
-(Fader, Hardie & Lee 2005) per currency and predicts each customer's
-probability of being alive and expected purchases over the horizon, then
-replaces the stored metrics in one unit of work, so segment rules can use
-them as ``metrics.<name>``. Needs the ``analytics`` extra (numpy, scipy).
-
-Not computed yet (left unset): RFM scores and named RFM segment, CLV and
-value tier.
+age, monetary value, historical value net of refunds), scores RFM quintiles
+and the named RFM segment, fits a BG/NBD model (Fader, Hardie & Lee 2005) and
+a Gamma-Gamma spend model per currency, predicts each customer's probability
+of being alive, expected purchases and discounted CLV over the horizon, cuts
+value tiers, then replaces the stored metrics in one unit of work, so segment
+rules can use them as ``metrics.<name>``. Needs the ``analytics`` extra
+(numpy, scipy). The scoring itself is in :mod:`relcore._value_scoring`.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ class ValueSettings:
     Attributes:
         period_days: The time unit of recency, age and the models, in days.
         horizon: How many periods ahead purchases and CLV are predicted.
-        discount_rate: Discount rate per period for the CLV (used once CLV is computed).
+        discount_rate: Discount rate per period for the CLV.
         min_customers: Fewest customers with a repeat purchase a currency
             needs before models are fitted for it; below that, predictions
             stay unset.
