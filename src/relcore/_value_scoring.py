@@ -95,8 +95,10 @@ _SEGMENTS = (
 
 
 def _expected_spend(x: Any, spend: Any, models: dict[str, Any]) -> Any:
-    """Gamma-Gamma expected spend; where it cannot be fitted, each repeat buyer's own mean
-    (and the repeat buyers' mean for the others), with the reason kept in ``models``.
+    """Gamma-Gamma expected spend, or each repeat buyer's own mean where it cannot be fitted.
+
+    Customers without repeat purchases then get the repeat buyers' mean; the
+    reason is kept in ``models``.
     """
     repeat = (x > 0) & (spend > 0)
     try:
