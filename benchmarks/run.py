@@ -19,6 +19,7 @@ BENCHMARKS = {
     "bench_ingest.py": (["--rows", "1000000"], ["--rows", "100000"]),
     "bench_timeline.py": (["--customers", "100000"], ["--customers", "10000"]),
     "bench_segments.py": (["--customers", "100000"], ["--customers", "10000"]),
+    "bench_refresh.py": (["--customers", "100000"], ["--customers", "10000"]),
     "bench_value.py": (
         ["--customers", "1000000", "--transactions", "1000000"],
         ["--customers", "100000", "--transactions", "100000"],

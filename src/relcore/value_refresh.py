@@ -142,6 +142,7 @@ def refresh_value(
                 return
             page = uow.customers.list(after=page.next_after, limit=10_000)
 
+    report("store", 0, total)
     uow.metrics.replace_all(run, metrics())
     log.info("value refresh as of %s: %d customers, %d currencies", moment.date(), total, len(currencies))
     return run
