@@ -96,3 +96,46 @@ def test_rules_at_the_depth_limit_compile_everywhere(fresh: Callable[[], Store])
     for _ in range(MAX_DEPTH):
         rule = Not(rule)
     assert _members(store, rule) == ([ada.id] if MAX_DEPTH % 2 == 0 else [])
+
+
+def test_text_tests_are_case_sensitive_everywhere(fresh: Callable[[], Store]) -> None:
+    store = fresh()
+    ada = Customer.person("Ada Lovelace")
+    with store.unit_of_work() as uow:
+        uow.customers.add(ada)
+        uow.commit()
+    name = field("name")
+    misses = (name.contains("ada"), name.startswith("ada"), name.endswith("LOVELACE"), name == "ada lovelace")
+    for rule in misses:
+        assert _members(store, rule) == [], rule
+    for rule in (name.contains("Ada"), name.startswith("Ada L"), name.endswith("lace")):
+        assert _members(store, rule) == [ada.id], rule
+
+
+def test_consent_expiring_exactly_at_as_of_is_no_longer_granted(fresh: Callable[[], Store]) -> None:
+    from relcore.domain import ConsentRecord
+
+    store = fresh()
+    ada = Customer.person("Ada", created_at=AS_OF - timedelta(days=10))
+    grant = ConsentRecord(customer_id=ada.id, purpose="marketing", channel="email", status="granted",
+                          recorded_at=AS_OF - timedelta(days=5), expires_at=AS_OF)  # fmt: skip
+    with store.unit_of_work() as uow:
+        uow.customers.add(ada)
+        uow.consents.add(grant)
+        uow.commit()
+    rule = field("consent.marketing.email") == True  # noqa: E712 - builds a rule
+    assert _members(store, rule, AS_OF) == []
+    assert _members(store, rule, AS_OF - timedelta(microseconds=1)) == [ada.id]
+
+
+def test_event_exactly_at_the_window_start_counts(fresh: Callable[[], Store]) -> None:
+    store = fresh()
+    ada = Customer.person("Ada", created_at=AS_OF - timedelta(days=400))
+    with store.unit_of_work() as uow:
+        uow.customers.add(ada)
+        uow.touchpoints.add(Touchpoint(customer_id=ada.id, channel="email", direction="inbound",
+                                       occurred_at=AS_OF - timedelta(days=7)))  # fmt: skip
+        uow.commit()
+    assert _members(store, touchpoints().within(days=7).count() >= 1) == [ada.id]
+    later = AS_OF + timedelta(microseconds=1)
+    assert _members(store, touchpoints().within(days=7).count() == 0, later) == [ada.id]

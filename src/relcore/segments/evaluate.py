@@ -336,6 +336,8 @@ def compare(observed: object, op: Op, value: Value, as_of: datetime) -> bool:
 def _show(value: object) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, frozenset):
         return "{" + ", ".join(sorted(value)) + "}"
     if isinstance(value, datetime):

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from relcore.domain import CURRENCIES
+from relcore.domain._checks import check_datetime
 from relcore.errors import InvalidRuleError
 from relcore.segments import (
     DEFAULT_CATALOGUE,
@@ -73,7 +74,7 @@ def compile_rule(
         catalogue: The fields the rule may use.
     """
     checked = validate(rule, catalogue)
-    return _Compiler(as_of, dialect, catalogue).node(checked)
+    return _Compiler(check_datetime("as_of", as_of), dialect, catalogue).node(checked)
 
 
 class _Compiler:
