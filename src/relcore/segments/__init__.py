@@ -21,7 +21,7 @@ from relcore.segments.catalogue import (
     FieldSpec,
     FieldType,
 )
-from relcore.segments.evaluate import CustomerView, Explanation, evaluate, explain, matcher
+from relcore.segments.evaluation import CustomerView, Explanation, evaluate, explain, matcher
 from relcore.segments.nodes import (
     Aggregate,
     And,
@@ -38,7 +38,7 @@ from relcore.segments.nodes import (
 from relcore.segments.rule_json import FORMAT_VERSION, from_json, json_schema, to_json
 from relcore.segments.segment import Segment, SegmentKind
 from relcore.segments.text import MAX_TEXT_INPUT, parse, to_text
-from relcore.segments.validate import (
+from relcore.segments.validation import (
     MAX_DEPTH,
     MAX_LIST_VALUES,
     MAX_NODES,

@@ -39,7 +39,7 @@ from relcore.segments.nodes import (
     Scalar,
     Value,
 )
-from relcore.segments.validate import MAX_DEPTH, MAX_LIST_VALUES, MAX_NODES, MAX_TEXT_LENGTH, validate
+from relcore.segments.validation import MAX_DEPTH, MAX_LIST_VALUES, MAX_NODES, MAX_TEXT_LENGTH, validate
 
 __all__ = ["FORMAT_VERSION", "from_json", "json_schema", "to_json"]
 

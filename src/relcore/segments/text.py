@@ -56,7 +56,7 @@ from relcore.segments.nodes import (
     Scalar,
     Value,
 )
-from relcore.segments.validate import MAX_DEPTH, MAX_LIST_VALUES, validate
+from relcore.segments.validation import MAX_DEPTH, MAX_LIST_VALUES, validate
 
 __all__ = ["MAX_TEXT_INPUT", "parse", "to_text"]
 

@@ -36,7 +36,7 @@ from relcore.segments.catalogue import (
     FieldType,
 )
 from relcore.segments.nodes import Aggregate, And, Condition, Events, Measure, Not, Op, Or, Rule, Value
-from relcore.segments.validate import validate
+from relcore.segments.validation import validate
 
 __all__ = ["CustomerView", "Explanation", "compare", "evaluate", "explain", "matcher", "typed_json"]
 
