@@ -71,6 +71,24 @@ class Progress:
         self._draw(phase, count, total, time.monotonic() - start, done=True)
         self.end_line()
 
+    def show(self, phase: str, count: int, total: int | None = None) -> None:
+        """Show ``count`` (of ``total``) for ``phase``, for callers that report rather than stream.
+
+        A new phase starts a new line; redraws within a phase are throttled to
+        ten a second, except the one that reaches ``total``.
+        """
+        if not self._enabled:
+            return
+        now = time.monotonic()
+        phase_changed = phase != getattr(self, "_phase", None)
+        if phase_changed:
+            self.end_line()
+            self._phase, self._phase_start, self._last = phase, now, 0.0
+        finished = bool(total) and count >= (total or 0)
+        if phase_changed or finished or now - self._last >= 0.1:
+            self._last = now
+            self._draw(phase, count, total, now - self._phase_start, done=finished)
+
     def end_line(self) -> None:
         """Finish a line left open (call before printing an error over it)."""
         if self._open_line:

@@ -18,16 +18,17 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 import attrs
 
+from relcore import _progress
 from relcore.domain import CURRENCIES, CustomerMetrics, ValueRun
 from relcore.domain._checks import check_datetime, fail
 from relcore.ids import CustomerId, new_id
 from relcore.storage.ports import UnitOfWork
 
-__all__ = ["Progress", "ValueSettings", "refresh_value"]
+__all__ = ["Progress", "ValueSettings", "refresh_value", "terminal_progress"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,30 @@ Progress = Callable[[str, int, int], None]
 def _positive(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise fail(field.name, f"must be a positive number, got {value!r}")
+
+
+def terminal_progress(stream: TextIO | None = None, *, enabled: bool | None = None) -> Progress:
+    """Return a ``progress`` callback that redraws one status line per stage on a terminal.
+
+    Args:
+        stream: Where to draw (standard error by default).
+        enabled: Draw at all; ``None`` means "if ``stream`` is a terminal".
+
+    Example:
+        >>> import io
+        >>> screen = io.StringIO()
+        >>> report = terminal_progress(screen, enabled=True)
+        >>> report("store", 50, 100)
+        >>> report("store", 100, 100)
+        >>> "store" in screen.getvalue() and "100/100" in screen.getvalue()
+        True
+    """
+    display = _progress.Progress(stream, enabled=enabled)
+
+    def report(stage: str, done: int, total: int) -> None:
+        display.show(stage, done, total or None)
+
+    return report
 
 
 @attrs.frozen(kw_only=True)
