@@ -158,7 +158,11 @@ def refresh_value(
                     run_id=run.id,
                     currency=currency,
                     orders=sum(orders[cid].values()) if cid in orders else 0,
-                    historical_value=float(net[cid][currency]) if currency is not None else None,
+                    historical_value=(
+                        float(Decimal(net[cid][currency]).scaleb(-CURRENCIES[currency]))
+                        if currency is not None
+                        else None
+                    ),
                     **values,
                 )
                 done += 1
@@ -175,10 +179,12 @@ def refresh_value(
 
 def _read(
     uow: UnitOfWork, as_of: datetime, report: Progress
-) -> tuple[dict[str, _Ledger], dict[CustomerId, dict[str, Decimal]], dict[CustomerId, Counter[str]]]:
+) -> tuple[dict[str, _Ledger], dict[CustomerId, Counter[str]], dict[CustomerId, Counter[str]]]:
+    """The orders per currency, each customer's net value in minor units per currency, and order counts."""
     ledgers: dict[str, _Ledger] = defaultdict(_Ledger)
-    net: dict[CustomerId, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    net: dict[CustomerId, Counter[str]] = defaultdict(Counter)  # integer minor units: exact and fast
     orders: dict[CustomerId, Counter[str]] = defaultdict(Counter)
+    scale = {code: 10.0**-digits for code, digits in CURRENCIES.items()}
     rows = 0
     for chunk in uow.transactions.money_columns(until=as_of):
         for cid, when, refund, currency, units in zip(
@@ -189,16 +195,15 @@ def _read(
             chunk.minor_units,
             strict=True,
         ):
-            amount = Decimal(units).scaleb(-CURRENCIES[currency])
             if refund:
-                net[cid][currency] -= amount
+                net[cid][currency] -= units
                 continue
-            net[cid][currency] += amount
+            net[cid][currency] += units
             orders[cid][currency] += 1
             ledger = ledgers[currency]
             ledger.ids.append(cid)
             ledger.times.append(when)
-            ledger.amounts.append(float(amount))
+            ledger.amounts.append(units * scale[currency])
         rows += len(chunk)
         report("read", rows, 0)
     return ledgers, net, orders
