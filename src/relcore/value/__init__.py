@@ -18,6 +18,7 @@ from relcore.value.beta_geo import BetaGeo, BetaGeoFit, BetaGeoParams
 from relcore.value.errors import ConvergenceError
 from relcore.value.gamma_gamma import GammaGamma, GammaGammaFit, GammaGammaParams
 from relcore.value.rfm import RFMSummary, rfm_summary
+from relcore.value.shifted_beta_geo import ShiftedBetaGeo, ShiftedBetaGeoFit, ShiftedBetaGeoParams
 
 __all__ = [
     "BetaGeo",
@@ -28,5 +29,8 @@ __all__ = [
     "GammaGammaFit",
     "GammaGammaParams",
     "RFMSummary",
+    "ShiftedBetaGeo",
+    "ShiftedBetaGeoFit",
+    "ShiftedBetaGeoParams",
     "rfm_summary",
 ]
