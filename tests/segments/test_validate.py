@@ -206,3 +206,9 @@ def test_catalogue_lists_its_names() -> None:
     names = DEFAULT_CATALOGUE.with_attributes(plan="text").names()
     assert {"stage", "tags", "attributes.plan", "metrics.clv", "consent.marketing.email"} <= set(names)
     assert names == sorted(names)
+
+
+def test_huge_numbers_are_refused_cleanly() -> None:
+    catalogue = DEFAULT_CATALOGUE.with_attributes(seats="number")
+    refused(field("attributes.seats") == 10**400, "value", "2**53", catalogue)
+    refused(field("stage") == 10**5000, "value", "too long to show")

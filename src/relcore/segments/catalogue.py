@@ -239,7 +239,10 @@ def _declare(what: str, types: Mapping[str, FieldType | str]) -> dict[str, Field
 
 
 def _shown(name: object) -> str:
-    text = repr(name)
+    try:
+        text = repr(name)
+    except ValueError:  # an int too long to print
+        return f"a {type(name).__name__} too long to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

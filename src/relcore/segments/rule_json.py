@@ -19,9 +19,11 @@ a JSON array; exact amounts, datetimes and UUIDs are one-key objects
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, assert_never
+from enum import Enum
+from typing import Any, TypeVar, assert_never
 from uuid import UUID
 
 from relcore.errors import InvalidRuleError
@@ -42,6 +44,8 @@ from relcore.segments.nodes import (
 from relcore.segments.validation import MAX_DEPTH, MAX_LIST_VALUES, MAX_NODES, MAX_TEXT_LENGTH, validate
 
 __all__ = ["FORMAT_VERSION", "from_json", "json_schema", "to_json"]
+
+E = TypeVar("E", bound=Enum)
 
 FORMAT_VERSION = 1
 """The version written by :func:`to_json` and the only one :func:`from_json` reads."""
@@ -119,12 +123,15 @@ def from_json(data: object, *, catalogue: Catalogue | None = DEFAULT_CATALOGUE) 
     """
     reader = _Reader()
     document = reader.fields(data, "", {"version", "rule"})
-    if document["version"] != FORMAT_VERSION or isinstance(document["version"], bool):
+    if type(document["version"]) is not int or document["version"] != FORMAT_VERSION:
         raise _error(
             "version", f"unsupported format version {_shown(document['version'])}; expected {FORMAT_VERSION}"
         )
     rule = reader.rule(document["rule"], "rule", 0)
     return rule if catalogue is None else _prefixed(lambda: validate(rule, catalogue))
+
+
+_VALUE = frozenset({"value"})  # the one optional key of a condition
 
 
 class _Reader:
@@ -136,7 +143,7 @@ class _Reader:
     ) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise _error(path, f"expected an object, got {_kind(data)}")
-        unknown = sorted(str(k) for k in data if k not in keys)
+        unknown = [k for k in data if k not in keys]
         if unknown:
             raise _error(path, f"unknown key {_shown(unknown[0])}")
         missing = sorted(k for k in keys - optional if k not in data)
@@ -163,44 +170,56 @@ class _Reader:
                 body = self.fields(data, path, {"type", "rule"})
                 return Not(self.rule(body["rule"], _at(path, "rule"), depth + 1))
             case "condition":
-                body = self.fields(data, path, {"type", "field", "op", "value"}, frozenset({"value"}))
+                body = self.fields(data, path, {"type", "field", "op", "value"}, _VALUE)
                 return self.condition(body, path)
             case "aggregate":
-                keys = {"type", "events", "where", "within_days", "measure", "op", "value", "full_window"}
-                body = self.fields(
-                    data, path, keys, frozenset({"where", "within_days", "value", "full_window"})
-                )
-                where = self.array(body.get("where", []), _at(path, "where"))
-                conditions = []
-                for i, item in enumerate(where):
-                    at = f"{path}.where[{i}]"
-                    self.nodes += 1
-                    conditions.append(
-                        self.condition(
-                            self.fields(item, at, {"field", "op", "value"}, frozenset({"value"})), at
-                        )
-                    )
-                return Aggregate(
-                    events=self.text(body["events"], _at(path, "events")),  # type: ignore[arg-type]
-                    where=tuple(conditions),
-                    within_days=body.get("within_days"),
-                    measure=self.text(body["measure"], _at(path, "measure")),  # type: ignore[arg-type]
-                    op=self.text(body["op"], _at(path, "op")),  # type: ignore[arg-type]
-                    value=self.value(body.get("value"), _at(path, "value"), 0),
-                    full_window=body.get("full_window", False),
-                )
+                return self.aggregate(data, path)
             case _:
                 raise _error(
                     _at(path, "type"),
                     f"unknown node type {_shown(kind)}; expected and, or, not, condition, aggregate",
                 )
 
+    def aggregate(self, data: dict[Any, Any], path: str) -> Aggregate:
+        keys = {"type", "events", "where", "within_days", "measure", "op", "value", "full_window"}
+        body = self.fields(data, path, keys, frozenset({"where", "within_days", "value", "full_window"}))
+        where = self.array(body.get("where", []), _at(path, "where"))
+        conditions = []
+        for i, item in enumerate(where):
+            at = f"{path}.where[{i}]"
+            self.nodes += 1
+            conditions.append(self.condition(self.fields(item, at, {"field", "op", "value"}, _VALUE), at))
+        within_days = body.get("within_days")
+        if within_days is not None and type(within_days) is not int:
+            raise _error(_at(path, "within_days"), f"expected whole days or null, got {_kind(within_days)}")
+        full_window = body.get("full_window", False)
+        if not isinstance(full_window, bool):
+            raise _error(_at(path, "full_window"), f"expected true or false, got {_kind(full_window)}")
+        return Aggregate(
+            events=self.member(Events, body["events"], _at(path, "events")),
+            where=tuple(conditions),
+            within_days=within_days,
+            measure=self.member(Measure, body["measure"], _at(path, "measure")),
+            op=self.member(Op, body["op"], _at(path, "op")),
+            value=self.value(body.get("value"), _at(path, "value"), 0),
+            full_window=full_window,
+        )
+
     def condition(self, body: dict[str, Any], path: str) -> Condition:
         return Condition(
             field=self.text(body["field"], _at(path, "field")),
-            op=self.text(body["op"], _at(path, "op")),  # type: ignore[arg-type]
+            op=self.member(Op, body["op"], _at(path, "op")),
             value=self.value(body.get("value"), _at(path, "value"), 0),
         )
+
+    def member(self, enum: type[E], data: object, path: str) -> E:
+        text = self.text(data, path)
+        try:
+            return enum(text)
+        except ValueError:
+            expected = ", ".join(m.value for m in enum)
+            problem = f"unknown {enum.__name__.lower()} {_shown(text)}; expected one of {expected}"
+            raise _error(path, problem) from None
 
     def array(self, data: object, path: str) -> list[Any]:
         if not isinstance(data, list):
@@ -250,6 +269,8 @@ class _Reader:
         try:
             match tag:
                 case "decimal":
+                    if not _DECIMAL.fullmatch(text):
+                        raise ValueError(text)
                     amount = Decimal(text)
                     if not amount.is_finite():
                         raise ValueError(text)
@@ -261,6 +282,10 @@ class _Reader:
         except (ValueError, InvalidOperation):
             raise _error(path, f"not a valid {tag}: {_shown(text)}") from None
         raise _error(path, f"unknown value tag {_shown(tag)}; expected decimal, datetime or uuid")
+
+
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", re.ASCII)
+"""The spelling of an exact amount: what ``str(Decimal)`` writes for finite amounts."""
 
 
 def _prefixed(check: Any) -> Rule:
@@ -288,7 +313,7 @@ def json_schema() -> dict[str, Any]:
     scalar = {
         "oneOf": [
             {"type": ["string", "number", "boolean"]},
-            _tag("decimal", {"type": "string", "pattern": r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"}),
+            _tag("decimal", {"type": "string", "pattern": f"^{_DECIMAL.pattern}$"}),
             _tag("datetime", {"type": "string", "format": "date-time"}),
             _tag("uuid", {"type": "string", "format": "uuid"}),
         ]
@@ -362,5 +387,8 @@ def _kind(data: object) -> str:
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return f"a {type(value).__name__} too long to show"
     return text if len(text) <= 60 else text[:57] + "..."

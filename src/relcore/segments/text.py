@@ -35,6 +35,7 @@ that :func:`parse` reads back exactly the same rule.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -224,7 +225,7 @@ class _Parser:
             kind = match.lastgroup or ""
             if kind in ("string", "tagged"):
                 start = position
-                value, position = self._string(match.end())
+                value, position = self._string(start, match.end())
                 tokens.append(_Token(kind, self.text[start:position], start, value))
                 continue
             if kind != "space":
@@ -233,11 +234,11 @@ class _Parser:
         tokens.append(_Token("end", "", len(self.text)))
         return tokens
 
-    def _string(self, position: int) -> tuple[str, int]:
+    def _string(self, start: int, position: int) -> tuple[str, int]:
         out: list[str] = []
         while True:
             if position >= len(self.text):
-                raise self.error(position, "unterminated string")
+                raise self.error(start, "unterminated string")
             char = self.text[position]
             if char == '"':
                 return "".join(out), position + 1
@@ -334,7 +335,7 @@ class _Parser:
             return And(tuple(rules)) if token.text == "all" else Or(tuple(rules))
         if token.kind == "name" and token.text in ("touchpoints", "transactions"):
             return self.aggregate(Events(self.advance().text))
-        if token.kind != "name":
+        if token.kind != "name" or token.text in ("and", "or"):
             raise self.error(token.position, f"expected a field, found {self._found()}")
         name = self.advance().text
         op, value = self.test()
@@ -345,12 +346,16 @@ class _Parser:
         where: list[Condition] = []
         within: int | None = None
         full_window = False
+        options: set[str] = set()
         if not self.accept(")", "punct"):
             while True:
                 token = self.token
                 if token.kind != "name":
                     raise self.error(token.position, f"expected a condition or option, found {self._found()}")
                 if token.text in ("within", "full_window") and self.tokens[self.index + 1].text == "=":
+                    if token.text in options:
+                        raise self.error(token.position, f"{token.text}= given twice")
+                    options.add(token.text)
                     self.index += 2
                     if token.text == "within":
                         within = self.days()
@@ -430,7 +435,12 @@ class _Parser:
                 text = token.text
                 if len(text) > 40:
                     raise self.error(token.position, "number too long")
-                return float(text) if any(c in text for c in ".eE") else int(text)
+                if not any(c in text for c in ".eE"):
+                    return int(text)
+                number = float(text)
+                if not math.isfinite(number):
+                    raise self.error(token.position, "number out of range")
+                return number
             case "name" if token.text in ("true", "false"):
                 return token.text == "true"
             case "tagged":

@@ -59,6 +59,7 @@ MAX_WINDOW_DAYS = 36_600
 """Longest window or ``within`` / ``older than`` span: about a hundred years."""
 _MAX_NUMBER = 2**53
 _MAX_COUNT = 10**9
+_MAX_AMOUNT = Decimal(10) ** 15
 _COUNT = "count"  # the key marking a count measure: whole numbers only
 
 E = TypeVar("E", bound=Enum)
@@ -238,14 +239,16 @@ def _scalar(spec: FieldSpec, value: object, path: str) -> Scalar:
                 return value
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise _error(path, f"expected a number, got {type(value).__name__}")
-            if not math.isfinite(value) or abs(value) > _MAX_NUMBER:
-                raise _error(path, f"expected a finite number of magnitude at most 2**53, got {value!r}")
+            # abs first: math.isfinite overflows on ints too large for a float
+            if abs(value) > _MAX_NUMBER or not math.isfinite(value):
+                shown = _shown(value)
+                raise _error(path, f"expected a finite number of magnitude at most 2**53, got {shown}")
             return value
         case FieldType.MONEY:
             if isinstance(value, bool) or not isinstance(value, int | Decimal):
                 raise _error(path, f"expected an exact amount (Decimal or int), got {type(value).__name__}")
             amount = Decimal(value)
-            if not amount.is_finite() or abs(amount) >= Decimal(10) ** 15:
+            if not amount.is_finite() or not -_MAX_AMOUNT < amount < _MAX_AMOUNT:  # abs() could overflow
                 raise _error(path, "expected a finite amount below 10**15")
             return amount
         case FieldType.BOOL:
@@ -341,7 +344,10 @@ def _at(path: str, name: str) -> str:
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return f"a {type(value).__name__} too long to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
