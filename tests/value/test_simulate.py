@@ -43,3 +43,24 @@ def test_import_relcore_does_not_import_numpy_or_scipy() -> None:
     code = "import relcore, sys; print(sorted(m for m in ('numpy', 'scipy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_new_model_simulations_are_reproducible_and_consistent() -> None:
+    from relcore.value.modified_beta_geo import ModifiedBetaGeoParams
+    from relcore.value.pareto_nbd import ParetoNBDParams
+    from relcore.value.simulate import simulate_modified_beta_geo, simulate_pareto_nbd
+
+    for simulate, params in (
+        (simulate_pareto_nbd, ParetoNBDParams(0.55, 10.6, 0.6, 11.7)),
+        (simulate_modified_beta_geo, ModifiedBetaGeoParams(0.5, 6.0, 0.9, 1.6)),
+    ):
+        rng = np.random.default_rng(9)
+        ages = rng.uniform(0, 40, 3000)
+        first = simulate(params, ages, np.random.default_rng(3), holdout=20)  # type: ignore[operator]
+        second = simulate(params, ages, np.random.default_rng(3), holdout=20)  # type: ignore[operator]
+        assert np.array_equal(first.frequency, second.frequency)
+        assert np.array_equal(first.holdout_purchases, second.holdout_purchases)
+        assert ((first.recency >= 0) & (first.recency <= first.T)).all()
+        assert (first.recency[first.frequency == 0] == 0).all()
+        assert (first.holdout_purchases[~first.alive] == 0).all()
+        assert first.frequency.sum() > 0
