@@ -35,12 +35,16 @@ def float_array(
         raise ValidationError.single(name, "must be a sequence of numbers") from None
     if array.ndim != 1:
         raise ValidationError.single(name, f"must be one-dimensional, got shape {array.shape}")
-    _first_bad(name, array, ~np.isfinite(array), "must be a finite number")
-    if minimum is not None:
+    # each check scans first and builds a mask only to name the row at fault
+    if not np.isfinite(np.add.reduce(array)):  # a NaN or an infinity makes the sum one
+        _first_bad(name, array, ~np.isfinite(array), "must be a finite number")
+    if len(array) == 0:
+        return array
+    if minimum is not None and array.min() < minimum:
         _first_bad(name, array, array < minimum, f"must be at least {minimum:g}")
-    if positive:
+    if positive and array.min() <= 0:
         _first_bad(name, array, array <= 0, "must be positive")
-    if integer:
+    if integer and not np.array_equal(np.floor(array), array):
         _first_bad(name, array, array != np.floor(array), "must be a whole number")
     return array
 

@@ -14,9 +14,10 @@ import math
 
 import attrs
 import numpy as np
-from scipy.special import betainc, betaln, expit, gammaln, hyp2f1
+from scipy.special import betainc, betaln, gammaln
 
 from relcore.errors import ValidationError
+from relcore.value import _beta_geo_predictions as predictions
 from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, collapse, float_array, weight_array
 from relcore.value._beta_geo_likelihood import BetaGeoLikelihood
 from relcore.value._optimize import maximize
@@ -87,7 +88,8 @@ class BetaGeoFit:
         """
         x, t_x, age = btyd_arrays(frequency, recency, T)
         r, alpha, a, b = attrs.astuple(self.params)
-        return np.asarray(expit(-_log_odds_dead(r, alpha, a, b, x, t_x, age)), dtype=np.float64)
+        log_age = np.log(alpha + age)
+        return predictions.probability_alive(r, alpha, a, b, x, t_x, log_age, modified=False)
 
     def expected_purchases(
         self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
@@ -107,13 +109,7 @@ class BetaGeoFit:
             raise ValidationError.single("t", f"must be a finite number >= 0, not {t!r}")
         x, t_x, age = btyd_arrays(frequency, recency, T)
         r, alpha, a, b = attrs.astuple(self.params)
-        z = t / (alpha + age + t)
-        # ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) after Euler's transformation,
-        # 2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z): bounded parameters for any x
-        kept = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        alive = expit(-_log_odds_dead(r, alpha, a, b, x, t_x, age))
-        result = (a + b + x - 1) / (a - 1) * (1 - kept) * alive
-        return np.asarray(result, dtype=np.float64)
+        return predictions.expected_purchases(r, alpha, a, b, t, x, t_x, age, modified=False)
 
     def expected_purchases_new_customer(self, t: float | ArrayLike) -> FloatArray:
         """Expected repeat purchases of a new customer in ``(0, t]`` (FHL 2005).
@@ -126,11 +122,7 @@ class BetaGeoFit:
         """
         span = float_array("t", [t] if isinstance(t, int | float) else t, minimum=0)
         r, alpha, a, b = attrs.astuple(self.params)
-        z = span / (alpha + span)
-        # (alpha/(alpha+t))^r 2F1(r, b; a+b-1; z), after Euler's transformation as above
-        kept = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
-        result = (a + b - 1) / (a - 1) * (1 - kept)
-        return np.asarray(result, dtype=np.float64)
+        return predictions.expected_purchases_new_customer(r, alpha, a, b, span, modified=False)
 
     def probability_of_purchases(self, n: ArrayLike, t: float) -> FloatArray:
         """Probability that a new customer makes exactly ``n`` repeat purchases in ``(0, t]`` (FHL 2005).
@@ -161,21 +153,6 @@ class BetaGeoFit:
         at_least = betainc(np.maximum(x, 1), r, 1 - rate)  # negative binomial P(N >= x)
         gone = np.exp(betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - betaln(a, b)) * at_least
         return np.asarray(alive + np.where(x > 0, gone, 0.0), dtype=np.float64)
-
-
-def _log_odds_dead(
-    r: float, alpha: float, a: float, b: float, x: FloatArray, t_x: FloatArray, age: FloatArray
-) -> FloatArray:
-    """Log of P(dead)/P(alive) given the history; -inf when x = 0 (alive for sure)."""
-    repeat = x > 0
-    out = np.full(len(x), -np.inf)
-    xr = x[repeat]
-    out[repeat] = (
-        np.log(a)
-        - np.log(b + xr - 1)
-        + (r + xr) * (np.log(alpha + age[repeat]) - np.log(alpha + t_x[repeat]))
-    )
-    return out
 
 
 @attrs.frozen

@@ -15,9 +15,10 @@ import math
 
 import attrs
 import numpy as np
-from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betainc, betaln, digamma, expit, gammaln
 
 from relcore.errors import ValidationError
+from relcore.value import _beta_geo_predictions as predictions
 from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, collapse, float_array, weight_array
 from relcore.value._optimize import maximize
 
@@ -82,7 +83,8 @@ class ModifiedBetaGeoFit:
         """
         x, t_x, age = btyd_arrays(frequency, recency, T)
         r, alpha, a, b = attrs.astuple(self.params)
-        return np.asarray(expit(-_log_odds_dead(r, alpha, a, b, x, t_x, age)), dtype=np.float64)
+        log_age = np.log(alpha + age)
+        return predictions.probability_alive(r, alpha, a, b, x, t_x, log_age, modified=True)
 
     def expected_purchases(
         self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
@@ -107,10 +109,7 @@ class ModifiedBetaGeoFit:
             raise ValidationError.single("t", f"must be a finite number >= 0, not {t!r}")
         x, t_x, age = btyd_arrays(frequency, recency, T)
         r, alpha, a, b = attrs.astuple(self.params)
-        z = t / (alpha + age + t)
-        kept = (1 - z) ** (a - 1) * hyp2f1(a + b - r, a - 1, a + b + x, z)
-        alive = expit(-_log_odds_dead(r, alpha, a, b, x, t_x, age))
-        return np.asarray((a + b + x) / (a - 1) * (1 - kept) * alive, dtype=np.float64)
+        return predictions.expected_purchases(r, alpha, a, b, t, x, t_x, age, modified=True)
 
     def expected_purchases_new_customer(self, t: float | ArrayLike) -> FloatArray:
         """Expected repeat purchases of a new customer in ``(0, t]`` (Batislam et al. 2007).
@@ -125,9 +124,7 @@ class ModifiedBetaGeoFit:
         """
         span = float_array("t", [t] if isinstance(t, int | float) else t, minimum=0)
         r, alpha, a, b = attrs.astuple(self.params)
-        z = span / (alpha + span)
-        kept = (1 - z) ** (a - 1) * hyp2f1(a + b - r, a - 1, a + b, z)
-        return np.asarray(b / (a - 1) * (1 - kept), dtype=np.float64)
+        return predictions.expected_purchases_new_customer(r, alpha, a, b, span, modified=True)
 
     def probability_of_purchases(self, n: ArrayLike, t: float) -> FloatArray:
         """Probability that a new customer makes exactly ``n`` repeat purchases in ``(0, t]``.
@@ -153,14 +150,6 @@ class ModifiedBetaGeoFit:
         at_least = np.where(x > 0, betainc(np.maximum(x, 1), r, 1 - rate), 1.0)
         gone = np.exp(betaln(a + 1, b + x) - betaln(a, b)) * at_least
         return np.asarray(alive + gone, dtype=np.float64)
-
-
-def _log_odds_dead(
-    r: float, alpha: float, a: float, b: float, x: FloatArray, t_x: FloatArray, age: FloatArray
-) -> FloatArray:
-    """Log of P(dead)/P(alive) given the history."""
-    gap = np.log(alpha + age) - np.log(alpha + t_x)
-    return np.asarray(np.log(a) - np.log(b + x) + (r + x) * gap, dtype=np.float64)
 
 
 def _log_likelihood(
