@@ -111,11 +111,35 @@ def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(sto
     assert list(crm.members(field("metrics.historical_value") > 70, as_of=AS_OF)) == [buyer.id]
 
 
-def test_bad_settings_are_refused() -> None:
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"horizon": 0},
+        {"horizon": 1.5},
+        {"period_days": -1.0},
+        {"step_days": float("inf")},
+        {"step_days": float("nan")},
+        {"discount_rate": -0.01},
+        {"min_customers": True},
+        {"tiers": "top"},
+        {"tiers": [("top", 0.5), ("top", 1.0)]},
+        {"tiers": [("top", 0.8), ("big", 0.4), ("rest", 1.0)]},
+        {"tiers": [("x" * 41, 0.1), ("rest", 1.0)]},
+    ],
+)
+def test_bad_settings_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
-        ValueSettings(horizon=0)
-    with pytest.raises(ValidationError):
-        ValueSettings(period_days=-1.0)
+        ValueSettings(**bad)  # type: ignore[arg-type]
+
+
+def test_settings_default_to_the_customer_pyramid_and_store_as_json() -> None:
+    from relcore.value.tiers import DEFAULT_PYRAMID
+    from relcore.value_refresh import PYRAMID
+
+    assert PYRAMID == DEFAULT_PYRAMID
+    settings = ValueSettings(tiers=[["vip", 0.1], ["rest", 1.0]])  # type: ignore[list-item]
+    assert settings.tiers == (("vip", 0.1), ("rest", 1.0))
+    assert settings.to_dict()["tiers"] == [["vip", 0.1], ["rest", 1.0]]
 
 
 def _main_currency(orders: list[Transaction], customer_id: object) -> str:
@@ -141,24 +165,59 @@ def test_scores_clv_and_tiers_are_stored(shop_crm: tuple[CRM, SyntheticShop]) ->
     valued = [m for m in stored if m.clv is not None]
     assert valued
     assert all(m.clv >= 0 for m in valued)  # type: ignore[operator]
-    order = {"top 1%": 0, "top 5%": 1, "top 20%": 2, "rest": 3}
+    order = {"top": 0, "big": 1, "medium": 2, "small": 3}
     for currency in {m.currency for m in valued}:  # tiers rank within a currency, by CLV
         ranked = sorted((m for m in valued if m.currency == currency), key=lambda m: -m.clv)  # type: ignore[operator]
         assert [order[m.tier] for m in ranked] == sorted(order[m.tier] for m in ranked)  # type: ignore[index]
-        assert ranked[0].tier != "rest"
+        assert ranked[0].tier != "small"
     tier = valued[0].tier
     assert set(crm.members(field("metrics.tier") == tier, as_of=AS_OF)) == {
         m.customer_id for m in valued if m.tier == tier
     }
 
 
-def test_quintiles_keep_ties_together() -> None:
-    from relcore._value_scoring import quintiles, tiers
+def test_stored_clv_is_the_public_clv_with_the_runs_parameters(shop_crm: tuple[CRM, SyntheticShop]) -> None:
+    from relcore.value import (
+        BetaGeoFit,
+        BetaGeoParams,
+        GammaGammaFit,
+        GammaGammaParams,
+        customer_lifetime_value,
+    )
+    from relcore.value.tiers import customer_pyramid
 
-    scores = quintiles(np.array([0.0, 0, 0, 0, 1, 1, 2, 3, 4, 5]), higher_is_better=True)
-    assert scores.tolist() == [1, 1, 1, 1, 3, 3, 4, 4, 5, 5]
-    assert quintiles(np.array([10.0, 1.0]), higher_is_better=False).tolist() == [1, 3]
-    cut = tiers(np.arange(200.0))
-    assert (cut == "top 1%").sum() == 2
-    assert (cut == "top 5%").sum() == 8
-    assert cut[199] == "top 1%"
+    crm, _ = shop_crm
+    settings = ValueSettings(min_customers=5, step_days=7.0, horizon=20, discount_rate=0.002)
+    run = crm.refresh_value(AS_OF, settings=settings)
+    with crm.unit_of_work() as uow:
+        stored = [m for m in (uow.metrics.get(c.id) for c in uow.customers.list(limit=200).items) if m]
+    checked = 0
+    paths: set[bool] = set()
+    for currency, models in run.models.items():
+        if "beta_geo" not in models:
+            continue
+        mine = [m for m in stored if m.currency == currency]
+        purchases = BetaGeoFit(BetaGeoParams(**models["beta_geo"]))
+        x = [m.frequency for m in mine]
+        t_x = [m.recency for m in mine]
+        age = [m.age for m in mine]
+        monetary = [m.monetary or 0.0 for m in mine]
+        spend: GammaGammaFit | list[float]
+        if "gamma_gamma" in models:
+            spend = GammaGammaFit(GammaGammaParams(**models["gamma_gamma"]))
+        else:  # each repeat buyer's own mean spend, the repeat buyers' mean for the others
+            assert models["gamma_gamma_skipped"]
+            own = [v for v in monetary if v > 0]
+            spend = [v if v > 0 else sum(own) / len(own) for v in monetary]
+        paths.add("gamma_gamma" in models)
+        clv = customer_lifetime_value(
+            purchases, spend, x, t_x, age, monetary, horizon=20, discount_rate=0.002, period=7.0
+        )
+        np.testing.assert_allclose([m.clv for m in mine], clv, rtol=1e-9)
+        np.testing.assert_allclose(
+            [m.expected_purchases for m in mine], purchases.expected_purchases(140.0, x, t_x, age), rtol=1e-9
+        )
+        assert [m.tier for m in mine] == customer_pyramid(clv).tolist()
+        checked += len(mine)
+    assert checked > 50
+    assert paths == {True, False}  # both the Gamma-Gamma fit and the own-mean fallback were checked

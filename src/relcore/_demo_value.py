@@ -26,11 +26,13 @@ def report_value(crm: CRM, as_of: datetime, out: TextIO, table: Table, *, build:
     rows = [_row(crm, m.customer_id, m) for m in top]
     table(out, f"Top customers by value to {as_of:%Y-%m-%d} (orders less refunds)",
           ("customer", "currency", "orders", "value", "P(alive)"), rows, numbers_from=2)  # fmt: skip
-    tiers = ("top 1%", "top 5%", "top 20%", "rest")
+    from relcore.value_refresh import PYRAMID
+
+    tiers = [name for name, _ in PYRAMID]
     counts = [(tier, sum(1 for _ in crm.members(field("metrics.tier") == tier, as_of))) for tier in tiers]
     total = sum(n for _, n in counts) or 1
     rows = [(tier, n, f"{100 * n / total:.1f} %") for tier, n in counts]
-    title = "Value tiers by predicted CLV, within each currency (one segment query each)"
+    title = "Customer pyramid by predicted CLV (top 1 %, next 4 %, next 15 %, rest), per currency"
     table(out, title, ("tier", "customers", "share"), rows)
     slipping = (field("metrics.probability_alive") < 0.3) & (field("metrics.orders") >= 3)
     at_risk = sorted(

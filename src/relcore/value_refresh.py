@@ -28,7 +28,7 @@ from relcore.domain._checks import check_datetime, fail
 from relcore.ids import CustomerId, new_id
 from relcore.storage.ports import UnitOfWork
 
-__all__ = ["Progress", "ValueSettings", "refresh_value", "terminal_progress"]
+__all__ = ["PYRAMID", "Progress", "ValueSettings", "refresh_value", "terminal_progress"]
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,18 @@ Progress = Callable[[str, int, int], None]
 
 
 def _positive(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise fail(field.name, f"must be a positive number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise fail(field.name, f"must be a finite number > 0, got {value!r}")
+
+
+def _positive_whole(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise fail(field.name, f"must be a whole number >= 1, got {value!r}")
+
+
+def _not_negative(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        raise fail(field.name, f"must be a finite number >= 0, got {value!r}")
 
 
 def terminal_progress(stream: TextIO | None = None, *, enabled: bool | None = None) -> Progress:
@@ -65,27 +75,61 @@ def terminal_progress(stream: TextIO | None = None, *, enabled: bool | None = No
     return report
 
 
+#: The customer pyramid the refresh cuts on the CLV: the best 1 %, the next 4 %,
+#: the next 15 % and the rest (Zeithaml, Rust & Lemon 2001); the same as
+#: :data:`relcore.value.tiers.DEFAULT_PYRAMID`, kept here so this module loads without numpy.
+PYRAMID: tuple[tuple[str, float], ...] = (("top", 0.01), ("big", 0.04), ("medium", 0.15), ("small", 1.0))
+
+
+def _tiers(value: object) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, list | tuple):
+        raise fail("tiers", f"must be a sequence of (name, share) pairs, got {value!r}")
+    tiers = tuple(tuple(tier) if isinstance(tier, list) else tier for tier in value)
+    from relcore.value.tiers import check_tiers  # numpy loads here: settings come just before a refresh
+
+    check_tiers(tiers)
+    for i, (name, _) in enumerate(tiers):
+        if len(name) > 40:
+            raise fail(f"tiers[{i}]", "a tier name has at most 40 characters (the stored metric's limit)")
+    return tiers
+
+
 @attrs.frozen(kw_only=True)
 class ValueSettings:
     """How a value refresh measures and predicts.
 
+    Units are explicit: the models count time in periods of ``period_days``;
+    the CLV adds up ``horizon`` steps of ``step_days`` each, discounting
+    each step's expected purchases at ``discount_rate`` per step (as if they
+    all fell at the step's end). The defaults value the next 360 days in
+    30-day steps at 0.8 % a step, about 10 % a year.
+
     Attributes:
         period_days: The time unit of recency, age and the models, in days.
-        horizon: How many periods ahead purchases and CLV are predicted.
-        discount_rate: Discount rate per period for the CLV.
+        step_days: The length of one CLV step, in days.
+        horizon: How many steps ahead purchases and CLV are predicted.
+        discount_rate: Discount rate per step.
         min_customers: Fewest customers with a repeat purchase a currency
             needs before models are fitted for it; below that, predictions
             stay unset.
+        tiers: The customer pyramid cut on the CLV, ``(name, share)`` pairs
+            best first; the last tier takes the rest.
+
+    Example:
+        >>> ValueSettings(period_days=7.0, step_days=7.0, horizon=52, discount_rate=0.002).horizon
+        52
     """
 
     period_days: float = attrs.field(default=1.0, validator=_positive)
-    horizon: int = attrs.field(default=365, validator=_positive)
-    discount_rate: float = attrs.field(default=0.0003, validator=_positive)  # about 10 % a year in days
-    min_customers: int = attrs.field(default=20, validator=_positive)
+    step_days: float = attrs.field(default=30.0, validator=_positive)
+    horizon: int = attrs.field(default=12, validator=_positive_whole)
+    discount_rate: float = attrs.field(default=0.008, validator=_not_negative)
+    min_customers: int = attrs.field(default=20, validator=_positive_whole)
+    tiers: tuple[tuple[str, float], ...] = attrs.field(default=PYRAMID, converter=_tiers)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON object (stored with the run)."""
-        return attrs.asdict(self)
+        return {**attrs.asdict(self), "tiers": [list(tier) for tier in self.tiers]}
 
 
 @attrs.define

@@ -77,7 +77,8 @@ class CustomerMetrics:
         expected_purchases: Purchases expected over the refresh's horizon.
         probability_alive: Probability the customer is still active.
         clv: Discounted value expected over the horizon.
-        tier: Value tier (``"top 1%"``, ``"top 5%"``...).
+        tier: Tier of the customer pyramid cut on the CLV (by default ``"top"``,
+            ``"big"``, ``"medium"`` or ``"small"``).
     """
 
     customer_id: CustomerId = attrs.field(converter=check.uuid)

@@ -35,7 +35,7 @@ class MetricsContract(ContractBase):
         full = _metrics(
             run, ada.id, currency="EUR", orders=4, frequency=3, recency=120.5, age=300.25, monetary=42.125,
             historical_value=168.5, r_score=4, f_score=3, m_score=5, rfm_segment="loyal customers",
-            expected_purchases=1.75, probability_alive=0.875, clv=81.0625, tier="top 5%",
+            expected_purchases=1.75, probability_alive=0.875, clv=81.0625, tier="big",
         )  # fmt: skip
         assert in_unit(store, lambda uow: uow.metrics.replace_all(run, [full])) == 1
         with store.unit_of_work() as uow:

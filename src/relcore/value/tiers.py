@@ -15,7 +15,14 @@ import numpy.typing as npt
 from relcore.errors import ValidationError
 from relcore.value._arrays import ArrayLike, FloatArray, IntArray, float_array
 
-__all__ = ["DEFAULT_PYRAMID", "clv_deciles", "customer_pyramid", "customers_for_share", "pareto_share"]
+__all__ = [
+    "DEFAULT_PYRAMID",
+    "check_tiers",
+    "clv_deciles",
+    "customer_pyramid",
+    "customers_for_share",
+    "pareto_share",
+]
 
 #: The classic customer pyramid (Zeithaml, Rust & Lemon 2001, "The customer
 #: pyramid", *California Management Review* 43(4)): tier names with the share
@@ -81,7 +88,7 @@ def customer_pyramid(
         top big medium small
     """
     v = float_array("values", values)
-    names = _check_tiers(tiers)
+    names = check_tiers(tiers)
     n = len(v)
     if n == 0:
         return np.zeros(0, dtype=np.str_)
@@ -92,7 +99,17 @@ def customer_pyramid(
     return np.asarray(np.array(names)[index], dtype=np.str_)
 
 
-def _check_tiers(tiers: Sequence[tuple[str, float]]) -> list[str]:
+def check_tiers(tiers: Sequence[tuple[str, float]]) -> list[str]:
+    """Check a pyramid's ``(name, share)`` pairs and return the names.
+
+    Raises:
+        ValidationError: A malformed pair, a repeated name, or shares before
+            the last tier adding up to more than 1; the path names the pair.
+
+    Example:
+        >>> check_tiers([("gold", 0.1), ("silver", 0.3), ("bronze", 1.0)])
+        ['gold', 'silver', 'bronze']
+    """
     if len(tiers) == 0:
         raise ValidationError.single("tiers", "needs at least one tier")
     names = []
