@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
 from scipy.optimize import minimize
 
-from relcore.value._arrays import FloatArray
+from relcore.errors import ValidationError
+from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, collapse, weight_array
 from relcore.value.errors import ConvergenceError
+
+FitT = TypeVar("FitT")
 
 #: (natural parameters) -> (log-likelihood, gradient of the log-likelihood)
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
@@ -27,6 +31,53 @@ class Optimum:
     log_likelihood: float
     standard_errors: FloatArray
     iterations: int
+
+    def to_fit(self, fit_type: Callable[..., FitT], params_type: Callable[..., Any]) -> FitT:
+        """The model's frozen fit result: parameters and standard errors as ``params_type``."""
+        return fit_type(
+            params=params_type(*self.values.tolist()),
+            log_likelihood=self.log_likelihood,
+            standard_errors=params_type(*self.standard_errors.tolist()),
+            iterations=self.iterations,
+        )
+
+
+#: (frequency, recency, T, weights), checked and collapsed -> the objective of a purchase model
+PurchaseLikelihood = Callable[[FloatArray, FloatArray, FloatArray, FloatArray], Objective]
+
+
+def maximize_purchases(
+    likelihood: PurchaseLikelihood,
+    start: Callable[[float], Sequence[float]],
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    weights: ArrayLike | None,
+    *,
+    names: Sequence[str],
+    model: str,
+    max_iterations: int,
+    tolerance: float,
+) -> Optimum:
+    """Fit a purchase model (BG/NBD, MBG/NBD, Pareto/NBD) to per-customer summaries.
+
+    Checks the summaries, merges identical rows into weights, and maximizes
+    ``likelihood`` from ``start(mean T)``.
+    """
+    x, t_x, age = btyd_arrays(frequency, recency, T)
+    w = weight_array(weights, len(x))
+    if not (w[x > 0] > 0).any():
+        raise ValidationError.single("frequency", "no customer has a repeat purchase")
+    (x, t_x, age), w = collapse((x, t_x, age), w)
+    return maximize(
+        likelihood(x, t_x, age, w),
+        start(max(float(np.average(age, weights=w)), 1e-6)),
+        names=names,
+        model=model,
+        total_weight=float(w.sum()),
+        max_iterations=max_iterations,
+        tolerance=tolerance,
+    )
 
 
 def maximize(

@@ -18,9 +18,9 @@ from scipy.special import betainc, betaln, gammaln
 
 from relcore.errors import ValidationError
 from relcore.value import _beta_geo_predictions as predictions
-from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, collapse, float_array, weight_array
+from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, float_array
 from relcore.value._beta_geo_likelihood import BetaGeoLikelihood
-from relcore.value._optimize import maximize
+from relcore.value._optimize import maximize_purchases
 
 __all__ = ["BetaGeo", "BetaGeoFit", "BetaGeoParams"]
 
@@ -202,24 +202,16 @@ class BetaGeo:
             ValidationError: If an input is invalid; the path names the row.
             ConvergenceError: If the optimizer finds no maximum.
         """
-        x, t_x, age = btyd_arrays(frequency, recency, T)
-        w = weight_array(weights, len(x))
-        if not (w[x > 0] > 0).any():
-            raise ValidationError.single("frequency", "no customer has a repeat purchase")
-        (x, t_x, age), w = collapse((x, t_x, age), w)
-        start = (1.0, max(float(np.average(age, weights=w)), 1e-6), 1.0, 1.0)
-        optimum = maximize(
-            BetaGeoLikelihood(x, t_x, age, w),
-            start,
+        optimum = maximize_purchases(
+            BetaGeoLikelihood,
+            lambda scale: (1.0, scale, 1.0, 1.0),
+            frequency,
+            recency,
+            T,
+            weights,
             names=_NAMES,
             model="BetaGeo",
-            total_weight=float(w.sum()),
             max_iterations=self.max_iterations,
             tolerance=self.tolerance,
         )
-        return BetaGeoFit(
-            params=BetaGeoParams(*optimum.values.tolist()),
-            log_likelihood=optimum.log_likelihood,
-            standard_errors=BetaGeoParams(*optimum.standard_errors.tolist()),
-            iterations=optimum.iterations,
-        )
+        return optimum.to_fit(BetaGeoFit, BetaGeoParams)

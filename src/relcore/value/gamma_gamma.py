@@ -150,12 +150,7 @@ class GammaGamma:
             max_iterations=self.max_iterations,
             tolerance=self.tolerance,
         )
-        return GammaGammaFit(
-            params=GammaGammaParams(*optimum.values.tolist()),
-            log_likelihood=optimum.log_likelihood,
-            standard_errors=GammaGammaParams(*optimum.standard_errors.tolist()),
-            iterations=optimum.iterations,
-        )
+        return optimum.to_fit(GammaGammaFit, GammaGammaParams)
 
 
 def _log_likelihood(

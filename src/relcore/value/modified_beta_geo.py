@@ -19,8 +19,8 @@ from scipy.special import betainc, betaln, digamma, expit, gammaln
 
 from relcore.errors import ValidationError
 from relcore.value import _beta_geo_predictions as predictions
-from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, collapse, float_array, weight_array
-from relcore.value._optimize import maximize
+from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, float_array
+from relcore.value._optimize import Objective, maximize_purchases
 
 __all__ = ["ModifiedBetaGeo", "ModifiedBetaGeoFit", "ModifiedBetaGeoParams"]
 
@@ -152,6 +152,11 @@ class ModifiedBetaGeoFit:
         return np.asarray(alive + gone, dtype=np.float64)
 
 
+def _objective(x: FloatArray, t_x: FloatArray, age: FloatArray, w: FloatArray) -> Objective:
+    """The objective of fixed data: ``theta -> (log-likelihood, gradient)``."""
+    return lambda theta: _log_likelihood(theta, x, t_x, age, w)
+
+
 def _log_likelihood(
     theta: FloatArray, x: FloatArray, t_x: FloatArray, age: FloatArray, w: FloatArray
 ) -> tuple[float, FloatArray]:
@@ -231,23 +236,16 @@ class ModifiedBetaGeo:
             ValidationError: If an input is invalid; the path names the row.
             ConvergenceError: If the optimizer finds no maximum.
         """
-        x, t_x, age = btyd_arrays(frequency, recency, T)
-        w = weight_array(weights, len(x))
-        if not (w[x > 0] > 0).any():
-            raise ValidationError.single("frequency", "no customer has a repeat purchase")
-        (x, t_x, age), w = collapse((x, t_x, age), w)
-        optimum = maximize(
-            lambda theta: _log_likelihood(theta, x, t_x, age, w),
-            (1.0, max(float(np.average(age, weights=w)), 1e-6), 1.0, 1.0),
+        optimum = maximize_purchases(
+            _objective,
+            lambda scale: (1.0, scale, 1.0, 1.0),
+            frequency,
+            recency,
+            T,
+            weights,
             names=_NAMES,
             model="ModifiedBetaGeo",
-            total_weight=float(w.sum()),
             max_iterations=self.max_iterations,
             tolerance=self.tolerance,
         )
-        return ModifiedBetaGeoFit(
-            params=ModifiedBetaGeoParams(*optimum.values.tolist()),
-            log_likelihood=optimum.log_likelihood,
-            standard_errors=ModifiedBetaGeoParams(*optimum.standard_errors.tolist()),
-            iterations=optimum.iterations,
-        )
+        return optimum.to_fit(ModifiedBetaGeoFit, ModifiedBetaGeoParams)

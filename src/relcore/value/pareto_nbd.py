@@ -20,8 +20,8 @@ from scipy.integrate import quad_vec
 from scipy.special import expit, gammaln
 
 from relcore.errors import ValidationError
-from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, collapse, float_array, weight_array
-from relcore.value._optimize import maximize
+from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, float_array
+from relcore.value._optimize import maximize_purchases
 from relcore.value._pareto_nbd_likelihood import ParetoNBDLikelihood, log_odds_dead
 
 __all__ = ["ParetoNBD", "ParetoNBDFit", "ParetoNBDParams"]
@@ -231,24 +231,16 @@ class ParetoNBD:
             ValidationError: If an input is invalid; the path names the row.
             ConvergenceError: If the optimizer finds no maximum.
         """
-        x, t_x, age = btyd_arrays(frequency, recency, T)
-        w = weight_array(weights, len(x))
-        if not (w[x > 0] > 0).any():
-            raise ValidationError.single("frequency", "no customer has a repeat purchase")
-        (x, t_x, age), w = collapse((x, t_x, age), w)
-        scale = max(float(np.average(age, weights=w)), 1e-6)
-        optimum = maximize(
-            ParetoNBDLikelihood(x, t_x, age, w),
-            (1.0, scale, 1.0, scale),
+        optimum = maximize_purchases(
+            ParetoNBDLikelihood,
+            lambda scale: (1.0, scale, 1.0, scale),
+            frequency,
+            recency,
+            T,
+            weights,
             names=_NAMES,
             model="ParetoNBD",
-            total_weight=float(w.sum()),
             max_iterations=self.max_iterations,
             tolerance=self.tolerance,
         )
-        return ParetoNBDFit(
-            params=ParetoNBDParams(*optimum.values.tolist()),
-            log_likelihood=optimum.log_likelihood,
-            standard_errors=ParetoNBDParams(*optimum.standard_errors.tolist()),
-            iterations=optimum.iterations,
-        )
+        return optimum.to_fit(ParetoNBDFit, ParetoNBDParams)

@@ -153,12 +153,7 @@ class ShiftedBetaGeo:
             max_iterations=self.max_iterations,
             tolerance=self.tolerance,
         )
-        return ShiftedBetaGeoFit(
-            params=ShiftedBetaGeoParams(*optimum.values.tolist()),
-            log_likelihood=optimum.log_likelihood,
-            standard_errors=ShiftedBetaGeoParams(*optimum.standard_errors.tolist()),
-            iterations=optimum.iterations,
-        )
+        return optimum.to_fit(ShiftedBetaGeoFit, ShiftedBetaGeoParams)
 
 
 def _log_likelihood(
