@@ -26,6 +26,7 @@ from relcore import _progress
 from relcore.domain import CURRENCIES, CustomerMetrics, ValueRun
 from relcore.domain._checks import check_datetime, fail
 from relcore.ids import CustomerId, new_id
+from relcore.segments import And
 from relcore.storage.ports import UnitOfWork
 
 __all__ = ["PYRAMID", "Progress", "ValueSettings", "refresh_value", "terminal_progress"]
@@ -188,32 +189,25 @@ def refresh_value(
         models=models,
     )
 
+    # every customer gets a row, buyers or not: the ids of the rule that holds for all
+    # (materialized: some drivers cannot write while a streamed read is open)
+    everyone = list(uow.customers.members(And(()), moment))
+
     def metrics() -> Iterator[CustomerMetrics]:
-        done = 0
-        page = uow.customers.list(limit=10_000)
-        while True:
-            for customer in page.items:
-                cid = customer.id
-                values = scored.get(cid, {})
-                currency = main.get(cid)
-                yield CustomerMetrics(
-                    customer_id=cid,
-                    as_of=moment,
-                    run_id=run.id,
-                    currency=currency,
-                    orders=sum(orders[cid].values()) if cid in orders else 0,
-                    historical_value=(
-                        float(Decimal(net[cid][currency]).scaleb(-CURRENCIES[currency]))
-                        if currency is not None
-                        else None
-                    ),
-                    **values,
-                )
-                done += 1
-            report("store", done, total)
-            if page.next_after is None:
-                return
-            page = uow.customers.list(after=page.next_after, limit=10_000)
+        for done, cid in enumerate(everyone, start=1):
+            values = scored.get(cid, {})
+            currency = main.get(cid)
+            yield CustomerMetrics(
+                customer_id=cid,
+                as_of=moment,
+                run_id=run.id,
+                currency=currency,
+                orders=sum(orders[cid].values()) if cid in orders else 0,
+                historical_value=None if currency is None else _major(net[cid][currency], currency),
+                **values,
+            )
+            if done % 10_000 == 0 or done == total:
+                report("store", done, total)
 
     report("store", 0, total)
     uow.metrics.replace_all(run, metrics())
@@ -251,6 +245,11 @@ def _read(
         rows += len(chunk)
         report("read", rows, 0)
     return ledgers, net, orders
+
+
+def _major(minor_units: int, currency: str) -> float:
+    """An amount in minor units as a float in major units (exact through ``Decimal``)."""
+    return float(Decimal(minor_units).scaleb(-CURRENCIES[currency]))
 
 
 def _main_currency(orders: dict[CustomerId, Counter[str]]) -> dict[CustomerId, str]:

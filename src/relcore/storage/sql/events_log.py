@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from uuid import UUID
 
 import sqlalchemy as sa
 
@@ -225,18 +226,28 @@ class SqlTransactions(_EventLog[Transaction]):
         moment = check_datetime("until", until)
         check_chunk_size(chunk_size)
         c = transactions.c
+        # the id column comes back as the driver gives it (hex text or a UUID) and is decoded
+        # once per customer, not once per row: rows arrive grouped by customer
+        raw_id = sa.type_coerce(c.customer_id, sa.String).label("customer_id")
         query = (
-            sa.select(c.customer_id, c.occurred_at, c.kind, c.currency, c.amount_minor)
+            sa.select(raw_id, c.occurred_at, c.kind, c.currency, c.amount_minor)
             .where(c.kind.in_(("order", "refund")), c.occurred_at <= moment)
             .order_by(c.customer_id, c.occurred_at, c.id)
             .execution_options(yield_per=chunk_size)
         )
         result = self._uow.execute(query, what="scan transactions")
+        last_raw: object = None
+        last_id = CustomerId(UUID(int=0))
         with self._uow.translating("scan transactions"):
             for part in result.partitions():
-                customer_ids, occurred_at, kinds, currencies, minor_units = zip(*part, strict=True)
+                raws, occurred_at, kinds, currencies, minor_units = zip(*part, strict=True)
+                customer_ids = []
+                for raw in raws:
+                    if raw != last_raw:
+                        last_raw, last_id = raw, CustomerId(raw if isinstance(raw, UUID) else UUID(hex=raw))
+                    customer_ids.append(last_id)
                 yield MoneyColumns(
-                    customer_ids=list(customer_ids),
+                    customer_ids=customer_ids,
                     occurred_at=list(occurred_at),
                     refunds=[kind == "refund" for kind in kinds],
                     currencies=list(currencies),
