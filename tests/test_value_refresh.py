@@ -221,3 +221,34 @@ def test_stored_clv_is_the_public_clv_with_the_runs_parameters(shop_crm: tuple[C
         checked += len(mine)
     assert checked > 50
     assert paths == {True, False}  # both the Gamma-Gamma fit and the own-mean fallback were checked
+
+
+def test_reused_models_score_without_refitting(shop_crm: tuple[CRM, SyntheticShop]) -> None:
+    crm, _ = shop_crm
+    first = crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+    later = AS_OF + timedelta(days=40)
+    second = crm.refresh_value(later, settings=ValueSettings(min_customers=5), reuse_models=True)
+    fitted = {c for c, m in first.models.items() if "beta_geo" in m}
+    assert fitted
+    for currency in fitted:
+        reused = second.models[currency]
+        assert reused["reused_from"] == str(first.id)
+        assert reused["beta_geo"] == first.models[currency]["beta_geo"]
+        assert reused.get("gamma_gamma") == first.models[currency].get("gamma_gamma")
+        assert "log_likelihood" not in reused  # nothing was fitted
+    refit = crm.refresh_value(later, settings=ValueSettings(min_customers=5))
+    assert any(refit.models[c]["beta_geo"] != first.models[c]["beta_geo"] for c in fitted)
+    # the same models on the same data give the same metrics as the reusing run
+    again = crm.refresh_value(later, settings=ValueSettings(min_customers=5), reuse_models=True)
+    for currency in fitted:
+        assert again.models[currency]["beta_geo"] == refit.models[currency]["beta_geo"]
+
+
+def test_reusing_models_needs_a_stored_run_in_the_same_time_unit(shop_crm: tuple[CRM, SyntheticShop]) -> None:
+    crm, _ = shop_crm
+    with pytest.raises(ValidationError, match="no stored value run"):
+        crm.refresh_value(AS_OF, reuse_models=True)
+    crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+    with pytest.raises(ValidationError, match=r"periods of 1\.0 days"):
+        crm.refresh_value(AS_OF, settings=ValueSettings(period_days=7.0), reuse_models=True)
+    assert crm.metrics_of(crm.top_customers(limit=1)[0].customer_id) is not None  # the old run is intact

@@ -31,6 +31,7 @@ class ValueMethods:
         *,
         settings: ValueSettings | None = None,
         progress: Progress | None = None,
+        reuse_models: bool = False,
     ) -> ValueRun:
         """Compute every customer's value metrics at ``as_of`` (default: now) and store them.
 
@@ -42,6 +43,9 @@ class ValueMethods:
             settings: A :class:`relcore.value_refresh.ValueSettings` (period,
                 horizon, discount rate, fewest repeat customers to fit a model).
             progress: Called as ``progress(stage, done, total)`` while it runs.
+            reuse_models: Score with the stored run's fitted models instead of
+                fitting again (fit nightly, score on demand); currencies
+                without stored models are fitted.
 
         Returns:
             The stored run, with the fitted models' parameters per currency.
@@ -50,7 +54,14 @@ class ValueMethods:
 
         moment = self._clock() if as_of is None else check_datetime("as_of", as_of)
         with self.unit_of_work() as uow:
-            run = refresh_value(uow, moment, settings=settings, progress=progress, clock=self._clock)
+            run = refresh_value(
+                uow,
+                moment,
+                settings=settings,
+                progress=progress,
+                clock=self._clock,
+                reuse_models=reuse_models,
+            )
             uow.commit()
         return run
 

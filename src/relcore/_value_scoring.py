@@ -22,7 +22,16 @@ import numpy.typing as npt
 
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId
-from relcore.value import BetaGeo, GammaGamma, customer_lifetime_value, rfm_summary
+from relcore.value import (
+    BetaGeo,
+    BetaGeoFit,
+    BetaGeoParams,
+    GammaGamma,
+    GammaGammaFit,
+    GammaGammaParams,
+    customer_lifetime_value,
+    rfm_summary,
+)
 from relcore.value._arrays import FloatArray
 from relcore.value.errors import ConvergenceError
 from relcore.value.rfm_scores import rfm_scores, rfm_segments
@@ -35,9 +44,14 @@ __all__ = ["score_currency"]
 
 
 def score_currency(
-    ledger: _Ledger, as_of: datetime, settings: ValueSettings
+    ledger: _Ledger, as_of: datetime, settings: ValueSettings, reuse: dict[str, Any]
 ) -> tuple[dict[CustomerId, dict[str, Any]], dict[str, Any]]:
-    """Return the metrics of each customer of one currency, and the fitted models as JSON."""
+    """Return the metrics of each customer of one currency, and the models used as JSON.
+
+    ``reuse`` holds a stored run's models for this currency (empty to fit anew):
+    a stored BG/NBD model scores without a fit, and then so does the stored
+    Gamma-Gamma model or its fallback.
+    """
     summary = rfm_summary(
         ledger.ids,
         ledger.times,
@@ -59,24 +73,26 @@ def score_currency(
     }
     models: dict[str, Any] = {"customers": len(x)}
     repeaters = int((x > 0).sum())
-    if repeaters < settings.min_customers:
-        models["skipped"] = (
-            f"{repeaters} customers with a repeat purchase, fewer than {settings.min_customers}"
-        )
+    if "beta_geo" in reuse:
+        fit = BetaGeoFit(BetaGeoParams(**reuse["beta_geo"]))
+        models["reused_from"] = reuse["reused_from"]
+    elif repeaters < settings.min_customers:
+        models["skipped"] = f"{repeaters} repeat customers, fewer than {settings.min_customers}"
         return _rows(summary.customer_ids.tolist(), columns), models
-    try:
-        fit = BetaGeo().fit(x, t_x, age)
-    except (ConvergenceError, ValidationError) as problem:
-        models["skipped"] = str(problem)[:500]
-        return _rows(summary.customer_ids.tolist(), columns), models
+    else:
+        try:
+            fit = BetaGeo().fit(x, t_x, age)
+        except (ConvergenceError, ValidationError) as problem:
+            models["skipped"] = str(problem)[:500]
+            return _rows(summary.customer_ids.tolist(), columns), models
+        models["log_likelihood"] = float(fit.log_likelihood)
     models["beta_geo"] = {k: float(v) for k, v in attrs.asdict(fit.params).items()}
-    models["log_likelihood"] = float(fit.log_likelihood)
     step = settings.step_days / settings.period_days  # one CLV step in the models' time unit
     columns["probability_alive"] = fit.probability_alive(x, t_x, age)
     columns["expected_purchases"] = fit.expected_purchases(settings.horizon * step, x, t_x, age)
     clv = customer_lifetime_value(
         fit,
-        _expected_spend(x, spend, models),
+        _expected_spend(x, spend, models, reuse),
         x,
         t_x,
         age,
@@ -102,14 +118,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _expected_spend(x: npt.NDArray[Any], spend: FloatArray, models: dict[str, Any]) -> FloatArray:
-    """Gamma-Gamma expected spend, or each repeat buyer's own mean where it cannot be fitted."""
+def _expected_spend(
+    x: npt.NDArray[Any], spend: FloatArray, models: dict[str, Any], reuse: dict[str, Any]
+) -> FloatArray:
+    """Gamma-Gamma expected spend, or each repeat buyer's own mean where there is no model.
+
+    Customers without repeat purchases then get the repeat buyers' mean; the
+    reason is kept in ``models``.
+    """
     repeat = (x > 0) & (spend > 0)
-    try:
-        spend_fit = GammaGamma().fit(x[repeat], spend[repeat])
-    except (ConvergenceError, ValidationError) as problem:
-        models["gamma_gamma_skipped"] = str(problem)[:500]
+    spend_fit, problem = _spend_model(x[repeat], spend[repeat], reuse)
+    if spend_fit is None:
+        models["gamma_gamma_skipped"] = problem
         population = float(spend[repeat].mean()) if repeat.any() else 0.0
         return np.where(repeat, spend, population)
     models["gamma_gamma"] = {k: float(v) for k, v in attrs.asdict(spend_fit.params).items()}
     return spend_fit.expected_spend(x, np.where(x > 0, spend, 0.0))
+
+
+def _spend_model(
+    x: npt.NDArray[Any], spend: FloatArray, reuse: dict[str, Any]
+) -> tuple[GammaGammaFit | None, str]:
+    """The stored or a freshly fitted Gamma-Gamma model, or ``None`` and why there is none."""
+    if "gamma_gamma" in reuse:
+        return GammaGammaFit(GammaGammaParams(**reuse["gamma_gamma"])), ""
+    if "beta_geo" in reuse:  # the stored run used the buyers' own mean spend: so does this one
+        return None, str(reuse.get("gamma_gamma_skipped", "the stored run has no Gamma-Gamma model"))
+    try:
+        return GammaGamma().fit(x, spend), ""
+    except (ConvergenceError, ValidationError) as problem:
+        return None, str(problem)[:500]

@@ -149,14 +149,23 @@ def refresh_value(
     settings: ValueSettings | None = None,
     progress: Progress | None = None,
     clock: Callable[[], datetime] | None = None,
+    reuse_models: bool = False,
 ) -> ValueRun:
     """Compute every customer's value metrics at ``as_of`` and store them.
 
-    The caller commits the unit of work. Returns the stored run.
+    With ``reuse_models``, the models of the stored run score the customers
+    again without being refitted (fit nightly, score on demand); a currency
+    the stored run has no models for is fitted. The caller commits the unit
+    of work. Returns the stored run.
+
+    Raises:
+        ValidationError: ``reuse_models`` without a stored run, or with
+            settings whose time unit differs from the stored run's.
     """
     moment = check_datetime("as_of", as_of)
     settings = settings if settings is not None else ValueSettings()
     report = progress if progress is not None else (lambda stage, done, total: None)
+    previous = _models_to_reuse(uow, settings) if reuse_models else {}
     ledgers, net, orders = _read(uow, moment, report)
     main = _main_currency(orders)
     by_currency: dict[str, _Ledger] = defaultdict(_Ledger)
@@ -175,7 +184,7 @@ def refresh_value(
     currencies = sorted(by_currency)
     for i, currency in enumerate(currencies):
         report("fit", i, len(currencies))
-        rows, fitted = score_currency(by_currency[currency], moment, settings)
+        rows, fitted = score_currency(by_currency[currency], moment, settings, previous.get(currency, {}))
         scored.update(rows)
         models[currency] = fitted
     report("fit", len(currencies), len(currencies))
@@ -245,6 +254,20 @@ def _read(
         rows += len(chunk)
         report("read", rows, 0)
     return ledgers, net, orders
+
+
+def _models_to_reuse(uow: UnitOfWork, settings: ValueSettings) -> dict[str, Any]:
+    """The stored run's models per currency, marked with the run they come from."""
+    run = uow.metrics.latest_run()
+    if run is None:
+        raise fail("reuse_models", "there is no stored value run whose models could be reused")
+    if run.settings.get("period_days") != settings.period_days:
+        raise fail(
+            "reuse_models",
+            f"the stored models count time in periods of {run.settings.get('period_days')} days, "
+            f"these settings in periods of {settings.period_days}",
+        )
+    return {currency: {**models, "reused_from": str(run.id)} for currency, models in run.models.items()}
 
 
 def _major(minor_units: int, currency: str) -> float:
