@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import attrs
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relcore.errors import ValidationError
 from relcore.value.rfm import rfm_summary
@@ -150,3 +153,57 @@ def test_uuid_ids_sort_as_uuids_and_agree_with_text_ids() -> None:
     assert [u.hex for u in by_uuid.customer_ids] == list(by_hex.customer_ids)
     for name in ("frequency", "recency", "T", "monetary"):
         np.testing.assert_array_equal(getattr(by_uuid, name), getattr(by_hex, name))
+
+
+_EPOCH = datetime(1970, 1, 1)
+_STEPS = {"D": timedelta(days=1), "W": timedelta(weeks=1), "h": timedelta(hours=1)}
+
+
+def _exact_period(when: datetime, end: datetime, period: str | timedelta) -> int:
+    """The period of ``when`` by exact calendar arithmetic, in the UTC offset of ``end``."""
+    offset = end.utcoffset()
+    assert offset is not None
+    local = when.astimezone(UTC).replace(tzinfo=None) + offset
+    since = local - _EPOCH + (timedelta(days=3) if period == "W" else timedelta(0))  # weeks from Monday
+    return since // (_STEPS[period] if isinstance(period, str) else period)
+
+
+zones = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))])
+periods = st.sampled_from(["D", "W", "h", timedelta(hours=6), timedelta(days=7), timedelta(minutes=90)])
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> tuple[list[int], list[datetime], list[float], datetime, str | timedelta]:
+    """Transaction logs whose times cluster on period edges (1 us either side) in several zones."""
+    end_zone, period = draw(zones), draw(periods)
+    end = datetime(2024, 3, 1, tzinfo=end_zone) + timedelta(minutes=draw(st.integers(0, 60 * 24 * 14)))
+    n = draw(st.integers(1, 40))
+    ids, dates, amounts = [], [], []
+    for _ in range(n):
+        edge = datetime(2024, 1, 1, tzinfo=end_zone) + draw(st.integers(0, 70)) * timedelta(hours=6)
+        nudge = draw(st.sampled_from([timedelta(0), timedelta(microseconds=1), -timedelta(microseconds=1)]))
+        jitter = timedelta(seconds=draw(st.integers(0, 3)) * 1234.5) if draw(st.booleans()) else timedelta(0)
+        ids.append(draw(st.integers(0, 6)))
+        dates.append((edge + nudge + jitter).astimezone(draw(zones)))
+        amounts.append(draw(st.floats(0.01, 1000.0)))
+    return ids, dates, amounts, end, period
+
+
+@settings(max_examples=300, deadline=None)
+@given(logs())
+def test_periods_match_exact_calendar_arithmetic(log: tuple[Any, ...]) -> None:
+    ids, dates, amounts, end, period = log
+    s = rfm_summary(ids, dates, amounts, observation_end=end, period=period)
+    cells: dict[int, dict[int, float]] = {}
+    for who, when, amount in zip(ids, dates, amounts, strict=True):
+        if when <= end:
+            cell = cells.setdefault(who, {})
+            key = _exact_period(when, end, period)
+            cell[key] = cell.get(key, 0.0) + amount
+    assert s.customer_ids.tolist() == sorted(cells)
+    end_period = _exact_period(end, end, period)
+    for i, who in enumerate(s.customer_ids.tolist()):
+        first, last, x = min(cells[who]), max(cells[who]), len(cells[who]) - 1
+        assert (s.frequency[i], s.recency[i], s.T[i]) == (x, last - first, end_period - first)
+        monetary = (sum(cells[who].values()) - cells[who][first]) / x if x else 0.0
+        assert s.monetary[i] == pytest.approx(monetary, rel=1e-9)
