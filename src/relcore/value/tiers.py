@@ -107,8 +107,8 @@ def check_tiers(tiers: Sequence[tuple[str, float]]) -> list[str]:
             the last tier adding up to more than 1; the path names the pair.
 
     Example:
-        >>> check_tiers([("gold", 0.1), ("silver", 0.3), ("bronze", 1.0)])
-        ['gold', 'silver', 'bronze']
+        >>> print(*check_tiers([("gold", 0.1), ("silver", 0.3), ("bronze", 1.0)]))
+        gold silver bronze
     """
     if len(tiers) == 0:
         raise ValidationError.single("tiers", "needs at least one tier")
