@@ -97,24 +97,26 @@ def _direct_bg(fit: BetaGeoFit, t: float, x: np.ndarray, t_x: np.ndarray, age: n
     return np.asarray(head / (1 + odds_dead))
 
 
-@pytest.mark.parametrize("n", [200, 200_000])  # below and above the size where tables pay
-def test_bg_expected_purchases_equal_the_direct_formula(n: int) -> None:
+def _histories(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` CDNOW-like (frequency, recency, T) rows with continuous ages."""
     rng = np.random.default_rng(n)
-    fit = BetaGeoFit(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
     x = np.floor(rng.exponential(2.0, n))
     age = rng.uniform(1.0, 52.0, n)
-    t_x = np.where(x > 0, age * rng.uniform(0, 1, n), 0.0)
+    return x, np.where(x > 0, age * rng.uniform(0, 1, n), 0.0), age
+
+
+@pytest.mark.parametrize("n", [200, 200_000])  # below and above the size where tables pay
+def test_bg_expected_purchases_equal_the_direct_formula(n: int) -> None:
+    fit = BetaGeoFit(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+    x, t_x, age = _histories(n)
     got = fit.expected_purchases(26.0, x, t_x, age)
     np.testing.assert_allclose(got, _direct_bg(fit, 26.0, x, t_x, age), rtol=1e-10)
 
 
 @pytest.mark.parametrize("n", [200, 200_000])
 def test_mbg_expected_purchases_equal_with_and_without_tables(n: int) -> None:
-    rng = np.random.default_rng(n)
     fit = ModifiedBetaGeoFit(ModifiedBetaGeoParams(r=0.525, alpha=6.183, a=0.891, b=1.614))
-    x = np.floor(rng.exponential(2.0, n))
-    age = rng.uniform(1.0, 52.0, n)
-    t_x = np.where(x > 0, age * rng.uniform(0, 1, n), 0.0)
+    x, t_x, age = _histories(n)
     got = fit.expected_purchases(39.0, x, t_x, age)
     r, alpha, a, b = fit.params.r, fit.params.alpha, fit.params.a, fit.params.b
     z = 39.0 / (alpha + age + 39.0)
