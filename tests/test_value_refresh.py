@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pytest
@@ -125,6 +126,7 @@ def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(sto
         {"tiers": [("top", 0.5), ("top", 1.0)]},
         {"tiers": [("top", 0.8), ("big", 0.4), ("rest", 1.0)]},
         {"tiers": [("x" * 41, 0.1), ("rest", 1.0)]},
+        {"purchase_model": "BG/NBD"},
     ],
 )
 def test_bad_settings_are_refused(bad: dict[str, object]) -> None:
@@ -176,33 +178,42 @@ def test_scores_clv_and_tiers_are_stored(shop_crm: tuple[CRM, SyntheticShop]) ->
     }
 
 
-def test_stored_clv_is_the_public_clv_with_the_runs_parameters(shop_crm: tuple[CRM, SyntheticShop]) -> None:
-    from relcore.value import (
-        BetaGeoFit,
-        BetaGeoParams,
-        GammaGammaFit,
-        GammaGammaParams,
-        customer_lifetime_value,
-    )
+@pytest.mark.parametrize(
+    ("purchase_model", "key"),
+    [("bg/nbd", "beta_geo"), ("mbg/nbd", "modified_beta_geo"), ("pareto/nbd", "pareto_nbd")],
+)
+def test_stored_clv_is_the_public_clv_with_the_runs_parameters(
+    shop_crm: tuple[CRM, SyntheticShop], purchase_model: str, key: str
+) -> None:
+    from relcore import value
+    from relcore.value import GammaGammaFit, GammaGammaParams, customer_lifetime_value
     from relcore.value.tiers import customer_pyramid
 
+    fit_type, params_type = {
+        "beta_geo": (value.BetaGeoFit, value.BetaGeoParams),
+        "modified_beta_geo": (value.ModifiedBetaGeoFit, value.ModifiedBetaGeoParams),
+        "pareto_nbd": (value.ParetoNBDFit, value.ParetoNBDParams),
+    }[key]
     crm, _ = shop_crm
-    settings = ValueSettings(min_customers=5, step_days=7.0, horizon=20, discount_rate=0.002)
+    settings = ValueSettings(
+        min_customers=5, step_days=7.0, horizon=20, discount_rate=0.002, purchase_model=purchase_model
+    )
     run = crm.refresh_value(AS_OF, settings=settings)
     with crm.unit_of_work() as uow:
         stored = [m for m in (uow.metrics.get(c.id) for c in uow.customers.list(limit=200).items) if m]
     checked = 0
     paths: set[bool] = set()
     for currency, models in run.models.items():
-        if "beta_geo" not in models:
+        if key not in models:
             continue
+        assert not {"beta_geo", "modified_beta_geo", "pareto_nbd"} - {key} & set(models)
         mine = [m for m in stored if m.currency == currency]
-        purchases = BetaGeoFit(BetaGeoParams(**models["beta_geo"]))
+        purchases = fit_type(params_type(**models[key]))
         x = [m.frequency for m in mine]
         t_x = [m.recency for m in mine]
         age = [m.age for m in mine]
         monetary = [m.monetary or 0.0 for m in mine]
-        spend: GammaGammaFit | list[float]
+        spend: Any
         if "gamma_gamma" in models:
             spend = GammaGammaFit(GammaGammaParams(**models["gamma_gamma"]))
         else:  # each repeat buyer's own mean spend, the repeat buyers' mean for the others
@@ -249,6 +260,8 @@ def test_reusing_models_needs_a_stored_run_in_the_same_time_unit(shop_crm: tuple
     with pytest.raises(ValidationError, match="no stored value run"):
         crm.refresh_value(AS_OF, reuse_models=True)
     crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+    with pytest.raises(ValidationError, match="fitted bg/nbd, these settings ask for pareto/nbd"):
+        crm.refresh_value(AS_OF, settings=ValueSettings(purchase_model="pareto/nbd"), reuse_models=True)
     with pytest.raises(ValidationError, match=r"periods of 1\.0 days"):
         crm.refresh_value(AS_OF, settings=ValueSettings(period_days=7.0), reuse_models=True)
     assert crm.metrics_of(crm.top_customers(limit=1)[0].customer_id) is not None  # the old run is intact

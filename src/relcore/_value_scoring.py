@@ -2,8 +2,8 @@
 
 Everything here is the public :mod:`relcore.value` toolkit applied to one
 currency's orders: :func:`~relcore.value.rfm_summary`, RFM quintile scores and
-named segments (:mod:`relcore.value.rfm_scores`), a BG/NBD fit (Fader, Hardie &
-Lee 2005) with its P(alive) and expected purchases, a Gamma-Gamma spend fit,
+named segments (:mod:`relcore.value.rfm_scores`), a purchase model fit (BG/NBD,
+MBG/NBD or Pareto/NBD, as the settings say) with its P(alive) and expected purchases, a Gamma-Gamma spend fit,
 :func:`~relcore.value.customer_lifetime_value` over the horizon in steps of
 ``step_days``, and the customer pyramid (:func:`~relcore.value.tiers.customer_pyramid`)
 cut on the CLV. Where the Gamma-Gamma model cannot be fitted (small or
@@ -29,6 +29,12 @@ from relcore.value import (
     GammaGamma,
     GammaGammaFit,
     GammaGammaParams,
+    ModifiedBetaGeo,
+    ModifiedBetaGeoFit,
+    ModifiedBetaGeoParams,
+    ParetoNBD,
+    ParetoNBDFit,
+    ParetoNBDParams,
     customer_lifetime_value,
     rfm_summary,
 )
@@ -42,6 +48,15 @@ if TYPE_CHECKING:
 
 __all__ = ["score_currency"]
 
+PurchaseFit = BetaGeoFit | ModifiedBetaGeoFit | ParetoNBDFit
+
+#: settings name -> (model, fit result, parameters, key of its parameters in the run's models)
+_PURCHASE_MODELS: dict[str, tuple[Any, Any, Any, str]] = {
+    "bg/nbd": (BetaGeo, BetaGeoFit, BetaGeoParams, "beta_geo"),
+    "mbg/nbd": (ModifiedBetaGeo, ModifiedBetaGeoFit, ModifiedBetaGeoParams, "modified_beta_geo"),
+    "pareto/nbd": (ParetoNBD, ParetoNBDFit, ParetoNBDParams, "pareto_nbd"),
+}
+
 
 def score_currency(
     ledger: _Ledger, as_of: datetime, settings: ValueSettings, reuse: dict[str, Any]
@@ -49,7 +64,7 @@ def score_currency(
     """Return the metrics of each customer of one currency, and the models used as JSON.
 
     ``reuse`` holds a stored run's models for this currency (empty to fit anew):
-    a stored BG/NBD model scores without a fit, and then so does the stored
+    a stored purchase model scores without a fit, and then so does the stored
     Gamma-Gamma model or its fallback.
     """
     summary = rfm_summary(
@@ -73,26 +88,28 @@ def score_currency(
     }
     models: dict[str, Any] = {"customers": len(x)}
     repeaters = int((x > 0).sum())
-    if "beta_geo" in reuse:
-        fit = BetaGeoFit(BetaGeoParams(**reuse["beta_geo"]))
+    model, fit_type, params_type, key = _PURCHASE_MODELS[settings.purchase_model]
+    fit: PurchaseFit
+    if key in reuse:
+        fit = fit_type(params_type(**reuse[key]))
         models["reused_from"] = reuse["reused_from"]
     elif repeaters < settings.min_customers:
         models["skipped"] = f"{repeaters} repeat customers, fewer than {settings.min_customers}"
         return _rows(summary.customer_ids.tolist(), columns), models
     else:
         try:
-            fit = BetaGeo().fit(x, t_x, age)
+            fit = model().fit(x, t_x, age)
         except (ConvergenceError, ValidationError) as problem:
             models["skipped"] = str(problem)[:500]
             return _rows(summary.customer_ids.tolist(), columns), models
         models["log_likelihood"] = float(fit.log_likelihood)
-    models["beta_geo"] = {k: float(v) for k, v in attrs.asdict(fit.params).items()}
+    models[key] = {k: float(v) for k, v in attrs.asdict(fit.params).items()}
     step = settings.step_days / settings.period_days  # one CLV step in the models' time unit
     columns["probability_alive"] = fit.probability_alive(x, t_x, age)
     columns["expected_purchases"] = fit.expected_purchases(settings.horizon * step, x, t_x, age)
     clv = customer_lifetime_value(
         fit,
-        _expected_spend(x, spend, models, reuse),
+        _expected_spend(x, spend, models, reuse, reused=key in reuse),
         x,
         t_x,
         age,
@@ -119,7 +136,7 @@ def _plain(value: Any) -> Any:
 
 
 def _expected_spend(
-    x: npt.NDArray[Any], spend: FloatArray, models: dict[str, Any], reuse: dict[str, Any]
+    x: npt.NDArray[Any], spend: FloatArray, models: dict[str, Any], reuse: dict[str, Any], *, reused: bool
 ) -> FloatArray:
     """Gamma-Gamma expected spend, or each repeat buyer's own mean where there is no model.
 
@@ -127,7 +144,7 @@ def _expected_spend(
     reason is kept in ``models``.
     """
     repeat = (x > 0) & (spend > 0)
-    spend_fit, problem = _spend_model(x[repeat], spend[repeat], reuse)
+    spend_fit, problem = _spend_model(x[repeat], spend[repeat], reuse, reused=reused)
     if spend_fit is None:
         models["gamma_gamma_skipped"] = problem
         population = float(spend[repeat].mean()) if repeat.any() else 0.0
@@ -137,12 +154,12 @@ def _expected_spend(
 
 
 def _spend_model(
-    x: npt.NDArray[Any], spend: FloatArray, reuse: dict[str, Any]
+    x: npt.NDArray[Any], spend: FloatArray, reuse: dict[str, Any], *, reused: bool
 ) -> tuple[GammaGammaFit | None, str]:
     """The stored or a freshly fitted Gamma-Gamma model, or ``None`` and why there is none."""
     if "gamma_gamma" in reuse:
         return GammaGammaFit(GammaGammaParams(**reuse["gamma_gamma"])), ""
-    if "beta_geo" in reuse:  # the stored run used the buyers' own mean spend: so does this one
+    if reused:  # the stored run used the buyers' own mean spend: so does this one
         return None, str(reuse.get("gamma_gamma_skipped", "the stored run has no Gamma-Gamma model"))
     try:
         return GammaGamma().fit(x, spend), ""

@@ -29,7 +29,7 @@ from relcore.ids import CustomerId, new_id
 from relcore.segments import And
 from relcore.storage.ports import UnitOfWork
 
-__all__ = ["PYRAMID", "Progress", "ValueSettings", "refresh_value", "terminal_progress"]
+__all__ = ["PURCHASE_MODELS", "PYRAMID", "Progress", "ValueSettings", "refresh_value", "terminal_progress"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,18 @@ def terminal_progress(stream: TextIO | None = None, *, enabled: bool | None = No
 PYRAMID: tuple[tuple[str, float], ...] = (("top", 0.01), ("big", 0.04), ("medium", 0.15), ("small", 1.0))
 
 
+#: The purchase models a refresh can fit.
+PURCHASE_MODELS = ("bg/nbd", "mbg/nbd", "pareto/nbd")
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[object, attrs.Attribute, object], None]:  # type: ignore[type-arg]
+    def check(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+        if value not in choices:
+            raise fail(field.name, f"must be one of {', '.join(choices)}, not {value!r}")
+
+    return check
+
+
 def _tiers(value: object) -> tuple[tuple[str, float], ...]:
     if not isinstance(value, list | tuple):
         raise fail("tiers", f"must be a sequence of (name, share) pairs, got {value!r}")
@@ -115,6 +127,9 @@ class ValueSettings:
             stay unset.
         tiers: The customer pyramid cut on the CLV, ``(name, share)`` pairs
             best first; the last tier takes the rest.
+        purchase_model: ``"bg/nbd"`` (:class:`~relcore.value.BetaGeo`),
+            ``"mbg/nbd"`` (:class:`~relcore.value.ModifiedBetaGeo`) or
+            ``"pareto/nbd"`` (:class:`~relcore.value.ParetoNBD`).
 
     Example:
         >>> ValueSettings(period_days=7.0, step_days=7.0, horizon=52, discount_rate=0.002).horizon
@@ -127,6 +142,7 @@ class ValueSettings:
     discount_rate: float = attrs.field(default=0.008, validator=_not_negative)
     min_customers: int = attrs.field(default=20, validator=_positive_whole)
     tiers: tuple[tuple[str, float], ...] = attrs.field(default=PYRAMID, converter=_tiers)
+    purchase_model: str = attrs.field(default="bg/nbd", validator=_one_of(PURCHASE_MODELS))
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON object (stored with the run)."""
@@ -261,6 +277,12 @@ def _models_to_reuse(uow: UnitOfWork, settings: ValueSettings) -> dict[str, Any]
     run = uow.metrics.latest_run()
     if run is None:
         raise fail("reuse_models", "there is no stored value run whose models could be reused")
+    if run.settings.get("purchase_model", "bg/nbd") != settings.purchase_model:
+        raise fail(
+            "reuse_models",
+            f"the stored run fitted {run.settings.get('purchase_model', 'bg/nbd')}, "
+            f"these settings ask for {settings.purchase_model}",
+        )
     if run.settings.get("period_days") != settings.period_days:
         raise fail(
             "reuse_models",
