@@ -161,6 +161,9 @@ def _spend_model(
         return GammaGammaFit(GammaGammaParams(**reuse["gamma_gamma"])), ""
     if reused:  # the stored run used the buyers' own mean spend: so does this one
         return None, str(reuse.get("gamma_gamma_skipped", "the stored run has no Gamma-Gamma model"))
+    if len(spend) and np.ptp(spend) <= 1e-9 * float(spend.max()):
+        # no spread between customers: the likelihood grows without end along p, q -> infinity
+        return None, "the repeat buyers' mean spends are all equal: no spread for a Gamma-Gamma model to fit"
     try:
         return GammaGamma().fit(x, spend), ""
     except (ConvergenceError, ValidationError) as problem:
