@@ -33,7 +33,7 @@ def shop_crm(store: Store) -> tuple[CRM, SyntheticShop]:
     return crm, shop
 
 
-def _simulated_shop(crm: CRM) -> None:
+def _simulated_shop(crm: CRM) -> list[Transaction]:
     """Two currencies whose value-refresh paths are certain, whatever the machine.
 
     Purchases follow a BG/NBD process (Fader, Hardie & Lee 2005) with a purchase
@@ -81,12 +81,13 @@ def _simulated_shop(crm: CRM) -> None:
             uow.customers.add(customer)
         uow.transactions.add_many(orders)
         uow.commit()
+    return orders
 
 
 @pytest.fixture
 def simulated_crm(store: Store) -> CRM:
     crm = CRM(store)
-    _simulated_shop(crm)
+    crm.orders = _simulated_shop(crm)  # type: ignore[attr-defined]
     return crm
 
 
@@ -122,10 +123,15 @@ def test_refresh_stores_metrics_consistent_with_rfm_summary(shop_crm: tuple[CRM,
             assert stored.age == pytest.approx(summary.T[i])
             checked += 1
     assert checked > 20
-    top = crm.top_customers("historical_value", limit=3)
-    assert len(top) == 3
-    values = [m.historical_value for m in top]
-    assert values == sorted(values, reverse=True)
+    assert len(by_currency) > 1  # so money is never ranked across currencies:
+    with pytest.raises(ValidationError, match="more than one currency"):
+        crm.top_customers("historical_value")
+    for currency in by_currency:
+        top = crm.top_customers("historical_value", limit=3, currency=currency)
+        assert top
+        assert {m.currency for m in top} == {currency}
+        values = [m.historical_value for m in top]
+        assert values == sorted(values, reverse=True)  # type: ignore[type-var]
 
 
 def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(store: Store) -> None:
@@ -154,10 +160,10 @@ def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(sto
     stored = crm.metrics_of(buyer.id)
     assert stored is not None
     assert (stored.orders, stored.frequency, stored.currency) == (3, 2, "EUR")
-    assert stored.historical_value == pytest.approx(70.5)
+    assert stored.historical_value == Decimal("70.50")
     assert stored.recency == pytest.approx(200.0)
     assert stored.age == pytest.approx(300.0)
-    assert stored.monetary == pytest.approx(27.75)
+    assert stored.monetary == Decimal("27.75")
     assert stored.probability_alive is None  # too few repeat customers to fit a model
     empty = crm.metrics_of(idle.id)
     assert empty is not None
@@ -254,37 +260,47 @@ def test_stored_clv_is_the_public_clv_with_the_runs_parameters(
         min_customers=5, step_days=7.0, horizon=20, discount_rate=0.002, purchase_model=purchase_model
     )
     run = crm.refresh_value(AS_OF, settings=settings)
-    with crm.unit_of_work() as uow:
-        stored = [m for m in (uow.metrics.get(c.id) for c in uow.customers.list(limit=1000).items) if m]
-    checked = 0
     assert run.models.keys() == {"EUR", "GBP"}
     assert "gamma_gamma" in run.models["EUR"]  # the fit path ...
     assert "gamma_gamma_skipped" in run.models["GBP"]  # ... and the own-mean path, both certain
+    checked = 0
     for currency, models in run.models.items():
         assert not {"beta_geo", "modified_beta_geo", "pareto_nbd"} - {key} & set(models)
-        mine = [m for m in stored if m.currency == currency]
+        # the summaries recomputed from the orders themselves, through the public API
+        orders = [t for t in crm.orders if t.currency == currency]  # type: ignore[attr-defined]
+        summary = rfm_summary(
+            [t.customer_id for t in orders],
+            [t.occurred_at for t in orders],
+            [float(t.amount) for t in orders],
+            observation_end=AS_OF,
+        )
+        mine = [crm.metrics_of(cid) for cid in summary.customer_ids.tolist()]
+        assert all(m is not None and m.currency == currency for m in mine)
+        x, t_x, age, monetary = summary.frequency, summary.recency, summary.T, summary.monetary
+        assert [m.frequency for m in mine] == x.tolist()  # type: ignore[union-attr]
+        # money is exact: the mean of the repeat purchases, rounded half-even to the cent
+        cents = [None if n == 0 else (Decimal(round(v * n * 100)) / 100 / n).quantize(Decimal("0.01"))
+                 for n, v in zip(x.tolist(), monetary.tolist(), strict=True)]  # fmt: skip
+        assert [m.monetary for m in mine] == cents  # type: ignore[union-attr]
         purchases = fit_type(params_type(**models[key]))
-        x = [m.frequency for m in mine]
-        t_x = [m.recency for m in mine]
-        age = [m.age for m in mine]
-        monetary = [m.monetary or 0.0 for m in mine]
         spend: Any
         if "gamma_gamma" in models:
             spend = GammaGammaFit(GammaGammaParams(**models["gamma_gamma"]))
         else:  # each repeat buyer's own mean spend, the repeat buyers' mean for the others
-            assert models["gamma_gamma_skipped"]
-            own = [v for v in monetary if v > 0]
-            spend = [v if v > 0 else sum(own) / len(own) for v in monetary]
+            own = monetary[x > 0]
+            spend = np.where(x > 0, monetary, own.mean())
         clv = customer_lifetime_value(
             purchases, spend, x, t_x, age, monetary, horizon=20, discount_rate=0.002, period=7.0
         )
-        np.testing.assert_allclose([m.clv for m in mine], clv, rtol=1e-9)
+        np.testing.assert_allclose([m.clv for m in mine], clv, rtol=1e-9)  # type: ignore[union-attr]
         np.testing.assert_allclose(
-            [m.expected_purchases for m in mine], purchases.expected_purchases(140.0, x, t_x, age), rtol=1e-9
+            [m.expected_purchases for m in mine],  # type: ignore[union-attr]
+            purchases.expected_purchases(140.0, x, t_x, age),
+            rtol=1e-9,
         )
-        assert [m.tier for m in mine] == customer_pyramid(clv).tolist()
+        assert [m.tier for m in mine] == customer_pyramid(clv).tolist()  # type: ignore[union-attr]
         checked += len(mine)
-    assert checked > 500
+    assert checked == 600
 
 
 def test_reused_models_score_without_refitting(simulated_crm: CRM) -> None:
@@ -317,4 +333,4 @@ def test_reusing_models_needs_a_stored_run_in_the_same_time_unit(shop_crm: tuple
         crm.refresh_value(AS_OF, settings=ValueSettings(purchase_model="pareto/nbd"), reuse_models=True)
     with pytest.raises(ValidationError, match=r"periods of 1\.0 days"):
         crm.refresh_value(AS_OF, settings=ValueSettings(period_days=7.0), reuse_models=True)
-    assert crm.metrics_of(crm.top_customers(limit=1)[0].customer_id) is not None  # the old run is intact
+    assert crm.metrics_of(crm.top_customers("orders", limit=1)[0].customer_id) is not None  # old run intact

@@ -70,10 +70,27 @@ class ValueMethods:
         with self.unit_of_work() as uow:
             return uow.metrics.get(customer_id)
 
-    def top_customers(self, by: str = "historical_value", *, limit: int = 10) -> list[CustomerMetrics]:
+    def top_customers(
+        self, by: str = "historical_value", *, limit: int = 10, currency: str | None = None
+    ) -> list[CustomerMetrics]:
         """Return the stored metrics of the customers ranking highest by ``by``.
 
-        ``by`` is one of :data:`relcore.storage.ports.METRIC_ORDERINGS`.
+        Args:
+            by: One of [METRIC_ORDERINGS][relcore.storage.ports.METRIC_ORDERINGS].
+            limit: How many customers at most.
+            currency: Rank only the customers valued in this ISO 4217 currency.
+
+        Raises:
+            ValidationError: For an unknown ``by`` or ``currency``, or when
+                ``by`` is money (``clv``, ``historical_value``, ``monetary``),
+                no ``currency`` is given and the customers are valued in more
+                than one currency: euros are not ranked against yen.
+
+        Example:
+            >>> from relcore import CRM
+            >>> crm = CRM.in_memory()
+            >>> crm.top_customers("clv", currency="EUR")
+            []
         """
         with self.unit_of_work() as uow:
-            return uow.metrics.top(by, limit=limit)
+            return uow.metrics.top(by, limit=limit, currency=currency)

@@ -22,9 +22,15 @@ def report_value(crm: CRM, as_of: datetime, out: TextIO, table: Table, *, build:
         return
     if build:
         crm.refresh_value(as_of)
-    top = crm.top_customers("historical_value", limit=5)
+    with crm.unit_of_work() as uow:
+        run = uow.metrics.latest_run()
+    if run is None or not run.models:
+        return
+    # money is ranked within one currency: the one most customers are valued in
+    currency = max(sorted(run.models), key=lambda code: run.models[code].get("customers", 0))
+    top = crm.top_customers("historical_value", limit=5, currency=currency)
     rows = [_row(crm, m.customer_id, m) for m in top]
-    table(out, f"Top customers by value to {as_of:%Y-%m-%d} (orders less refunds)",
+    table(out, f"Top customers by value in {currency} to {as_of:%Y-%m-%d} (orders less refunds)",
           ("customer", "currency", "orders", "value", "P(alive)"), rows, numbers_from=2)  # fmt: skip
     from relcore.value_refresh import PYRAMID
 
@@ -34,13 +40,17 @@ def report_value(crm: CRM, as_of: datetime, out: TextIO, table: Table, *, build:
     rows = [(tier, n, f"{100 * n / total:.1f} %") for tier, n in counts]
     title = "Customer pyramid by predicted CLV (top 1 %, next 4 %, next 15 %, rest), per currency"
     table(out, title, ("tier", "customers", "share"), rows)
-    slipping = (field("metrics.probability_alive") < 0.3) & (field("metrics.orders") >= 3)
+    slipping = (
+        (field("metrics.probability_alive") < 0.3)
+        & (field("metrics.orders") >= 3)
+        & (field("metrics.currency") == currency)
+    )
     at_risk = sorted(
-        (crm.metrics_of(cid) for cid in crm.members(slipping, as_of)),
-        key=lambda m: -(m.historical_value or 0.0) if m is not None else 0.0,
+        (m for m in (crm.metrics_of(cid) for cid in crm.members(slipping, as_of)) if m is not None),
+        key=lambda m: (-(m.historical_value or 0), m.customer_id),
     )[:5]
-    rows = [_row(crm, m.customer_id, m) for m in at_risk if m is not None]
-    table(out, "Most at risk: 3+ orders, P(alive) < 0.3 (BG/NBD), by value",
+    rows = [_row(crm, m.customer_id, m) for m in at_risk]
+    table(out, f"Most at risk in {currency}: 3+ orders, P(alive) < 0.3, by value",
           ("customer", "currency", "orders", "value", "P(alive)"), rows, numbers_from=2)  # fmt: skip
 
 

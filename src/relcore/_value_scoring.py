@@ -14,12 +14,14 @@ buyers' mean for the others), and the run's models say why.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from relcore.domain.money import CURRENCIES
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId
 from relcore.value import (
@@ -59,9 +61,9 @@ _PURCHASE_MODELS: dict[str, tuple[Any, Any, Any, str]] = {
 
 
 def score_currency(
-    ledger: _Ledger, as_of: datetime, settings: ValueSettings, reuse: dict[str, Any]
+    currency: str, ledger: _Ledger, as_of: datetime, settings: ValueSettings, reuse: dict[str, Any]
 ) -> tuple[dict[CustomerId, dict[str, Any]], dict[str, Any]]:
-    """Return the metrics of each customer of one currency, and the models used as JSON.
+    """Return the metrics of the customers of ``currency``, and the models used as JSON.
 
     ``reuse`` holds a stored run's models for this currency (empty to fit anew):
     a stored purchase model scores without a fit, and then so does the stored
@@ -80,7 +82,7 @@ def score_currency(
         "frequency": x,
         "recency": t_x,
         "age": age,
-        "monetary": np.where(x > 0, spend, np.nan),
+        "monetary": _exact_means(x, spend, currency),
         "r_score": scores.recency,
         "f_score": scores.frequency,
         "m_score": scores.monetary,
@@ -121,6 +123,24 @@ def score_currency(
     columns["clv"] = clv
     columns["tier"] = customer_pyramid(clv, settings.tiers)
     return _rows(summary.customer_ids.tolist(), columns), models
+
+
+def _exact_means(x: npt.NDArray[Any], spend: FloatArray, currency: str) -> list[Decimal | None]:
+    """Each repeat buyer's mean purchase value, exact and rounded half-even to the minor unit.
+
+    ``spend`` is the float mean of whole minor units, so ``spend * x`` is
+    within far less than half a unit of the repeat purchases' exact total.
+    """
+    digits = CURRENCIES[currency]
+    unit = Decimal(1).scaleb(-digits)
+    means: list[Decimal | None] = []
+    for count, mean in zip(x.tolist(), spend.tolist(), strict=True):
+        if count <= 0:
+            means.append(None)
+            continue
+        total = round(mean * count * 10**digits)  # minor units
+        means.append((Decimal(total).scaleb(-digits) / count).quantize(unit, rounding=ROUND_HALF_EVEN))
+    return means
 
 
 def _rows(ids: list[CustomerId], columns: dict[str, Any]) -> dict[CustomerId, dict[str, Any]]:

@@ -17,7 +17,6 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, TextIO
 
 import attrs
@@ -25,6 +24,7 @@ import attrs
 from relcore import _progress
 from relcore.domain import CURRENCIES, CustomerMetrics, ValueRun
 from relcore.domain._checks import check_datetime, fail
+from relcore.domain.money import from_minor_units
 from relcore.ids import CustomerId, new_id
 from relcore.segments import And
 from relcore.storage.ports import UnitOfWork
@@ -200,7 +200,9 @@ def refresh_value(
     currencies = sorted(by_currency)
     for i, currency in enumerate(currencies):
         report("fit", i, len(currencies))
-        rows, fitted = score_currency(by_currency[currency], moment, settings, previous.get(currency, {}))
+        rows, fitted = score_currency(
+            currency, by_currency[currency], moment, settings, previous.get(currency, {})
+        )
         scored.update(rows)
         models[currency] = fitted
     report("fit", len(currencies), len(currencies))
@@ -228,7 +230,7 @@ def refresh_value(
                 run_id=run.id,
                 currency=currency,
                 orders=sum(orders[cid].values()) if cid in orders else 0,
-                historical_value=None if currency is None else _major(net[cid][currency], currency),
+                historical_value=None if currency is None else from_minor_units(net[cid][currency], currency),
                 **values,
             )
             if done % 10_000 == 0 or done == total:
@@ -290,11 +292,6 @@ def _models_to_reuse(uow: UnitOfWork, settings: ValueSettings) -> dict[str, Any]
             f"these settings in periods of {settings.period_days}",
         )
     return {currency: {**models, "reused_from": str(run.id)} for currency, models in run.models.items()}
-
-
-def _major(minor_units: int, currency: str) -> float:
-    """An amount in minor units as a float in major units (exact through ``Decimal``)."""
-    return float(Decimal(minor_units).scaleb(-CURRENCIES[currency]))
 
 
 def _main_currency(orders: dict[CustomerId, Counter[str]]) -> dict[CustomerId, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
@@ -12,10 +13,10 @@ import attrs
 
 from relcore.clock import system_clock
 from relcore.domain import _checks as check
-from relcore.domain.money import check_currency
+from relcore.domain.money import check_currency, from_minor_units, to_minor_units
 from relcore.ids import CustomerId, new_id
 
-__all__ = ["METRIC_TYPES", "CustomerMetrics", "ValueRun"]
+__all__ = ["METRIC_TYPES", "MONEY_METRICS", "CustomerMetrics", "ValueRun"]
 
 
 def _count(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg]
@@ -34,6 +35,10 @@ def _number(value: object, field: attrs.Attribute) -> float | None:  # type: ign
     if not low <= number <= high:
         raise check.fail(field.name, f"must lie in [{low}, {high}], got {number}")
     return number
+
+
+def _money(value: object, field: attrs.Attribute) -> Decimal | None:  # type: ignore[type-arg]
+    return None if value is None else check.decimal_value(field.name, value)
 
 
 def _score(value: object, field: attrs.Attribute) -> int | None:  # type: ignore[type-arg]
@@ -57,7 +62,15 @@ class CustomerMetrics:
     """What a value refresh computed for one customer at ``as_of``.
 
     Durations are in the refresh's period (days unless it said otherwise);
-    money is in ``currency``, the currency of the customer's orders.
+    money is in ``currency``, the currency of the customer's orders. Amounts
+    are exact: ``historical_value`` is a sum of recorded money and
+    ``monetary`` a mean rounded half-even to the currency's minor unit, both
+    [Decimal][decimal.Decimal]s with no more decimals than the currency has.
+    Predictions (``expected_purchases``, ``probability_alive``, ``clv``) are
+    estimates and stay floats.
+
+    Segment rules see every metric as a number (``metrics.historical_value``
+    compares as a float, like every other number field).
 
     Attributes:
         customer_id: The customer.
@@ -68,8 +81,9 @@ class CustomerMetrics:
         frequency: Repeat purchase periods (buy-till-you-die frequency).
         recency: Age at the last purchase, in periods.
         age: Periods from the first purchase to ``as_of`` (the models' ``T``).
-        monetary: Mean value of the repeat purchases; ``None`` without any.
-        historical_value: Orders less refunds, up to ``as_of``.
+        monetary: Mean value of the repeat purchases, rounded to the minor
+            unit; ``None`` without any.
+        historical_value: Orders less refunds, up to ``as_of`` (exact).
         r_score: Recency quintile score, 1 (worst) to 5 (best).
         f_score: Frequency quintile score.
         m_score: Monetary quintile score.
@@ -89,8 +103,10 @@ class CustomerMetrics:
     frequency: int = attrs.field(default=0, converter=attrs.Converter(_count, takes_field=True))
     recency: float | None = _number_field(low=0)
     age: float | None = _number_field(low=0)
-    monetary: float | None = _number_field()
-    historical_value: float | None = _number_field()
+    monetary: Decimal | None = attrs.field(default=None, converter=attrs.Converter(_money, takes_field=True))
+    historical_value: Decimal | None = attrs.field(
+        default=None, converter=attrs.Converter(_money, takes_field=True)
+    )
     r_score: int | None = attrs.field(default=None, converter=attrs.Converter(_score, takes_field=True))
     f_score: int | None = attrs.field(default=None, converter=attrs.Converter(_score, takes_field=True))
     m_score: int | None = attrs.field(default=None, converter=attrs.Converter(_score, takes_field=True))
@@ -100,9 +116,28 @@ class CustomerMetrics:
     clv: float | None = _number_field()
     tier: str | None = attrs.field(default=None, converter=check.optional_text(40))
 
+    def __attrs_post_init__(self) -> None:
+        for name in MONEY_METRICS:
+            amount = getattr(self, name)
+            if amount is None:
+                continue
+            if self.currency is None:
+                raise check.fail(name, "an amount needs a currency: set currency too")
+            # exact to the minor unit, normalized (Decimal("7.5") and Decimal("7.50") are one amount)
+            units = to_minor_units(amount, self.currency, field=name)
+            object.__setattr__(self, name, from_minor_units(units, self.currency))
+
     def values(self) -> dict[str, object]:
-        """The metrics by name, as segment rules see them (``metrics.<name>``)."""
-        return {name: getattr(self, name) for name in METRIC_TYPES}
+        """The metrics by name, as segment rules see them (``metrics.<name>``; amounts as floats)."""
+        return {
+            name: float(value) if isinstance(value, Decimal) else value
+            for name in METRIC_TYPES
+            for value in (getattr(self, name),)
+        }
+
+
+MONEY_METRICS = ("historical_value", "monetary")
+"""The metrics that are exact amounts of money in the customer's ``currency``."""
 
 
 METRIC_TYPES: MappingProxyType[str, str] = MappingProxyType(

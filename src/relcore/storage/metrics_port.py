@@ -11,9 +11,18 @@ from typing import Protocol
 
 from relcore.domain._checks import fail
 from relcore.domain.metrics import CustomerMetrics, ValueRun
+from relcore.domain.money import check_currency
+from relcore.errors import ValidationError
 from relcore.ids import CustomerId
 
-__all__ = ["METRIC_ORDERINGS", "MetricsRepository", "check_metrics", "check_ordering"]
+__all__ = [
+    "METRIC_ORDERINGS",
+    "MONEY_RANKINGS",
+    "MetricsRepository",
+    "check_metrics",
+    "check_ordering",
+    "mixed_currencies",
+]
 
 METRIC_ORDERINGS = (
     "clv",
@@ -25,7 +34,10 @@ METRIC_ORDERINGS = (
     "probability_alive",
     "recency",
 )
-"""The metrics :meth:`MetricsRepository.top` can rank by."""
+"""The metrics [MetricsRepository.top][relcore.storage.ports.MetricsRepository.top] can rank by."""
+
+MONEY_RANKINGS = ("clv", "historical_value", "monetary")
+"""The orderings that compare money: they rank within one currency only."""
 
 
 class MetricsRepository(Protocol):
@@ -44,10 +56,18 @@ class MetricsRepository(Protocol):
         """Return the customer's stored metrics, if any."""
         ...
 
-    def top(self, by: str, *, limit: int = 10, descending: bool = True) -> builtins.list[CustomerMetrics]:
-        """Return the customers' metrics ranked by one of :data:`METRIC_ORDERINGS`.
+    def top(
+        self, by: str, *, limit: int = 10, descending: bool = True, currency: str | None = None
+    ) -> builtins.list[CustomerMetrics]:
+        """Return the customers' metrics ranked by one of the orderings.
 
+        ``by`` is one of [METRIC_ORDERINGS][relcore.storage.ports.METRIC_ORDERINGS].
         Customers whose metric is unset come last; ties go by customer id.
+        With ``currency``, only the customers valued in that currency are
+        ranked. Money (one of [MONEY_RANKINGS][relcore.storage.ports.MONEY_RANKINGS])
+        is never compared across currencies: without ``currency``, ranking by
+        it raises [ValidationError][relcore.errors.ValidationError] when the
+        customers who have the metric are valued in more than one currency.
         """
         ...
 
@@ -69,8 +89,16 @@ def check_metrics(run: ValueRun, item: object, index: int) -> CustomerMetrics:
     return item
 
 
-def check_ordering(by: object) -> str:
-    """Return ``by`` if metrics can be ranked by it."""
-    if by not in METRIC_ORDERINGS:
-        raise fail("by", f"cannot rank by {by!r}; use one of {', '.join(METRIC_ORDERINGS)}"[:300])
-    return str(by)
+def check_ordering(by: object, currency: object = None) -> tuple[str, str | None]:
+    """Return ``by`` and ``currency`` if metrics can be ranked by them."""
+    if not isinstance(by, str) or by not in METRIC_ORDERINGS:
+        raise fail("by", f"cannot rank by this; use one of {', '.join(METRIC_ORDERINGS)}")
+    return by, None if currency is None else check_currency("currency", currency)
+
+
+def mixed_currencies(by: str) -> ValidationError:
+    """The error for ranking money of several currencies against each other."""
+    return fail(
+        "currency",
+        f"the customers' {by} is in more than one currency; rank one currency at a time (currency=...)",
+    )

@@ -50,7 +50,7 @@ from relcore.domain import (
 )
 from relcore.ids import ContactId, CustomerId, TouchpointId, TransactionId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
-from relcore.storage.metrics_port import METRIC_ORDERINGS, MetricsRepository
+from relcore.storage.metrics_port import METRIC_ORDERINGS, MONEY_RANKINGS, MetricsRepository
 from relcore.storage.segment_port import SegmentRepository
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "SCAN_CHUNK_SIZE",
     "METRIC_ORDERINGS",
+    "MONEY_RANKINGS",
     "ConsentRepository",
     "ContactRepository",
     "CustomerRepository",

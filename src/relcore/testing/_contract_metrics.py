@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -33,8 +34,9 @@ class MetricsContract(ContractBase):
         stored(store, ada)
         run = _run(customers=1, settings={"period": "day", "horizon": 365}, models={"EUR": {"r": 0.24}})
         full = _metrics(
-            run, ada.id, currency="EUR", orders=4, frequency=3, recency=120.5, age=300.25, monetary=42.125,
-            historical_value=168.5, r_score=4, f_score=3, m_score=5, rfm_segment="loyal customers",
+            run, ada.id, currency="EUR", orders=4, frequency=3, recency=120.5, age=300.25,
+            monetary=Decimal("42.13"), historical_value=Decimal("168.50"), r_score=4, f_score=3, m_score=5,
+            rfm_segment="loyal customers",
             expected_purchases=1.75, probability_alive=0.875, clv=81.0625, tier="big",
         )  # fmt: skip
         assert in_unit(store, lambda uow: uow.metrics.replace_all(run, [full])) == 1

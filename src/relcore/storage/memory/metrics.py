@@ -5,12 +5,13 @@ from __future__ import annotations
 import builtins
 import math
 from collections.abc import Iterable
+from decimal import Decimal
 
 from relcore.domain._checks import fail
 from relcore.domain.metrics import CustomerMetrics, ValueRun
 from relcore.ids import CustomerId
 from relcore.storage.memory.session import Session
-from relcore.storage.metrics_port import check_metrics, check_ordering
+from relcore.storage.metrics_port import MONEY_RANKINGS, check_metrics, check_ordering, mixed_currencies
 from relcore.storage.rules import check_limit
 
 __all__ = ["MemoryMetricsRepository"]
@@ -46,18 +47,24 @@ class MemoryMetricsRepository:
         self._session.check()
         return self._rows().get(customer_id)
 
-    def top(self, by: str, *, limit: int = 10, descending: bool = True) -> builtins.list[CustomerMetrics]:
+    def top(
+        self, by: str, *, limit: int = 10, descending: bool = True, currency: str | None = None
+    ) -> builtins.list[CustomerMetrics]:
         """Return the customers' metrics ranked by ``by``; unset values last, ties by id."""
         self._session.check()
-        check_ordering(by)
+        by, currency = check_ordering(by, currency)
         check_limit(limit)
+        rows = [m for m in self._rows().values() if currency is None or m.currency == currency]
+        valued_in = {m.currency for m in rows if getattr(m, by) is not None}
+        if currency is None and by in MONEY_RANKINGS and len(valued_in) > 1:
+            raise mixed_currencies(by)
         sign = -1 if descending else 1
 
-        def key(m: CustomerMetrics) -> tuple[bool, float, CustomerId]:
+        def key(m: CustomerMetrics) -> tuple[bool, float | Decimal, CustomerId]:
             value = getattr(m, by)
             return (value is None, sign * value if value is not None else math.inf, m.customer_id)
 
-        return sorted(self._rows().values(), key=key)[:limit]
+        return sorted(rows, key=key)[:limit]
 
     def count(self) -> int:
         """Return how many customers have stored metrics."""

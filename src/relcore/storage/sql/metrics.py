@@ -11,10 +11,11 @@ import attrs
 import sqlalchemy as sa
 
 from relcore.domain._checks import fail
-from relcore.domain.metrics import CustomerMetrics, ValueRun
+from relcore.domain.metrics import MONEY_METRICS, CustomerMetrics, ValueRun
+from relcore.domain.money import from_minor_units, to_minor_units
 from relcore.errors import NotFoundError
 from relcore.ids import CustomerId
-from relcore.storage.metrics_port import check_metrics, check_ordering
+from relcore.storage.metrics_port import MONEY_RANKINGS, check_metrics, check_ordering, mixed_currencies
 from relcore.storage.rules import check_limit
 from relcore.storage.sql.repositories import check_id
 from relcore.storage.sql.schema import customer_metrics, customers, value_runs
@@ -25,7 +26,12 @@ if TYPE_CHECKING:
 __all__ = ["SqlMetrics"]
 
 _CHUNK = 1000
-_COLUMNS = [f.name for f in attrs.fields(CustomerMetrics)]
+_COLUMNS = [f.name for f in attrs.fields(CustomerMetrics) if f.name not in MONEY_METRICS]
+
+
+def money_column(name: str) -> sa.Column[int]:
+    """The column holding the money metric ``name`` in minor units of the row's currency."""
+    return customer_metrics.c[f"{name}_minor"]
 
 
 class SqlMetrics:
@@ -77,18 +83,28 @@ class SqlMetrics:
         row = self._uow.execute(query, what="read metrics").mappings().first()
         return None if row is None else _metrics(row)
 
-    def top(self, by: str, *, limit: int = 10, descending: bool = True) -> builtins.list[CustomerMetrics]:
+    def top(
+        self, by: str, *, limit: int = 10, descending: bool = True, currency: str | None = None
+    ) -> builtins.list[CustomerMetrics]:
         """Return the customers' metrics ranked by ``by``; unset values last, ties by id."""
-        column = customer_metrics.c[check_ordering(by)]
+        by, currency = check_ordering(by, currency)
         check_limit(limit)
-        unset_last = sa.case((column.is_(None), 1), else_=0)
-        query = (
-            sa.select(customer_metrics)
-            .order_by(
-                unset_last, column.desc() if descending else column.asc(), customer_metrics.c.customer_id
+        column = money_column(by) if by in MONEY_METRICS else customer_metrics.c[by]
+        query = sa.select(customer_metrics)
+        if currency is not None:
+            query = query.where(customer_metrics.c.currency == currency)
+        elif by in MONEY_RANKINGS:
+            ranked = (
+                sa.select(sa.func.count(sa.distinct(customer_metrics.c.currency)))
+                .where(column.is_not(None))
+                .scalar_subquery()
             )
-            .limit(limit)
-        )
+            if self._uow.execute(sa.select(ranked), what="count currencies").scalar_one() > 1:
+                raise mixed_currencies(by)
+        unset_last = sa.case((column.is_(None), 1), else_=0)
+        query = query.order_by(
+            unset_last, column.desc() if descending else column.asc(), customer_metrics.c.customer_id
+        ).limit(limit)
         return [_metrics(row) for row in self._uow.execute(query, what="rank metrics").mappings()]
 
     def count(self) -> int:
@@ -103,8 +119,16 @@ class SqlMetrics:
 
 
 def _row(item: CustomerMetrics) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in _COLUMNS}
+    row = {name: getattr(item, name) for name in _COLUMNS}
+    for name in MONEY_METRICS:
+        amount, currency = getattr(item, name), item.currency
+        row[f"{name}_minor"] = None if amount is None or not currency else to_minor_units(amount, currency)
+    return row
 
 
 def _metrics(row: Mapping[Any, Any]) -> CustomerMetrics:
-    return CustomerMetrics(**{name: row[name] for name in _COLUMNS})
+    fields: dict[str, Any] = {name: row[name] for name in _COLUMNS}
+    for name in MONEY_METRICS:
+        units = row[f"{name}_minor"]
+        fields[name] = None if units is None else from_minor_units(units, row["currency"])
+    return CustomerMetrics(**fields)

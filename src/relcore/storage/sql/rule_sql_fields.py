@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from relcore.domain.metrics import MONEY_METRICS
+from relcore.domain.money import CURRENCIES
 from relcore.segments import FieldType
 from relcore.storage.sql.schema import consents, customer_metrics, customers
 
@@ -78,12 +80,26 @@ def attribute(column: Any, key: str, kind: FieldType, dialect: str) -> Any:
 
 
 def metric(name: str) -> Any:
-    """The stored metric ``name`` of the customer (NULL when none is stored)."""
-    return (
-        sa.select(customer_metrics.c[name])
-        .where(customer_metrics.c.customer_id == customers.c.id)
-        .scalar_subquery()
-    )
+    """The stored metric ``name`` of the customer (NULL when none is stored).
+
+    Money is stored in minor units; a rule sees it as a float in major units,
+    ``minor / 10**digits`` in double precision. Both operands are exact
+    doubles (below 2**53 units) and IEEE division rounds correctly, so this is
+    ``float(amount)`` bit for bit, as the memory backend compares it.
+    """
+    if name in MONEY_METRICS:
+        scale = sa.case(
+            *((customer_metrics.c.currency == code, float(10**digits)) for code, digits in _ODD_DIGITS),
+            else_=100.0,
+        )
+        value: Any = sa.cast(customer_metrics.c[f"{name}_minor"], sa.Double) / scale
+    else:
+        value = customer_metrics.c[name]
+    return sa.select(value).where(customer_metrics.c.customer_id == customers.c.id).scalar_subquery()
+
+
+_ODD_DIGITS = tuple(sorted((code, digits) for code, digits in CURRENCIES.items() if digits != 2))
+"""Currencies whose minor unit is not a hundredth."""
 
 
 def consent_granted(purpose: str, channel: str, as_of: datetime) -> sa.ColumnElement[bool]:
