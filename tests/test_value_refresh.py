@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from relcore import CRM, Customer, Transaction, ValidationError
+from relcore.domain import ValueRun
 from relcore.segments import field
 from relcore.storage.ports import Store
 from relcore.testing.synthetic import SyntheticShop
@@ -334,3 +335,23 @@ def test_reusing_models_needs_a_stored_run_in_the_same_time_unit(shop_crm: tuple
     with pytest.raises(ValidationError, match=r"periods of 1\.0 days"):
         crm.refresh_value(AS_OF, settings=ValueSettings(period_days=7.0), reuse_models=True)
     assert crm.metrics_of(crm.top_customers("orders", limit=1)[0].customer_id) is not None  # old run intact
+
+
+def test_a_model_whose_predictions_are_not_finite_is_skipped_not_stored(simulated_crm: CRM) -> None:
+    crm = simulated_crm
+    first = crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+    # a stored spend model with q < 1 has an infinite population mean: its CLV is not finite
+    models = {"EUR": {**first.models["EUR"], "gamma_gamma": {"p": 2.0, "q": 0.5, "v": 3.0}}}
+    broken = ValueRun(as_of=AS_OF, created_at=AS_OF, settings=first.settings, models=models)
+    with crm.unit_of_work() as uow:
+        uow.metrics.replace_all(broken, [])
+        uow.commit()
+    run = crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5), reuse_models=True)
+    assert run.models["EUR"]["skipped"] == "the models' expected spend is not finite for some customers"
+    assert "beta_geo" not in run.models["EUR"]
+    assert "beta_geo" in run.models["GBP"]  # fitted anew: the stored run had no model for it
+    euro = crm.members(field("metrics.currency") == "EUR", as_of=AS_OF)
+    stored = [crm.metrics_of(cid) for cid in euro]
+    assert len(stored) == 300
+    assert all(m is not None and (m.clv, m.probability_alive, m.tier) == (None, None, None) for m in stored)
+    assert all(m is not None and m.r_score is not None for m in stored)  # the RFM scores are still there

@@ -107,21 +107,31 @@ def score_currency(
         models["log_likelihood"] = float(fit.log_likelihood)
     models[key] = {k: float(v) for k, v in attrs.asdict(fit.params).items()}
     step = settings.step_days / settings.period_days  # one CLV step in the models' time unit
-    columns["probability_alive"] = fit.probability_alive(x, t_x, age)
-    columns["expected_purchases"] = fit.expected_purchases(settings.horizon * step, x, t_x, age)
-    clv = customer_lifetime_value(
-        fit,
-        _expected_spend(x, spend, models, reuse, reused=key in reuse),
-        x,
-        t_x,
-        age,
-        spend,
-        horizon=settings.horizon,
-        discount_rate=settings.discount_rate,
-        period=step,
-    )
-    columns["clv"] = clv
-    columns["tier"] = customer_pyramid(clv, settings.tiers)
+    predicted = {
+        "probability_alive": fit.probability_alive(x, t_x, age),
+        "expected_purchases": fit.expected_purchases(settings.horizon * step, x, t_x, age),
+        "expected spend": _expected_spend(x, spend, models, reuse, reused=key in reuse),
+    }
+    if all(np.isfinite(values).all() for values in predicted.values()):
+        predicted["clv"] = customer_lifetime_value(
+            fit,
+            predicted.pop("expected spend"),
+            x,
+            t_x,
+            age,
+            spend,
+            horizon=settings.horizon,
+            discount_rate=settings.discount_rate,
+            period=step,
+        )
+    broken = [name for name, values in predicted.items() if not np.isfinite(values).all()]
+    if broken:  # models that cannot score these customers are no models: store none of their predictions
+        for name in (key, "gamma_gamma", "gamma_gamma_skipped", "log_likelihood"):
+            models.pop(name, None)
+        models["skipped"] = f"the models' {broken[0]} is not finite for some customers"
+        return _rows(summary.customer_ids.tolist(), columns), models
+    columns.update(predicted)
+    columns["tier"] = customer_pyramid(predicted["clv"], settings.tiers)
     return _rows(summary.customer_ids.tolist(), columns), models
 
 

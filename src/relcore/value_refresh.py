@@ -7,7 +7,15 @@ and the named RFM segment, fits a BG/NBD model (Fader, Hardie & Lee 2005) and
 a Gamma-Gamma spend model per currency, predicts each customer's probability
 of being alive, expected purchases and discounted CLV over the horizon, cuts
 value tiers, then replaces the stored metrics in one unit of work, so segment
-rules can use them as ``metrics.<name>``. Needs the ``analytics`` extra
+rules can use them as ``metrics.<name>``.
+
+When a currency's models cannot be had — too few repeat customers, a fit that
+raises [ConvergenceError][relcore.value.errors.ConvergenceError], or models
+whose predictions are not finite for some customer — its customers keep their
+RFM metrics, their predictions (P(alive), expected purchases, CLV, tier) stay
+unset, and the run's models say why under ``"skipped"``. Without a usable
+Gamma-Gamma model (too few or identical mean spends, or a failed fit) each
+repeat buyer's own mean spend stands in (``"gamma_gamma_skipped"``). Needs the ``analytics`` extra
 (numpy, scipy). The scoring itself is in :mod:`relcore._value_scoring`.
 """
 

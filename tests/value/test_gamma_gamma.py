@@ -92,3 +92,13 @@ def test_bad_rows_are_named() -> None:
     assert info.value.paths == ("monetary",)
     with pytest.raises(ValidationError, match="no customer has a repeat purchase"):
         GammaGamma().fit([0, 0], [0.0, 0.0])
+
+
+def test_expected_spend_is_infinite_where_the_posterior_mean_does_not_exist() -> None:
+    # q <= 1: the population mean p v / (q - 1) does not exist; a customer's own purchases restore it
+    # once p x + q > 1 (here p = 0.2, q = 0.5: from x = 3 on)
+    fit = GammaGammaFit(GammaGammaParams(p=0.2, q=0.5, v=3.0))
+    spend = fit.expected_spend([0, 1, 2, 3], [0.0, 10.0, 10.0, 10.0])
+    assert np.isinf(spend[:3]).all()
+    assert spend[3] == pytest.approx(0.2 * (3.0 + 30.0) / (0.6 + 0.5 - 1))
+    assert np.isinf(GammaGammaFit(GammaGammaParams(p=2.0, q=1.0, v=3.0)).expected_spend([0], [0.0])).all()

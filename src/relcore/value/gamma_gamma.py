@@ -79,8 +79,10 @@ class GammaGammaFit:
         z = float_array("monetary", monetary, minimum=0)
         same_length(frequency=x, monetary=z)
         p, q, v = attrs.astuple(self.params)
-        with np.errstate(divide="ignore"):
-            return np.asarray(p * (v + x * z) / (p * x + q - 1), dtype=np.float64)
+        shape = p * x + q  # of the posterior of the customer's rate; its inverse has a mean only above 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = p * (v + x * z) / (shape - 1)
+        return np.asarray(np.where(shape > 1, mean, np.inf), dtype=np.float64)
 
 
 @attrs.frozen
