@@ -46,15 +46,22 @@ def upgrade() -> None:
         *(sa.column(f"{name}_minor", sa.BigInteger()) for name in _MONEY),
     )
     connection = op.get_bind()
-    rows = connection.execute(
-        sa.select(table.c.customer_id, table.c.currency, *(table.c[name] for name in _MONEY))
-    ).all()
-    for row in rows:
-        values = {f"{name}_minor": _minor(getattr(row, name), row.currency) for name in _MONEY}
-        if any(v is not None for v in values.values()):
-            connection.execute(table.update().where(table.c.customer_id == row.customer_id).values(**values))
+    # Where DDL is not transactional (MariaDB) a crash may have dropped one old column already:
+    # convert what is still there; the updates are idempotent, so a rerun finishes the revision.
+    present = {c["name"] for c in sa.inspect(connection).get_columns(_TABLE)}
+    old = [name for name in _MONEY if name in present]
+    if old:
+        rows = connection.execute(
+            sa.select(table.c.customer_id, table.c.currency, *(table.c[name] for name in old))
+        ).all()
+        for row in rows:
+            values = {f"{name}_minor": _minor(getattr(row, name), row.currency) for name in old}
+            if any(v is not None for v in values.values()):
+                connection.execute(
+                    table.update().where(table.c.customer_id == row.customer_id).values(**values)
+                )
     with op.batch_alter_table(_TABLE) as batch:
-        for name in _MONEY:
+        for name in old:
             batch.drop_column(name)
 
 
