@@ -11,7 +11,7 @@ from relcore.domain.metrics import CustomerMetrics, ValueRun
 from relcore.ids import CustomerId
 from relcore.storage.memory.session import Session
 from relcore.storage.metrics_port import check_metrics, check_ordering
-from relcore.storage.rules import check_limit
+from relcore.storage.rules import check_id, check_limit
 
 __all__ = ["MemoryMetricsRepository"]
 
@@ -44,6 +44,7 @@ class MemoryMetricsRepository:
     def get(self, customer_id: CustomerId) -> CustomerMetrics | None:
         """Return the customer's stored metrics, if any."""
         self._session.check()
+        check_id("customer_id", customer_id)
         return self._rows().get(customer_id)
 
     def top(self, by: str, *, limit: int = 10, descending: bool = True) -> builtins.list[CustomerMetrics]:
