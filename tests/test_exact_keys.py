@@ -197,12 +197,16 @@ def test_upgrading_a_database_of_revision_0003_makes_its_keys_exact(engine: sa.E
 
 def test_the_migration_can_be_undone_and_redone(engine: sa.Engine) -> None:
     from alembic import command
+    from alembic.config import Config
 
-    from relcore.storage.sql.migrate import _config, current_revision, head_revision
+    from relcore.storage.sql.migrate import current_revision, head_revision
 
     upgrade(engine)
-    with engine.begin() as connection:
-        command.downgrade(_config(connection), "0003")  # type: ignore[arg-type]
+    with engine.begin() as connection:  # relcore's migration environment reads it from the config
+        config = Config()
+        config.set_main_option("script_location", "relcore.storage.sql:migrations")
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
     assert current_revision(engine) == "0003"
     collation = exact_collation(engine.dialect)
     if collation is not None:
