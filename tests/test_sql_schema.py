@@ -20,6 +20,7 @@ from relcore.storage.sql import (
 )
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.testing import create_test_engine
+from relcore.storage.sql.types import KeyText, exact_collation
 from tests.conftest import server_url
 
 
@@ -70,3 +71,53 @@ def test_host_tables_in_the_same_database_are_left_alone(engine: sa.Engine) -> N
         assert "host_orders" in sa.inspect(engine).get_table_names()
     finally:
         host.drop_all(engine)
+
+
+def _key_columns(table: sa.Table) -> set[str]:
+    """Columns of ``table`` in its primary key, a unique constraint or an index."""
+    names = {c.name for c in table.primary_key.columns}
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.UniqueConstraint):
+            names |= {c.name for c in constraint.columns}
+    for index in table.indexes:
+        names |= {c.name for c in index.columns}
+    return names
+
+
+def test_every_text_key_column_is_declared_exact() -> None:
+    for table in metadata.sorted_tables:
+        for name in _key_columns(table):
+            column = table.c[name]
+            if isinstance(column.type, sa.String | KeyText):
+                assert isinstance(column.type, KeyText), f"{table.name}.{name}"
+
+
+def test_migrated_text_columns_have_the_declared_collations(engine: sa.Engine) -> None:
+    upgrade(engine)
+    text_columns = [
+        (table.name, column.name, isinstance(column.type, KeyText))
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, sa.String | KeyText)
+    ]
+    with engine.connect() as connection:
+        if (
+            engine.dialect.name == "sqlite"
+        ):  # BINARY, SQLite's exact comparison, unless a column says otherwise
+            ddl = connection.execute(
+                sa.text("SELECT sql FROM sqlite_master WHERE name LIKE 'relcore%'")
+            ).scalars()
+            assert not any("COLLATE" in (statement or "").upper() for statement in ddl)
+            return
+        query = sa.text(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_schema = :schema AND table_name LIKE 'relcore%'"
+        )
+        schema = "public" if engine.dialect.name == "postgresql" else engine.url.database
+        stored = {(t, c): collation for t, c, collation in connection.execute(query, {"schema": schema})}
+    exact = exact_collation(engine.dialect)
+    for table, column, is_key in text_columns:
+        if exact is None:  # PostgreSQL: the database's deterministic default, which compares exactly
+            assert stored[(table, column)] is None, f"{table}.{column}"
+        else:
+            assert stored[(table, column)] == (exact if is_key else "utf8mb4_bin"), f"{table}.{column}"

@@ -3,6 +3,8 @@
 Every step runs the same operation, in its own unit of work, on both stores
 and asserts they agree: the same result, or the same kind of error. The
 memory adapter is the reference semantics; any SQL backend must match it.
+Identities and idempotency keys are drawn from lookalikes (a trailing space,
+another case, NFC and NFD), and lookups also get arguments of the wrong type.
 """
 
 from __future__ import annotations
@@ -45,11 +47,22 @@ from tests.conftest import server_url
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
-identities = st.sampled_from([Identity("shop", str(i)) for i in range(4)])
+# keys that differ only by a trailing space, case or Unicode normalization (NFC / NFD) are different keys
+LOOKALIKES = ["1", "1 ", " 1", "a", "A", "Zo\u00eb", "Zoe\u0308"]
+identities = st.sampled_from([Identity("shop", value) for value in LOOKALIKES])
 emails = st.sampled_from(["ada@example.com", "Ada@Example.com", "bob@example.org", "cy@example.net"])
 channels = st.sampled_from(["email", "sms", "web", "phone"])
 moments = st.integers(0, 400).map(lambda d: EPOCH + timedelta(days=d))
-keys = st.sampled_from([f"k{i}" for i in range(6)] + [None])
+keys = st.sampled_from([*LOOKALIKES, "k2", None])
+lookup_arguments = st.one_of(
+    st.sampled_from(["shop", "feed", *LOOKALIKES]),
+    st.integers(-1, 1002),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.binary(max_size=3),
+)
+"""Arguments of lookups by key: texts, and values of other types a database might coerce."""
 
 
 def outcome(store: Store, action: Callable[[UnitOfWork], Any]) -> tuple[str, Any]:
@@ -187,6 +200,13 @@ class SameAsMemory(RuleBasedStateMachine):
     def find(self, identity: Identity, email: str) -> None:
         self.both(lambda uow: uow.customers.find_by_identity(identity.namespace, identity.value))
         self.both(lambda uow: uow.contacts.find_by_email(email))
+
+    @rule(first=lookup_arguments, second=lookup_arguments)
+    def find_by_any_argument(self, first: Any, second: Any) -> None:
+        self.both(lambda uow: uow.customers.find_by_identity(first, second))
+        self.both(lambda uow: uow.touchpoints.find_by_key(first, second))
+        self.both(lambda uow: uow.transactions.find_by_key(first, second))
+        self.both(lambda uow: uow.segments.find_by_name(second))
 
     @invariant()
     def same_counts(self) -> None:

@@ -26,7 +26,10 @@ T = TypeVar("T")
 MAX_PAYLOAD_BYTES = 64 * 1024
 """Largest JSON payload or attribute dict, serialized, that an entity accepts."""
 
-MAX_JSON_DEPTH = 32
+MAX_JSON_DEPTH = 31
+"""Deepest nesting of objects and arrays in a JSON payload or attribute dict, the outer object
+being level 1: the deepest MariaDB's JSON check accepts (it refuses 32), so every backend stores
+what validation accepts."""
 
 MIN_YEAR, MAX_YEAR = 1000, 9998
 """Datetimes must fall in these years (in UTC): every backend stores them."""
@@ -160,9 +163,9 @@ optional_uuid = attrs.Converter(_optional_uuid, takes_field=True)
 def check_json(field: str, value: object) -> dict[str, Any]:
     """Return a copy of ``value`` if it is a JSON object relcore can store.
 
-    Keys must be text; values JSON scalars (finite numbers), lists or objects,
-    nested at most :data:`MAX_JSON_DEPTH` deep; the serialized form at most
-    :data:`MAX_PAYLOAD_BYTES` bytes.
+    Keys must be text; values JSON scalars (finite numbers), lists or objects;
+    objects and arrays nest at most `MAX_JSON_DEPTH` levels deep, the outer
+    object included; the serialized form is at most `MAX_PAYLOAD_BYTES` bytes.
     """
     if not isinstance(value, Mapping):
         raise fail(field, f"expected a JSON object (dict), got {type(value).__name__}")
@@ -177,8 +180,9 @@ def check_json(field: str, value: object) -> dict[str, Any]:
 
 
 def _copy_json(path: str, value: object, depth: int) -> object:
-    if depth > MAX_JSON_DEPTH:
-        raise fail(path, f"nested deeper than {MAX_JSON_DEPTH} levels")
+    """Copy ``value``, found inside ``depth`` objects and arrays, checking it is storable JSON."""
+    if isinstance(value, Mapping | list | tuple) and depth >= MAX_JSON_DEPTH:
+        raise fail(path, f"objects and arrays nested deeper than {MAX_JSON_DEPTH} levels")
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):

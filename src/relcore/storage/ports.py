@@ -25,6 +25,11 @@ Shared semantics:
   problems, which error is raised is unspecified.
 * Lists come newest first where time matters (timelines) and in id order
   where it does not (keyset pages).
+* Keys compare exactly: identities, ``(source, external_id)`` and segment
+  names that differ only by trailing spaces, case or Unicode normalization
+  are different keys. Lookup arguments are checked before any query: an id
+  that is not a UUID, or a key that is not text a key can hold, raises
+  :class:`~relcore.errors.ValidationError` naming the argument.
 """
 
 from __future__ import annotations

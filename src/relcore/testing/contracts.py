@@ -45,6 +45,7 @@ from __future__ import annotations
 from relcore.testing._contract_consents import ConsentContract
 from relcore.testing._contract_contacts import ContactRepositoryContract
 from relcore.testing._contract_customers import CustomerRepositoryContract
+from relcore.testing._contract_keys import KeyContract
 from relcore.testing._contract_metrics import MetricsContract
 from relcore.testing._contract_segments import SegmentContract
 from relcore.testing._contract_support import FixedClock, StoreFactory
@@ -61,6 +62,7 @@ __all__ = [
     "ContactRepositoryContract",
     "CustomerRepositoryContract",
     "FixedClock",
+    "KeyContract",
     "MetricsContract",
     "MoneyColumnsContract",
     "SegmentContract",
@@ -81,9 +83,10 @@ class StoreContract(
     MoneyColumnsContract,
     SegmentContract,
     MetricsContract,
+    KeyContract,
     UnitOfWorkContract,
 ):
-    """The whole contract: every repository, the timeline and the unit of work.
+    """The whole contract: every repository, lookups by key, the timeline and the unit of work.
 
     Touchpoints and transactions share their tests (with a different
     repository each), so they run in two nested classes, which pytest reports

@@ -16,7 +16,7 @@ from relcore.storage.memory.queries import newest_first
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import ActivityTable, Tables
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, MoneyColumns
-from relcore.storage.rules import TimeWindow, check_chunk_size, check_limit
+from relcore.storage.rules import TimeWindow, check_chunk_size, check_id, check_limit, event_key
 
 __all__ = ["MemoryTouchpointRepository", "MemoryTransactionRepository", "timeline"]
 
@@ -43,7 +43,7 @@ class _ActivityRepository(Generic[E]):
     def get(self, entry_id: UUID) -> E:
         """Return the entry with ``entry_id``."""
         self._session.check()
-        found = self._table().rows.get(entry_id)
+        found = self._table().rows.get(check_id(f"{self._kind}_id", entry_id))
         if found is None:
             raise NotFoundError(self._kind, entry_id)
         return found
@@ -102,7 +102,7 @@ class _ActivityRepository(Generic[E]):
         """Return the entry with this idempotency key, if any."""
         self._session.check()
         table = self._table()
-        found = table.by_key.get((source, external_id))
+        found = table.by_key.get(event_key(source, external_id))
         return None if found is None else table.rows[found]
 
     def for_customer(
@@ -116,6 +116,7 @@ class _ActivityRepository(Generic[E]):
     ) -> list[E]:
         """Return the customer's entries, newest first (``occurred_at``, then id)."""
         self._session.check()
+        check_id("customer_id", customer_id)
         check_limit(limit)
         window = TimeWindow(channels, since, until)
         return newest_first(_of_customer(self._table(), customer_id), window, limit)
@@ -199,6 +200,7 @@ def timeline(
     Raises:
         ValidationError: For a bad limit, channel or datetime.
     """
+    check_id("customer_id", customer_id)
     check_limit(limit)
     window = TimeWindow(channels, since, until)
     entries: list[TimelineEntry] = [

@@ -8,6 +8,7 @@ from relcore.domain import Channel, ConsentRecord, Purpose, may_contact
 from relcore.errors import ConflictError
 from relcore.ids import CustomerId
 from relcore.storage.memory.session import Session
+from relcore.storage.rules import check_id
 
 __all__ = ["MemoryConsentRepository"]
 
@@ -36,6 +37,7 @@ class MemoryConsentRepository:
         """Return the customer's ledger, oldest first (by ``recorded_at``, then id)."""
         self._session.check()
         tables = self._session.tables
+        check_id("customer_id", customer_id)
         records = [tables.consents[i] for i in tables.consents_by_customer.get(customer_id, ())]
         records.sort(key=lambda r: (r.recorded_at, r.id))
         return records

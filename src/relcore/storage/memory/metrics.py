@@ -12,7 +12,7 @@ from relcore.domain.metrics import CustomerMetrics, ValueRun
 from relcore.ids import CustomerId
 from relcore.storage.memory.session import Session
 from relcore.storage.metrics_port import MONEY_RANKINGS, check_metrics, check_ordering, mixed_currencies
-from relcore.storage.rules import check_limit
+from relcore.storage.rules import check_id, check_limit
 
 __all__ = ["MemoryMetricsRepository"]
 
@@ -45,6 +45,7 @@ class MemoryMetricsRepository:
     def get(self, customer_id: CustomerId) -> CustomerMetrics | None:
         """Return the customer's stored metrics, if any."""
         self._session.check()
+        check_id("customer_id", customer_id)
         return self._rows().get(customer_id)
 
     def top(

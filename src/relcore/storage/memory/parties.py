@@ -9,8 +9,7 @@ from uuid import UUID
 
 import attrs
 
-from relcore.domain import Contact, ContactPointKind, Customer, normalize_email, normalize_phone
-from relcore.domain._checks import fail
+from relcore.domain import Contact, ContactPointKind, Customer
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
@@ -18,7 +17,7 @@ from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import PointKey
 from relcore.storage.memory.views import customer_view
 from relcore.storage.ports import Page
-from relcore.storage.rules import check_limit, save_timestamp
+from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key, save_timestamp
 
 __all__ = ["MemoryContactRepository", "MemoryCustomerRepository"]
 
@@ -36,6 +35,7 @@ class MemoryCustomerRepository:
     def get(self, customer_id: CustomerId) -> Customer:
         """Return the customer with ``customer_id``."""
         self._session.check()
+        check_id("customer_id", customer_id)
         found = self._session.tables.customers.get(customer_id)
         if found is None:
             raise NotFoundError("customer", customer_id)
@@ -85,18 +85,18 @@ class MemoryCustomerRepository:
                 )
 
     def find_by_identity(self, namespace: str, value: str) -> Customer | None:
-        """Return the customer holding the external identity, if any."""
+        """Return the customer holding the external identity, if any (compared exactly)."""
         self._session.check()
         tables = self._session.tables
-        owner = tables.identities.get((namespace, value))
+        owner = tables.identities.get(identity_key(namespace, value))
         return None if owner is None else tables.customers[owner]
 
     def list(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
         """Return up to ``limit`` customers with ids greater than ``after``, in id order."""
         self._session.check()
         check_limit(limit)
-        if after is not None and not isinstance(after, UUID):
-            raise fail("after", f"expected a UUID, got {type(after).__name__}")
+        if after is not None:
+            check_id("after", after)
         tables = self._session.tables
         ids = tables.customer_ids
         start = 0 if after is None else bisect.bisect_right(ids, after)
@@ -138,6 +138,7 @@ class MemoryContactRepository:
     def get(self, contact_id: ContactId) -> Contact:
         """Return the contact with ``contact_id``."""
         self._session.check()
+        check_id("contact_id", contact_id)
         found = self._session.tables.contacts.get(contact_id)
         if found is None:
             raise NotFoundError("contact", contact_id)
@@ -181,18 +182,19 @@ class MemoryContactRepository:
         """Return the customer's contacts in id order."""
         self._session.check()
         tables = self._session.tables
+        check_id("customer_id", customer_id)
         return self._by_ids(tables.contacts_by_customer.get(customer_id, ()))
 
     def find_by_email(self, email: str) -> list[Contact]:
         """Return contacts with this e-mail (normalized, case-insensitive), in id order."""
         self._session.check()
-        key = normalize_email(email).casefold()
+        key = email_key(email)
         return self._by_ids(self._session.tables.contacts_by_point.get((ContactPointKind.EMAIL, key), ()))
 
     def find_by_phone(self, phone: str, *, region: str | None = None) -> list[Contact]:
         """Return contacts with this phone number (compared in E.164), in id order."""
         self._session.check()
-        key = normalize_phone(phone, region=region)
+        key = phone_key(phone, region)
         return self._by_ids(self._session.tables.contacts_by_point.get((ContactPointKind.PHONE, key), ()))
 
     def _by_ids(self, ids: Iterable[ContactId]) -> list[Contact]:

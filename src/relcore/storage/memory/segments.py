@@ -14,7 +14,7 @@ from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments.segment import Segment
 from relcore.storage.memory.session import Session
-from relcore.storage.rules import save_timestamp
+from relcore.storage.rules import check_id, save_timestamp, segment_name
 
 __all__ = ["MemorySegmentRepository"]
 
@@ -32,16 +32,17 @@ class MemorySegmentRepository:
     def get(self, segment_id: SegmentId) -> Segment:
         """Return the segment with ``segment_id``."""
         self._session.check()
+        check_id("segment_id", segment_id)
         found = self._session.tables.segments.get(segment_id)
         if found is None:
             raise NotFoundError("segment", segment_id)
         return found
 
     def find_by_name(self, name: str) -> Segment | None:
-        """Return the segment called ``name``, if any."""
+        """Return the segment called ``name`` (compared exactly), if any."""
         self._session.check()
         tables = self._session.tables
-        found = tables.segment_names.get(name)
+        found = tables.segment_names.get(segment_name(name))
         return None if found is None else tables.segments[found]
 
     def add(self, segment: Segment) -> None:

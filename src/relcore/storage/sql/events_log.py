@@ -20,9 +20,8 @@ from relcore.domain._checks import check_datetime
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, MoneyColumns
-from relcore.storage.rules import TimeWindow, check_chunk_size, check_limit
+from relcore.storage.rules import TimeWindow, check_chunk_size, check_id, check_limit, event_key
 from relcore.storage.sql import bulk, rows
-from relcore.storage.sql.repositories import check_id
 from relcore.storage.sql.schema import touchpoints, transactions
 from relcore.storage.sql.types import UTCDateTime
 
@@ -148,7 +147,7 @@ class _EventLog(Generic[T]):
         self._uow = uow
 
     def get(self, entity_id: Any) -> T:
-        query = sa.select(self._table).where(self._table.c.id == check_id("id", entity_id))
+        query = sa.select(self._table).where(self._table.c.id == check_id(f"{self._kind}_id", entity_id))
         row = self._uow.execute(query, what=f"get {self._kind}").mappings().first()
         if row is None:
             raise NotFoundError(self._kind, entity_id)
@@ -173,6 +172,7 @@ class _EventLog(Generic[T]):
         )
 
     def find_by_key(self, source: str, external_id: str) -> T | None:
+        source, external_id = event_key(source, external_id)
         query = sa.select(self._table).where(
             self._table.c.source == source, self._table.c.external_id == external_id
         )

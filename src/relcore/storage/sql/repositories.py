@@ -20,15 +20,13 @@ from relcore.domain import (
     Customer,
     Purpose,
     may_contact,
-    normalize_email,
-    normalize_phone,
 )
 from relcore.domain._checks import check_datetime, check_enum
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.ports import Page
-from relcore.storage.rules import check_limit
+from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key
 from relcore.storage.sql import rows
 from relcore.storage.sql.rule_sql import members_query
 from relcore.storage.sql.schema import (
@@ -46,13 +44,6 @@ if TYPE_CHECKING:
 _MEMBER_BATCH = 5000
 
 __all__ = ["SqlConsents", "SqlContacts", "SqlCustomers", "check_id", "require_customer"]
-
-
-def check_id(name: str, value: object) -> UUID:
-    """Return ``value`` if it is a UUID."""
-    if not isinstance(value, UUID):
-        raise ValidationError.single(name, f"expected a UUID, got {type(value).__name__}")
-    return value
 
 
 def _check_version(uow: SqlUnitOfWork, table: sa.Table, kind: str, entity_id: UUID, version: int) -> None:
@@ -124,7 +115,8 @@ class SqlCustomers:
         return saved
 
     def find_by_identity(self, namespace: str, value: str) -> Customer | None:
-        """Return the customer holding the external identity, if any."""
+        """Return the customer holding the external identity, if any (compared exactly)."""
+        namespace, value = identity_key(namespace, value)
         query = sa.select(identities.c.customer_id).where(
             identities.c.namespace == namespace, identities.c.value == value
         )
@@ -262,12 +254,11 @@ class SqlContacts:
 
     def find_by_email(self, email: str) -> list[Contact]:
         """Return contacts with this e-mail (normalized, case-insensitive)."""
-        key = normalize_email(email).casefold()
-        return self._find(ContactPointKind.EMAIL, key)
+        return self._find(ContactPointKind.EMAIL, email_key(email))
 
     def find_by_phone(self, phone: str, *, region: str | None = None) -> list[Contact]:
         """Return contacts with this phone number (compared in E.164)."""
-        return self._find(ContactPointKind.PHONE, normalize_phone(phone, region=region))
+        return self._find(ContactPointKind.PHONE, phone_key(phone, region))
 
     def _find(self, kind: ContactPointKind, key: str) -> list[Contact]:
         owners = sa.select(contact_points.c.contact_id).where(

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from relcore.storage.sql.types import UTCDateTime
+from relcore.storage.sql.types import KeyText, UTCDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -39,6 +39,9 @@ NAMING_CONVENTION = {
 }
 """Constraint names follow this pattern, so migrations can refer to them."""
 
+# Text in a primary key, a unique constraint or a lookup index is KeyText: compared
+# byte for byte on every backend (no case folding, no trailing-space padding).
+
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 """The ``MetaData`` holding every relcore table."""
 
@@ -63,7 +66,7 @@ customers = sa.Table(
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("type", sa.String(20), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("stage", sa.String(20), nullable=False, index=True),
+    sa.Column("stage", KeyText(20), nullable=False, index=True),
     sa.Column("relationship", sa.String(20), nullable=False),
     sa.Column("attributes", _json(), nullable=False),
     sa.Column("country", sa.String(2), nullable=True),
@@ -77,15 +80,15 @@ customer_tags = sa.Table(
     "relcore_customer_tags",
     metadata,
     sa.Column("customer_id", sa.Uuid, _customer_fk(), primary_key=True),
-    sa.Column("tag", sa.String(64), primary_key=True, index=True),
+    sa.Column("tag", KeyText(64), primary_key=True, index=True),
     **_MYSQL,
 )
 
 identities = sa.Table(
     "relcore_identities",
     metadata,
-    sa.Column("namespace", sa.String(64), primary_key=True),
-    sa.Column("value", sa.String(256), primary_key=True),
+    sa.Column("namespace", KeyText(64), primary_key=True),
+    sa.Column("value", KeyText(256), primary_key=True),
     sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
     **_MYSQL,
 )
@@ -116,9 +119,9 @@ contact_points = sa.Table(
         primary_key=True,
     ),
     sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("kind", KeyText(10), nullable=False),
     sa.Column("value", sa.String(400), nullable=False),
-    sa.Column("lookup_key", sa.String(400), nullable=False),
+    sa.Column("lookup_key", KeyText(400), nullable=False),
     sa.Column("is_primary", sa.Boolean, nullable=False),
     sa.Column("is_verified", sa.Boolean, nullable=False),
     sa.Column("label", sa.String(50), nullable=True),
@@ -162,8 +165,8 @@ touchpoints = sa.Table(
     sa.Column("case_id", sa.Uuid, nullable=True),
     sa.Column("opportunity_id", sa.Uuid, nullable=True),
     sa.Column("payload", _json(), nullable=False),
-    sa.Column("source", sa.String(100), nullable=False),
-    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("source", KeyText(100), nullable=False),
+    sa.Column("external_id", KeyText(200), nullable=True),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("source", "external_id"),
     sa.Index("ix_relcore_touchpoints_timeline", "customer_id", "occurred_at", "id"),
@@ -186,8 +189,8 @@ transactions = sa.Table(
     sa.Column("occurred_at", UTCDateTime, nullable=False),
     sa.Column("description", sa.String(500), nullable=True),
     sa.Column("payload", _json(), nullable=False),
-    sa.Column("source", sa.String(100), nullable=False),
-    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("source", KeyText(100), nullable=False),
+    sa.Column("external_id", KeyText(200), nullable=True),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("source", "external_id"),
     sa.Index("ix_relcore_transactions_timeline", "customer_id", "occurred_at", "id"),
@@ -198,7 +201,7 @@ segments = sa.Table(
     "relcore_segments",
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("name", KeyText(200), nullable=False, unique=True),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("rule", _json(), nullable=True),
     sa.Column("description", sa.String(1000), nullable=True),

@@ -15,7 +15,7 @@ from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import from_json, to_json
 from relcore.segments.segment import Segment
-from relcore.storage.sql.repositories import check_id
+from relcore.storage.rules import check_id, segment_name
 from relcore.storage.sql.schema import customers, segment_members, segments
 
 if TYPE_CHECKING:
@@ -41,13 +41,10 @@ class SqlSegments:
         return _segment(row)
 
     def find_by_name(self, name: str) -> Segment | None:
-        """Return the segment called ``name``, if any."""
-        if not isinstance(name, str):
-            raise fail("name", f"expected text, got {type(name).__name__}")
-        query = sa.select(segments).where(segments.c.name == name)
-        rows = self._uow.execute(query, what="find segment").mappings().all()
-        found = [row for row in rows if row["name"] == name]  # MariaDB compares with trailing spaces padded
-        return _segment(found[0]) if found else None
+        """Return the segment called ``name`` (compared exactly), if any."""
+        query = sa.select(segments).where(segments.c.name == segment_name(name))
+        row = self._uow.execute(query, what="find segment").mappings().first()
+        return None if row is None else _segment(row)
 
     def add(self, segment: Segment) -> None:
         """Store a new segment; its id and name must be unused."""

@@ -1,7 +1,7 @@
 """Money metrics in exact minor units: ``historical_value`` and ``monetary``.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03
 
 The two columns held floats. They become integer counts of the row
@@ -19,8 +19,8 @@ from alembic import op
 
 from relcore.domain.money import CURRENCIES
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
