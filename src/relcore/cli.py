@@ -1,7 +1,7 @@
 """The ``relcore`` command line (also ``python -m relcore``).
 
 ``relcore demo`` builds the CRM of a synthetic shop in a SQLite file through
-the public :class:`~relcore.CRM` facade and prints what is in it: the
+the public [`CRM`][relcore.crm.CRM] facade and prints what is in it: the
 quickest way to see relcore work on realistic data. It only ever deletes a
 file it made itself: an existing ``--path`` must be a relcore demo database
 (a SQLite file in WAL mode whose first synthetic customer carries the demo's

@@ -8,7 +8,7 @@ a Gamma-Gamma spend model per currency, predicts each customer's probability
 of being alive, expected purchases and discounted CLV over the horizon, cuts
 value tiers, then replaces the stored metrics in one unit of work, so segment
 rules can use them as ``metrics.<name>``. Needs the ``analytics`` extra
-(numpy, scipy). The scoring itself is in :mod:`relcore._value_scoring`.
+(numpy, scipy). The scoring itself is in `relcore._value_scoring`.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def terminal_progress(stream: TextIO | None = None, *, enabled: bool | None = No
 
 #: The customer pyramid the refresh cuts on the CLV: the best 1 %, the next 4 %,
 #: the next 15 % and the rest (Zeithaml, Rust & Lemon 2001); the same as
-#: :data:`relcore.value.tiers.DEFAULT_PYRAMID`, kept here so this module loads without numpy.
+#: `relcore.value.tiers.DEFAULT_PYRAMID`, kept here so this module loads without numpy.
 PYRAMID: tuple[tuple[str, float], ...] = (("top", 0.01), ("big", 0.04), ("medium", 0.15), ("small", 1.0))
 
 
@@ -127,9 +127,9 @@ class ValueSettings:
             stay unset.
         tiers: The customer pyramid cut on the CLV, ``(name, share)`` pairs
             best first; the last tier takes the rest.
-        purchase_model: ``"bg/nbd"`` (:class:`~relcore.value.BetaGeo`),
-            ``"mbg/nbd"`` (:class:`~relcore.value.ModifiedBetaGeo`) or
-            ``"pareto/nbd"`` (:class:`~relcore.value.ParetoNBD`).
+        purchase_model: ``"bg/nbd"`` ([`BetaGeo`][relcore.value.BetaGeo]),
+            ``"mbg/nbd"`` ([`ModifiedBetaGeo`][relcore.value.ModifiedBetaGeo]) or
+            ``"pareto/nbd"`` ([`ParetoNBD`][relcore.value.ParetoNBD]).
 
     Example:
         >>> ValueSettings(period_days=7.0, step_days=7.0, horizon=52, discount_rate=0.002).horizon

@@ -1,6 +1,6 @@
 """Field converters and validators shared by the entities.
 
-Each helper raises :class:`~relcore.errors.ValidationError` naming the field,
+Each helper raises [`ValidationError`][relcore.errors.ValidationError] naming the field,
 so a bad value is reported where it entered, before anything is stored.
 """
 
@@ -60,7 +60,7 @@ def enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[type-arg]
 
 
 def optional_enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[type-arg]
-    """Like :func:`enum_converter` but letting ``None`` through."""
+    """Like `enum_converter` but letting ``None`` through."""
 
     def convert(value: object, field: attrs.Attribute) -> E | None:  # type: ignore[type-arg]
         return None if value is None else check_enum(enum, field.name, value)
@@ -161,8 +161,8 @@ def check_json(field: str, value: object) -> dict[str, Any]:
     """Return a copy of ``value`` if it is a JSON object relcore can store.
 
     Keys must be text; values JSON scalars (finite numbers), lists or objects,
-    nested at most :data:`MAX_JSON_DEPTH` deep; the serialized form at most
-    :data:`MAX_PAYLOAD_BYTES` bytes.
+    nested at most `MAX_JSON_DEPTH` deep; the serialized form at most
+    `MAX_PAYLOAD_BYTES` bytes.
     """
     if not isinstance(value, Mapping):
         raise fail(field, f"expected a JSON object (dict), got {type(value).__name__}")
@@ -237,7 +237,7 @@ tags = attrs.Converter(_tags, takes_field=True)
 
 
 def decimal_value(field: str, value: object) -> Decimal:
-    """Return ``value`` as a finite :class:`~decimal.Decimal`."""
+    """Return ``value`` as a finite `Decimal`."""
     if isinstance(value, bool):
         raise fail(field, "expected a decimal amount, got bool")
     if isinstance(value, float):

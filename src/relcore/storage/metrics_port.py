@@ -1,6 +1,6 @@
 """The port for stored relationship-value metrics and the refresh runs that made them.
 
-Kept beside :mod:`relcore.storage.ports`, which re-exports it.
+Kept beside [`relcore.storage.ports`][], which re-exports it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ METRIC_ORDERINGS = (
     "probability_alive",
     "recency",
 )
-"""The metrics :meth:`MetricsRepository.top` can rank by."""
+"""The metrics [`MetricsRepository.top`][relcore.storage.ports.MetricsRepository.top] can rank by."""
 
 
 class MetricsRepository(Protocol):
@@ -36,7 +36,7 @@ class MetricsRepository(Protocol):
 
         Streams ``metrics``; returns how many were stored. Every metric's
         ``run_id`` must be ``run.id`` and its customer stored
-        (:class:`~relcore.errors.NotFoundError`).
+        ([`NotFoundError`][relcore.errors.NotFoundError]).
         """
         ...
 
@@ -45,7 +45,7 @@ class MetricsRepository(Protocol):
         ...
 
     def top(self, by: str, *, limit: int = 10, descending: bool = True) -> builtins.list[CustomerMetrics]:
-        """Return the customers' metrics ranked by one of :data:`METRIC_ORDERINGS`.
+        """Return the customers' metrics ranked by one of `METRIC_ORDERINGS`.
 
         Customers whose metric is unset come last; ties go by customer id.
         """
@@ -61,7 +61,7 @@ class MetricsRepository(Protocol):
 
 
 def check_metrics(run: ValueRun, item: object, index: int) -> CustomerMetrics:
-    """Return ``item`` if it is a :class:`CustomerMetrics` of ``run``."""
+    """Return ``item`` if it is a [`CustomerMetrics`][relcore.domain.CustomerMetrics] of ``run``."""
     if not isinstance(item, CustomerMetrics):
         raise fail(f"metrics[{index}]", f"expected CustomerMetrics, got {type(item).__name__}")
     if item.run_id != run.id:

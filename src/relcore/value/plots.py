@@ -1,14 +1,17 @@
 """Pictures of relationship value (needs the ``plot`` extra: matplotlib).
 
-Four figures, each returned as a :class:`matplotlib.figure.Figure` built with
+Four figures, each returned as a `matplotlib.figure.Figure` built with
 matplotlib's object-oriented API (no ``pyplot``, no global state, no backend
 to choose); save one with ``figure.savefig("name.png")``. Each function also
 draws into an existing ``ax`` when given one.
 
-- :func:`probability_alive_matrix`: P(alive) over frequency and recency;
-- :func:`frequency_recency_matrix`: expected purchases over the same grid;
-- :func:`clv_distribution`: the CLV histogram with the customer pyramid's cuts;
-- :func:`rfm_segment_sizes`: customers (and value) per named RFM segment.
+- [`probability_alive_matrix`][relcore.value.plots.probability_alive_matrix]:
+  P(alive) over frequency and recency;
+- [`frequency_recency_matrix`][relcore.value.plots.frequency_recency_matrix]:
+  expected purchases over the same grid;
+- [`clv_distribution`][relcore.value.plots.clv_distribution]:
+  the CLV histogram with the customer pyramid's cuts;
+- [`rfm_segment_sizes`][relcore.value.plots.rfm_segment_sizes]: customers (and value) per named RFM segment.
 
 The first two follow the matrices the lifetimes library popularised for the
 BG/NBD model (Fader, Hardie & Lee 2005 show P(alive) the same way); they work
@@ -154,7 +157,7 @@ def clv_distribution(
 
     Args:
         clv: One non-negative value per customer (not empty).
-        tiers: The pyramid, as for :func:`~relcore.value.tiers.customer_pyramid`.
+        tiers: The pyramid, as for [`customer_pyramid`][relcore.value.customer_pyramid].
         bins: Number of histogram bins.
         ax: Axes to draw into; a new figure by default.
 
@@ -216,7 +219,7 @@ def rfm_segment_sizes(
     labelled with the segment's share of their total.
 
     Args:
-        segments: Each customer's segment name (from :func:`~relcore.value.rfm_scores.rfm_segments`).
+        segments: Each customer's segment name (from [`rfm_segments`][relcore.value.rfm_segments]).
         values: Optionally one non-negative value per customer.
         ax: Axes to draw into; a new figure by default.
 
