@@ -33,6 +33,9 @@ from matplotlib.ticker import MaxNLocator
 
 from relcore.errors import ValidationError
 from relcore.value._arrays import ArrayLike, FloatArray, float_array
+from relcore.value.beta_geo import BetaGeoFit
+from relcore.value.modified_beta_geo import ModifiedBetaGeoFit
+from relcore.value.pareto_nbd import ParetoNBDFit
 from relcore.value.tiers import DEFAULT_PYRAMID, check_tiers, customer_pyramid
 
 __all__ = ["clv_distribution", "frequency_recency_matrix", "probability_alive_matrix", "rfm_segment_sizes"]
@@ -47,7 +50,7 @@ class _PurchaseFit(Protocol):
 
 
 def probability_alive_matrix(
-    fit: _PurchaseFit,
+    fit: BetaGeoFit | ModifiedBetaGeoFit | ParetoNBDFit,
     T: float,
     *,
     max_frequency: int = 20,
@@ -95,7 +98,7 @@ def probability_alive_matrix(
 
 
 def frequency_recency_matrix(
-    fit: _PurchaseFit,
+    fit: BetaGeoFit | ModifiedBetaGeoFit | ParetoNBDFit,
     t: float,
     T: float,
     *,
