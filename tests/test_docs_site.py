@@ -1,12 +1,19 @@
-"""The documentation site builds strictly, shows no raw markup and no private types.
+"""The documentation: the site builds cleanly, and the tutorials run twice.
 
 The API reference is rendered by mkdocstrings from the docstrings, which are
 Markdown: a Sphinx role (``:class:`X```) or a cross-reference autorefs could
 not resolve (``[X][relcore.x]``) would show up as literal text on the page.
+Public signatures name public types only.
+
+Every example is also run by the root ``conftest.py``, each page in a fresh
+folder; a reader runs a tutorial again in the folder they used the first
+time, so each tutorial is also run twice in a row in one folder here.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import os
 import re
 import subprocess
@@ -15,6 +22,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import griffe
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,3 +148,58 @@ def test_public_signatures_name_only_public_types() -> None:
                 if PRIVATE_NAME.search(text)
             ]
     assert not problems, "\n".join(sorted(set(problems)))
+
+
+# "pip install relcore", "pip install 'relcore[plot]'": a download by name from the package index.
+INDEX_INSTALL = re.compile(r"""pip3? install +(?:-U +)?['"]?relcore\b""")
+
+
+def test_no_page_installs_relcore_from_the_package_index() -> None:
+    """relcore is not published yet: the docs install it from a clone or a built wheel."""
+    texts = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "src" / "relcore").rglob("*.py")]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in texts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if INDEX_INSTALL.search(line)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_the_wheels_the_install_guide_names_are_this_version() -> None:
+    guide = (ROOT / "docs" / "how-to" / "install.md").read_text(encoding="utf-8")
+    named = re.findall(r"relcore-([^-/\s]+)-py3-none-any\.whl", guide)
+    assert named
+    assert set(named) - {"<version>"} == {importlib.metadata.version("relcore")}
+
+
+def test_the_home_page_links_every_tutorial_and_guide() -> None:
+    home = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    pages = [*(ROOT / "docs" / "tutorials").glob("*.md"), *(ROOT / "docs" / "how-to").glob("*.md")]
+    assert len(pages) >= 6
+    missing = [page.name for page in pages if f"]({page.relative_to(ROOT / 'docs').as_posix()})" not in home]
+    assert not missing
+
+
+TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.md"))
+
+
+def _run_page(page: Path) -> None:
+    """Run a page's examples in order in the current folder, as the docs tests do."""
+    document = importlib.import_module("conftest").doc_pages.parse(page)  # the root conftest's Sybil
+    try:
+        for example in document:
+            example.evaluate()
+    finally:  # as the program ending would: close what the page left open
+        for value in document.namespace.values():
+            if type(value).__name__ == "CRM":
+                value.close()
+
+
+@pytest.mark.parametrize("page", TUTORIALS, ids=lambda page: page.stem)
+def test_a_tutorial_runs_twice_in_the_same_folder(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _run_page(page)
+    _run_page(page)
