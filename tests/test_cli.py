@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import re
 import sqlite3
@@ -196,6 +197,17 @@ def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str
         main(argv)
     assert caught.value.code == 2
     assert "usage: relcore" in capsys.readouterr().err
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"relcore {importlib.metadata.version('relcore')}\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "relcore", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, f"relcore {importlib.metadata.version('relcore')}\n")
 
 
 def test_python_dash_m_relcore_runs() -> None:

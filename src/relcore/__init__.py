@@ -1,7 +1,7 @@
 """relcore: an embeddable CRM domain library.
 
 Customers, contacts, consent, interactions and money, with pluggable storage
-(in memory, SQLite, PostgreSQL, MariaDB/MySQL). Start with :class:`CRM`.
+(in memory, SQLite, PostgreSQL, MariaDB/MySQL). Start with [`CRM`][relcore.crm.CRM].
 """
 
 from relcore.crm import CRM

@@ -1,4 +1,4 @@
-"""The segment methods of the :class:`~relcore.CRM` facade (kept apart for length)."""
+"""The segment methods of the [`CRM`][relcore.crm.CRM] facade (kept apart for length)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class SegmentMethods:
             as_of: For a snapshot, when to freeze it (default: now).
 
         Raises:
-            InvalidRuleError: The rule is not valid on :attr:`catalogue`.
+            InvalidRuleError: The rule is not valid on [`catalogue`][relcore.crm.CRM.catalogue].
             ConflictError: The name is taken.
         """
         moment = self._as_of(as_of)
@@ -106,7 +106,7 @@ class SegmentMethods:
     ) -> Explanation:
         """Say why the customer is or is not matched by the rule, leaf by leaf.
 
-        Print :meth:`~relcore.segments.Explanation.render` for a readable tree.
+        Print [`render`][relcore.segments.Explanation.render] for a readable tree.
         For a snapshot, this explains its rule on today's data (the stored
         membership was decided at ``frozen_at``); a static list has no rule.
         """
@@ -119,8 +119,8 @@ class SegmentMethods:
     ) -> RefreshResult:
         """Recompute a dynamic segment at ``as_of``, store it, and emit enter/leave events.
 
-        Subscribe to :class:`~relcore.domain.SegmentEntered` and
-        :class:`~relcore.domain.SegmentLeft` to react; they are delivered
+        Subscribe to [`SegmentEntered`][relcore.domain.SegmentEntered] and
+        [`SegmentLeft`][relcore.domain.SegmentLeft] to react; they are delivered
         after the commit.
         """
         moment = self._as_of(as_of)
@@ -139,7 +139,7 @@ class SegmentMethods:
     def add_to_segment(
         self, segment: Segment | SegmentId | str, customer_ids: Iterable[CustomerId]
     ) -> RefreshResult:
-        """Add customers to a static segment; emits :class:`~relcore.domain.SegmentEntered`."""
+        """Add customers to a static segment; emits [`SegmentEntered`][relcore.domain.SegmentEntered]."""
         with self.unit_of_work() as uow:
             result = use_cases.change_list(uow, segment, add=customer_ids, at=self._clock())
             uow.commit()
@@ -148,7 +148,7 @@ class SegmentMethods:
     def remove_from_segment(
         self, segment: Segment | SegmentId | str, customer_ids: Iterable[CustomerId]
     ) -> RefreshResult:
-        """Remove customers from a static segment; emits :class:`~relcore.domain.SegmentLeft`."""
+        """Remove customers from a static segment; emits [`SegmentLeft`][relcore.domain.SegmentLeft]."""
         with self.unit_of_work() as uow:
             result = use_cases.change_list(uow, segment, remove=customer_ids, at=self._clock())
             uow.commit()

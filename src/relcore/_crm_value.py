@@ -1,4 +1,4 @@
-"""The relationship-value methods of the :class:`~relcore.CRM` facade (kept apart for length)."""
+"""The relationship-value methods of the [`CRM`][relcore.crm.CRM] facade (kept apart for length)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class ValueMethods:
 
         Args:
             as_of: The date the metrics describe.
-            settings: A :class:`relcore.value_refresh.ValueSettings` (period,
+            settings: A [`relcore.value_refresh.ValueSettings`][] (period,
                 horizon, discount rate, fewest repeat customers to fit a model).
             progress: Called as ``progress(stage, done, total)`` while it runs.
             reuse_models: Score with the stored run's fitted models instead of

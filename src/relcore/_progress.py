@@ -15,7 +15,7 @@ _WIDTH = 24
 
 
 class Progress:
-    """Counts the items flowing through :meth:`track` and redraws one status line.
+    """Counts the items flowing through `track` and redraws one status line.
 
     The line shows the phase, the count (with a bar when the total is known)
     and the rate. It is drawn only on a terminal, unless ``enabled`` says

@@ -1,11 +1,11 @@
 """Scoring one currency's customers for the value refresh (numpy and scipy load here).
 
-Everything here is the public :mod:`relcore.value` toolkit applied to one
-currency's orders: :func:`~relcore.value.rfm_summary`, RFM quintile scores and
-named segments (:mod:`relcore.value.rfm_scores`), a purchase model fit (BG/NBD,
+Everything here is the public [`relcore.value`][] toolkit applied to one
+currency's orders: [`rfm_summary`][relcore.value.rfm_summary], RFM quintile scores and
+named segments (`relcore.value.rfm_scores`), a purchase model fit (BG/NBD,
 MBG/NBD or Pareto/NBD, as the settings say) with its P(alive) and expected purchases, a Gamma-Gamma spend fit,
-:func:`~relcore.value.customer_lifetime_value` over the horizon in steps of
-``step_days``, and the customer pyramid (:func:`~relcore.value.tiers.customer_pyramid`)
+[`customer_lifetime_value`][relcore.value.customer_lifetime_value] over the horizon in steps of
+``step_days``, and the customer pyramid ([`customer_pyramid`][relcore.value.customer_pyramid])
 cut on the CLV. Where the Gamma-Gamma model cannot be fitted (small or
 homogeneous samples), each repeat buyer's own mean spend stands in (the repeat
 buyers' mean for the others), and the run's models say why.

@@ -1,12 +1,13 @@
 """The ``relcore`` command line (also ``python -m relcore``).
 
 ``relcore demo`` builds the CRM of a synthetic shop in a SQLite file through
-the public :class:`~relcore.CRM` facade and prints what is in it: the
+the public [`CRM`][relcore.crm.CRM] facade and prints what is in it: the
 quickest way to see relcore work on realistic data. It only ever deletes a
 file it made itself: an existing ``--path`` must be a relcore demo database
 (a SQLite file in WAL mode whose first synthetic customer carries the demo's
 mark), else the demo stops without touching it. With ``--keep`` an existing
 demo database is summarized as it is instead of being rebuilt.
+``relcore --version`` prints the installed version.
 
 Exit status: 0 on success, 1 when relcore or the file system reports an
 error (one line on standard error), 2 for bad arguments, 130 if interrupted.
@@ -15,6 +16,7 @@ error (one line on standard error), 2 for bad arguments, 130 if interrupted.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 import time
@@ -58,6 +60,7 @@ _REACH = (Channel.EMAIL, Channel.SMS)
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = argparse.ArgumentParser(prog="relcore", description="relcore, an embeddable CRM library.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
@@ -89,6 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress.end_line()
         print("relcore: interrupted", file=sys.stderr)
         return 130
+
+
+def _version() -> str:
+    """The installed distribution's version (``unknown`` when run from a source tree not installed)."""
+    try:
+        return importlib.metadata.version("relcore")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _positive(text: str) -> int:

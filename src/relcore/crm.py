@@ -1,4 +1,4 @@
-"""The facade for applications embedding relcore: :class:`CRM`."""
+"""The facade for applications embedding relcore: [`CRM`][relcore.crm.CRM]."""
 
 from __future__ import annotations
 
@@ -42,9 +42,9 @@ E = TypeVar("E")
 class CRM(SegmentMethods, ValueMethods):
     """A CRM over one store: the entry point for host applications.
 
-    Open one with :meth:`open` (a SQL database: a SQLite file by default, or
-    your own SQLAlchemy engine) or :meth:`in_memory`. Each method below is one
-    unit of work, committed before it returns; use :meth:`unit_of_work` to
+    Open one with [`open`][relcore.crm.CRM.open] (a SQL database: a SQLite file by default, or
+    your own SQLAlchemy engine) or [`in_memory`][relcore.crm.CRM.in_memory]. Each method below is one
+    unit of work, committed before it returns; use [`unit_of_work`][relcore.crm.CRM.unit_of_work] to
     group several operations atomically.
 
     Args:
@@ -107,7 +107,7 @@ class CRM(SegmentMethods, ValueMethods):
         return self._store
 
     def unit_of_work(self) -> UnitOfWork:
-        """Return a unit of work whose events reach :attr:`events` after commit.
+        """Return a unit of work whose events reach [`events`][relcore.crm.CRM.events] after commit.
 
         Example:
             >>> crm = CRM.in_memory()

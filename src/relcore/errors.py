@@ -1,9 +1,9 @@
 """The one error hierarchy of relcore.
 
-Every error relcore raises on purpose is a :class:`RelcoreError`. Where a
+Every error relcore raises on purpose is a [`RelcoreError`][relcore.errors.RelcoreError]. Where a
 builtin exception already names the situation, the relcore error subclasses it
 too, so ``except ValueError`` and ``except LookupError`` keep working in host
-code that does not know relcore::
+code that does not know relcore:
 
     RelcoreError
     ├── ValidationError(ValueError)       bad input, named by field path
@@ -14,7 +14,7 @@ code that does not know relcore::
     │   └── SchemaVersionError            the schema is not at relcore's head
     ├── ConfigurationError                relcore was set up wrongly
     └── ConvergenceError                  a value model's fit did not converge
-                                          (defined in :mod:`relcore.value.errors`)
+                                          (defined in relcore.value.errors)
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class ValidationError(RelcoreError, ValueError):
     """Input that relcore refuses; nothing was stored.
 
     The message lists every offending field with its path; the same
-    information is available, structured, as :attr:`errors`.
+    information is available, structured, as `errors`.
 
     Args:
         errors: The problems found, at least one.
@@ -105,8 +105,8 @@ class InvalidRuleError(ValidationError):
     """A segment rule that relcore refuses.
 
     An unknown field, operator or node, a value of the wrong type, or a rule
-    deeper or larger than the limits. Each :class:`FieldError` path points at the offending node, for example
-    ``rules[2].value`` or ``rule.where[0].field``. Raised for rules built in
+    deeper or larger than the limits. Each [`FieldError`][relcore.errors.FieldError] path points at the
+    offending node, for example ``rules[2].value`` or ``rule.where[0].field``. Raised for rules built in
     Python, read from JSON or parsed from text alike, so a rule from an
     untrusted source can fail in this one way only.
     """

@@ -1,13 +1,13 @@
 """Entities and domain events to and from JSON-ready dicts.
 
-One :mod:`cattrs` converter, :data:`converter`, knows every entity of
-:mod:`relcore.domain` and every domain event. Dicts it produces hold only JSON
+One `cattrs` converter, [`converter`][relcore.serialization.converter], knows every entity of
+[`relcore.domain`][] and every domain event. Dicts it produces hold only JSON
 types: ids, datetimes (ISO 8601, UTC) and amounts (exact decimal text) are
 strings, enums their values, tags a sorted list.
 
 Reading is strict: unknown keys are refused, and every problem is reported at
-once as one :class:`~relcore.errors.ValidationError` whose
-:class:`~relcore.errors.FieldError` paths point into the input
+once as one [`ValidationError`][relcore.errors.ValidationError] whose
+[`FieldError`][relcore.errors.FieldError] paths point into the input
 (``points[0].value``). The entities' own validation runs as usual, so a dict
 can never build an entity that the constructor would refuse.
 
@@ -50,7 +50,7 @@ __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-"""The converter behind :func:`to_dict` and :func:`from_dict`, for advanced use."""
+"""The converter behind `to_dict` and `from_dict`, for advanced use."""
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -195,7 +195,7 @@ def to_dict(entity: object) -> dict[str, Any]:
 
 
 def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
-    """Build a ``cls`` from a dict made by :func:`to_dict` (or by hand).
+    """Build a ``cls`` from a dict made by [`to_dict`][relcore.serialization.to_dict] (or by hand).
 
     Raises:
         ValidationError: Naming every offending field: missing or unknown
@@ -221,7 +221,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
 
 
 def to_json(entity: object) -> str:
-    """Return ``entity`` as a compact JSON document (see :func:`to_dict`).
+    """Return ``entity`` as a compact JSON document (see [`to_dict`][relcore.serialization.to_dict]).
 
     Non-ASCII text is written as is (UTF-8), not as escapes.
 
@@ -234,10 +234,10 @@ def to_json(entity: object) -> str:
 
 
 def from_json(cls: type[T], text: str | bytes) -> T:
-    """Build a ``cls`` from a JSON document (see :func:`from_dict`).
+    """Build a ``cls`` from a JSON document (see [`from_dict`][relcore.serialization.from_dict]).
 
     Raises:
-        ValidationError: For malformed JSON, or as :func:`from_dict` does.
+        ValidationError: For malformed JSON, or as [`from_dict`][relcore.serialization.from_dict] does.
 
     Example:
         >>> from relcore.domain import CustomerCreated

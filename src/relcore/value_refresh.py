@@ -16,7 +16,7 @@ RFM metrics, their predictions (P(alive), expected purchases, CLV, tier) stay
 unset, and the run's models say why under ``"skipped"``. Without a usable
 Gamma-Gamma model (too few or identical mean spends, or a failed fit) each
 repeat buyer's own mean spend stands in (``"gamma_gamma_skipped"``). Needs the ``analytics`` extra
-(numpy, scipy). The scoring itself is in :mod:`relcore._value_scoring`.
+(numpy, scipy). The scoring itself is in `relcore._value_scoring`.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def terminal_progress(stream: TextIO | None = None, *, enabled: bool | None = No
 
 #: The customer pyramid the refresh cuts on the CLV: the best 1 %, the next 4 %,
 #: the next 15 % and the rest (Zeithaml, Rust & Lemon 2001); the same as
-#: :data:`relcore.value.tiers.DEFAULT_PYRAMID`, kept here so this module loads without numpy.
+#: `relcore.value.tiers.DEFAULT_PYRAMID`, kept here so this module loads without numpy.
 PYRAMID: tuple[tuple[str, float], ...] = (("top", 0.01), ("big", 0.04), ("medium", 0.15), ("small", 1.0))
 
 
@@ -135,9 +135,9 @@ class ValueSettings:
             stay unset.
         tiers: The customer pyramid cut on the CLV, ``(name, share)`` pairs
             best first; the last tier takes the rest.
-        purchase_model: ``"bg/nbd"`` (:class:`~relcore.value.BetaGeo`),
-            ``"mbg/nbd"`` (:class:`~relcore.value.ModifiedBetaGeo`) or
-            ``"pareto/nbd"`` (:class:`~relcore.value.ParetoNBD`).
+        purchase_model: ``"bg/nbd"`` ([`BetaGeo`][relcore.value.BetaGeo]),
+            ``"mbg/nbd"`` ([`ModifiedBetaGeo`][relcore.value.ModifiedBetaGeo]) or
+            ``"pareto/nbd"`` ([`ParetoNBD`][relcore.value.ParetoNBD]).
 
     Example:
         >>> ValueSettings(period_days=7.0, step_days=7.0, horizon=52, discount_rate=0.002).horizon

@@ -1,6 +1,6 @@
 """Field converters and validators shared by the entities.
 
-Each helper raises :class:`~relcore.errors.ValidationError` naming the field,
+Each helper raises [`ValidationError`][relcore.errors.ValidationError] naming the field,
 so a bad value is reported where it entered, before anything is stored.
 """
 
@@ -63,7 +63,7 @@ def enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[type-arg]
 
 
 def optional_enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[type-arg]
-    """Like :func:`enum_converter` but letting ``None`` through."""
+    """Like `enum_converter` but letting ``None`` through."""
 
     def convert(value: object, field: attrs.Attribute) -> E | None:  # type: ignore[type-arg]
         return None if value is None else check_enum(enum, field.name, value)
@@ -241,7 +241,7 @@ tags = attrs.Converter(_tags, takes_field=True)
 
 
 def decimal_value(field: str, value: object) -> Decimal:
-    """Return ``value`` as a finite :class:`~decimal.Decimal`."""
+    """Return ``value`` as a finite `Decimal`."""
     if isinstance(value, bool):
         raise fail(field, "expected a decimal amount, got bool")
     if isinstance(value, float):

@@ -82,7 +82,7 @@ def may_contact(
 ) -> bool:
     """Answer "may we contact them for ``purpose`` on ``channel`` at ``at``?".
 
-    Yes only if the deciding record (see :func:`current_consent`) is a grant
+    Yes only if the deciding record (see [`current_consent`][relcore.domain.current_consent]) is a grant
     that has not expired at ``at``. No record means no consent.
 
     Example:

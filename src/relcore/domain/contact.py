@@ -102,9 +102,9 @@ class PostalAddress:
 class ContactPoint:
     """One way to reach a contact: an e-mail, a phone, an address, a handle.
 
-    Build with :meth:`email`, :meth:`phone`, :meth:`postal` or :meth:`social`,
-    which normalize the value. Constructing directly checks that ``value`` is
-    already in normal form.
+    Build with [`email`][relcore.domain.ContactPoint.email], [`phone`][relcore.domain.ContactPoint.phone],
+    [`postal`][relcore.domain.ContactPoint.postal] or [`social`][relcore.domain.ContactPoint.social], which
+    normalize the value. Constructing directly checks that ``value`` is already in normal form.
 
     Attributes:
         kind: E-mail, phone, postal or social.

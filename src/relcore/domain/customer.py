@@ -91,9 +91,9 @@ version_converter = attrs.Converter(_version, takes_field=True)
 class Customer:
     """A person or an organization we have a relationship with.
 
-    Build one with :meth:`person` or :meth:`organization`; change one with
-    :func:`attrs.evolve` and store the change with the repository's ``save``,
-    which checks :attr:`version` so concurrent edits cannot overwrite each
+    Build one with [`person`][relcore.domain.Customer.person] or
+    [`organization`][relcore.domain.Customer.organization]; change one with `attrs.evolve` and store the
+    change with the repository's ``save``, which checks `version` so concurrent edits cannot overwrite each
     other.
 
     Attributes:

@@ -1,6 +1,6 @@
 """The closed vocabularies of the domain.
 
-Every enum is a :class:`~enum.StrEnum`, so members compare equal to their
+Every enum is a `StrEnum`, so members compare equal to their
 string values and fields typed with them also accept those strings.
 """
 

@@ -1,6 +1,6 @@
 """Exact money: ISO 4217 currencies and their minor units.
 
-Amounts are :class:`~decimal.Decimal` in the domain and integer minor units
+Amounts are `Decimal` in the domain and integer minor units
 (cents, yen, fils) in SQL. The table below lists the active ISO 4217 codes
 with the number of digits of their minor unit, as published by the ISO 4217
 maintenance agency (SIX); codes for metals, testing and special drawing rights
@@ -56,7 +56,7 @@ def check_currency(field: str, value: object) -> str:
 def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> int:
     """Return ``amount`` of ``currency`` as an integer count of minor units.
 
-    Exact whatever the current :mod:`decimal` context: nothing is rounded.
+    Exact whatever the current `decimal` context: nothing is rounded.
 
     Raises:
         ValidationError: If the amount has more decimals than the currency's
@@ -77,5 +77,5 @@ def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> 
 
 
 def from_minor_units(units: int, currency: str) -> Decimal:
-    """Return the :class:`~decimal.Decimal` amount of ``units`` minor units (exact)."""
+    """Return the `Decimal` amount of ``units`` minor units (exact)."""
     return Decimal(units).scaleb(-CURRENCIES[currency], context=_EXACT)

@@ -38,7 +38,7 @@ class Transaction:
     """A money record: an order, refund, invoice or quote.
 
     Amounts are never negative; a refund is a refund because of its
-    :attr:`kind`. The amount is kept exactly to the currency's minor unit
+    `kind`. The amount is kept exactly to the currency's minor unit
     (``Decimal("10.5")`` in EUR becomes ``Decimal("10.50")``); more decimals
     than the currency has are refused.
 
@@ -46,7 +46,7 @@ class Transaction:
         id: Time-ordered UUID.
         customer_id: The customer concerned.
         kind: Order, refund, invoice or quote.
-        amount: The total, a non-negative :class:`~decimal.Decimal`.
+        amount: The total, a non-negative `Decimal`.
         currency: ISO 4217 code.
         occurred_at: When it happened (aware; stored in UTC).
         quantity: Number of items, at least 1.

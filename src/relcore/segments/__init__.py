@@ -1,11 +1,11 @@
 """Segments: rules that pick customers, evaluated in memory or in the database.
 
-A rule is a tree of frozen nodes (:mod:`relcore.segments.nodes`) built in
-Python (:func:`field`, :func:`touchpoints`, :func:`transactions` with ``&``,
-``|``, ``~``), read from JSON (:func:`from_json`) or parsed from text
-(:func:`parse`). Every rule is checked against a :class:`Catalogue` of
-allowed fields before it runs; a rule that is not allowed fails with
-:class:`~relcore.errors.InvalidRuleError` and nothing else.
+A rule is a tree of frozen nodes (`relcore.segments.nodes`) built in
+Python ([`field`][relcore.segments.field], [`touchpoints`][relcore.segments.touchpoints],
+[`transactions`][relcore.segments.transactions] with ``&``, ``|``, ``~``), read from JSON
+([`from_json`][relcore.segments.from_json]) or parsed from text ([`parse`][relcore.segments.parse]). Every
+rule is checked against a [`Catalogue`][relcore.segments.Catalogue] of allowed fields before it runs; a rule
+that is not allowed fails with [`InvalidRuleError`][relcore.errors.InvalidRuleError] and nothing else.
 
 This package is pure: it never imports SQLAlchemy. The SQL adapter compiles
 the same rules to one query per membership question.

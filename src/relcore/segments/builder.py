@@ -1,6 +1,6 @@
 """Building rules in Python: ``field("stage") == "customer"`` and friends.
 
-The builder only assembles nodes; :func:`~relcore.segments.validate` checks
+The builder only assembles nodes; [`validate`][relcore.segments.validate] checks
 them against a catalogue when they are used.
 
 Example:
@@ -82,7 +82,7 @@ class _Comparable:
 
 
 class FieldRef(_Comparable):
-    """A customer field, compared to build a :class:`Condition`."""
+    """A customer field, compared to build a [`Condition`][relcore.segments.Condition]."""
 
     __slots__ = ("name",)
 
@@ -132,7 +132,7 @@ def field(name: str) -> FieldRef:
 
 
 class MeasureRef(_Comparable):
-    """A measure of an :class:`EventQuery`, compared to build an :class:`Aggregate`."""
+    """A measure of an `EventQuery`, compared to build an `Aggregate`."""
 
     __slots__ = ("measure", "query")
 
@@ -148,10 +148,10 @@ class MeasureRef(_Comparable):
 class EventQuery:
     """The touchpoints or transactions an aggregate summarises.
 
-    Keyword arguments of :func:`touchpoints` / :func:`transactions` become
-    ``==`` conditions (``in`` for a list); positional :class:`Condition`
-    arguments, built with :func:`field`, give any other comparison on the
-    event's fields.
+    Keyword arguments of [`touchpoints`][relcore.segments.touchpoints] /
+    [`transactions`][relcore.segments.transactions] become ``==`` conditions (``in`` for a list); positional
+    [`Condition`][relcore.segments.Condition] arguments, built with [`field`][relcore.segments.field], give
+    any other comparison on the event's fields.
     """
 
     __slots__ = ("events", "full_window", "where", "within_days")
@@ -172,7 +172,7 @@ class EventQuery:
         """Keep only events of the ``days`` days before ``as_of``.
 
         ``full_window=True`` makes the leaf false for customers created less
-        than ``days`` before ``as_of`` (see :class:`Aggregate`).
+        than ``days`` before ``as_of`` (see [`Aggregate`][relcore.segments.Aggregate]).
         """
         return EventQuery(self.events, self.where, days, full_window)
 

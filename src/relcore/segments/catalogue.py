@@ -4,10 +4,10 @@ A rule from an untrusted source can name nothing but what is listed here.
 The default catalogue holds the customer's own fields, one consent field per
 purpose and channel (``consent.marketing.email``: "may we contact them for
 marketing by e-mail at ``as_of``?") and nothing else; custom attributes are
-declared with their type by :meth:`Catalogue.with_attributes`. The
+declared with their type by [`Catalogue.with_attributes`][relcore.segments.Catalogue.with_attributes]. The
 relationship-value metrics a value refresh stores are fields too
 (``metrics.clv``, ``metrics.probability_alive``, ``metrics.tier``...; see
-:data:`relcore.domain.metrics.METRIC_TYPES`), unset for customers without
+[`relcore.domain.METRIC_TYPES`][]), unset for customers without
 stored metrics.
 """
 
@@ -57,7 +57,7 @@ class FieldType(StrEnum):
     """Text from a fixed list (an enum, a currency code)."""
     NUMBER = "number"
     MONEY = "money"
-    """An exact amount (:class:`~decimal.Decimal`) in a known currency."""
+    """An exact amount (`Decimal`) in a known currency."""
     BOOL = "bool"
     DATETIME = "datetime"
     TAGS = "tags"
@@ -215,7 +215,7 @@ class Catalogue:
 
 
 def event_field(events: Events, name: object, path: str) -> FieldSpec:
-    """Return the field ``name`` of ``events``, or raise :class:`InvalidRuleError`."""
+    """Return the field ``name`` of ``events``, or raise `InvalidRuleError`."""
     spec = EVENT_FIELDS[events].get(name) if isinstance(name, str) else None
     if spec is None:
         raise InvalidRuleError.single(path, f"unknown {events.value} field {_shown(name)}")

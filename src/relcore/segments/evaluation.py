@@ -1,8 +1,8 @@
 """The in-memory interpreter: the executable specification of the rules.
 
-:func:`evaluate` answers whether one customer matches a rule at ``as_of``;
-:func:`explain` answers why, leaf by leaf. The SQL compiler in
-:mod:`relcore.storage.sql` must agree with this module on every customer, a
+[`evaluate`][relcore.segments.evaluate] answers whether one customer matches a rule at ``as_of``;
+[`explain`][relcore.segments.explain] answers why, leaf by leaf. The SQL compiler in
+[`relcore.storage.sql`][] must agree with this module on every customer, a
 promise the differential tests check on every backend.
 
 Semantics, in one place:

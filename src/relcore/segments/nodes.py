@@ -1,15 +1,15 @@
 """The nodes of a segment rule.
 
 A rule is a tree of frozen values. Its leaves test one thing about a
-customer: a :class:`Condition` compares a field from the catalogue with a
-value, an :class:`Aggregate` summarises the customer's touchpoints or
+customer: a [`Condition`][relcore.segments.Condition] compares a field from the catalogue with a
+value, an [`Aggregate`][relcore.segments.Aggregate] summarises the customer's touchpoints or
 transactions (count, sum, average, first or last date) and compares the
-result. :class:`And`, :class:`Or` and :class:`Not` combine rules; the
-operators ``&``, ``|`` and ``~`` build them.
+result. [`And`][relcore.segments.And], [`Or`][relcore.segments.Or] and [`Not`][relcore.segments.Not] combine
+rules; the operators ``&``, ``|`` and ``~`` build them.
 
 Nodes check only their shape when built; whether the field exists and the
 value suits it is checked against a catalogue by
-:func:`relcore.segments.validate`, which every interpreter calls first.
+[`relcore.segments.validate`][], which every interpreter calls first.
 """
 
 from __future__ import annotations
@@ -71,14 +71,14 @@ class Op(StrEnum):
 
 
 class Events(StrEnum):
-    """Which history an :class:`Aggregate` summarises."""
+    """Which history an [`Aggregate`][relcore.segments.Aggregate] summarises."""
 
     TOUCHPOINTS = "touchpoints"
     TRANSACTIONS = "transactions"
 
 
 class Measure(StrEnum):
-    """What an :class:`Aggregate` computes over the matching events."""
+    """What an [`Aggregate`][relcore.segments.Aggregate] computes over the matching events."""
 
     COUNT = "count"
     """How many; 0 when none match."""
@@ -142,7 +142,7 @@ class Condition(_Combinable):
         field: A name from the catalogue: ``"stage"``, ``"tags"``,
             ``"attributes.plan"``, ``"consent.marketing.email"``...
         op: The comparison.
-        value: What to compare with (see :data:`Value`).
+        value: What to compare with (see [`Value`][relcore.segments.Value]).
 
     A comparison with an unset field is false, whatever the operator, except
     ``is not set``; so ``country != "FR"`` does not hold for a customer with

@@ -48,11 +48,11 @@ __all__ = ["FORMAT_VERSION", "from_json", "json_schema", "to_json"]
 E = TypeVar("E", bound=Enum)
 
 FORMAT_VERSION = 1
-"""The version written by :func:`to_json` and the only one :func:`from_json` reads."""
+"""The version written by `to_json` and the only one `from_json` reads."""
 
 
 def to_json(rule: Rule) -> dict[str, Any]:
-    """Return the JSON form of ``rule`` (a dict ready for :func:`json.dumps`).
+    """Return the JSON form of ``rule`` (a dict ready for `json.dumps`).
 
     Example:
         >>> import json

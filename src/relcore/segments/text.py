@@ -6,7 +6,7 @@ r"""The text form of rules, for docs, logs and configuration files.
     and touchpoints(channel == "email", direction == "inbound", within=30d).count >= 3
     and not tags has tag "churn-risk"
 
-Grammar (``not`` binds tighter than ``and``, which binds tighter than ``or``)::
+Grammar (``not`` binds tighter than ``and``, which binds tighter than ``or``):
 
     rule       = or_rule
     or_rule    = and_rule { "or" and_rule }
@@ -29,8 +29,8 @@ Grammar (``not`` binds tighter than ``and``, which binds tighter than ``or``)::
 
 Strings are double-quoted with the escapes ``\"``, ``\\``, ``\n``, ``\r``,
 ``\t``, ``\uXXXX`` and ``\UXXXXXXXX``. ``all(...)`` and ``any(...)`` spell an
-``and`` / ``or`` of fewer than two rules. :func:`to_text` writes every rule so
-that :func:`parse` reads back exactly the same rule.
+``and`` / ``or`` of fewer than two rules. [`to_text`][relcore.segments.to_text] writes every rule so
+that [`parse`][relcore.segments.parse] reads back exactly the same rule.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from relcore.segments.validation import MAX_DEPTH, MAX_LIST_VALUES, validate
 __all__ = ["MAX_TEXT_INPUT", "parse", "to_text"]
 
 MAX_TEXT_INPUT = 100_000
-"""Longest text :func:`parse` reads, in characters."""
+"""Longest text [`parse`][relcore.segments.parse] reads, in characters."""
 
 _WORD_OPS = {
     Op.BETWEEN, Op.IN, Op.NOT_IN, Op.IS_SET, Op.IS_NOT_SET, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH,

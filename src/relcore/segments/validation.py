@@ -1,9 +1,9 @@
 """Checking a rule against a catalogue and the limits, before anything runs it.
 
-:func:`validate` is the one gate every rule passes, whether built in Python,
+[`validate`][relcore.segments.validate] is the one gate every rule passes, whether built in Python,
 read from JSON or parsed from text: it refuses unknown fields, operators and
 node types, values of the wrong type, rules deeper or larger than the limits
-and absurd windows, each with an :class:`~relcore.errors.InvalidRuleError`
+and absurd windows, each with an [`InvalidRuleError`][relcore.errors.InvalidRuleError]
 whose path points at the node. It returns the rule normalized (enum members
 for operators, UTC datetimes, plain strings for choices, UUIDs for ids), which
 is what the interpreters then run.

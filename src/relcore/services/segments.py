@@ -1,8 +1,8 @@
 """Segment use cases: define, list members, explain, refresh; ports only.
 
 A refresh compares a segment's live membership with the stored one, stores
-the new one, and records a :class:`~relcore.domain.SegmentEntered` or
-:class:`~relcore.domain.SegmentLeft` event per change, delivered after the
+the new one, and records a [`SegmentEntered`][relcore.domain.SegmentEntered] or
+[`SegmentLeft`][relcore.domain.SegmentLeft] event per change, delivered after the
 commit like every other event: the hook for campaigns and plugins.
 """
 
@@ -50,7 +50,7 @@ class RefreshResult:
 
 
 def find_segment(uow: UnitOfWork, segment: Segment | SegmentId | str) -> Segment:
-    """Return the stored segment named by a :class:`Segment`, an id or a name."""
+    """Return the stored segment named by a [`Segment`][relcore.segments.Segment], an id or a name."""
     if isinstance(segment, Segment):
         return uow.segments.get(segment.id)
     if isinstance(segment, str):

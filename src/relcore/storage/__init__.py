@@ -1,7 +1,7 @@
 """Storage: the ports (repository protocols and unit of work) and adapters.
 
-The adapters live in :mod:`relcore.storage.memory` and
-:mod:`relcore.storage.sql`; this package only re-exports the ports, so
+The adapters live in [`relcore.storage.memory`][] and
+[`relcore.storage.sql`][]; this package only re-exports the ports, so
 importing it loads no database driver.
 """
 

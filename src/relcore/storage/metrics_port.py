@@ -1,6 +1,6 @@
 """The port for stored relationship-value metrics and the refresh runs that made them.
 
-Kept beside :mod:`relcore.storage.ports`, which re-exports it.
+Kept beside [`relcore.storage.ports`][], which re-exports it.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class MetricsRepository(Protocol):
 
         Streams ``metrics``; returns how many were stored. Every metric's
         ``run_id`` must be ``run.id`` and its customer stored
-        (:class:`~relcore.errors.NotFoundError`).
+        ([`NotFoundError`][relcore.errors.NotFoundError]).
         """
         ...
 
@@ -81,7 +81,7 @@ class MetricsRepository(Protocol):
 
 
 def check_metrics(run: ValueRun, item: object, index: int) -> CustomerMetrics:
-    """Return ``item`` if it is a :class:`CustomerMetrics` of ``run``."""
+    """Return ``item`` if it is a [`CustomerMetrics`][relcore.domain.CustomerMetrics] of ``run``."""
     if not isinstance(item, CustomerMetrics):
         raise fail(f"metrics[{index}]", f"expected CustomerMetrics, got {type(item).__name__}")
     if item.run_id != run.id:

@@ -1,27 +1,27 @@
-"""Ports: what the services need from storage, as :class:`typing.Protocol`.
+"""Ports: what the services need from storage, as `typing.Protocol`.
 
-One small repository per aggregate, and a :class:`UnitOfWork` that owns the
+One small repository per aggregate, and a [`UnitOfWork`][relcore.storage.ports.UnitOfWork] that owns the
 transaction. Repositories never commit. Every adapter — the in-memory
 reference, the SQL adapter, a third-party one — must pass the contract suite
-in :mod:`relcore.testing.contracts`, which is the executable form of the
+in [`relcore.testing.contracts`][], which is the executable form of the
 semantics written here.
 
 Shared semantics:
 
-* ``get`` raises :class:`~relcore.errors.NotFoundError`.
+* ``get`` raises [`NotFoundError`][relcore.errors.NotFoundError].
 * ``add`` stores a new entity as given; an id (or unique key) already stored
-  raises :class:`~relcore.errors.ConflictError`.
+  raises [`ConflictError`][relcore.errors.ConflictError].
 * ``save`` is version-checked: the entity's ``version`` must equal the stored
-  one, else :class:`~relcore.errors.ConflictError`. It stores the entity with
+  one, else [`ConflictError`][relcore.errors.ConflictError]. It stores the entity with
   ``version + 1`` and ``updated_at`` set to the store's clock, and returns
   that stored entity. A missing entity raises
-  :class:`~relcore.errors.NotFoundError`.
+  [`NotFoundError`][relcore.errors.NotFoundError].
 * Touchpoints and transactions are idempotent on ``(source, external_id)``:
   ``add`` returns ``False`` and ``add_many`` does not count a row whose key is
   already stored (or repeated earlier in the same batch); nothing changes.
   Rows without ``external_id`` are always new. Every row, new or repeated,
   must reference an existing customer (and contact, if it names one), else
-  :class:`~relcore.errors.NotFoundError`. When one chunk holds several
+  [`NotFoundError`][relcore.errors.NotFoundError]. When one chunk holds several
   problems, which error is raised is unspecified.
 * Lists come newest first where time matters (timelines) and in id order
   where it does not (keyset pages).
@@ -29,7 +29,7 @@ Shared semantics:
   names that differ only by trailing spaces, case or Unicode normalization
   are different keys. Lookup arguments are checked before any query: an id
   that is not a UUID, or a key that is not text a key can hold, raises
-  :class:`~relcore.errors.ValidationError` naming the argument.
+  [`ValidationError`][relcore.errors.ValidationError] naming the argument.
 """
 
 from __future__ import annotations
@@ -135,9 +135,9 @@ class CustomerRepository(Protocol):
     ) -> Iterator[CustomerId]:
         """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
 
-        The answer must equal :func:`relcore.segments.evaluate` on every
+        The answer must equal [`relcore.segments.evaluate`][] on every
         customer. The rule is validated against ``catalogue`` first
-        (:class:`~relcore.errors.InvalidRuleError`). Consume the iterator
+        ([`InvalidRuleError`][relcore.errors.InvalidRuleError]). Consume the iterator
         inside the unit of work.
         """
         ...
@@ -185,7 +185,7 @@ class ConsentRepository(Protocol):
     def may_contact(
         self, customer_id: CustomerId, purpose: Purpose | str, channel: Channel | str, at: datetime
     ) -> bool:
-        """Answer :func:`relcore.domain.may_contact` from the stored ledger."""
+        """Answer [`relcore.domain.may_contact`][] from the stored ledger."""
         ...
 
 
@@ -301,7 +301,8 @@ class MoneyColumns:
 class UnitOfWork(Protocol):
     """One atomic piece of work on a store, used as a context manager.
 
-    Leaving the ``with`` block without :meth:`commit` rolls everything back.
+    Leaving the ``with`` block without
+    [`commit`][relcore.storage.ports.UnitOfWork.commit] rolls everything back.
     """
 
     @property
@@ -394,8 +395,8 @@ class Store(Protocol):
 class UnitOfWorkBase:
     """Event collection and context-manager plumbing shared by adapters.
 
-    Subclasses implement :meth:`_begin`, :meth:`_commit`, :meth:`_rollback`
-    and :meth:`_end`; this class publishes events only after ``_commit``
+    Subclasses implement `_begin`, `_commit`, `_rollback`
+    and `_end`; this class publishes events only after ``_commit``
     returned.
     """
 

@@ -1,6 +1,6 @@
 """The port for stored segments and their memberships.
 
-Kept beside :mod:`relcore.storage.ports`, which re-exports it, so that module
+Kept beside [`relcore.storage.ports`][], which re-exports it, so that module
 stays readable.
 """
 
@@ -26,7 +26,7 @@ class SegmentRepository(Protocol):
     """
 
     def get(self, segment_id: SegmentId) -> Segment:
-        """Return the segment with ``segment_id`` (:class:`~relcore.errors.NotFoundError`)."""
+        """Return the segment with ``segment_id`` ([`NotFoundError`][relcore.errors.NotFoundError])."""
         ...
 
     def find_by_name(self, name: str) -> Segment | None:
@@ -34,7 +34,7 @@ class SegmentRepository(Protocol):
         ...
 
     def add(self, segment: Segment) -> None:
-        """Store a new segment; its id and name must be unused (:class:`~relcore.errors.ConflictError`)."""
+        """Store a new segment; its id and name must be unused (`ConflictError`)."""
         ...
 
     def save(self, segment: Segment) -> Segment:
@@ -63,6 +63,6 @@ class SegmentRepository(Protocol):
     ) -> None:
         """Add and remove stored members; adding a member or removing a non-member is a no-op.
 
-        Every added id must be a stored customer (:class:`~relcore.errors.NotFoundError`).
+        Every added id must be a stored customer ([`NotFoundError`][relcore.errors.NotFoundError]).
         """
         ...

@@ -1,9 +1,9 @@
 """Tools for testing code that uses relcore, and backends written for it.
 
-* :mod:`relcore.testing.contracts`: the contract suite every storage backend
+* [`relcore.testing.contracts`][]: the contract suite every storage backend
   must pass (needs pytest and hypothesis, the ``testing`` extra).
-* :mod:`relcore.testing.strategies`: hypothesis strategies for every entity.
-* :mod:`relcore.testing.synthetic`: a reproducible synthetic shop, for demos
+* [`relcore.testing.strategies`][]: hypothesis strategies for every entity.
+* [`relcore.testing.synthetic`][]: a reproducible synthetic shop, for demos
   and benchmarks (no test dependencies).
 
 Import the module you need; this package itself exports nothing.

@@ -1,4 +1,4 @@
-"""Contract of :class:`~relcore.storage.ports.ConsentRepository`."""
+"""Contract of [`ConsentRepository`][relcore.storage.ports.ConsentRepository]."""
 
 from __future__ import annotations
 

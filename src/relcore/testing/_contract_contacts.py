@@ -1,4 +1,4 @@
-"""Contract of :class:`~relcore.storage.ports.ContactRepository`."""
+"""Contract of [`ContactRepository`][relcore.storage.ports.ContactRepository]."""
 
 from __future__ import annotations
 

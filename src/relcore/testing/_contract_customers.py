@@ -1,4 +1,4 @@
-"""Contract of :class:`~relcore.storage.ports.CustomerRepository`."""
+"""Contract of [`CustomerRepository`][relcore.storage.ports.CustomerRepository]."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ WRONG_TYPES = (0, 1, 1001, 1.5, True, False, None, b"abc", bytearray(b"abc"), ("
 """Lookup arguments that are not text (each equal, somewhere, to a stored text key)."""
 
 _STORED_LOOKALIKES = ("abc", "0", "1", "1001", "1001x", "1.5", "True", "False", "None", "b'abc'")
-"""Text keys that a coercing database could match with one of :data:`WRONG_TYPES`."""
+"""Text keys that a coercing database could match with one of `WRONG_TYPES`."""
 
 _MARK = "zelda-7f3@example.org"
 UNSTORABLE = (f"{_MARK}\x00", f"{_MARK}\ud800", _MARK * 20)

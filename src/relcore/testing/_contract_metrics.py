@@ -1,4 +1,4 @@
-"""Contract of :class:`~relcore.storage.ports.MetricsRepository`."""
+"""Contract of [`MetricsRepository`][relcore.storage.ports.MetricsRepository]."""
 
 from __future__ import annotations
 

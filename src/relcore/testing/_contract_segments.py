@@ -1,4 +1,4 @@
-"""Contract of :class:`~relcore.storage.ports.SegmentRepository` and of ``customers.members``."""
+"""Contract of [`SegmentRepository`][relcore.storage.ports.SegmentRepository] and of ``customers.members``."""
 
 from __future__ import annotations
 

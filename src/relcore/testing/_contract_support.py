@@ -44,7 +44,7 @@ T0 = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 def minutes(n: float) -> datetime:
-    """Return the instant ``n`` minutes after :data:`T0`."""
+    """Return the instant ``n`` minutes after `T0`."""
     return T0 + timedelta(minutes=n)
 
 
@@ -52,7 +52,7 @@ class FixedClock:
     """A clock that returns the time it is set to.
 
     Args:
-        now: The time to return until :meth:`advance` is called.
+        now: The time to return until [`advance`][relcore.testing.contracts.FixedClock.advance] is called.
     """
 
     def __init__(self, now: datetime) -> None:
@@ -68,7 +68,7 @@ class FixedClock:
 
 
 def customer(name: str = "Ada Lovelace", **fields: Any) -> Customer:
-    """Return a new person customer created at :data:`T0`."""
+    """Return a new person customer created at `T0`."""
     fields.setdefault("created_at", T0)
     return Customer.person(name, **fields)
 
@@ -82,7 +82,7 @@ def contact(customer_id: CustomerId, email: str | None = None, **fields: Any) ->
 
 
 def consent(customer_id: CustomerId, **fields: Any) -> ConsentRecord:
-    """Return a marketing e-mail grant recorded at :data:`T0` unless told otherwise."""
+    """Return a marketing e-mail grant recorded at `T0` unless told otherwise."""
     fields.setdefault("purpose", "marketing")
     fields.setdefault("channel", "email")
     fields.setdefault("status", "granted")
@@ -91,7 +91,7 @@ def consent(customer_id: CustomerId, **fields: Any) -> ConsentRecord:
 
 
 def touchpoint(customer_id: CustomerId, **fields: Any) -> Touchpoint:
-    """Return an inbound e-mail touchpoint at :data:`T0` unless told otherwise."""
+    """Return an inbound e-mail touchpoint at `T0` unless told otherwise."""
     fields.setdefault("channel", "email")
     fields.setdefault("direction", "inbound")
     fields.setdefault("occurred_at", T0)
@@ -101,7 +101,7 @@ def touchpoint(customer_id: CustomerId, **fields: Any) -> Touchpoint:
 
 
 def transaction(customer_id: CustomerId, **fields: Any) -> Transaction:
-    """Return a 10.00 EUR web order at :data:`T0` unless told otherwise."""
+    """Return a 10.00 EUR web order at `T0` unless told otherwise."""
     fields.setdefault("amount", Decimal("10.00"))
     fields.setdefault("currency", "EUR")
     fields.setdefault("channel", "web")

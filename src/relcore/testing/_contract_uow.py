@@ -1,4 +1,4 @@
-"""Contract of :class:`~relcore.storage.ports.UnitOfWork`: atomicity, rollback, events."""
+"""Contract of [`UnitOfWork`][relcore.storage.ports.UnitOfWork]: atomicity, rollback, events."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The vocabulary of the synthetic shop: countries, names, channel mix, consent questions.
 
 Plain constants, kept apart from the generator in
-:mod:`relcore.testing.synthetic` so that the shape of the data can be read
+[`relcore.testing.synthetic`][] so that the shape of the data can be read
 (and tuned) in one place. Shares are relative weights unless they are
 probabilities, which say so.
 """
@@ -27,7 +27,7 @@ class Country(NamedTuple):
     share: float
     language: str
     names: str
-    """Key of :data:`NAMES`."""
+    """Key of `NAMES`."""
     phones: tuple[tuple[str, str], ...]
     """``(pattern, IANA time zone)``; in a pattern ``#`` is any digit, ``X`` is 2-9."""
     cities: tuple[tuple[str, str], ...]
@@ -256,7 +256,7 @@ TEMPLATES: tuple[Template, ...] = tuple(template for template, _ in _MIX)
 """Every sort of interaction on every channel."""
 
 TEMPLATE_WEIGHTS: tuple[float, ...] = tuple(weight for _, weight in _MIX)
-"""How common each of :data:`TEMPLATES` is, in percent of all touchpoints."""
+"""How common each of `TEMPLATES` is, in percent of all touchpoints."""
 
 
 class ConsentAsk(NamedTuple):

@@ -1,7 +1,7 @@
 """Entities of the synthetic shop, built from a customer's hidden profile.
 
 Each function takes the generator it draws from, so that
-:class:`relcore.testing.synthetic.SyntheticShop` controls the seeding and
+[`relcore.testing.synthetic.SyntheticShop`][] controls the seeding and
 every customer's data stays reproducible on its own.
 """
 

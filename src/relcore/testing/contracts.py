@@ -1,20 +1,20 @@
 """The contract every storage backend must pass, as pytest test classes.
 
-The semantics written in :mod:`relcore.storage.ports` are checked here, through
+The semantics written in [`relcore.storage.ports`][] are checked here, through
 the public ports only, so the same tests run on the in-memory store, on every
 SQL database, and on any backend written outside relcore. A backend that
-passes :class:`StoreContract` can be handed to the services and to
-:class:`~relcore.CRM`.
+passes [`StoreContract`][relcore.testing.contracts.StoreContract] can be handed to the services and to
+[`CRM`][relcore.crm.CRM].
 
 The classes are not collected by pytest on their own (their names do not
 start with ``Test``). To run them on your backend, subclass
-:class:`StoreContract` (or single contracts such as
-:class:`TouchpointContract`) in a ``Test...`` class and provide a
+[`StoreContract`][relcore.testing.contracts.StoreContract] (or single contracts such as
+[`TouchpointContract`][relcore.testing.contracts.TouchpointContract]) in a ``Test...`` class and provide a
 ``store_factory`` fixture: a callable that returns a fresh, empty store and
 accepts an optional ``clock=`` keyword (a function returning the current aware
 UTC time), which some tests pass to check the ``updated_at`` stamped by
 ``save``. The ``store`` fixture the tests use is ``store_factory()``. Each
-test calls the factory once; close the stores it made when the test ends::
+test calls the factory once; close the stores it made when the test ends:
 
     import pytest
     from relcore.testing.contracts import StoreContract

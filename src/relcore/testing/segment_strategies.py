@@ -1,13 +1,13 @@
 """Hypothesis strategies for segment rules, for your own tests.
 
-:func:`rules` draws valid rules over a catalogue: every node type (with empty,
-single and nested ``and`` / ``or``), every operator on every field type it
+[`rules`][relcore.testing.segment_strategies.rules] draws valid rules over a catalogue: every node type (with
+empty, single and nested ``and`` / ``or``), every operator on every field type it
 applies to, aggregates over touchpoints and transactions with ``where``
 conditions, windows and ``full_window``, sums and averages in one currency,
 datetimes on both sides of the window edges around a reference time, and
 hostile text (quotes, ``%``, ``_``, backslashes, SQL fragments, astral
 characters, leading and trailing spaces). Every rule drawn passes
-:func:`relcore.segments.validate`; it is not always in the normalized form
+[`relcore.segments.validate`][]; it is not always in the normalized form
 ``validate`` returns (datetimes may be in any time zone, amounts may be
 ``int``), so compare with ``validate(rule, catalogue)``.
 
@@ -159,7 +159,7 @@ def rules(
         tags: Tags for ``has tag`` / ``has any`` / ``has all`` (valid tags).
         countries: Values for ``country``.
         names: Values for ``name`` and the other text fields (also mixed
-            into ``texts``); defaults to :data:`HOSTILE_TEXTS`.
+            into ``texts``); defaults to [`HOSTILE_TEXTS`][relcore.testing.segment_strategies.HOSTILE_TEXTS].
         texts: Extra free text for text fields; defaults to arbitrary short
             Unicode text without NUL or lone surrogates.
         numbers: Values for number fields, alongside arbitrary ones.
@@ -175,13 +175,13 @@ def rules(
         max_where: Most ``where`` conditions per aggregate, besides the one
             fixing the currency.
         max_depth: Deepest nesting of ``and`` / ``or`` / ``not`` (at most
-            :data:`~relcore.segments.MAX_DEPTH`).
+            [`MAX_DEPTH`][relcore.segments.MAX_DEPTH]).
         max_children: Most rules under one ``and`` / ``or``.
 
     Raises:
         ValueError: A pool holds a value no valid rule may hold (a NUL in a
             text, an invalid tag, an unknown currency or field...); most such
-            errors are :class:`~relcore.errors.InvalidRuleError`.
+            errors are [`InvalidRuleError`][relcore.errors.InvalidRuleError].
 
     Example:
         >>> from hypothesis import find
@@ -233,7 +233,7 @@ def leaves(
     events: Collection[Events] = tuple(Events),
     max_where: int = 3,
 ) -> st.SearchStrategy[Condition | Aggregate]:
-    """Draw valid leaves: conditions and aggregates. The arguments are those of :func:`rules`.
+    """Draw valid leaves: conditions and aggregates. The arguments are those of `rules`.
 
     Example:
         >>> from hypothesis import find
@@ -271,7 +271,7 @@ def leaves(
 
 
 def _check_pools(pools: _Pools) -> None:
-    """Fail early, with :class:`InvalidRuleError` (a ``ValueError``), on a pool value no rule may hold."""
+    """Fail early, with `InvalidRuleError` (a ``ValueError``), on a pool value no rule may hold."""
     if not pools.tags or not pools.currencies:
         raise ValueError("tags and currencies need at least one value each")
     for name in pools.fields:

@@ -160,12 +160,12 @@ def customer_ids() -> st.SearchStrategy[Any]:
 
 
 def emails() -> st.SearchStrategy[str]:
-    """Valid e-mail addresses, already normalized (see :data:`EMAILS`)."""
+    """Valid e-mail addresses, already normalized (see [`EMAILS`][relcore.testing.strategies.EMAILS])."""
     return st.sampled_from(EMAILS)
 
 
 def phone_numbers() -> st.SearchStrategy[str]:
-    """Valid phone numbers in E.164 form (see :data:`PHONES`)."""
+    """Valid phone numbers in E.164 form (see [`PHONES`][relcore.testing.strategies.PHONES])."""
     return st.sampled_from(PHONES)
 
 
@@ -333,7 +333,8 @@ def touchpoints(
         draw: Supplied by Hypothesis.
         customer_id: The customer; any id if omitted.
         contact_id: The contact (stored contacts only: backends check it); none if omitted.
-        occurred_at: Strategy for the time; :func:`aware_datetimes` if omitted.
+        occurred_at: Strategy for the time;
+            [`aware_datetimes`][relcore.testing.strategies.aware_datetimes] if omitted.
     """
     source, external_id = draw(_keys())
     return Touchpoint(
@@ -360,7 +361,7 @@ def amounts(currency: str) -> st.SearchStrategy[Decimal]:
     """Non-negative amounts with exactly the currency's minor-unit precision.
 
     Args:
-        currency: An ISO 4217 code from :data:`relcore.domain.CURRENCIES`.
+        currency: An ISO 4217 code from [`relcore.domain.CURRENCIES`][].
     """
     digits = CURRENCIES[currency]
     return st.integers(0, 10**15).map(lambda units: Decimal(units).scaleb(-digits))
@@ -382,7 +383,8 @@ def transactions(
         customer_id: The customer; any id if omitted.
         contact_id: The contact (stored contacts only: backends check it); none if omitted.
         currency: The currency; one with 0, 2, 3 or 4 decimals if omitted.
-        occurred_at: Strategy for the time; :func:`aware_datetimes` if omitted.
+        occurred_at: Strategy for the time;
+            [`aware_datetimes`][relcore.testing.strategies.aware_datetimes] if omitted.
     """
     code = currency if currency is not None else draw(st.sampled_from(["EUR", "USD", "JPY", "KWD", "CLF"]))
     source, external_id = draw(_keys())

@@ -1,9 +1,9 @@
 """A synthetic shop: realistic, reproducible CRM data for demos, tests and benchmarks.
 
 Every stream is a generator, so a million touchpoints never sit in memory,
-and every value derives from the seed: the same :class:`SyntheticShop` yields
-the same customers, ids (version 7 UUIDs built from the seeded generator) and
-histories on every run and machine with the same Python version (:mod:`random`
+and every value derives from the seed: the same [`SyntheticShop`][relcore.testing.synthetic.SyntheticShop]
+yields the same customers, ids (version 7 UUIDs built from the seeded generator) and
+histories on every run and machine with the same Python version (`random`
 promises stable sequences across versions only for ``random()``). Each
 customer's data comes from generators seeded with ``(seed, customer index,
 stream)``, so the streams can be read in any order, or only in part.
@@ -74,7 +74,7 @@ _CAMPAIGN_PERIOD_MS = 14 * 86_400_000
 def seeded_uuid7(rng: random.Random, moment: datetime) -> UUID:
     """Return a version 7 UUID for ``moment`` whose random bits come from ``rng``.
 
-    Like :func:`relcore.ids.uuid7`, but reproducible: the same generator state
+    Like [`relcore.ids.uuid7`][], but reproducible: the same generator state
     gives the same id.
 
     Example:
@@ -217,7 +217,7 @@ class SyntheticShop:
         return times
 
     def standing(self, profile: CustomerProfile) -> tuple[LifecycleStage, RelationshipKind]:
-        """Return the customer's lifecycle stage and relationship at :attr:`end`.
+        """Return the customer's lifecycle stage and relationship at `end`.
 
         Both follow from the orders: customers who ordered in the last year are
         customers (evangelists from their eighth order), the others churned;
@@ -263,7 +263,7 @@ class SyntheticShop:
         """Yield interactions across every channel.
 
         Without arguments: each customer's own history, customer by customer,
-        about :attr:`touchpoints_per_customer` each (more for active ones),
+        about `touchpoints_per_customer` each (more for active ones),
         after their sign-up, naming their contacts.
 
         With ``count``: exactly ``count`` touchpoints in time order, spread at

@@ -1,6 +1,6 @@
 """Relationship value: RFM summaries and buy-till-you-die customer models.
 
-Needs the ``analytics`` extra (numpy and scipy): ``pip install relcore[analytics]``.
+Needs the ``analytics`` extra (numpy and scipy): ``pip install -e '.[analytics]'`` in a clone.
 ``import relcore`` never imports this package. Inputs are plain sequences or
 numpy arrays; results are frozen attrs objects holding numpy arrays.
 

@@ -1,7 +1,7 @@
 """The BG/NBD log-likelihood and its gradient, fast on a million customers.
 
 Fader, Hardie & Lee (2005), eq. 6, for a customer with ``x`` repeat purchases,
-the last at ``t_x``, observed to ``T``::
+the last at ``t_x``, observed to ``T``:
 
     L = B(a, b + x) / B(a, b) * G(r + x) alpha^r / (G(r) (alpha + T)^(r + x))
       + [x > 0] B(a + 1, b + x - 1) / B(a, b) * G(r + x) alpha^r / (G(r) (alpha + t_x)^(r + x))

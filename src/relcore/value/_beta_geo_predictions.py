@@ -11,7 +11,7 @@ and ``c = a + b`` for MBG/NBD (Batislam, Denizel & Filiztekin 2007):
   with ``z = t / (alpha + T + t)``: the papers' ``((alpha + T) / (alpha + T + t))^(r + x)
   2F1(r + x, ...; c + x; z)`` after Euler's transformation, whose parameters stay
   bounded for any ``x``. The hypergeometric term goes through
-  :func:`relcore.value._level_table.by_level` when there are many customers.
+  `relcore.value._level_table.by_level` when there are many customers.
 
 Every step works in place on one buffer: on a million customers the
 temporaries cost as much as the arithmetic.

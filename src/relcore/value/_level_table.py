@@ -20,7 +20,7 @@ function to 1e-12 relative over wide parameter ranges. Each point then costs
 a table lookup and a short Horner evaluation instead of a series.
 
 Tabulating pays only when there are many more points than table entries;
-otherwise :func:`by_level` returns ``None`` and the caller evaluates the exact
+otherwise `by_level` returns ``None`` and the caller evaluates the exact
 function directly.
 """
 

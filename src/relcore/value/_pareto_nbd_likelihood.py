@@ -2,7 +2,7 @@
 
 Fader, Hardie & Lee (2005), "A note on implementing the Pareto/NBD model in
 MATLAB", write the likelihood of a customer with ``x`` repeat purchases, the
-last at ``t_x``, observed to ``T`` as::
+last at ``t_x``, observed to ``T`` as:
 
     L = G(r + x) alpha^r beta^s / G(r) * [ (alpha + T)^-(r + x) (beta + T)^-s + s / (r + s + x) * A0 ]
 

@@ -49,7 +49,7 @@ class BetaGeoFit:
     """A fitted (or given) BG/NBD model and its predictions.
 
     Build one from known parameters with ``BetaGeoFit(BetaGeoParams(...))``;
-    :meth:`BetaGeo.fit` also fills in the likelihood and standard errors.
+    [`BetaGeo.fit`][relcore.value.BetaGeo.fit] also fills in the likelihood and standard errors.
 
     Attributes:
         params: The parameters.

@@ -71,7 +71,7 @@ def calibration_and_holdout(
 ) -> CalibrationHoldout:
     """Split transactions at ``calibration_end`` into a calibration summary and holdout counts.
 
-    The calibration part is :func:`~relcore.value.rfm_summary` with
+    The calibration part is [`rfm_summary`][relcore.value.rfm_summary] with
     ``observation_end=calibration_end``. The holdout holds the transactions
     after ``calibration_end`` up to ``observation_end`` of the customers
     already known at ``calibration_end`` (customers whose first purchase
@@ -93,7 +93,7 @@ def calibration_and_holdout(
         The calibration summary and holdout columns, one row per customer.
 
     Raises:
-        ValidationError: As for :func:`~relcore.value.rfm_summary`, or if the
+        ValidationError: As for [`rfm_summary`][relcore.value.rfm_summary], or if the
             holdout ends before the calibration window.
 
     Example:

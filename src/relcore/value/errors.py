@@ -1,6 +1,6 @@
 """Errors of the value models.
 
-``ConvergenceError`` extends the error tree of :mod:`relcore.errors`::
+``ConvergenceError`` extends the error tree of [`relcore.errors`][]:
 
     RelcoreError
     └── ConvergenceError      the optimizer found no maximum of the likelihood

@@ -1,7 +1,7 @@
 """Fitted value models to and from JSON-ready dicts, so a model fitted tonight scores tomorrow.
 
-Every fit result of :mod:`relcore.value` has the same shape, tagged with its
-model name and a format version::
+Every fit result of [`relcore.value`][] has the same shape, tagged with its
+model name and a format version:
 
     {"model": "ParetoNBD", "format": 1,
      "params": {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67},
@@ -10,7 +10,7 @@ model name and a format version::
 ``log_likelihood`` is ``null`` for a model that was given rather than fitted
 (JSON has no NaN). Reading is strict: an unknown model or format, a missing
 or extra key, or a parameter that is not a positive finite number is refused
-with one :class:`~relcore.errors.ValidationError` listing every problem by path.
+with one [`ValidationError`][relcore.errors.ValidationError] listing every problem by path.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from relcore.value.shifted_beta_geo import ShiftedBetaGeoFit, ShiftedBetaGeoPara
 
 __all__ = ["FORMAT_VERSION", "ValueFit", "fit_from_json", "fit_to_json"]
 
-#: The version written by :func:`fit_to_json`; :func:`fit_from_json` reads this one only.
+#: The version written by [`fit_to_json`][relcore.value.fit_to_json];
+#: [`fit_from_json`][relcore.value.fit_from_json] reads this one only.
 FORMAT_VERSION = 1
 
-#: Any fit result of :mod:`relcore.value`.
+#: Any fit result of [`relcore.value`][].
 ValueFit = BetaGeoFit | ModifiedBetaGeoFit | ParetoNBDFit | GammaGammaFit | ShiftedBetaGeoFit
 
 _MODELS: dict[str, tuple[type[Any], type[Any]]] = {
@@ -77,7 +78,7 @@ def fit_to_json(fit: ValueFit) -> dict[str, Any]:
 
 
 def fit_from_json(data: Mapping[str, Any]) -> ValueFit:
-    """Rebuild a fit result from :func:`fit_to_json`'s dict, checking every field.
+    """Rebuild a fit result from [`fit_to_json`][relcore.value.fit_to_json]'s dict, checking every field.
 
     Raises:
         ValidationError: Listing every problem, with paths such as

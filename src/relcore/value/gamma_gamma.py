@@ -96,7 +96,7 @@ class GammaGamma:
     A handful of customers rarely identifies three parameters: on too little
     data the likelihood keeps rising as ``q`` and ``v`` grow together (spend
     that hardly varies between customers), and the fit raises
-    :class:`~relcore.value.errors.ConvergenceError` rather than return such a
+    [`ConvergenceError`][relcore.value.ConvergenceError] rather than return such a
     boundary.
 
     Example:

@@ -63,9 +63,10 @@ def customer_lifetime_value(
     result is in the currency of ``monetary``.
 
     Args:
-        transaction_fit: A fitted purchase model (:class:`~relcore.value.BetaGeoFit`,
-            :class:`~relcore.value.ModifiedBetaGeoFit`, :class:`~relcore.value.ParetoNBDFit`).
-        spend_fit: A fitted spend model (:class:`~relcore.value.GammaGammaFit`), or
+        transaction_fit: A fitted purchase model ([`BetaGeoFit`][relcore.value.BetaGeoFit],
+            [`ModifiedBetaGeoFit`][relcore.value.ModifiedBetaGeoFit],
+            [`ParetoNBDFit`][relcore.value.ParetoNBDFit]).
+        spend_fit: A fitted spend model ([`GammaGammaFit`][relcore.value.GammaGammaFit]), or
             the expected spend per purchase of each customer directly.
         frequency: Repeat purchases ``x``.
         recency: Age at the last repeat purchase ``t_x``.

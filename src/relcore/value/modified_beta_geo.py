@@ -194,7 +194,7 @@ def _log_likelihood(
 class ModifiedBetaGeo:
     """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007), fitted by maximum likelihood.
 
-    The same interface as :class:`~relcore.value.BetaGeo`: log-space
+    The same interface as [`BetaGeo`][relcore.value.BetaGeo]: log-space
     likelihood with an analytic gradient, identical rows merged and weighted,
     L-BFGS-B on the logarithms of the parameters.
 

@@ -190,7 +190,7 @@ class ParetoNBD:
     The log-likelihood is evaluated in log space as in Fader, Hardie & Lee's
     note, once per distinct ``(frequency, recency, T)`` row weighted by its
     count; its gradient is numerical (see
-    :mod:`relcore.value._pareto_nbd_likelihood`), and L-BFGS-B works on the
+    `relcore.value._pareto_nbd_likelihood`), and L-BFGS-B works on the
     logarithms of the parameters.
 
     Attributes:

@@ -1,14 +1,17 @@
 """Pictures of relationship value (needs the ``plot`` extra: matplotlib).
 
-Four figures, each returned as a :class:`matplotlib.figure.Figure` built with
+Four figures, each returned as a `matplotlib.figure.Figure` built with
 matplotlib's object-oriented API (no ``pyplot``, no global state, no backend
 to choose); save one with ``figure.savefig("name.png")``. Each function also
 draws into an existing ``ax`` when given one.
 
-- :func:`probability_alive_matrix`: P(alive) over frequency and recency;
-- :func:`frequency_recency_matrix`: expected purchases over the same grid;
-- :func:`clv_distribution`: the CLV histogram with the customer pyramid's cuts;
-- :func:`rfm_segment_sizes`: customers (and value) per named RFM segment.
+- [`probability_alive_matrix`][relcore.value.plots.probability_alive_matrix]:
+  P(alive) over frequency and recency;
+- [`frequency_recency_matrix`][relcore.value.plots.frequency_recency_matrix]:
+  expected purchases over the same grid;
+- [`clv_distribution`][relcore.value.plots.clv_distribution]:
+  the CLV histogram with the customer pyramid's cuts;
+- [`rfm_segment_sizes`][relcore.value.plots.rfm_segment_sizes]: customers (and value) per named RFM segment.
 
 The first two follow the matrices the lifetimes library popularised for the
 BG/NBD model (Fader, Hardie & Lee 2005 show P(alive) the same way); they work
@@ -30,6 +33,9 @@ from matplotlib.ticker import MaxNLocator
 
 from relcore.errors import ValidationError
 from relcore.value._arrays import ArrayLike, FloatArray, float_array
+from relcore.value.beta_geo import BetaGeoFit
+from relcore.value.modified_beta_geo import ModifiedBetaGeoFit
+from relcore.value.pareto_nbd import ParetoNBDFit
 from relcore.value.tiers import DEFAULT_PYRAMID, check_tiers, customer_pyramid
 
 __all__ = ["clv_distribution", "frequency_recency_matrix", "probability_alive_matrix", "rfm_segment_sizes"]
@@ -44,7 +50,7 @@ class _PurchaseFit(Protocol):
 
 
 def probability_alive_matrix(
-    fit: _PurchaseFit,
+    fit: BetaGeoFit | ModifiedBetaGeoFit | ParetoNBDFit,
     T: float,
     *,
     max_frequency: int = 20,
@@ -92,7 +98,7 @@ def probability_alive_matrix(
 
 
 def frequency_recency_matrix(
-    fit: _PurchaseFit,
+    fit: BetaGeoFit | ModifiedBetaGeoFit | ParetoNBDFit,
     t: float,
     T: float,
     *,
@@ -154,7 +160,7 @@ def clv_distribution(
 
     Args:
         clv: One non-negative value per customer (not empty).
-        tiers: The pyramid, as for :func:`~relcore.value.tiers.customer_pyramid`.
+        tiers: The pyramid, as for [`customer_pyramid`][relcore.value.customer_pyramid].
         bins: Number of histogram bins.
         ax: Axes to draw into; a new figure by default.
 
@@ -216,7 +222,7 @@ def rfm_segment_sizes(
     labelled with the segment's share of their total.
 
     Args:
-        segments: Each customer's segment name (from :func:`~relcore.value.rfm_scores.rfm_segments`).
+        segments: Each customer's segment name (from [`rfm_segments`][relcore.value.rfm_segments]).
         values: Optionally one non-negative value per customer.
         ax: Axes to draw into; a new figure by default.
 

@@ -32,7 +32,7 @@ class RFMSummary:
     """Per-customer recency, frequency, age and monetary value, as numpy arrays.
 
     Row ``i`` of every array belongs to ``customer_ids[i]``; customers are
-    sorted by id. Times are in periods (see :func:`rfm_summary`).
+    sorted by id. Times are in periods (see [`rfm_summary`][relcore.value.rfm_summary]).
 
     Attributes:
         customer_ids: The customers with a purchase up to the observation end.

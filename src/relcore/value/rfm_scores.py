@@ -5,7 +5,7 @@ since the last purchase, shorter is better), frequency and monetary value,
 by quintile of rank among all customers (Hughes 1994, *Strategic Database
 Marketing*). The named segments are the usual recency-by-frequency grid
 (champions, loyal customers, ..., lost); the mapping is data
-(:data:`DEFAULT_RFM_SEGMENTS`) and can be replaced.
+(`DEFAULT_RFM_SEGMENTS`) and can be replaced.
 
 Ties: customers with equal values share the lowest score of their group
 (``1 + floor(5 k / n)``, ``k`` the number of customers with a strictly worse
@@ -65,7 +65,7 @@ class RFMScores:
 
 
 def rfm_scores(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, monetary: ArrayLike) -> RFMScores:
-    """Score each customer of an RFM summary (see :func:`~relcore.value.rfm_summary`).
+    """Score each customer of an RFM summary (see [`rfm_summary`][relcore.value.rfm_summary]).
 
     Args:
         frequency: Repeat purchases ``x``.
@@ -151,7 +151,7 @@ def rfm_segments(
 
     Args:
         recency_scores: R scores, 1 to 5.
-        frequency_scores: F scores (or FM scores, see :func:`fm_scores`), 1 to 5.
+        frequency_scores: F scores (or FM scores, see [`fm_scores`][relcore.value.fm_scores]), 1 to 5.
         segments: The segments, tried in order.
         default: The name of customers no segment holds.
 

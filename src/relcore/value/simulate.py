@@ -1,6 +1,6 @@
 """Draw customers from the value models, for tests, docs and benchmarks.
 
-Each function takes known parameters and a seeded :class:`numpy.random.Generator`
+Each function takes known parameters and a seeded `numpy.random.Generator`
 and returns what the model says the data would look like, so fitting it
 should give the parameters back.
 """
@@ -89,8 +89,8 @@ def simulate_modified_beta_geo(
 ) -> SimulatedBetaGeo:
     """Draw one MBG/NBD customer per entry of ``T`` (Batislam, Denizel & Filiztekin 2007).
 
-    As :func:`simulate_beta_geo`, except that a customer may also drop out
-    right after the first purchase, at age 0.
+    As [`simulate_beta_geo`][relcore.value.simulate.simulate_beta_geo], except that a customer may also drop
+    out right after the first purchase, at age 0.
 
     Args:
         params: The model parameters.
@@ -241,7 +241,7 @@ def simulate_shifted_beta_geo(
 
     Returns:
         ``periods + 1`` counts, the first being ``cohort_size``: the input of
-        :meth:`relcore.value.ShiftedBetaGeo.fit`.
+        [`relcore.value.ShiftedBetaGeo.fit`][].
 
     Example:
         >>> params = ShiftedBetaGeoParams(alpha=0.7, beta=1.2)

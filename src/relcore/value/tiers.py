@@ -154,7 +154,7 @@ def pareto_share(values: ArrayLike, top: float = 0.2) -> float:
 def customers_for_share(values: ArrayLike, share: float = 0.8) -> float:
     """Smallest share of customers, best first, that makes ``share`` of the total value.
 
-    The inverse of :func:`pareto_share`: "x % of customers make y % of the
+    The inverse of [`pareto_share`][relcore.value.pareto_share]: "x % of customers make y % of the
     value" is ``customers_for_share(values, y) == x``.
 
     Args:

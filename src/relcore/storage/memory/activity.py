@@ -139,7 +139,7 @@ def _of_customer(table: ActivityTable[E], customer_id: CustomerId) -> list[E]:
 
 
 class MemoryTouchpointRepository(_ActivityRepository[Touchpoint]):
-    """Touchpoints in memory, implementing :class:`~relcore.storage.ports.TouchpointRepository`.
+    """Touchpoints in memory, implementing `TouchpointRepository`.
 
     Args:
         session: The unit of work's shared state.
@@ -153,7 +153,7 @@ class MemoryTouchpointRepository(_ActivityRepository[Touchpoint]):
 
 
 class MemoryTransactionRepository(_ActivityRepository[Transaction]):
-    """Transactions in memory, implementing :class:`~relcore.storage.ports.TransactionRepository`.
+    """Transactions in memory, implementing `TransactionRepository`.
 
     Args:
         session: The unit of work's shared state.

@@ -14,7 +14,7 @@ __all__ = ["MemoryConsentRepository"]
 
 
 class MemoryConsentRepository:
-    """The consent ledger in memory, implementing :class:`~relcore.storage.ports.ConsentRepository`.
+    """The consent ledger in memory, implementing `ConsentRepository`.
 
     Args:
         session: The unit of work's shared state.
@@ -45,5 +45,5 @@ class MemoryConsentRepository:
     def may_contact(
         self, customer_id: CustomerId, purpose: Purpose | str, channel: Channel | str, at: datetime
     ) -> bool:
-        """Answer :func:`relcore.domain.may_contact` from the stored ledger."""
+        """Answer [`relcore.domain.may_contact`][] from the stored ledger."""
         return may_contact(self.for_customer(customer_id), purpose, channel, at)

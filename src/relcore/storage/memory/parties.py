@@ -23,7 +23,7 @@ __all__ = ["MemoryContactRepository", "MemoryCustomerRepository"]
 
 
 class MemoryCustomerRepository:
-    """Customers in memory, implementing :class:`~relcore.storage.ports.CustomerRepository`.
+    """Customers in memory, implementing [`CustomerRepository`][relcore.storage.ports.CustomerRepository].
 
     Args:
         session: The unit of work's shared state.
@@ -126,7 +126,7 @@ def _point_keys(contact: Contact) -> set[PointKey]:
 
 
 class MemoryContactRepository:
-    """Contacts in memory, implementing :class:`~relcore.storage.ports.ContactRepository`.
+    """Contacts in memory, implementing [`ContactRepository`][relcore.storage.ports.ContactRepository].
 
     Args:
         session: The unit of work's shared state.

@@ -20,7 +20,7 @@ __all__ = ["MemorySegmentRepository"]
 
 
 class MemorySegmentRepository:
-    """Segments in memory, implementing :class:`~relcore.storage.ports.SegmentRepository`.
+    """Segments in memory, implementing [`SegmentRepository`][relcore.storage.ports.SegmentRepository].
 
     Args:
         session: The unit of work's shared state.

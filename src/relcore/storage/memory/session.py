@@ -17,8 +17,8 @@ __all__ = ["Session"]
 class Session:
     """The store's tables, the unit of work's undo log, its clock and its guard.
 
-    Every repository method starts with :meth:`check` (reads) or
-    :meth:`check_write` (changes), which refuse work outside the unit of
+    Every repository method starts with `check` (reads) or
+    `check_write` (changes), which refuse work outside the unit of
     work's ``with`` block.
 
     Attributes:
@@ -39,15 +39,15 @@ class Session:
         self._gate = gate
 
     def check(self) -> None:
-        """Raise :class:`~relcore.errors.ConfigurationError` outside the ``with`` block."""
+        """Raise [`ConfigurationError`][relcore.errors.ConfigurationError] outside the ``with`` block."""
         self._guard()
 
     def check_write(self) -> None:
-        """Like :meth:`check`, and refuse writes while an inner unit of work is open."""
+        """Like `check`, and refuse writes while an inner unit of work is open."""
         self._guard()
         self._gate.check_write(self.log)
 
     def require_customer(self, customer_id: CustomerId) -> None:
-        """Raise :class:`~relcore.errors.NotFoundError` unless the customer is stored."""
+        """Raise [`NotFoundError`][relcore.errors.NotFoundError] unless the customer is stored."""
         if customer_id not in self.tables.customers:
             raise NotFoundError("customer", customer_id)

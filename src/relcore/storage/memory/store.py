@@ -39,13 +39,13 @@ __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 class MemoryStore:
     """A store kept in process memory: the reference backend.
 
-    It follows the semantics of :mod:`relcore.storage.ports` exactly and
+    It follows the semantics of [`relcore.storage.ports`][] exactly and
     passes the contract suite, so it serves for unit tests, demos and small
     embedded uses. Units of work run one at a time: each holds the store's
     lock from entering its ``with`` block to leaving it, like a database
     that allows one writer. Threads may share a store. A thread may open a
     unit of work inside another (an event subscriber does) while the outer
-    one has nothing uncommitted; see :class:`~relcore.storage.memory.gate.Gate`.
+    one has nothing uncommitted; see `Gate`.
 
     Entities are frozen and stored by reference; treat their ``payload`` and
     ``attributes`` dicts as read-only, as you would any stored value.
@@ -78,12 +78,12 @@ class MemoryStore:
 
 
 class MemoryUnitOfWork(UnitOfWorkBase):
-    """A unit of work on a :class:`MemoryStore`.
+    """A unit of work on a [`MemoryStore`][relcore.storage.memory.MemoryStore].
 
     Changes are applied to the store at once and recorded in an undo log;
-    :meth:`rollback` (or leaving the ``with`` block without committing)
-    reverses them, :meth:`commit` keeps them. The store's lock is held for
-    the whole ``with`` block, so no other unit of work sees uncommitted
+    [`rollback`][relcore.storage.ports.UnitOfWorkBase.rollback] (or leaving the ``with`` block without
+    committing) reverses them, [`commit`][relcore.storage.ports.UnitOfWorkBase.commit] keeps them. The store's
+    lock is held for the whole ``with`` block, so no other unit of work sees uncommitted
     changes.
 
     Args:

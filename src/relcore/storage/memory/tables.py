@@ -15,7 +15,7 @@ __all__ = ["ActivityTable", "PointKey", "Tables"]
 E = TypeVar("E", Touchpoint, Transaction)
 
 PointKey = tuple[ContactPointKind, str]
-"""A contact point's lookup key: its kind and :attr:`~relcore.domain.ContactPoint.key`."""
+"""A contact point's lookup key: its kind and [`key`][relcore.domain.ContactPoint.key]."""
 
 
 class ActivityTable(Generic[E]):

@@ -23,8 +23,8 @@ _ABSENT: Any = object()
 class UndoLog:
     """Applies elementary changes and remembers how to reverse each one.
 
-    Every method both makes its change and records the inverse. :meth:`undo`
-    reverses all recorded changes, newest first; :meth:`forget` keeps them
+    Every method both makes its change and records the inverse. `undo`
+    reverses all recorded changes, newest first; `forget` keeps them
     (after a commit).
     """
 

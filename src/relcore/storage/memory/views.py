@@ -11,7 +11,7 @@ __all__ = ["customer_view"]
 
 
 def customer_view(tables: Tables, customer_id: CustomerId) -> CustomerView:
-    """Return the customer's :class:`~relcore.segments.CustomerView` from ``tables``."""
+    """Return the customer's [`CustomerView`][relcore.segments.CustomerView] from ``tables``."""
     touchpoints = tables.touchpoints
     transactions = tables.transactions
     return CustomerView(

@@ -2,8 +2,9 @@
 
 Works on SQLite (the embedded default), PostgreSQL (psycopg 3) and
 MySQL/MariaDB (PyMySQL). Hosts can pass their own engine or connection; the
-tables are in :data:`metadata` and evolve through relcore's own Alembic
-migrations (:func:`upgrade`, version table :data:`VERSION_TABLE`).
+tables are in [`metadata`][relcore.storage.sql.metadata] and evolve through relcore's own Alembic
+migrations ([`upgrade`][relcore.storage.sql.upgrade], version
+table [`VERSION_TABLE`][relcore.storage.sql.VERSION_TABLE]).
 """
 
 from relcore.storage.sql.engines import configure_sqlite

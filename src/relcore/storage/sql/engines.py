@@ -24,7 +24,7 @@ def create_engine_for(target: str | os.PathLike[str]) -> Engine:
     """Create an engine for a URL, or for a SQLite file given as a path.
 
     SQLite engines get WAL journaling, a busy timeout, foreign keys and
-    explicit transactions (see :func:`configure_sqlite`); MySQL and MariaDB
+    explicit transactions (see [`configure_sqlite`][relcore.storage.sql.configure_sqlite]); MySQL and MariaDB
     connections use ``utf8mb4``. Bound parameters are never logged.
     """
     if isinstance(target, os.PathLike) or "://" not in str(target):

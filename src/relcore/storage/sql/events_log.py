@@ -2,7 +2,7 @@
 
 Both are idempotent on ``(source, external_id)`` and share one mechanism,
 parameterized by table and entity type; bulk writing lives in
-:mod:`relcore.storage.sql.bulk`.
+`relcore.storage.sql.bulk`.
 """
 
 from __future__ import annotations

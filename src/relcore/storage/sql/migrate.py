@@ -1,7 +1,7 @@
 """Running relcore's shipped Alembic migrations.
 
 relcore keeps its own migration history, recorded in its own version table
-(:data:`VERSION_TABLE`), so it never collides with the host application's
+([`VERSION_TABLE`][relcore.storage.sql.VERSION_TABLE]), so it never collides with the host application's
 Alembic history in the same database.
 """
 
@@ -74,7 +74,7 @@ def ensure_current(bind: Engine | Connection, *, upgrade_schema: bool) -> None:
 
     Raises:
         SchemaVersionError: If ``upgrade_schema`` is false and the database is
-            not at :func:`head_revision`.
+            not at [`head_revision`][relcore.storage.sql.head_revision].
     """
     if current_revision(bind) == head_revision():
         return

@@ -57,7 +57,7 @@ def _check_version(uow: SqlUnitOfWork, table: sa.Table, kind: str, entity_id: UU
 
 
 def require_customer(uow: SqlUnitOfWork, customer_id: UUID) -> None:
-    """Raise :class:`NotFoundError` unless the customer exists."""
+    """Raise [`NotFoundError`][relcore.errors.NotFoundError] unless the customer exists."""
     query = sa.select(customers.c.id).where(customers.c.id == customer_id)
     if uow.execute(query, what="find customer").first() is None:
         raise NotFoundError("customer", customer_id)
@@ -144,7 +144,7 @@ class SqlCustomers:
     ) -> Iterator[CustomerId]:
         """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
 
-        One statement compiled from the rule (:mod:`relcore.storage.sql.rule_sql`),
+        One statement compiled from the rule ([`relcore.storage.sql.rule_sql`][]),
         streamed in batches.
         """
         moment = check_datetime("as_of", as_of)
@@ -317,7 +317,7 @@ class SqlConsents:
     def may_contact(
         self, customer_id: CustomerId, purpose: Purpose | str, channel: Channel | str, at: datetime
     ) -> bool:
-        """Answer :func:`relcore.domain.may_contact` from the stored ledger."""
+        """Answer [`relcore.domain.may_contact`][] from the stored ledger."""
         wanted = check_enum(Purpose, "purpose", purpose)
         check_enum(Channel, "channel", channel)
         query = sa.select(consents).where(

@@ -2,7 +2,7 @@
 
 Customers, contacts and consent records are rebuilt through their normal
 constructors: a row that fails validation means the table was edited behind
-relcore's back, and the :class:`~relcore.errors.ValidationError` says which
+relcore's back, and the [`ValidationError`][relcore.errors.ValidationError] says which
 field. Touchpoints and transactions, read in bulk on timelines and value
 jobs, are rebuilt from their typed columns without running the converters
 again (they ran when the row was written); that is four times faster.

@@ -1,7 +1,7 @@
 """Compiling segment rules to one SQLAlchemy expression: the SQL twin of ``segments.evaluate``.
 
-:func:`compile_rule` walks the same node union as the in-memory interpreter
-(a ``match`` closed by ``assert_never``) and builds a boolean expression over
+[`compile_rule`][relcore.storage.sql.rule_sql.compile_rule] walks the same node union as the in-memory
+interpreter (a ``match`` closed by ``assert_never``) and builds a boolean expression over
 ``relcore_customers``; aggregate leaves become correlated subqueries (``EXISTS``
 when the question is "at least one" or "none"), consent fields the ledger's
 deciding record, custom attributes a typed JSON extraction. Every value is a

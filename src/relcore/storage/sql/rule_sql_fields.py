@@ -1,7 +1,7 @@
 """The SQL of the computed fields of segment rules: attributes, consent, metrics.
 
 Each function returns an expression correlated to ``relcore_customers``,
-agreeing with :mod:`relcore.segments.evaluation` on every backend.
+agreeing with `relcore.segments.evaluation` on every backend.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def attribute(column: Any, key: str, kind: FieldType, dialect: str) -> Any:
     """The custom attribute ``key`` as a typed value, NULL when missing or of another JSON type.
 
     Text is text, numbers are double precision, booleans are 1 or 0 (as
-    :func:`relcore.segments.evaluation.typed_json` reads them). ``key`` is a
+    `relcore.segments.evaluation.typed_json` reads them). ``key`` is a
     catalogue-checked identifier; it still travels as a bound parameter.
     """
     family = "mysql" if dialect in ("mysql", "mariadb") else dialect
@@ -107,7 +107,7 @@ def consent_granted(purpose: str, channel: str, as_of: datetime) -> sa.ColumnEle
 
     The deciding record is the latest ``(recorded_at, id)`` at or before
     ``as_of`` that covers the purpose and this channel or every channel, as in
-    :func:`relcore.domain.current_consent`.
+    [`relcore.domain.current_consent`][].
     """
     record, later = consents.alias("deciding"), consents.alias("later")
 

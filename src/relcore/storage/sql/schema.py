@@ -1,7 +1,7 @@
 """relcore's tables, as SQLAlchemy Core ``Table`` objects on one ``MetaData``.
 
 The tables are owned by relcore (all named ``relcore_*``) and changed only by
-its shipped migrations. :data:`metadata` is public so a host application can
+its shipped migrations. [`metadata`][relcore.storage.sql.metadata] is public so a host application can
 see them, for example to exclude them from its own Alembic autogenerate.
 """
 

@@ -39,10 +39,10 @@ class SqlStore:
             it) or a connection of the host (units of work run on it and join
             its transaction when one is open).
         clock: Source of "now" for ``updated_at``.
-        owns_engine: Dispose the engine on :meth:`close` (only for engines
+        owns_engine: Dispose the engine on [`close`][relcore.storage.sql.SqlStore.close] (only for engines
             relcore created).
 
-    Prefer :meth:`open`, which also creates or checks the schema.
+    Prefer [`open`][relcore.storage.sql.SqlStore.open], which also creates or checks the schema.
     """
 
     def __init__(

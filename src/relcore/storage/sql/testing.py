@@ -60,7 +60,7 @@ def wipe(engine: Engine) -> None:
     """Delete every row of relcore's tables, keeping the schema if it is current.
 
     A schema at another revision is dropped instead, to be rebuilt by the
-    next :meth:`~relcore.storage.sql.SqlStore.open`.
+    next [`open`][relcore.storage.sql.SqlStore.open].
     """
     with engine.begin() as connection:
         if current_revision(connection) != head_revision():

@@ -1,1 +1,1 @@
-"""relcore's Alembic migration scripts (run with :func:`relcore.storage.sql.upgrade`)."""
+"""relcore's Alembic migration scripts (run with [`relcore.storage.sql.upgrade`][])."""
