@@ -10,6 +10,8 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
+
 __all__ = ["UTCDateTime"]
 
 
@@ -25,7 +27,7 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         """Use ``DATETIME(6)`` on MySQL/MariaDB (microseconds), ``TIMESTAMP`` elsewhere."""
-        if dialect.name in ("mysql", "mariadb"):
+        if dialect_family(dialect) is DialectFamily.MYSQL:
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(sa.DateTime(timezone=False))
 
