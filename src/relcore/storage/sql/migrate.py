@@ -66,13 +66,14 @@ def current_revision(bind: Engine | Connection) -> str | None:
     """Return the revision the database is at, or ``None`` if relcore never ran.
 
     Raises:
-        ConfigurationError: If the database's dialect is of no family relcore
-            supports.
+        ConfigurationError: If ``bind`` is not an engine or connection, or its
+            dialect is of no family relcore supports.
     """
     from alembic.runtime.migration import MigrationContext
 
     from relcore.storage.sql.migrations.ddl import register_family_impl
 
+    _check_bind(bind)
     if isinstance(bind, Engine):
         with bind.connect() as connection:
             return current_revision(connection)
@@ -96,13 +97,15 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
     Raises:
         ValidationError: If ``revision`` is not one of relcore's revisions.
         ConfigurationError: On MySQL/MariaDB when ``bind`` is a connection in
-            a transaction and the schema is not at ``revision``; or when the
-            dialect is of no supported family; or for a SQLite engine not set
-            up with [configure_sqlite][relcore.storage.sql.configure_sqlite].
+            a transaction and the schema is not at ``revision``; if ``bind``
+            is not an engine or connection, or of no supported dialect
+            family; or for a SQLite engine not set up with
+            [configure_sqlite][relcore.storage.sql.configure_sqlite].
         SchemaVersionError: If the database is at a revision this relcore
             does not know (a newer relcore migrated it), or already past
             ``revision``.
     """
+    _check_bind(bind)
     target = _check_target(revision)
     if isinstance(bind, Engine):
         with bind.connect() as connection:
@@ -122,7 +125,7 @@ def ensure_current(bind: Engine | Connection, *, upgrade_schema: bool) -> None:
             or if a newer relcore migrated the database.
         ConfigurationError: As [upgrade][relcore.storage.sql.migrate.upgrade].
     """
-    dialect_family(bind.dialect)
+    _check_bind(bind)
     if isinstance(bind, Engine):
         with bind.connect() as connection:
             ensure_current(connection, upgrade_schema=upgrade_schema)
@@ -140,6 +143,13 @@ def ensure_current(bind: Engine | Connection, *, upgrade_schema: bool) -> None:
             "run relcore.storage.sql.upgrade(engine) or open with upgrade=True"
         )
     _migrate(bind, head_revision())
+
+
+def _check_bind(bind: object) -> None:
+    """Refuse what is not an engine or connection, or of an unsupported dialect family."""
+    if not isinstance(bind, Engine | Connection):
+        raise ConfigurationError(f"expected a SQLAlchemy Engine or Connection, got {type(bind).__name__}")
+    dialect_family(bind.dialect)
 
 
 def _check_target(revision: object) -> str:
@@ -161,6 +171,19 @@ def _check_known(revision: str | None) -> None:
         )
 
 
+def _needs_work(current: str | None, target: str) -> bool:
+    """Whether going from ``current`` to ``target`` is an upgrade; refuse what is not."""
+    if current == target:
+        return False
+    _check_known(current)
+    revisions = _revisions()
+    if current is not None and revisions.index(current) > revisions.index(target):
+        raise SchemaVersionError(
+            f"relcore's schema is at {current!r}, already past {target!r}; relcore does not downgrade"
+        )
+    return True
+
+
 def _migrate(connection: Connection, target: str) -> None:
     """Bring ``connection``'s database to ``target`` under the migration lock."""
     if not connection.in_transaction():
@@ -168,7 +191,7 @@ def _migrate(connection: Connection, target: str) -> None:
             _run_locked(connection, target)
         return
     if not dialect_family(connection.dialect).transactional_ddl:
-        if current_revision(connection) == target:
+        if not _needs_work(current_revision(connection), target):
             return
         raise ConfigurationError(
             "relcore's tables need creating or upgrading, and MySQL/MariaDB commit schema changes at "
@@ -185,15 +208,8 @@ def _run_locked(connection: Connection, target: str) -> None:
     from alembic import command
     from alembic.config import Config
 
-    current = current_revision(connection)
-    if current == target:
+    if not _needs_work(current_revision(connection), target):
         return
-    _check_known(current)
-    revisions = _revisions()
-    if current is not None and revisions.index(current) > revisions.index(target):
-        raise SchemaVersionError(
-            f"relcore's schema is at {current!r}, already past {target!r}; relcore does not downgrade"
-        )
     config = Config()
     config.set_main_option("script_location", _SCRIPT_LOCATION)
     attributes: dict[str, Any] = config.attributes

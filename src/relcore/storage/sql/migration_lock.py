@@ -81,23 +81,30 @@ def hold_on_session(connection: Connection, version_table_name: str) -> Iterator
             _take_sqlite_write_lock(connection, version_table_name)
             yield
         return
-    if family is DialectFamily.POSTGRESQL:
-        connection.execute(sa.select(sa.func.pg_advisory_lock(POSTGRESQL_LOCK_KEY)))
-        release: Executable = sa.select(sa.func.pg_advisory_unlock(POSTGRESQL_LOCK_KEY))
-    else:
-        got = connection.execute(
-            sa.text(f"SELECT GET_LOCK({_MYSQL_LOCK_NAME}, :timeout)"), {"timeout": LOCK_TIMEOUT_S}
-        ).scalar()
-        if got != 1:
-            connection.rollback()
-            raise _waited_too_long()
-        release = sa.text(f"SELECT RELEASE_LOCK({_MYSQL_LOCK_NAME})")
+    try:
+        release = _take_session_lock(connection, family)
+    except BaseException:
+        connection.rollback()
+        raise
     connection.commit()  # the lock belongs to the session; the block gets a fresh transaction
     try:
         with connection.begin():
             yield
     finally:
         _release(connection, release)
+
+
+def _take_session_lock(connection: Connection, family: DialectFamily) -> Executable:
+    """Wait for the session lock; return the statement releasing it."""
+    if family is DialectFamily.POSTGRESQL:
+        connection.execute(sa.select(sa.func.pg_advisory_lock(POSTGRESQL_LOCK_KEY)))
+        return sa.select(sa.func.pg_advisory_unlock(POSTGRESQL_LOCK_KEY))
+    got = connection.execute(
+        sa.text(f"SELECT GET_LOCK({_MYSQL_LOCK_NAME}, :timeout)"), {"timeout": LOCK_TIMEOUT_S}
+    ).scalar()
+    if got != 1:
+        raise _waited_too_long()
+    return sa.text(f"SELECT RELEASE_LOCK({_MYSQL_LOCK_NAME})")
 
 
 def _release(connection: Connection, release: Executable) -> None:
