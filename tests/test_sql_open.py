@@ -20,18 +20,20 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import make_url
 
 from relcore import CRM, Customer
-from relcore.errors import ConfigurationError, SchemaVersionError, ValidationError
+from relcore.errors import ConfigurationError, SchemaVersionError, StorageError, ValidationError
 from relcore.storage.sql import (
     VERSION_TABLE,
     configure_sqlite,
     current_revision,
     head_revision,
     metadata,
+    migration_lock,
     upgrade,
 )
-from relcore.storage.sql.dialects import dialect_family
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.testing import create_test_engine
 from tests.conftest import server_url
@@ -228,6 +230,33 @@ def test_concurrent_first_opens_all_succeed_and_one_migrates(url: str) -> None:
     engine.dispose()
 
 
+def _impatient_engine(url: str) -> sa.Engine:
+    """An engine whose lock waits are short: a SQLite busy timeout, a PostgreSQL lock_timeout."""
+    family = dialect_family(make_url(url).get_dialect())
+    if family is DialectFamily.POSTGRESQL:
+        return sa.create_engine(url, connect_args={"options": "-c lock_timeout=500"})
+    engine = create_engine_for(url)
+    if family is DialectFamily.SQLITE:
+        sa.event.listen(engine, "connect", lambda dbapi, record: dbapi.execute("PRAGMA busy_timeout = 100"))
+    return engine
+
+
+def test_a_migration_waiting_too_long_for_the_lock_gives_up_with_a_storage_error(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(migration_lock, "LOCK_TIMEOUT_S", 1)
+    holder, waiter = create_engine_for(url), _impatient_engine(url)
+    with holder.connect() as connection, migration_lock.hold_on_session(connection, VERSION_TABLE):
+        for attempt in (upgrade, CRM.open):
+            with pytest.raises(StorageError, match=r"waited 1 s|lock timeout"):
+                attempt(waiter)
+    assert current_revision(waiter) is None
+    upgrade(waiter)  # the lock is free again
+    assert_schema_at_head(holder)
+    holder.dispose()
+    waiter.dispose()
+
+
 # -- crashes ------------------------------------------------------------------
 
 
@@ -247,14 +276,26 @@ def _migrate_and_die(url: str, before: str) -> None:
     sys.exit(3)  # the moment never came
 
 
-HEAD = head_revision()
+def _shipped_revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    from relcore.storage.sql import migrations
+
+    return [script.revision for script in ScriptDirectory(migrations.__path__[0]).walk_revisions()][::-1]
+
+
+REVISIONS = _shipped_revisions()
 MOMENTS = {
     "before the first table": r"CREATE TABLE relcore_customers ",
     "between a table and its index": r"CREATE INDEX ix_relcore_customers_stage ",
     "in the middle of the first revision": r"CREATE TABLE relcore_identities ",
-    "before the first revision is recorded": r"INSERT INTO relcore_alembic_version ",
     "in the middle of a later revision": r"CREATE TABLE relcore_segment_members ",
-    "before the last revision is recorded": rf"UPDATE relcore_alembic_version SET version_num='{HEAD}'",
+    # Each revision done but not recorded: the next open runs all of it again.
+    f"before {REVISIONS[0]} is recorded": r"INSERT INTO relcore_alembic_version ",
+    **{
+        f"before {revision} is recorded": rf"UPDATE relcore_alembic_version SET version_num='{revision}'"
+        for revision in REVISIONS[1:]
+    },
 }
 """Where the migrating process is killed: just before the first statement matching the pattern."""
 
@@ -265,7 +306,7 @@ CRASHES = [
     *(
         pytest.param(backend, moment, id=f"{backend}-{moment}")
         for backend in ("sqlite", "postgres")
-        for moment in ("in the middle of the first revision", "before the last revision is recorded")
+        for moment in ("in the middle of the first revision", f"before {REVISIONS[-1]} is recorded")
     ),
 ]
 
@@ -297,3 +338,32 @@ def test_the_mysql_family_re_runs_an_interrupted_revision_creating_only_what_is_
     assert "CREATE TABLE relcore_segments" not in created
     assert "CREATE TABLE relcore_segment_members" in created
     assert_schema_at_head(engine)
+
+
+@pytest.mark.parametrize("url", ["mysql"], indirect=True)
+def test_on_the_mysql_family_every_create_and_drop_can_run_twice(engine: sa.Engine) -> None:
+    from alembic.operations import Operations
+
+    from relcore.storage.sql.migrations.ddl import check_first
+
+    table = "relcore_scratch"
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        context.impl = check_first(context.impl)
+        op = Operations(context)
+        for _ in range(2):  # the second round is the re-run after a crash
+            columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column("ref", sa.Integer)]
+            op.create_table(table, *columns)
+            op.add_column(table, sa.Column("extra", sa.String(10)))
+            op.create_index("ix_relcore_scratch_extra", table, ["extra"])
+            op.create_unique_constraint("uq_relcore_scratch_ref", table, ["ref"])
+        inspector = sa.inspect(connection)
+        assert [c["name"] for c in inspector.get_columns(table)] == ["id", "ref", "extra"]
+        assert {i["name"] for i in inspector.get_indexes(table)} >= {"ix_relcore_scratch_extra"}
+        assert [c["name"] for c in inspector.get_unique_constraints(table)] == ["uq_relcore_scratch_ref"]
+        for _ in range(2):
+            op.drop_constraint("uq_relcore_scratch_ref", table, type_="unique")
+            op.drop_index("ix_relcore_scratch_extra", table_name=table)
+            op.drop_column(table, "extra")
+            op.drop_table(table)
+        assert not sa.inspect(connection).has_table(table)

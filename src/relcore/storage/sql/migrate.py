@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from relcore.errors import ConfigurationError, SchemaVersionError, ValidationError
 from relcore.storage.sql import migration_lock
 from relcore.storage.sql.dialects import dialect_family
+from relcore.storage.sql.engines import translate_errors
 
 __all__ = ["VERSION_TABLE", "current_revision", "ensure_current", "head_revision", "upgrade"]
 
@@ -68,18 +69,20 @@ def current_revision(bind: Engine | Connection) -> str | None:
     Raises:
         ConfigurationError: If ``bind`` is not an engine or connection, or its
             dialect is of no family relcore supports.
+        StorageError: If the database fails.
     """
     from alembic.runtime.migration import MigrationContext
 
     from relcore.storage.sql.migrations.ddl import register_family_impl
 
     _check_bind(bind)
-    if isinstance(bind, Engine):
-        with bind.connect() as connection:
-            return current_revision(connection)
-    register_family_impl(bind.dialect)
-    context = MigrationContext.configure(bind, opts={"version_table": VERSION_TABLE})
-    return context.get_current_revision()
+    with translate_errors("read relcore's schema revision"):
+        if isinstance(bind, Engine):
+            with bind.connect() as connection:
+                return current_revision(connection)
+        register_family_impl(bind.dialect)
+        context = MigrationContext.configure(bind, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
 
 
 def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
@@ -104,14 +107,18 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
         SchemaVersionError: If the database is at a revision this relcore
             does not know (a newer relcore migrated it), or already past
             ``revision``.
+        StorageError: If the database fails, or another process's migration
+            holds the lock too long (see
+            [relcore.storage.sql.migration_lock][]).
     """
     _check_bind(bind)
     target = _check_target(revision)
-    if isinstance(bind, Engine):
-        with bind.connect() as connection:
-            upgrade(connection, revision)
-        return
-    _migrate(bind, target)
+    with translate_errors("upgrade relcore's schema"):
+        if isinstance(bind, Engine):
+            with bind.connect() as connection:
+                _migrate(connection, target)
+        else:
+            _migrate(bind, target)
 
 
 def ensure_current(bind: Engine | Connection, *, upgrade_schema: bool) -> None:

@@ -107,6 +107,8 @@ class _CheckFirst(DefaultImpl):
         }
 
     def _has_column(self, table_name: str, column_name: str, schema: str | None) -> bool:
+        if not self._has_table(table_name, schema):
+            return False
         columns = self._inspector().get_columns(table_name, schema=schema)
         return column_name in {c["name"] for c in columns}
 
