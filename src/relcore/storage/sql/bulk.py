@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from relcore.errors import ConflictError, NotFoundError, ValidationError
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import contacts, customers
 from relcore.storage.sql.types import UTCDateTime
 
@@ -64,8 +65,8 @@ def ingest(
         raise ValidationError.single("chunk_size", f"must be a positive integer, got {chunk_size!r}")
     if isinstance(entities, str | bytes) or not isinstance(entities, Iterable):
         raise ValidationError.single(name, "expected an iterable of entities")
-    dialect = uow.connection.dialect.name
-    insert = {"postgresql": _insert_postgresql}.get(dialect, _insert_mysql)
+    family = dialect_family(uow.connection.dialect)
+    insert = _insert_postgresql if family is DialectFamily.POSTGRESQL else _insert_mysql
     new = 0
     offset = 0
     for chunk in _chunks(entities, chunk_size):
@@ -75,7 +76,7 @@ def ingest(
                     f"{name}[{offset + i}]", f"expected a {entity.__name__}, got {type(item).__name__}"
                 )
         offset += len(chunk)
-        if dialect == "sqlite":
+        if family is DialectFamily.SQLITE:
             new += _ingest_sqlite(uow, table, chunk)
             continue
         batch = _unique([to_row(item) for item in chunk])

@@ -13,6 +13,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, make_url
 
 from relcore.errors import ConfigurationError, ConflictError, NotFoundError, StorageError
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 
 __all__ = ["SQLITE_BUSY_TIMEOUT_MS", "configure_sqlite", "create_engine_for", "translate_errors"]
 
@@ -35,13 +36,14 @@ def create_engine_for(target: str | os.PathLike[str]) -> Engine:
             url = make_url(str(target))
         except exc.ArgumentError as error:
             raise ConfigurationError(f"not a database URL or path: {error}") from None
-    if url.get_backend_name() in ("mysql", "mariadb") and "charset" not in url.query:
-        url = url.update_query_dict({"charset": "utf8mb4"})
     try:
-        engine = sa.create_engine(url, hide_parameters=True, pool_pre_ping=url.get_backend_name() != "sqlite")
+        family = dialect_family(url.get_dialect())
+        if family is DialectFamily.MYSQL and "charset" not in url.query:
+            url = url.update_query_dict({"charset": "utf8mb4"})
+        engine = sa.create_engine(url, hide_parameters=True, pool_pre_ping=family is not DialectFamily.SQLITE)
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
         raise ConfigurationError(f"cannot create an engine for {url.render_as_string()}: {error}") from None
-    if engine.dialect.name == "sqlite":
+    if family is DialectFamily.SQLITE:
         configure_sqlite(engine)
     return engine
 
@@ -54,7 +56,7 @@ def configure_sqlite(engine: Engine) -> None:
     which makes savepoints and joined host transactions behave. Call it on a
     SQLite engine of your own before handing it to relcore.
     """
-    if engine.dialect.name != "sqlite":
+    if dialect_family(engine) is not DialectFamily.SQLITE:
         raise ConfigurationError(f"configure_sqlite needs a SQLite engine, not {engine.dialect.name}")
     in_memory = engine.url.database in (None, "", ":memory:")
 

@@ -148,7 +148,7 @@ class SqlCustomers:
         streamed in batches.
         """
         moment = check_datetime("as_of", as_of)
-        dialect = self._uow.connection.dialect.name
+        dialect = self._uow.connection.dialect
         query = members_query(rule, moment, dialect=dialect, catalogue=catalogue)
         streamed = query.execution_options(yield_per=_MEMBER_BATCH)
         result = self._uow.execute(streamed, what="select segment members")

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, assert_never
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from relcore.domain import CURRENCIES
@@ -46,6 +47,7 @@ from relcore.segments import (
     Value,
     validate,
 )
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.rule_sql_fields import attribute, consent_granted, metric
 from relcore.storage.sql.schema import customer_tags, customers, touchpoints, transactions
 
@@ -55,7 +57,7 @@ Bool = ColumnElement[bool]
 
 
 def members_query(
-    rule: Rule, as_of: datetime, *, dialect: str, catalogue: Catalogue = DEFAULT_CATALOGUE
+    rule: Rule, as_of: datetime, *, dialect: Dialect | str, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> sa.Select[tuple[Any]]:
     """Return ``SELECT id FROM relcore_customers WHERE <rule> ORDER BY id``."""
     condition = compile_rule(rule, as_of, dialect=dialect, catalogue=catalogue)
@@ -63,14 +65,16 @@ def members_query(
 
 
 def compile_rule(
-    rule: Rule, as_of: datetime, *, dialect: str, catalogue: Catalogue = DEFAULT_CATALOGUE
+    rule: Rule, as_of: datetime, *, dialect: Dialect | str, catalogue: Catalogue = DEFAULT_CATALOGUE
 ) -> Bool:
     """Return ``rule`` (validated here) as a boolean expression over ``relcore_customers``.
 
     Args:
         rule: The rule.
         as_of: The moment windows and consent are judged at (aware).
-        dialect: The SQLAlchemy dialect name (``"sqlite"``, ``"postgresql"``, ``"mysql"``...).
+        dialect: The SQLAlchemy dialect the SQL is for, or the name of its
+            family (``"sqlite"``, ``"postgresql"``, ``"mysql"``); see
+            [dialect_family][relcore.storage.sql.dialects.dialect_family].
         catalogue: The fields the rule may use.
     """
     checked = validate(rule, catalogue)
@@ -78,11 +82,11 @@ def compile_rule(
 
 
 class _Compiler:
-    def __init__(self, as_of: datetime, dialect: str, catalogue: Catalogue) -> None:
+    def __init__(self, as_of: datetime, dialect: Dialect | str, catalogue: Catalogue) -> None:
         self.as_of = as_of
-        self.mysql = dialect in ("mysql", "mariadb")
-        self.sqlite = dialect == "sqlite"
-        self.dialect = dialect
+        self.family = dialect_family(dialect)
+        self.mysql = self.family is DialectFamily.MYSQL
+        self.sqlite = self.family is DialectFamily.SQLITE
         self.catalogue = catalogue
 
     def node(self, rule: Rule) -> Bool:
@@ -109,7 +113,7 @@ class _Compiler:
             case FieldSource.TAGS:
                 return self.tags(rule.op, rule.value)
             case FieldSource.ATTRIBUTE:
-                expression = attribute(customers.c.attributes, spec.key, spec.type, self.dialect)
+                expression = attribute(customers.c.attributes, spec.key, spec.type, self.family)
                 return self.compare(expression, spec, rule.op, rule.value, maybe_null=True)
             case FieldSource.METRIC:
                 return self.compare(metric(spec.key), spec, rule.op, rule.value, maybe_null=True)

@@ -10,23 +10,29 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 
 from relcore.domain.metrics import MONEY_METRICS
 from relcore.domain.money import CURRENCIES
 from relcore.segments import FieldType
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import consents, customer_metrics, customers
 
 __all__ = ["attribute", "consent_granted", "metric"]
 
-_JSON_TYPES: dict[str, dict[FieldType, tuple[str, ...]]] = {
-    # JSON type names per dialect for each declarable attribute type
-    "sqlite": {
+_JSON_TYPES: dict[DialectFamily, dict[FieldType, tuple[str, ...]]] = {
+    # JSON type names per dialect family for each declarable attribute type
+    DialectFamily.SQLITE: {
         FieldType.TEXT: ("text",),
         FieldType.NUMBER: ("integer", "real"),
         FieldType.BOOL: ("true", "false"),
     },
-    "postgresql": {FieldType.TEXT: ("string",), FieldType.NUMBER: ("number",), FieldType.BOOL: ("boolean",)},
-    "mysql": {
+    DialectFamily.POSTGRESQL: {
+        FieldType.TEXT: ("string",),
+        FieldType.NUMBER: ("number",),
+        FieldType.BOOL: ("boolean",),
+    },
+    DialectFamily.MYSQL: {
         FieldType.TEXT: ("STRING",),
         FieldType.NUMBER: ("INTEGER", "DOUBLE", "DECIMAL", "UNSIGNED INTEGER"),
         FieldType.BOOL: ("BOOLEAN",),
@@ -34,18 +40,18 @@ _JSON_TYPES: dict[str, dict[FieldType, tuple[str, ...]]] = {
 }
 
 
-def attribute(column: Any, key: str, kind: FieldType, dialect: str) -> Any:
+def attribute(column: Any, key: str, kind: FieldType, dialect: Dialect | str) -> Any:
     """The custom attribute ``key`` as a typed value, NULL when missing or of another JSON type.
 
     Text is text, numbers are double precision, booleans are 1 or 0 (as
     `relcore.segments.evaluation.typed_json` reads them). ``key`` is a
     catalogue-checked identifier; it still travels as a bound parameter.
+    ``dialect`` is a SQLAlchemy dialect or a family name (see
+    [dialect_family][relcore.storage.sql.dialects.dialect_family]).
     """
-    family = "mysql" if dialect in ("mysql", "mariadb") else dialect
-    if family not in _JSON_TYPES:
-        family = "sqlite"
+    family = dialect_family(dialect)
     names = _JSON_TYPES[family][kind]
-    if family == "postgresql":
+    if family is DialectFamily.POSTGRESQL:
         element = column.op("->", return_type=sa.JSON)(sa.literal(key))
         json_type = sa.func.json_typeof(element)
         text = column.op("->>", return_type=sa.Text)(sa.literal(key))
@@ -56,7 +62,7 @@ def attribute(column: Any, key: str, kind: FieldType, dialect: str) -> Any:
         }[kind]
     else:
         path = sa.literal(f'$."{key}"')
-        if family == "mysql":
+        if family is DialectFamily.MYSQL:
             element = sa.func.json_extract(column, path)
             json_type = sa.func.json_type(element)
             raw = {

@@ -21,6 +21,7 @@ from relcore.ids import CustomerId
 from relcore.segments.segment import Segment
 from relcore.storage.ports import Publisher, UnitOfWorkBase
 from relcore.storage.rules import save_timestamp
+from relcore.storage.sql.dialects import dialect_family
 from relcore.storage.sql.engines import create_engine_for, translate_errors
 from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, read_timeline
 from relcore.storage.sql.metrics import SqlMetrics
@@ -64,6 +65,11 @@ class SqlStore:
     ) -> SqlStore:
         """Open a store on a URL, SQLite path, engine or connection.
 
+        Safe when several processes open a new database at once (one
+        migrates, the others wait for it), and after a process was killed
+        while migrating (the next open finishes the migration); see
+        [relcore.storage.sql.migrate][].
+
         Args:
             target: Where the data lives. relcore disposes only engines it
                 created from a URL or path.
@@ -72,21 +78,23 @@ class SqlStore:
             clock: Source of "now".
 
         Raises:
-            ConfigurationError: For a malformed URL or a missing driver.
-            SchemaVersionError: If ``upgrade`` is false and the schema is behind.
+            ConfigurationError: For a malformed URL, a missing driver, a
+                database of no supported family, or a MySQL/MariaDB connection
+                in a transaction when the schema needs migrating (run
+                [upgrade][relcore.storage.sql.migrate.upgrade] on the engine
+                first: those databases cannot roll a migration back).
+            SchemaVersionError: If ``upgrade`` is false and the schema is
+                behind, or if a newer relcore migrated the database.
             StorageError: If the database cannot be reached.
         """
         owns = not isinstance(target, Engine | Connection)
         bind = create_engine_for(target) if owns else target  # type: ignore[arg-type]
-        # A host connection outside a transaction must be left that way: the
-        # schema check would otherwise leave its own transaction open, and every
-        # later unit of work would "join" it and never commit.
-        idle_connection = isinstance(bind, Connection) and not bind.in_transaction()
         try:
+            dialect_family(bind)  # type: ignore[arg-type]
             with translate_errors("open the relcore schema"):
+                # Leaves a connection that was outside a transaction outside one:
+                # every later unit of work would otherwise "join" it and never commit.
                 ensure_current(bind, upgrade_schema=upgrade)  # type: ignore[arg-type]
-                if idle_connection and bind.in_transaction():  # type: ignore[union-attr]
-                    bind.commit()  # type: ignore[union-attr]
         except BaseException:
             if owns:
                 bind.dispose()  # type: ignore[union-attr]

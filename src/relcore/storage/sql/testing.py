@@ -13,6 +13,7 @@ import os
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.migrate import VERSION_TABLE, current_revision, head_revision
 from relcore.storage.sql.schema import metadata
@@ -29,7 +30,7 @@ def create_test_engine(url: str) -> Engine:
     """
     parsed = make_url(url)
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker and parsed.get_backend_name() in ("postgresql", "mysql", "mariadb"):
+    if worker and dialect_family(parsed.get_dialect()) is not DialectFamily.SQLITE:
         name = f"{parsed.database}_{worker}"
         _create_database(parsed.render_as_string(hide_password=False), name)
         parsed = parsed.set(database=name)
@@ -44,7 +45,7 @@ def _create_database(admin_url: str, name: str) -> None:
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            if engine.dialect.name == "postgresql":
+            if dialect_family(engine) is DialectFamily.POSTGRESQL:
                 exists = connection.execute(
                     sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
                 ).first()

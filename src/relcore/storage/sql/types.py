@@ -7,9 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
+
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 
 __all__ = ["KeyText", "UTCDateTime", "exact_collation"]
 
@@ -24,9 +25,9 @@ def exact_collation(dialect: Dialect) -> str | None:
     ``utf8mb4_0900_bin`` on MySQL 8. PostgreSQL's (deterministic) and
     SQLite's default comparisons are already exact, so they need none.
     """
-    if not isinstance(dialect, MySQLDialect):
+    if dialect_family(dialect) is not DialectFamily.MYSQL:
         return None
-    return "utf8mb4_nopad_bin" if dialect.is_mariadb else "utf8mb4_0900_bin"
+    return "utf8mb4_nopad_bin" if getattr(dialect, "is_mariadb", False) else "utf8mb4_0900_bin"
 
 
 class KeyText(sa.TypeDecorator[str]):
@@ -67,7 +68,7 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         """Use ``DATETIME(6)`` on MySQL/MariaDB (microseconds), ``TIMESTAMP`` elsewhere."""
-        if dialect.name in ("mysql", "mariadb"):
+        if dialect_family(dialect) is DialectFamily.MYSQL:
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(sa.DateTime(timezone=False))
 
