@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sybil import Document, Example, Region, Sybil
 from sybil.integration.pytest import pytest_integration as _sybil_collector
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
@@ -43,6 +44,11 @@ from sybil.parsers.rest import DocTestParser
 from sybil.typing import Parser
 
 OPTIONFLAGS = ELLIPSIS | NORMALIZE_WHITESPACE
+
+# No test may depend on wall-clock time: hypothesis's deadline and its "too slow"
+# health check would fail examples on a loaded or slower machine.
+settings.register_profile("relcore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("relcore")
 
 _CWD = "_sybil_previous_cwd"
 _TMP = "_sybil_tmp_dir"
