@@ -9,7 +9,7 @@ commit like every other event: the hook for campaigns and plugins.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import attrs
 
@@ -17,9 +17,10 @@ from relcore.domain import SegmentEntered, SegmentLeft
 from relcore.domain._checks import check_datetime
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, SegmentId
-from relcore.segments import Catalogue, CustomerView, Explanation, Rule, explain, validate
+from relcore.segments import Catalogue, Explanation, Rule, explain, validate
 from relcore.segments.segment import Segment, SegmentKind
-from relcore.storage.ports import MAX_PAGE_SIZE, UnitOfWork
+from relcore.storage.customer_view import UnitOfWorkViews
+from relcore.storage.ports import UnitOfWork
 
 __all__ = [
     "RefreshResult",
@@ -113,13 +114,7 @@ def explain_membership(
         if segment.rule is None:
             raise ValidationError.single("segment", "a static segment is a list; it has no rule to explain")
         rule = segment.rule
-    customer = uow.customers.get(customer_id)
-    view = CustomerView(
-        customer=customer,
-        touchpoints=_all(uow, "touchpoints", customer_id),
-        transactions=_all(uow, "transactions", customer_id),
-        consents=uow.consents.for_customer(customer_id),
-    )
+    view = UnitOfWorkViews(uow).view(customer_id)
     return explain(rule, view, as_of, catalogue=catalogue)
 
 
@@ -191,20 +186,3 @@ def _rule_of(uow: UnitOfWork, target: Rule | Segment | SegmentId | str) -> Rule 
     if segment.kind is SegmentKind.DYNAMIC and segment.rule is not None:
         return segment.rule
     return segment
-
-
-def _all(uow: UnitOfWork, which: str, customer_id: CustomerId) -> list:  # type: ignore[type-arg]
-    """Every touchpoint or transaction of the customer, paging newest first."""
-    repository = uow.touchpoints if which == "touchpoints" else uow.transactions
-    entries: list = []  # type: ignore[type-arg]
-    until = None
-    while True:
-        page = repository.for_customer(customer_id, until=until, limit=MAX_PAGE_SIZE)
-        if len(page) < MAX_PAGE_SIZE:
-            return entries + page
-        oldest = page[-1].occurred_at
-        newer = [e for e in page if e.occurred_at != oldest]
-        if not newer:  # a whole page in one microsecond: nothing finer to page by
-            return entries + page
-        entries += newer  # the oldest instant may continue on the next page: read it again
-        until = oldest + timedelta(microseconds=1)

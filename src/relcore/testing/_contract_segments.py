@@ -8,10 +8,11 @@ from uuid import UUID
 import attrs
 import pytest
 
-from relcore.domain import ConsentRecord, Customer, Touchpoint, Transaction
+from relcore.domain import ConsentRecord, Customer, CustomerMetrics, Touchpoint, Transaction, ValueRun
 from relcore.errors import ConflictError, InvalidRuleError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, SegmentId, uuid7
 from relcore.segments import (
+    DEFAULT_CATALOGUE,
     CustomerView,
     Rule,
     Segment,
@@ -20,6 +21,8 @@ from relcore.segments import (
     touchpoints,
     transactions,
 )
+from relcore.services.segments import explain_membership
+from relcore.storage.customer_view import UnitOfWorkViews
 from relcore.storage.ports import Store, UnitOfWork
 from relcore.testing._contract_support import (
     T0,
@@ -183,14 +186,23 @@ class SegmentContract(ContractBase):
             assert uow.segments.list() == []
 
     def test_members_agree_with_evaluate(self, store: Store) -> None:
-        people, history = _population()
-        stored(store, *people, *history)
+        people = _stored_population(store)
         as_of = minutes(60 * 24 * 10)
         with store.unit_of_work() as uow:
             views = {c.id: _view(uow, c) for c in people}
             for rule in _RULES:
                 expected = sorted(i for i, v in views.items() if evaluate(rule, v, as_of))
                 assert list(uow.customers.members(rule, as_of)) == expected, rule
+
+    def test_explain_agrees_with_members(self, store: Store) -> None:
+        people = _stored_population(store)
+        as_of = minutes(60 * 24 * 10)
+        with store.unit_of_work() as uow:
+            for rule in _RULES:
+                members = set(uow.customers.members(rule, as_of))
+                for person in people:
+                    explained = explain_membership(uow, rule, person.id, as_of, DEFAULT_CATALOGUE)
+                    assert explained.held == (person.id in members), (rule, person.name)
 
     def test_members_refuses_invalid_rules_and_naive_time(self, store: Store) -> None:
         with store.unit_of_work() as uow:
@@ -217,6 +229,8 @@ _RULES: list[Rule] = [
     transactions(kind="order").last().within(days=5),
     field("consent.marketing.email") == True,  # noqa: E712 - builds a node
     field("created_at").older_than(days=3) & ~field("tags").has_tag("vip"),
+    field("metrics.orders") >= 2,
+    field("metrics.tier").is_not_set() | (field("metrics.tier") == "top"),
 ]
 
 
@@ -242,10 +256,21 @@ def _population() -> tuple[list[Customer], list[ConsentRecord | Touchpoint | Tra
     return people, history
 
 
+def _stored_population(store: Store) -> list[Customer]:
+    """Store the population, with value metrics for every other customer; return the customers."""
+    people, history = _population()
+    stored(store, *people, *history)
+    run = ValueRun(as_of=T0, created_at=T0)
+    metrics = [
+        CustomerMetrics(
+            customer_id=p.id, as_of=T0, run_id=run.id, orders=i % 4, tier=(None, "top")[i % 3 == 0]
+        )
+        for i, p in enumerate(people)
+        if i % 2 == 0
+    ]
+    in_unit(store, lambda uow: uow.metrics.replace_all(run, metrics))
+    return people
+
+
 def _view(uow: UnitOfWork, person: Customer) -> CustomerView:
-    return CustomerView(
-        customer=uow.customers.get(person.id),
-        touchpoints=uow.touchpoints.for_customer(person.id, limit=1000),
-        transactions=uow.transactions.for_customer(person.id, limit=1000),
-        consents=uow.consents.for_customer(person.id),
-    )
+    return UnitOfWorkViews(uow).view(person.id)

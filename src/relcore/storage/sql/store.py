@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import Connection, CursorResult, Engine, RootTransaction
 from sqlalchemy.engine.base import NestedTransaction
 from sqlalchemy.sql import Executable
@@ -24,6 +22,7 @@ from relcore.storage.rules import save_timestamp
 from relcore.storage.sql.dialects import dialect_family
 from relcore.storage.sql.engines import create_engine_for, translate_errors
 from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, read_timeline
+from relcore.storage.sql.host_events import defer_until_host_commit
 from relcore.storage.sql.metrics import SqlMetrics
 from relcore.storage.sql.migrate import ensure_current
 from relcore.storage.sql.repositories import SqlConsents, SqlContacts, SqlCustomers
@@ -116,39 +115,14 @@ class SqlStore:
             self.bind.dispose()  # type: ignore[union-attr]
 
 
-_PENDING: weakref.WeakKeyDictionary[Connection, list[tuple[Publisher, list[DomainEvent]]]] = (
-    weakref.WeakKeyDictionary()
-)
-"""Events of joined units of work, per host connection, waiting for the host's commit."""
-
-
-def _defer_until_host_commit(connection: Connection, publish: Publisher, events: list[DomainEvent]) -> None:
-    pending = _PENDING.get(connection)
-    if pending is None:
-        pending = _PENDING[connection] = []
-        event.listen(connection, "commit", _publish_pending)
-        event.listen(connection, "rollback", _discard_pending)
-    pending.append((publish, events))
-
-
-def _publish_pending(connection: Connection) -> None:
-    pending = _PENDING.get(connection, [])
-    ready, pending[:] = list(pending), []
-    for publish, events in ready:
-        publish(events)
-
-
-def _discard_pending(connection: Connection) -> None:
-    _PENDING.get(connection, []).clear()
-
-
 class SqlUnitOfWork(UnitOfWorkBase):
     """A unit of work on one connection and one database transaction.
 
     On an engine it checks out a connection for the ``with`` block and
     returns it on exit. On a host connection that is already in a transaction
     it works inside a SAVEPOINT, and its events are published only when the
-    host commits its transaction.
+    host commits its transaction, and only if no savepoint holding the work
+    was rolled back before.
     """
 
     def __init__(self, store: SqlStore, publish: Publisher | None) -> None:
@@ -231,7 +205,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
 
     def _after_commit(self, events: list[DomainEvent], publish: Publisher) -> None:
         if self._joined and self._conn is not None:
-            _defer_until_host_commit(self._conn, publish, events)
+            defer_until_host_commit(self._conn, publish, events)
         else:
             publish(events)
 
