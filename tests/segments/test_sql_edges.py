@@ -139,3 +139,37 @@ def test_event_exactly_at_the_window_start_counts(fresh: Callable[[], Store]) ->
     assert _members(store, touchpoints().within(days=7).count() >= 1) == [ada.id]
     later = AS_OF + timedelta(microseconds=1)
     assert _members(store, touchpoints().within(days=7).count() == 0, later) == [ada.id]
+
+
+def test_sums_and_averages_past_32_bit_minor_units_agree_with_memory(store: Store) -> None:
+    from decimal import Decimal
+
+    from relcore.domain import Transaction
+    from relcore.segments import transactions
+
+    people = [Customer.person(f"P{i}") for i in range(3)]
+    amounts = [[Decimal("21474837")], [Decimal("30000000.01"), Decimal("30000000.01")], [Decimal("0.01")]]
+    with store.unit_of_work() as uow:
+        for person in people:
+            uow.customers.add(person)
+        uow.transactions.add_many(
+            Transaction(customer_id=p.id, amount=a, currency="EUR", occurred_at=AS_OF - timedelta(days=1))
+            for p, paid in zip(people, amounts, strict=True)
+            for a in paid
+        )
+        uow.commit()
+    with store.unit_of_work() as uow:
+        history = {p.id: uow.transactions.for_customer(p.id) for p in people}
+    eur = transactions(currency="EUR")
+    for rule in (
+        eur.average() == Decimal("21474837"),
+        eur.average() >= Decimal("30000000.01"),
+        eur.average().between(Decimal("21474836.99"), Decimal("30000000")),
+        eur.sum() == Decimal("60000000.02"),
+        eur.sum() > Decimal("21474836.47"),
+    ):
+        expected = sorted(
+            p.id for p in people if evaluate(rule, CustomerView(p, transactions=history[p.id]), AS_OF)
+        )
+        assert expected  # every rule holds for someone, so the comparison is not vacuous
+        assert _members(store, rule) == expected, rule

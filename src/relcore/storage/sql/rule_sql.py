@@ -265,7 +265,12 @@ class _Compiler:
                 amount = sa.select(sa.func.sum(table.c.amount_minor)).where(scope).scalar_subquery()
                 count = sa.select(sa.func.count()).where(scope).scalar_subquery()
                 units = _minor_units(value, str(currency))
-                scaled = tuple(u * count for u in units) if isinstance(units, tuple) else units * count
+                # bound as BIGINT: an INTEGER parameter would overflow on PostgreSQL past 2**31 - 1 units
+                scaled = (
+                    tuple(sa.literal(u, sa.BigInteger) * count for u in units)
+                    if isinstance(units, tuple)
+                    else sa.literal(units, sa.BigInteger) * count
+                )
                 return sa.and_(count > 0, self.test(amount, FieldType.NUMBER, op, scaled))
             case Measure.FIRST | Measure.LAST:
                 pick = sa.func.min if rule.measure is Measure.FIRST else sa.func.max
