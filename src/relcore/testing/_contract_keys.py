@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from relcore.errors import ValidationError
-from relcore.ids import uuid7
 from relcore.segments.segment import Segment
 from relcore.storage.ports import Store, UnitOfWork
 from relcore.testing._contract_support import (
