@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -18,7 +19,7 @@ from uuid import UUID
 
 import attrs
 
-from relcore.errors import ValidationError
+from relcore.errors import RelcoreError, ValidationError
 
 E = TypeVar("E", bound=Enum)
 T = TypeVar("T")
@@ -34,20 +35,82 @@ MIN_YEAR, MAX_YEAR = 1000, 9998
 _TAG = re.compile(r"^[\w][\w .:/+-]{0,63}$", re.UNICODE)
 
 
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}(\.[a-z_][a-z0-9_]{0,63}){0,7}", re.ASCII)
+
+
 def fail(field: str, problem: str) -> ValidationError:
-    """Return the error for ``problem`` with ``field``."""
+    """Return the error for ``problem`` with ``field``.
+
+    Messages say what is wrong and what is expected, never the value given:
+    it may be personal data, and error messages end up in logs.
+    """
     return ValidationError.single(field, problem)
 
 
-def check_enum(enum: type[E], field: str, value: object) -> E:
-    """Return ``value`` as a member of ``enum``, accepting the member's value."""
-    if isinstance(value, enum):
-        return value
+def kind(value: object) -> str:
+    """Return the name of ``value``'s type, for messages (never the value itself)."""
     try:
-        return enum(value)
-    except (ValueError, TypeError):
-        allowed = ", ".join(repr(m.value) for m in enum)
-        raise fail(field, f"unknown value {value!r}; expected one of {allowed}"[:400]) from None
+        name = type(value).__name__
+    except Exception:  # a metaclass that makes even this raise
+        return "object"
+    return name if type(name) is str else "object"
+
+
+def shown_name(value: object) -> str:
+    """Quote ``value`` if it is a name, else say that it is not shown.
+
+    A name is lower-case identifiers joined by dots (``"attributes.region"``),
+    as field names, JSON keys of relcore's formats and rule operators are;
+    anything else (an e-mail address used as a key, say) may be personal data.
+    """
+    if type(value) is str and _NAME.fullmatch(value):
+        return repr(value)
+    return "(not shown: not a lower-case name)"
+
+
+def key_path(path: str, key: str, position: int) -> str:
+    """The path of ``key``, the ``position``-th key of the object at ``path``.
+
+    Keys that are lower-case names are shown (``payload.order_id``); others,
+    which may be personal data, by position (``payload.<key 2>``).
+    """
+    step = key if _NAME.fullmatch(key) and "." not in key else f"<key {position}>"
+    return f"{path}.{step}" if path else step
+
+
+@contextmanager
+def inspecting(field: str, error: Callable[[str, str], ValidationError] = fail) -> Iterator[None]:
+    """Turn anything but a relcore error raised inside into a :class:`ValidationError`.
+
+    For the moments a check calls into the value given (its ``__eq__``,
+    ``__hash__``, ``utcoffset``, iteration...): a hostile or broken object
+    must not make anything but a relcore error escape. The original exception
+    is dropped, since its text may quote the value.
+    """
+    try:
+        yield
+    except RelcoreError:
+        raise
+    except Exception as raised:
+        raise error(field, f"could not be read: {kind(raised)} raised while checking it") from None
+
+
+def exact_str(value: str) -> str:
+    """Return ``value`` as a plain ``str`` (a subclass's own methods are never called again)."""
+    return str.__str__(value)
+
+
+def check_enum(enum: type[E], field: str, value: object) -> E:
+    """Return ``value`` as a member of ``enum``, accepting the member's value (text)."""
+    if isinstance(value, enum):
+        return value  # members are final: an enum with members cannot be subclassed
+    allowed = ", ".join(repr(m.value) for m in enum)
+    if not isinstance(value, str):
+        raise fail(field, f"expected one of {allowed}, got {kind(value)}"[:400])
+    try:
+        return enum(exact_str(value))
+    except ValueError:
+        raise fail(field, f"unknown value; expected one of {allowed}"[:400]) from None
 
 
 def enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[type-arg]
@@ -71,7 +134,8 @@ def optional_enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[t
 def check_text(field: str, value: object, *, max_len: int, empty: bool = False) -> str:
     """Return ``value`` if it is storable text of at most ``max_len`` characters."""
     if not isinstance(value, str):
-        raise fail(field, f"expected text, got {type(value).__name__}")
+        raise fail(field, f"expected text, got {kind(value)}")
+    value = exact_str(value)
     if not empty and not value.strip():
         raise fail(field, "must not be empty")
     if len(value) > max_len:
@@ -108,16 +172,31 @@ def optional_text(max_len: int) -> attrs.Converter:  # type: ignore[type-arg]
 def check_datetime(field: str, value: object) -> datetime:
     """Return ``value`` as an aware UTC datetime, refusing naive ones."""
     if not isinstance(value, datetime):
-        raise fail(field, f"expected a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise fail(field, "naive datetime; give a time zone (UTC is stored)")
-    try:
-        converted = value.astimezone(UTC)
-    except OverflowError:
-        raise fail(field, "out of range once converted to UTC") from None
-    if not MIN_YEAR <= converted.year <= MAX_YEAR:
+        raise fail(field, f"expected a datetime, got {kind(value)}")
+    with inspecting(field):
+        offset = None if value.tzinfo is None else value.utcoffset()
+        if offset is None:
+            raise fail(field, "naive datetime; give a time zone (UTC is stored)")
+        try:
+            converted = value.astimezone(UTC)
+        except OverflowError:
+            raise fail(field, "out of range once converted to UTC") from None
+        if not isinstance(converted, datetime) or converted.tzinfo is not UTC:
+            raise fail(field, "its time zone did not convert to UTC")
+        # a plain datetime in UTC: a subclass's methods are never called again
+        exact = datetime(
+            converted.year,
+            converted.month,
+            converted.day,
+            converted.hour,
+            converted.minute,
+            converted.second,
+            converted.microsecond,
+            tzinfo=UTC,
+        )
+    if not MIN_YEAR <= exact.year <= MAX_YEAR:
         raise fail(field, f"year out of the storable range {MIN_YEAR}..{MAX_YEAR}")
-    return converted
+    return exact
 
 
 def _aware(value: object, field: attrs.Attribute) -> datetime:  # type: ignore[type-arg]
@@ -135,15 +214,26 @@ optional_aware = attrs.Converter(_optional_aware, takes_field=True)
 """Converter for optional aware datetimes."""
 
 
-def _uuid(value: object, field: attrs.Attribute) -> UUID:  # type: ignore[type-arg]
+def check_uuid(field: str, value: object, *, text: bool = True) -> UUID:
+    """Return ``value`` as a plain :class:`~uuid.UUID`; with ``text``, its string form too."""
     if isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
+        if type(value) is UUID:
+            return value
+        with inspecting(field):
+            number = value.int
+            if type(number) is not int:
+                raise fail(field, "a UUID subclass without an integer value")
+            return UUID(int=number)
+    if text and isinstance(value, str):
         try:
-            return UUID(value)
+            return UUID(exact_str(value))
         except ValueError:
-            pass
-    raise fail(field.name, f"expected a UUID, got {value!r}"[:200])
+            raise fail(field, "expected a UUID, got text that is not one") from None
+    raise fail(field, f"expected a UUID, got {kind(value)}")
+
+
+def _uuid(value: object, field: attrs.Attribute) -> UUID:  # type: ignore[type-arg]
+    return check_uuid(field.name, value)
 
 
 def _optional_uuid(value: object, field: attrs.Attribute) -> UUID | None:  # type: ignore[type-arg]
@@ -165,11 +255,12 @@ def check_json(field: str, value: object) -> dict[str, Any]:
     :data:`MAX_PAYLOAD_BYTES` bytes.
     """
     if not isinstance(value, Mapping):
-        raise fail(field, f"expected a JSON object (dict), got {type(value).__name__}")
-    if not value:
-        return {}
-    copied = _copy_json(field, value, 0)
+        raise fail(field, f"expected a JSON object (dict), got {kind(value)}")
+    with inspecting(field):
+        copied = _copy_json(field, value, 0)
     assert isinstance(copied, dict)
+    if not copied:
+        return {}
     size = len(json.dumps(copied, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     if size > MAX_PAYLOAD_BYTES:
         raise fail(field, f"serializes to {size} bytes; the limit is {MAX_PAYLOAD_BYTES}")
@@ -177,31 +268,36 @@ def check_json(field: str, value: object) -> dict[str, Any]:
 
 
 def _copy_json(path: str, value: object, depth: int) -> object:
+    """A copy made of plain builtins only (subclasses' methods are never called again)."""
     if depth > MAX_JSON_DEPTH:
         raise fail(path, f"nested deeper than {MAX_JSON_DEPTH} levels")
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        if not -(2**63) <= value < 2**63:
+        number = int.__index__(value)
+        if not -(2**63) <= number < 2**63:
             raise fail(path, "integer outside the 64-bit range")
-        return value
+        return number
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise fail(path, f"{value} is not a JSON number")
-        return value
+        real = float.__float__(value)
+        if not math.isfinite(real):
+            raise fail(path, "not a JSON number (NaN or infinite)")
+        return real
     if isinstance(value, str):
         return check_text(path, value, max_len=MAX_PAYLOAD_BYTES, empty=True)
     if isinstance(value, Mapping):
         out: dict[str, object] = {}
-        for key, item in value.items():
+        for position, (key, item) in enumerate(value.items()):
             if not isinstance(key, str):
-                raise fail(path, f"object key {key!r} is not text")
-            check_text(f"{path}.{key}", key, max_len=256, empty=True)
-            out[key] = _copy_json(f"{path}.{key}", item, depth + 1)
+                raise fail(path, f"object key {position} is not text but {kind(key)}")
+            key = exact_str(key)
+            at = key_path(path, key, position)
+            check_text(at, key, max_len=256, empty=True)
+            out[key] = _copy_json(at, item, depth + 1)
         return out
     if isinstance(value, list | tuple):
         return [_copy_json(f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value)]
-    raise fail(path, f"{type(value).__name__} is not JSON-serializable")
+    raise fail(path, f"{kind(value)} is not JSON-serializable")
 
 
 def _json(value: object, field: attrs.Attribute) -> dict[str, Any]:  # type: ignore[type-arg]
@@ -215,21 +311,18 @@ json_object = attrs.Converter(_json, takes_field=True)
 def check_tag(field: str, value: object) -> str:
     """Return ``value`` stripped if it is a valid tag."""
     if not isinstance(value, str):
-        raise fail(field, f"expected text, got {type(value).__name__}")
-    tag = value.strip()
+        raise fail(field, f"expected text, got {kind(value)}")
+    tag = exact_str(value).strip()
     if not _TAG.fullmatch(tag):
-        raise fail(
-            field,
-            f"invalid tag {value!r}: 1-64 characters, letters, digits, "
-            "and ' .:/+-_' after the first"[:300],
-        )
+        raise fail(field, "invalid tag: 1-64 characters, letters, digits, and ' .:/+-_' after the first")
     return tag
 
 
 def _tags(value: object, field: attrs.Attribute) -> frozenset[str]:  # type: ignore[type-arg]
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise fail(field.name, "expected a collection of tags")
-    return frozenset(check_tag(f"{field.name}[{i}]", t) for i, t in enumerate(value))
+    with inspecting(field.name):
+        return frozenset(check_tag(f"{field.name}[{i}]", t) for i, t in enumerate(value))
 
 
 tags = attrs.Converter(_tags, takes_field=True)
@@ -242,10 +335,15 @@ def decimal_value(field: str, value: object) -> Decimal:
         raise fail(field, "expected a decimal amount, got bool")
     if isinstance(value, float):
         raise fail(field, "floats are inexact; pass a Decimal, int or str")
+    if not isinstance(value, Decimal | int | str):
+        raise fail(field, f"expected a decimal amount (Decimal, int or str), got {kind(value)}")
+    plain: Decimal | int | str = exact_str(value) if isinstance(value, str) else value
+    if isinstance(plain, str) and len(plain) > 100:
+        raise fail(field, "not a decimal amount: longer than 100 characters")
     try:
-        result = value if isinstance(value, Decimal) else Decimal(value)  # type: ignore[arg-type]
+        result = Decimal(plain)
     except (InvalidOperation, TypeError, ValueError):
-        raise fail(field, f"not a decimal amount: {value!r}"[:200]) from None
+        raise fail(field, "not a decimal amount") from None
     if not result.is_finite():
         raise fail(field, "must be a finite amount")
     return result
@@ -253,7 +351,7 @@ def decimal_value(field: str, value: object) -> Decimal:
 
 def _boolean(value: object, field: attrs.Attribute) -> bool:  # type: ignore[type-arg]
     if not isinstance(value, bool):
-        raise fail(field.name, f"expected true or false, got {type(value).__name__}")
+        raise fail(field.name, f"expected true or false, got {kind(value)}")
     return value
 
 
@@ -268,19 +366,21 @@ MAX_INT32 = 2**31 - 1
 def positive_int(field: str, value: object, *, minimum: int = 0, maximum: int = MAX_INT32) -> int:
     """Return ``value`` if it is an int from ``minimum`` to ``maximum``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise fail(field, f"expected an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise fail(field, f"must be at least {minimum}, got {value}")
-    if value > maximum:
+        raise fail(field, f"expected an integer, got {kind(value)}")
+    number = int.__index__(value)
+    if number < minimum:
+        raise fail(field, f"must be at least {minimum}")
+    if number > maximum:
         raise fail(field, f"must be at most {maximum}")
-    return value
+    return number
 
 
 def check_tuple(check: Callable[[str, object], T], field: str, value: object) -> tuple[T, ...]:
     """Return ``value`` as a tuple, each item passed through ``check(path, item)``."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise fail(field, "expected a sequence")
-    return tuple(check(f"{field}[{i}]", item) for i, item in enumerate(value))
+    with inspecting(field):
+        return tuple(check(f"{field}[{i}]", item) for i, item in enumerate(value))
 
 
 def tuple_of(check: Callable[[str, object], Any]) -> attrs.Converter:  # type: ignore[type-arg]

@@ -26,6 +26,7 @@ from enum import Enum
 from typing import Any, TypeVar, assert_never
 from uuid import UUID
 
+from relcore.domain._checks import inspecting, shown_name
 from relcore.errors import InvalidRuleError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.nodes import (
@@ -122,12 +123,11 @@ def from_json(data: object, *, catalogue: Catalogue | None = DEFAULT_CATALOGUE) 
         has tag
     """
     reader = _Reader()
-    document = reader.fields(data, "", {"version", "rule"})
-    if type(document["version"]) is not int or document["version"] != FORMAT_VERSION:
-        raise _error(
-            "version", f"unsupported format version {_shown(document['version'])}; expected {FORMAT_VERSION}"
-        )
-    rule = reader.rule(document["rule"], "rule", 0)
+    with inspecting("rule", _error):
+        document = reader.fields(data, "", {"version", "rule"})
+        if type(document["version"]) is not int or document["version"] != FORMAT_VERSION:
+            raise _error("version", f"unsupported format version; expected {FORMAT_VERSION}")
+        rule = reader.rule(document["rule"], "rule", 0)
     return rule if catalogue is None else _prefixed(lambda: validate(rule, catalogue))
 
 
@@ -145,7 +145,7 @@ class _Reader:
             raise _error(path, f"expected an object, got {_kind(data)}")
         unknown = [k for k in data if k not in keys]
         if unknown:
-            raise _error(path, f"unknown key {_shown(unknown[0])}")
+            raise _error(path, f"unknown key {shown_name(unknown[0])}")
         missing = sorted(k for k in keys - optional if k not in data)
         if missing:
             raise _error(path, f"missing key {missing[0]!r}")
@@ -177,7 +177,7 @@ class _Reader:
             case _:
                 raise _error(
                     _at(path, "type"),
-                    f"unknown node type {_shown(kind)}; expected and, or, not, condition, aggregate",
+                    f"unknown node type {shown_name(kind)}; expected and, or, not, condition, aggregate",
                 )
 
     def aggregate(self, data: dict[Any, Any], path: str) -> Aggregate:
@@ -218,7 +218,7 @@ class _Reader:
             return enum(text)
         except ValueError:
             expected = ", ".join(m.value for m in enum)
-            problem = f"unknown {enum.__name__.lower()} {_shown(text)}; expected one of {expected}"
+            problem = f"unknown {enum.__name__.lower()}; expected one of {expected}"
             raise _error(path, problem) from None
 
     def array(self, data: object, path: str) -> list[Any]:
@@ -265,7 +265,7 @@ class _Reader:
             raise _error(path, 'expected one of {"decimal": ...}, {"datetime": ...}, {"uuid": ...}')
         [(tag, text)] = data.items()
         if not isinstance(text, str) or len(text) > 64:
-            raise _error(path, f"expected a short string under {_shown(tag)}")
+            raise _error(path, f"expected a short string under {shown_name(tag)}")
         try:
             match tag:
                 case "decimal":
@@ -280,8 +280,8 @@ class _Reader:
                 case "uuid":
                     return UUID(text)
         except (ValueError, InvalidOperation):
-            raise _error(path, f"not a valid {tag}: {_shown(text)}") from None
-        raise _error(path, f"unknown value tag {_shown(tag)}; expected decimal, datetime or uuid")
+            raise _error(path, f"not a valid {tag}") from None
+        raise _error(path, f"unknown value tag {shown_name(tag)}; expected decimal, datetime or uuid")
 
 
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", re.ASCII)
@@ -384,11 +384,3 @@ def _at(path: str, name: str) -> str:
 
 def _kind(data: object) -> str:
     return "null" if data is None else type(data).__name__
-
-
-def _shown(value: object) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long to print
-        return f"a {type(value).__name__} too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."
