@@ -42,7 +42,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from relcore.domain._checks import check_datetime, check_enum, check_json, decimal_value
+from relcore.domain._checks import check_datetime, check_enum, check_json, decimal_value, key_path
 from relcore.errors import FieldError, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -65,7 +65,7 @@ def _structure_datetime(value: object, _: type) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError.single("", f"not an ISO 8601 datetime: {value!r}"[:200]) from None
+        raise ValidationError.single("", "not an ISO 8601 datetime") from None
     return check_datetime("", parsed)
 
 
@@ -75,7 +75,7 @@ def _structure_uuid(value: object, _: type) -> UUID:
     try:
         return UUID(str(value)) if isinstance(value, str) else UUID(int=-1)
     except ValueError:
-        raise ValidationError.single("", f"expected a UUID, got {value!r}"[:200]) from None
+        raise ValidationError.single("", "expected a UUID") from None
 
 
 def _structure_int(value: object, _: type) -> int:
@@ -263,9 +263,9 @@ def _join(path: str, step: str | int) -> str:
     return f"{path}.{step}" if path else step
 
 
-def _key_path(path: str, key: str) -> str:
-    """Name an input key: dotted if it is a name, else quoted in brackets (``[""]``)."""
-    return _join(path, key) if key.isidentifier() else f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+def _key_path(path: str, key: str, position: int) -> str:
+    """Name an unknown key: dotted if it is a lower-case name, else by position (it may be personal data)."""
+    return key_path(path, key, position)
 
 
 def _field_errors(error: BaseException, path: str) -> list[FieldError]:
@@ -273,7 +273,8 @@ def _field_errors(error: BaseException, path: str) -> list[FieldError]:
     if isinstance(error, ValidationError):
         return [FieldError(_join(path, e.path) if e.path else path, e.problem) for e in error.errors]
     if isinstance(error, ForbiddenExtraKeysError):
-        return [FieldError(_key_path(path, key), "unknown key") for key in sorted(error.extra_fields)]
+        keys = sorted(error.extra_fields)
+        return [FieldError(_key_path(path, key, i), "unknown key") for i, key in enumerate(keys)]
     if isinstance(error, BaseValidationError):
         found: list[FieldError] = []
         for inner in error.exceptions:
@@ -287,4 +288,4 @@ def _field_errors(error: BaseException, path: str) -> list[FieldError]:
         return found
     if isinstance(error, KeyError):
         return [FieldError(path, "required key is missing")]
-    return [FieldError(path, str(error) or type(error).__name__)]
+    return [FieldError(path, f"could not be read ({type(error).__name__})")]  # its text may quote the value

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -19,7 +18,13 @@ from uuid import UUID
 
 import attrs
 
-from relcore.errors import RelcoreError, ValidationError
+# re-exported: the entities and checks elsewhere use them from here
+from relcore.domain._untrusted import exact_str as exact_str
+from relcore.domain._untrusted import fail as fail
+from relcore.domain._untrusted import inspecting as inspecting
+from relcore.domain._untrusted import key_path as key_path
+from relcore.domain._untrusted import kind as kind
+from relcore.domain._untrusted import shown_name as shown_name
 
 E = TypeVar("E", bound=Enum)
 T = TypeVar("T")
@@ -33,71 +38,6 @@ MIN_YEAR, MAX_YEAR = 1000, 9998
 """Datetimes must fall in these years (in UTC): every backend stores them."""
 
 _TAG = re.compile(r"^[\w][\w .:/+-]{0,63}$", re.UNICODE)
-
-
-_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}(\.[a-z_][a-z0-9_]{0,63}){0,7}", re.ASCII)
-
-
-def fail(field: str, problem: str) -> ValidationError:
-    """Return the error for ``problem`` with ``field``.
-
-    Messages say what is wrong and what is expected, never the value given:
-    it may be personal data, and error messages end up in logs.
-    """
-    return ValidationError.single(field, problem)
-
-
-def kind(value: object) -> str:
-    """Return the name of ``value``'s type, for messages (never the value itself)."""
-    try:
-        name = type(value).__name__
-    except Exception:  # a metaclass that makes even this raise
-        return "object"
-    return name if type(name) is str else "object"
-
-
-def shown_name(value: object) -> str:
-    """Quote ``value`` if it is a name, else say that it is not shown.
-
-    A name is lower-case identifiers joined by dots (``"attributes.region"``),
-    as field names, JSON keys of relcore's formats and rule operators are;
-    anything else (an e-mail address used as a key, say) may be personal data.
-    """
-    if type(value) is str and _NAME.fullmatch(value):
-        return repr(value)
-    return "(not shown: not a lower-case name)"
-
-
-def key_path(path: str, key: str, position: int) -> str:
-    """The path of ``key``, the ``position``-th key of the object at ``path``.
-
-    Keys that are lower-case names are shown (``payload.order_id``); others,
-    which may be personal data, by position (``payload.<key 2>``).
-    """
-    step = key if _NAME.fullmatch(key) and "." not in key else f"<key {position}>"
-    return f"{path}.{step}" if path else step
-
-
-@contextmanager
-def inspecting(field: str, error: Callable[[str, str], ValidationError] = fail) -> Iterator[None]:
-    """Turn anything but a relcore error raised inside into a :class:`ValidationError`.
-
-    For the moments a check calls into the value given (its ``__eq__``,
-    ``__hash__``, ``utcoffset``, iteration...): a hostile or broken object
-    must not make anything but a relcore error escape. The original exception
-    is dropped, since its text may quote the value.
-    """
-    try:
-        yield
-    except RelcoreError:
-        raise
-    except Exception as raised:
-        raise error(field, f"could not be read: {kind(raised)} raised while checking it") from None
-
-
-def exact_str(value: str) -> str:
-    """Return ``value`` as a plain ``str`` (a subclass's own methods are never called again)."""
-    return str.__str__(value)
 
 
 def check_enum(enum: type[E], field: str, value: object) -> E:
@@ -390,3 +330,13 @@ def tuple_of(check: Callable[[str, object], Any]) -> attrs.Converter:  # type: i
         return check_tuple(check, field.name, value)
 
     return attrs.Converter(convert, takes_field=True)
+
+
+def check_region(region: object, field: str = "region") -> str | None:
+    """Return ``region`` upper-cased if it is ``None`` or a two-letter region code."""
+    if region is None:
+        return None
+    code = check_text(field, region, max_len=2)
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        raise fail(field, "expected an ISO 3166-1 alpha-2 region code (two letters)")
+    return code.upper()

@@ -59,16 +59,6 @@ _PARSE_PROBLEMS = {
 }
 
 
-def check_region(region: object, field: str = "region") -> str | None:
-    """Return ``region`` upper-cased if it is ``None`` or a two-letter region code."""
-    if region is None:
-        return None
-    code = check.check_text(field, region, max_len=2)
-    if not (len(code) == 2 and code.isascii() and code.isalpha()):
-        raise check.fail(field, "expected an ISO 3166-1 alpha-2 region code (two letters)")
-    return code.upper()
-
-
 def normalize_phone(value: str, *, region: str | None = None, field: str = "phone") -> str:
     """Return a phone number in E.164 form (``+14155550123``).
 
@@ -81,7 +71,7 @@ def normalize_phone(value: str, *, region: str | None = None, field: str = "phon
         ValidationError: If the number cannot be parsed or is not valid.
     """
     number = check.check_text(field, value, max_len=64)
-    code = check_region(region)
+    code = check.check_region(region)
     try:
         parsed = phonenumbers.parse(number, code)
     except phonenumbers.NumberParseException as error:

@@ -235,7 +235,9 @@ def _declare(what: str, types: Mapping[str, FieldType | str]) -> dict[str, Field
             declared[key] = FieldType.DATETIME  # any non-declarable type; refused below
         if declared[key] not in _DECLARABLE:
             allowed = ", ".join(t.value for t in _DECLARABLE)
-            raise InvalidRuleError.single(f"{what}.{key}", f"unknown or undeclarable type; use one of {allowed}")
+            raise InvalidRuleError.single(
+                f"{what}.{key}", f"unknown or undeclarable type; use one of {allowed}"
+            )
     return declared
 
 

@@ -479,7 +479,12 @@ class _Parser:
         raise self.error(token.position, "expected true or false")
 
 
-_LITERALS = {"string": "a string", "tagged": "a tagged value", "number": "a number", "days": "a number of days"}
+_LITERALS = {
+    "string": "a string",
+    "tagged": "a tagged value",
+    "number": "a number",
+    "days": "a number of days",
+}
 
 
 def _shown(token: _Token) -> str:

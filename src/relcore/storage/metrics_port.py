@@ -71,6 +71,6 @@ def check_metrics(run: ValueRun, item: object, index: int) -> CustomerMetrics:
 
 def check_ordering(by: object) -> str:
     """Return ``by`` if metrics can be ranked by it."""
-    if by not in METRIC_ORDERINGS:
-        raise fail("by", f"cannot rank by {by!r}; use one of {', '.join(METRIC_ORDERINGS)}"[:300])
-    return str(by)
+    if type(by) is not str or by not in METRIC_ORDERINGS:
+        raise fail("by", f"cannot rank by that; use one of {', '.join(METRIC_ORDERINGS)}")
+    return by
