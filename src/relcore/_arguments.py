@@ -12,20 +12,31 @@ a ``ValidationError`` too. Messages never repeat the value given.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from relcore.domain import Channel
-from relcore.domain._checks import check_datetime, check_enum, check_text, check_uuid, fail, inspecting, kind
+from relcore.domain._checks import (
+    check_datetime,
+    check_enum,
+    check_text,
+    check_uuid,
+    fail,
+    inspecting,
+    kind,
+    positive_int,
+)
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments.nodes import Aggregate, And, Condition, Not, Or, Rule
 from relcore.segments.segment import Segment
-from relcore.storage.rules import check_limit
+from relcore.storage.ports import MAX_PAGE_SIZE
 
 __all__ = [
     "check_callable",
+    "takes",
     "check_channels",
     "check_flag",
     "check_id",
@@ -51,6 +62,11 @@ def check_id(field: str, value: object) -> Any:
     return check_uuid(field, value, text=False)
 
 
+def check_limit(value: object, field: str = "limit") -> int:
+    """Return ``value`` if it is a whole number from 1 to ``MAX_PAGE_SIZE``."""
+    return positive_int(field, value, minimum=1, maximum=MAX_PAGE_SIZE)
+
+
 def check_optional_datetime(field: str, value: object) -> datetime | None:
     """Return ``None``, or ``value`` as an aware UTC datetime."""
     return None if value is None else check_datetime(field, value)
@@ -63,11 +79,34 @@ def check_flag(field: str, value: object) -> bool:
     return value
 
 
-def check_callable(field: str, value: object, *, optional: bool = False) -> Any:
-    """Return ``value`` if it can be called (or is ``None`` when ``optional``)."""
-    if (value is None and optional) or callable(value):
+def check_callable(field: str, value: object, *, arguments: int, optional: bool = False) -> Any:
+    """Return ``value`` if it is a function of ``arguments`` positional arguments (or optional ``None``).
+
+    What the function raises when relcore calls it later is the caller's own
+    exception and is not wrapped; a function of the wrong shape is refused here.
+    """
+    if value is None and optional:
         return value
-    raise fail(field, f"expected a function, got {kind(value)}")
+    if not callable(value):
+        raise fail(field, f"expected a function, got {kind(value)}")
+    if not takes(value, arguments):
+        raise fail(field, f"expected a function of {arguments} positional argument(s)")
+    return value
+
+
+def takes(function: Callable[..., object], arguments: int) -> bool:
+    """Whether ``function`` can be called with ``arguments`` positional arguments (``True`` if unknown)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # no signature to read (some builtins)
+        return True
+    except Exception:  # a hostile object: whatever it does is its caller's
+        return True
+    try:
+        signature.bind(*range(arguments))
+    except TypeError:
+        return False
+    return True
 
 
 def check_instance(field: str, value: object, cls: type[T]) -> T:

@@ -56,7 +56,7 @@ class ValueMethods:
 
         moment = self._clock() if as_of is None else check_datetime("as_of", as_of)
         chosen = None if settings is None else check_instance("settings", settings, ValueSettings)
-        report = check_callable("progress", progress, optional=True)
+        report = check_callable("progress", progress, arguments=3, optional=True)
         reuse = check_flag("reuse_models", reuse_models)
         with self.unit_of_work() as uow:
             run = refresh_value(

@@ -15,6 +15,7 @@ from relcore._arguments import (
     check_instance,
     check_items,
     check_limit,
+    takes,
 )
 from relcore._crm_activity import ActivityMethods
 from relcore._crm_segments import SegmentMethods
@@ -27,8 +28,8 @@ from relcore.domain import (
     normalize_email,
     normalize_phone,
 )
-from relcore.domain._checks import check_region, fail, kind
-from relcore.errors import ConfigurationError, ValidationError
+from relcore.domain._checks import check_region, exact_str, fail, kind
+from relcore.errors import ConfigurationError, FieldError, ValidationError
 from relcore.ids import CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
 from relcore.services import EventBus
@@ -113,14 +114,9 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
 
         from relcore.storage.sql import SqlStore
 
-        if not isinstance(target, str | os.PathLike | Engine | Connection):
-            raise ConfigurationError(
-                f"target must be a database URL, a path, an engine or a connection, not {kind(target)}"
-            )
-        if isinstance(target, str) and not target.strip():
-            raise ConfigurationError("target must not be empty")
+        where = target if isinstance(target, Engine | Connection) else _location(target)
         _check_setup(clock=clock, catalogue=catalogue, upgrade=upgrade)
-        return cls(SqlStore.open(target, upgrade=upgrade, clock=clock), clock=clock, catalogue=catalogue)
+        return cls(SqlStore.open(where, upgrade=upgrade, clock=clock), clock=clock, catalogue=catalogue)
 
     @classmethod
     def in_memory(cls, *, clock: Clock = system_clock, catalogue: Catalogue = DEFAULT_CATALOGUE) -> CRM:
@@ -150,7 +146,7 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
         """Call ``handler`` with every committed event of ``event_type``."""
         if not isinstance(event_type, type):
             raise fail("event_type", f"expected an event class, got {kind(event_type)}")
-        self.events.subscribe(event_type, check_callable("handler", handler))
+        self.events.subscribe(event_type, check_callable("handler", handler, arguments=1))
 
     def close(self) -> None:
         """Release what relcore created for this CRM (never the host's engine)."""
@@ -256,22 +252,41 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
             ValidationError: If neither or both of ``email`` and ``phone`` are
                 given, or the address, number or region is malformed.
         """
-        if (email is None) == (phone is None):
-            raise fail("email", "give exactly one of email= and phone=")
-        code = check_region(region)
-        if email is not None:
-            address = normalize_email(email)  # region has no bearing on e-mail addresses
-            with self.unit_of_work() as uow:
-                return uow.contacts.find_by_email(address)
-        number = normalize_phone(phone, region=code)  # type: ignore[arg-type]
+        address = None if email is None else normalize_email(email)
+        code = check_region(region)  # checked with an e-mail too, where it has no bearing
+        number = None if phone is None else normalize_phone(phone, region=code)
+        if (address is None) == (number is None):
+            problem = "give exactly one of email= and phone="
+            raise ValidationError([FieldError("email", problem), FieldError("phone", problem)])
         with self.unit_of_work() as uow:
-            return uow.contacts.find_by_phone(number)
+            if address is not None:
+                return uow.contacts.find_by_email(address)
+            return uow.contacts.find_by_phone(number)  # type: ignore[arg-type]
+
+
+def _location(target: object) -> str:
+    """``target`` as a plain string: a URL, or a path (given as text or as a path object)."""
+    if isinstance(target, os.PathLike):
+        try:
+            target = os.fspath(target)
+        except Exception:  # a hostile path object
+            raise ConfigurationError("target is a path object that failed to give its path") from None
+    if not isinstance(target, str):
+        raise ConfigurationError(
+            f"target must be a database URL, a path, an engine or a connection, not {kind(target)}"
+        )
+    location = exact_str(target)
+    if not location.strip() or "\x00" in location:
+        raise ConfigurationError("target must be a non-empty URL or path without NUL characters")
+    return location
 
 
 def _check_setup(*, clock: object, catalogue: object, upgrade: object = True) -> None:
     """Refuse a clock, catalogue or ``upgrade`` flag a CRM cannot work with."""
-    if not callable(clock):
-        raise ConfigurationError(f"clock must be a function returning the time, not {kind(clock)}")
+    if not callable(clock) or not takes(clock, 0):
+        raise ConfigurationError(
+            f"clock must be a function of no arguments returning the time, not {kind(clock)}"
+        )
     if not isinstance(catalogue, Catalogue):
         raise ConfigurationError(f"catalogue must be a Catalogue, not {kind(catalogue)}")
     if not isinstance(upgrade, bool):
