@@ -9,6 +9,7 @@ probed as soon as its parameters have a valid value in ``tests/_probe_world.py``
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,12 +32,15 @@ from relcore.storage.ports import Store
 from relcore.value_refresh import ValueSettings
 from tests._probe_world import (
     ALWAYS_BAD,
+    FIELD_OF,
     HOSTILE_OF_RIGHT_TYPE,
     NOW,
     SETUP_METHODS,
     World,
     build_world,
     call,
+    constructor_parameters,
+    constructors,
     has_valid_argument,
     optional,
     parameters,
@@ -145,7 +150,8 @@ def probe(world: World, method: str, name: str, value: object, label: str, *, re
 
 
 @pytest.fixture
-def world(store: Store, tmp_path: Path) -> World:
+def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    monkeypatch.chdir(tmp_path)  # CRM.open makes SQLite files of the text it is given as a path
     return build_world(store, tmp_path)
 
 
@@ -262,6 +268,58 @@ def test_generated_arguments_raise_relcore_errors_only_and_change_nothing_when_t
         probe(world, method, name, value, label)
 
     run()
+
+
+def test_every_entity_constructor_is_probed() -> None:
+    unlisted = [name for name, (_, valid) in constructors().items() if "<missing>" in valid]
+    assert not unlisted, f"add valid arguments for {unlisted} to constructors() in tests/_probe_world.py"
+
+
+def construct(name: str, parameter: str, value: object, label: str, *, refused: bool = False) -> None:
+    """Build ``name`` with ``value`` for ``parameter``: only relcore errors; ``refused`` ones name it."""
+    build, valid = constructors()[name]
+    where = f"{name}({parameter}={label})"
+    error: RelcoreError | None = None
+    try:
+        build(**{**valid, parameter: value})
+    except RelcoreError as raised:
+        error = raised
+    except Exception as raised:
+        pytest.fail(f"{where} let {type(raised).__name__} escape: {raised!s:.200}")
+    if refused:
+        assert isinstance(error, ValidationError), (
+            f"{where} was not refused with a ValidationError: {error!r}"
+        )
+        assert names(error, FIELD_OF.get((name, parameter), parameter)), f"{where} not named: {error}"
+
+
+def test_constructors_refuse_values_of_no_accepted_type_naming_the_field() -> None:
+    for name, (build, valid) in constructors().items():
+        for parameter in constructor_parameters(build):
+            required = parameter in valid or _required(build, parameter)
+            for i, value in enumerate((*ALWAYS_BAD, None) if required else ALWAYS_BAD):
+                construct(name, parameter, value, f"<always bad #{i}: {type(value).__name__}>", refused=True)
+
+
+def _required(build: object, parameter: str) -> bool:
+    if isinstance(build, type) and attrs.has(build):
+        field_ = attrs.fields_dict(build)[parameter]
+        return field_.default is attrs.NOTHING
+    return inspect.signature(build).parameters[parameter].default is inspect.Parameter.empty  # type: ignore[arg-type]
+
+
+@settings(max_examples=1500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_constructors_raise_relcore_errors_only(data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(sorted(constructors())), label="constructor")
+    build, _ = constructors()[name]
+    parameter = data.draw(st.sampled_from(constructor_parameters(build)), label="parameter")
+    if data.draw(st.booleans(), label="hostile"):
+        index = data.draw(st.integers(0, len(HOSTILE_OF_RIGHT_TYPE) - 1), label="hostile value")
+        value = HOSTILE_OF_RIGHT_TYPE[index]
+    else:
+        value = data.draw(_VALUES, label="value")
+    construct(name, parameter, value, f"<{type(value).__name__}>")
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from relcore.domain._checks import (
     check_text,
     check_uuid,
     fail,
-    inspecting,
+    guarded,
     kind,
     positive_int,
 )
@@ -124,19 +124,14 @@ def check_items(field: str, value: object, check: Callable[[str, object], T]) ->
     """
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise fail(field, f"expected a collection, got {kind(value)}")
-    with inspecting(field):
-        iterator = iter(value)
+    iterator = guarded(field, lambda: iter(value))
     return _checked(field, iterator, check)
 
 
 def _checked(field: str, iterator: Iterator[object], check: Callable[[str, object], T]) -> Iterator[T]:
+    end = object()
     index = 0
-    while True:
-        with inspecting(field):
-            try:
-                item = next(iterator)
-            except StopIteration:
-                return
+    while (item := guarded(field, lambda: next(iterator, end))) is not end:
         yield check(f"{field}[{index}]", item)
         index += 1
 

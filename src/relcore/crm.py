@@ -267,18 +267,27 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
 def _location(target: object) -> str:
     """``target`` as a plain string: a URL, or a path (given as text or as a path object)."""
     if isinstance(target, os.PathLike):
-        try:
-            target = os.fspath(target)
-        except Exception:  # a hostile path object
-            raise ConfigurationError("target is a path object that failed to give its path") from None
+        path: object = _fspath(target)
+        if path is None:  # raised outside the except block: the object's own error is not chained
+            raise ConfigurationError("target is a path object that failed to give its path")
+        target = path
     if not isinstance(target, str):
         raise ConfigurationError(
             f"target must be a database URL, a path, an engine or a connection, not {kind(target)}"
         )
     location = exact_str(target)
-    if not location.strip() or "\x00" in location:
-        raise ConfigurationError("target must be a non-empty URL or path without NUL characters")
+    if not location.strip() or any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in location):
+        raise ConfigurationError(
+            "target must be a non-empty URL or path of encodable characters, without NUL"
+        )
     return location
+
+
+def _fspath(target: os.PathLike[str]) -> object:
+    try:
+        return os.fspath(target)
+    except Exception:  # a hostile path object
+        return None
 
 
 def _check_setup(*, clock: object, catalogue: object, upgrade: object = True) -> None:

@@ -42,7 +42,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from relcore.domain._checks import check_datetime, check_enum, check_json, decimal_value, key_path
+from relcore.domain._checks import check_datetime, check_enum, check_json, decimal_value, key_path, parse_uuid
 from relcore.errors import FieldError, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -63,19 +63,21 @@ def _structure_datetime(value: object, _: type) -> datetime:
     if not isinstance(value, str):
         raise ValidationError.single("", f"expected an ISO 8601 datetime string, got {type(value).__name__}")
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError.single("", "not an ISO 8601 datetime") from None
+        parsed: datetime | None = datetime.fromisoformat(value)
+    except ValueError:  # its text quotes the value: raise outside this block, unchained
+        parsed = None
+    if parsed is None:
+        raise ValidationError.single("", "not an ISO 8601 datetime")
     return check_datetime("", parsed)
 
 
 def _structure_uuid(value: object, _: type) -> UUID:
     if isinstance(value, UUID):
         return value
-    try:
-        return UUID(str(value)) if isinstance(value, str) else UUID(int=-1)
-    except ValueError:
-        raise ValidationError.single("", "expected a UUID") from None
+    parsed = parse_uuid(str.__str__(value)) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValidationError.single("", "expected a UUID")
+    return parsed
 
 
 def _structure_int(value: object, _: type) -> int:
@@ -216,8 +218,9 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         return converter.structure(dict(data), cls)
     except ValidationError:
         raise
-    except BaseValidationError as error:
-        raise ValidationError(_field_errors(error, "")) from None
+    except BaseValidationError as error:  # its text lists unknown keys: raise outside, unchained
+        problems = _field_errors(error, "")
+    raise ValidationError(problems)
 
 
 def to_json(entity: object) -> str:
@@ -248,12 +251,15 @@ def from_json(cls: type[T], text: str | bytes) -> T:
         ...
         relcore.errors.ValidationError: not a JSON document: Expecting value: line 1 column 17 (char 16)
     """
+    problem = None
     try:
         data = json.loads(text)
     except (ValueError, TypeError) as error:
-        raise ValidationError.single("", f"not a JSON document: {error}") from None
+        problem = f"not a JSON document: {error}"
     except RecursionError:
-        raise ValidationError.single("", "not a JSON document relcore reads: nested too deeply") from None
+        problem = "not a JSON document relcore reads: nested too deeply"
+    if problem is not None:  # raised outside the except block: the parser's error is not chained
+        raise ValidationError.single("", problem)
     return from_dict(cls, data)
 
 

@@ -21,7 +21,7 @@ import attrs
 # re-exported: the entities and checks elsewhere use them from here
 from relcore.domain._untrusted import exact_str as exact_str
 from relcore.domain._untrusted import fail as fail
-from relcore.domain._untrusted import inspecting as inspecting
+from relcore.domain._untrusted import guarded as guarded
 from relcore.domain._untrusted import key_path as key_path
 from relcore.domain._untrusted import kind as kind
 from relcore.domain._untrusted import shown_name as shown_name
@@ -47,10 +47,15 @@ def check_enum(enum: type[E], field: str, value: object) -> E:
     allowed = ", ".join(repr(m.value) for m in enum)
     if not isinstance(value, str):
         raise fail(field, f"expected one of {allowed}, got {kind(value)}"[:400])
-    try:
-        return enum(exact_str(value))
-    except ValueError:
-        raise fail(field, f"unknown value; expected one of {allowed}"[:400]) from None
+    member = member_of(enum, exact_str(value))
+    if member is None:
+        raise fail(field, f"unknown value; expected one of {allowed}"[:400])
+    return member
+
+
+def member_of(enum: type[E], text: str) -> E | None:
+    """The member of ``enum`` whose value is ``text``, if any (no exception whose text quotes it)."""
+    return next((m for m in enum if m.value == text), None)
 
 
 def enum_converter(enum: type[E]) -> attrs.Converter:  # type: ignore[type-arg]
@@ -82,11 +87,17 @@ def check_text(field: str, value: object, *, max_len: int, empty: bool = False) 
         raise fail(field, f"longer than {max_len} characters ({len(value)})")
     if "\x00" in value:
         raise fail(field, "contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise fail(field, "contains an unpaired surrogate") from None
+    if not _encodable(value):
+        raise fail(field, "contains an unpaired surrogate")
     return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def text(max_len: int, *, empty: bool = False) -> attrs.Converter:  # type: ignore[type-arg]
@@ -113,30 +124,28 @@ def check_datetime(field: str, value: object) -> datetime:
     """Return ``value`` as an aware UTC datetime, refusing naive ones."""
     if not isinstance(value, datetime):
         raise fail(field, f"expected a datetime, got {kind(value)}")
-    with inspecting(field):
-        offset = None if value.tzinfo is None else value.utcoffset()
-        if offset is None:
-            raise fail(field, "naive datetime; give a time zone (UTC is stored)")
-        try:
-            converted = value.astimezone(UTC)
-        except OverflowError:
-            raise fail(field, "out of range once converted to UTC") from None
-        if not isinstance(converted, datetime) or converted.tzinfo is not UTC:
-            raise fail(field, "its time zone did not convert to UTC")
-        # a plain datetime in UTC: a subclass's methods are never called again
-        exact = datetime(
-            converted.year,
-            converted.month,
-            converted.day,
-            converted.hour,
-            converted.minute,
-            converted.second,
-            converted.microsecond,
-            tzinfo=UTC,
-        )
-    if not MIN_YEAR <= exact.year <= MAX_YEAR:
+    moment = value
+    naive = guarded(field, lambda: moment.tzinfo is None or moment.utcoffset() is None)
+    if naive:
+        raise fail(field, "naive datetime; give a time zone (UTC is stored)")
+    converted = guarded(field, lambda: _to_utc(moment))
+    if converted is None:
+        raise fail(field, "out of range once converted to UTC")
+    if not MIN_YEAR <= converted.year <= MAX_YEAR:
         raise fail(field, f"year out of the storable range {MIN_YEAR}..{MAX_YEAR}")
-    return exact
+    return converted
+
+
+def _to_utc(value: datetime) -> datetime | None:
+    """``value`` as a plain datetime in UTC (a subclass's methods are never called again), if in range."""
+    try:
+        converted = value.astimezone(UTC)
+    except OverflowError:
+        return None
+    if not isinstance(converted, datetime) or converted.tzinfo is not UTC:
+        raise TypeError("astimezone did not give a datetime in UTC")
+    parts = (converted.year, converted.month, converted.day, converted.hour, converted.minute)
+    return datetime(*parts, converted.second, converted.microsecond, tzinfo=UTC)
 
 
 def _aware(value: object, field: attrs.Attribute) -> datetime:  # type: ignore[type-arg]
@@ -159,17 +168,22 @@ def check_uuid(field: str, value: object, *, text: bool = True) -> UUID:
     if isinstance(value, UUID):
         if type(value) is UUID:
             return value
-        with inspecting(field):
-            number = value.int
-            if type(number) is not int:
-                raise fail(field, "a UUID subclass without an integer value")
-            return UUID(int=number)
+        given = value
+        return guarded(field, lambda: UUID(int=int.__index__(given.int)))
     if text and isinstance(value, str):
-        try:
-            return UUID(exact_str(value))
-        except ValueError:
-            raise fail(field, "expected a UUID, got text that is not one") from None
+        parsed = parse_uuid(exact_str(value))
+        if parsed is None:
+            raise fail(field, "expected a UUID, got text that is not one")
+        return parsed
     raise fail(field, f"expected a UUID, got {kind(value)}")
+
+
+def parse_uuid(text: str) -> UUID | None:
+    """``text`` as a UUID, or ``None`` (no exception whose text quotes it)."""
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
 
 
 def _uuid(value: object, field: attrs.Attribute) -> UUID:  # type: ignore[type-arg]
@@ -196,8 +210,7 @@ def check_json(field: str, value: object) -> dict[str, Any]:
     """
     if not isinstance(value, Mapping):
         raise fail(field, f"expected a JSON object (dict), got {kind(value)}")
-    with inspecting(field):
-        copied = _copy_json(field, value, 0)
+    copied = guarded(field, lambda: _copy_json(field, value, 0))
     assert isinstance(copied, dict)
     if not copied:
         return {}
@@ -261,8 +274,10 @@ def check_tag(field: str, value: object) -> str:
 def _tags(value: object, field: attrs.Attribute) -> frozenset[str]:  # type: ignore[type-arg]
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise fail(field.name, "expected a collection of tags")
-    with inspecting(field.name):
-        return frozenset(check_tag(f"{field.name}[{i}]", t) for i, t in enumerate(value))
+    items: Iterable[object] = value
+    return guarded(
+        field.name, lambda: frozenset(check_tag(f"{field.name}[{i}]", t) for i, t in enumerate(items))
+    )
 
 
 tags = attrs.Converter(_tags, takes_field=True)
@@ -281,9 +296,11 @@ def decimal_value(field: str, value: object) -> Decimal:
     if isinstance(plain, str) and len(plain) > 100:
         raise fail(field, "not a decimal amount: longer than 100 characters")
     try:
-        result = Decimal(plain)
+        result: Decimal | None = Decimal(plain)
     except (InvalidOperation, TypeError, ValueError):
-        raise fail(field, "not a decimal amount") from None
+        result = None
+    if result is None:
+        raise fail(field, "not a decimal amount")
     if not result.is_finite():
         raise fail(field, "must be a finite amount")
     return result
@@ -319,8 +336,7 @@ def check_tuple(check: Callable[[str, object], T], field: str, value: object) ->
     """Return ``value`` as a tuple, each item passed through ``check(path, item)``."""
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise fail(field, "expected a sequence")
-    with inspecting(field):
-        return tuple(check(f"{field}[{i}]", item) for i, item in enumerate(value))
+    return guarded(field, lambda: tuple(check(f"{field}[{i}]", item) for i, item in enumerate(value)))
 
 
 def tuple_of(check: Callable[[str, object], Any]) -> attrs.Converter:  # type: ignore[type-arg]

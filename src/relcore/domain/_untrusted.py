@@ -10,12 +10,14 @@ copy it into plain builtins, and turn whatever it raises into a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import TypeVar
 
 from relcore.errors import RelcoreError, ValidationError
 
-__all__ = ["exact_str", "fail", "inspecting", "key_path", "kind", "shown_name"]
+__all__ = ["exact_str", "fail", "guarded", "key_path", "kind", "shown_name"]
+
+T = TypeVar("T")
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}(\.[a-z_][a-z0-9_]{0,63}){0,7}", re.ASCII)
 
@@ -60,21 +62,22 @@ def key_path(path: str, key: str, position: int) -> str:
     return f"{path}.{step}" if path else step
 
 
-@contextmanager
-def inspecting(field: str, error: Callable[[str, str], ValidationError] = fail) -> Iterator[None]:
-    """Turn anything but a relcore error raised inside into a :class:`ValidationError`.
+def guarded(field: str, action: Callable[[], T], error: Callable[[str, str], ValidationError] = fail) -> T:
+    """Return ``action()``, turning anything but a relcore error it raises into a :class:`ValidationError`.
 
     For the moments a check calls into the value given (its ``__eq__``,
     ``__hash__``, ``utcoffset``, iteration...): a hostile or broken object
     must not make anything but a relcore error escape. The original exception
-    is dropped, since its text may quote the value.
+    is dropped, not even kept as ``__context__``: its text may quote the value.
     """
+    raised: str | None = None
     try:
-        yield
+        return action()
     except RelcoreError:
         raise
-    except Exception as raised:
-        raise error(field, f"could not be read: {kind(raised)} raised while checking it") from None
+    except Exception as problem:
+        raised = kind(problem)
+    raise error(field, f"could not be read: {raised} raised while checking it")  # outside except: no context
 
 
 def exact_str(value: str) -> str:

@@ -35,10 +35,13 @@ def normalize_email(value: str, *, field: str = "email") -> str:
         ValidationError: If the address is malformed.
     """
     address = check.check_text(field, value, max_len=320)
+    problem = None
     try:
         info = email_validator.validate_email(address, check_deliverability=False)
     except email_validator.EmailNotValidError as error:
-        raise check.fail(field, f"invalid e-mail address: {_explained(str(error), address)}") from None
+        problem = _explained(str(error), address)
+    if problem is not None:  # raised here, not in the except block: the validator's error is not chained
+        raise check.fail(field, f"invalid e-mail address: {problem}")
     return info.normalized
 
 
@@ -72,12 +75,14 @@ def normalize_phone(value: str, *, region: str | None = None, field: str = "phon
     """
     number = check.check_text(field, value, max_len=64)
     code = check.check_region(region)
+    problem = None
     try:
         parsed = phonenumbers.parse(number, code)
     except phonenumbers.NumberParseException as error:
-        hint = "" if code or number.strip().startswith("+") else " (no '+' prefix and no region)"
         problem = _PARSE_PROBLEMS.get(error.error_type, "cannot be parsed")
-        raise check.fail(field, f"invalid phone number: {problem}{hint}") from None
+    if problem is not None:  # raised outside the except block: the parser's error is not chained
+        hint = "" if code or number.strip().startswith("+") else " (no '+' prefix and no region)"
+        raise check.fail(field, f"invalid phone number: {problem}{hint}")
     if not phonenumbers.is_valid_number(parsed):
         raise check.fail(field, "not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
@@ -312,11 +317,17 @@ def _time_zone(value: object, field: attrs.Attribute) -> str | None:  # type: ig
     if value is None:
         return None
     name = check.check_text(field.name, value, max_len=64)
+    if not _known_zone(name):
+        raise check.fail(field.name, "unknown IANA time zone; expected a name like 'Europe/Paris'")
+    return name
+
+
+def _known_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise check.fail(field.name, "unknown IANA time zone; expected a name like 'Europe/Paris'") from None
-    return name
+    except (ZoneInfoNotFoundError, ValueError):  # their text names the zone: not chained to the error
+        return False
+    return True
 
 
 @attrs.frozen(kw_only=True)

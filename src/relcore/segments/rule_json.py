@@ -26,7 +26,7 @@ from enum import Enum
 from typing import Any, TypeVar, assert_never
 from uuid import UUID
 
-from relcore.domain._checks import inspecting, shown_name
+from relcore.domain._checks import guarded, member_of, shown_name
 from relcore.errors import InvalidRuleError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.nodes import (
@@ -122,13 +122,16 @@ def from_json(data: object, *, catalogue: Catalogue | None = DEFAULT_CATALOGUE) 
         >>> print(rule.op)
         has tag
     """
-    reader = _Reader()
-    with inspecting("rule", _error):
-        document = reader.fields(data, "", {"version", "rule"})
-        if type(document["version"]) is not int or document["version"] != FORMAT_VERSION:
-            raise _error("version", f"unsupported format version; expected {FORMAT_VERSION}")
-        rule = reader.rule(document["rule"], "rule", 0)
+    rule = guarded("rule", lambda: _read(data), _error)
     return rule if catalogue is None else _prefixed(lambda: validate(rule, catalogue))
+
+
+def _read(data: object) -> Rule:
+    reader = _Reader()
+    document = reader.fields(data, "", {"version", "rule"})
+    if type(document["version"]) is not int or document["version"] != FORMAT_VERSION:
+        raise _error("version", f"unsupported format version; expected {FORMAT_VERSION}")
+    return reader.rule(document["rule"], "rule", 0)
 
 
 _VALUE = frozenset({"value"})  # the one optional key of a condition
@@ -213,13 +216,11 @@ class _Reader:
         )
 
     def member(self, enum: type[E], data: object, path: str) -> E:
-        text = self.text(data, path)
-        try:
-            return enum(text)
-        except ValueError:
+        member = member_of(enum, str.__str__(self.text(data, path)))
+        if member is None:
             expected = ", ".join(m.value for m in enum)
-            problem = f"unknown {enum.__name__.lower()}; expected one of {expected}"
-            raise _error(path, problem) from None
+            raise _error(path, f"unknown {enum.__name__.lower()}; expected one of {expected}")
+        return member
 
     def array(self, data: object, path: str) -> list[Any]:
         if not isinstance(data, list):
@@ -266,22 +267,27 @@ class _Reader:
         [(tag, text)] = data.items()
         if not isinstance(text, str) or len(text) > 64:
             raise _error(path, f"expected a short string under {shown_name(tag)}")
-        try:
-            match tag:
-                case "decimal":
-                    if not _DECIMAL.fullmatch(text):
-                        raise ValueError(text)
-                    amount = Decimal(text)
-                    if not amount.is_finite():
-                        raise ValueError(text)
-                    return amount
-                case "datetime":
-                    return datetime.fromisoformat(text)
-                case "uuid":
-                    return UUID(text)
-        except (ValueError, InvalidOperation):
-            raise _error(path, f"not a valid {tag}") from None
-        raise _error(path, f"unknown value tag {shown_name(tag)}; expected decimal, datetime or uuid")
+        if tag not in ("decimal", "datetime", "uuid"):
+            raise _error(path, f"unknown value tag {shown_name(tag)}; expected decimal, datetime or uuid")
+        value = _tagged_value(tag, str.__str__(text))
+        if value is None:  # raised here, not where parsing failed: that error quotes the value
+            raise _error(path, f"not a valid {tag}")
+        return value
+
+
+def _tagged_value(tag: str, text: str) -> Decimal | datetime | UUID | None:
+    """The value ``text`` spells under ``tag``, or ``None``."""
+    try:
+        match tag:
+            case "decimal":
+                amount = Decimal(text) if _DECIMAL.fullmatch(text) else None
+                return amount if amount is not None and amount.is_finite() else None
+            case "datetime":
+                return datetime.fromisoformat(text)
+            case _:
+                return UUID(text)
+    except (ValueError, InvalidOperation):
+        return None
 
 
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", re.ASCII)

@@ -42,7 +42,7 @@ from decimal import Decimal, InvalidOperation
 from typing import assert_never
 from uuid import UUID
 
-from relcore.domain._checks import shown_name
+from relcore.domain._checks import member_of, shown_name
 from relcore.errors import InvalidRuleError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.nodes import (
@@ -372,10 +372,9 @@ class _Parser:
                 self.expect(",")
         self.expect(".")
         token = self.advance()
-        try:
-            measure = Measure(token.text)
-        except ValueError:
-            raise self.error(token.position, "expected count, sum, average, first or last") from None
+        measure = member_of(Measure, token.text)
+        if measure is None:
+            raise self.error(token.position, "expected count, sum, average, first or last")
         op, value = self.test()
         return Aggregate(events, tuple(where), within, measure, op, value, full_window)
 

@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
 
-from relcore.domain._checks import check_uuid, kind
+from relcore.domain._checks import check_uuid, kind, member_of, parse_uuid
 from relcore.domain.money import CURRENCIES
 from relcore.errors import InvalidRuleError, ValidationError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue, FieldSpec, FieldType, event_field
@@ -265,10 +265,10 @@ def _scalar(spec: FieldSpec, value: object, path: str) -> Scalar:
             if isinstance(value, UUID):
                 return _checked(path, lambda: check_uuid(path, value))  # type: ignore[no-any-return]
             if isinstance(value, str) and len(value) <= 40:
-                try:
-                    return UUID(str.__str__(value))
-                except ValueError:
-                    raise _error(path, "expected a UUID, got text that is not one") from None
+                parsed = parse_uuid(str.__str__(value))
+                if parsed is None:
+                    raise _error(path, "expected a UUID, got text that is not one")
+                return parsed
             raise _error(path, f"expected a UUID, got {kind(value)}")
 
 
@@ -289,10 +289,8 @@ def _text(value: object, path: str) -> str:
         raise _error(path, f"text longer than {MAX_TEXT_LENGTH} characters")
     if "\x00" in value:
         raise _error(path, "text contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _error(path, "text contains a lone surrogate") from None
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise _error(path, "text contains a lone surrogate")
     return value
 
 
@@ -319,14 +317,13 @@ T = TypeVar("T")
 
 
 def _checked(path: str, make: Any) -> Any:
+    """``make()``, with a ValidationError it raises turned into an InvalidRuleError (relcore's own text)."""
     try:
         return make()
     except InvalidRuleError:
         raise
     except ValidationError as exc:
         raise InvalidRuleError(exc.errors) from None
-    except (ValueError, TypeError):
-        raise _error(path, "not a valid value") from None
 
 
 def _enum(enum: type[E], value: object, path: str) -> E:
@@ -334,10 +331,10 @@ def _enum(enum: type[E], value: object, path: str) -> E:
         return value
     if not isinstance(value, str):
         raise _error(path, f"expected one of {_list(enum)}, got {kind(value)}")
-    try:
-        return enum(str.__str__(value))
-    except ValueError:
-        raise _error(path, f"unknown {enum.__name__.lower()}; expected one of {_list(enum)}") from None
+    member = member_of(enum, str.__str__(value))
+    if member is None:
+        raise _error(path, f"unknown {enum.__name__.lower()}; expected one of {_list(enum)}")
+    return member
 
 
 def _error(path: str, problem: str) -> InvalidRuleError:
