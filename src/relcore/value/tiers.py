@@ -112,7 +112,7 @@ def check_tiers(tiers: Sequence[tuple[str, float]]) -> list[str]:
     """
     if len(tiers) == 0:
         raise ValidationError.single("tiers", "needs at least one tier")
-    names = []
+    names: list[str] = []
     for i, tier in enumerate(tiers):
         if not (isinstance(tier, tuple) and len(tier) == 2 and isinstance(tier[0], str) and tier[0]):
             raise ValidationError.single(f"tiers[{i}]", "must be a (name, share) pair with a non-empty name")
