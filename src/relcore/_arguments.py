@@ -36,7 +36,6 @@ from relcore.storage.ports import MAX_PAGE_SIZE
 
 __all__ = [
     "check_callable",
-    "takes",
     "check_channels",
     "check_flag",
     "check_id",
@@ -47,6 +46,7 @@ __all__ = [
     "check_optional_datetime",
     "check_segment",
     "check_target",
+    "takes",
 ]
 
 T = TypeVar("T")

@@ -102,12 +102,12 @@ class SegmentMethods:
         dynamic segment is evaluated at ``as_of`` (default: now) by one query
         on SQL stores; a static or snapshot segment yields its stored members.
         The store is read while you iterate: consume the iterator promptly.
-        The arguments, and a rule against :attr:`catalogue`, are checked at
+        The arguments, and a rule against `catalogue`, are checked at
         once, before the first id is asked for.
 
         Raises:
             ValidationError: An argument is of the wrong type or value.
-            InvalidRuleError: The rule is not valid on :attr:`catalogue`.
+            InvalidRuleError: The rule is not valid on `catalogue`.
         """
         wanted = check_target("target", target)
         if not isinstance(wanted, Segment | UUID | str):

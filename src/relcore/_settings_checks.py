@@ -35,7 +35,7 @@ MAX_HORIZON = 10_000
 
 
 def _number(field: str, value: object) -> float:
-    """``value`` as a plain finite float (ints too; never bool), or a :class:`ValidationError`."""
+    """``value`` as a plain finite float (ints too; never bool), or a `ValidationError`."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise fail(field, f"expected a number, got {kind(value)}")
     try:

@@ -185,10 +185,7 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
                 [Identity][relcore.domain.Identity] (wrong type, empty, too
                 long, a namespace not in lower case...).
         """
-        try:
-            identity = Identity(namespace, value)
-        except ValidationError as error:  # paths "namespace" and "value": the argument names
-            raise ValidationError(error.errors) from None
+        identity = Identity(namespace, value)  # error paths "namespace", "value": the arguments
         with self.unit_of_work() as uow:
             return uow.customers.find_by_identity(identity.namespace, identity.value)
 

@@ -126,7 +126,7 @@ class NotFoundError(RelcoreError, LookupError):
 
     The message shows the key only if it is an id relcore made (a UUID); a
     key such as a segment name may be personal data, and messages end up in
-    logs. The key itself stays available as :attr:`key`.
+    logs. The key itself stays available as `key`.
 
     Args:
         kind: The kind of entity (``"customer"``, ``"contact"``, ...).

@@ -164,7 +164,7 @@ optional_aware = attrs.Converter(_optional_aware, takes_field=True)
 
 
 def check_uuid(field: str, value: object, *, text: bool = True) -> UUID:
-    """Return ``value`` as a plain :class:`~uuid.UUID`; with ``text``, its string form too."""
+    """Return ``value`` as a plain `uuid.UUID`; with ``text``, its string form too."""
     if isinstance(value, UUID):
         if type(value) is UUID:
             return value

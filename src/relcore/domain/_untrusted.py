@@ -63,7 +63,7 @@ def key_path(path: str, key: str, position: int) -> str:
 
 
 def guarded(field: str, action: Callable[[], T], error: Callable[[str, str], ValidationError] = fail) -> T:
-    """Return ``action()``, turning anything but a relcore error it raises into a :class:`ValidationError`.
+    """Return ``action()``, turning anything but a relcore error it raises into a `ValidationError`.
 
     For the moments a check calls into the value given (its ``__eq__``,
     ``__hash__``, ``utcoffset``, iteration...): a hostile or broken object
