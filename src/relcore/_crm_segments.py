@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from uuid import UUID
 
+from relcore._arguments import check_id, check_ids, check_segment, check_target
 from relcore.clock import Clock
-from relcore.domain._checks import check_datetime
+from relcore.domain._checks import check_datetime, check_enum
 from relcore.ids import CustomerId, SegmentId
-from relcore.segments import Catalogue, Explanation, Rule
+from relcore.segments import Catalogue, Explanation, Rule, validate
 from relcore.segments.segment import Segment, SegmentKind
 from relcore.services import segments as use_cases
 from relcore.services.segments import RefreshResult
@@ -53,14 +55,16 @@ class SegmentMethods:
             as_of: For a snapshot, when to freeze it (default: now).
 
         Raises:
+            ValidationError: An argument is of the wrong type or value.
             InvalidRuleError: The rule is not valid on [`catalogue`][relcore.crm.CRM.catalogue].
             ConflictError: The name is taken.
         """
+        sort = check_enum(SegmentKind, "kind", kind)
         moment = self._as_of(as_of)
-        snapshot = str(kind) == SegmentKind.SNAPSHOT.value
+        snapshot = sort is SegmentKind.SNAPSHOT
         segment = Segment(
             name=name,
-            kind=kind,
+            kind=sort,
             rule=rule,
             description=description,
             frozen_at=moment if snapshot else None,
@@ -73,8 +77,9 @@ class SegmentMethods:
 
     def segment(self, segment: SegmentId | str) -> Segment:
         """Return the segment with this id or name (``NotFoundError`` if none)."""
+        wanted = check_segment("segment", segment)
         with self.unit_of_work() as uow:
-            return use_cases.find_segment(uow, segment)
+            return use_cases.find_segment(uow, wanted)
 
     def list_segments(self) -> list[Segment]:
         """Return every segment, by name."""
@@ -82,9 +87,10 @@ class SegmentMethods:
             return uow.segments.list()
 
     def delete_segment(self, segment: Segment | SegmentId | str) -> None:
-        """Delete a segment and its stored membership (no events)."""
+        """Delete a segment and its stored membership (no events; ``NotFoundError`` if none)."""
+        wanted = check_segment("segment", segment)
         with self.unit_of_work() as uow:
-            uow.segments.delete(use_cases.find_segment(uow, segment).id)
+            uow.segments.delete(use_cases.find_segment(uow, wanted).id)
             uow.commit()
 
     def members(
@@ -96,10 +102,24 @@ class SegmentMethods:
         dynamic segment is evaluated at ``as_of`` (default: now) by one query
         on SQL stores; a static or snapshot segment yields its stored members.
         The store is read while you iterate: consume the iterator promptly.
+        The arguments, and a rule against `catalogue`, are checked at
+        once, before the first id is asked for.
+
+        Raises:
+            ValidationError: An argument is of the wrong type or value.
+            InvalidRuleError: The rule is not valid on `catalogue`.
         """
+        wanted = check_target("target", target)
+        if not isinstance(wanted, Segment | UUID | str):
+            validate(wanted, self._catalogue)
         moment = self._as_of(as_of)
+        return self._stream_members(wanted, moment)
+
+    def _stream_members(
+        self, target: Rule | Segment | SegmentId | str, as_of: datetime
+    ) -> Iterator[CustomerId]:
         with self.unit_of_work() as uow:
-            yield from use_cases.segment_members(uow, target, moment, self._catalogue)
+            yield from use_cases.segment_members(uow, target, as_of, self._catalogue)
 
     def explain(
         self, target: Rule | Segment | SegmentId | str, customer_id: CustomerId, as_of: datetime | None = None
@@ -110,9 +130,11 @@ class SegmentMethods:
         For a snapshot, this explains its rule on today's data (the stored
         membership was decided at ``frozen_at``); a static list has no rule.
         """
+        wanted = check_target("target", target)
+        who = check_id("customer_id", customer_id)
         moment = self._as_of(as_of)
         with self.unit_of_work() as uow:
-            return use_cases.explain_membership(uow, target, customer_id, moment, self._catalogue)
+            return use_cases.explain_membership(uow, wanted, who, moment, self._catalogue)
 
     def refresh_segment(
         self, segment: Segment | SegmentId | str, as_of: datetime | None = None
@@ -123,9 +145,10 @@ class SegmentMethods:
         [`SegmentLeft`][relcore.domain.SegmentLeft] to react; they are delivered
         after the commit.
         """
+        wanted = check_segment("segment", segment)
         moment = self._as_of(as_of)
         with self.unit_of_work() as uow:
-            result = use_cases.refresh_segment(uow, segment, moment, self._catalogue)
+            result = use_cases.refresh_segment(uow, wanted, moment, self._catalogue)
             uow.commit()
         return result
 
@@ -140,8 +163,9 @@ class SegmentMethods:
         self, segment: Segment | SegmentId | str, customer_ids: Iterable[CustomerId]
     ) -> RefreshResult:
         """Add customers to a static segment; emits [`SegmentEntered`][relcore.domain.SegmentEntered]."""
+        wanted, ids = check_segment("segment", segment), check_ids("customer_ids", customer_ids)
         with self.unit_of_work() as uow:
-            result = use_cases.change_list(uow, segment, add=customer_ids, at=self._clock())
+            result = use_cases.change_list(uow, wanted, add=ids, at=self._clock())
             uow.commit()
         return result
 
@@ -149,7 +173,8 @@ class SegmentMethods:
         self, segment: Segment | SegmentId | str, customer_ids: Iterable[CustomerId]
     ) -> RefreshResult:
         """Remove customers from a static segment; emits [`SegmentLeft`][relcore.domain.SegmentLeft]."""
+        wanted, ids = check_segment("segment", segment), check_ids("customer_ids", customer_ids)
         with self.unit_of_work() as uow:
-            result = use_cases.change_list(uow, segment, remove=customer_ids, at=self._clock())
+            result = use_cases.change_list(uow, wanted, remove=ids, at=self._clock())
             uow.commit()
         return result

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from relcore._arguments import check_callable, check_flag, check_id, check_instance, check_limit
 from relcore.clock import Clock
 from relcore.domain import CustomerMetrics, ValueRun
-from relcore.domain._checks import check_datetime
+from relcore.domain._checks import check_datetime, check_text
 from relcore.ids import CustomerId
+from relcore.storage.metrics_port import check_ordering
 from relcore.storage.ports import UnitOfWork
 
 if TYPE_CHECKING:
@@ -50,25 +52,29 @@ class ValueMethods:
         Returns:
             The stored run, with the fitted models' parameters per currency.
         """
-        from relcore.value_refresh import refresh_value  # numpy and scipy load here, not at import
+        from relcore.value_refresh import ValueSettings, refresh_value  # numpy, scipy load in refresh_value
 
         moment = self._clock() if as_of is None else check_datetime("as_of", as_of)
+        chosen = None if settings is None else check_instance("settings", settings, ValueSettings)
+        report = check_callable("progress", progress, arguments=3, optional=True)
+        reuse = check_flag("reuse_models", reuse_models)
         with self.unit_of_work() as uow:
             run = refresh_value(
                 uow,
                 moment,
-                settings=settings,
-                progress=progress,
+                settings=chosen,
+                progress=report,
                 clock=self._clock,
-                reuse_models=reuse_models,
+                reuse_models=reuse,
             )
             uow.commit()
         return run
 
     def metrics_of(self, customer_id: CustomerId) -> CustomerMetrics | None:
         """Return the customer's stored value metrics, if a refresh computed them."""
+        wanted = check_id("customer_id", customer_id)
         with self.unit_of_work() as uow:
-            return uow.metrics.get(customer_id)
+            return uow.metrics.get(wanted)
 
     def top_customers(
         self, by: str = "historical_value", *, limit: int = 10, currency: str | None = None
@@ -92,5 +98,7 @@ class ValueMethods:
             >>> crm.top_customers("clv", currency="EUR")
             []
         """
+        ordering, currency = check_ordering(check_text("by", by, max_len=40), currency)
+        size = check_limit(limit)
         with self.unit_of_work() as uow:
-            return uow.metrics.top(by, limit=limit, currency=currency)
+            return uow.metrics.top(ordering, limit=size, currency=currency)

@@ -20,6 +20,7 @@ code that does not know relcore:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 __all__ = [
     "ConfigurationError",
@@ -123,6 +124,10 @@ def _join(prefix: str, path: str) -> str:
 class NotFoundError(RelcoreError, LookupError):
     """No entity has the id or key that was asked for.
 
+    The message shows the key only if it is an id relcore made (a UUID); a
+    key such as a segment name may be personal data, and messages end up in
+    logs. The key itself stays available as `key`.
+
     Args:
         kind: The kind of entity (``"customer"``, ``"contact"``, ...).
         key: The id or key that found nothing.
@@ -131,7 +136,8 @@ class NotFoundError(RelcoreError, LookupError):
     def __init__(self, kind: str, key: object) -> None:
         self.kind = kind
         self.key = key
-        super().__init__(f"no {kind} with key {key!s}")
+        shown = f"id {key}" if type(key) is UUID else "the key given"
+        super().__init__(f"no {kind} with {shown}")
 
 
 class ConflictError(RelcoreError):

@@ -42,7 +42,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from relcore.domain._checks import check_datetime, check_enum, check_json, decimal_value
+from relcore.domain._checks import check_datetime, check_enum, check_json, decimal_value, key_path, parse_uuid
 from relcore.errors import FieldError, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -63,19 +63,21 @@ def _structure_datetime(value: object, _: type) -> datetime:
     if not isinstance(value, str):
         raise ValidationError.single("", f"expected an ISO 8601 datetime string, got {type(value).__name__}")
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError.single("", f"not an ISO 8601 datetime: {value!r}"[:200]) from None
+        parsed: datetime | None = datetime.fromisoformat(value)
+    except ValueError:  # its text quotes the value: raise outside this block, unchained
+        parsed = None
+    if parsed is None:
+        raise ValidationError.single("", "not an ISO 8601 datetime")
     return check_datetime("", parsed)
 
 
 def _structure_uuid(value: object, _: type) -> UUID:
     if isinstance(value, UUID):
         return value
-    try:
-        return UUID(str(value)) if isinstance(value, str) else UUID(int=-1)
-    except ValueError:
-        raise ValidationError.single("", f"expected a UUID, got {value!r}"[:200]) from None
+    parsed = parse_uuid(str.__str__(value)) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValidationError.single("", "expected a UUID")
+    return parsed
 
 
 def _structure_int(value: object, _: type) -> int:
@@ -216,8 +218,9 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         return converter.structure(dict(data), cls)
     except ValidationError:
         raise
-    except BaseValidationError as error:
-        raise ValidationError(_field_errors(error, "")) from None
+    except BaseValidationError as error:  # its text lists unknown keys: raise outside, unchained
+        problems = _field_errors(error, "")
+    raise ValidationError(problems)
 
 
 def to_json(entity: object) -> str:
@@ -248,12 +251,15 @@ def from_json(cls: type[T], text: str | bytes) -> T:
         ...
         relcore.errors.ValidationError: not a JSON document: Expecting value: line 1 column 17 (char 16)
     """
+    problem = None
     try:
         data = json.loads(text)
     except (ValueError, TypeError) as error:
-        raise ValidationError.single("", f"not a JSON document: {error}") from None
+        problem = f"not a JSON document: {error}"
     except RecursionError:
-        raise ValidationError.single("", "not a JSON document relcore reads: nested too deeply") from None
+        problem = "not a JSON document relcore reads: nested too deeply"
+    if problem is not None:  # raised outside the except block: the parser's error is not chained
+        raise ValidationError.single("", problem)
     return from_dict(cls, data)
 
 
@@ -263,9 +269,9 @@ def _join(path: str, step: str | int) -> str:
     return f"{path}.{step}" if path else step
 
 
-def _key_path(path: str, key: str) -> str:
-    """Name an input key: dotted if it is a name, else quoted in brackets (``[""]``)."""
-    return _join(path, key) if key.isidentifier() else f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+def _key_path(path: str, key: str, position: int) -> str:
+    """Name an unknown key: dotted if it is a lower-case name, else by position (it may be personal data)."""
+    return key_path(path, key, position)
 
 
 def _field_errors(error: BaseException, path: str) -> list[FieldError]:
@@ -273,7 +279,8 @@ def _field_errors(error: BaseException, path: str) -> list[FieldError]:
     if isinstance(error, ValidationError):
         return [FieldError(_join(path, e.path) if e.path else path, e.problem) for e in error.errors]
     if isinstance(error, ForbiddenExtraKeysError):
-        return [FieldError(_key_path(path, key), "unknown key") for key in sorted(error.extra_fields)]
+        keys = sorted(error.extra_fields)
+        return [FieldError(_key_path(path, key, i), "unknown key") for i, key in enumerate(keys)]
     if isinstance(error, BaseValidationError):
         found: list[FieldError] = []
         for inner in error.exceptions:
@@ -287,4 +294,4 @@ def _field_errors(error: BaseException, path: str) -> list[FieldError]:
         return found
     if isinstance(error, KeyError):
         return [FieldError(path, "required key is missing")]
-    return [FieldError(path, str(error) or type(error).__name__)]
+    return [FieldError(path, f"could not be read ({type(error).__name__})")]  # its text may quote the value

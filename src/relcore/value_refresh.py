@@ -30,8 +30,9 @@ from typing import Any, TextIO
 import attrs
 
 from relcore import _progress
+from relcore._settings_checks import DAYS, MAX_HORIZON, NOT_NEGATIVE, one_of, tiers_converter, whole
 from relcore.domain import CURRENCIES, CustomerMetrics, ValueRun
-from relcore.domain._checks import check_datetime, fail
+from relcore.domain._checks import MAX_INT32, check_datetime, fail
 from relcore.domain.money import from_minor_units
 from relcore.ids import CustomerId, new_id
 from relcore.segments import And
@@ -43,21 +44,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; stages are ``"read"``, ``"fit"``, ``"score"``, ``"store"``."""
-
-
-def _positive(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise fail(field.name, f"must be a finite number > 0, got {value!r}")
-
-
-def _positive_whole(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise fail(field.name, f"must be a whole number >= 1, got {value!r}")
-
-
-def _not_negative(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
-        raise fail(field.name, f"must be a finite number >= 0, got {value!r}")
 
 
 def terminal_progress(stream: TextIO | None = None, *, enabled: bool | None = None) -> Progress:
@@ -94,27 +80,6 @@ PYRAMID: tuple[tuple[str, float], ...] = (("top", 0.01), ("big", 0.04), ("medium
 PURCHASE_MODELS = ("bg/nbd", "mbg/nbd", "pareto/nbd")
 
 
-def _one_of(choices: tuple[str, ...]) -> Callable[[object, attrs.Attribute, object], None]:  # type: ignore[type-arg]
-    def check(instance: object, field: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-        if value not in choices:
-            raise fail(field.name, f"must be one of {', '.join(choices)}, not {value!r}")
-
-    return check
-
-
-def _tiers(value: object) -> tuple[tuple[str, float], ...]:
-    if not isinstance(value, list | tuple):
-        raise fail("tiers", f"must be a sequence of (name, share) pairs, got {value!r}")
-    tiers = tuple(tuple(tier) if isinstance(tier, list) else tier for tier in value)
-    from relcore.value.tiers import check_tiers  # numpy loads here: settings come just before a refresh
-
-    check_tiers(tiers)
-    for i, (name, _) in enumerate(tiers):
-        if len(name) > 40:
-            raise fail(f"tiers[{i}]", "a tier name has at most 40 characters (the stored metric's limit)")
-    return tiers
-
-
 @attrs.frozen(kw_only=True)
 class ValueSettings:
     """How a value refresh measures and predicts.
@@ -126,10 +91,12 @@ class ValueSettings:
     30-day steps at 0.8 % a step, about 10 % a year.
 
     Attributes:
-        period_days: The time unit of recency, age and the models, in days.
-        step_days: The length of one CLV step, in days.
-        horizon: How many steps ahead purchases and CLV are predicted.
-        discount_rate: Discount rate per step.
+        period_days: The time unit of recency, age and the models, in days
+            (from a minute to a hundred years).
+        step_days: The length of one CLV step, in days (same range).
+        horizon: How many steps ahead purchases and CLV are predicted
+            (1 to 10,000).
+        discount_rate: Discount rate per step, finite and not negative.
         min_customers: Fewest customers with a repeat purchase a currency
             needs before models are fitted for it; below that, predictions
             stay unset.
@@ -144,13 +111,14 @@ class ValueSettings:
         52
     """
 
-    period_days: float = attrs.field(default=1.0, validator=_positive)
-    step_days: float = attrs.field(default=30.0, validator=_positive)
-    horizon: int = attrs.field(default=12, validator=_positive_whole)
-    discount_rate: float = attrs.field(default=0.008, validator=_not_negative)
-    min_customers: int = attrs.field(default=20, validator=_positive_whole)
-    tiers: tuple[tuple[str, float], ...] = attrs.field(default=PYRAMID, converter=_tiers)
-    purchase_model: str = attrs.field(default="bg/nbd", validator=_one_of(PURCHASE_MODELS))
+    # mypy's attrs plugin does not follow attrs.Converter(..., takes_field=True): "misc" ignored
+    period_days: float = attrs.field(default=1.0, converter=DAYS)  # type: ignore[misc]
+    step_days: float = attrs.field(default=30.0, converter=DAYS)  # type: ignore[misc]
+    horizon: int = attrs.field(default=12, converter=whole(MAX_HORIZON))  # type: ignore[misc]
+    discount_rate: float = attrs.field(default=0.008, converter=NOT_NEGATIVE)  # type: ignore[misc]
+    min_customers: int = attrs.field(default=20, converter=whole(MAX_INT32))  # type: ignore[misc]
+    tiers: tuple[tuple[str, float], ...] = attrs.field(default=PYRAMID, converter=tiers_converter)
+    purchase_model: str = attrs.field(default="bg/nbd", converter=one_of(PURCHASE_MODELS))  # type: ignore[misc]
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON object (stored with the run)."""

@@ -193,7 +193,7 @@ def test_custom_attributes_need_a_declaration() -> None:
     ("declare", "words"),
     [
         ({"Plan": "text"}, "lower-case identifier"),
-        ({"plan": "date"}, "not one of"),
+        ({"plan": "date"}, "use one of"),
         ({"a-b": "text"}, "identifier"),
     ],
 )
@@ -211,4 +211,4 @@ def test_catalogue_lists_its_names() -> None:
 def test_huge_numbers_are_refused_cleanly() -> None:
     catalogue = DEFAULT_CATALOGUE.with_attributes(seats="number")
     refused(field("attributes.seats") == 10**400, "value", "2**53", catalogue)
-    refused(field("stage") == 10**5000, "value", "too long to show")
+    refused(field("stage") == 10**5000, "value", "got int")

@@ -34,12 +34,32 @@ def normalize_email(value: str, *, field: str = "email") -> str:
     Raises:
         ValidationError: If the address is malformed.
     """
-    check.check_text(field, value, max_len=320)
+    address = check.check_text(field, value, max_len=320)
+    problem = None
     try:
-        info = email_validator.validate_email(value, check_deliverability=False)
+        info = email_validator.validate_email(address, check_deliverability=False)
     except email_validator.EmailNotValidError as error:
-        raise check.fail(field, f"invalid e-mail address: {error}") from None
+        problem = _explained(str(error), address)
+    if problem is not None:  # raised here, not in the except block: the validator's error is not chained
+        raise check.fail(field, f"invalid e-mail address: {problem}")
     return info.normalized
+
+
+def _explained(explanation: str, address: str) -> str:
+    """The validator's explanation, unless it quotes a part of the address (personal data)."""
+    parts = (p for p in re.split(r"[@.\s]+", address.casefold()) if len(p) >= 3)
+    if any(part in explanation.casefold() for part in parts):
+        return "expected one '@' between a local part and a domain name"
+    return explanation.rstrip(".")
+
+
+_PARSE_PROBLEMS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "unknown country calling code or region",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "not a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+    phonenumbers.NumberParseException.TOO_LONG: "too long",
+}
 
 
 def normalize_phone(value: str, *, region: str | None = None, field: str = "phone") -> str:
@@ -53,12 +73,16 @@ def normalize_phone(value: str, *, region: str | None = None, field: str = "phon
     Raises:
         ValidationError: If the number cannot be parsed or is not valid.
     """
-    check.check_text(field, value, max_len=64)
+    number = check.check_text(field, value, max_len=64)
+    code = check.check_region(region)
+    problem = None
     try:
-        parsed = phonenumbers.parse(value, region.upper() if region else None)
+        parsed = phonenumbers.parse(number, code)
     except phonenumbers.NumberParseException as error:
-        hint = "" if region or value.strip().startswith("+") else " (no '+' prefix and no region)"
-        raise check.fail(field, f"invalid phone number: {error}{hint}") from None
+        problem = _PARSE_PROBLEMS.get(error.error_type, "cannot be parsed")
+    if problem is not None:  # raised outside the except block: the parser's error is not chained
+        hint = "" if code or number.strip().startswith("+") else " (no '+' prefix and no region)"
+        raise check.fail(field, f"invalid phone number: {problem}{hint}")
     if not phonenumbers.is_valid_number(parsed):
         raise check.fail(field, "not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
@@ -89,13 +113,19 @@ class PostalAddress:
             raise check.fail("lines", "at least one address line is needed")
         country = self.country
         if not (len(country) == 2 and country.isascii() and country.isalpha() and country.isupper()):
-            raise check.fail("country", f"expected an ISO 3166-1 alpha-2 code, got {self.country!r}")
+            raise check.fail("country", "expected an ISO 3166-1 alpha-2 code (two upper-case letters)")
 
     def formatted(self) -> str:
         """Return the address on one line, comma separated."""
         town = " ".join(p for p in (self.postal_code, self.locality) if p)
         parts = [*self.lines, town, self.region, self.country]
         return ", ".join(p for p in parts if p)
+
+
+def _address(value: object, field: attrs.Attribute) -> PostalAddress | None:  # type: ignore[type-arg]
+    if value is not None and type(value) is not PostalAddress:
+        raise check.fail(field.name, f"expected a PostalAddress or None, got {check.kind(value)}")
+    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -121,7 +151,9 @@ class ContactPoint:
     primary: bool = attrs.field(default=False, converter=check.boolean)
     verified: bool = attrs.field(default=False, converter=check.boolean)
     label: str | None = attrs.field(default=None, converter=check.optional_text(50))
-    address: PostalAddress | None = None
+    address: PostalAddress | None = attrs.field(
+        default=None, converter=attrs.Converter(_address, takes_field=True)
+    )
 
     def __attrs_post_init__(self) -> None:
         if (self.kind is ContactPointKind.POSTAL) != (self.address is not None):
@@ -189,8 +221,8 @@ class ContactPoint:
         label: str | None = None,
     ) -> ContactPoint:
         """Return a postal contact point for ``address``."""
-        if not isinstance(address, PostalAddress):
-            raise check.fail("address", "expected a PostalAddress")
+        if type(address) is not PostalAddress:
+            raise check.fail("address", f"expected a PostalAddress, got {check.kind(address)}")
         return cls(
             kind=ContactPointKind.POSTAL,
             value=address.formatted(),
@@ -228,10 +260,10 @@ class ContactPoint:
 def _social(network: str, handle: str) -> str:
     net = check.check_text("network", network, max_len=32).strip().lower()
     if not _NETWORK.fullmatch(net):
-        raise check.fail("network", f"invalid network name {network!r}"[:200])
+        raise check.fail("network", "invalid network name: 1-32 letters, digits and '_.-'")
     name = check.check_text("value", handle, max_len=101).strip()
     if not _HANDLE.fullmatch(name):
-        raise check.fail("value", f"invalid handle {handle!r}"[:200])
+        raise check.fail("value", "invalid handle: 1-100 letters, digits and '_.-', optionally after '@'")
     return f"{net}:{name.lstrip('@')}"
 
 
@@ -277,9 +309,7 @@ def _language(value: object, field: attrs.Attribute) -> str | None:  # type: ign
         return None
     tag = check.check_text(field.name, value, max_len=35)
     if not _LANGUAGE.fullmatch(tag):
-        raise check.fail(
-            field.name, f"expected a BCP 47 language tag like 'en' or 'pt-BR', got {value!r}"[:200]
-        )
+        raise check.fail(field.name, "expected a BCP 47 language tag like 'en' or 'pt-BR'")
     return tag
 
 
@@ -287,11 +317,17 @@ def _time_zone(value: object, field: attrs.Attribute) -> str | None:  # type: ig
     if value is None:
         return None
     name = check.check_text(field.name, value, max_len=64)
+    if not _known_zone(name):
+        raise check.fail(field.name, "unknown IANA time zone; expected a name like 'Europe/Paris'")
+    return name
+
+
+def _known_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise check.fail(field.name, f"unknown IANA time zone {value!r}"[:200]) from None
-    return name
+    except (ZoneInfoNotFoundError, ValueError):  # their text names the zone: not chained to the error
+        return False
+    return True
 
 
 @attrs.frozen(kw_only=True)

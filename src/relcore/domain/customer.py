@@ -26,8 +26,7 @@ def _namespace(value: object, field: attrs.Attribute) -> str:  # type: ignore[ty
     if not _NAMESPACE.fullmatch(name):
         raise check.fail(
             field.name,
-            f"invalid namespace {name!r}: lower-case letters, digits and '_.:-', "
-            "starting with a letter or digit"[:300],
+            "invalid namespace: 1-64 lower-case letters, digits and '_.:-', starting with a letter or digit",
         )
     return name
 
@@ -51,12 +50,12 @@ class Identity:
 def _identity(path: str, value: object) -> Identity:
     if isinstance(value, Identity):
         return value
-    if isinstance(value, tuple) and len(value) == 2:
+    if isinstance(value, tuple) and tuple.__len__(value) == 2:
         try:
-            return Identity(*value)
+            return Identity(*tuple.__iter__(value))
         except ValidationError as error:
             raise error.prefixed(path) from None
-    raise check.fail(path, f"expected an Identity, got {type(value).__name__}")
+    raise check.fail(path, f"expected an Identity or a (namespace, value) pair, got {check.kind(value)}")
 
 
 def _identities(value: object, field: attrs.Attribute) -> tuple[Identity, ...]:  # type: ignore[type-arg]
@@ -76,7 +75,7 @@ def _country(value: object, field: attrs.Attribute) -> str | None:  # type: igno
     # ASCII first: "ß".upper() is "SS", a real code.
     code = code.upper() if code.isascii() else code
     if not _COUNTRY.fullmatch(code):
-        raise check.fail(field.name, f"expected an ISO 3166-1 alpha-2 code, got {value!r}"[:200])
+        raise check.fail(field.name, "expected an ISO 3166-1 alpha-2 code (two letters)")
     return code
 
 

@@ -27,13 +27,16 @@ def _number(value: object, field: attrs.Attribute) -> float | None:  # type: ign
     if value is None and field.default is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise check.fail(field.name, f"expected a number, got {type(value).__name__}")
-    number = float(value)
+        raise check.fail(field.name, f"expected a number, got {check.kind(value)}")
+    try:
+        number = float.__float__(value) if isinstance(value, float) else float(int.__index__(value))
+    except OverflowError:  # an int beyond the float range
+        raise check.fail(field.name, "must be finite") from None
     if not math.isfinite(number):
         raise check.fail(field.name, "must be finite")
     low, high = field.metadata.get("range", (-math.inf, math.inf))
     if not low <= number <= high:
-        raise check.fail(field.name, f"must lie in [{low}, {high}], got {number}")
+        raise check.fail(field.name, f"must lie in [{low}, {high}]")
     return number
 
 

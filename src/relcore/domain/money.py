@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
-from relcore.domain._checks import decimal_value, fail
+from relcore.domain._checks import decimal_value, exact_str, fail, kind
 
 __all__ = ["CURRENCIES", "check_currency", "from_minor_units", "to_minor_units"]
 
@@ -46,10 +46,10 @@ _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 def check_currency(field: str, value: object) -> str:
     """Return ``value`` upper-cased if it is an active ISO 4217 code."""
     if not isinstance(value, str):
-        raise fail(field, f"expected an ISO 4217 code, got {type(value).__name__}")
-    code = value.strip().upper()
+        raise fail(field, f"expected an ISO 4217 code, got {kind(value)}")
+    code = exact_str(value).strip().upper()
     if code not in CURRENCIES:
-        raise fail(field, f"unknown ISO 4217 currency {value!r}"[:200])
+        raise fail(field, "unknown currency; expected an active ISO 4217 code such as 'EUR'")
     return code
 
 
@@ -69,7 +69,7 @@ def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> 
         raise fail(field, "amount too large to store")
     scaled = value.scaleb(exponent, context=_EXACT)
     if scaled != scaled.to_integral_value(context=_EXACT):
-        raise fail(field, f"{amount} has more than {exponent} decimals for {currency}"[:200])
+        raise fail(field, f"has more than {exponent} decimals, the minor unit of {currency}")
     units = int(scaled)
     if abs(units) > MAX_MINOR_UNITS:
         raise fail(field, "amount too large to store")

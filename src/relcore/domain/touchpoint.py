@@ -20,13 +20,13 @@ def _sentiment(value: object, field: attrs.Attribute) -> float | None:  # type: 
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise check.fail(field.name, f"expected a number in [-1, 1], got {type(value).__name__}")
+        raise check.fail(field.name, f"expected a number in [-1, 1], got {check.kind(value)}")
     try:
-        number = float(value)
+        number = float.__float__(value) if isinstance(value, float) else float(int.__index__(value))
     except OverflowError:  # an int beyond the float range
-        raise check.fail(field.name, "must lie in [-1, 1], got a huge integer") from None
+        raise check.fail(field.name, "must lie in [-1, 1]") from None
     if not (math.isfinite(number) and -1.0 <= number <= 1.0):
-        raise check.fail(field.name, f"must lie in [-1, 1], got {value}")
+        raise check.fail(field.name, "must lie in [-1, 1]")
     return number
 
 

@@ -21,7 +21,7 @@ __all__ = ["Transaction"]
 def _amount(value: object, field: attrs.Attribute) -> Decimal:  # type: ignore[type-arg]
     amount = check.decimal_value(field.name, value)
     if amount < 0:
-        raise check.fail(field.name, f"must not be negative, got {amount} (refunds have kind 'refund')")
+        raise check.fail(field.name, "must not be negative (refunds have kind 'refund')")
     return amount
 
 

@@ -31,6 +31,7 @@ from relcore.domain import (
     TouchpointKind,
     TransactionKind,
 )
+from relcore.domain._checks import exact_str, shown_name
 from relcore.domain.metrics import METRIC_TYPES
 from relcore.domain.money import CURRENCIES
 from relcore.errors import InvalidRuleError
@@ -192,6 +193,7 @@ class Catalogue:
         """
         if not isinstance(name, str):
             raise InvalidRuleError.single(path, f"expected a field name, got {type(name).__name__}")
+        name = exact_str(name)
         spec = _CUSTOMER_FIELDS.get(name)
         if spec is not None:
             return spec
@@ -204,7 +206,7 @@ class Catalogue:
             purpose, _, channel = key.partition(".")
             if purpose in Purpose.__members__.values() and channel in Channel.__members__.values():
                 return FieldSpec(name, FieldType.BOOL, FieldSource.CONSENT, key=key)
-        raise InvalidRuleError.single(path, f"unknown field {_shown(name)}")
+        raise InvalidRuleError.single(path, f"unknown field {shown_name(name)}")
 
     def names(self) -> list[str]:
         """Every field name a rule may use on this catalogue, sorted."""
@@ -216,34 +218,27 @@ class Catalogue:
 
 def event_field(events: Events, name: object, path: str) -> FieldSpec:
     """Return the field ``name`` of ``events``, or raise `InvalidRuleError`."""
-    spec = EVENT_FIELDS[events].get(name) if isinstance(name, str) else None
+    spec = EVENT_FIELDS[events].get(exact_str(name)) if isinstance(name, str) else None
     if spec is None:
-        raise InvalidRuleError.single(path, f"unknown {events.value} field {_shown(name)}")
+        raise InvalidRuleError.single(path, f"unknown {events.value} field {shown_name(name)}")
     return spec
 
 
 def _declare(what: str, types: Mapping[str, FieldType | str]) -> dict[str, FieldType]:
     declared: dict[str, FieldType] = {}
     for key, kind in types.items():
-        if not _KEY.fullmatch(key):
-            raise InvalidRuleError.single(what, f"{key!r} is not a lower-case identifier")
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise InvalidRuleError.single(what, f"key {shown_name(key)} is not a lower-case identifier")
         try:
-            declared[key] = FieldType(kind)
+            declared[key] = FieldType(exact_str(kind)) if isinstance(kind, str) else FieldType.DATETIME
         except ValueError:
             declared[key] = FieldType.DATETIME  # any non-declarable type; refused below
-            kind = str(kind)[:40]
         if declared[key] not in _DECLARABLE:
             allowed = ", ".join(t.value for t in _DECLARABLE)
-            raise InvalidRuleError.single(f"{what}.{key}", f"type {str(kind)!r} not one of {allowed}")
+            raise InvalidRuleError.single(
+                f"{what}.{key}", f"unknown or undeclarable type; use one of {allowed}"
+            )
     return declared
-
-
-def _shown(name: object) -> str:
-    try:
-        text = repr(name)
-    except ValueError:  # an int too long to print
-        return f"a {type(name).__name__} too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 DEFAULT_CATALOGUE = Catalogue()

@@ -26,6 +26,7 @@ from enum import Enum
 from typing import Any, TypeVar, assert_never
 from uuid import UUID
 
+from relcore.domain._checks import guarded, member_of, shown_name
 from relcore.errors import InvalidRuleError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.nodes import (
@@ -121,14 +122,16 @@ def from_json(data: object, *, catalogue: Catalogue | None = DEFAULT_CATALOGUE) 
         >>> print(rule.op)
         has tag
     """
+    rule = guarded("rule", lambda: _read(data), _error)
+    return rule if catalogue is None else _prefixed(lambda: validate(rule, catalogue))
+
+
+def _read(data: object) -> Rule:
     reader = _Reader()
     document = reader.fields(data, "", {"version", "rule"})
     if type(document["version"]) is not int or document["version"] != FORMAT_VERSION:
-        raise _error(
-            "version", f"unsupported format version {_shown(document['version'])}; expected {FORMAT_VERSION}"
-        )
-    rule = reader.rule(document["rule"], "rule", 0)
-    return rule if catalogue is None else _prefixed(lambda: validate(rule, catalogue))
+        raise _error("version", f"unsupported format version; expected {FORMAT_VERSION}")
+    return reader.rule(document["rule"], "rule", 0)
 
 
 _VALUE = frozenset({"value"})  # the one optional key of a condition
@@ -145,7 +148,7 @@ class _Reader:
             raise _error(path, f"expected an object, got {_kind(data)}")
         unknown = [k for k in data if k not in keys]
         if unknown:
-            raise _error(path, f"unknown key {_shown(unknown[0])}")
+            raise _error(path, f"unknown key {shown_name(unknown[0])}")
         missing = sorted(k for k in keys - optional if k not in data)
         if missing:
             raise _error(path, f"missing key {missing[0]!r}")
@@ -177,7 +180,7 @@ class _Reader:
             case _:
                 raise _error(
                     _at(path, "type"),
-                    f"unknown node type {_shown(kind)}; expected and, or, not, condition, aggregate",
+                    f"unknown node type {shown_name(kind)}; expected and, or, not, condition, aggregate",
                 )
 
     def aggregate(self, data: dict[Any, Any], path: str) -> Aggregate:
@@ -213,13 +216,11 @@ class _Reader:
         )
 
     def member(self, enum: type[E], data: object, path: str) -> E:
-        text = self.text(data, path)
-        try:
-            return enum(text)
-        except ValueError:
+        member = member_of(enum, str.__str__(self.text(data, path)))
+        if member is None:
             expected = ", ".join(m.value for m in enum)
-            problem = f"unknown {enum.__name__.lower()} {_shown(text)}; expected one of {expected}"
-            raise _error(path, problem) from None
+            raise _error(path, f"unknown {enum.__name__.lower()}; expected one of {expected}")
+        return member
 
     def array(self, data: object, path: str) -> list[Any]:
         if not isinstance(data, list):
@@ -265,23 +266,28 @@ class _Reader:
             raise _error(path, 'expected one of {"decimal": ...}, {"datetime": ...}, {"uuid": ...}')
         [(tag, text)] = data.items()
         if not isinstance(text, str) or len(text) > 64:
-            raise _error(path, f"expected a short string under {_shown(tag)}")
-        try:
-            match tag:
-                case "decimal":
-                    if not _DECIMAL.fullmatch(text):
-                        raise ValueError(text)
-                    amount = Decimal(text)
-                    if not amount.is_finite():
-                        raise ValueError(text)
-                    return amount
-                case "datetime":
-                    return datetime.fromisoformat(text)
-                case "uuid":
-                    return UUID(text)
-        except (ValueError, InvalidOperation):
-            raise _error(path, f"not a valid {tag}: {_shown(text)}") from None
-        raise _error(path, f"unknown value tag {_shown(tag)}; expected decimal, datetime or uuid")
+            raise _error(path, f"expected a short string under {shown_name(tag)}")
+        if tag not in ("decimal", "datetime", "uuid"):
+            raise _error(path, f"unknown value tag {shown_name(tag)}; expected decimal, datetime or uuid")
+        value = _tagged_value(tag, str.__str__(text))
+        if value is None:  # raised here, not where parsing failed: that error quotes the value
+            raise _error(path, f"not a valid {tag}")
+        return value
+
+
+def _tagged_value(tag: str, text: str) -> Decimal | datetime | UUID | None:
+    """The value ``text`` spells under ``tag``, or ``None``."""
+    try:
+        match tag:
+            case "decimal":
+                amount = Decimal(text) if _DECIMAL.fullmatch(text) else None
+                return amount if amount is not None and amount.is_finite() else None
+            case "datetime":
+                return datetime.fromisoformat(text)
+            case _:
+                return UUID(text)
+    except (ValueError, InvalidOperation):
+        return None
 
 
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", re.ASCII)
@@ -384,11 +390,3 @@ def _at(path: str, name: str) -> str:
 
 def _kind(data: object) -> str:
     return "null" if data is None else type(data).__name__
-
-
-def _shown(value: object) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long to print
-        return f"a {type(value).__name__} too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -42,6 +42,7 @@ from decimal import Decimal, InvalidOperation
 from typing import assert_never
 from uuid import UUID
 
+from relcore.domain._checks import member_of, shown_name
 from relcore.errors import InvalidRuleError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.nodes import (
@@ -199,6 +200,7 @@ def parse(text: str, *, catalogue: Catalogue | None = DEFAULT_CATALOGUE) -> Rule
     """
     if not isinstance(text, str):
         raise InvalidRuleError.single("text", f"expected a string, got {type(text).__name__}")
+    text = str.__str__(text)
     if len(text) > MAX_TEXT_INPUT:
         raise InvalidRuleError.single("text", f"longer than {MAX_TEXT_INPUT} characters")
     parser = _Parser(text)
@@ -370,10 +372,9 @@ class _Parser:
                 self.expect(",")
         self.expect(".")
         token = self.advance()
-        try:
-            measure = Measure(token.text)
-        except ValueError:
-            raise self.error(token.position, "expected count, sum, average, first or last") from None
+        measure = member_of(Measure, token.text)
+        if measure is None:
+            raise self.error(token.position, "expected count, sum, average, first or last")
         op, value = self.test()
         return Aggregate(events, tuple(where), within, measure, op, value, full_window)
 
@@ -477,5 +478,20 @@ class _Parser:
         raise self.error(token.position, "expected true or false")
 
 
+_LITERALS = {
+    "string": "a string",
+    "tagged": "a tagged value",
+    "number": "a number",
+    "days": "a number of days",
+}
+
+
 def _shown(token: _Token) -> str:
-    return "the end" if token.kind == "end" else repr(token.text[:30])
+    """The token for a message: operators and names as written, literals (maybe personal data) by kind."""
+    if token.kind == "end":
+        return "the end"
+    if token.kind in ("op", "punct"):
+        return repr(token.text)
+    if token.kind == "name":
+        return shown_name(token.text)
+    return _LITERALS.get(token.kind, "a value")

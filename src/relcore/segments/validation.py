@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
 
+from relcore.domain._checks import check_uuid, kind, member_of, parse_uuid
 from relcore.domain.money import CURRENCIES
 from relcore.errors import InvalidRuleError, ValidationError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue, FieldSpec, FieldType, event_field
@@ -125,7 +126,7 @@ class _Checker:
             case Condition():
                 spec = self.catalogue.field(node.field, _at(path, "field"))
                 op, value = _comparison(spec, node.op, node.value, path)
-                return Condition(node.field, op, value)
+                return Condition(spec.name, op, value)
             case Aggregate():
                 return self.aggregate(node, path)
             case _:
@@ -162,7 +163,7 @@ class _Checker:
                 raise _error(at, f"expected a condition, got {type(condition).__name__}")
             spec = event_field(events, condition.field, _at(at, "field"))
             op, value = _comparison(spec, condition.op, condition.value, at)
-            checked.append(Condition(condition.field, op, value))
+            checked.append(Condition(str.__str__(condition.field), op, value))
         currency = _currency_of(tuple(checked))
         for i, condition in enumerate(checked):
             if condition.field == "amount":
@@ -227,10 +228,11 @@ def _scalar(spec: FieldSpec, value: object, path: str) -> Scalar:
             return _text(value, path)
         case FieldType.CHOICE:
             text = value.value if isinstance(value, Enum) else value
-            if not isinstance(text, str) or text not in spec.choices:
-                raise _error(
-                    path, f"{_shown(value)} is not a {spec.name}; expected one of {_list(spec.choices)}"
-                )
+            if not isinstance(text, str):
+                raise _error(path, f"expected one of {_list(spec.choices)}, got {kind(value)}")
+            text = str.__str__(text)
+            if text not in spec.choices:
+                raise _error(path, f"is not a {spec.name}; expected one of {_list(spec.choices)}")
             return text
         case FieldType.NUMBER:
             if spec.key == _COUNT:
@@ -240,9 +242,9 @@ def _scalar(spec: FieldSpec, value: object, path: str) -> Scalar:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise _error(path, f"expected a number, got {type(value).__name__}")
             # abs first: math.isfinite overflows on ints too large for a float
+            value = float.__float__(value) if isinstance(value, float) else int.__index__(value)
             if abs(value) > _MAX_NUMBER or not math.isfinite(value):
-                shown = _shown(value)
-                raise _error(path, f"expected a finite number of magnitude at most 2**53, got {shown}")
+                raise _error(path, "expected a finite number of magnitude at most 2**53")
             return value
         case FieldType.MONEY:
             if isinstance(value, bool) or not isinstance(value, int | Decimal):
@@ -261,13 +263,13 @@ def _scalar(spec: FieldSpec, value: object, path: str) -> Scalar:
             return str(_checked(path, lambda: _tag(path, value)))
         case FieldType.ID:
             if isinstance(value, UUID):
-                return value
+                return _checked(path, lambda: check_uuid(path, value))  # type: ignore[no-any-return]
             if isinstance(value, str) and len(value) <= 40:
-                try:
-                    return UUID(value)
-                except ValueError:
-                    raise _error(path, f"{_shown(value)} is not a UUID") from None
-            raise _error(path, f"expected a UUID, got {type(value).__name__}")
+                parsed = parse_uuid(str.__str__(value))
+                if parsed is None:
+                    raise _error(path, "expected a UUID, got text that is not one")
+                return parsed
+            raise _error(path, f"expected a UUID, got {kind(value)}")
 
 
 def _check_money_scale(value: object, currency: str | None, path: str) -> None:
@@ -276,21 +278,20 @@ def _check_money_scale(value: object, currency: str | None, path: str) -> None:
     amounts = value if isinstance(value, tuple) else (value,)
     for amount in amounts:
         if isinstance(amount, Decimal) and amount.as_tuple().exponent < -CURRENCIES[currency]:  # type: ignore[operator]
-            raise _error(path, f"{amount} has more decimals than {currency} has")
+            raise _error(path, f"has more decimals than {currency} has")
 
 
 def _text(value: object, path: str) -> str:
     if not isinstance(value, str):
-        raise _error(path, f"expected text, got {type(value).__name__}")
+        raise _error(path, f"expected text, got {kind(value)}")
+    value = str.__str__(value)
     if len(value) > MAX_TEXT_LENGTH:
         raise _error(path, f"text longer than {MAX_TEXT_LENGTH} characters")
     if "\x00" in value:
         raise _error(path, "text contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _error(path, "text contains a lone surrogate") from None
-    return str(value)
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise _error(path, "text contains a lone surrogate")
+    return value
 
 
 def _tag(path: str, value: object) -> str:
@@ -316,23 +317,24 @@ T = TypeVar("T")
 
 
 def _checked(path: str, make: Any) -> Any:
+    """``make()``, with a ValidationError it raises turned into an InvalidRuleError (relcore's own text)."""
     try:
         return make()
     except InvalidRuleError:
         raise
     except ValidationError as exc:
         raise InvalidRuleError(exc.errors) from None
-    except (ValueError, TypeError):
-        raise _error(path, "not a valid value") from None
 
 
 def _enum(enum: type[E], value: object, path: str) -> E:
-    try:
-        return enum(value)
-    except (ValueError, TypeError):
-        raise _error(
-            path, f"unknown {enum.__name__.lower()} {_shown(value)}; expected one of {_list(enum)}"
-        ) from None
+    if isinstance(value, enum):
+        return value
+    if not isinstance(value, str):
+        raise _error(path, f"expected one of {_list(enum)}, got {kind(value)}")
+    member = member_of(enum, str.__str__(value))
+    if member is None:
+        raise _error(path, f"unknown {enum.__name__.lower()}; expected one of {_list(enum)}")
+    return member
 
 
 def _error(path: str, problem: str) -> InvalidRuleError:
@@ -341,14 +343,6 @@ def _error(path: str, problem: str) -> InvalidRuleError:
 
 def _at(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
-
-
-def _shown(value: object) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long to print
-        return f"a {type(value).__name__} too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _list(values: object) -> str:

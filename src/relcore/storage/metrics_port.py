@@ -91,8 +91,8 @@ def check_metrics(run: ValueRun, item: object, index: int) -> CustomerMetrics:
 
 def check_ordering(by: object, currency: object = None) -> tuple[str, str | None]:
     """Return ``by`` and ``currency`` if metrics can be ranked by them."""
-    if not isinstance(by, str) or by not in METRIC_ORDERINGS:
-        raise fail("by", f"cannot rank by this; use one of {', '.join(METRIC_ORDERINGS)}")
+    if type(by) is not str or by not in METRIC_ORDERINGS:
+        raise fail("by", f"cannot rank by that; use one of {', '.join(METRIC_ORDERINGS)}")
     return by, None if currency is None else check_currency("currency", currency)
 
 

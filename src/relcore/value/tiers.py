@@ -112,15 +112,15 @@ def check_tiers(tiers: Sequence[tuple[str, float]]) -> list[str]:
     """
     if len(tiers) == 0:
         raise ValidationError.single("tiers", "needs at least one tier")
-    names = []
+    names: list[str] = []
     for i, tier in enumerate(tiers):
         if not (isinstance(tier, tuple) and len(tier) == 2 and isinstance(tier[0], str) and tier[0]):
             raise ValidationError.single(f"tiers[{i}]", "must be a (name, share) pair with a non-empty name")
         share = tier[1]
         if i < len(tiers) - 1 and not (isinstance(share, int | float) and 0 < share <= 1):
-            raise ValidationError.single(f"tiers[{i}]", f"share must be in (0, 1], got {share!r}")
-        if tier[0] in names:
-            raise ValidationError.single(f"tiers[{i}]", f"repeats the name {tier[0]!r}")
+            raise ValidationError.single(f"tiers[{i}]", "share must be in (0, 1]")
+        if tier[0] in names:  # the name is not repeated in the message: it may be anything
+            raise ValidationError.single(f"tiers[{i}]", f"repeats the name of tiers[{names.index(tier[0])}]")
         names.append(tier[0])
     if sum(share for _, share in tiers[:-1]) > 1 + 1e-12:
         raise ValidationError.single("tiers", "the shares before the last tier add up to more than 1")

@@ -80,9 +80,8 @@ class MemoryCustomerRepository:
         for identity in customer.identities:
             owner = self._session.tables.identities.get((identity.namespace, identity.value))
             if owner is not None and owner != customer.id:
-                raise ConflictError(
-                    f"identity {identity.namespace}:{identity.value} belongs to another customer"
-                )
+                # the same words as the SQL stores; the identity itself may be personal data
+                raise ConflictError("an identity of this customer belongs to another customer")
 
     def find_by_identity(self, namespace: str, value: str) -> Customer | None:
         """Return the customer holding the external identity, if any (compared exactly)."""

@@ -53,7 +53,7 @@ class MemorySegmentRepository:
         if segment.id in tables.segments:
             raise ConflictError(f"a segment with id {segment.id} is already stored")
         if segment.name in tables.segment_names:
-            raise ConflictError(f"a segment named {segment.name!r} already exists")
+            raise ConflictError("a segment with this name already exists")
         log.put(tables.segments, segment.id, segment)
         log.put(tables.segment_names, segment.name, segment.id)
         log.put(tables.segment_members, segment.id, {})
@@ -68,7 +68,7 @@ class MemorySegmentRepository:
             raise ConflictError(f"segment {segment.id} is at version {stored.version}, not {segment.version}")
         if segment.name != stored.name:
             if segment.name in tables.segment_names:
-                raise ConflictError(f"a segment named {segment.name!r} already exists")
+                raise ConflictError("a segment with this name already exists")
             log.delete(tables.segment_names, stored.name)
             log.put(tables.segment_names, segment.name, segment.id)
         saved = attrs.evolve(

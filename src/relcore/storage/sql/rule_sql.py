@@ -266,7 +266,7 @@ class _Compiler:
                 count = sa.select(sa.func.count()).where(scope).scalar_subquery()
                 units = _minor_units(value, str(currency))
                 # bound as BIGINT: an INTEGER parameter would overflow on PostgreSQL past 2**31 - 1 units
-                scaled = (
+                scaled: Any = (
                     tuple(sa.literal(u, sa.BigInteger) * count for u in units)
                     if isinstance(units, tuple)
                     else sa.literal(units, sa.BigInteger) * count

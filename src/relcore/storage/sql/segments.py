@@ -50,7 +50,7 @@ class SqlSegments:
         """Store a new segment; its id and name must be unused."""
         _check_segment(segment)
         if self.find_by_name(segment.name) is not None:
-            raise ConflictError(f"a segment named {segment.name!r} already exists")
+            raise ConflictError("a segment with this name already exists")
         self._uow.execute(segments.insert().values(_row(segment)), what="add segment")
 
     def save(self, segment: Segment) -> Segment:
@@ -61,7 +61,7 @@ class SqlSegments:
             raise ConflictError(f"segment {segment.id} is at version {stored.version}, not {segment.version}")
         other = self.find_by_name(segment.name)
         if other is not None and other.id != segment.id:
-            raise ConflictError(f"a segment named {segment.name!r} already exists")
+            raise ConflictError("a segment with this name already exists")
         saved = attrs.evolve(segment, version=stored.version + 1, updated_at=self._uow.now(segment))
         update = (
             segments.update()
