@@ -1,14 +1,15 @@
 """Maximum likelihood in log-parameter space, with standard errors from the Hessian.
 
 Every fit ends after a bounded number of likelihood evaluations (at most
-``max_evaluations`` by the optimizer, then ``2k + 1`` for the Hessian of ``k``
-parameters) with either a result or a [ConvergenceError][relcore.value.errors.ConvergenceError]
-that says why: the likelihood is not finite, the evaluation or iteration budget
-ran out, the line search made no progress, a parameter ran to its bound, the
-Hessian is not positive definite, or the fitted model's predictions are not
-finite. Parameters that moved by a factor of more than a million from where the
-search started are named in the reason: the usual cause is data that do not
-identify the model (the likelihood keeps rising as two parameters grow together).
+``max_evaluations`` by the optimizer, then two to check where it stopped and
+``2k`` for the Hessian of ``k`` parameters) with either a result or a
+[ConvergenceError][relcore.value.errors.ConvergenceError] that says why: the
+likelihood is not finite, the evaluation or iteration budget ran out, the line
+search made no progress, a parameter ran to its bound, the likelihood keeps
+rising beyond the stop (a ridge towards a boundary: the data do not identify
+the model), the Hessian is not positive definite, or the fitted model's
+predictions are not finite. Parameters that moved by a factor of more than a
+million from where the search started are named in the reason.
 """
 
 from __future__ import annotations
@@ -60,9 +61,6 @@ class Optimum:
 class PurchaseFit(Protocol):
     """The predictions of a fitted purchase model that a fit checks before returning it."""
 
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
-        """P(alive) of each history."""
-
     def expected_purchases(
         self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> FloatArray:
@@ -105,8 +103,9 @@ def maximize_purchases(
 
     Checks the summaries, merges identical rows into weights, maximizes
     ``likelihood`` from ``start(mean T)``, and checks that the fitted model's
-    predictions for the fitted customers are finite: P(alive), and the expected
-    purchases over the longest age and ten times it, of them and of a new customer.
+    predictions are finite: the expected purchases (P(alive) times the
+    purchases of the living) of every fitted customer and of a new customer
+    over ten times the longest age.
     """
     x, t_x, age = btyd_arrays(frequency, recency, T)
     w = weight_array(weights, len(x))
@@ -122,13 +121,8 @@ def maximize_purchases(
         budget=budget,
     )
     fit = optimum.to_fit(fit_type, params_type)
-    span = max(float(age.max()), 1e-6)
-    predictions = [
-        fit.probability_alive(x, t_x, age),
-        fit.expected_purchases(span, x, t_x, age),
-        fit.expected_purchases(10 * span, x, t_x, age),
-        fit.expected_purchases_new_customer([span, 10 * span]),
-    ]
+    span = 10 * max(float(age.max()), 1e-6)  # the hypergeometric terms are hardest far ahead
+    predictions = [fit.expected_purchases(span, x, t_x, age), fit.expected_purchases_new_customer([span])]
     if not all(bool(np.isfinite(p).all()) for p in predictions):
         raise ConvergenceError(
             model,

@@ -165,8 +165,8 @@ class BetaGeo:
 
     Attributes:
         max_iterations: Iteration limit of the optimizer.
-        max_evaluations: Most likelihood evaluations the optimizer may ask for (the
-            standard errors take two more per parameter, plus one).
+        max_evaluations: Most likelihood evaluations the optimizer may ask for (checking
+            the stop and the standard errors take two more, plus two per parameter).
         tolerance: Relative tolerance on the per-customer log-likelihood and
             its gradient.
 
