@@ -6,10 +6,11 @@
 #   /work/benchenv/bin/python benchmarks/bench_value.py
 #
 # Without them (e.g. in the project's .venv) the ratios that need them print as SKIP.
-"""Relationship value: BG/NBD fit and predictions vs lifetimes, ``rfm_summary`` vs pandas.
+"""Relationship value: BG/NBD, Pareto/NBD and Gamma-Gamma vs lifetimes, ``rfm_summary`` vs pandas.
 
-Three measurements, each against a baseline run in the same process on the
-same data:
+Five measurements, each against a baseline run in the same process on the
+same data (4 and 5 are described in ``_value_fits.py``; they use a tenth of
+``--customers``, 100,000 by default):
 
 1. **BG/NBD fit.** 1,000,000 customers drawn by ``simulate_beta_geo`` (seeded,
    CDNOW-like parameters ``r=0.243, alpha=4.414, a=0.793, b=2.426``) with
@@ -21,8 +22,9 @@ same data:
    parameters must agree within 1e-4 relative; the largest relative
    difference and the mean log-likelihood at both optima are printed. The
    comparison is repeated in a child process with ``OPENBLAS_NUM_THREADS=1``
-   (a supplementary ratio): on a busy machine OpenBLAS's threads slow
-   relcore's fit severalfold.
+   (a supplementary ratio), as is the Gamma-Gamma one: on a busy machine
+   OpenBLAS's threads, which scipy's L-BFGS-B wakes every iteration, slow
+   small fits severalfold.
 2. **Predictions.** ``probability_alive`` + ``expected_purchases`` (horizon
    26) for the same 1,000,000 customers with the SAME parameters on both
    sides (lifetimes gets them by setting ``params_``). Ratio: lifetimes time
@@ -43,7 +45,8 @@ needed; importing it under pandas 3 emits a ``Pandas4Warning`` (it sets the
 removed ``mode.chained_assignment`` option), which is silenced here.
 lifetimes also switches off ``FutureWarning`` process-wide when imported.
 
-Run: ``python benchmarks/bench_value.py [--customers 1000000] [--transactions 1000000]``.
+Run: ``python benchmarks/bench_value.py [--customers 1000000] [--transactions 1000000]``
+(``--pareto-customers`` and ``--spend-customers`` override the sizes of 4 and 5).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import report, timed
+from _value_fits import bench_gamma_gamma, bench_pareto, max_relative_difference, skip
 from relcore.value import BetaGeo, BetaGeoFit, BetaGeoParams, RFMSummary, rfm_summary
 from relcore.value.simulate import SimulatedBetaGeo, simulate_beta_geo
 
@@ -87,19 +91,8 @@ def optional(module: str) -> tuple[Any, str]:
         return None, f"{type(error).__name__}: {error}"
 
 
-def skip(name: str, reason: str) -> None:
-    print(f"RATIO {name}: SKIP ({reason})", flush=True)
-
-
 def median_time(fn: Callable[[], object], repeat: int = 3) -> float:
     return statistics.median(timed(fn) for _ in range(repeat))
-
-
-def max_relative_difference(
-    ours: Sequence[float] | np.ndarray, theirs: Sequence[float] | np.ndarray
-) -> float:
-    a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300), initial=0.0))
 
 
 # -- 1 and 2: BG/NBD -----------------------------------------------------------
@@ -164,16 +157,17 @@ def bench_fit(sim: SimulatedBetaGeo, lifetimes: Any, pd: Any, *, single_thread: 
     return fit
 
 
-def single_thread_fit(customers: int) -> None:
-    """The fit comparison again in a child whose BLAS (OpenBLAS) runs one thread.
+def single_thread(flag: str, size: str) -> None:
+    """A fit comparison again in a child whose BLAS (OpenBLAS) runs one thread.
 
-    relcore's likelihood calls ``np.dot`` on million-long vectors, which OpenBLAS
-    spreads over threads; on a busy machine the thread hand-offs and spinning
-    workers cost more than the sums. This shows how much of the fit time that is.
+    relcore's likelihoods avoid BLAS, but scipy's L-BFGS-B calls LAPACK on its
+    small matrices every iteration, and OpenBLAS spreads those over threads: on
+    a busy machine the hand-offs cost milliseconds per iteration, much of a
+    Gamma-Gamma fit. This shows how much of the fit time that is.
     """
     one = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     out = subprocess.run(
-        [sys.executable, __file__, "--customers", str(customers), "--single-thread-fit"],
+        [sys.executable, __file__, *size.split(), flag],
         check=True,
         capture_output=True,
         text=True,
@@ -181,7 +175,9 @@ def single_thread_fit(customers: int) -> None:
     )
     print(
         "\n".join(
-            f"  [one BLAS thread] {line}" for line in out.stdout.splitlines() if "customers:" not in line
+            f"  [one BLAS thread] {line}"
+            for line in out.stdout.splitlines()
+            if "customers:" not in line and "buyers:" not in line
         )
     )
 
@@ -329,11 +325,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--pareto-customers", type=int, help="default: a tenth of --customers")
+    parser.add_argument("--spend-customers", type=int, help="default: a tenth of --customers")
     parser.add_argument("--single-thread-fit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--single-thread-spend", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    spend_customers = args.spend_customers or args.customers // 10
     if args.single_thread_fit:
         lifetimes, _ = optional("lifetimes")
         bench_fit(customers(args.customers), lifetimes, optional("pandas")[0], single_thread=True)
+        return
+    if args.single_thread_spend:
+        bench_gamma_gamma(spend_customers, optional("lifetimes")[0], single_thread=True)
         return
     pd, pandas_problem = optional("pandas")
     lifetimes, lifetimes_problem = optional("lifetimes")
@@ -354,9 +357,13 @@ def main() -> None:
     sim = customers(args.customers)
     bench_fit(sim, lifetimes, pd)
     if lifetimes is not None:
-        single_thread_fit(args.customers)
+        single_thread("--single-thread-fit", f"--customers {args.customers}")
     bench_predictions(sim, lifetimes, pd)
     del sim
+    bench_pareto(args.pareto_customers or args.customers // 10, lifetimes)
+    bench_gamma_gamma(spend_customers, lifetimes)
+    if lifetimes is not None:
+        single_thread("--single-thread-spend", f"--spend-customers {spend_customers}")
     bench_rfm(args.transactions, pd)
 
 

@@ -8,7 +8,13 @@ import pytest
 from scipy.special import betaln, gammaln
 
 from relcore.errors import ValidationError
-from relcore.value import ModifiedBetaGeo, ModifiedBetaGeoFit, ModifiedBetaGeoParams
+from relcore.value import (
+    BetaGeoFit,
+    BetaGeoParams,
+    ModifiedBetaGeo,
+    ModifiedBetaGeoFit,
+    ModifiedBetaGeoParams,
+)
 from relcore.value.modified_beta_geo import _log_likelihood
 from relcore.value.simulate import SimulatedBetaGeo, simulate_modified_beta_geo
 from tests.value.conftest import Cdnow
@@ -107,3 +113,38 @@ def test_weights_and_bad_input(cdnow: Cdnow) -> None:
     with pytest.raises(ValidationError) as info:
         ModifiedBetaGeo().fit([0, 1, 2], [1, 5, 6], [10, 10, 10])
     assert info.value.paths == ("recency[0]",)
+
+
+@pytest.mark.parametrize("modified", [True, False])
+@pytest.mark.parametrize(("a", "b"), [(2.55e7, 7.55e7), (1e6, 1e9)])
+def test_predictions_stay_right_when_dropout_probabilities_hardly_vary(
+    modified: bool, a: float, b: float
+) -> None:
+    """Huge ``a`` and ``b`` (a fit running towards one dropout probability ``p`` for all) once gave NaN.
+
+    Then the model is close to its limit with ``p`` fixed at the beta mean: alive
+    at ``T``, a customer buys ``(1 - (1 + p t / (alpha + T))^-(r + x)) / p`` in the
+    next ``t`` (Poisson purchases at a gamma-distributed rate, a dropout chance
+    ``p`` after each). The rows include heavy buyers, for whom both forms of the
+    hypergeometric term are a vanishing power times an overflowing value.
+    """
+    r, alpha, t = 1.5, 100.0, 260.0
+    fit_type, params_type = (
+        (ModifiedBetaGeoFit, ModifiedBetaGeoParams) if modified else (BetaGeoFit, BetaGeoParams)
+    )
+    fit = fit_type(params_type(r=r, alpha=alpha, a=a, b=b))
+    x = np.array([0.0, 1, 4, 40, 3000])
+    t_x = np.array([0.0, 50, 250, 290, 299])
+    T = np.full(5, 300.0)
+    tail = b + x + 1 if modified else b + x  # the beta distribution of p given x, when alive
+    p = a / (a + tail)
+    odds_dead = a / (tail - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+    if not modified:
+        odds_dead[x == 0] = 0.0  # BG/NBD customers without repeat purchases are alive
+    limit = -np.expm1(-(r + x) * np.log1p(p * t / (alpha + T))) / p / (1 + odds_dead)
+    got = fit.expected_purchases(t, x, t_x, T)
+    np.testing.assert_allclose(got, limit, rtol=1e-4)
+    new = fit.expected_purchases_new_customer([t])[0]
+    p_new = a / (a + b + 1) if modified else a / (a + b)
+    first_dropout = b / (a + b) if modified else 1.0  # MBG/NBD: may drop out at the first purchase
+    assert new == pytest.approx(first_dropout * -np.expm1(-r * np.log1p(p_new * t / alpha)) / p_new, rel=1e-4)

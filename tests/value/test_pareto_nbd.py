@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import timedelta
+from typing import Any
+
 import attrs
 import numpy as np
 import pytest
 from scipy.integrate import quad
-from scipy.special import gammaln, hyp2f1
+from scipy.special import gammaln
 
 from relcore.errors import ValidationError
-from relcore.value import ParetoNBD, ParetoNBDFit, ParetoNBDParams
-from relcore.value._pareto_nbd_likelihood import ParetoNBDLikelihood, hyp2f1_one, log_likelihood_rows
+from relcore.testing.synthetic import SyntheticShop
+from relcore.value import ParetoNBD, ParetoNBDFit, ParetoNBDParams, rfm_summary
+from relcore.value import _pareto_nbd_likelihood as likelihood_module
+from relcore.value._pareto_nbd_likelihood import ParetoNBDLikelihood, _panels
 from relcore.value.errors import ConvergenceError
 from relcore.value.simulate import SimulatedBetaGeo, simulate_pareto_nbd
 from tests.value.conftest import Cdnow
@@ -32,29 +38,50 @@ def test_published_cdnow_estimates(cdnow: Cdnow) -> None:
 
 
 def _quadrature_rows(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """The likelihood as "alive at T" plus "died at tau in (t_x, T)", the integral by quadrature."""
+    """The likelihood as "alive at T" plus "died at tau in (t_x, T)", the integral by scipy's quad.
+
+    In logs relative to the integrand at ``t_x`` (so that a huge ``s`` neither over- nor
+    underflows), with break points at geometric distances from ``t_x`` for quad to
+    find a sharply falling integrand.
+    """
     r, alpha, s, beta = theta
     out = []
     for xi, ti, Ti in zip(x, t_x, T, strict=True):
-        head = gammaln(r + xi) - gammaln(r) + r * np.log(alpha)
+        head = gammaln(r + xi) - gammaln(r)
 
-        def died(tau: float, xi: float = xi, head: float = head) -> float:
+        def powers(t: float, xi: float = xi) -> float:  # log(alpha^r beta^s (alpha + t)^-(r+x) (beta + t)^-s)
+            return float(-r * np.log1p(t / alpha) - xi * np.log(alpha + t) - s * np.log1p(t / beta))
+
+        def died(tau: float, xi: float = xi, ti: float = ti) -> float:
+            gap = tau - ti
             return float(
-                np.exp(head - (r + xi) * np.log(alpha + tau)) * s * beta**s / (beta + tau) ** (s + 1)
+                np.exp(-(r + xi) * np.log1p(gap / (alpha + ti)) - (s + 1) * np.log1p(gap / (beta + ti)))
             )
 
-        alive = np.exp(head - (r + xi) * np.log(alpha + Ti)) * (beta / (beta + Ti)) ** s
-        out.append(np.log(alive + quad(died, ti, Ti, epsabs=0, epsrel=1e-13)[0]))
+        cuts = np.unique(np.r_[ti, ti + (Ti - ti) * np.logspace(-9, 0, 40)])
+        dead = sum(quad(died, a, b, epsabs=0, epsrel=1e-13)[0] for a, b in itertools.pairwise(cuts))
+        with np.errstate(divide="ignore"):
+            died_term = np.log(s) + powers(ti) - np.log(beta + ti) + np.log(dead)
+        out.append(head + np.logaddexp(powers(Ti), died_term))
     return np.array(out)
 
 
-@pytest.mark.parametrize(
-    "theta", [[0.553, 10.58, 0.606, 11.67], [0.553, 10.58, 0.606, 1.67], [2.0, 1.0, 3.0, 40.0]]
-)
+PARAMETERS = [
+    [0.553, 10.58, 0.606, 11.67],  # CDNOW
+    [0.553, 10.58, 0.606, 1.67],
+    [2.0, 1.0, 3.0, 40.0],
+    [0.5, 0.05, 2.0, 5000.0],  # alpha far below beta: the papers' series needs ~1e5 terms
+    [3.0, 500.0, 0.3, 0.01],  # beta far below alpha
+    [0.62, 112.6, 7.9e5, 4.3e8],  # s and beta running off together, as on a shop's daily data
+    [40.0, 2.0, 0.2, 3.0],  # steep in both factors
+]
+
+
+@pytest.mark.parametrize("theta", PARAMETERS)
 def test_likelihood_agrees_with_quadrature(cdnow: Cdnow, theta: list[float]) -> None:
     rows = np.r_[0:40, np.argsort(-cdnow.frequency)[:5]]
     x, t_x, T = cdnow.frequency[rows], cdnow.recency[rows], cdnow.T[rows]
-    got = log_likelihood_rows(np.array(theta), x, t_x, T)
+    got = ParetoNBDLikelihood(x, t_x, T, np.ones(len(x))).rows(np.array(theta))
     np.testing.assert_allclose(got, _quadrature_rows(np.array(theta), x, t_x, T), rtol=0, atol=1e-10)
 
 
@@ -74,35 +101,31 @@ def test_probability_alive_is_the_share_of_the_likelihood_from_being_alive(cdnow
     np.testing.assert_allclose(fit.probability_alive(x, t_x, T), expected, rtol=1e-9)
 
 
-def test_gradient_agrees_with_finite_differences(cdnow: Cdnow) -> None:
+@pytest.mark.parametrize("theta", PARAMETERS)
+def test_gradient_agrees_with_finite_differences(cdnow: Cdnow, theta: list[float]) -> None:
+    """The analytic gradient against central differences in log-parameter space."""
     likelihood = ParetoNBDLikelihood(cdnow.frequency, cdnow.recency, cdnow.T, np.ones(len(cdnow.T)))
-    point = np.array([0.7, 9.0, 0.5, 14.0])
+    point = np.array(theta)
     _, gradient = likelihood(point)
+    h = 1e-5
     for j in range(4):
-        step = np.zeros(4)
-        step[j] = 1e-6 * point[j]
-        numeric = (likelihood.value(point + step) - likelihood.value(point - step)) / (2 * step[j])
-        assert gradient[j] == pytest.approx(numeric, rel=1e-5, abs=1e-4)
+        up, down = point.copy(), point.copy()
+        up[j] *= np.exp(h)
+        down[j] *= np.exp(-h)
+        numeric = (likelihood.value(up) - likelihood.value(down)) / (2 * h)  # d / d log theta_j
+        assert point[j] * gradient[j] == pytest.approx(numeric, rel=1e-6, abs=1e-4), j
 
 
-def _plain_series(m: float, c: float, z: float) -> float:
-    total, term, k = 1.0, 1.0, 0
-    while term > 1e-18 * total:
-        term *= (m + k) / (c + k) * z
-        total += term
-        k += 1
-    return total
-
-
-@pytest.mark.parametrize(
-    ("m", "c", "z"),
-    [(0.55, 2.1, 0.5), (200.5, 201.6, 0.999), (1000.5, 1001.2, 0.99), (1.6, 300.0, 0.9999), (3.0, 4.0, 0.0)],
-)
-def test_series_is_accurate_where_scipy_is_not(m: float, c: float, z: float) -> None:
-    got = hyp2f1_one(np.array([m]), np.array([c]), np.array([z]))[0]
-    assert got == pytest.approx(_plain_series(m, c, z), rel=1e-12)
-    if z < 0.6:
-        assert got == pytest.approx(hyp2f1(1, m, c, z), rel=1e-12)
+@pytest.mark.parametrize("theta", PARAMETERS)
+def test_each_row_costs_a_few_panels(cdnow: Cdnow, theta: list[float]) -> None:
+    """The integral costs about the same for any parameters (the papers' series does not)."""
+    r, alpha, s, beta = theta
+    x, t_x, T = cdnow.frequency, cdnow.recency, cdnow.T
+    m = min(alpha, beta)
+    with np.errstate(divide="ignore"):
+        end = np.log((m + T) / (m + t_x))
+    rows, *_ = _panels(r + x, s + 1, alpha + t_x, beta + t_x, m + t_x, end, alpha_is_min=alpha <= beta)
+    assert np.bincount(rows).max() <= 12
 
 
 def test_heavy_buyers_stay_finite() -> None:
@@ -203,3 +226,55 @@ def test_bad_input_is_named() -> None:
     with pytest.raises(ValidationError) as info:
         ParetoNBDFit(PUBLISHED).probability_of_purchases([0, 1.5], 5.0)
     assert info.value.paths == ("n[1]",)
+
+
+@pytest.fixture(scope="module")
+def shop_days() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Data shaped like ``relcore demo``'s: the synthetic shop's GBP customers, summarised in days.
+
+    The shop draws dropouts as BG/NBD does, and for these customers the
+    Pareto/NBD likelihood keeps rising as ``s`` and ``beta`` grow together:
+    on them the fit once ran for more than ten minutes, each evaluation slower
+    than the last (the hypergeometric series needs ~beta / alpha terms).
+    """
+    shop = SyntheticShop(customers=5000, seed=0)
+    ids, times = [], []
+    for profile in shop.profiles():
+        if profile.currency == "GBP":
+            for when in shop.order_times(profile):
+                ids.append(profile.index)
+                times.append(when)
+    summary = rfm_summary(ids, times, [1.0] * len(ids), observation_end=shop.end, period=timedelta(days=1))
+    return summary.frequency, summary.recency, summary.T
+
+
+def test_a_fit_on_demo_shaped_data_ends_within_its_budget(
+    shop_days: tuple[np.ndarray, np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fit or a reason, after a bounded number of evaluations that each cost a few panels a row."""
+    evaluations, panels = [0], [0]
+    real_call, real_panels = ParetoNBDLikelihood.__call__, likelihood_module._panels
+
+    def counted_call(self: ParetoNBDLikelihood, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        evaluations[0] += 1
+        return real_call(self, theta)
+
+    def counted_panels(*args: Any, **kwargs: Any) -> Any:
+        found = real_panels(*args, **kwargs)
+        panels[0] = max(panels[0], int(np.bincount(found[0]).max(initial=0)))
+        return found
+
+    monkeypatch.setattr(ParetoNBDLikelihood, "__call__", counted_call)
+    monkeypatch.setattr(likelihood_module, "_panels", counted_panels)
+    x, t_x, T = shop_days
+    outcome: ParetoNBDFit | ConvergenceError
+    try:
+        outcome = ParetoNBD().fit(x, t_x, T)
+    except ConvergenceError as error:
+        outcome = error
+    if isinstance(outcome, ConvergenceError):
+        assert outcome.reason
+    else:
+        assert np.isfinite(outcome.expected_purchases(360.0, x, t_x, T)).all()
+    assert evaluations[0] <= ParetoNBD().max_evaluations + 2 * 4 + 2
+    assert panels[0] <= 12

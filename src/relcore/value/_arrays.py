@@ -90,16 +90,19 @@ def weight_array(weights: ArrayLike | None, n: int) -> FloatArray:
     return w
 
 
-def collapse(columns: Sequence[FloatArray], weights: FloatArray) -> tuple[list[FloatArray], FloatArray]:
+def collapse(
+    columns: Sequence[FloatArray], weights: FloatArray, *, merge: bool = False
+) -> tuple[list[FloatArray], FloatArray]:
     """Merge identical rows of ``columns``, summing their ``weights``; rows come back sorted by the first.
 
     Only whole-valued data (times counted in periods) has many identical rows;
     for continuous times merging finds almost none and the three-key sort costs
-    more than it saves, so such data is only sorted by its first column.
+    more than it saves, so such data is only sorted by its first column, unless
+    ``merge`` asks for merging anyway (money in cents repeats often enough).
     """
     if len(weights) == 0:
         return [c.copy() for c in columns], weights.copy()
-    if not all(bool(np.all(c == np.floor(c))) for c in columns[1:]):
+    if not merge and not all(bool(np.all(c == np.floor(c))) for c in columns[1:]):
         order = np.argsort(columns[0], kind="stable")
         kept = weights[order]
         keep = kept > 0

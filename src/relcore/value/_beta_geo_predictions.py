@@ -7,11 +7,19 @@ and ``c = a + b`` for MBG/NBD (Batislam, Denizel & Filiztekin 2007):
 * P(alive) ``= 1 / (1 + a / (c - a + x) ((alpha + T) / (alpha + t_x))^(r + x))``,
   and 1 for a BG/NBD customer without repeat purchases (FHL 2008);
 * expected purchases in the next ``t``
-  ``= (c + x) / (a - 1) [1 - (1 - z)^(a - 1) 2F1(c - r, a - 1; c + x; z)] P(alive)``
-  with ``z = t / (alpha + T + t)``: the papers' ``((alpha + T) / (alpha + T + t))^(r + x)
-  2F1(r + x, ...; c + x; z)`` after Euler's transformation, whose parameters stay
-  bounded for any ``x``. The hypergeometric term goes through
+  ``= (c + x) / (a - 1) [1 - R] P(alive)`` with ``z = t / (alpha + T + t)`` and
+  ``R = (1 - z)^(r + x) 2F1(r + x, c + x - a + 1; c + x; z)`` as the papers print it,
+  or after Euler's transformation ``R = (1 - z)^(a - 1) 2F1(c - r, a - 1; c + x; z)``,
+  whose parameters stay bounded for any ``x``. ``R`` goes through
   `relcore.value._level_table.by_level` when there are many customers.
+
+Either form multiplies a power of ``1 - z`` by a hypergeometric value at most
+its reciprocal. When the exponent is large (``a`` in the thousands, as when a fit
+runs towards dropout probabilities that do not vary between customers, or ``x``
+in the thousands), the power underflows to 0, the hypergeometric value overflows,
+and the product is NaN. So each point takes the form with the smaller exponent,
+and where both exponents are large it sums the printed form's series of positive
+terms in logarithms.
 
 Every step works in place on one buffer: on a million customers the
 temporaries cost as much as the arithmetic.
@@ -76,7 +84,7 @@ def expected_purchases(
     u -= log_age
 
     def kept(level: FloatArray, u: FloatArray) -> FloatArray:
-        return np.asarray(np.exp((1 - a) * u) * hyp2f1(c - r, a - 1, c + level, -np.expm1(-u)))
+        return remaining_share(r, a, c, level, u)
 
     remaining = by_level(x, u, kept)
     if remaining is None:
@@ -98,7 +106,63 @@ def expected_purchases_new_customer(
     ``[1 - (1 - z)^(a - 1) 2F1(c - r, a - 1; c; z)]`` with ``z = t / (alpha + t)``.
     """
     c = a + b if modified else a + b - 1
-    z = span / (alpha + span)
-    kept = (1 - z) ** (a - 1) * hyp2f1(c - r, a - 1, c, z)
+    kept = remaining_share(r, a, c, np.zeros(len(span)), np.log1p(span / alpha))
     scale = b if modified else c
     return np.asarray(scale / (a - 1) * (1 - kept), dtype=np.float64)
+
+
+_LARGE = 600.0  # exponent * u beyond which a power of 1 - z comes near underflow
+_MAX_TERMS = 1_000_000  # the log-space series gives up (NaN) beyond this many terms
+_BLOCK = 256
+
+
+def remaining_share(r: float, a: float, c: float, level: FloatArray, u: FloatArray) -> FloatArray:
+    """``R = (1 - z)^(a - 1) 2F1(c - r, a - 1; c + x; z)`` with ``x = level``, ``z = 1 - exp(-u)``.
+
+    The form with the smaller exponent, ``a - 1`` (Euler's) or ``r + x`` (the
+    printed one), for each point; both agree to rounding where both are finite.
+    """
+    level, u = np.broadcast_arrays(np.asarray(level, dtype=np.float64), np.asarray(u, dtype=np.float64))
+    z = -np.expm1(-u)
+    result = np.empty(level.shape)
+    euler = a - 1 <= r + level
+    if euler.any():
+        ue = u[euler]
+        result[euler] = np.exp((1 - a) * ue) * hyp2f1(c - r, a - 1, c + level[euler], z[euler])
+    printed = ~euler & ((r + level) * u <= _LARGE)
+    if printed.any():
+        m, top = r + level[printed], c + level[printed]
+        result[printed] = np.exp(-m * u[printed]) * hyp2f1(m, top - a + 1, top, z[printed])
+    both = ~euler & ~printed
+    if both.any():
+        m, top = r + level[both], c + level[both]
+        result[both] = np.exp(_log_series(m, top - a + 1, top, z[both]) - m * u[both])
+    return result
+
+
+def _log_series(p: FloatArray, q: FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
+    """``log 2F1(p, q; c; z)`` for ``p, q, c > 0``, ``q < c``, ``0 <= z < 1``: positive terms summed in logs.
+
+    Beyond term ``k`` every ratio of consecutive terms is at most
+    ``z (p + k) / (k + 1)``, so once that bound is below 1 the rest is below a
+    geometric series; the sum stops when that is below ``1e-17`` of the total.
+    """
+    total = np.zeros(len(p))  # log of the sum so far: the first term is 1
+    last = np.zeros(len(p))  # log of the last term added
+    todo = np.flatnonzero(z > 0)
+    start = 0
+    log_z = np.log(z, out=np.full(len(z), -np.inf), where=z > 0)
+    while len(todo) and start < _MAX_TERMS:
+        k = np.arange(start, start + _BLOCK, dtype=np.float64)
+        pp, qq, cc = p[todo, None], q[todo, None], c[todo, None]
+        steps = np.log((pp + k) * (qq + k) / ((cc + k) * (k + 1))) + log_z[todo, None]
+        logs = last[todo, None] + np.cumsum(steps, axis=1)
+        total[todo] = np.logaddexp(total[todo], np.logaddexp.reduce(logs, axis=1))
+        last[todo] = logs[:, -1]
+        start += _BLOCK
+        bound = z[todo] * (p[todo] + start) / (start + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tail = last[todo] + np.log(bound) - np.log1p(-bound)
+        todo = todo[~((bound < 1) & (tail < total[todo] - 39.2))]  # e^-39.2 < 1e-17
+    total[todo] = np.nan
+    return total

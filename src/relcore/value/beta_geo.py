@@ -20,7 +20,7 @@ from relcore.errors import ValidationError
 from relcore.value import _beta_geo_predictions as predictions
 from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, float_array
 from relcore.value._beta_geo_likelihood import BetaGeoLikelihood
-from relcore.value._optimize import maximize_purchases
+from relcore.value._optimize import Budget, maximize_purchases
 
 __all__ = ["BetaGeo", "BetaGeoFit", "BetaGeoParams"]
 
@@ -165,6 +165,8 @@ class BetaGeo:
 
     Attributes:
         max_iterations: Iteration limit of the optimizer.
+        max_evaluations: Most likelihood evaluations the optimizer may ask for (checking
+            the stop and the standard errors take two more, plus two per parameter).
         tolerance: Relative tolerance on the per-customer log-likelihood and
             its gradient.
 
@@ -178,6 +180,7 @@ class BetaGeo:
     """
 
     max_iterations: int = 1000
+    max_evaluations: int = 2000
     tolerance: float = 1e-12
 
     def fit(
@@ -200,9 +203,10 @@ class BetaGeo:
 
         Raises:
             ValidationError: If an input is invalid; the path names the row.
-            ConvergenceError: If the optimizer finds no maximum.
+            ConvergenceError: If the optimizer finds no maximum within the budget,
+                or the predictions at the fitted parameters are not finite.
         """
-        optimum = maximize_purchases(
+        return maximize_purchases(
             BetaGeoLikelihood,
             lambda scale: (1.0, scale, 1.0, 1.0),
             frequency,
@@ -211,7 +215,11 @@ class BetaGeo:
             weights,
             names=_NAMES,
             model="BetaGeo",
-            max_iterations=self.max_iterations,
-            tolerance=self.tolerance,
+            budget=Budget(
+                max_iterations=self.max_iterations,
+                max_evaluations=self.max_evaluations,
+                tolerance=self.tolerance,
+            ),
+            fit_type=BetaGeoFit,
+            params_type=BetaGeoParams,
         )
-        return optimum.to_fit(BetaGeoFit, BetaGeoParams)

@@ -15,11 +15,12 @@ import math
 
 import attrs
 import numpy as np
-from scipy.special import digamma, gammaln
 
 from relcore.errors import ValidationError
 from relcore.value._arrays import ArrayLike, FloatArray, collapse, float_array, same_length, weight_array
-from relcore.value._optimize import maximize
+from relcore.value._gamma_gamma_likelihood import GammaGammaLikelihood
+from relcore.value._optimize import Budget, maximize
+from relcore.value.errors import ConvergenceError
 
 __all__ = ["GammaGamma", "GammaGammaFit", "GammaGammaParams"]
 
@@ -79,10 +80,10 @@ class GammaGammaFit:
         z = float_array("monetary", monetary, minimum=0)
         same_length(frequency=x, monetary=z)
         p, q, v = attrs.astuple(self.params)
-        shape = p * x + q  # of the posterior of the customer's rate; its inverse has a mean only above 1
+        denominator = p * x + q - 1  # the posterior mean exists only where this is positive
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean = p * (v + x * z) / (shape - 1)
-        return np.asarray(np.where(shape > 1, mean, np.inf), dtype=np.float64)
+            spend = p * (v + x * z) / denominator
+        return np.asarray(np.where(denominator > 0, spend, np.inf), dtype=np.float64)
 
 
 @attrs.frozen
@@ -91,6 +92,8 @@ class GammaGamma:
 
     Attributes:
         max_iterations: Iteration limit of the optimizer.
+        max_evaluations: Most likelihood evaluations the optimizer may ask for (checking
+            the stop and the standard errors take two more, plus two per parameter).
         tolerance: Relative tolerance on the per-customer log-likelihood and its gradient.
 
     A handful of customers rarely identifies three parameters: on too little
@@ -111,6 +114,7 @@ class GammaGamma:
     """
 
     max_iterations: int = 1000
+    max_evaluations: int = 2000
     tolerance: float = 1e-12
 
     def fit(
@@ -128,7 +132,8 @@ class GammaGamma:
 
         Raises:
             ValidationError: If an input is invalid; the path names the row.
-            ConvergenceError: If the optimizer finds no maximum.
+            ConvergenceError: If the optimizer finds no maximum within the budget, or
+                the expected spend at the fitted parameters is not finite.
         """
         x = float_array("frequency", frequency, minimum=0, integer=True)
         z = float_array("monetary", monetary, minimum=0)
@@ -141,38 +146,28 @@ class GammaGamma:
         repeat = (x > 0) & (w > 0)
         if not repeat.any():
             raise ValidationError.single("frequency", "no customer has a repeat purchase")
-        (x, z), w = collapse((x[repeat], z[repeat]), w[repeat])
+        (x, z), w = collapse((x[repeat], z[repeat]), w[repeat], merge=True)
         mean = float(np.average(z, weights=w))
         optimum = maximize(
-            lambda theta: _log_likelihood(theta, x, z, w),
+            GammaGammaLikelihood(x, z, w),
             (1.0, 2.0, mean),
             names=("p", "q", "v"),
             model="GammaGamma",
             total_weight=float(w.sum()),
-            max_iterations=self.max_iterations,
-            tolerance=self.tolerance,
+            budget=Budget(
+                max_iterations=self.max_iterations,
+                max_evaluations=self.max_evaluations,
+                tolerance=self.tolerance,
+            ),
         )
-        return optimum.to_fit(GammaGammaFit, GammaGammaParams)
-
-
-def _log_likelihood(
-    theta: FloatArray, x: FloatArray, z: FloatArray, w: FloatArray
-) -> tuple[float, FloatArray]:
-    """Weighted log-likelihood of the mean spends ``z`` and its gradient in (p, q, v)."""
-    p, q, v = theta
-    px = p * x
-    log_vxz = np.log(v + x * z)
-    ll = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(v)
-        + (px - 1) * np.log(z)
-        + px * np.log(x)
-        - (px + q) * log_vxz
-    )
-    psi = digamma(px + q)
-    g_p = x * (psi - digamma(px) + np.log(z) + np.log(x) - log_vxz)
-    g_q = psi - digamma(q) + np.log(v) - log_vxz
-    g_v = q / v - (px + q) / (v + x * z)
-    return float(np.dot(w, ll)), np.array([np.dot(w, g) for g in (g_p, g_q, g_v)])
+        fit = optimum.to_fit(GammaGammaFit, GammaGammaParams)
+        if not np.isfinite(fit.expected_spend(np.r_[0.0, x], np.r_[0.0, z])).all():
+            raise ConvergenceError(
+                "GammaGamma",
+                "the expected spend at the fitted parameters is not finite: with q <= 1 the spend "
+                "of a new customer has no mean",
+                optimum.iterations,
+                optimum.gradient_norm,
+                dict(zip(("p", "q", "v"), optimum.values.tolist(), strict=True)),
+            )
+        return fit

@@ -20,7 +20,7 @@ from scipy.special import betainc, betaln, digamma, expit, gammaln
 from relcore.errors import ValidationError
 from relcore.value import _beta_geo_predictions as predictions
 from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, float_array
-from relcore.value._optimize import Objective, maximize_purchases
+from relcore.value._optimize import Budget, Objective, maximize_purchases
 
 __all__ = ["ModifiedBetaGeo", "ModifiedBetaGeoFit", "ModifiedBetaGeoParams"]
 
@@ -200,6 +200,8 @@ class ModifiedBetaGeo:
 
     Attributes:
         max_iterations: Iteration limit of the optimizer.
+        max_evaluations: Most likelihood evaluations the optimizer may ask for (checking
+            the stop and the standard errors take two more, plus two per parameter).
         tolerance: Relative tolerance on the per-customer log-likelihood and its gradient.
 
     Example:
@@ -212,6 +214,7 @@ class ModifiedBetaGeo:
     """
 
     max_iterations: int = 1000
+    max_evaluations: int = 2000
     tolerance: float = 1e-12
 
     def fit(
@@ -234,9 +237,10 @@ class ModifiedBetaGeo:
 
         Raises:
             ValidationError: If an input is invalid; the path names the row.
-            ConvergenceError: If the optimizer finds no maximum.
+            ConvergenceError: If the optimizer finds no maximum within the budget,
+                or the predictions at the fitted parameters are not finite.
         """
-        optimum = maximize_purchases(
+        return maximize_purchases(
             _objective,
             lambda scale: (1.0, scale, 1.0, 1.0),
             frequency,
@@ -245,7 +249,11 @@ class ModifiedBetaGeo:
             weights,
             names=_NAMES,
             model="ModifiedBetaGeo",
-            max_iterations=self.max_iterations,
-            tolerance=self.tolerance,
+            budget=Budget(
+                max_iterations=self.max_iterations,
+                max_evaluations=self.max_evaluations,
+                tolerance=self.tolerance,
+            ),
+            fit_type=ModifiedBetaGeoFit,
+            params_type=ModifiedBetaGeoParams,
         )
-        return optimum.to_fit(ModifiedBetaGeoFit, ModifiedBetaGeoParams)

@@ -21,7 +21,7 @@ from scipy.special import expit, gammaln
 
 from relcore.errors import ValidationError
 from relcore.value._arrays import ArrayLike, FloatArray, btyd_arrays, float_array
-from relcore.value._optimize import maximize_purchases
+from relcore.value._optimize import Budget, maximize_purchases
 from relcore.value._pareto_nbd_likelihood import ParetoNBDLikelihood, log_odds_dead
 
 __all__ = ["ParetoNBD", "ParetoNBDFit", "ParetoNBDParams"]
@@ -187,14 +187,21 @@ def _power_ratio(k: float, span: FloatArray) -> FloatArray:
 class ParetoNBD:
     """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), fitted by maximum likelihood.
 
-    The log-likelihood is evaluated in log space as in Fader, Hardie & Lee's
-    note, once per distinct ``(frequency, recency, T)`` row weighted by its
-    count; its gradient is numerical (see
-    `relcore.value._pareto_nbd_likelihood`), and L-BFGS-B works on the
-    logarithms of the parameters.
+    The log-likelihood is "alive at ``T``" plus "died after the last purchase",
+    the second an integral over the time of death computed by Gauss-Legendre
+    quadrature to double precision at a cost that does not depend on the
+    parameters; its gradient is analytic (differentiated under the integral).
+    Both are evaluated once per distinct ``(frequency, recency, T)`` row
+    weighted by its count, and L-BFGS-B works on the logarithms of the
+    parameters. Where the likelihood keeps rising towards a boundary (``s`` and
+    ``beta`` growing together when dropout rates do not vary between
+    customers), the fit raises
+    [ConvergenceError][relcore.value.errors.ConvergenceError] and says so.
 
     Attributes:
         max_iterations: Iteration limit of the optimizer.
+        max_evaluations: Most likelihood evaluations the optimizer may ask for (checking
+            the stop and the standard errors take two more, plus two per parameter).
         tolerance: Relative tolerance on the per-customer log-likelihood and its gradient.
 
     Example:
@@ -207,6 +214,7 @@ class ParetoNBD:
     """
 
     max_iterations: int = 1000
+    max_evaluations: int = 2000
     tolerance: float = 1e-12
 
     def fit(
@@ -229,9 +237,10 @@ class ParetoNBD:
 
         Raises:
             ValidationError: If an input is invalid; the path names the row.
-            ConvergenceError: If the optimizer finds no maximum.
+            ConvergenceError: If the optimizer finds no maximum within the budget,
+                or the predictions at the fitted parameters are not finite.
         """
-        optimum = maximize_purchases(
+        return maximize_purchases(
             ParetoNBDLikelihood,
             lambda scale: (1.0, scale, 1.0, scale),
             frequency,
@@ -240,7 +249,11 @@ class ParetoNBD:
             weights,
             names=_NAMES,
             model="ParetoNBD",
-            max_iterations=self.max_iterations,
-            tolerance=self.tolerance,
+            budget=Budget(
+                max_iterations=self.max_iterations,
+                max_evaluations=self.max_evaluations,
+                tolerance=self.tolerance,
+            ),
+            fit_type=ParetoNBDFit,
+            params_type=ParetoNBDParams,
         )
-        return optimum.to_fit(ParetoNBDFit, ParetoNBDParams)

@@ -26,7 +26,7 @@ from scipy.special import betaln, digamma, hyp2f1
 
 from relcore.errors import ValidationError
 from relcore.value._arrays import ArrayLike, FloatArray, float_array
-from relcore.value._optimize import maximize
+from relcore.value._optimize import Budget, maximize
 
 __all__ = ["ShiftedBetaGeo", "ShiftedBetaGeoFit", "ShiftedBetaGeoParams"]
 
@@ -111,6 +111,8 @@ class ShiftedBetaGeo:
 
     Attributes:
         max_iterations: Iteration limit of the optimizer.
+        max_evaluations: Most likelihood evaluations the optimizer may ask for (checking
+            the stop and the standard errors take two more, plus two per parameter).
         tolerance: Relative tolerance on the per-customer log-likelihood and its gradient.
 
     Example:
@@ -121,6 +123,7 @@ class ShiftedBetaGeo:
     """
 
     max_iterations: int = 1000
+    max_evaluations: int = 2000
     tolerance: float = 1e-12
 
     def fit(self, active: ArrayLike) -> ShiftedBetaGeoFit:
@@ -150,8 +153,11 @@ class ShiftedBetaGeo:
             names=("alpha", "beta"),
             model="ShiftedBetaGeo",
             total_weight=float(counts[0]),
-            max_iterations=self.max_iterations,
-            tolerance=self.tolerance,
+            budget=Budget(
+                max_iterations=self.max_iterations,
+                max_evaluations=self.max_evaluations,
+                tolerance=self.tolerance,
+            ),
         )
         return optimum.to_fit(ShiftedBetaGeoFit, ShiftedBetaGeoParams)
 
