@@ -23,7 +23,7 @@ class SegmentMethods:
     _clock: Clock
     _catalogue: Catalogue
 
-    def unit_of_work(self) -> UnitOfWork:  # pragma: no cover - provided by CRM
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:  # pragma: no cover - provided by CRM
         raise NotImplementedError
 
     @property
@@ -73,12 +73,12 @@ class SegmentMethods:
 
     def segment(self, segment: SegmentId | str) -> Segment:
         """Return the segment with this id or name (``NotFoundError`` if none)."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return use_cases.find_segment(uow, segment)
 
     def list_segments(self) -> list[Segment]:
         """Return every segment, by name."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.segments.list()
 
     def delete_segment(self, segment: Segment | SegmentId | str) -> None:
@@ -98,7 +98,7 @@ class SegmentMethods:
         The store is read while you iterate: consume the iterator promptly.
         """
         moment = self._as_of(as_of)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             yield from use_cases.segment_members(uow, target, moment, self._catalogue)
 
     def explain(
@@ -111,7 +111,7 @@ class SegmentMethods:
         membership was decided at ``frozen_at``); a static list has no rule.
         """
         moment = self._as_of(as_of)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return use_cases.explain_membership(uow, target, customer_id, moment, self._catalogue)
 
     def refresh_segment(

@@ -22,7 +22,7 @@ class ValueMethods:
 
     _clock: Clock
 
-    def unit_of_work(self) -> UnitOfWork:  # pragma: no cover - provided by CRM
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:  # pragma: no cover - provided by CRM
         raise NotImplementedError
 
     def refresh_value(
@@ -67,7 +67,7 @@ class ValueMethods:
 
     def metrics_of(self, customer_id: CustomerId) -> CustomerMetrics | None:
         """Return the customer's stored value metrics, if a refresh computed them."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.metrics.get(customer_id)
 
     def top_customers(self, by: str = "historical_value", *, limit: int = 10) -> list[CustomerMetrics]:
@@ -75,5 +75,5 @@ class ValueMethods:
 
         ``by`` is one of :data:`relcore.storage.ports.METRIC_ORDERINGS`.
         """
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.metrics.top(by, limit=limit)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from uuid import UUID
 
 from relcore import services
@@ -25,7 +25,7 @@ from relcore.domain import (
     Transaction,
 )
 from relcore.domain._checks import check_datetime
-from relcore.errors import ConfigurationError
+from relcore.errors import ConfigurationError, TransientStorageError
 from relcore.ids import CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
 from relcore.services import EventBus
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 __all__ = ["CRM"]
+
+_IMPORT_ATTEMPTS = 3
+"""How many times an import of a list or tuple is tried when it loses a race with another writer."""
 
 E = TypeVar("E")
 
@@ -106,8 +109,11 @@ class CRM(SegmentMethods, ValueMethods):
         """The storage backend."""
         return self._store
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """Return a unit of work whose events reach :attr:`events` after commit.
+
+        Pass ``read_only=True`` for a unit of work that only reads: on SQLite it
+        then does not queue behind writers for the write lock.
 
         Example:
             >>> crm = CRM.in_memory()
@@ -115,7 +121,7 @@ class CRM(SegmentMethods, ValueMethods):
             ...     uow.customers.add(Customer.person("Ada"))
             ...     uow.commit()
         """
-        return self._store.unit_of_work(publish=self.events.publish)
+        return self._store.unit_of_work(publish=self.events.publish, read_only=read_only)
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Call ``handler`` with every committed event of ``event_type``."""
@@ -144,12 +150,12 @@ class CRM(SegmentMethods, ValueMethods):
 
     def get_customer(self, customer_id: CustomerId) -> Customer:
         """Return the customer with ``customer_id`` (``NotFoundError`` if none)."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.customers.get(customer_id)
 
     def find_customer(self, namespace: str, value: str) -> Customer | None:
         """Return the customer holding the external identity, if any."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.customers.find_by_identity(namespace, value)
 
     def list_customers(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
@@ -168,7 +174,7 @@ class CRM(SegmentMethods, ValueMethods):
             >>> rest.next_after is None
             True
         """
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.customers.list(after=after, limit=limit)
 
     def save_customer(self, customer: Customer) -> Customer:
@@ -194,7 +200,7 @@ class CRM(SegmentMethods, ValueMethods):
 
     def contacts_of(self, customer_id: CustomerId) -> list[Contact]:
         """Return the customer's contacts."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.contacts.for_customer(customer_id)
 
     def find_contacts(
@@ -208,7 +214,7 @@ class CRM(SegmentMethods, ValueMethods):
         """
         if (email is None) == (phone is None):
             raise TypeError("find_contacts() takes exactly one of email= or phone=")
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             if email is not None:
                 return uow.contacts.find_by_email(email)
             assert phone is not None
@@ -226,11 +232,14 @@ class CRM(SegmentMethods, ValueMethods):
     def import_touchpoints(
         self, touchpoints: Iterable[Touchpoint], *, chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> int:
-        """Bulk-ingest a stream of touchpoints in one transaction; return how many were new."""
-        with self.unit_of_work() as uow:
-            new = services.import_touchpoints(uow, touchpoints, chunk_size=chunk_size)
-            uow.commit()
-        return new
+        """Bulk-ingest a stream of touchpoints in one transaction; return how many were new.
+
+        Concurrent imports of overlapping keys may lose a race for a lock:
+        relcore repeats the chunk, and a list or tuple of touchpoints the
+        whole import, a few times before raising
+        [TransientStorageError][relcore.errors.TransientStorageError].
+        """
+        return self._import(services.import_touchpoints, touchpoints, chunk_size)
 
     def record_transaction(self, transaction: Transaction) -> bool:
         """Record one transaction; ``False`` if its ``(source, external_id)`` was seen."""
@@ -242,11 +251,29 @@ class CRM(SegmentMethods, ValueMethods):
     def import_transactions(
         self, transactions: Iterable[Transaction], *, chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> int:
-        """Bulk-ingest a stream of transactions in one transaction; return how many were new."""
-        with self.unit_of_work() as uow:
-            new = services.import_transactions(uow, transactions, chunk_size=chunk_size)
-            uow.commit()
-        return new
+        """Bulk-ingest a stream of transactions in one transaction; return how many were new.
+
+        Lost races with concurrent imports are repeated as by
+        [import_touchpoints][relcore.CRM.import_touchpoints].
+        """
+        return self._import(services.import_transactions, transactions, chunk_size)
+
+    def _import(self, use_case: Callable[..., int], items: Iterable[Any], chunk_size: int) -> int:
+        """Run an idempotent import; repeat it whole after a lost race when ``items`` can be read again."""
+        attempts = _IMPORT_ATTEMPTS if isinstance(items, Sequence) else 1  # an iterator is spent
+        for attempt in range(1, attempts + 1):
+            with self.unit_of_work() as uow:
+                try:
+                    new = use_case(uow, items, chunk_size=chunk_size)
+                    uow.commit()
+                except TransientStorageError:
+                    # safe to repeat (stored keys are skipped), but not inside a host's transaction,
+                    # which the database may have rolled back as a whole
+                    if attempt == attempts or getattr(uow, "joined", False):
+                        raise
+                else:
+                    return new
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def timeline(
         self,
@@ -258,7 +285,7 @@ class CRM(SegmentMethods, ValueMethods):
         until: datetime | None = None,
     ) -> list[TimelineEntry]:
         """Return the customer's touchpoints and transactions, newest first."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.timeline(customer_id, limit=limit, channels=channels, since=since, until=until)
 
     # -- consent ------------------------------------------------------------
@@ -293,7 +320,7 @@ class CRM(SegmentMethods, ValueMethods):
 
     def consents_of(self, customer_id: CustomerId) -> list[ConsentRecord]:
         """Return the customer's consent ledger, oldest first."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.consents.for_customer(customer_id)
 
     def may_contact(
@@ -305,5 +332,5 @@ class CRM(SegmentMethods, ValueMethods):
     ) -> bool:
         """May we contact the customer for ``purpose`` on ``channel`` (now, or at ``at``)?"""
         moment = self._clock() if at is None else check_datetime("at", at)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return services.may_contact(uow, customer_id, purpose, channel, moment)

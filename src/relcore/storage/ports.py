@@ -376,8 +376,13 @@ class UnitOfWork(Protocol):
 class Store(Protocol):
     """A storage backend: hands out units of work."""
 
-    def unit_of_work(self, *, publish: Publisher | None = None) -> UnitOfWork:
-        """Return a new unit of work; ``publish`` receives its events after commit."""
+    def unit_of_work(self, *, publish: Publisher | None = None, read_only: bool = False) -> UnitOfWork:
+        """Return a new unit of work; ``publish`` receives its events after commit.
+
+        With ``read_only=True`` the unit of work only reads: a backend may then
+        skip taking its write lock (SQLite does), and any write in it raises
+        [ConfigurationError][relcore.errors.ConfigurationError].
+        """
         ...
 
     def close(self) -> None:
