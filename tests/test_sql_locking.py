@@ -191,7 +191,7 @@ def test_lost_races_are_transient_storage_errors(orig: Exception, transient: boo
 def test_a_busy_sqlite_database_is_a_transient_storage_error(code: int, transient: bool) -> None:
     orig = sqlite3.OperationalError("database is locked" if transient else "SQL logic error")
     orig.sqlite_errorcode = code  # type: ignore[attr-defined]
-    with pytest.raises(StorageError) as raised, translate_errors("commit", driver_errors=(sqlite3.Error,)):
+    with pytest.raises(StorageError) as raised, translate_errors("commit", dbapi=sqlite3):
         raise orig  # as the raw driver raises it
     assert isinstance(raised.value, TransientStorageError) is transient
 

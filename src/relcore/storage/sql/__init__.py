@@ -6,13 +6,14 @@ tables are in :data:`metadata` and evolve through relcore's own Alembic
 migrations (:func:`upgrade`, version table :data:`VERSION_TABLE`).
 """
 
-from relcore.storage.sql.engines import configure_sqlite
+from relcore.storage.sql.engines import SQLITE_BEGIN, configure_sqlite
 from relcore.storage.sql.migrate import VERSION_TABLE, current_revision, head_revision, upgrade
 from relcore.storage.sql.schema import NAMING_CONVENTION, metadata
 from relcore.storage.sql.store import SqlStore, SqlUnitOfWork
 
 __all__ = [
     "NAMING_CONVENTION",
+    "SQLITE_BEGIN",
     "VERSION_TABLE",
     "SqlStore",
     "SqlUnitOfWork",

@@ -6,11 +6,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIModule
 
 from relcore.errors import (
     ConfigurationError,
@@ -83,7 +85,7 @@ def configure_sqlite(engine: Engine) -> None:
     hands transaction control to SQLAlchemy (``BEGIN`` is emitted explicitly),
     which makes savepoints and joined host transactions behave. A transaction
     begins ``BEGIN IMMEDIATE`` on a connection whose execution option
-    [SQLITE_BEGIN][relcore.storage.sql.engines.SQLITE_BEGIN] says so (relcore's
+    [SQLITE_BEGIN][relcore.storage.sql.SQLITE_BEGIN] says so (relcore's
     units of work that write do), and a plain deferred ``BEGIN`` otherwise.
     Call it on a SQLite engine of your own before handing it to relcore.
     """
@@ -169,7 +171,7 @@ def _raise_alone(error: RelcoreError) -> NoReturn:
 
 
 @contextmanager
-def translate_errors(what: str, *, driver_errors: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+def translate_errors(what: str, *, dbapi: DBAPIModule | ModuleType | None = None) -> Iterator[None]:
     """Turn driver and SQLAlchemy errors into relcore errors.
 
     Unique and foreign key violations become [ConflictError][relcore.errors.ConflictError]
@@ -181,9 +183,11 @@ def translate_errors(what: str, *, driver_errors: tuple[type[BaseException], ...
 
     Args:
         what: What was being done, for the message (no data values).
-        driver_errors: The driver's own exception classes (its DB-API
-            ``Error``), for code that uses a raw driver cursor.
+        dbapi: The driver's DB-API module, whose own exceptions are
+            translated too, for code that uses a raw driver cursor.
     """
+    raw: tuple[type[BaseException], ...] = (dbapi.Error,) if dbapi is not None else ()
+    integrity: type[BaseException] = dbapi.IntegrityError if dbapi is not None else Exception
     try:
         yield
     except exc.IntegrityError as error:
@@ -192,11 +196,10 @@ def translate_errors(what: str, *, driver_errors: tuple[type[BaseException], ...
         _raise_storage_error(what, error, error.orig)
     except exc.SQLAlchemyError as error:
         _raise_storage_error(what, error, None)
-    except driver_errors as error:
-        if type(error).__name__ == "IntegrityError":
-            replacement = _integrity_failure(what, error)
-        else:
+    except raw as error:
+        if not isinstance(error, integrity):
             _raise_storage_error(what, error, error)
+        replacement = _integrity_failure(what, error)
     else:
         return
     _raise_alone(replacement)

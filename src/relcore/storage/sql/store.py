@@ -150,7 +150,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
 
     Its own transaction begins at the first statement. On SQLite, unless the
     unit of work is read-only, it begins ``BEGIN IMMEDIATE`` (see
-    [SQLITE_BEGIN][relcore.storage.sql.engines.SQLITE_BEGIN]): the write lock
+    [SQLITE_BEGIN][relcore.storage.sql.SQLITE_BEGIN]): the write lock
     is taken before anything is read, so a read followed by a write can never
     fail because another writer came in between. A read-only unit of work
     refuses to write ([ConfigurationError][relcore.errors.ConfigurationError]).
@@ -228,8 +228,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
 
     def translating(self, what: str) -> AbstractContextManager[None]:
         """Context manager translating driver errors raised inside it, the raw driver's too."""
-        driver_error = getattr(self._store.bind.dialect.loaded_dbapi, "Error", None)
-        return translate_errors(what, driver_errors=(driver_error,) if driver_error else ())
+        return translate_errors(what, dbapi=self._store.bind.dialect.loaded_dbapi)
 
     def now(self, entity: Customer | Contact | Segment) -> datetime:
         """Return the ``updated_at`` a save of ``entity`` stamps."""
