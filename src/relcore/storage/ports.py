@@ -51,7 +51,7 @@ from relcore.domain import (
 from relcore.ids import ContactId, CustomerId, TouchpointId, TransactionId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.metrics_port import METRIC_ORDERINGS, MetricsRepository
-from relcore.storage.segment_port import SegmentRepository
+from relcore.storage.segment_port import MembershipChange, SegmentRepository
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -65,6 +65,7 @@ __all__ = [
     "MoneyColumns",
     "Page",
     "Publisher",
+    "MembershipChange",
     "SegmentRepository",
     "Store",
     "TouchpointRepository",
