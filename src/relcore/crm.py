@@ -254,7 +254,7 @@ class CRM(SegmentMethods, ValueMethods):
         """Bulk-ingest a stream of transactions in one transaction; return how many were new.
 
         Lost races with concurrent imports are repeated as by
-        [import_touchpoints][relcore.CRM.import_touchpoints].
+        [import_touchpoints][relcore.crm.CRM.import_touchpoints].
         """
         return self._import(services.import_transactions, transactions, chunk_size)
 

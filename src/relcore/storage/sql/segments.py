@@ -144,7 +144,6 @@ class SqlSegments:
                 rows = [{"segment_id": segment_id, "customer_id": c, "entered_at": moment} for c in new]
                 self._uow.execute(segment_members.insert(), rows, what="add members")
 
-
     def refresh_members(
         self, segment_id: SegmentId, rule: Rule, as_of: datetime, *, catalogue: Catalogue
     ) -> MembershipChange:
