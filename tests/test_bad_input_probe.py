@@ -70,10 +70,10 @@ def _items(check: type | tuple[type, ...]) -> object:
 _TYPES: dict[str, object] = {
     **dict.fromkeys(["customer_id"], UUID),
     **dict.fromkeys(["namespace", "value", "name", "source", "email", "by"], str),
-    **dict.fromkeys(["purpose", "status", "kind", "channel", "phone", "region"], str),
+    **dict.fromkeys(["purpose", "status", "kind", "channel", "phone", "region", "currency"], str),
     **dict.fromkeys(["description", "notice_version"], str),
     **dict.fromkeys(["limit", "chunk_size"], int),
-    **dict.fromkeys(["upgrade", "reuse_models"], bool),
+    **dict.fromkeys(["upgrade", "reuse_models", "read_only"], bool),
     **dict.fromkeys(["as_of", "at", "since", "until", "recorded_at", "expires_at"], datetime),
     **dict.fromkeys(["handler", "clock", "progress"], callable),
     "customer": Customer,

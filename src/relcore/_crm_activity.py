@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from relcore import services
@@ -25,10 +25,14 @@ from relcore.domain import (
     Transaction,
 )
 from relcore.domain._checks import check_datetime, check_enum, positive_int
+from relcore.errors import TransientStorageError
 from relcore.ids import CustomerId
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE, UnitOfWork
 
 __all__ = ["ActivityMethods"]
+
+_IMPORT_ATTEMPTS = 3
+"""How many times an import of a list or tuple is tried when it loses a race with another writer."""
 
 
 class ActivityMethods:
@@ -36,7 +40,7 @@ class ActivityMethods:
 
     _clock: Clock
 
-    def unit_of_work(self) -> UnitOfWork:  # pragma: no cover - provided by CRM
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:  # pragma: no cover - provided by CRM
         raise NotImplementedError
 
     # -- interactions and money -------------------------------------------
@@ -52,13 +56,14 @@ class ActivityMethods:
     def import_touchpoints(
         self, touchpoints: Iterable[Touchpoint], *, chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> int:
-        """Bulk-ingest a stream of touchpoints in one transaction; return how many were new."""
-        stream = check_items("touchpoints", touchpoints, lambda path, t: check_instance(path, t, Touchpoint))
-        size = positive_int("chunk_size", chunk_size, minimum=1)
-        with self.unit_of_work() as uow:
-            new = services.import_touchpoints(uow, stream, chunk_size=size)
-            uow.commit()
-        return new
+        """Bulk-ingest a stream of touchpoints in one transaction; return how many were new.
+
+        Concurrent imports of overlapping keys may lose a race for a lock:
+        relcore repeats the chunk, and a list or tuple of touchpoints the
+        whole import, a few times before raising
+        [TransientStorageError][relcore.errors.TransientStorageError].
+        """
+        return self._import(services.import_touchpoints, "touchpoints", touchpoints, Touchpoint, chunk_size)
 
     def record_transaction(self, transaction: Transaction) -> bool:
         """Record one transaction; ``False`` if its ``(source, external_id)`` was seen."""
@@ -71,15 +76,35 @@ class ActivityMethods:
     def import_transactions(
         self, transactions: Iterable[Transaction], *, chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> int:
-        """Bulk-ingest a stream of transactions in one transaction; return how many were new."""
-        stream = check_items(
-            "transactions", transactions, lambda path, t: check_instance(path, t, Transaction)
+        """Bulk-ingest a stream of transactions in one transaction; return how many were new.
+
+        Lost races with concurrent imports are repeated as by
+        [import_touchpoints][relcore.crm.CRM.import_touchpoints].
+        """
+        return self._import(
+            services.import_transactions, "transactions", transactions, Transaction, chunk_size
         )
+
+    def _import(
+        self, use_case: Callable[..., int], field: str, items: object, kind: type, chunk_size: int
+    ) -> int:
+        """Run an idempotent import; repeat it whole after a lost race when ``items`` can be read again."""
         size = positive_int("chunk_size", chunk_size, minimum=1)
-        with self.unit_of_work() as uow:
-            new = services.import_transactions(uow, stream, chunk_size=size)
-            uow.commit()
-        return new
+        attempts = _IMPORT_ATTEMPTS if isinstance(items, Sequence) else 1  # an iterator is spent
+        for attempt in range(1, attempts + 1):
+            stream: Iterator[object] = check_items(field, items, lambda at, x: check_instance(at, x, kind))
+            with self.unit_of_work() as uow:
+                try:
+                    new = use_case(uow, stream, chunk_size=size)
+                    uow.commit()
+                except TransientStorageError:
+                    # safe to repeat (stored keys are skipped), but not inside a host's transaction,
+                    # which the database may have rolled back as a whole
+                    if attempt == attempts or getattr(uow, "joined", False):
+                        raise
+                else:
+                    return new
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def timeline(
         self,
@@ -103,7 +128,7 @@ class ActivityMethods:
         size = check_limit(limit)
         kept = check_channels("channels", channels)
         start, end = check_optional_datetime("since", since), check_optional_datetime("until", until)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.timeline(wanted, limit=size, channels=kept, since=start, until=end)
 
     # -- consent ------------------------------------------------------------
@@ -139,7 +164,7 @@ class ActivityMethods:
     def consents_of(self, customer_id: CustomerId) -> list[ConsentRecord]:
         """Return the customer's consent ledger, oldest first (empty for an unknown customer)."""
         wanted = check_id("customer_id", customer_id)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.consents.for_customer(wanted)
 
     def may_contact(
@@ -157,5 +182,5 @@ class ActivityMethods:
         why = check_enum(Purpose, "purpose", purpose)
         how = check_enum(Channel, "channel", channel)
         moment = self._clock() if at is None else check_datetime("at", at)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return services.may_contact(uow, wanted, why, how, moment)

@@ -25,7 +25,7 @@ class SegmentMethods:
     _clock: Clock
     _catalogue: Catalogue
 
-    def unit_of_work(self) -> UnitOfWork:  # pragma: no cover - provided by CRM
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:  # pragma: no cover - provided by CRM
         raise NotImplementedError
 
     @property
@@ -78,12 +78,12 @@ class SegmentMethods:
     def segment(self, segment: SegmentId | str) -> Segment:
         """Return the segment with this id or name (``NotFoundError`` if none)."""
         wanted = check_segment("segment", segment)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return use_cases.find_segment(uow, wanted)
 
     def list_segments(self) -> list[Segment]:
         """Return every segment, by name."""
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.segments.list()
 
     def delete_segment(self, segment: Segment | SegmentId | str) -> None:
@@ -118,7 +118,7 @@ class SegmentMethods:
     def _stream_members(
         self, target: Rule | Segment | SegmentId | str, as_of: datetime
     ) -> Iterator[CustomerId]:
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             yield from use_cases.segment_members(uow, target, as_of, self._catalogue)
 
     def explain(
@@ -133,7 +133,7 @@ class SegmentMethods:
         wanted = check_target("target", target)
         who = check_id("customer_id", customer_id)
         moment = self._as_of(as_of)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return use_cases.explain_membership(uow, wanted, who, moment, self._catalogue)
 
     def refresh_segment(

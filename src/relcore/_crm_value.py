@@ -24,7 +24,7 @@ class ValueMethods:
 
     _clock: Clock
 
-    def unit_of_work(self) -> UnitOfWork:  # pragma: no cover - provided by CRM
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:  # pragma: no cover - provided by CRM
         raise NotImplementedError
 
     def refresh_value(
@@ -73,7 +73,7 @@ class ValueMethods:
     def metrics_of(self, customer_id: CustomerId) -> CustomerMetrics | None:
         """Return the customer's stored value metrics, if a refresh computed them."""
         wanted = check_id("customer_id", customer_id)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.metrics.get(wanted)
 
     def top_customers(
@@ -100,5 +100,5 @@ class ValueMethods:
         """
         ordering, currency = check_ordering(check_text("by", by, max_len=40), currency)
         size = check_limit(limit)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.metrics.top(ordering, limit=size, currency=currency)

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CRM"]
 
+_IMPORT_ATTEMPTS = 3
+"""How many times an import of a list or tuple is tried when it loses a race with another writer."""
+
 E = TypeVar("E")
 
 
@@ -131,8 +134,11 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
         """The storage backend."""
         return self._store
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """Return a unit of work whose events reach [`events`][relcore.crm.CRM.events] after commit.
+
+        Pass ``read_only=True`` for a unit of work that only reads: on SQLite it
+        then does not queue behind writers for the write lock.
 
         Example:
             >>> crm = CRM.in_memory()
@@ -140,7 +146,9 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
             ...     uow.customers.add(Customer.person("Ada"))
             ...     uow.commit()
         """
-        return self._store.unit_of_work(publish=self.events.publish)
+        if not isinstance(read_only, bool):
+            raise fail("read_only", f"expected true or false, got {kind(read_only)}")
+        return self._store.unit_of_work(publish=self.events.publish, read_only=read_only)
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Call ``handler`` with every committed event of ``event_type``."""
@@ -174,7 +182,7 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
     def get_customer(self, customer_id: CustomerId) -> Customer:
         """Return the customer with ``customer_id`` (``NotFoundError`` if none)."""
         wanted = check_id("customer_id", customer_id)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.customers.get(wanted)
 
     def find_customer(self, namespace: str, value: str) -> Customer | None:
@@ -186,7 +194,7 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
                 long, a namespace not in lower case...).
         """
         identity = Identity(namespace, value)  # error paths "namespace", "value": the arguments
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.customers.find_by_identity(identity.namespace, identity.value)
 
     def list_customers(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
@@ -207,7 +215,7 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
         """
         start = None if after is None else check_id("after", after)
         size = check_limit(limit)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.customers.list(after=start, limit=size)
 
     def save_customer(self, customer: Customer) -> Customer:
@@ -237,7 +245,7 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
     def contacts_of(self, customer_id: CustomerId) -> list[Contact]:
         """Return the customer's contacts (none for an unknown customer)."""
         wanted = check_id("customer_id", customer_id)
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             return uow.contacts.for_customer(wanted)
 
     def find_contacts(
@@ -255,7 +263,7 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
         if (address is None) == (number is None):
             problem = "give exactly one of email= and phone="
             raise ValidationError([FieldError("email", problem), FieldError("phone", problem)])
-        with self.unit_of_work() as uow:
+        with self.unit_of_work(read_only=True) as uow:
             if address is not None:
                 return uow.contacts.find_by_email(address)
             return uow.contacts.find_by_phone(number)  # type: ignore[arg-type]

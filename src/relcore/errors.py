@@ -11,6 +11,7 @@ code that does not know relcore:
     ├── NotFoundError(LookupError)        no entity with that id or key
     ├── ConflictError                     stale version, duplicate id or key
     ├── StorageError                      the database failed (driver errors)
+    │   ├── TransientStorageError         lost a race for a lock; safe to repeat
     │   └── SchemaVersionError            the schema is not at relcore's head
     ├── ConfigurationError                relcore was set up wrongly
     └── ConvergenceError                  a value model's fit did not converge
@@ -31,6 +32,7 @@ __all__ = [
     "RelcoreError",
     "SchemaVersionError",
     "StorageError",
+    "TransientStorageError",
     "ValidationError",
 ]
 
@@ -146,6 +148,24 @@ class ConflictError(RelcoreError):
 
 class StorageError(RelcoreError):
     """The storage backend failed; the driver's exception is the cause."""
+
+
+class TransientStorageError(StorageError):
+    """The database gave up on the work because of other transactions; nothing was stored.
+
+    Raised for a deadlock, a serialization failure, a lock wait that timed
+    out, or a SQLite database that stayed locked for longer than the busy
+    timeout. The unit of work was rolled back as a whole, so repeating the
+    same call (after a short pause, a bounded number of times) is safe and
+    will usually succeed. Inside a transaction of your own (a connection
+    handed to relcore), repeat your whole transaction: the database may have
+    rolled all of it back. Imports repeat themselves before raising it: each
+    chunk a few times, and the whole import of a list or tuple too.
+
+    Unlike [ConflictError][relcore.errors.ConflictError], which says the data
+    disagrees (a stale version, a key that is taken), this error says nothing
+    about the data.
+    """
 
 
 class SchemaVersionError(StorageError):

@@ -127,22 +127,17 @@ def refresh_segment(
     """
     moment = check_datetime("as_of", as_of)
     segment = find_segment(uow, target)
-    previous = uow.segments.stored_members(segment.id)
     if segment.kind is not SegmentKind.DYNAMIC:
-        return RefreshResult(segment, (), (), len(previous))
+        return RefreshResult(segment, (), (), len(uow.segments.stored_members(segment.id)))
     assert segment.rule is not None
-    current = list(uow.customers.members(segment.rule, moment, catalogue=catalogue))
-    before: set[CustomerId] = set(previous)
-    now: set[CustomerId] = set(current)
-    entered = tuple(c for c in current if c not in before)
-    left = tuple(c for c in previous if c not in now)
-    uow.segments.change_members(segment.id, add=entered, remove=left, at=moment)
-    for customer_id in entered:
+    # the store compares live and stored membership itself (set operations in SQL)
+    change = uow.segments.refresh_members(segment.id, segment.rule, moment, catalogue=catalogue)
+    for customer_id in change.entered:
         uow.record(SegmentEntered(segment.id, customer_id, moment))
-    for customer_id in left:
+    for customer_id in change.left:
         uow.record(SegmentLeft(segment.id, customer_id, moment))
     saved = uow.segments.save(attrs.evolve(segment, refreshed_at=moment))
-    return RefreshResult(saved, entered, left, len(current))
+    return RefreshResult(saved, change.entered, change.left, change.size)
 
 
 def change_list(

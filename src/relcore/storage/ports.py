@@ -56,7 +56,7 @@ from relcore.domain import (
 from relcore.ids import ContactId, CustomerId, TouchpointId, TransactionId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.metrics_port import METRIC_ORDERINGS, MONEY_RANKINGS, MetricsRepository
-from relcore.storage.segment_port import SegmentRepository
+from relcore.storage.segment_port import MembershipChange, SegmentRepository
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -71,6 +71,7 @@ __all__ = [
     "MoneyColumns",
     "Page",
     "Publisher",
+    "MembershipChange",
     "SegmentRepository",
     "Store",
     "TouchpointRepository",
@@ -383,8 +384,13 @@ class UnitOfWork(Protocol):
 class Store(Protocol):
     """A storage backend: hands out units of work."""
 
-    def unit_of_work(self, *, publish: Publisher | None = None) -> UnitOfWork:
-        """Return a new unit of work; ``publish`` receives its events after commit."""
+    def unit_of_work(self, *, publish: Publisher | None = None, read_only: bool = False) -> UnitOfWork:
+        """Return a new unit of work; ``publish`` receives its events after commit.
+
+        With ``read_only=True`` the unit of work only reads: a backend may then
+        skip taking its write lock (SQLite does), and any write in it raises
+        [ConfigurationError][relcore.errors.ConfigurationError].
+        """
         ...
 
     def close(self) -> None:

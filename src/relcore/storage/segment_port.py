@@ -11,10 +11,28 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
+import attrs
+
 from relcore.ids import CustomerId, SegmentId
+from relcore.segments import Catalogue, Rule
 from relcore.segments.segment import Segment
 
-__all__ = ["SegmentRepository"]
+__all__ = ["MembershipChange", "SegmentRepository"]
+
+
+@attrs.frozen
+class MembershipChange:
+    """What storing a segment's new membership changed.
+
+    Attributes:
+        entered: Customers who became members, in id order.
+        left: Customers who stopped being members, in id order.
+        size: Members after the change.
+    """
+
+    entered: tuple[CustomerId, ...]
+    left: tuple[CustomerId, ...]
+    size: int
 
 
 class SegmentRepository(Protocol):
@@ -64,5 +82,16 @@ class SegmentRepository(Protocol):
         """Add and remove stored members; adding a member or removing a non-member is a no-op.
 
         Every added id must be a stored customer ([`NotFoundError`][relcore.errors.NotFoundError]).
+        """
+        ...
+
+    def refresh_members(
+        self, segment_id: SegmentId, rule: Rule, as_of: datetime, *, catalogue: Catalogue
+    ) -> MembershipChange:
+        """Store the customers matching ``rule`` at ``as_of`` as the segment's membership.
+
+        Members who stay keep their entry time; new ones enter at ``as_of``.
+        SQL stores compute the difference in the database, with set
+        operations, so the cost grows linearly with the number of customers.
         """
         ...

@@ -12,9 +12,12 @@ import attrs
 from relcore.domain._checks import check_datetime, fail
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
+from relcore.segments import Catalogue, Rule, matcher
 from relcore.segments.segment import Segment
 from relcore.storage.memory.session import Session
+from relcore.storage.memory.views import customer_view
 from relcore.storage.rules import check_id, save_timestamp, segment_name
+from relcore.storage.segment_port import MembershipChange
 
 __all__ = ["MemorySegmentRepository"]
 
@@ -120,6 +123,23 @@ class MemorySegmentRepository:
         for customer_id in adding:
             changed.setdefault(customer_id, moment)
         log.put(tables.segment_members, segment_id, changed)
+
+    def refresh_members(
+        self, segment_id: SegmentId, rule: Rule, as_of: datetime, *, catalogue: Catalogue
+    ) -> MembershipChange:
+        """Store the customers matching ``rule`` at ``as_of``; return who entered and who left."""
+        self._session.check_write()
+        self.get(segment_id)
+        moment = check_datetime("as_of", as_of)
+        test = matcher(rule, moment, catalogue=catalogue)
+        tables = self._session.tables
+        live = {c for c in tables.customer_ids if test(customer_view(tables, c))}
+        stored = tables.segment_members[segment_id]
+        entered, left = sorted(live - stored.keys()), sorted(stored.keys() - live)
+        changed = {c: at for c, at in stored.items() if c in live}
+        changed.update(dict.fromkeys(entered, moment))
+        self._session.log.put(tables.segment_members, segment_id, changed)
+        return MembershipChange(tuple(entered), tuple(left), len(changed))
 
 
 def _check_segment(segment: object) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from relcore.clock import Clock
-from relcore.errors import NotFoundError
+from relcore.errors import ConfigurationError, NotFoundError
 from relcore.ids import CustomerId
 from relcore.storage.memory.gate import Gate
 from relcore.storage.memory.tables import Tables
@@ -27,24 +27,37 @@ class Session:
         clock: Source of ``updated_at`` for saves.
     """
 
-    __slots__ = ("_gate", "_guard", "clock", "log", "tables")
+    __slots__ = ("_gate", "_guard", "_read_only", "clock", "log", "tables")
 
     def __init__(
-        self, tables: Tables, log: UndoLog, clock: Clock, guard: Callable[[], None], gate: Gate
+        self,
+        tables: Tables,
+        log: UndoLog,
+        clock: Clock,
+        guard: Callable[[], None],
+        gate: Gate,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.tables = tables
         self.log = log
         self.clock = clock
         self._guard = guard
         self._gate = gate
+        self._read_only = read_only
 
     def check(self) -> None:
         """Raise [`ConfigurationError`][relcore.errors.ConfigurationError] outside the ``with`` block."""
         self._guard()
 
     def check_write(self) -> None:
-        """Like `check`, and refuse writes while an inner unit of work is open."""
+        """Like `check`, and refuse writes while an inner unit of work is open.
+
+        A read-only unit of work refuses every write.
+        """
         self._guard()
+        if self._read_only:
+            raise ConfigurationError("this unit of work is read-only; open one with read_only=False to write")
         self._gate.check_write(self.log)
 
     def require_customer(self, customer_id: CustomerId) -> None:

@@ -69,9 +69,13 @@ class MemoryStore:
         self._gate = Gate()
         self._clock = clock
 
-    def unit_of_work(self, *, publish: Publisher | None = None) -> MemoryUnitOfWork:
-        """Return a new unit of work; ``publish`` receives its events after commit."""
-        return MemoryUnitOfWork(self._tables, self._gate, self._clock, publish)
+    def unit_of_work(self, *, publish: Publisher | None = None, read_only: bool = False) -> MemoryUnitOfWork:
+        """Return a new unit of work; ``publish`` receives its events after commit.
+
+        A ``read_only`` unit of work refuses every write with
+        [ConfigurationError][relcore.errors.ConfigurationError].
+        """
+        return MemoryUnitOfWork(self._tables, self._gate, self._clock, publish, read_only=read_only)
 
     def close(self) -> None:
         """Do nothing: a memory store holds no outside resources."""
@@ -91,14 +95,17 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         gate: Admits one thread at a time to the store.
         clock: Source of ``updated_at`` for saves.
         publish: Receives the events after each successful commit.
+        read_only: Refuse every write.
     """
 
-    def __init__(self, tables: Tables, gate: Gate, clock: Clock, publish: Publisher | None) -> None:
+    def __init__(
+        self, tables: Tables, gate: Gate, clock: Clock, publish: Publisher | None, *, read_only: bool = False
+    ) -> None:
         super().__init__(publish)
         self._tables = tables
         self._gate = gate
         self._log = UndoLog()
-        session = Session(tables, self._log, clock, self._require_active, gate)
+        session = Session(tables, self._log, clock, self._require_active, gate, read_only=read_only)
         self.customers: CustomerRepository = MemoryCustomerRepository(session)
         self.contacts: ContactRepository = MemoryContactRepository(session)
         self.consents: ConsentRepository = MemoryConsentRepository(session)

@@ -7,13 +7,14 @@ migrations ([`upgrade`][relcore.storage.sql.upgrade], version
 table [`VERSION_TABLE`][relcore.storage.sql.VERSION_TABLE]).
 """
 
-from relcore.storage.sql.engines import configure_sqlite
+from relcore.storage.sql.engines import SQLITE_BEGIN, configure_sqlite
 from relcore.storage.sql.migrate import VERSION_TABLE, current_revision, head_revision, upgrade
 from relcore.storage.sql.schema import NAMING_CONVENTION, metadata
 from relcore.storage.sql.store import SqlStore, SqlUnitOfWork
 
 __all__ = [
     "NAMING_CONVENTION",
+    "SQLITE_BEGIN",
     "VERSION_TABLE",
     "SqlStore",
     "SqlUnitOfWork",

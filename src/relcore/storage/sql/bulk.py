@@ -14,24 +14,34 @@ inserted with the dialect's own "skip existing key" form:
 * PostgreSQL: the same statement through SQLAlchemy with ``RETURNING id``,
   batched by SQLAlchemy's "insertmanyvalues"; the returned ids are the new rows.
 * MySQL / MariaDB: no ``ON CONFLICT`` target exists, so the keys already
-  stored are selected first and only the missing rows inserted. Two writers
-  racing on the same keys make one fail with ``ConflictError``; re-sending
-  its batch is safe.
+  stored are selected first and only the missing rows inserted.
+
+Concurrent imports: each chunk is inserted in key order, so two batches with
+overlapping keys lock them in the same order and do not deadlock each other
+inside a chunk. On PostgreSQL and MySQL / MariaDB a chunk runs in a
+SAVEPOINT; when it loses a race (a deadlock across chunks, a lock timeout, or
+on MySQL a key that another import stored since the keys were selected) it is
+rolled back to the savepoint and repeated, a bounded number of times, before
+[TransientStorageError][relcore.errors.TransientStorageError] is raised.
+Repeating is safe because the insert skips stored keys. SQLite needs none of
+this: a writing unit of work holds the database's write lock from its start.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql
 
-from relcore.errors import ConflictError, NotFoundError, ValidationError
+from relcore.errors import NotFoundError, TransientStorageError, ValidationError
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import contacts, customers
 from relcore.storage.sql.types import UTCDateTime
@@ -42,6 +52,16 @@ if TYPE_CHECKING:
 __all__ = ["ingest"]
 
 E = TypeVar("E")
+
+
+class _Insert(Protocol):
+    def __call__(
+        self, uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]], *, again: bool = False
+    ) -> int: ...
+
+
+ATTEMPTS = 4
+"""How many times a chunk is tried on PostgreSQL and MySQL / MariaDB before a race is reported."""
 
 
 def _chunks(items: Iterable[E], size: int) -> Iterator[list[E]]:
@@ -79,11 +99,50 @@ def ingest(
         if family is DialectFamily.SQLITE:
             new += _ingest_sqlite(uow, table, chunk)
             continue
-        batch = _unique([to_row(item) for item in chunk])
+        batch = sorted(_unique([to_row(item) for item in chunk]), key=_lock_order)
         _require(uow, "customer", customers, {row["customer_id"] for row in batch})
         _require(uow, "contact", contacts, {row["contact_id"] for row in batch} - {None})
-        new += insert(uow, table, batch)
+        new += _repeating(uow, table, batch, insert)
     return new
+
+
+def _lock_order(row: dict[str, Any]) -> tuple[bool, str, str, str]:
+    """Sort key: rows by ``(source, external_id)``, unkeyed rows (locking nothing shared) last."""
+    keyed = row["external_id"] is not None
+    return (not keyed, row["source"] if keyed else "", row["external_id"] or "", row["id"].hex)
+
+
+def _repeating(uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]], insert: _Insert) -> int:
+    """Insert ``batch`` in a savepoint, repeating it after a lost race; return how many rows were new.
+
+    ``insert`` receives ``again=True`` on a repeat. When the savepoint cannot be
+    rolled back (MariaDB rolls a deadlocked transaction back as a whole), the
+    race is reported at once.
+    """
+    what = f"add {table.name}"
+    for attempt in range(1, ATTEMPTS + 1):
+        with uow.translating(what):
+            savepoint = uow.connection.begin_nested()
+        try:
+            new = insert(uow, table, batch, again=attempt > 1)
+        except TransientStorageError:
+            if attempt == ATTEMPTS or not _rolled_back(savepoint):
+                raise
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
+            continue
+        with uow.translating(what):
+            savepoint.commit()
+        return new
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _rolled_back(savepoint: sa.NestedTransaction) -> bool:
+    """Roll back to ``savepoint``; ``False`` if the database dropped it with the whole transaction."""
+    try:
+        savepoint.rollback()
+    except exc.SQLAlchemyError:
+        return False
+    return True
 
 
 def _unique(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,6 +217,8 @@ def _ingest_sqlite(uow: SqlUnitOfWork, table: sa.Table, chunk: list[Any]) -> int
         insert = _SQLITE_INSERTS[table.name] = _SqliteInsert(table)
     params = [insert.params(item) for item in chunk]
     customer_at, contact_at = table.c.keys().index("customer_id"), table.c.keys().index("contact_id")
+    uow.check_writable()
+    # the driver's cursor bypasses SQLAlchemy: translating() also maps the driver's own errors
     with uow.translating(f"add {table.name}"):
         cursor = uow.connection.connection.cursor()
         try:
@@ -168,10 +229,7 @@ def _ingest_sqlite(uow: SqlUnitOfWork, table: sa.Table, chunk: list[Any]) -> int
                 missing = _sqlite_missing(cursor, referenced, {p[at] for p in params if p[at] is not None})
                 if missing is not None:
                     raise NotFoundError(kind, UUID(hex=missing))
-            try:
-                cursor.executemany(insert.sql, params)
-            except sqlite3.IntegrityError as error:
-                raise ConflictError(f"add {table.name}: an id in the batch is already stored") from error
+            cursor.executemany(insert.sql, params)
             return int(cursor.rowcount)
         finally:
             cursor.close()
@@ -189,7 +247,9 @@ def _sqlite_missing(cursor: Any, table: sa.Table, wanted: set[Any]) -> str | Non
     return min(absent) if absent else None
 
 
-def _insert_postgresql(uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]]) -> int:
+def _insert_postgresql(
+    uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]], *, again: bool = False
+) -> int:
     statement = (
         postgresql.insert(table)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
@@ -198,7 +258,16 @@ def _insert_postgresql(uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str
     return len(uow.execute(statement, batch, what=f"add {table.name}").all())
 
 
-def _insert_mysql(uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]]) -> int:
+def _insert_mysql(
+    uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]], *, again: bool = False
+) -> int:
+    """Select the stored keys, insert the rest.
+
+    A plain select reads the transaction's snapshot, which does not show keys
+    that other imports committed since; a repeat (``again``) therefore reads
+    with a shared lock, which sees them. A key stored by another import
+    between the select and the insert is a lost race (TransientStorageError).
+    """
     keyed: dict[str, list[str]] = {}
     for row in batch:
         if row["external_id"] is not None:
@@ -208,8 +277,33 @@ def _insert_mysql(uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any
         query = sa.select(table.c.source, table.c.external_id).where(
             table.c.source == source, table.c.external_id.in_(external_ids)
         )
+        if again:
+            query = query.with_for_update(read=True)
         stored.update((r[0], r[1]) for r in uow.execute(query, what=f"check {table.name} keys"))
     missing = [row for row in batch if (row["source"], row["external_id"]) not in stored]
     if missing:
-        uow.execute(table.insert(), missing, what=f"add {table.name}")
+        uow.check_writable()
+        connection = uow.connection
+        with uow.translating(f"add {table.name}"):
+            try:
+                connection.execute(table.insert(), missing)
+            except exc.IntegrityError as error:
+                if not _natural_key_taken(table, error):
+                    raise
+                lost = True
+            else:
+                lost = False
+        if lost:
+            raise TransientStorageError(f"add {table.name}: another import stored some of these keys")
     return len(missing)
+
+
+def _natural_key_taken(table: sa.Table, error: exc.IntegrityError) -> bool:
+    """Whether MySQL's duplicate-key error names the ``(source, external_id)`` key (not the id)."""
+    names = [
+        str(c.name)
+        for c in table.constraints
+        if isinstance(c, sa.UniqueConstraint) and [col.name for col in c.columns] == ["source", "external_id"]
+    ]
+    args: tuple[object, ...] = getattr(error.orig, "args", ())
+    return len(args) > 1 and args[0] == 1062 and any(name in str(args[1]) for name in names)

@@ -1,4 +1,12 @@
-"""The SQL repository for segments and their stored memberships."""
+"""The SQL repository for segments and their stored memberships.
+
+A refresh compares the live membership (the rule compiled to SQL) with the
+stored one inside the database: one statement with two anti-joins finds who
+entered and who left, so its cost grows linearly with the data on every
+backend. On PostgreSQL the same statement also applies the change (a DELETE
+and an INSERT in data-modifying CTEs, which see one snapshot); elsewhere the
+change is applied by id, in chunks, in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql.base import PGDialect
 
 from relcore.domain._checks import check_datetime, fail
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
-from relcore.segments import from_json, to_json
+from relcore.segments import Catalogue, Rule, from_json, to_json
 from relcore.segments.segment import Segment
 from relcore.storage.rules import check_id, segment_name
+from relcore.storage.segment_port import MembershipChange
+from relcore.storage.sql.rule_sql import compile_rule
 from relcore.storage.sql.schema import customers, segment_members, segments
 
 if TYPE_CHECKING:
@@ -129,6 +140,87 @@ class SqlSegments:
             if new:
                 rows = [{"segment_id": segment_id, "customer_id": c, "entered_at": moment} for c in new]
                 self._uow.execute(segment_members.insert(), rows, what="add members")
+
+    def refresh_members(
+        self, segment_id: SegmentId, rule: Rule, as_of: datetime, *, catalogue: Catalogue
+    ) -> MembershipChange:
+        """Store the customers matching ``rule`` at ``as_of``; return who entered and who left."""
+        self.get(segment_id)
+        self._uow.check_writable()
+        moment = check_datetime("as_of", as_of)
+        dialect = self._uow.connection.dialect
+        matching = compile_rule(rule, moment, dialect=dialect.name, catalogue=catalogue)
+        m = segment_members.c
+        stored = sa.exists().where(m.segment_id == segment_id, m.customer_id == customers.c.id)
+        live = sa.exists().where(customers.c.id == m.customer_id, matching)
+        entering = sa.select(customers.c.id).where(matching, ~stored)
+        leaving = sa.select(m.customer_id).where(m.segment_id == segment_id, ~live)
+        if isinstance(dialect, PGDialect):
+            diff = _apply_in_one_statement(segment_id, moment, entering, ~live)
+        else:
+            diff = sa.union_all(
+                entering.add_columns(sa.literal(True)), leaving.add_columns(sa.literal(False))
+            )
+        entered: builtins.list[CustomerId] = []
+        left: builtins.list[CustomerId] = []
+        for customer_id, came in self._uow.execute(diff, what="compare segment members"):
+            (entered if came else left).append(CustomerId(customer_id))
+        entered.sort()
+        left.sort()
+        if not isinstance(dialect, PGDialect):
+            self._apply(segment_id, entered, left, moment)
+        count = sa.select(sa.func.count()).where(m.segment_id == segment_id)
+        size = int(self._uow.execute(count, what="count members").scalar_one())
+        return MembershipChange(tuple(entered), tuple(left), size)
+
+    def _apply(
+        self,
+        segment_id: SegmentId,
+        entered: builtins.list[CustomerId],
+        left: builtins.list[CustomerId],
+        moment: datetime,
+    ) -> None:
+        members = segment_members.c
+        for chunk in _chunks(left):
+            self._uow.execute(
+                segment_members.delete().where(
+                    members.segment_id == segment_id, members.customer_id.in_(chunk)
+                ),
+                what="remove members",
+            )
+        if entered:
+            rows = [{"segment_id": segment_id, "customer_id": c, "entered_at": moment} for c in entered]
+            self._uow.execute(segment_members.insert(), rows, what="add members")
+
+
+def _apply_in_one_statement(
+    segment_id: SegmentId,
+    moment: datetime,
+    entering: sa.Select[tuple[Any]],
+    gone_from_live: sa.ColumnElement[bool],
+) -> sa.CompoundSelect[tuple[Any, bool]]:
+    """PostgreSQL: delete the leavers and insert the newcomers in one statement, returning both."""
+    m = segment_members.c
+    gone = (
+        segment_members.delete()
+        .where(m.segment_id == segment_id, gone_from_live)
+        .returning(m.customer_id)
+        .cte("gone")
+    )
+    newcomers = entering.with_only_columns(
+        sa.literal(segment_id, sa.Uuid).label("segment_id"),
+        customers.c.id.label("customer_id"),
+        sa.literal(moment, segment_members.c.entered_at.type).label("entered_at"),
+    )
+    came = (
+        segment_members.insert()
+        .from_select(["segment_id", "customer_id", "entered_at"], newcomers)
+        .returning(m.customer_id)
+        .cte("came")
+    )
+    return sa.union_all(
+        sa.select(came.c.customer_id, sa.literal(True)), sa.select(gone.c.customer_id, sa.literal(False))
+    )
 
 
 def _chunks(ids: builtins.list[CustomerId]) -> Iterable[builtins.list[CustomerId]]:

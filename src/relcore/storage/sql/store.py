@@ -20,7 +20,7 @@ from relcore.segments.segment import Segment
 from relcore.storage.ports import Publisher, UnitOfWorkBase
 from relcore.storage.rules import save_timestamp
 from relcore.storage.sql.dialects import dialect_family
-from relcore.storage.sql.engines import create_engine_for, translate_errors
+from relcore.storage.sql.engines import SQLITE_BEGIN, create_engine_for, translate_errors
 from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, read_timeline
 from relcore.storage.sql.host_events import defer_until_host_commit
 from relcore.storage.sql.metrics import SqlMetrics
@@ -105,9 +105,15 @@ class SqlStore:
         """The SQLAlchemy dialect name (``"sqlite"``, ``"postgresql"``, ``"mysql"``...)."""
         return self.bind.dialect.name
 
-    def unit_of_work(self, *, publish: Publisher | None = None) -> SqlUnitOfWork:
-        """Return a new unit of work; ``publish`` receives its events after commit."""
-        return SqlUnitOfWork(self, publish)
+    def unit_of_work(self, *, publish: Publisher | None = None, read_only: bool = False) -> SqlUnitOfWork:
+        """Return a new unit of work; ``publish`` receives its events after commit.
+
+        A unit of work that may write begins its transaction with SQLite's
+        write lock (``BEGIN IMMEDIATE``, waiting up to the busy timeout for
+        other writers), so concurrent writers queue instead of failing; one
+        opened with ``read_only=True`` does not, and never waits for writers.
+        """
+        return SqlUnitOfWork(self, publish, read_only=read_only)
 
     def close(self) -> None:
         """Dispose the engine if relcore created it; a host's bind is left alone."""
@@ -123,11 +129,19 @@ class SqlUnitOfWork(UnitOfWorkBase):
     it works inside a SAVEPOINT, and its events are published only when the
     host commits its transaction, and only if no savepoint holding the work
     was rolled back before.
+
+    Its own transaction begins at the first statement. On SQLite, unless the
+    unit of work is read-only, it begins ``BEGIN IMMEDIATE`` (see
+    [SQLITE_BEGIN][relcore.storage.sql.SQLITE_BEGIN]): the write lock
+    is taken before anything is read, so a read followed by a write can never
+    fail because another writer came in between. A read-only unit of work
+    refuses to write ([ConfigurationError][relcore.errors.ConfigurationError]).
     """
 
-    def __init__(self, store: SqlStore, publish: Publisher | None) -> None:
+    def __init__(self, store: SqlStore, publish: Publisher | None, *, read_only: bool = False) -> None:
         super().__init__(publish)
         self._store = store
+        self.read_only = bool(read_only)
         self._conn: Connection | None = None
         self._owns_conn = False
         self._tx: RootTransaction | NestedTransaction | None = None
@@ -150,8 +164,32 @@ class SqlUnitOfWork(UnitOfWorkBase):
         if self._tx is None or not self._tx.is_active:
             with translate_errors("begin a transaction"):
                 self._joined = self._conn.in_transaction()
-                self._tx = self._conn.begin_nested() if self._joined else self._conn.begin()
+                self._tx = self._conn.begin_nested() if self._joined else self._begin_root(self._conn)
         return self._conn
+
+    @property
+    def joined(self) -> bool:
+        """Whether this unit of work runs inside a transaction of the host's (in a SAVEPOINT)."""
+        if self._tx is None and self._conn is not None:  # nothing run yet: it will join if there is one
+            return self._conn.in_transaction()
+        return self._joined
+
+    def _begin_root(self, connection: Connection) -> RootTransaction:
+        """Begin the connection's transaction, asking SQLite for the write lock unless read-only."""
+        if self.read_only:
+            return connection.begin()
+        previous = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        try:
+            return connection.begin()
+        finally:
+            if not self._owns_conn:  # a host's connection: leave its setting as it was
+                connection.execution_options(**{SQLITE_BEGIN: previous})
+
+    def check_writable(self) -> None:
+        """Raise [ConfigurationError][relcore.errors.ConfigurationError] in a read-only unit of work."""
+        if self.read_only:
+            raise ConfigurationError("this unit of work is read-only; open one with read_only=False to write")
 
     def execute(
         self,
@@ -164,13 +202,15 @@ class SqlUnitOfWork(UnitOfWorkBase):
 
         ``params`` is one parameter set, or a list of them (``executemany``).
         """
+        if getattr(statement, "is_dml", False):
+            self.check_writable()
         connection = self.connection
         with translate_errors(what):
             return connection.execute(statement, params)
 
     def translating(self, what: str) -> AbstractContextManager[None]:
-        """Context manager translating driver errors raised inside it."""
-        return translate_errors(what)
+        """Context manager translating driver errors raised inside it, the raw driver's too."""
+        return translate_errors(what, dbapi=self._store.bind.dialect.loaded_dbapi)
 
     def now(self, entity: Customer | Contact | Segment) -> datetime:
         """Return the ``updated_at`` a save of ``entity`` stamps."""
