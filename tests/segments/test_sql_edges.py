@@ -173,3 +173,27 @@ def test_sums_and_averages_past_32_bit_minor_units_agree_with_memory(store: Stor
         )
         assert expected  # every rule holds for someone, so the comparison is not vacuous
         assert _members(store, rule) == expected, rule
+
+
+def test_the_deepest_valid_rule_can_be_stored_as_a_segment(store: Store) -> None:
+    from relcore.segments import And, Or, validate
+    from relcore.segments.catalogue import DEFAULT_CATALOGUE
+    from relcore.segments.segment import Segment
+
+    rule: Rule = touchpoints(channel=["email", "sms"]).within(days=30).count() >= 1
+    depth = 0
+    while True:  # alternate and / or (no flattening) until one more level is refused
+        deeper: Rule = (Or if depth % 2 else And)((rule, field("name") == "x"))
+        try:
+            validate(deeper, DEFAULT_CATALOGUE)
+        except ValueError:
+            break
+        rule, depth = deeper, depth + 1
+    assert depth >= MAX_DEPTH
+    with store.unit_of_work() as uow:
+        uow.segments.add(Segment(name="deepest", kind="dynamic", rule=rule))
+        uow.commit()
+    with store.unit_of_work() as uow:
+        found = uow.segments.find_by_name("deepest")
+    assert found is not None
+    assert found.rule == rule

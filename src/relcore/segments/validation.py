@@ -46,8 +46,14 @@ __all__ = [
     "validate",
 ]
 
-MAX_DEPTH = 16
-"""Deepest nesting of ``and`` / ``or`` / ``not`` a rule may have."""
+MAX_DEPTH = 13
+"""Deepest nesting of ``and`` / ``or`` / ``not`` a rule may have.
+
+Chosen so that every valid rule can be stored as a segment on every backend:
+the JSON form of the deepest rule (alternating ``and`` / ``or`` around an
+aggregate leaf with a list filter) nests 31 levels, and MariaDB refuses JSON
+documents nested 32 levels or deeper.
+"""
 MAX_NODES = 500
 """Most nodes (leaves, combinators and ``where`` conditions) in one rule."""
 MAX_LIST_VALUES = 1000
