@@ -68,7 +68,7 @@ class CustomerMetrics:
     money is in ``currency``, the currency of the customer's orders. Amounts
     are exact: ``historical_value`` is a sum of recorded money and
     ``monetary`` a mean rounded half-even to the currency's minor unit, both
-    [Decimal][decimal.Decimal]s with no more decimals than the currency has.
+    `Decimal`s with no more decimals than the currency has.
     Predictions (``expected_purchases``, ``probability_alive``, ``clv``) are
     estimates and stay floats.
 

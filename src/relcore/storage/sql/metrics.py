@@ -29,7 +29,7 @@ _CHUNK = 1000
 _COLUMNS = [f.name for f in attrs.fields(CustomerMetrics) if f.name not in MONEY_METRICS]
 
 
-def money_column(name: str) -> sa.Column[int]:
+def _money_column(name: str) -> sa.Column[int]:
     """The column holding the money metric ``name`` in minor units of the row's currency."""
     return customer_metrics.c[f"{name}_minor"]
 
@@ -89,7 +89,7 @@ class SqlMetrics:
         """Return the customers' metrics ranked by ``by``; unset values last, ties by id."""
         by, currency = check_ordering(by, currency)
         check_limit(limit)
-        column = money_column(by) if by in MONEY_METRICS else customer_metrics.c[by]
+        column = _money_column(by) if by in MONEY_METRICS else customer_metrics.c[by]
         query = sa.select(customer_metrics)
         if currency is not None:
             query = query.where(customer_metrics.c.currency == currency)
