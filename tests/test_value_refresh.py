@@ -24,6 +24,12 @@ AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
 def shop_crm(store: Store) -> tuple[CRM, SyntheticShop]:
     crm = CRM(store)
     shop = SyntheticShop(customers=120, seed=3)
+    _load(crm, shop)
+    return crm, shop
+
+
+def _load(crm: CRM, shop: SyntheticShop) -> None:
+    """Store the shop's customers, contacts and transactions."""
     with crm.unit_of_work() as uow:
         for customer, contacts in shop.customers_with_contacts():
             uow.customers.add(customer)
@@ -31,7 +37,6 @@ def shop_crm(store: Store) -> tuple[CRM, SyntheticShop]:
                 uow.contacts.add(contact)
         uow.transactions.add_many(shop.transactions())
         uow.commit()
-    return crm, shop
 
 
 def _simulated_shop(crm: CRM) -> list[Transaction]:
@@ -364,13 +369,7 @@ def test_pareto_nbd_refresh_on_the_demo_shop_ends_with_models_or_reasons() -> No
     # which, is.
     shop = SyntheticShop(customers=5000, seed=0)
     crm = CRM.in_memory()
-    with crm.unit_of_work() as uow:
-        for customer, contacts in shop.customers_with_contacts():
-            uow.customers.add(customer)
-            for contact in contacts:
-                uow.contacts.add(contact)
-        uow.transactions.add_many(shop.transactions())
-        uow.commit()
+    _load(crm, shop)
     run = crm.refresh_value(shop.end, settings=ValueSettings(purchase_model="pareto/nbd"))
     assert len(run.models) == 3
     for currency, models in run.models.items():
