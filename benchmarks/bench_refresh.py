@@ -1,4 +1,4 @@
-"""Value refresh end to end: ``crm.refresh_value`` on a SQLite store, with where the time goes.
+"""Value refresh end to end: ``crm.value.refresh`` on a SQLite store, with where the time goes.
 
 The store holds the synthetic shop's 100,000 customers and about 1,000,000
 orders from a buy-till-you-die process over two years (log-normal amounts in
@@ -66,7 +66,7 @@ def main() -> None:
             def progress(stage: str, done: int, total: int) -> None:
                 marks.setdefault(stage, time.perf_counter() - start)
 
-            run = crm.refresh_value(data.end, progress=progress)
+            run = crm.value.refresh(data.end, progress=progress)
             total = time.perf_counter() - start
         fit_start, store_start = marks.get("fit", total), marks.get("store", total)
         print(f"value refresh: {total:.1f} s for {run.customers:,} customers "

@@ -6,7 +6,7 @@ topped up with a second, shifted copy of part of them to reach about 300,000
 transactions. The rule has five leaves: lifecycle stage, country, a tag, a
 touchpoint count in a window and a transaction sum in a window.
 
-* ``crm.members(rule)`` (one query compiled from the rule) is timed against a
+* ``crm.segments.members(rule)`` (one query compiled from the rule) is timed against a
   hand-written SQL statement returning the same ids on a plain ``sqlite3``
   connection (target: at most 1.5 times its time).
 * The same pushed-down query is compared with loading every customer and
@@ -129,23 +129,24 @@ def in_memory(crm: CRM, as_of: datetime) -> list[Any]:
 
 
 def compare(crm: CRM, run_baseline: Any, as_of: datetime, repeat: int, label: str) -> float:
-    ours = list(crm.members(RULE, as_of))
+    ours = list(crm.segments.members(RULE, as_of))
     theirs = run_baseline()
     assert ours == theirs, (len(ours), len(theirs))
     print(f"{label}: {len(ours):,} members", flush=True)
     baseline = median_latency(run_baseline, repeat)
-    pushed = median_latency(lambda: list(crm.members(RULE, as_of)), repeat)
+    pushed = median_latency(lambda: list(crm.segments.members(RULE, as_of)), repeat)
     print(
-        f"{label}: median hand-written {baseline * 1e3:.1f} ms, crm.members {pushed * 1e3:.1f} ms", flush=True
+        f"{label}: median hand-written {baseline * 1e3:.1f} ms, crm.segments.members {pushed * 1e3:.1f} ms",
+        flush=True,
     )
     return pushed / baseline
 
 
 def first_refresh(crm: CRM, as_of: datetime, label: str) -> float:
     """Define the broad segment and time its first refresh (every member enters)."""
-    crm.define_segment("broad", BROAD)
+    crm.segments.define("broad", BROAD)
     start = time.perf_counter()
-    result = crm.refresh_segment("broad", as_of)
+    result = crm.segments.refresh("broad", as_of)
     seconds = time.perf_counter() - start
     print(f"{label}: first refresh of a {result.size:,}-member segment in {seconds:.2f} s", flush=True)
     return seconds
@@ -192,7 +193,7 @@ def main() -> None:
             ratio = compare(crm, sqlite_baseline, as_of, args.repeat, "SQLite")
             report("segment members pushed-down/hand-written (SQLite)", ratio, "<= 1.5")
             memory = timed(lambda: in_memory(crm, as_of))
-            pushed = median_latency(lambda: list(crm.members(RULE, as_of)), 3)
+            pushed = median_latency(lambda: list(crm.segments.members(RULE, as_of)), 3)
             print(f"SQLite: loading everything and evaluating in memory {memory:.1f} s", flush=True)
             report(
                 "segment members pushed-down/in-memory (SQLite)", pushed / memory, "report; lower is better"

@@ -1,4 +1,4 @@
-"""Customer timeline: ``crm.timeline(id, limit=50)`` vs a hand-written query.
+"""Customer timeline: ``crm.activity.timeline(id, limit=50)`` vs a hand-written query.
 
 The store holds relcore's synthetic shop: 100,000 customers (with their
 contacts), about 1,000,000 touchpoints and the purchases of a
@@ -145,10 +145,10 @@ def main() -> None:
         with CRM.open(path) as crm:
             # Same rows on both sides, checked before timing.
             for customer_id, hex_id in zip(sample[:20], hexes[:20], strict=True):
-                ours = [e.id.hex for e in crm.timeline(customer_id, limit=50)]
+                ours = [e.id.hex for e in crm.activity.timeline(customer_id, limit=50)]
                 theirs = [row[1] for row in raw.execute(BASELINE, {"customer": hex_id, "limit": 50})]
                 assert ours == theirs, (ours, theirs)
-                assert hand_built(raw, hex_id) == crm.timeline(customer_id, limit=50)
+                assert hand_built(raw, hex_id) == crm.activity.timeline(customer_id, limit=50)
             cycle = iter(range(10**9))
             baseline = median_latency(
                 lambda: raw.execute(
@@ -158,7 +158,8 @@ def main() -> None:
             )
             cycle = iter(range(10**9))
             relcore = median_latency(
-                lambda: crm.timeline(sample[next(cycle) % len(sample)], limit=50), repeat=args.samples * 3
+                lambda: crm.activity.timeline(sample[next(cycle) % len(sample)], limit=50),
+                repeat=args.samples * 3,
             )
             cycle = iter(range(10**9))
             entities = median_latency(
@@ -166,12 +167,16 @@ def main() -> None:
             )
         raw.close()
     print(
-        f"median latency: hand-written SQL {baseline * 1e6:.0f} us, crm.timeline {relcore * 1e6:.0f} us, "
+        f"median latency: hand-written SQL {baseline * 1e6:.0f} us, "
+        f"crm.activity.timeline {relcore * 1e6:.0f} us, "
         f"hand-written SQL + entities built by hand {entities * 1e6:.0f} us"
     )
     report("timeline latency relcore/hand-written", relcore / baseline, "<= 1.5")
     supplementary = relcore / entities
-    print(f"(supplementary) crm.timeline / (hand-written SQL + entities built by hand): {supplementary:.3f}")
+    print(
+        "(supplementary) crm.activity.timeline / (hand-written SQL + entities built by hand): "
+        f"{supplementary:.3f}"
+    )
 
 
 if __name__ == "__main__":

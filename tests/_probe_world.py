@@ -117,21 +117,21 @@ class World:
 def build_world(store: Store, tmp: Path) -> World:
     """Add customers, a contact, consent, activity and two segments to ``store``."""
     crm = CRM(store, clock=FixedClock(NOW))
-    ada = crm.add_customer(
+    ada = crm.customers.add(
         Customer.person("Ada", identities=[("shop", "1001")], created_at=NOW - timedelta(days=90))
     )
-    contact = crm.add_contact(
+    contact = crm.customers.add_contact(
         Contact(
             customer_id=ada.id,
             name="Ada",
             points=(ContactPoint.email("ada@example.org"), ContactPoint.phone("+442079460018")),
         )
     )
-    crm.record_consent(ada.id, "marketing", "granted", channel="email", recorded_at=NOW - timedelta(days=9))
-    crm.record_touchpoint(_touchpoint(ada.id, "t-1"))
-    crm.record_transaction(_transaction(ada.id, "o-1"))
-    crm.define_segment("regulars", field("stage") == "lead")
-    crm.define_segment("picked", kind="static")
+    crm.consent.record(ada.id, "marketing", "granted", channel="email", recorded_at=NOW - timedelta(days=9))
+    crm.activity.record_touchpoint(_touchpoint(ada.id, "t-1"))
+    crm.activity.record_transaction(_transaction(ada.id, "o-1"))
+    crm.segments.define("regulars", field("stage") == "lead")
+    crm.segments.define("picked", kind="static")
     return World(crm, store, ada, contact, tmp)
 
 
@@ -204,26 +204,43 @@ _VALID: dict[str, Callable[[World], object]] = {
 }
 _VALID_IN: dict[tuple[str, str], Callable[[World], object]] = {
     ("open", "target"): lambda w: str(w.tmp / "opened.db"),  # migrated by the first valid open
-    ("members", "target"): lambda w: "regulars",
-    ("explain", "target"): lambda w: "regulars",
-    ("add_to_segment", "segment"): lambda w: "picked",
-    ("remove_from_segment", "segment"): lambda w: "picked",
-    ("save_customer", "customer"): lambda w: w.crm.get_customer(w.ada.id),
+    ("segments.members", "target"): lambda w: "regulars",
+    ("segments.explain", "target"): lambda w: "regulars",
+    ("segments.add_members", "segment"): lambda w: "picked",
+    ("segments.remove_members", "segment"): lambda w: "picked",
+    ("customers.save", "customer"): lambda w: w.crm.customers.get(w.ada.id),
 }
 
 SETUP_METHODS = frozenset({"open", "in_memory"})
 """Methods that build a CRM: they refuse bad arguments with ConfigurationError."""
 
 
+NAMESPACES = ("customers", "consent", "activity", "segments", "value")
+"""The facade's namespaces, each a typed attribute of a CRM."""
+
+
 @functools.cache
 def public_methods() -> dict[str, inspect.Signature]:
-    """Every public method of CRM with its signature (without ``self``/``cls``)."""
+    """Every public method of CRM and of its namespaces, by dotted name (``"customers.add"``), with
+    its signature (without ``self``/``cls``)."""
     found = {}
     for name, member in inspect.getmembers(CRM):
-        if name.startswith("_") or not callable(member):
-            continue
-        found[name] = inspect.signature(getattr(CRM, name))
+        if not name.startswith("_") and callable(member):
+            found[name] = inspect.signature(member)
+    probe = CRM.in_memory()
+    for space in NAMESPACES:
+        for name, member in inspect.getmembers(getattr(probe, space)):
+            if not name.startswith("_") and callable(member):
+                found[f"{space}.{name}"] = inspect.signature(member)
     return found
+
+
+def bound(crm: object, method: str) -> Any:
+    """The method named ``method`` (a dotted name of [public_methods][]) of ``crm`` or the CRM class."""
+    target = crm
+    for part in method.split("."):
+        target = getattr(target, part)
+    return target
 
 
 def parameters(method: str) -> list[inspect.Parameter]:
@@ -257,7 +274,7 @@ def call(world: World, method: str, arguments: dict[str, object]) -> object:
         p.name: arguments[p.name] for p in parameters(method) if p.kind is inspect.Parameter.KEYWORD_ONLY
     }
     target = CRM if method in SETUP_METHODS else world.crm
-    result = getattr(target, method)(*positional, **keywords)
+    result = bound(target, method)(*positional, **keywords)
     if isinstance(result, CRM):
         result.close()
     elif isinstance(result, Iterator):

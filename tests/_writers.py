@@ -63,7 +63,7 @@ def _outcome(error: BaseException) -> tuple[str, str]:
 def _add(crm: CRM, reports: list[tuple[Any, ...]], writer: int, key: int) -> None:
     customer = Customer.person(f"Writer {writer} for key {key}", identities=[Identity("race", f"id-{key}")])
     try:
-        crm.add_customer(customer)
+        crm.customers.add(customer)
     except (ConflictError, TransientStorageError) as error:
         reports.append(("add", str(customer.id), key, *_outcome(error)))
     else:
@@ -73,8 +73,8 @@ def _add(crm: CRM, reports: list[tuple[Any, ...]], writer: int, key: int) -> Non
 def _save(crm: CRM, reports: list[tuple[Any, ...]], writer: int, shared: CustomerId, step: int) -> None:
     name = f"saved by {writer} at {step}"
     try:
-        stored = crm.get_customer(shared)
-        saved = crm.save_customer(attrs.evolve(stored, name=name))
+        stored = crm.customers.get(shared)
+        saved = crm.customers.save(attrs.evolve(stored, name=name))
     except (ConflictError, TransientStorageError) as error:
         reports.append(("save", name, None, *_outcome(error)))
     else:
@@ -97,7 +97,7 @@ def _import(crm: CRM, reports: list[tuple[Any, ...]], writer: int, shared: Custo
         for key in sent
     ]
     try:
-        new = crm.import_touchpoints(touchpoints, chunk_size=50)
+        new = crm.activity.import_touchpoints(touchpoints, chunk_size=50)
     except (ConflictError, TransientStorageError) as error:
         reports.append(("import", tuple(keys), None, *_outcome(error)))
     else:

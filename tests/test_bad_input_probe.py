@@ -93,8 +93,8 @@ _TYPES: dict[str, object] = {
     "channels": _items(str),
 }
 _TYPES_IN: dict[tuple[str, str], object] = {
-    ("members", "target"): (*_RULES, Segment, UUID, str),
-    ("explain", "target"): (*_RULES, Segment, UUID, str),
+    ("segments.members", "target"): (*_RULES, Segment, UUID, str),
+    ("segments.explain", "target"): (*_RULES, Segment, UUID, str),
     ("open", "target"): (str, os.PathLike),
 }
 
@@ -207,7 +207,7 @@ def _named_values(world: World) -> dict[str, object]:
         "invalid rule": field("nope") == 1,
         "valid rule": field("stage") == "customer",
         "unstored segment": unstored,
-        "stored segment": world.crm.segment("regulars"),
+        "stored segment": world.crm.segments.get("regulars"),
         "customer": Customer.person("Stray"),
         "list of hostile": [ALWAYS_BAD[0]],
         "list of hostile ids": [HOSTILE_OF_RIGHT_TYPE[1]],
@@ -325,20 +325,20 @@ def test_constructors_raise_relcore_errors_only(data: st.DataObject) -> None:
 @pytest.mark.parametrize(
     ("method", "arguments", "expected"),
     [
-        ("get_customer", {}, NotFoundError),
-        ("segment", {"segment": new_id()}, NotFoundError),
-        ("segment", {"segment": "nope"}, NotFoundError),
-        ("delete_segment", {"segment": "nope"}, NotFoundError),
-        ("refresh_segment", {"segment": "nope"}, NotFoundError),
-        ("add_to_segment", {"customer_ids": [new_id()]}, NotFoundError),
-        ("record_consent", {}, NotFoundError),
-        ("add_contact", {"contact": "stray"}, NotFoundError),
-        ("record_touchpoint", {"touchpoint": "stray"}, NotFoundError),
-        ("contacts_of", {}, []),
-        ("consents_of", {}, []),
-        ("timeline", {}, []),
-        ("may_contact", {}, False),
-        ("metrics_of", {}, None),
+        ("customers.get", {}, NotFoundError),
+        ("segments.get", {"segment": new_id()}, NotFoundError),
+        ("segments.get", {"segment": "nope"}, NotFoundError),
+        ("segments.delete", {"segment": "nope"}, NotFoundError),
+        ("segments.refresh", {"segment": "nope"}, NotFoundError),
+        ("segments.add_members", {"customer_ids": [new_id()]}, NotFoundError),
+        ("consent.record", {}, NotFoundError),
+        ("customers.add_contact", {"contact": "stray"}, NotFoundError),
+        ("activity.record_touchpoint", {"touchpoint": "stray"}, NotFoundError),
+        ("customers.contacts", {}, []),
+        ("consent.history", {}, []),
+        ("activity.timeline", {}, []),
+        ("consent.may_contact", {}, False),
+        ("value.metrics", {}, None),
     ],
 )
 def test_unknown_ids_get_the_documented_answer_on_every_backend(

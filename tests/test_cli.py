@@ -62,7 +62,7 @@ def test_the_summary_agrees_with_the_store(built: tuple[Path, str]) -> None:
             assert number(cells[0]) == sum(c.stage == stage for c in customers)
         reach = section(text, "Consent coverage: customers who may get marketing on 2025-01-01")
         for channel in ("email", "sms"):
-            allowed = sum(crm.may_contact(c.id, "marketing", channel, END) for c in customers)
+            allowed = sum(crm.consent.may_contact(c.id, "marketing", channel, END) for c in customers)
             assert number(reach[channel][0]) == allowed
     assert sum(number(cells[0]) for cells in channels.values()) == stored["touchpoints"]
     assert sum(sum(number(c) for c in cells[:3]) for cells in money.values()) == stored["transactions"]
@@ -73,7 +73,7 @@ def test_the_summary_agrees_with_the_store(built: tuple[Path, str]) -> None:
 def _pages(crm: CRM) -> list[tuple[Customer, ...]]:
     pages, after = [], None
     while True:
-        page = crm.list_customers(after=after, limit=100)
+        page = crm.customers.list(after=after, limit=100)
         pages.append(page.items)
         if page.next_after is None:
             return pages
@@ -91,7 +91,8 @@ def test_the_sample_timeline_is_a_table_of_the_latest_entries(built: tuple[Path,
     with CRM.open(path) as crm:  # names repeat: one of the customers of that name has this timeline
         namesakes = [c for page in _pages(crm) for c in page if c.name == title.group(1)]
         timelines = [
-            [f"{e.occurred_at:%Y-%m-%d %H:%M}" for e in crm.timeline(c.id, limit=10)] for c in namesakes
+            [f"{e.occurred_at:%Y-%m-%d %H:%M}" for e in crm.activity.timeline(c.id, limit=10)]
+            for c in namesakes
         ]
     assert shown in timelines
 
@@ -131,7 +132,7 @@ def _plain_sqlite(path: Path) -> None:
 
 def _relcore_store(path: Path) -> None:
     with CRM.open(path) as crm:
-        crm.add_customer(Customer.person("Ada Lovelace", identities=[("shop", "C0000000")]))
+        crm.customers.add(Customer.person("Ada Lovelace", identities=[("shop", "C0000000")]))
 
 
 @pytest.mark.parametrize("make", [_plain_sqlite, _relcore_store, lambda p: p.write_text("keep me")])

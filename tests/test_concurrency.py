@@ -80,7 +80,7 @@ def _run_writers(target: str, shared: str) -> list[tuple[Any, ...]]:
 def test_concurrent_writers_queue_and_lose_nothing(shared_store: tuple[str, str, str]) -> None:
     backend, target, url = shared_store
     crm = CRM.open(target, upgrade=False)
-    shared = crm.add_customer(Customer.person("Shared"))
+    shared = crm.customers.add(Customer.person("Shared"))
     crm.close()
 
     reports = _run_writers(target, str(shared.id))

@@ -147,16 +147,16 @@ def test_a_postgresql_family_dialect_of_another_name_takes_the_postgresql_path()
     try:
         crm = CRM.open(engine, catalogue=CATALOGUE)  # Alembic migrates with its PostgreSQL implementation
         assert current_revision(engine) == head_revision()
-        pro = crm.add_customer(Customer.person("Pro", attributes={"plan": "pro"}))
-        crm.add_customer(Customer.person("Free", attributes={"plan": "free"}))
+        pro = crm.customers.add(Customer.person("Pro", attributes={"plan": "pro"}))
+        crm.customers.add(Customer.person("Free", attributes={"plan": "free"}))
         seen = _statements(engine)
-        assert crm.import_touchpoints(_touchpoints(pro, 3)) == 3
-        assert crm.import_touchpoints(_touchpoints(pro, 4)) == 1
+        assert crm.activity.import_touchpoints(_touchpoints(pro, 3)) == 3
+        assert crm.activity.import_touchpoints(_touchpoints(pro, 4)) == 1
         inserts = [s for s in seen if s.startswith("INSERT INTO relcore_touchpoints")]
         assert inserts
         assert all("ON CONFLICT (source, external_id) DO NOTHING" in s for s in inserts)
         seen.clear()
-        assert list(crm.members(field("attributes.plan") == "pro", AS_OF)) == [pro.id]
+        assert list(crm.segments.members(field("attributes.plan") == "pro", AS_OF)) == [pro.id]
         assert any("json_typeof" in s for s in seen)  # PostgreSQL's JSON functions, not SQLite's
     finally:
         engine.dispose()
@@ -169,13 +169,12 @@ def test_a_sqlite_family_dialect_of_another_name_takes_the_sqlite_path(tmp_path:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     crm = CRM(SqlStore.open(engine), catalogue=CATALOGUE)
-    pro = crm.add_customer(Customer.person("Pro", attributes={"plan": "pro"}))
+    pro = crm.customers.add(Customer.person("Pro", attributes={"plan": "pro"}))
     seen = _statements(engine)
-    assert crm.import_touchpoints(_touchpoints(pro, 3)) == 3
+    assert crm.activity.import_touchpoints(_touchpoints(pro, 3)) == 3
     # The SQLite path runs the driver's executemany directly, past SQLAlchemy's events.
     assert not any(s.startswith("INSERT INTO relcore_touchpoints") for s in seen)
     with crm.unit_of_work() as uow:
         assert uow.touchpoints.count() == 3
-    assert list(crm.members(field("attributes.plan") == "pro", AS_OF)) == [pro.id]
+    assert list(crm.segments.members(field("attributes.plan") == "pro", AS_OF)) == [pro.id]
     engine.dispose()
-

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 import pytest
 
+from relcore._kernel.money import from_minor_units, to_minor_units
 from relcore.domain import (
     CURRENCIES,
     ConsentRecord,
@@ -25,7 +26,6 @@ from relcore.domain import (
     current_consent,
     may_contact,
 )
-from relcore.domain.money import from_minor_units, to_minor_units
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId, uuid7
 

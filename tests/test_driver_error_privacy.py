@@ -68,12 +68,12 @@ def test_a_duplicate_identity_leaks_nothing(
     engine: sa.Engine, debug_logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crm = CRM(SqlStore(engine))
-    crm.add_customer(Customer.person("Zelda", identities=[Identity("race", MARKER)]))
+    crm.customers.add(Customer.person("Zelda", identities=[Identity("race", MARKER)]))
     # two writers racing: the second one's check ran before the first one committed,
     # so its insert reaches the database's unique key
     monkeypatch.setattr(sql_repositories.SqlCustomers, "_check_identities", lambda self, customer: None)
     with pytest.raises(ConflictError) as raised:
-        crm.add_customer(Customer.person("Not Zelda", identities=[Identity("race", MARKER)]))
+        crm.customers.add(Customer.person("Not Zelda", identities=[Identity("race", MARKER)]))
     assert raised.value.__cause__ is None
     assert raised.value.__context__ is None
     for text in _texts(raised.value):
@@ -87,7 +87,7 @@ def test_a_duplicate_touchpoint_id_leaks_nothing(
     engine: sa.Engine, debug_logs: pytest.LogCaptureFixture
 ) -> None:
     crm = CRM(SqlStore(engine))
-    zelda = crm.add_customer(Customer.person("Zelda"))
+    zelda = crm.customers.add(Customer.person("Zelda"))
     first = Touchpoint(
         customer_id=zelda.id,
         channel="email",
@@ -96,9 +96,9 @@ def test_a_duplicate_touchpoint_id_leaks_nothing(
         source="mailbox",
         external_id=MARKER,
     )
-    crm.record_touchpoint(first)
+    crm.activity.record_touchpoint(first)
     with pytest.raises(ConflictError) as raised:
-        crm.import_touchpoints([attrs.evolve(first, external_id=f"{MARKER}.2")])
+        crm.activity.import_touchpoints([attrs.evolve(first, external_id=f"{MARKER}.2")])
     for text in _texts(raised.value):
         assert MARKER not in text
     for text in _logged(debug_logs):

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from relcore import CRM, Customer, Touchpoint, Transaction, ValidationError
-from relcore.domain._checks import MAX_JSON_DEPTH
+from relcore._kernel.checks import MAX_JSON_DEPTH
 from relcore.segments import field
 from relcore.storage.ports import Store
 from relcore.storage.sql import upgrade
@@ -65,46 +65,46 @@ def test_find_customer_with_a_wrongly_typed_argument_is_refused(
     crm: CRM, namespace: Any, value: Any, path: str
 ) -> None:
     identities = [("shop", "abc"), ("shop", "1001x"), ("shop", "1001"), ("shop", "1"), ("shop", "0")]
-    crm.add_customer(Customer.person("Ada", identities=identities))
+    crm.customers.add(Customer.person("Ada", identities=identities))
     with pytest.raises(ValidationError) as caught:
-        crm.find_customer(namespace, value)
+        crm.customers.find(namespace, value)
     assert caught.value.paths == (path,)
 
 
 def test_find_customer_never_returns_a_padded_or_folded_lookalike(crm: CRM) -> None:
-    ada = crm.add_customer(Customer.person("Ada", identities=[("shop", "1001"), ("shop", "abc")]))
+    ada = crm.customers.add(Customer.person("Ada", identities=[("shop", "1001"), ("shop", "abc")]))
     for value in ("1001 ", "1001  ", "1001x", "ABC", "abc ", "ab\u0063\u0301"):
-        assert crm.find_customer("shop", value) is None, repr(value)
-    assert crm.find_customer("shop", "1001") == ada
+        assert crm.customers.find("shop", value) is None, repr(value)
+    assert crm.customers.find("shop", "1001") == ada
 
 
 def test_an_identity_differing_by_a_trailing_space_belongs_to_another_customer(crm: CRM) -> None:
-    ada = crm.add_customer(Customer.person("Ada", identities=[("shop", "1001")]))
-    bob = crm.add_customer(Customer.person("Bob", identities=[("shop", "1001 ")]))  # no ConflictError
-    assert crm.find_customer("shop", "1001") == ada
-    assert crm.find_customer("shop", "1001 ") == bob
+    ada = crm.customers.add(Customer.person("Ada", identities=[("shop", "1001")]))
+    bob = crm.customers.add(Customer.person("Bob", identities=[("shop", "1001 ")]))  # no ConflictError
+    assert crm.customers.find("shop", "1001") == ada
+    assert crm.customers.find("shop", "1001 ") == bob
 
 
 def test_a_touchpoint_whose_external_id_differs_by_a_trailing_space_is_new(crm: CRM) -> None:
-    ada = crm.add_customer(Customer.person("Ada"))
-    assert crm.record_touchpoint(_visit(ada, "X-1")) is True
-    assert crm.record_touchpoint(_visit(ada, "X-1 ")) is True  # not a ConflictError, not a repeat
-    assert crm.record_touchpoint(_visit(ada, "X-1")) is False
+    ada = crm.customers.add(Customer.person("Ada"))
+    assert crm.activity.record_touchpoint(_visit(ada, "X-1")) is True
+    assert crm.activity.record_touchpoint(_visit(ada, "X-1 ")) is True  # not a ConflictError, not a repeat
+    assert crm.activity.record_touchpoint(_visit(ada, "X-1")) is False
 
 
 def test_an_import_counts_keys_differing_by_a_trailing_space_apart(crm: CRM) -> None:
-    ada = crm.add_customer(Customer.person("Ada"))
-    assert crm.import_touchpoints([_visit(ada, key) for key in ("Y0", "Y0 ", "Y1")]) == 3
-    assert crm.import_touchpoints([_visit(ada, key) for key in ("Y0", "Y0 ", "Y1")]) == 0
-    assert len(crm.timeline(ada.id)) == 3
+    ada = crm.customers.add(Customer.person("Ada"))
+    assert crm.activity.import_touchpoints([_visit(ada, key) for key in ("Y0", "Y0 ", "Y1")]) == 3
+    assert crm.activity.import_touchpoints([_visit(ada, key) for key in ("Y0", "Y0 ", "Y1")]) == 0
+    assert len(crm.activity.timeline(ada.id)) == 3
 
 
 def test_segment_names_differing_by_a_trailing_space_are_two_segments(crm: CRM) -> None:
-    vip = crm.define_segment("vip", field("tags").has_tag("vip"))
-    padded = crm.define_segment("vip ", field("tags").has_tag("gold"))  # no ConflictError
+    vip = crm.segments.define("vip", field("tags").has_tag("vip"))
+    padded = crm.segments.define("vip ", field("tags").has_tag("gold"))  # no ConflictError
     assert vip.id != padded.id
-    assert crm.segment("vip") == vip
-    assert crm.segment("vip ") == padded
+    assert crm.segments.get("vip") == vip
+    assert crm.segments.get("vip ") == padded
 
 
 # -- JSON nesting: what validation accepts, every backend stores ------------------
@@ -137,15 +137,15 @@ INNERMOST = pytest.mark.parametrize(
 @INNERMOST
 def test_json_nested_to_the_limit_is_stored_everywhere(crm: CRM, innermost: Any) -> None:
     document = _nested(MAX_JSON_DEPTH, innermost)
-    ada = crm.add_customer(Customer.person("Ada", attributes=document))
-    assert crm.get_customer(ada.id).attributes == document
+    ada = crm.customers.add(Customer.person("Ada", attributes=document))
+    assert crm.customers.get(ada.id).attributes == document
     visit = Touchpoint(
         customer_id=ada.id, channel="web", direction="inbound", occurred_at=NOW, payload=document
     )
     order = Transaction(customer_id=ada.id, amount="1.00", currency="EUR", occurred_at=NOW, payload=document)
-    assert crm.record_touchpoint(visit)
-    assert crm.record_transaction(order)
-    assert {entry.id: entry.payload for entry in crm.timeline(ada.id)} == {
+    assert crm.activity.record_touchpoint(visit)
+    assert crm.activity.record_transaction(order)
+    assert {entry.id: entry.payload for entry in crm.activity.timeline(ada.id)} == {
         visit.id: document,
         order.id: document,
     }
@@ -157,11 +157,11 @@ def test_json_nested_one_level_past_the_limit_is_a_validation_error(crm: CRM, in
     with pytest.raises(ValidationError) as caught:
         Customer.person("Ada", attributes=document)
     assert caught.value.paths[0].startswith("attributes.root")
-    ada = crm.add_customer(Customer.person("Ada"))
+    ada = crm.customers.add(Customer.person("Ada"))
     with pytest.raises(ValidationError) as caught:
         Touchpoint(customer_id=ada.id, channel="web", direction="inbound", occurred_at=NOW, payload=document)
     assert caught.value.paths[0].startswith("payload.root")
-    assert crm.timeline(ada.id) == []
+    assert crm.activity.timeline(ada.id) == []
 
 
 # -- existing databases: the migration makes their keys exact ---------------------
@@ -186,9 +186,9 @@ def test_upgrading_a_database_of_revision_0003_makes_its_keys_exact(engine: sa.E
             identities.insert(), [{"namespace": "shop", "value": "1001", "customer_id": ada.id}]
         )
     crm = CRM.open(engine)
-    bob = crm.add_customer(Customer.person("Bob", identities=[("shop", "1001 ")]))
-    assert crm.find_customer("shop", "1001") == ada
-    assert crm.find_customer("shop", "1001 ") == bob
+    bob = crm.customers.add(Customer.person("Bob", identities=[("shop", "1001 ")]))
+    assert crm.customers.find("shop", "1001") == ada
+    assert crm.customers.find("shop", "1001 ") == bob
     crm.close()
     collation = exact_collation(engine.dialect)
     if collation is not None:

@@ -1,4 +1,4 @@
-"""``crm.explain`` agrees with ``crm.members`` on every backend, for generated worlds and rules.
+"""``crm.segments.explain`` agrees with ``crm.segments.members`` on every backend, for generated worlds.
 
 Both must judge a customer on the same facts: their fields, consent ledger,
 touchpoints, transactions and stored value metrics. The worlds are those of
@@ -67,12 +67,12 @@ def test_explain_sees_the_stored_metrics_members_sees(store: Store) -> None:
         ),
     )
     rule = field("metrics.orders") >= 1
-    assert list(crm.members(rule, AS_OF)) == [ada.id]
-    explained = crm.explain(rule, ada.id, AS_OF)
+    assert list(crm.segments.members(rule, AS_OF)) == [ada.id]
+    explained = crm.segments.explain(rule, ada.id, AS_OF)
     assert explained.held
     assert explained.observed == 2
-    assert not crm.explain(rule, bob.id, AS_OF).held
-    assert crm.explain(field("metrics.orders").is_not_set(), bob.id, AS_OF).held
+    assert not crm.segments.explain(rule, bob.id, AS_OF).held
+    assert crm.segments.explain(field("metrics.orders").is_not_set(), bob.id, AS_OF).held
 
 
 _COMPARE = st.sampled_from([Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE])
@@ -131,9 +131,9 @@ def test_explain_holds_exactly_for_the_members(fresh: Callable[[], Store], backe
         crm = _crm(store)
         as_of = AS_OF.astimezone(zone)
         for rule in checks:
-            members = set(crm.members(rule, as_of))
+            members = set(crm.segments.members(rule, as_of))
             for person in world.customers:
-                explained = crm.explain(rule, person.id, as_of)
+                explained = crm.segments.explain(rule, person.id, as_of)
                 assert explained.held == (person.id in members), (rule, person.id, explained.render())
 
     check()

@@ -43,15 +43,15 @@ def _state(store: MemoryStore) -> dict[str, Any]:
 
 def _touchpoint(customer_id: CustomerId, **fields: Any) -> Touchpoint:
     fields.setdefault("occurred_at", T0)
-    return Touchpoint(customer_id=customer_id, channel="email", direction="inbound", recorded_at=T0,
-                      **fields)
+    return Touchpoint(customer_id=customer_id, channel="email", direction="inbound", recorded_at=T0, **fields)
 
 
 def _populated() -> tuple[MemoryStore, Customer, Contact]:
     store = MemoryStore()
     ada = Customer.person("Ada", identities=[("shopify", "1")], created_at=T0)
-    person = Contact(customer_id=ada.id, name="Ada", points=[ContactPoint.email("ada@example.com")],
-                     created_at=T0)
+    person = Contact(
+        customer_id=ada.id, name="Ada", points=[ContactPoint.email("ada@example.com")], created_at=T0
+    )
     with store.unit_of_work() as uow:
         uow.customers.add(ada)
         uow.contacts.add(person)
@@ -72,12 +72,20 @@ def test_rollback_restores_every_table_and_index_exactly() -> None:
     with store.unit_of_work() as uow:
         uow.customers.add(grace)
         uow.customers.save(attrs.evolve(ada, identities=[("stripe", "3")], tags=["vip"]))
-        uow.contacts.save(attrs.evolve(person, customer_id=grace.id,
-                                       points=[ContactPoint.phone("+442079460018")]))
-        uow.contacts.add(Contact(customer_id=ada.id, name="Other", created_at=T0,
-                                 points=[ContactPoint.email("ada@example.com")]))
-        uow.consents.add(ConsentRecord(customer_id=ada.id, purpose="marketing", status="granted",
-                                       recorded_at=T0))
+        uow.contacts.save(
+            attrs.evolve(person, customer_id=grace.id, points=[ContactPoint.phone("+442079460018")])
+        )
+        uow.contacts.add(
+            Contact(
+                customer_id=ada.id,
+                name="Other",
+                created_at=T0,
+                points=[ContactPoint.email("ada@example.com")],
+            )
+        )
+        uow.consents.add(
+            ConsentRecord(customer_id=ada.id, purpose="marketing", status="granted", recorded_at=T0)
+        )
         uow.touchpoints.add_many([_touchpoint(grace.id, external_id=str(i)) for i in range(5)])
         uow.transactions.add_many([])
         assert _state(store) != before
@@ -114,8 +122,12 @@ def test_a_failed_add_changes_nothing_even_before_rollback() -> None:
             uow.customers.add(clash)
         assert _state(store) == before
         with pytest.raises(NotFoundError):
-            uow.touchpoints.add_many([_touchpoint(ada.id, external_id="new"),
-                                      _touchpoint(CustomerId(uuid7()), external_id="orphan")])
+            uow.touchpoints.add_many(
+                [
+                    _touchpoint(ada.id, external_id="new"),
+                    _touchpoint(CustomerId(uuid7()), external_id="orphan"),
+                ]
+            )
         assert _state(store) == before
 
 

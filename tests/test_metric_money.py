@@ -84,22 +84,22 @@ def test_money_is_never_ranked_across_currencies(store: Store) -> None:
     crm = CRM(store)
     for by in ("clv", "historical_value", "monetary"):
         if by == "monetary":  # nobody has a monetary value: nothing is compared, nothing refused
-            assert [m.monetary for m in crm.top_customers(by, limit=4)] == [None] * 4
+            assert [m.monetary for m in crm.value.top(by, limit=4)] == [None] * 4
             continue
         with pytest.raises(ValidationError, match=r"currency: .* more than one currency"):
-            crm.top_customers(by)
-    assert [m.customer_id for m in crm.top_customers("clv", currency="eur")] == [eur2.id, eur.id]
-    assert [m.customer_id for m in crm.top_customers("historical_value", currency="EUR")] == [eur.id, eur2.id]
-    assert [m.customer_id for m in crm.top_customers("clv", currency="JPY")] == [jpy.id]
-    assert crm.top_customers("clv", currency="USD") == []
-    assert [m.orders for m in crm.top_customers("orders", limit=4)] == [5, 3, 2, 0]  # counts rank freely
+            crm.value.top(by)
+    assert [m.customer_id for m in crm.value.top("clv", currency="eur")] == [eur2.id, eur.id]
+    assert [m.customer_id for m in crm.value.top("historical_value", currency="EUR")] == [eur.id, eur2.id]
+    assert [m.customer_id for m in crm.value.top("clv", currency="JPY")] == [jpy.id]
+    assert crm.value.top("clv", currency="USD") == []
+    assert [m.orders for m in crm.value.top("orders", limit=4)] == [5, 3, 2, 0]  # counts rank freely
     with pytest.raises(ValidationError, match="currency"):
-        crm.top_customers("clv", currency="EURO")
+        crm.value.top("clv", currency="EURO")
 
 
 def test_one_currency_ranks_without_being_named(store: Store) -> None:
     _store_metrics(store, [{"currency": "EUR", "clv": float(v)} for v in (3, 1, 2)] + [{"orders": 0}])
-    assert [m.clv for m in CRM(store).top_customers("clv", limit=4)] == [3.0, 2.0, 1.0, None]
+    assert [m.clv for m in CRM(store).value.top("clv", limit=4)] == [3.0, 2.0, 1.0, None]
 
 
 @pytest.mark.parametrize(
@@ -124,9 +124,9 @@ def test_rules_compare_exact_money_alike_on_every_backend(store: Store, rule: ob
         ],
     )
     crm = CRM(store)
-    assert (ada.id in set(crm.members(rule, as_of=AS_OF))) is held  # type: ignore[arg-type]
-    assert crm.explain(rule, ada.id, as_of=AS_OF).held is held  # type: ignore[arg-type]
-    assert yen.id not in set(crm.members(field("metrics.monetary") < 1000, as_of=AS_OF))
+    assert (ada.id in set(crm.segments.members(rule, as_of=AS_OF))) is held  # type: ignore[arg-type]
+    assert crm.segments.explain(rule, ada.id, as_of=AS_OF).held is held  # type: ignore[arg-type]
+    assert yen.id not in set(crm.segments.members(field("metrics.monetary") < 1000, as_of=AS_OF))
 
 
 @pytest.fixture(params=["sqlite", "postgres", "mysql"])

@@ -181,28 +181,28 @@ def test_facade_arguments_never_repeat_the_value(world: World) -> None:
 
 def test_unique_key_conflicts_never_repeat_the_key(world: World) -> None:
     crm = world.crm
-    first = crm.add_customer(Customer.person(NAME, identities=[("shop", EMAIL), ("phone", PHONE)]))
+    first = crm.customers.add(Customer.person(NAME, identities=[("shop", EMAIL), ("phone", PHONE)]))
     for identity in (("shop", EMAIL), ("phone", PHONE)):
         with pytest.raises(ConflictError) as caught:
-            crm.add_customer(Customer.person(NAME, identities=[identity]))
+            crm.customers.add(Customer.person(NAME, identities=[identity]))
         check_quiet("add_customer with a taken identity", _raise, caught.value)
-    other = crm.add_customer(Customer.person("Other"))
+    other = crm.customers.add(Customer.person("Other"))
     with pytest.raises(ConflictError) as caught:
-        crm.save_customer(attrs.evolve(other, identities=[("shop", EMAIL)]))
+        crm.customers.save(attrs.evolve(other, identities=[("shop", EMAIL)]))
     check_quiet("save_customer with a taken identity", _raise, caught.value)
     with pytest.raises(ConflictError) as caught:
-        crm.add_customer(first)
+        crm.customers.add(first)
     check_quiet("add_customer twice", _raise, caught.value)
-    crm.define_segment(NAME, kind="static")
+    crm.segments.define(NAME, kind="static")
     with pytest.raises(ConflictError) as caught:
-        crm.define_segment(NAME, kind="static")
+        crm.segments.define(NAME, kind="static")
     check_quiet("define_segment with a taken name", _raise, caught.value)
-    renamed = crm.define_segment(EMAIL, kind="static")
+    renamed = crm.segments.define(EMAIL, kind="static")
     with pytest.raises(ConflictError) as caught, crm.unit_of_work() as uow:
         uow.segments.save(attrs.evolve(renamed, name=NAME))
     check_quiet("rename a segment to a taken name", _raise, caught.value)
-    check_quiet("segment by unknown name", crm.segment, f"{NAME}?")
-    check_quiet("delete unknown segment", crm.delete_segment, PHONE)
+    check_quiet("segment by unknown name", crm.segments.get, f"{NAME}?")
+    check_quiet("delete unknown segment", crm.segments.delete, PHONE)
 
 
 def _raise(error: BaseException) -> None:

@@ -51,7 +51,7 @@ class Host:
         self.crm.subscribe(CustomerCreated, lambda e: self.published.append(e.customer_id))
 
     def add(self, name: str = "Ada") -> UUID:
-        return self.crm.add_customer(Customer.person(name)).id
+        return self.crm.customers.add(Customer.person(name)).id
 
 
 def test_customer_added_in_a_savepoint_the_host_rolls_back_is_not_announced(engine: sa.Engine) -> None:

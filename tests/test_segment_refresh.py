@@ -34,15 +34,15 @@ def test_refresh_reports_who_entered_and_left(store: Store) -> None:
     crm = CRM(store)
     vips = _add(store, 3, tagged=True)
     others = _add(store, 2, tagged=False)
-    crm.define_segment("vip", VIP)
+    crm.segments.define("vip", VIP)
 
-    first = crm.refresh_segment("vip", as_of=T1)
+    first = crm.segments.refresh("vip", as_of=T1)
     assert (first.entered, first.left, first.size) == (tuple(vips), (), 3)
 
-    dropped, joined = crm.get_customer(vips[1]), crm.get_customer(others[0])
-    crm.save_customer(attrs.evolve(dropped, tags=frozenset()))
-    crm.save_customer(attrs.evolve(joined, tags=frozenset({"vip"})))
-    second = crm.refresh_segment("vip", as_of=T2)
+    dropped, joined = crm.customers.get(vips[1]), crm.customers.get(others[0])
+    crm.customers.save(attrs.evolve(dropped, tags=frozenset()))
+    crm.customers.save(attrs.evolve(joined, tags=frozenset({"vip"})))
+    second = crm.segments.refresh("vip", as_of=T2)
     assert (second.entered, second.left, second.size) == ((joined.id,), (dropped.id,), 3)
     assert second.segment.refreshed_at == T2
 
@@ -50,7 +50,7 @@ def test_refresh_reports_who_entered_and_left(store: Store) -> None:
         assert uow.segments.stored_members(second.segment.id) == sorted([vips[0], vips[2], joined.id])
     if hasattr(store, "bind"):  # SQL: who stayed keeps the time they entered
         assert _entry_times(store, second.segment.id) == {vips[0]: T1, vips[2]: T1, joined.id: T2}
-    again = crm.refresh_segment("vip", as_of=T2)
+    again = crm.segments.refresh("vip", as_of=T2)
     assert (again.entered, again.left, again.size) == ((), (), 3)
 
 
@@ -65,19 +65,19 @@ def _entry_times(store: Store, segment_id: Any) -> dict[Any, datetime]:
 def test_leaving_everyone_empties_the_stored_membership(store: Store) -> None:
     crm = CRM(store)
     vips = _add(store, 4, tagged=True)
-    crm.define_segment("vip", VIP)
-    crm.refresh_segment("vip", as_of=T1)
+    crm.segments.define("vip", VIP)
+    crm.segments.refresh("vip", as_of=T1)
     for customer_id in vips:
-        crm.save_customer(attrs.evolve(crm.get_customer(customer_id), tags=frozenset()))
-    result = crm.refresh_segment("vip", as_of=T2)
+        crm.customers.save(attrs.evolve(crm.customers.get(customer_id), tags=frozenset()))
+    result = crm.segments.refresh("vip", as_of=T2)
     assert (result.entered, result.left, result.size) == ((), tuple(vips), 0)
-    assert list(crm.members("vip")) == []
+    assert list(crm.segments.members("vip")) == []
 
 
 def _statements_of_a_first_refresh(store: Store, members: int) -> int:
     crm = CRM(store)
     _add(store, members, tagged=True)
-    crm.define_segment("vip", VIP)
+    crm.segments.define("vip", VIP)
     engine = store.bind  # type: ignore[attr-defined]
     statements: list[str] = []
 
@@ -86,7 +86,7 @@ def _statements_of_a_first_refresh(store: Store, members: int) -> int:
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        assert crm.refresh_segment("vip", as_of=T1).size == members
+        assert crm.segments.refresh("vip", as_of=T1).size == members
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return len(statements)

@@ -54,15 +54,15 @@ def _people(crm: CRM) -> dict[str, Customer]:
         ),
     }
     for person in people.values():
-        crm.add_customer(person)
+        crm.customers.add(person)
     ada, cy = people["ada"].id, people["cy"].id
     for days in (1, 2, 3, 40):
-        crm.record_touchpoint(
+        crm.activity.record_touchpoint(
             Touchpoint(
                 customer_id=ada, channel="email", direction="inbound", occurred_at=NOW - timedelta(days=days)
             )
         )
-    crm.record_transaction(
+    crm.activity.record_transaction(
         Transaction(
             customer_id=cy, amount=Decimal("600.00"), currency="EUR", occurred_at=NOW - timedelta(days=10)
         )
@@ -73,22 +73,22 @@ def _people(crm: CRM) -> dict[str, Customer]:
 def test_members_of_a_rule_streams_ids_in_order(crm: CRM) -> None:
     people = _people(crm)
     customers = field("stage") == "customer"
-    assert list(crm.members(customers)) == sorted([people["ada"].id, people["cy"].id])
+    assert list(crm.segments.members(customers)) == sorted([people["ada"].id, people["cy"].id])
     busy = touchpoints(channel="email").within(days=30).count() >= 3
-    assert list(crm.members(busy)) == [people["ada"].id]
-    assert list(crm.members(busy, as_of=NOW - timedelta(days=2))) == []
+    assert list(crm.segments.members(busy)) == [people["ada"].id]
+    assert list(crm.segments.members(busy, as_of=NOW - timedelta(days=2))) == []
     big = transactions(kind="order", currency="EUR").within(days=365).sum() > 500
-    assert list(crm.members(big)) == [people["cy"].id]
-    assert list(crm.members(field("attributes.plan") == "pro")) == [people["ada"].id]
-    assert list(crm.members(field("attributes.seats") >= 10)) == [people["ada"].id]
+    assert list(crm.segments.members(big)) == [people["cy"].id]
+    assert list(crm.segments.members(field("attributes.plan") == "pro")) == [people["ada"].id]
+    assert list(crm.segments.members(field("attributes.seats") >= 10)) == [people["ada"].id]
 
 
 def test_rules_are_checked_against_the_crm_catalogue(crm: CRM) -> None:
     with pytest.raises(InvalidRuleError, match=r"attributes\.region"):
-        list(crm.members(field("attributes.region") == "north"))
+        list(crm.segments.members(field("attributes.region") == "north"))
     with pytest.raises(InvalidRuleError):
-        crm.define_segment("bad", field("stage") == "king")
-    assert crm.list_segments() == []
+        crm.segments.define("bad", field("stage") == "king")
+    assert crm.segments.list().items == ()
 
 
 def test_refresh_emits_entered_and_left_after_commit(crm: CRM, clock: FixedClock) -> None:
@@ -96,30 +96,30 @@ def test_refresh_emits_entered_and_left_after_commit(crm: CRM, clock: FixedClock
     events: list[object] = []
     crm.subscribe(SegmentEntered, events.append)
     crm.subscribe(SegmentLeft, events.append)
-    segment = crm.define_segment("engaged", touchpoints(channel="email").within(days=7).count() >= 1)
+    segment = crm.segments.define("engaged", touchpoints(channel="email").within(days=7).count() >= 1)
     assert events == []
     assert segment.refreshed_at is None
-    first = crm.refresh_segment("engaged")
+    first = crm.segments.refresh("engaged")
     assert first.entered == (people["ada"].id,)
     assert first.left == ()
     assert first.size == 1
     assert events == [SegmentEntered(segment.id, people["ada"].id, NOW)]
-    assert crm.refresh_segment(segment.id).entered == ()  # nothing changed, nothing emitted
+    assert crm.segments.refresh(segment.id).entered == ()  # nothing changed, nothing emitted
     assert len(events) == 1
     later = clock.advance(timedelta(days=10))
-    second = crm.refresh_segment(segment)
+    second = crm.segments.refresh(segment)
     assert second.left == (people["ada"].id,)
     assert second.size == 0
     assert events[-1] == SegmentLeft(segment.id, people["ada"].id, later)
-    assert crm.segment("engaged").refreshed_at == later
+    assert crm.segments.get("engaged").refreshed_at == later
 
 
 def test_refresh_segments_refreshes_every_dynamic_one(crm: CRM) -> None:
     _people(crm)
-    crm.define_segment("customers", field("stage") == "customer")
-    crm.define_segment("leads", field("stage") == "lead")
-    crm.define_segment("list", kind="static")
-    results = crm.refresh_segments()
+    crm.segments.define("customers", field("stage") == "customer")
+    crm.segments.define("leads", field("stage") == "lead")
+    crm.segments.define("list", kind="static")
+    results = crm.segments.refresh_all()
     assert sorted((r.segment.name, r.size) for r in results) == [("customers", 2), ("leads", 1)]
 
 
@@ -127,52 +127,52 @@ def test_static_list_changes_by_hand(crm: CRM) -> None:
     people = _people(crm)
     events: list[object] = []
     crm.subscribe(SegmentEntered, events.append)
-    crm.define_segment("press", kind="static", description="journalists")
-    added = crm.add_to_segment("press", [people["bob"].id, people["ada"].id])
+    crm.segments.define("press", kind="static", description="journalists")
+    added = crm.segments.add_members("press", [people["bob"].id, people["ada"].id])
     assert added.entered == tuple(sorted([people["bob"].id, people["ada"].id]))
-    assert crm.add_to_segment("press", [people["bob"].id]).entered == ()
-    removed = crm.remove_from_segment("press", [people["bob"].id])
+    assert crm.segments.add_members("press", [people["bob"].id]).entered == ()
+    removed = crm.segments.remove_members("press", [people["bob"].id])
     assert removed.left == (people["bob"].id,)
-    assert list(crm.members("press")) == [people["ada"].id]
+    assert list(crm.segments.members("press")) == [people["ada"].id]
     assert len(events) == 2
     with pytest.raises(ValidationError, match="no rule"):
-        crm.explain("press", people["ada"].id)
+        crm.segments.explain("press", people["ada"].id)
     with pytest.raises(ValidationError, match="static"):
-        crm.define_segment("oops", field("stage") == "lead", kind="static")
+        crm.segments.define("oops", field("stage") == "lead", kind="static")
 
 
 def test_snapshot_freezes_membership(crm: CRM) -> None:
     people = _people(crm)
-    snap = crm.define_segment("customers-then", field("stage") == "customer", kind="snapshot")
+    snap = crm.segments.define("customers-then", field("stage") == "customer", kind="snapshot")
     assert snap.frozen_at == NOW
-    crm.save_customer(attrs.evolve(crm.get_customer(people["bob"].id), stage="customer"))
-    assert list(crm.members("customers-then")) == sorted([people["ada"].id, people["cy"].id])
-    assert crm.refresh_segment("customers-then").entered == ()
+    crm.customers.save(attrs.evolve(crm.customers.get(people["bob"].id), stage="customer"))
+    assert list(crm.segments.members("customers-then")) == sorted([people["ada"].id, people["cy"].id])
+    assert crm.segments.refresh("customers-then").entered == ()
     # the rule, explained on today's data, now holds for Bob, who is not in the frozen membership
-    assert crm.explain("customers-then", people["bob"].id).held
+    assert crm.segments.explain("customers-then", people["bob"].id).held
 
 
 def test_explain_says_which_leaves_held(crm: CRM) -> None:
     people = _people(crm)
     rule = (field("stage") == "customer") & (touchpoints(channel="email").within(days=30).count() >= 3)
-    why = crm.explain(rule, people["ada"].id)
+    why = crm.segments.explain(rule, people["ada"].id)
     assert why.held
     assert [leaf.observed for leaf in why.leaves()] == ["customer", 3]
-    why_not = crm.explain(rule, people["cy"].id)
+    why_not = crm.segments.explain(rule, people["cy"].id)
     assert not why_not.held
     assert [leaf.held for leaf in why_not.leaves()] == [True, False]
 
 
 def test_names_are_unique_and_segments_can_be_deleted(crm: CRM) -> None:
-    crm.define_segment("leads", field("stage") == "lead")
+    crm.segments.define("leads", field("stage") == "lead")
     with pytest.raises(ConflictError):
-        crm.define_segment("leads", field("stage") == "customer")
-    crm.delete_segment("leads")
+        crm.segments.define("leads", field("stage") == "customer")
+    crm.segments.delete("leads")
     with pytest.raises(NotFoundError):
-        crm.segment("leads")
-    crm.define_segment("leads", field("stage") == "customer")
+        crm.segments.get("leads")
+    crm.segments.define("leads", field("stage") == "customer")
 
 
 def test_naive_as_of_is_refused(crm: CRM) -> None:
     with pytest.raises(ValidationError):
-        list(crm.members(field("stage") == "lead", as_of=datetime(2025, 1, 1)))
+        list(crm.segments.members(field("stage") == "lead", as_of=datetime(2025, 1, 1)))

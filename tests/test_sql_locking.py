@@ -86,12 +86,12 @@ def test_a_read_only_unit_of_work_leaves_the_write_lock_free(sqlite_file: tuple[
 def test_facade_reads_do_not_wait_for_a_writer(sqlite_file: tuple[SqlStore, Path]) -> None:
     store, _ = sqlite_file
     crm = CRM(store)
-    ada = crm.add_customer(Customer.person("Ada"))
+    ada = crm.customers.add(Customer.person("Ada"))
     with store.unit_of_work() as writer:
         writer.customers.add(Customer.person("Not committed"))  # holds the write lock
-        assert crm.get_customer(ada.id) == ada
-        assert [c.id for c in crm.list_customers().items] == [ada.id]
-        assert crm.timeline(ada.id) == []
+        assert crm.customers.get(ada.id) == ada
+        assert [c.id for c in crm.customers.list().items] == [ada.id]
+        assert crm.activity.timeline(ada.id) == []
 
 
 def test_a_host_connection_keeps_its_own_begin_mode(sqlite_file: tuple[SqlStore, Path]) -> None:
@@ -100,7 +100,7 @@ def test_a_host_connection_keeps_its_own_begin_mode(sqlite_file: tuple[SqlStore,
     other = _other_writer(path)
     with engine.connect() as connection:
         crm = CRM(SqlStore(connection))
-        crm.add_customer(Customer.person("Written in relcore's own transaction"))
+        crm.customers.add(Customer.person("Written in relcore's own transaction"))
         assert not connection.in_transaction()
         assert connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED") == "DEFERRED"
         with connection.begin():  # the host's transaction is deferred, as the host left it
@@ -124,7 +124,7 @@ def test_configure_sqlite_refuses_an_unknown_begin_mode(sqlite_file: tuple[SqlSt
 def test_the_raw_sqlite_ingest_path_translates_driver_errors(sqlite_file: tuple[SqlStore, Path]) -> None:
     """A host's deferred transaction that has read cannot write while another connection writes."""
     store, path = sqlite_file
-    ada = CRM(store).add_customer(Customer.person("Ada"))
+    ada = CRM(store).customers.add(Customer.person("Ada"))
     engine = create_engine_for(path)
     other = _other_writer(path)
     with engine.connect() as connection, connection.begin():
@@ -133,7 +133,7 @@ def test_the_raw_sqlite_ingest_path_translates_driver_errors(sqlite_file: tuple[
         other.execute("BEGIN IMMEDIATE")
         other.execute("UPDATE relcore_customers SET name = name")
         with pytest.raises(TransientStorageError, match="add relcore_touchpoints"):
-            CRM(SqlStore(connection)).import_touchpoints(touchpoints_for(ada.id, ["a", "b"]))
+            CRM(SqlStore(connection)).activity.import_touchpoints(touchpoints_for(ada.id, ["a", "b"]))
         other.execute("ROLLBACK")
     other.close()
     engine.dispose()
@@ -143,7 +143,7 @@ def test_the_raw_sqlite_ingest_path_translates_driver_errors(sqlite_file: tuple[
 
 
 def test_a_read_only_unit_of_work_refuses_every_write(store: Store) -> None:
-    ada = CRM(store).add_customer(Customer.person("Ada"))
+    ada = CRM(store).customers.add(Customer.person("Ada"))
     with store.unit_of_work(read_only=True) as uow:
         with pytest.raises(ConfigurationError, match="read-only"):
             uow.customers.add(Customer.person("Grace"))
@@ -214,11 +214,13 @@ def server_store(server_backend: str, _server_engines: dict[str, object]) -> Ite
 def test_an_import_that_lost_a_race_to_a_committed_import_is_repeated(server_store: Store) -> None:
     """MariaDB: the keys were checked in an older snapshot, so the insert collides; the chunk is repeated."""
     crm = CRM(server_store)
-    ada = crm.add_customer(Customer.person("Ada"))
+    ada = crm.customers.add(Customer.person("Ada"))
     keys = [f"k{i}" for i in range(10)]
     with server_store.unit_of_work() as late:
         assert late.customers.count() == 1  # the transaction's snapshot starts here
-        assert crm.import_touchpoints(touchpoints_for(ada.id, keys)) == 10  # another connection, committed
+        assert (
+            crm.activity.import_touchpoints(touchpoints_for(ada.id, keys)) == 10
+        )  # another connection, committed
         assert late.touchpoints.add_many(touchpoints_for(ada.id, [*keys[5:], "k10"])) == 1
         late.commit()
     with server_store.unit_of_work(read_only=True) as uow:
@@ -227,7 +229,7 @@ def test_an_import_that_lost_a_race_to_a_committed_import_is_repeated(server_sto
 
 def test_each_chunk_is_inserted_in_key_order(server_store: Store) -> None:
     crm = CRM(server_store)
-    ada = crm.add_customer(Customer.person("Ada"))
+    ada = crm.customers.add(Customer.person("Ada"))
     keys = [f"k{i:03d}" for i in range(30)]
     sent = list(keys)
     random.Random(7).shuffle(sent)
@@ -240,7 +242,7 @@ def test_each_chunk_is_inserted_in_key_order(server_store: Store) -> None:
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        assert crm.import_touchpoints(touchpoints_for(ada.id, sent), chunk_size=10) == 30
+        assert crm.activity.import_touchpoints(touchpoints_for(ada.id, sent), chunk_size=10) == 30
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     chunks = [inserted[i : i + 10] for i in range(0, 30, 10)]
@@ -260,7 +262,7 @@ def test_a_chunk_that_lost_a_race_is_rolled_back_and_repeated(
     server_store: Store, server_backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crm = CRM(server_store)
-    ada = crm.add_customer(Customer.person("Ada"))
+    ada = crm.customers.add(Customer.person("Ada"))
     name = "_insert_postgresql" if server_backend == "postgres" else "_insert_mysql"
     real = getattr(bulk_module, name)
     calls: list[bool] = []
@@ -273,16 +275,16 @@ def test_a_chunk_that_lost_a_race_is_rolled_back_and_repeated(
         return int(new)
 
     monkeypatch.setattr(bulk_module, name, lose_the_first_race)
-    assert crm.import_touchpoints(touchpoints_for(ada.id, ["a", "b", "c"])) == 3
+    assert crm.activity.import_touchpoints(touchpoints_for(ada.id, ["a", "b", "c"])) == 3
     assert calls == [False, True]
-    assert len(crm.timeline(ada.id)) == 3
+    assert len(crm.activity.timeline(ada.id)) == 3
 
 
 def test_a_chunk_is_tried_a_bounded_number_of_times(
     server_store: Store, server_backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crm = CRM(server_store)
-    ada = crm.add_customer(Customer.person("Ada"))
+    ada = crm.customers.add(Customer.person("Ada"))
     name = "_insert_postgresql" if server_backend == "postgres" else "_insert_mysql"
     calls: list[bool] = []
 
@@ -292,21 +294,21 @@ def test_a_chunk_is_tried_a_bounded_number_of_times(
 
     monkeypatch.setattr(bulk_module, name, always_lose)
     with pytest.raises(TransientStorageError):
-        crm.import_touchpoints(touchpoints_for(ada.id, ["a"]))
+        crm.activity.import_touchpoints(touchpoints_for(ada.id, ["a"]))
     # each of the import's attempts tries the chunk ATTEMPTS times
     assert len(calls) == bulk_module.ATTEMPTS * crm_module._IMPORT_ATTEMPTS
     calls.clear()
     with pytest.raises(TransientStorageError):
-        crm.import_touchpoints(iter(touchpoints_for(ada.id, ["a"])))  # an iterator is not sent again
+        crm.activity.import_touchpoints(iter(touchpoints_for(ada.id, ["a"])))  # an iterator is not sent again
     assert len(calls) == bulk_module.ATTEMPTS
-    assert crm.timeline(ada.id) == []
+    assert crm.activity.timeline(ada.id) == []
 
 
 def test_a_lost_race_inside_a_host_transaction_is_left_to_the_host(
     server_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = server_store.bind  # type: ignore[attr-defined]
-    ada = CRM(server_store).add_customer(Customer.person("Ada"))
+    ada = CRM(server_store).customers.add(Customer.person("Ada"))
     attempts: list[int] = []
 
     def lose(uow: Any, *args: Any, **kwargs: Any) -> int:
@@ -316,7 +318,7 @@ def test_a_lost_race_inside_a_host_transaction_is_left_to_the_host(
     monkeypatch.setattr("relcore.services.import_touchpoints", lose)
     with engine.connect() as connection, connection.begin():
         with pytest.raises(TransientStorageError):
-            CRM(SqlStore(connection)).import_touchpoints(touchpoints_for(ada.id, ["a"]))
+            CRM(SqlStore(connection)).activity.import_touchpoints(touchpoints_for(ada.id, ["a"]))
         connection.rollback()
     assert attempts == [1]
 
@@ -324,8 +326,8 @@ def test_a_lost_race_inside_a_host_transaction_is_left_to_the_host(
 def test_conflicts_are_not_repeated(server_store: Store) -> None:
     """A touchpoint id stored under another key is a conflict in the data: no repeat helps."""
     crm = CRM(server_store)
-    ada = crm.add_customer(Customer.person("Ada"))
+    ada = crm.customers.add(Customer.person("Ada"))
     first = touchpoints_for(ada.id, ["a"])[0]
-    crm.import_touchpoints([first])
+    crm.activity.import_touchpoints([first])
     with pytest.raises(ConflictError):
-        crm.import_touchpoints([attrs.evolve(first, external_id="b")])
+        crm.activity.import_touchpoints([attrs.evolve(first, external_id="b")])

@@ -74,8 +74,8 @@ def assert_schema_at_head(engine: sa.Engine) -> None:
         assert compare_metadata(context, metadata) == []
     assert relcore_tables(engine) == {t.name for t in metadata.sorted_tables} | {VERSION_TABLE}
     crm = CRM.open(engine, upgrade=False)
-    ada = crm.add_customer(Customer.person("Ada"))
-    assert crm.get_customer(ada.id) == ada
+    ada = crm.customers.add(Customer.person("Ada"))
+    assert crm.customers.get(ada.id) == ada
 
 
 def join(process: Any) -> None:
@@ -95,7 +95,7 @@ def test_a_host_rollback_never_leaves_the_schema_unopenable(engine: sa.Engine) -
         connection.begin()
         if family.transactional_ddl:
             crm = CRM.open(connection)  # migrates inside the host transaction
-            crm.add_customer(Customer.person("Rolled back"))
+            crm.customers.add(Customer.person("Rolled back"))
         else:
             with pytest.raises(ConfigurationError, match=r"relcore\.storage\.sql\.upgrade\(engine\)"):
                 CRM.open(connection)
@@ -110,8 +110,8 @@ def test_a_host_rollback_never_leaves_the_schema_unopenable(engine: sa.Engine) -
 def test_a_host_transaction_commits_the_migration_with_its_own_work(engine: sa.Engine) -> None:
     with engine.connect() as connection, connection.begin():
         crm = CRM.open(connection)
-        ada = crm.add_customer(Customer.person("Ada"))
-    assert CRM.open(engine, upgrade=False).get_customer(ada.id) == ada
+        ada = crm.customers.add(Customer.person("Ada"))
+    assert CRM.open(engine, upgrade=False).customers.get(ada.id) == ada
 
 
 def test_a_host_transaction_needs_no_migration_once_upgraded(engine: sa.Engine) -> None:
@@ -119,9 +119,9 @@ def test_a_host_transaction_needs_no_migration_once_upgraded(engine: sa.Engine) 
     with engine.connect() as connection:
         connection.begin()
         crm = CRM.open(connection)
-        ada = crm.add_customer(Customer.person("Ada"))
+        ada = crm.customers.add(Customer.person("Ada"))
         connection.commit()
-    assert CRM.open(engine, upgrade=False).get_customer(ada.id) == ada
+    assert CRM.open(engine, upgrade=False).customers.get(ada.id) == ada
 
 
 def test_an_idle_host_connection_stays_idle_after_migrating(engine: sa.Engine) -> None:

@@ -37,7 +37,7 @@ def count_customers(engine: sa.Engine) -> int:
 def test_units_of_work_return_their_connections(engine: sa.Engine) -> None:
     crm = CRM(SqlStore(engine))
     for i in range(20):
-        crm.add_customer(Customer.person(f"P{i}"))
+        crm.customers.add(Customer.person(f"P{i}"))
         with crm.unit_of_work() as uow:
             uow.customers.add(Customer.person("rolled back"))
     assert engine.pool.checkedout() == 0
@@ -50,7 +50,7 @@ def test_joined_host_transaction_commits_only_with_the_host(engine: sa.Engine) -
         connection.begin()
         crm = CRM(SqlStore(connection))
         crm.subscribe(CustomerCreated, seen.append)
-        crm.add_customer(Customer.person("Inside the host transaction"))
+        crm.customers.add(Customer.person("Inside the host transaction"))
         assert seen == []  # not yet: the host has not committed
         assert count_customers(engine) == 0  # invisible outside the host transaction
         connection.commit()
@@ -64,7 +64,7 @@ def test_host_rollback_discards_joined_work_and_its_events(engine: sa.Engine) ->
         connection.begin()
         crm = CRM(SqlStore(connection))
         crm.subscribe(CustomerCreated, seen.append)
-        crm.add_customer(Customer.person("Doomed"))
+        crm.customers.add(Customer.person("Doomed"))
         connection.rollback()
     assert seen == []
     assert count_customers(engine) == 0
@@ -74,11 +74,11 @@ def test_relcore_rollback_keeps_the_host_transaction_alive(engine: sa.Engine) ->
     with engine.connect() as connection:
         connection.begin()
         crm = CRM(SqlStore(connection))
-        crm.add_customer(Customer.person("Kept"))
+        crm.customers.add(Customer.person("Kept"))
         with crm.unit_of_work() as uow:
             uow.customers.add(Customer.person("Not kept"))
             # leaving without commit rolls back only relcore's savepoint
-        crm.add_customer(Customer.person("Also kept"))
+        crm.customers.add(Customer.person("Also kept"))
         connection.commit()
     assert count_customers(engine) == 2
 
@@ -86,7 +86,7 @@ def test_relcore_rollback_keeps_the_host_transaction_alive(engine: sa.Engine) ->
 def test_host_connection_without_transaction_is_committed_by_relcore(engine: sa.Engine) -> None:
     with engine.connect() as connection:
         crm = CRM(SqlStore(connection))
-        crm.add_customer(Customer.person("Own transaction"))
+        crm.customers.add(Customer.person("Own transaction"))
         assert not connection.in_transaction()
     assert count_customers(engine) == 1
 
@@ -98,7 +98,7 @@ def test_closing_the_crm_leaves_a_host_engine_usable(engine: sa.Engine) -> None:
 
 def test_missing_customer_in_a_batch_rolls_back_the_whole_batch(engine: sa.Engine) -> None:
     crm = CRM(SqlStore(engine))
-    known = crm.add_customer(Customer.person("Known"))
+    known = crm.customers.add(Customer.person("Known"))
     at = datetime(2025, 1, 1, tzinfo=UTC)
     batch = [
         Touchpoint(
@@ -124,7 +124,7 @@ def test_missing_customer_in_a_batch_rolls_back_the_whole_batch(engine: sa.Engin
     from relcore.errors import NotFoundError
 
     with pytest.raises(NotFoundError):
-        crm.import_touchpoints(batch, chunk_size=2)
+        crm.activity.import_touchpoints(batch, chunk_size=2)
     with crm.unit_of_work() as uow:
         assert uow.touchpoints.count() == 0
 
@@ -158,6 +158,6 @@ def test_open_on_an_idle_host_connection_leaves_it_idle_and_commits_work(engine:
     with engine.connect() as connection:
         crm = CRM.open(connection)
         assert not connection.in_transaction()
-        crm.add_customer(Customer.person("Committed"))
+        crm.customers.add(Customer.person("Committed"))
         assert not connection.in_transaction()
     assert count_customers(engine) == 1

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from relcore._kernel.checks import MAX_PAYLOAD_BYTES, check_json
+from relcore._kernel.money import to_minor_units
 from relcore.domain import (
     CURRENCIES,
     ConsentRecord,
@@ -22,8 +24,6 @@ from relcore.domain import (
     normalize_email,
     normalize_phone,
 )
-from relcore.domain._checks import MAX_PAYLOAD_BYTES, check_json
-from relcore.domain.money import to_minor_units
 from relcore.ids import uuid7
 from relcore.testing import strategies as s
 

@@ -100,7 +100,7 @@ def simulated_crm(store: Store) -> CRM:
 def test_refresh_stores_metrics_consistent_with_rfm_summary(shop_crm: tuple[CRM, SyntheticShop]) -> None:
     crm, shop = shop_crm
     stages: list[str] = []
-    run = crm.refresh_value(
+    run = crm.value.refresh(
         AS_OF, settings=ValueSettings(min_customers=5), progress=lambda s, d, t: stages.append(s)
     )
     assert {"read", "fit", "store"} <= set(stages)
@@ -121,7 +121,7 @@ def test_refresh_stores_metrics_consistent_with_rfm_summary(shop_crm: tuple[CRM,
             observation_end=AS_OF,
         )
         for i, cid in enumerate(summary.customer_ids.tolist()):
-            stored = crm.metrics_of(cid)
+            stored = crm.value.metrics(cid)
             assert stored is not None
             assert stored.currency == currency
             assert stored.frequency == summary.frequency[i]
@@ -131,9 +131,9 @@ def test_refresh_stores_metrics_consistent_with_rfm_summary(shop_crm: tuple[CRM,
     assert checked > 20
     assert len(by_currency) > 1  # so money is never ranked across currencies:
     with pytest.raises(ValidationError, match="more than one currency"):
-        crm.top_customers("historical_value")
+        crm.value.top("historical_value")
     for currency in by_currency:
-        top = crm.top_customers("historical_value", limit=3, currency=currency)
+        top = crm.value.top("historical_value", limit=3, currency=currency)
         assert top
         assert {m.currency for m in top} == {currency}
         values = [m.historical_value for m in top]
@@ -142,10 +142,10 @@ def test_refresh_stores_metrics_consistent_with_rfm_summary(shop_crm: tuple[CRM,
 
 def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(store: Store) -> None:
     crm = CRM(store)
-    buyer = crm.add_customer(Customer.person("Buyer", created_at=AS_OF - timedelta(days=400)))
-    idle = crm.add_customer(Customer.person("Idle", created_at=AS_OF - timedelta(days=400)))
+    buyer = crm.customers.add(Customer.person("Buyer", created_at=AS_OF - timedelta(days=400)))
+    idle = crm.customers.add(Customer.person("Idle", created_at=AS_OF - timedelta(days=400)))
     for days, amount in ((300, "20.00"), (200, "30.00"), (100, "25.50")):
-        crm.record_transaction(
+        crm.activity.record_transaction(
             Transaction(
                 customer_id=buyer.id,
                 amount=Decimal(amount),
@@ -153,7 +153,7 @@ def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(sto
                 occurred_at=AS_OF - timedelta(days=days),
             )
         )
-    crm.record_transaction(
+    crm.activity.record_transaction(
         Transaction(
             customer_id=buyer.id,
             kind="refund",
@@ -162,8 +162,8 @@ def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(sto
             occurred_at=AS_OF - timedelta(days=50),
         )
     )
-    crm.refresh_value(AS_OF)
-    stored = crm.metrics_of(buyer.id)
+    crm.value.refresh(AS_OF)
+    stored = crm.value.metrics(buyer.id)
     assert stored is not None
     assert (stored.orders, stored.frequency, stored.currency) == (3, 2, "EUR")
     assert stored.historical_value == Decimal("70.50")
@@ -171,12 +171,12 @@ def test_customers_without_orders_get_empty_metrics_and_segments_use_metrics(sto
     assert stored.age == pytest.approx(300.0)
     assert stored.monetary == Decimal("27.75")
     assert stored.probability_alive is None  # too few repeat customers to fit a model
-    empty = crm.metrics_of(idle.id)
+    empty = crm.value.metrics(idle.id)
     assert empty is not None
     assert (empty.orders, empty.currency, empty.historical_value) == (0, None, None)
-    assert list(crm.members(field("metrics.orders") >= 2, as_of=AS_OF)) == [buyer.id]
-    assert list(crm.members(field("metrics.currency").is_not_set(), as_of=AS_OF)) == [idle.id]
-    assert list(crm.members(field("metrics.historical_value") > 70, as_of=AS_OF)) == [buyer.id]
+    assert list(crm.segments.members(field("metrics.orders") >= 2, as_of=AS_OF)) == [buyer.id]
+    assert list(crm.segments.members(field("metrics.currency").is_not_set(), as_of=AS_OF)) == [idle.id]
+    assert list(crm.segments.members(field("metrics.historical_value") > 70, as_of=AS_OF)) == [buyer.id]
 
 
 @pytest.mark.parametrize(
@@ -221,7 +221,7 @@ def _main_currency(orders: list[Transaction], customer_id: object) -> str:
 
 def test_scores_clv_and_tiers_are_stored(simulated_crm: CRM) -> None:
     crm = simulated_crm
-    crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+    crm.value.refresh(AS_OF, settings=ValueSettings(min_customers=5))
     with crm.unit_of_work() as uow:
         page = uow.customers.list(limit=1000)
         stored = [m for m in (uow.metrics.get(c.id) for c in page.items) if m is not None and m.orders > 0]
@@ -240,7 +240,7 @@ def test_scores_clv_and_tiers_are_stored(simulated_crm: CRM) -> None:
         assert [order[m.tier] for m in ranked] == sorted(order[m.tier] for m in ranked)  # type: ignore[index]
         assert ranked[0].tier != "small"
     tier = valued[0].tier
-    assert set(crm.members(field("metrics.tier") == tier, as_of=AS_OF)) == {
+    assert set(crm.segments.members(field("metrics.tier") == tier, as_of=AS_OF)) == {
         m.customer_id for m in valued if m.tier == tier
     }
 
@@ -265,7 +265,7 @@ def test_stored_clv_is_the_public_clv_with_the_runs_parameters(
     settings = ValueSettings(
         min_customers=5, step_days=7.0, horizon=20, discount_rate=0.002, purchase_model=purchase_model
     )
-    run = crm.refresh_value(AS_OF, settings=settings)
+    run = crm.value.refresh(AS_OF, settings=settings)
     assert run.models.keys() == {"EUR", "GBP"}
     assert "gamma_gamma" in run.models["EUR"]  # the fit path ...
     assert "gamma_gamma_skipped" in run.models["GBP"]  # ... and the own-mean path, both certain
@@ -280,7 +280,7 @@ def test_stored_clv_is_the_public_clv_with_the_runs_parameters(
             [float(t.amount) for t in orders],
             observation_end=AS_OF,
         )
-        mine = [crm.metrics_of(cid) for cid in summary.customer_ids.tolist()]
+        mine = [crm.value.metrics(cid) for cid in summary.customer_ids.tolist()]
         assert all(m is not None and m.currency == currency for m in mine)
         x, t_x, age, monetary = summary.frequency, summary.recency, summary.T, summary.monetary
         assert [m.frequency for m in mine] == x.tolist()  # type: ignore[union-attr]
@@ -311,9 +311,9 @@ def test_stored_clv_is_the_public_clv_with_the_runs_parameters(
 
 def test_reused_models_score_without_refitting(simulated_crm: CRM) -> None:
     crm = simulated_crm
-    first = crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+    first = crm.value.refresh(AS_OF, settings=ValueSettings(min_customers=5))
     later = AS_OF + timedelta(days=40)
-    second = crm.refresh_value(later, settings=ValueSettings(min_customers=5), reuse_models=True)
+    second = crm.value.refresh(later, settings=ValueSettings(min_customers=5), reuse_models=True)
     fitted = {c for c, m in first.models.items() if "beta_geo" in m}
     assert fitted == {"EUR", "GBP"}
     for currency in fitted:
@@ -322,10 +322,10 @@ def test_reused_models_score_without_refitting(simulated_crm: CRM) -> None:
         assert reused["beta_geo"] == first.models[currency]["beta_geo"]
         assert reused.get("gamma_gamma") == first.models[currency].get("gamma_gamma")
         assert "log_likelihood" not in reused  # nothing was fitted
-    refit = crm.refresh_value(later, settings=ValueSettings(min_customers=5))
+    refit = crm.value.refresh(later, settings=ValueSettings(min_customers=5))
     assert any(refit.models[c]["beta_geo"] != first.models[c]["beta_geo"] for c in fitted)
     # the same models on the same data give the same metrics as the reusing run
-    again = crm.refresh_value(later, settings=ValueSettings(min_customers=5), reuse_models=True)
+    again = crm.value.refresh(later, settings=ValueSettings(min_customers=5), reuse_models=True)
     for currency in fitted:
         assert again.models[currency]["beta_geo"] == refit.models[currency]["beta_geo"]
 
@@ -333,30 +333,30 @@ def test_reused_models_score_without_refitting(simulated_crm: CRM) -> None:
 def test_reusing_models_needs_a_stored_run_in_the_same_time_unit(shop_crm: tuple[CRM, SyntheticShop]) -> None:
     crm, _ = shop_crm
     with pytest.raises(ValidationError, match="no stored value run"):
-        crm.refresh_value(AS_OF, reuse_models=True)
-    crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+        crm.value.refresh(AS_OF, reuse_models=True)
+    crm.value.refresh(AS_OF, settings=ValueSettings(min_customers=5))
     with pytest.raises(ValidationError, match="fitted bg/nbd, these settings ask for pareto/nbd"):
-        crm.refresh_value(AS_OF, settings=ValueSettings(purchase_model="pareto/nbd"), reuse_models=True)
+        crm.value.refresh(AS_OF, settings=ValueSettings(purchase_model="pareto/nbd"), reuse_models=True)
     with pytest.raises(ValidationError, match=r"periods of 1\.0 days"):
-        crm.refresh_value(AS_OF, settings=ValueSettings(period_days=7.0), reuse_models=True)
-    assert crm.metrics_of(crm.top_customers("orders", limit=1)[0].customer_id) is not None  # old run intact
+        crm.value.refresh(AS_OF, settings=ValueSettings(period_days=7.0), reuse_models=True)
+    assert crm.value.metrics(crm.value.top("orders", limit=1)[0].customer_id) is not None  # old run intact
 
 
 def test_a_model_whose_predictions_are_not_finite_is_skipped_not_stored(simulated_crm: CRM) -> None:
     crm = simulated_crm
-    first = crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5))
+    first = crm.value.refresh(AS_OF, settings=ValueSettings(min_customers=5))
     # a stored spend model with q < 1 has an infinite population mean: its CLV is not finite
     models = {"EUR": {**first.models["EUR"], "gamma_gamma": {"p": 2.0, "q": 0.5, "v": 3.0}}}
     broken = ValueRun(as_of=AS_OF, created_at=AS_OF, settings=first.settings, models=models)
     with crm.unit_of_work() as uow:
         uow.metrics.replace_all(broken, [])
         uow.commit()
-    run = crm.refresh_value(AS_OF, settings=ValueSettings(min_customers=5), reuse_models=True)
+    run = crm.value.refresh(AS_OF, settings=ValueSettings(min_customers=5), reuse_models=True)
     assert run.models["EUR"]["skipped"] == "the models' expected spend is not finite for some customers"
     assert "beta_geo" not in run.models["EUR"]
     assert "beta_geo" in run.models["GBP"]  # fitted anew: the stored run had no model for it
-    euro = crm.members(field("metrics.currency") == "EUR", as_of=AS_OF)
-    stored = [crm.metrics_of(cid) for cid in euro]
+    euro = crm.segments.members(field("metrics.currency") == "EUR", as_of=AS_OF)
+    stored = [crm.value.metrics(cid) for cid in euro]
     assert len(stored) == 300
     assert all(m is not None and (m.clv, m.probability_alive, m.tier) == (None, None, None) for m in stored)
     assert all(m is not None and m.r_score is not None for m in stored)  # the RFM scores are still there
@@ -370,10 +370,10 @@ def test_pareto_nbd_refresh_on_the_demo_shop_ends_with_models_or_reasons() -> No
     shop = SyntheticShop(customers=5000, seed=0)
     crm = CRM.in_memory()
     _load(crm, shop)
-    run = crm.refresh_value(shop.end, settings=ValueSettings(purchase_model="pareto/nbd"))
+    run = crm.value.refresh(shop.end, settings=ValueSettings(purchase_model="pareto/nbd"))
     assert len(run.models) == 3
     for currency, models in run.models.items():
         assert ("pareto_nbd" in models) != ("skipped" in models), currency
-        valued = crm.members(field("metrics.currency") == currency, as_of=shop.end)
-        clv_set = {crm.metrics_of(cid).clv is not None for cid in valued}  # type: ignore[union-attr]
+        valued = crm.segments.members(field("metrics.currency") == currency, as_of=shop.end)
+        clv_set = {crm.value.metrics(cid).clv is not None for cid in valued}  # type: ignore[union-attr]
         assert clv_set == {"pareto_nbd" in models}

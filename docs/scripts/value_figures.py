@@ -23,7 +23,7 @@ from relcore.value.plots import (
     probability_alive_matrix,
     rfm_segment_sizes,
 )
-from relcore.value.rfm_scores import rfm_scores, rfm_segments
+from relcore.value.rfm_scoring import rfm_scores, rfm_segments
 from relcore.value.simulate import simulate_beta_geo, simulate_gamma_gamma
 
 NAMES = ("probability_alive.png", "frequency_recency.png", "clv_tiers.png", "rfm_segments.png")

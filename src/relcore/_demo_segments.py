@@ -49,20 +49,20 @@ def report_segments(
     """
     if build:
         for name, rule in DEMO_SEGMENTS:
-            crm.define_segment(name, rule)
-        sizes = {name: crm.refresh_segment(name, as_of).size for name, _ in DEMO_SEGMENTS}
+            crm.segments.define(name, rule)
+        sizes = {name: crm.segments.refresh(name, as_of).size for name, _ in DEMO_SEGMENTS}
     else:
-        sizes = {name: sum(1 for _ in crm.members(rule, as_of)) for name, rule in DEMO_SEGMENTS}
+        sizes = {name: sum(1 for _ in crm.segments.members(rule, as_of)) for name, rule in DEMO_SEGMENTS}
     rows = [(name, size, f"{100 * size / max(customers, 1):.1f} %") for name, size in sizes.items()]
     table(out, f"Segments on {as_of:%Y-%m-%d} (each one query)", ("segment", "members", "share"), rows)
     print("\nTheir rules", file=out)
     for name, rule in DEMO_SEGMENTS:
         print(f"  {name}: {to_text(rule)}", file=out)
     for name, rule in DEMO_SEGMENTS[1:]:
-        first = next(iter(crm.members(rule, as_of)), None)
+        first = next(iter(crm.segments.members(rule, as_of)), None)
         if first is not None:
-            who = crm.get_customer(first)
+            who = crm.customers.get(first)
             print(f"\nWhy is {who.name} in {name!r}? ([x] held, [ ] did not)", file=out)
-            for line in crm.explain(rule, who.id, as_of).render().splitlines():
+            for line in crm.segments.explain(rule, who.id, as_of).render().splitlines():
                 print("  " + line, file=out)
             return

@@ -21,21 +21,23 @@ def report_value(crm: CRM, as_of: datetime, out: TextIO, table: Table, *, build:
         print("\nValue metrics: install relcore[analytics] (numpy, scipy) to see them.", file=out)
         return
     if build:
-        crm.refresh_value(as_of)
+        crm.value.refresh(as_of)
     with crm.unit_of_work() as uow:
         run = uow.metrics.latest_run()
     if run is None or not run.models:
         return
     # money is ranked within one currency: the one most customers are valued in
     currency = max(sorted(run.models), key=lambda code: run.models[code].get("customers", 0))
-    top = crm.top_customers("historical_value", limit=5, currency=currency)
+    top = crm.value.top("historical_value", limit=5, currency=currency)
     rows = [_row(crm, m.customer_id, m) for m in top]
     table(out, f"Top customers by value in {currency} to {as_of:%Y-%m-%d} (orders less refunds)",
           ("customer", "currency", "orders", "value", "P(alive)"), rows, numbers_from=2)  # fmt: skip
     from relcore.value_refresh import PYRAMID
 
     tiers = [name for name, _ in PYRAMID]
-    counts = [(tier, sum(1 for _ in crm.members(field("metrics.tier") == tier, as_of))) for tier in tiers]
+    counts = [
+        (tier, sum(1 for _ in crm.segments.members(field("metrics.tier") == tier, as_of))) for tier in tiers
+    ]
     total = sum(n for _, n in counts) or 1
     rows = [(tier, n, f"{100 * n / total:.1f} %") for tier, n in counts]
     title = "Customer pyramid by predicted CLV (top 1 %, next 4 %, next 15 %, rest), per currency"
@@ -46,7 +48,11 @@ def report_value(crm: CRM, as_of: datetime, out: TextIO, table: Table, *, build:
         & (field("metrics.currency") == currency)
     )
     at_risk = sorted(
-        (m for m in (crm.metrics_of(cid) for cid in crm.members(slipping, as_of)) if m is not None),
+        (
+            m
+            for m in (crm.value.metrics(cid) for cid in crm.segments.members(slipping, as_of))
+            if m is not None
+        ),
         key=lambda m: (-(m.historical_value or 0), m.customer_id),
     )[:5]
     rows = [_row(crm, m.customer_id, m) for m in at_risk]
@@ -56,7 +62,7 @@ def report_value(crm: CRM, as_of: datetime, out: TextIO, table: Table, *, build:
 
 def _row(crm: CRM, customer_id: object, metrics: object) -> tuple[object, ...]:
     m = metrics
-    name = crm.get_customer(customer_id).name  # type: ignore[arg-type]
+    name = crm.customers.get(customer_id).name  # type: ignore[arg-type]
     value = getattr(m, "historical_value", None)
     alive = getattr(m, "probability_alive", None)
     return (

@@ -11,7 +11,7 @@ import math
 
 import attrs
 
-from relcore.domain._checks import check_text, check_tuple, exact_str, fail, kind, positive_int
+from relcore._kernel.checks import check_text, check_tuple, exact_str, fail, kind, positive_int
 
 __all__ = [
     "DAYS",

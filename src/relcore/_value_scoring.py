@@ -2,7 +2,7 @@
 
 Everything here is the public [`relcore.value`][] toolkit applied to one
 currency's orders: [`rfm_summary`][relcore.value.rfm_summary], RFM quintile scores and
-named segments (`relcore.value.rfm_scores`), a purchase model fit (BG/NBD,
+named segments (`relcore.value.rfm_scoring`), a purchase model fit (BG/NBD,
 MBG/NBD or Pareto/NBD, as the settings say) with its P(alive) and expected purchases, a Gamma-Gamma spend fit,
 [`customer_lifetime_value`][relcore.value.customer_lifetime_value] over the horizon in steps of
 ``step_days``, and the customer pyramid ([`customer_pyramid`][relcore.value.customer_pyramid])
@@ -21,7 +21,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from relcore.domain.money import CURRENCIES
+from relcore._kernel.money import CURRENCIES
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId
 from relcore.value import (
@@ -42,7 +42,7 @@ from relcore.value import (
 )
 from relcore.value._arrays import FloatArray
 from relcore.value.errors import ConvergenceError
-from relcore.value.rfm_scores import rfm_scores, rfm_segments
+from relcore.value.rfm_scoring import rfm_scores, rfm_segments
 from relcore.value.tiers import customer_pyramid
 
 if TYPE_CHECKING:

@@ -171,7 +171,7 @@ def _demo_settings(path: Path) -> tuple[int, int] | None:
         return None
     try:
         with CRM.open(path, upgrade=False) as crm:
-            first = crm.find_customer("shop", "C0000000")
+            first = crm.customers.find("shop", "C0000000")
     except RelcoreError:
         return None
     for identity in first.identities if first else ():
@@ -260,8 +260,8 @@ def _build(crm: CRM, shop: SyntheticShop, tally: _Tally, progress: Progress) -> 
         for record in progress.track(tally.consent_records(), "consent"):
             services.record_consent(uow, record)
         uow.commit()
-    crm.import_touchpoints(progress.track(tally.touchpoints(), "touchpoints"))
-    crm.import_transactions(progress.track(tally.transactions(), "transactions"))
+    crm.activity.import_touchpoints(progress.track(tally.touchpoints(), "touchpoints"))
+    crm.activity.import_transactions(progress.track(tally.transactions(), "transactions"))
 
 
 def _check(crm: CRM, tally: _Tally, progress: Progress) -> tuple[int, int, int]:
@@ -336,14 +336,14 @@ def _report(crm: CRM, tally: _Tally, stored: tuple[int, int, int], out: TextIO, 
     _table(out, title, ("channel", "customers", "share"), reach)
     count, busiest = tally.busiest
     if busiest is not None:
-        _timeline(crm, crm.get_customer(busiest), count, out)
+        _timeline(crm, crm.customers.get(busiest), count, out)
     report_segments(crm, shop.end, customers, out, _table, build=build)
     report_value(crm, shop.end, out, _table, build=build)
 
 
 def _timeline(crm: CRM, customer: Customer, transactions: int, out: TextIO) -> None:
     rows = []
-    for entry in crm.timeline(customer.id, limit=10):
+    for entry in crm.activity.timeline(customer.id, limit=10):
         when = f"{entry.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M}"
         if isinstance(entry, Transaction):
             channel = entry.channel.value if entry.channel else "-"

@@ -3,56 +3,46 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
-from uuid import UUID
 
-from relcore import services
-from relcore._arguments import (
+from relcore._kernel.arguments import (
     check_callable,
-    check_id,
-    check_instance,
-    check_items,
-    check_limit,
     takes,
 )
-from relcore._crm_activity import ActivityMethods
-from relcore._crm_segments import SegmentMethods
-from relcore._crm_value import ValueMethods
+from relcore._kernel.checks import exact_str, fail, kind
+from relcore.activity.api import Activity
 from relcore.clock import Clock, system_clock
-from relcore.domain import (
-    Contact,
-    Customer,
-    Identity,
-    normalize_email,
-    normalize_phone,
-)
-from relcore.domain._checks import check_region, exact_str, fail, kind
-from relcore.errors import ConfigurationError, FieldError, ValidationError
-from relcore.ids import CustomerId
+from relcore.consent.api import Consents
+from relcore.customers.api import Customers
+from relcore.errors import ConfigurationError
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
+from relcore.segments.api import Segments
 from relcore.services import EventBus
-from relcore.storage.ports import Page, Store, UnitOfWork
+from relcore.storage.ports import Store, UnitOfWork
+from relcore.value.api import Value
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 __all__ = ["CRM"]
 
-_IMPORT_ATTEMPTS = 3
-"""How many times an import of a list or tuple is tried when it loses a race with another writer."""
-
 E = TypeVar("E")
 
 
-class CRM(ActivityMethods, SegmentMethods, ValueMethods):
+class CRM:
     """A CRM over one store: the entry point for host applications.
 
     Open one with [`open`][relcore.crm.CRM.open] (a SQL database: a SQLite file by default, or
-    your own SQLAlchemy engine) or [`in_memory`][relcore.crm.CRM.in_memory]. Each method below is one
-    unit of work, committed before it returns; use [`unit_of_work`][relcore.crm.CRM.unit_of_work] to
-    group several operations atomically.
+    your own SQLAlchemy engine) or [`in_memory`][relcore.crm.CRM.in_memory].
+    The operations live in one namespace per part of the CRM, each a
+    typed attribute: [`customers`][relcore.crm.CRM.customers],
+    [`consent`][relcore.crm.CRM.consent], [`activity`][relcore.crm.CRM.activity],
+    [`segments`][relcore.crm.CRM.segments] and [`value`][relcore.crm.CRM.value].
+    Each of their methods is one unit of work, committed before it returns;
+    use [`unit_of_work`][relcore.crm.CRM.unit_of_work] to group several
+    operations atomically.
 
     Every method checks its arguments before it touches the store: a wrong
     type or value raises [ValidationError][relcore.errors.ValidationError]
@@ -86,6 +76,16 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
         self._catalogue = catalogue
         self.events = EventBus()
         """Subscribe here to domain events, delivered after each commit."""
+        self.customers = Customers(self, clock)
+        """Customers and their contacts."""
+        self.consent = Consents(self, clock)
+        """The consent ledger: record answers, ask whether a contact is allowed."""
+        self.activity = Activity(self, clock)
+        """Touchpoints, transactions and timelines."""
+        self.segments = Segments(self, clock, catalogue)
+        """Segments: define them, list and explain their members, refresh them."""
+        self.value = Value(self, clock)
+        """Relationship value: refresh the metrics, read them, rank customers."""
 
     @classmethod
     def open(
@@ -130,6 +130,11 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
         return cls(MemoryStore(clock=clock), clock=clock, catalogue=catalogue)
 
     @property
+    def catalogue(self) -> Catalogue:
+        """The fields segment rules may use in this CRM."""
+        return self._catalogue
+
+    @property
     def store(self) -> Store:
         """The storage backend."""
         return self._store
@@ -141,6 +146,7 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
         then does not queue behind writers for the write lock.
 
         Example:
+            >>> from relcore import CRM, Customer
             >>> crm = CRM.in_memory()
             >>> with crm.unit_of_work() as uow:
             ...     uow.customers.add(Customer.person("Ada"))
@@ -167,106 +173,6 @@ class CRM(ActivityMethods, SegmentMethods, ValueMethods):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-    # -- customers and contacts -------------------------------------------
-
-    def add_customer(self, customer: Customer, contacts: Iterable[Contact] = ()) -> Customer:
-        """Add a customer together with its contacts, atomically; return it."""
-        check_instance("customer", customer, Customer)
-        people = list(check_items("contacts", contacts, lambda path, c: check_instance(path, c, Contact)))
-        with self.unit_of_work() as uow:
-            services.add_customer(uow, customer, people)
-            uow.commit()
-        return customer
-
-    def get_customer(self, customer_id: CustomerId) -> Customer:
-        """Return the customer with ``customer_id`` (``NotFoundError`` if none)."""
-        wanted = check_id("customer_id", customer_id)
-        with self.unit_of_work(read_only=True) as uow:
-            return uow.customers.get(wanted)
-
-    def find_customer(self, namespace: str, value: str) -> Customer | None:
-        """Return the customer holding the external identity, if any.
-
-        Raises:
-            ValidationError: ``namespace`` or ``value`` could not be part of an
-                [Identity][relcore.domain.Identity] (wrong type, empty, too
-                long, a namespace not in lower case...).
-        """
-        identity = Identity(namespace, value)  # error paths "namespace", "value": the arguments
-        with self.unit_of_work(read_only=True) as uow:
-            return uow.customers.find_by_identity(identity.namespace, identity.value)
-
-    def list_customers(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
-        """Return one page of customers in id order (creation order, roughly).
-
-        Pass the page's ``next_after`` as ``after`` to get the next page.
-
-        Example:
-            >>> crm = CRM.in_memory()
-            >>> for name in ("Ada", "Grace", "Alan"):
-            ...     _ = crm.add_customer(Customer.person(name))
-            >>> first = crm.list_customers(limit=2)
-            >>> rest = crm.list_customers(after=first.next_after)
-            >>> print(", ".join(c.name for c in first.items + rest.items))
-            Ada, Grace, Alan
-            >>> rest.next_after is None
-            True
-        """
-        start = None if after is None else check_id("after", after)
-        size = check_limit(limit)
-        with self.unit_of_work(read_only=True) as uow:
-            return uow.customers.list(after=start, limit=size)
-
-    def save_customer(self, customer: Customer) -> Customer:
-        """Save a changed customer (version-checked); return the stored one."""
-        check_instance("customer", customer, Customer)
-        with self.unit_of_work() as uow:
-            saved = services.save_customer(uow, customer)
-            uow.commit()
-        return saved
-
-    def add_contact(self, contact: Contact) -> Contact:
-        """Add a contact to an existing customer; return it."""
-        check_instance("contact", contact, Contact)
-        with self.unit_of_work() as uow:
-            services.add_contact(uow, contact)
-            uow.commit()
-        return contact
-
-    def save_contact(self, contact: Contact) -> Contact:
-        """Save a changed contact (version-checked); return the stored one."""
-        check_instance("contact", contact, Contact)
-        with self.unit_of_work() as uow:
-            saved = services.save_contact(uow, contact)
-            uow.commit()
-        return saved
-
-    def contacts_of(self, customer_id: CustomerId) -> list[Contact]:
-        """Return the customer's contacts (none for an unknown customer)."""
-        wanted = check_id("customer_id", customer_id)
-        with self.unit_of_work(read_only=True) as uow:
-            return uow.contacts.for_customer(wanted)
-
-    def find_contacts(
-        self, *, email: str | None = None, phone: str | None = None, region: str | None = None
-    ) -> list[Contact]:
-        """Return contacts by e-mail or phone (exactly one of the two).
-
-        Raises:
-            ValidationError: If neither or both of ``email`` and ``phone`` are
-                given, or the address, number or region is malformed.
-        """
-        address = None if email is None else normalize_email(email)
-        code = check_region(region)  # checked with an e-mail too, where it has no bearing
-        number = None if phone is None else normalize_phone(phone, region=code)
-        if (address is None) == (number is None):
-            problem = "give exactly one of email= and phone="
-            raise ValidationError([FieldError("email", problem), FieldError("phone", problem)])
-        with self.unit_of_work(read_only=True) as uow:
-            if address is not None:
-                return uow.contacts.find_by_email(address)
-            return uow.contacts.find_by_phone(number)  # type: ignore[arg-type]
 
 
 def _location(target: object) -> str:

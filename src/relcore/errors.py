@@ -99,9 +99,7 @@ class ValidationError(RelcoreError, ValueError):
 
     def prefixed(self, prefix: str) -> ValidationError:
         """Return the same errors with ``prefix`` put before every path."""
-        return ValidationError(
-            [FieldError(_join(prefix, e.path), e.problem) for e in self.errors]
-        )
+        return ValidationError([FieldError(_join(prefix, e.path), e.problem) for e in self.errors])
 
 
 class InvalidRuleError(ValidationError):

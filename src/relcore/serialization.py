@@ -42,7 +42,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from relcore.domain._checks import check_datetime, check_enum, check_json, decimal_value, key_path, parse_uuid
+from relcore._kernel.checks import check_datetime, check_enum, check_json, decimal_value, key_path, parse_uuid
 from relcore.errors import FieldError, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]

@@ -30,10 +30,10 @@ from typing import Any, TextIO
 import attrs
 
 from relcore import _progress
+from relcore._kernel.checks import MAX_INT32, check_datetime, fail
+from relcore._kernel.money import from_minor_units
 from relcore._settings_checks import DAYS, MAX_HORIZON, NOT_NEGATIVE, one_of, tiers_converter, whole
 from relcore.domain import CURRENCIES, CustomerMetrics, ValueRun
-from relcore.domain._checks import MAX_INT32, check_datetime, fail
-from relcore.domain.money import from_minor_units
 from relcore.ids import CustomerId, new_id
 from relcore.segments import And
 from relcore.storage.ports import UnitOfWork

@@ -63,9 +63,7 @@ def test_normalizes_values() -> None:
     assert isinstance(created, Condition)
     assert created.value == datetime(2025, 1, 1, tzinfo=UTC)
     assert isinstance(campaign, Aggregate)
-    assert campaign.where[0].value == UUID(
-        "01890a5d-ac96-774b-bcce-b302099a8057"
-    )
+    assert campaign.where[0].value == UUID("01890a5d-ac96-774b-bcce-b302099a8057")
     assert isinstance(total, Aggregate)
     assert total.value == Decimal(5)
     assert isinstance(total.value, Decimal)

@@ -4,6 +4,7 @@ Pure: this package imports attrs, email-validator, phonenumbers and the
 standard library only, never a storage adapter.
 """
 
+from relcore._kernel.money import CURRENCIES
 from relcore.domain.consent import ConsentRecord, current_consent, may_contact
 from relcore.domain.contact import (
     Contact,
@@ -40,7 +41,6 @@ from relcore.domain.events import (
     TransactionsImported,
 )
 from relcore.domain.metrics import METRIC_TYPES, CustomerMetrics, ValueRun
-from relcore.domain.money import CURRENCIES
 from relcore.domain.touchpoint import Touchpoint
 from relcore.domain.transaction import Transaction
 

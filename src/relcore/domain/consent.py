@@ -7,8 +7,8 @@ from datetime import datetime
 
 import attrs
 
+from relcore._kernel import checks as check
 from relcore.clock import system_clock
-from relcore.domain import _checks as check
 from relcore.domain.enums import Channel, ConsentStatus, Purpose
 from relcore.ids import ConsentId, CustomerId, new_id
 

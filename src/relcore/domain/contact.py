@@ -11,8 +11,8 @@ import attrs
 import email_validator
 import phonenumbers
 
+from relcore._kernel import checks as check
 from relcore.clock import system_clock
-from relcore.domain import _checks as check
 from relcore.domain.customer import version_converter
 from relcore.domain.enums import Channel, ContactPointKind
 from relcore.ids import ContactId, CustomerId, new_id

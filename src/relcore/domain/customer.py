@@ -9,8 +9,8 @@ from typing import Any
 
 import attrs
 
+from relcore._kernel import checks as check
 from relcore.clock import system_clock
-from relcore.domain import _checks as check
 from relcore.domain.enums import LifecycleStage, PartyType, RelationshipKind
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId, new_id

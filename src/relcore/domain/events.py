@@ -14,7 +14,7 @@ from datetime import datetime
 
 import attrs
 
-from relcore.domain import _checks as check
+from relcore._kernel import checks as check
 from relcore.domain.enums import Channel, ConsentStatus, Purpose, TransactionKind
 from relcore.ids import ContactId, CustomerId, SegmentId, TouchpointId, TransactionId
 

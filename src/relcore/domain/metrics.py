@@ -11,9 +11,9 @@ from uuid import UUID
 
 import attrs
 
+from relcore._kernel import checks as check
+from relcore._kernel.money import check_currency, from_minor_units, to_minor_units
 from relcore.clock import system_clock
-from relcore.domain import _checks as check
-from relcore.domain.money import check_currency, from_minor_units, to_minor_units
 from relcore.ids import CustomerId, new_id
 
 __all__ = ["METRIC_TYPES", "MONEY_METRICS", "CustomerMetrics", "ValueRun"]

@@ -8,8 +8,8 @@ from typing import Any
 
 import attrs
 
+from relcore._kernel import checks as check
 from relcore.clock import system_clock
-from relcore.domain import _checks as check
 from relcore.domain.enums import Channel, Direction, TouchpointKind
 from relcore.ids import CampaignId, CaseId, ContactId, CustomerId, OpportunityId, TouchpointId, new_id
 

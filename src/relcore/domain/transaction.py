@@ -8,10 +8,10 @@ from typing import Any
 
 import attrs
 
+from relcore._kernel import checks as check
+from relcore._kernel.money import check_currency, from_minor_units, to_minor_units
 from relcore.clock import system_clock
-from relcore.domain import _checks as check
 from relcore.domain.enums import Channel, TransactionKind
-from relcore.domain.money import check_currency, from_minor_units, to_minor_units
 from relcore.domain.touchpoint import source_converter
 from relcore.ids import ContactId, CustomerId, TransactionId, new_id
 

@@ -20,6 +20,8 @@ from types import MappingProxyType
 
 import attrs
 
+from relcore._kernel.checks import exact_str, shown_name
+from relcore._kernel.money import CURRENCIES
 from relcore.domain import (
     Channel,
     ConsentStatus,
@@ -31,9 +33,7 @@ from relcore.domain import (
     TouchpointKind,
     TransactionKind,
 )
-from relcore.domain._checks import exact_str, shown_name
 from relcore.domain.metrics import METRIC_TYPES
-from relcore.domain.money import CURRENCIES
 from relcore.errors import InvalidRuleError
 from relcore.segments.nodes import Events
 

@@ -25,8 +25,8 @@ from typing import Any, assert_never
 
 import attrs
 
+from relcore._kernel.checks import check_datetime
 from relcore.domain import ConsentRecord, Customer, Touchpoint, Transaction, may_contact
-from relcore.domain._checks import check_datetime
 from relcore.segments.catalogue import (
     DEFAULT_CATALOGUE,
     EVENT_FIELDS,

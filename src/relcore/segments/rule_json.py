@@ -26,7 +26,7 @@ from enum import Enum
 from typing import Any, TypeVar, assert_never
 from uuid import UUID
 
-from relcore.domain._checks import guarded, member_of, shown_name
+from relcore._kernel.checks import guarded, member_of, shown_name
 from relcore.errors import InvalidRuleError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.nodes import (

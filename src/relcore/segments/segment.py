@@ -7,8 +7,8 @@ from enum import StrEnum
 
 import attrs
 
+from relcore._kernel import checks as check
 from relcore.clock import system_clock
-from relcore.domain import _checks as check
 from relcore.domain.customer import version_converter
 from relcore.ids import SegmentId, new_id
 from relcore.segments.nodes import Aggregate, And, Condition, Not, Or, Rule

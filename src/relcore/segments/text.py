@@ -42,7 +42,7 @@ from decimal import Decimal, InvalidOperation
 from typing import assert_never
 from uuid import UUID
 
-from relcore.domain._checks import member_of, shown_name
+from relcore._kernel.checks import member_of, shown_name
 from relcore.errors import InvalidRuleError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.nodes import (

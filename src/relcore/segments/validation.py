@@ -18,8 +18,8 @@ from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
 
-from relcore.domain._checks import check_uuid, kind, member_of, parse_uuid
-from relcore.domain.money import CURRENCIES
+from relcore._kernel.checks import check_uuid, kind, member_of, parse_uuid
+from relcore._kernel.money import CURRENCIES
 from relcore.errors import InvalidRuleError, ValidationError
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, Catalogue, FieldSpec, FieldType, event_field
 from relcore.segments.nodes import (
@@ -301,13 +301,13 @@ def _text(value: object, path: str) -> str:
 
 
 def _tag(path: str, value: object) -> str:
-    from relcore.domain._checks import check_tag
+    from relcore._kernel.checks import check_tag
 
     return check_tag(path, value)
 
 
 def _datetime(value: object, path: str) -> datetime:
-    from relcore.domain._checks import check_datetime
+    from relcore._kernel.checks import check_datetime
 
     result: datetime = _checked(path, lambda: check_datetime(path, value))
     return result

@@ -13,8 +13,8 @@ from datetime import datetime
 
 import attrs
 
+from relcore._kernel.checks import check_datetime
 from relcore.domain import SegmentEntered, SegmentLeft
-from relcore.domain._checks import check_datetime
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import Catalogue, Explanation, Rule, explain, validate

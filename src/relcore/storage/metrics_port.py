@@ -9,9 +9,9 @@ import builtins
 from collections.abc import Iterable
 from typing import Protocol
 
-from relcore.domain._checks import fail
+from relcore._kernel.checks import fail
+from relcore._kernel.money import check_currency
 from relcore.domain.metrics import CustomerMetrics, ValueRun
-from relcore.domain.money import check_currency
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId
 

@@ -42,6 +42,7 @@ from uuid import UUID
 
 import attrs
 
+from relcore._kernel.arguments import MAX_PAGE_SIZE
 from relcore.domain import (
     Channel,
     ConsentRecord,
@@ -86,9 +87,6 @@ DEFAULT_CHUNK_SIZE = 2000
 
 SCAN_CHUNK_SIZE = 50_000
 """Rows per chunk of a column scan such as ``transactions.money_columns``."""
-
-MAX_PAGE_SIZE = 10_000
-"""Largest ``limit`` a listing or timeline accepts."""
 
 
 @attrs.frozen
@@ -261,9 +259,7 @@ class TransactionRepository(Protocol):
         """Return how many transactions are stored."""
         ...
 
-    def money_columns(
-        self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE
-    ) -> Iterator[MoneyColumns]:
+    def money_columns(self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE) -> Iterator[MoneyColumns]:
         """Yield the orders and refunds that occurred at or before ``until``, as columns.
 
         Chunks of at most ``chunk_size`` rows, in ``(customer_id,

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from relcore._kernel.checks import check_datetime, check_enum, check_text, fail
 from relcore.clock import Clock
 from relcore.domain import Channel, Touchpoint, Transaction, normalize_email, normalize_phone
-from relcore.domain._checks import check_datetime, check_enum, check_text, fail
 from relcore.storage.ports import MAX_PAGE_SIZE
 
 __all__ = [

@@ -247,8 +247,9 @@ class ActivityContract(ContractBase):
 
     def test_for_customer_filters_channels(self, store: Store) -> None:
         who = self._customer(store)
-        web, sms, email = (self.make(who, channel=c, occurred_at=minutes(i))
-                           for i, c in enumerate(["web", "sms", "email"]))
+        web, sms, email = (
+            self.make(who, channel=c, occurred_at=minutes(i)) for i, c in enumerate(["web", "sms", "email"])
+        )
         self._add_many(store, [web, sms, email])
         with store.unit_of_work() as uow:
             assert self.repo(uow).for_customer(who, channels=["web", Channel.EMAIL]) == [email, web]
@@ -258,8 +259,13 @@ class ActivityContract(ContractBase):
 
     @pytest.mark.parametrize(
         "bad",
-        [{"limit": 0}, {"limit": MAX_PAGE_SIZE + 1}, {"channels": ["pigeon"]},
-         {"since": minutes(0).replace(tzinfo=None)}, {"until": minutes(0).replace(tzinfo=None)}],
+        [
+            {"limit": 0},
+            {"limit": MAX_PAGE_SIZE + 1},
+            {"channels": ["pigeon"]},
+            {"since": minutes(0).replace(tzinfo=None)},
+            {"until": minutes(0).replace(tzinfo=None)},
+        ],
         ids=["limit-0", "limit-too-big", "unknown-channel", "naive-since", "naive-until"],
     )
     def test_for_customer_refuses_bad_arguments(self, store: Store, bad: dict[str, Any]) -> None:

@@ -29,9 +29,16 @@ class ConsentContract(ContractBase):
     def test_record_with_every_field_round_trips(self, store: Store) -> None:
         ada = customer()
         paris = timezone(timedelta(hours=2))
-        record = consent(ada.id, purpose=Purpose.PROFILING, channel="sms", status="granted",
-                         recorded_at=minutes(5).astimezone(paris), expires_at=minutes(60 * 24 * 365),
-                         source="signup-form ✉", notice_version="2024-05")
+        record = consent(
+            ada.id,
+            purpose=Purpose.PROFILING,
+            channel="sms",
+            status="granted",
+            recorded_at=minutes(5).astimezone(paris),
+            expires_at=minutes(60 * 24 * 365),
+            source="signup-form ✉",
+            notice_version="2024-05",
+        )
         stored(store, ada, record)
         [got] = in_unit(store, lambda uow: uow.consents.for_customer(ada.id))
         assert got == record
@@ -72,10 +79,12 @@ class ConsentContract(ContractBase):
             ada,
             consent(ada.id, recorded_at=minutes(0), status="granted"),
             consent(ada.id, recorded_at=minutes(30), status="withdrawn"),
-            consent(ada.id, recorded_at=minutes(0), channel=None, purpose="analytics",
-                    expires_at=minutes(60)),
+            consent(
+                ada.id, recorded_at=minutes(0), channel=None, purpose="analytics", expires_at=minutes(60)
+            ),
         )
         with store.unit_of_work() as uow:
+
             def may(purpose: str, channel: str, at: float) -> bool:
                 return uow.consents.may_contact(ada.id, purpose, channel, minutes(at))
 
@@ -115,4 +124,3 @@ class ConsentContract(ContractBase):
         stored(store, ada, consent(ada.id))
         with store.unit_of_work() as uow, pytest.raises(ValidationError):
             uow.consents.may_contact(ada.id, "marketing", "email", minutes(1).replace(tzinfo=None))
-

@@ -27,8 +27,13 @@ __all__ = ["ContactRepositoryContract"]
 
 
 def _every_kind_of_point() -> tuple[ContactPoint, ...]:
-    address = PostalAddress(lines=("Flat 2", "10 Downing Street"), locality="London",
-                            postal_code="SW1A 2AA", region="Greater London", country="GB")
+    address = PostalAddress(
+        lines=("Flat 2", "10 Downing Street"),
+        locality="London",
+        postal_code="SW1A 2AA",
+        region="Greater London",
+        country="GB",
+    )
     return (
         ContactPoint.email("Ada.Lovelace@Example.COM", primary=True, verified=True, label="work"),
         ContactPoint.email("ada@münchen.de", label="home"),
@@ -43,9 +48,16 @@ class ContactRepositoryContract(ContractBase):
 
     def test_contact_with_every_kind_of_point_round_trips(self, store: Store) -> None:
         ada = customer()
-        person = Contact(customer_id=ada.id, name="Ada Lovelace ✓", role="buyer",
-                         points=_every_kind_of_point(), preferred_channel="email",
-                         language="en-GB", time_zone="Europe/London", created_at=T0)
+        person = Contact(
+            customer_id=ada.id,
+            name="Ada Lovelace ✓",
+            role="buyer",
+            points=_every_kind_of_point(),
+            preferred_channel="email",
+            language="en-GB",
+            time_zone="Europe/London",
+            created_at=T0,
+        )
         stored(store, ada, person)
         assert in_unit(store, lambda uow: uow.contacts.get(person.id)) == person
 

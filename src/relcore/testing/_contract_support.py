@@ -162,7 +162,6 @@ def snapshot(store: Store) -> dict[str, Any]:
     return in_unit(store, read, commit=False)
 
 
-
 class ContractBase:
     """Base of every contract class: derives the ``store`` fixture from ``store_factory``.
 

@@ -46,11 +46,22 @@ class TouchpointContract(ActivityContract):
         stored(store, ada, person)
         new_york = timezone(timedelta(hours=-5))
         full = Touchpoint(
-            customer_id=ada.id, contact_id=person.id, channel="voice_server", direction="outbound",
-            kind="complaint", occurred_at=minutes(3).astimezone(new_york), subject="Réclamation 📞",
-            outcome="resolved", sentiment=-0.75, campaign_id=CampaignId(uuid7()), case_id=CaseId(uuid7()),
-            opportunity_id=OpportunityId(uuid7()), payload={"script": "é", "steps": [1, 2]},
-            source="zendesk", external_id="ticket-9 ✓", recorded_at=minutes(4).astimezone(new_york),
+            customer_id=ada.id,
+            contact_id=person.id,
+            channel="voice_server",
+            direction="outbound",
+            kind="complaint",
+            occurred_at=minutes(3).astimezone(new_york),
+            subject="Réclamation 📞",
+            outcome="resolved",
+            sentiment=-0.75,
+            campaign_id=CampaignId(uuid7()),
+            case_id=CaseId(uuid7()),
+            opportunity_id=OpportunityId(uuid7()),
+            payload={"script": "é", "steps": [1, 2]},
+            source="zendesk",
+            external_id="ticket-9 ✓",
+            recorded_at=minutes(4).astimezone(new_york),
         )
         stored(store, full)
         got = in_unit(store, lambda uow: uow.touchpoints.get(full.id))
@@ -74,14 +85,26 @@ class TransactionContract(ActivityContract):
 
     @pytest.mark.parametrize(
         ("amount", "currency", "exact"),
-        [("1500", "JPY", "1500"), ("10.5", "EUR", "10.50"), ("0.01", "EUR", "0.01"),
-         ("12.345", "KWD", "12.345"), ("0", "USD", "0.00"), ("92233720368547758.07", "EUR",
-                                                            "92233720368547758.07")],
+        [
+            ("1500", "JPY", "1500"),
+            ("10.5", "EUR", "10.50"),
+            ("0.01", "EUR", "0.01"),
+            ("12.345", "KWD", "12.345"),
+            ("0", "USD", "0.00"),
+            ("92233720368547758.07", "EUR", "92233720368547758.07"),
+        ],
     )
     def test_amounts_stay_exact(self, store: Store, amount: str, currency: str, exact: str) -> None:
         ada = customer()
-        entry = transaction(ada.id, amount=Decimal(amount), currency=currency, kind="invoice",
-                            quantity=3, description="Facture n° 1 — 日本", channel=None)
+        entry = transaction(
+            ada.id,
+            amount=Decimal(amount),
+            currency=currency,
+            kind="invoice",
+            quantity=3,
+            description="Facture n° 1 — 日本",
+            channel=None,
+        )
         stored(store, ada, entry)
         got = in_unit(store, lambda uow: uow.transactions.get(entry.id))
         assert got == entry
@@ -135,8 +158,13 @@ class TimelineContract(ContractBase):
 
     @pytest.mark.parametrize(
         "bad",
-        [{"limit": 0}, {"limit": -5}, {"limit": MAX_PAGE_SIZE + 1}, {"channels": ["pigeon"]},
-         {"since": minutes(0).replace(tzinfo=None)}],
+        [
+            {"limit": 0},
+            {"limit": -5},
+            {"limit": MAX_PAGE_SIZE + 1},
+            {"channels": ["pigeon"]},
+            {"since": minutes(0).replace(tzinfo=None)},
+        ],
         ids=["limit-0", "limit-negative", "limit-too-big", "unknown-channel", "naive-since"],
     )
     def test_refuses_bad_arguments(self, store: Store, bad: dict[str, Any]) -> None:
@@ -157,7 +185,6 @@ class TimelineContract(ContractBase):
         uow = store.unit_of_work()
         with pytest.raises(ConfigurationError):
             uow.timeline(ada.id)
-
 
 
 class MoneyColumnsContract(ContractBase):

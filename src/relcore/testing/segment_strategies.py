@@ -38,7 +38,7 @@ from uuid import UUID
 import attrs
 from hypothesis import strategies as st
 
-from relcore.domain.money import CURRENCIES
+from relcore._kernel.money import CURRENCIES
 from relcore.segments.catalogue import DEFAULT_CATALOGUE, EVENT_FIELDS, Catalogue, FieldSpec, FieldType
 from relcore.segments.nodes import (
     Aggregate,

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import attrs
 from hypothesis import strategies as st
 
+from relcore._kernel.checks import MAX_PAYLOAD_BYTES
 from relcore.domain import (
     CURRENCIES,
     Channel,
@@ -48,7 +49,6 @@ from relcore.domain import (
     Transaction,
     TransactionKind,
 )
-from relcore.domain._checks import MAX_PAYLOAD_BYTES
 from relcore.ids import uuid7
 
 __all__ = [

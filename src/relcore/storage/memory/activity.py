@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
 from uuid import UUID
 
+from relcore._kernel.checks import check_datetime, fail, positive_int
 from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction, TransactionKind
-from relcore.domain._checks import check_datetime, fail, positive_int
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId
 from relcore.storage.memory.queries import newest_first

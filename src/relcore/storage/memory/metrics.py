@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterable
 from decimal import Decimal
 
-from relcore.domain._checks import fail
+from relcore._kernel.checks import fail
 from relcore.domain.metrics import CustomerMetrics, ValueRun
 from relcore.ids import CustomerId
 from relcore.storage.memory.session import Session

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import attrs
 
-from relcore.domain._checks import check_datetime, fail
+from relcore._kernel.checks import check_datetime, fail
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import Catalogue, Rule, matcher

@@ -15,8 +15,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from relcore._kernel.checks import check_datetime
 from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction
-from relcore.domain._checks import check_datetime
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, MoneyColumns

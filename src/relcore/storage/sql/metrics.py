@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import sqlalchemy as sa
 
-from relcore.domain._checks import fail
+from relcore._kernel.checks import fail
+from relcore._kernel.money import from_minor_units, to_minor_units
 from relcore.domain.metrics import MONEY_METRICS, CustomerMetrics, ValueRun
-from relcore.domain.money import from_minor_units, to_minor_units
 from relcore.errors import NotFoundError
 from relcore.ids import CustomerId
 from relcore.storage.metrics_port import MONEY_RANKINGS, check_metrics, check_ordering, mixed_currencies

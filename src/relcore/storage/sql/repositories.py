@@ -12,6 +12,7 @@ from uuid import UUID
 import attrs
 import sqlalchemy as sa
 
+from relcore._kernel.checks import check_datetime, check_enum
 from relcore.domain import (
     Channel,
     ConsentRecord,
@@ -21,7 +22,6 @@ from relcore.domain import (
     Purpose,
     may_contact,
 )
-from relcore.domain._checks import check_datetime, check_enum
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule

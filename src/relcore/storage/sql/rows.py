@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from relcore._kernel.money import from_minor_units
 from relcore.domain import (
     Channel,
     ConsentRecord,
@@ -30,7 +31,6 @@ from relcore.domain import (
     Transaction,
     TransactionKind,
 )
-from relcore.domain.money import from_minor_units
 
 __all__ = [
     "consent_from_row",

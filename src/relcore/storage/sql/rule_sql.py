@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
+from relcore._kernel.checks import check_datetime
 from relcore.domain import CURRENCIES
-from relcore.domain._checks import check_datetime
 from relcore.errors import InvalidRuleError
 from relcore.segments import (
     DEFAULT_CATALOGUE,

@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from relcore._kernel.money import CURRENCIES
 from relcore.domain.metrics import MONEY_METRICS
-from relcore.domain.money import CURRENCIES
 from relcore.segments import FieldType
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import consents, customer_metrics, customers

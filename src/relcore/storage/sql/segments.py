@@ -19,7 +19,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.base import PGDialect
 
-from relcore.domain._checks import check_datetime, fail
+from relcore._kernel.checks import check_datetime, fail
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import Catalogue, Rule, from_json, to_json

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import sqlalchemy as sa
 from alembic import op
 
-from relcore.domain.money import CURRENCIES
+from relcore._kernel.money import CURRENCIES
 
 revision = "0005"
 down_revision = "0004"

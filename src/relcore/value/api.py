@@ -1,14 +1,17 @@
-"""The relationship-value methods of the [`CRM`][relcore.crm.CRM] facade (kept apart for length)."""
+"""The value namespace of the facade: ``crm.value``.
+
+numpy and scipy load only when [refresh][relcore.value.api.Value.refresh] runs.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from relcore._arguments import check_callable, check_flag, check_id, check_instance, check_limit
-from relcore.clock import Clock
+from relcore._kernel.arguments import check_callable, check_flag, check_id, check_instance, check_limit
+from relcore._kernel.checks import check_text
+from relcore._kernel.namespace import Namespace
 from relcore.domain import CustomerMetrics, ValueRun
-from relcore.domain._checks import check_datetime, check_text
 from relcore.ids import CustomerId
 from relcore.storage.metrics_port import check_ordering
 from relcore.storage.ports import UnitOfWork
@@ -16,18 +19,22 @@ from relcore.storage.ports import UnitOfWork
 if TYPE_CHECKING:
     from relcore.value_refresh import Progress, ValueSettings
 
-__all__ = ["ValueMethods"]
+__all__ = ["Value"]
 
 
-class ValueMethods:
-    """Refreshing the stored value metrics and reading them."""
+class Value(Namespace[UnitOfWork]):
+    """Relationship value: ``crm.value`` refreshes the stored metrics and reads them.
 
-    _clock: Clock
+    Example:
+        >>> from relcore import CRM
+        >>> crm = CRM.in_memory()
+        >>> crm.value.top("clv", currency="EUR")
+        []
+    """
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:  # pragma: no cover - provided by CRM
-        raise NotImplementedError
+    __slots__ = ()
 
-    def refresh_value(
+    def refresh(
         self,
         as_of: datetime | None = None,
         *,
@@ -54,29 +61,22 @@ class ValueMethods:
         """
         from relcore.value_refresh import ValueSettings, refresh_value  # numpy, scipy load in refresh_value
 
-        moment = self._clock() if as_of is None else check_datetime("as_of", as_of)
+        moment = self._as_of(as_of)
         chosen = None if settings is None else check_instance("settings", settings, ValueSettings)
         report = check_callable("progress", progress, arguments=3, optional=True)
         reuse = check_flag("reuse_models", reuse_models)
-        with self.unit_of_work() as uow:
-            run = refresh_value(
-                uow,
-                moment,
-                settings=chosen,
-                progress=report,
-                clock=self._clock,
-                reuse_models=reuse,
+        return self._write(
+            lambda uow: refresh_value(
+                uow, moment, settings=chosen, progress=report, clock=self._clock, reuse_models=reuse
             )
-            uow.commit()
-        return run
+        )
 
-    def metrics_of(self, customer_id: CustomerId) -> CustomerMetrics | None:
+    def metrics(self, customer_id: CustomerId) -> CustomerMetrics | None:
         """Return the customer's stored value metrics, if a refresh computed them."""
         wanted = check_id("customer_id", customer_id)
-        with self.unit_of_work(read_only=True) as uow:
-            return uow.metrics.get(wanted)
+        return self._read(lambda uow: uow.metrics.get(wanted))
 
-    def top_customers(
+    def top(
         self, by: str = "historical_value", *, limit: int = 10, currency: str | None = None
     ) -> list[CustomerMetrics]:
         """Return the stored metrics of the customers ranking highest by ``by``.
@@ -91,14 +91,7 @@ class ValueMethods:
                 ``by`` is money (``clv``, ``historical_value``, ``monetary``),
                 no ``currency`` is given and the customers are valued in more
                 than one currency: euros are not ranked against yen.
-
-        Example:
-            >>> from relcore import CRM
-            >>> crm = CRM.in_memory()
-            >>> crm.top_customers("clv", currency="EUR")
-            []
         """
         ordering, currency = check_ordering(check_text("by", by, max_len=40), currency)
         size = check_limit(limit)
-        with self.unit_of_work(read_only=True) as uow:
-            return uow.metrics.top(ordering, limit=size, currency=currency)
+        return self._read(lambda uow: uow.metrics.top(ordering, limit=size, currency=currency))

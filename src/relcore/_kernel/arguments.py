@@ -16,27 +16,19 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
-from uuid import UUID
 
-from relcore.domain import Channel
-from relcore.domain._checks import (
+from relcore._kernel.checks import (
     check_datetime,
-    check_enum,
-    check_text,
     check_uuid,
     fail,
     guarded,
     kind,
     positive_int,
 )
-from relcore.ids import CustomerId, SegmentId
-from relcore.segments.nodes import Aggregate, And, Condition, Not, Or, Rule
-from relcore.segments.segment import Segment
-from relcore.storage.ports import MAX_PAGE_SIZE
+from relcore.ids import CustomerId
 
 __all__ = [
     "check_callable",
-    "check_channels",
     "check_flag",
     "check_id",
     "check_ids",
@@ -44,17 +36,14 @@ __all__ = [
     "check_items",
     "check_limit",
     "check_optional_datetime",
-    "check_segment",
-    "check_target",
+    "MAX_PAGE_SIZE",
     "takes",
 ]
 
 T = TypeVar("T")
 
-SEGMENT_NAME_LENGTH = 200
-"""Longest segment name (as [Segment][relcore.segments.Segment] allows)."""
-
-_RULE_TYPES = (And, Or, Not, Condition, Aggregate)
+MAX_PAGE_SIZE = 10_000
+"""Largest ``limit`` a listing or timeline accepts."""
 
 
 def check_id(field: str, value: object) -> Any:
@@ -139,30 +128,3 @@ def _checked(field: str, iterator: Iterator[object], check: Callable[[str, objec
 def check_ids(field: str, value: object) -> list[CustomerId]:
     """Return the customer ids in the collection ``value``."""
     return list(check_items(field, value, check_id))
-
-
-def check_channels(field: str, value: object) -> frozenset[Channel] | None:
-    """Return ``None``, or the channels in the collection ``value``."""
-    if value is None:
-        return None
-    return frozenset(check_items(field, value, lambda path, item: check_enum(Channel, path, item)))
-
-
-def check_segment(field: str, value: object) -> Segment | SegmentId | str:
-    """Return a segment given as a [Segment][relcore.segments.Segment], an id or a name."""
-    if isinstance(value, Segment):
-        return value
-    if isinstance(value, UUID):
-        return SegmentId(check_id(field, value))
-    if isinstance(value, str):
-        return check_text(field, value, max_len=SEGMENT_NAME_LENGTH)
-    raise fail(field, f"expected a Segment, a segment id (UUID) or a segment name, got {kind(value)}")
-
-
-def check_target(field: str, value: object) -> Rule | Segment | SegmentId | str:
-    """Return a rule, or a segment given as for [check_segment][relcore._arguments.check_segment]."""
-    if isinstance(value, _RULE_TYPES):
-        return value
-    if isinstance(value, Segment | UUID | str):
-        return check_segment(field, value)
-    raise fail(field, f"expected a rule, a Segment, a segment id or a segment name, got {kind(value)}")

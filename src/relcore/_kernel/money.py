@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
-from relcore.domain._checks import decimal_value, exact_str, fail, kind
+from relcore._kernel.checks import decimal_value, exact_str, fail, kind
 
 __all__ = ["CURRENCIES", "check_currency", "from_minor_units", "to_minor_units"]
 

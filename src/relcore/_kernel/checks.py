@@ -19,12 +19,12 @@ from uuid import UUID
 import attrs
 
 # re-exported: the entities and checks elsewhere use them from here
-from relcore.domain._untrusted import exact_str as exact_str
-from relcore.domain._untrusted import fail as fail
-from relcore.domain._untrusted import guarded as guarded
-from relcore.domain._untrusted import key_path as key_path
-from relcore.domain._untrusted import kind as kind
-from relcore.domain._untrusted import shown_name as shown_name
+from relcore._kernel.untrusted import exact_str as exact_str
+from relcore._kernel.untrusted import fail as fail
+from relcore._kernel.untrusted import guarded as guarded
+from relcore._kernel.untrusted import key_path as key_path
+from relcore._kernel.untrusted import kind as kind
+from relcore._kernel.untrusted import shown_name as shown_name
 
 E = TypeVar("E", bound=Enum)
 T = TypeVar("T")

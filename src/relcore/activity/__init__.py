@@ -1,0 +1,1 @@
+"""Activity: interactions (touchpoints), purchases (transactions) and the timeline merging them."""

@@ -1,0 +1,1 @@
+"""Consent: the append-only ledger of each customer's answers, per purpose and channel."""

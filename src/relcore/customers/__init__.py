@@ -1,0 +1,1 @@
+"""Customers: the people and organisations you do business with, their contacts and identities."""

@@ -1,0 +1,137 @@
+"""The customers namespace of the facade: ``crm.customers``."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from uuid import UUID
+
+from relcore import services
+from relcore._kernel.arguments import check_id, check_instance, check_items, check_limit
+from relcore._kernel.checks import check_region
+from relcore._kernel.namespace import Namespace
+from relcore.domain import Contact, Customer, Identity, normalize_email, normalize_phone
+from relcore.errors import FieldError, ValidationError
+from relcore.ids import CustomerId
+from relcore.storage.ports import Page, UnitOfWork
+
+__all__ = ["Customers"]
+
+
+class Customers(Namespace[UnitOfWork]):
+    """Customers and their contacts: ``crm.customers``.
+
+    Each method is one unit of work, committed before it returns; every
+    argument is checked first, so a wrong one raises
+    [ValidationError][relcore.errors.ValidationError] and leaves the store unchanged.
+
+    Example:
+        >>> from relcore import CRM, Customer, Identity
+        >>> crm = CRM.in_memory()
+        >>> ada = crm.customers.add(Customer.person("Ada", identities=[Identity("shop", "A-1")]))
+        >>> crm.customers.get(ada.id).name
+        'Ada'
+        >>> crm.customers.find("shop", "A-1") == ada
+        True
+        >>> crm.customers.find("shop", "A-2") is None
+        True
+    """
+
+    __slots__ = ()
+
+    def add(self, customer: Customer, contacts: Iterable[Contact] = ()) -> Customer:
+        """Add a customer together with its contacts, atomically; return it.
+
+        Raises:
+            ConflictError: The customer's id or one of its identities is taken.
+        """
+        check_instance("customer", customer, Customer)
+        people = list(check_items("contacts", contacts, lambda path, c: check_instance(path, c, Contact)))
+        self._write(lambda uow: services.add_customer(uow, customer, people))
+        return customer
+
+    def get(self, customer_id: CustomerId) -> Customer:
+        """Return the customer with ``customer_id``.
+
+        Raises:
+            NotFoundError: There is none.
+        """
+        wanted = check_id("customer_id", customer_id)
+        return self._read(lambda uow: uow.customers.get(wanted))
+
+    def find(self, namespace: str, value: str) -> Customer | None:
+        """Return the customer holding the external identity ``(namespace, value)``, if any.
+
+        Raises:
+            ValidationError: ``namespace`` or ``value`` could not be part of an
+                [Identity][relcore.domain.Identity] (wrong type, empty, too
+                long, a namespace not in lower case...).
+        """
+        identity = Identity(namespace, value)  # error paths "namespace", "value": the arguments
+        return self._read(lambda uow: uow.customers.find_by_identity(identity.namespace, identity.value))
+
+    def list(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
+        """Return one page of customers in id order (creation order, roughly).
+
+        Pass the page's ``next_after`` as ``after`` to get the next page.
+
+        Example:
+            >>> from relcore import CRM, Customer
+            >>> crm = CRM.in_memory()
+            >>> for name in ("Ada", "Grace", "Alan"):
+            ...     _ = crm.customers.add(Customer.person(name))
+            >>> first = crm.customers.list(limit=2)
+            >>> rest = crm.customers.list(after=first.next_after)
+            >>> print(", ".join(c.name for c in first.items + rest.items))
+            Ada, Grace, Alan
+            >>> rest.next_after is None
+            True
+        """
+        start = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        return self._read(lambda uow: uow.customers.list(after=start, limit=size))
+
+    def save(self, customer: Customer) -> Customer:
+        """Save a changed customer (version-checked); return the stored one.
+
+        Raises:
+            NotFoundError: The customer was never added.
+            ConflictError: Someone saved it since it was read (its ``version`` is stale).
+        """
+        check_instance("customer", customer, Customer)
+        return self._write(lambda uow: services.save_customer(uow, customer))
+
+    def add_contact(self, contact: Contact) -> Contact:
+        """Add a contact to an existing customer; return it."""
+        check_instance("contact", contact, Contact)
+        self._write(lambda uow: services.add_contact(uow, contact))
+        return contact
+
+    def save_contact(self, contact: Contact) -> Contact:
+        """Save a changed contact (version-checked); return the stored one."""
+        check_instance("contact", contact, Contact)
+        return self._write(lambda uow: services.save_contact(uow, contact))
+
+    def contacts(self, customer_id: CustomerId) -> builtins.list[Contact]:
+        """Return the customer's contacts (none for an unknown customer)."""
+        wanted = check_id("customer_id", customer_id)
+        return self._read(lambda uow: uow.contacts.for_customer(wanted))
+
+    def find_contacts(
+        self, *, email: str | None = None, phone: str | None = None, region: str | None = None
+    ) -> builtins.list[Contact]:
+        """Return contacts by e-mail or phone (exactly one of the two).
+
+        Raises:
+            ValidationError: If neither or both of ``email`` and ``phone`` are
+                given, or the address, number or region is malformed.
+        """
+        address = None if email is None else normalize_email(email)
+        code = check_region(region)  # checked with an e-mail too, where it has no bearing
+        number = None if phone is None else normalize_phone(phone, region=code)
+        if address is not None and number is None:
+            return self._read(lambda uow: uow.contacts.find_by_email(address))
+        if number is not None and address is None:
+            return self._read(lambda uow: uow.contacts.find_by_phone(number))
+        problem = "give exactly one of email= and phone="
+        raise ValidationError([FieldError("email", problem), FieldError("phone", problem)])
