@@ -32,7 +32,7 @@ import numpy as np
 
 from _common import report, timed
 from relcore.value import BetaGeoParams, GammaGamma, GammaGammaParams, ParetoNBD, ParetoNBDParams
-from relcore.value.simulate import simulate_beta_geo, simulate_gamma_gamma, simulate_pareto_nbd
+from relcore.value.models.simulate import simulate_beta_geo, simulate_gamma_gamma, simulate_pareto_nbd
 
 PARETO = ParetoNBDParams(r=0.553, alpha=10.58, s=0.606, beta=11.67)
 SPEND = GammaGammaParams(p=6.25, q=3.74, v=15.44)

@@ -72,7 +72,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import report, timed
 from _value_fits import bench_gamma_gamma, bench_pareto, max_relative_difference, skip
 from relcore.value import BetaGeo, BetaGeoFit, BetaGeoParams, RFMSummary, rfm_summary
-from relcore.value.simulate import SimulatedBetaGeo, simulate_beta_geo
+from relcore.value.models.simulate import SimulatedBetaGeo, simulate_beta_geo
 
 CDNOW = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 HORIZON = 26.0

@@ -314,7 +314,7 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
     """
     from relcore import domain
     from relcore.domain import ConsentRecord, CustomerMetrics, Identity, PostalAddress, ValueRun
-    from relcore.value_refresh import ValueSettings
+    from relcore.value.services import ValueSettings
 
     who = UUID(int=7)
     address = PostalAddress(lines=("1 Main St",), locality="London", country="GB")

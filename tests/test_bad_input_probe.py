@@ -26,10 +26,10 @@ from relcore import ConfigurationError, Contact, Customer, RelcoreError, Touchpo
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import new_id
 from relcore.segments import Catalogue, field
-from relcore.segments.nodes import Aggregate, And, Condition, Not, Or
-from relcore.segments.segment import Segment
+from relcore.segments.model import Segment
+from relcore.segments.rules.nodes import Aggregate, And, Condition, Not, Or
 from relcore.storage.ports import Store
-from relcore.value_refresh import ValueSettings
+from relcore.value.services import ValueSettings
 from tests._probe_world import (
     ALWAYS_BAD,
     FIELD_OF,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from relcore import CRM, Customer
-from relcore._progress import Progress
 from relcore.cli import main, run_demo
+from relcore.cli._progress import Progress
 from relcore.errors import StorageError, ValidationError
 from relcore.testing.synthetic import SyntheticShop
 
@@ -184,7 +184,7 @@ def test_errors_are_one_line(
     def failing(*args: object, **kwargs: object) -> int:
         raise error
 
-    monkeypatch.setattr("relcore.cli.run_demo", failing)
+    monkeypatch.setattr("relcore.cli.commands.run_demo", failing)
     assert main(demo(tmp_path / "x.db")) == status
     assert capsys.readouterr().err == message + "\n"
 

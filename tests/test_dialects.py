@@ -24,11 +24,11 @@ from sqlalchemy.engine.default import DefaultDialect
 from relcore import CRM, Customer, Touchpoint
 from relcore.errors import ConfigurationError
 from relcore.segments import DEFAULT_CATALOGUE, FieldType, field
+from relcore.segments._sql_fields import attribute
+from relcore.segments._sql_rules import members_query
 from relcore.storage.sql import SqlStore, current_revision, head_revision, upgrade
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.engines import create_engine_for
-from relcore.storage.sql.rule_sql import members_query
-from relcore.storage.sql.rule_sql_fields import attribute
 from relcore.storage.sql.schema import customers
 from relcore.storage.sql.testing import create_test_engine
 from tests.conftest import server_url

@@ -133,7 +133,7 @@ def _annotations(obj: griffe.Object) -> list[tuple[str, str]]:
 def test_public_signatures_name_only_public_types() -> None:
     package = griffe.load("relcore", search_paths=[ROOT / "src"], resolve_aliases=True)
     modules = _documented_modules()
-    assert "relcore.value.plots" in modules
+    assert "relcore.value.models.plots" in modules
     problems = []
     for module_path in modules:
         module = package[module_path.removeprefix("relcore.")] if module_path != "relcore" else package

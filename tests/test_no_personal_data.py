@@ -23,7 +23,7 @@ from relcore.segments import field, from_json, parse, validate
 from relcore.serialization import from_dict
 from relcore.serialization import from_json as entity_from_json
 from relcore.storage.ports import Store
-from relcore.value_refresh import ValueSettings
+from relcore.value.services import ValueSettings
 from tests._probe_world import (
     World,
     build_world,

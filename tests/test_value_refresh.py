@@ -15,7 +15,7 @@ from relcore.segments import field
 from relcore.storage.ports import Store
 from relcore.testing.synthetic import SyntheticShop
 from relcore.value import rfm_summary
-from relcore.value_refresh import ValueSettings
+from relcore.value.services import ValueSettings
 
 AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -202,8 +202,8 @@ def test_bad_settings_are_refused(bad: dict[str, object]) -> None:
 
 
 def test_settings_default_to_the_customer_pyramid_and_store_as_json() -> None:
-    from relcore.value.tiers import DEFAULT_PYRAMID
-    from relcore.value_refresh import PYRAMID
+    from relcore.value.models.tiers import DEFAULT_PYRAMID
+    from relcore.value.services import PYRAMID
 
     assert PYRAMID == DEFAULT_PYRAMID
     settings = ValueSettings(tiers=[["vip", 0.1], ["rest", 1.0]])  # type: ignore[list-item]
@@ -254,7 +254,7 @@ def test_stored_clv_is_the_public_clv_with_the_runs_parameters(
 ) -> None:
     from relcore import value
     from relcore.value import GammaGammaFit, GammaGammaParams, customer_lifetime_value
-    from relcore.value.tiers import customer_pyramid
+    from relcore.value.models.tiers import customer_pyramid
 
     fit_type, params_type = {
         "beta_geo": (value.BetaGeoFit, value.BetaGeoParams),

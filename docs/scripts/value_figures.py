@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from relcore.value import BetaGeo, BetaGeoParams, GammaGamma, GammaGammaParams, customer_lifetime_value
-from relcore.value.plots import (
+from relcore.value.models.plots import (
     clv_distribution,
     frequency_recency_matrix,
     probability_alive_matrix,
     rfm_segment_sizes,
 )
-from relcore.value.rfm_scoring import rfm_scores, rfm_segments
-from relcore.value.simulate import simulate_beta_geo, simulate_gamma_gamma
+from relcore.value.models.rfm_scoring import rfm_scores, rfm_segments
+from relcore.value.models.simulate import simulate_beta_geo, simulate_gamma_gamma
 
 NAMES = ("probability_alive.png", "frequency_recency.png", "clv_tiers.png", "rfm_segments.png")
 

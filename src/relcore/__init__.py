@@ -37,7 +37,7 @@ from relcore.errors import (
     StorageError,
     ValidationError,
 )
-from relcore.segments.segment import Segment, SegmentKind
+from relcore.segments.model import Segment, SegmentKind
 
 __all__ = [
     "CRM",

@@ -15,7 +15,7 @@ code that does not know relcore:
     │   └── SchemaVersionError            the schema is not at relcore's head
     ├── ConfigurationError                relcore was set up wrongly
     └── ConvergenceError                  a value model's fit did not converge
-                                          (defined in relcore.value.errors)
+                                          (defined in relcore.value.models.errors)
 """
 
 from __future__ import annotations

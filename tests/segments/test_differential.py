@@ -37,8 +37,8 @@ from relcore.segments import (
     transactions,
     validate,
 )
+from relcore.segments._sql_rules import members_query
 from relcore.storage.ports import Store
-from relcore.storage.sql.rule_sql import members_query
 
 AS_OF = datetime(2024, 3, 1, 12, tzinfo=UTC)
 CATALOGUE = DEFAULT_CATALOGUE.with_attributes(plan="text", seats="number", trial="bool")

@@ -177,8 +177,8 @@ def test_sums_and_averages_past_32_bit_minor_units_agree_with_memory(store: Stor
 
 def test_the_deepest_valid_rule_can_be_stored_as_a_segment(store: Store) -> None:
     from relcore.segments import And, Or, validate
-    from relcore.segments.catalogue import DEFAULT_CATALOGUE
-    from relcore.segments.segment import Segment
+    from relcore.segments.model import Segment
+    from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE
 
     rule: Rule = touchpoints(channel=["email", "sms"]).within(days=30).count() >= 1
     depth = 0

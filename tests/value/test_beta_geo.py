@@ -6,10 +6,10 @@ import pytest
 from scipy.special import betaln, gammaln
 
 from relcore.errors import RelcoreError, ValidationError
-from relcore.value._beta_geo_likelihood import BetaGeoLikelihood
-from relcore.value.beta_geo import BetaGeo, BetaGeoFit, BetaGeoParams
-from relcore.value.errors import ConvergenceError
-from relcore.value.simulate import SimulatedBetaGeo, simulate_beta_geo
+from relcore.value.models._beta_geo_likelihood import BetaGeoLikelihood
+from relcore.value.models.beta_geo import BetaGeo, BetaGeoFit, BetaGeoParams
+from relcore.value.models.errors import ConvergenceError
+from relcore.value.models.simulate import SimulatedBetaGeo, simulate_beta_geo
 from tests.value.conftest import Cdnow
 
 TRUE = BetaGeoParams(r=0.25, alpha=4.0, a=0.8, b=2.5)

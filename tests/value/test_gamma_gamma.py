@@ -6,10 +6,10 @@ import pytest
 from scipy.special import gammaln
 
 from relcore.errors import ValidationError
-from relcore.value._gamma_gamma_likelihood import GammaGammaLikelihood
-from relcore.value.errors import ConvergenceError
-from relcore.value.gamma_gamma import GammaGamma, GammaGammaFit, GammaGammaParams
-from relcore.value.simulate import simulate_gamma_gamma
+from relcore.value.models._gamma_gamma_likelihood import GammaGammaLikelihood
+from relcore.value.models.errors import ConvergenceError
+from relcore.value.models.gamma_gamma import GammaGamma, GammaGammaFit, GammaGammaParams
+from relcore.value.models.simulate import simulate_gamma_gamma
 from tests.value.conftest import Cdnow
 
 TRUE = GammaGammaParams(p=6.0, q=4.0, v=15.0)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy.special import hyp2f1
 
 from relcore.value import BetaGeoFit, BetaGeoParams, ModifiedBetaGeoFit, ModifiedBetaGeoParams
-from relcore.value._level_table import by_level
+from relcore.value.models._level_table import by_level
 
 positive = st.floats(min_value=0.05, max_value=40.0)
 

@@ -15,8 +15,8 @@ from relcore.value import (
     ModifiedBetaGeoFit,
     ModifiedBetaGeoParams,
 )
-from relcore.value.modified_beta_geo import _log_likelihood
-from relcore.value.simulate import SimulatedBetaGeo, simulate_modified_beta_geo
+from relcore.value.models.modified_beta_geo import _log_likelihood
+from relcore.value.models.simulate import SimulatedBetaGeo, simulate_modified_beta_geo
 from tests.value.conftest import Cdnow
 
 TRUE = ModifiedBetaGeoParams(r=0.5, alpha=6.0, a=0.9, b=1.6)

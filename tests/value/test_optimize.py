@@ -17,10 +17,10 @@ from relcore.value import (
     ParetoNBD,
     ParetoNBDFit,
     ShiftedBetaGeo,
-    _optimize,
 )
-from relcore.value._optimize import Budget, maximize
-from relcore.value.errors import ConvergenceError
+from relcore.value.models import _optimize
+from relcore.value.models._optimize import Budget, maximize
+from relcore.value.models.errors import ConvergenceError
 from tests.value.conftest import Cdnow
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]  # Fader & Hardie (2007), Table 1

@@ -15,10 +15,10 @@ from scipy.special import gammaln
 from relcore.errors import ValidationError
 from relcore.testing.synthetic import SyntheticShop
 from relcore.value import ParetoNBD, ParetoNBDFit, ParetoNBDParams, rfm_summary
-from relcore.value import _pareto_nbd_likelihood as likelihood_module
-from relcore.value._pareto_nbd_likelihood import ParetoNBDLikelihood, _panels
-from relcore.value.errors import ConvergenceError
-from relcore.value.simulate import SimulatedBetaGeo, simulate_pareto_nbd
+from relcore.value.models import _pareto_nbd_likelihood as likelihood_module
+from relcore.value.models._pareto_nbd_likelihood import ParetoNBDLikelihood, _panels
+from relcore.value.models.errors import ConvergenceError
+from relcore.value.models.simulate import SimulatedBetaGeo, simulate_pareto_nbd
 from tests.value.conftest import Cdnow
 
 PUBLISHED = ParetoNBDParams(r=0.553, alpha=10.58, s=0.606, beta=11.67)

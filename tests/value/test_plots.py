@@ -13,13 +13,13 @@ from matplotlib.figure import Figure
 
 from relcore.errors import ValidationError
 from relcore.value import BetaGeoFit, BetaGeoParams, ParetoNBDFit, ParetoNBDParams
-from relcore.value.plots import (
+from relcore.value.models.plots import (
     clv_distribution,
     frequency_recency_matrix,
     probability_alive_matrix,
     rfm_segment_sizes,
 )
-from relcore.value.tiers import customer_pyramid
+from relcore.value.models.tiers import customer_pyramid
 
 CDNOW = BetaGeoFit(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
 SCRIPT = Path(__file__).parents[2] / "docs" / "scripts" / "value_figures.py"

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relcore.errors import ValidationError
-from relcore.value.rfm import rfm_summary
+from relcore.value.models.rfm import rfm_summary
 
 END = datetime(2024, 3, 1, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from relcore.value import ShiftedBetaGeo, ShiftedBetaGeoFit, ShiftedBetaGeoParams
-from relcore.value.simulate import simulate_shifted_beta_geo
+from relcore.value.models.simulate import simulate_shifted_beta_geo
 
 TRUE = ShiftedBetaGeoParams(alpha=0.7, beta=1.2)
 

@@ -5,9 +5,9 @@ import sys
 
 import numpy as np
 
-from relcore.value.beta_geo import BetaGeoParams
-from relcore.value.gamma_gamma import GammaGammaParams
-from relcore.value.simulate import simulate_beta_geo, simulate_gamma_gamma
+from relcore.value.models.beta_geo import BetaGeoParams
+from relcore.value.models.gamma_gamma import GammaGammaParams
+from relcore.value.models.simulate import simulate_beta_geo, simulate_gamma_gamma
 
 PARAMS = BetaGeoParams(r=0.25, alpha=4.0, a=0.8, b=2.5)
 
@@ -46,9 +46,9 @@ def test_import_relcore_does_not_import_numpy_or_scipy() -> None:
 
 
 def test_new_model_simulations_are_reproducible_and_consistent() -> None:
-    from relcore.value.modified_beta_geo import ModifiedBetaGeoParams
-    from relcore.value.pareto_nbd import ParetoNBDParams
-    from relcore.value.simulate import simulate_modified_beta_geo, simulate_pareto_nbd
+    from relcore.value.models.modified_beta_geo import ModifiedBetaGeoParams
+    from relcore.value.models.pareto_nbd import ParetoNBDParams
+    from relcore.value.models.simulate import simulate_modified_beta_geo, simulate_pareto_nbd
 
     for simulate, params in (
         (simulate_pareto_nbd, ParetoNBDParams(0.55, 10.6, 0.6, 11.7)),

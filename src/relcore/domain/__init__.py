@@ -40,9 +40,9 @@ from relcore.domain.events import (
     TransactionRecorded,
     TransactionsImported,
 )
-from relcore.domain.metrics import METRIC_TYPES, CustomerMetrics, ValueRun
 from relcore.domain.touchpoint import Touchpoint
 from relcore.domain.transaction import Transaction
+from relcore.value.model import METRIC_TYPES, CustomerMetrics, ValueRun
 
 TimelineEntry = Touchpoint | Transaction
 """One entry of a customer timeline."""

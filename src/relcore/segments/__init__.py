@@ -1,6 +1,6 @@
 """Segments: rules that pick customers, evaluated in memory or in the database.
 
-A rule is a tree of frozen nodes (`relcore.segments.nodes`) built in
+A rule is a tree of frozen nodes (`relcore.segments.rules.nodes`) built in
 Python ([`field`][relcore.segments.field], [`touchpoints`][relcore.segments.touchpoints],
 [`transactions`][relcore.segments.transactions] with ``&``, ``|``, ``~``), read from JSON
 ([`from_json`][relcore.segments.from_json]) or parsed from text ([`parse`][relcore.segments.parse]). Every
@@ -12,8 +12,9 @@ the same rules to one query per membership question.
 """
 
 from relcore.errors import InvalidRuleError
-from relcore.segments.builder import EventQuery, FieldRef, MeasureRef, field, touchpoints, transactions
-from relcore.segments.catalogue import (
+from relcore.segments.model import Segment, SegmentKind
+from relcore.segments.rules.builder import EventQuery, FieldRef, MeasureRef, field, touchpoints, transactions
+from relcore.segments.rules.catalogue import (
     DEFAULT_CATALOGUE,
     EVENT_FIELDS,
     Catalogue,
@@ -21,8 +22,8 @@ from relcore.segments.catalogue import (
     FieldSpec,
     FieldType,
 )
-from relcore.segments.evaluation import CustomerView, Explanation, evaluate, explain, matcher
-from relcore.segments.nodes import (
+from relcore.segments.rules.evaluation import CustomerView, Explanation, evaluate, explain, matcher
+from relcore.segments.rules.nodes import (
     Aggregate,
     And,
     Condition,
@@ -35,10 +36,9 @@ from relcore.segments.nodes import (
     Scalar,
     Value,
 )
-from relcore.segments.rule_json import FORMAT_VERSION, from_json, json_schema, to_json
-from relcore.segments.segment import Segment, SegmentKind
-from relcore.segments.text import MAX_TEXT_INPUT, parse, to_text
-from relcore.segments.validation import (
+from relcore.segments.rules.rule_json import FORMAT_VERSION, from_json, json_schema, to_json
+from relcore.segments.rules.text import MAX_TEXT_INPUT, parse, to_text
+from relcore.segments.rules.validation import (
     MAX_DEPTH,
     MAX_LIST_VALUES,
     MAX_NODES,

@@ -13,13 +13,13 @@ from relcore._kernel.namespace import Namespace, UnitOfWorkSource
 from relcore.clock import Clock
 from relcore.errors import NotFoundError
 from relcore.ids import CustomerId, SegmentId
-from relcore.segments.catalogue import Catalogue
-from relcore.segments.evaluation import Explanation
-from relcore.segments.nodes import Aggregate, And, Condition, Not, Or, Rule
-from relcore.segments.segment import Segment, SegmentKind
-from relcore.segments.validation import validate
-from relcore.services import segments as use_cases
-from relcore.services.segments import RefreshResult
+from relcore.segments import services as use_cases
+from relcore.segments.model import Segment, SegmentKind
+from relcore.segments.rules.catalogue import Catalogue
+from relcore.segments.rules.evaluation import Explanation
+from relcore.segments.rules.nodes import Aggregate, And, Condition, Not, Or, Rule
+from relcore.segments.rules.validation import validate
+from relcore.segments.services import RefreshResult
 from relcore.storage.ports import Page, UnitOfWork
 
 __all__ = ["SEGMENT_NAME_LENGTH", "Segments", "check_segment", "check_target"]

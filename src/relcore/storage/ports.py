@@ -56,8 +56,8 @@ from relcore.domain import (
 )
 from relcore.ids import ContactId, CustomerId, TouchpointId, TransactionId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
-from relcore.storage.metrics_port import METRIC_ORDERINGS, MONEY_RANKINGS, MetricsRepository
-from relcore.storage.segment_port import MembershipChange, SegmentRepository
+from relcore.segments.ports import MembershipChange, SegmentRepository
+from relcore.value.ports import METRIC_ORDERINGS, MONEY_RANKINGS, MetricsRepository
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from relcore.errors import ValidationError
-from relcore.segments.segment import Segment
+from relcore.segments.model import Segment
 from relcore.storage.ports import Store, UnitOfWork
 from relcore.testing._contract_support import (
     T0,

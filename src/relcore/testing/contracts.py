@@ -42,12 +42,11 @@ in tests of your own.
 
 from __future__ import annotations
 
+from relcore.segments._testing import SegmentContract
 from relcore.testing._contract_consents import ConsentContract
 from relcore.testing._contract_contacts import ContactRepositoryContract
 from relcore.testing._contract_customers import CustomerRepositoryContract
 from relcore.testing._contract_keys import KeyContract
-from relcore.testing._contract_metrics import MetricsContract
-from relcore.testing._contract_segments import SegmentContract
 from relcore.testing._contract_support import FixedClock, StoreFactory
 from relcore.testing._contract_timeline import (
     MoneyColumnsContract,
@@ -56,6 +55,7 @@ from relcore.testing._contract_timeline import (
     TransactionContract,
 )
 from relcore.testing._contract_uow import UnitOfWorkContract
+from relcore.value._testing import MetricsContract
 
 __all__ = [
     "ConsentContract",

@@ -39,8 +39,8 @@ import attrs
 from hypothesis import strategies as st
 
 from relcore._kernel.money import CURRENCIES
-from relcore.segments.catalogue import DEFAULT_CATALOGUE, EVENT_FIELDS, Catalogue, FieldSpec, FieldType
-from relcore.segments.nodes import (
+from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, EVENT_FIELDS, Catalogue, FieldSpec, FieldType
+from relcore.segments.rules.nodes import (
     Aggregate,
     And,
     Condition,
@@ -53,7 +53,7 @@ from relcore.segments.nodes import (
     Scalar,
     Value,
 )
-from relcore.segments.validation import MAX_DEPTH, MAX_WINDOW_DAYS, validate
+from relcore.segments.rules.validation import MAX_DEPTH, MAX_WINDOW_DAYS, validate
 
 __all__ = [
     "HOSTILE_TEXTS",

@@ -20,16 +20,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from relcore.value.beta_geo import BetaGeo, BetaGeoFit, BetaGeoParams
-    from relcore.value.calibration import CalibrationHoldout, calibration_and_holdout
-    from relcore.value.errors import ConvergenceError
-    from relcore.value.fit_json import FORMAT_VERSION, ValueFit, fit_from_json, fit_to_json
-    from relcore.value.gamma_gamma import GammaGamma, GammaGammaFit, GammaGammaParams
-    from relcore.value.lifetime_value import PurchaseModel, SpendModel, customer_lifetime_value
-    from relcore.value.modified_beta_geo import ModifiedBetaGeo, ModifiedBetaGeoFit, ModifiedBetaGeoParams
-    from relcore.value.pareto_nbd import ParetoNBD, ParetoNBDFit, ParetoNBDParams
-    from relcore.value.rfm import RFMSummary, rfm_summary
-    from relcore.value.rfm_scoring import (
+    from relcore.value.models.beta_geo import BetaGeo, BetaGeoFit, BetaGeoParams
+    from relcore.value.models.calibration import CalibrationHoldout, calibration_and_holdout
+    from relcore.value.models.errors import ConvergenceError
+    from relcore.value.models.fit_json import FORMAT_VERSION, ValueFit, fit_from_json, fit_to_json
+    from relcore.value.models.gamma_gamma import GammaGamma, GammaGammaFit, GammaGammaParams
+    from relcore.value.models.lifetime_value import PurchaseModel, SpendModel, customer_lifetime_value
+    from relcore.value.models.modified_beta_geo import (
+        ModifiedBetaGeo,
+        ModifiedBetaGeoFit,
+        ModifiedBetaGeoParams,
+    )
+    from relcore.value.models.pareto_nbd import ParetoNBD, ParetoNBDFit, ParetoNBDParams
+    from relcore.value.models.rfm import RFMSummary, rfm_summary
+    from relcore.value.models.rfm_scoring import (
         DEFAULT_RFM_SEGMENTS,
         RFMScores,
         RFMSegment,
@@ -38,8 +42,8 @@ if TYPE_CHECKING:
         rfm_scores,
         rfm_segments,
     )
-    from relcore.value.shifted_beta_geo import ShiftedBetaGeo, ShiftedBetaGeoFit, ShiftedBetaGeoParams
-    from relcore.value.tiers import (
+    from relcore.value.models.shifted_beta_geo import ShiftedBetaGeo, ShiftedBetaGeoFit, ShiftedBetaGeoParams
+    from relcore.value.models.tiers import (
         DEFAULT_PYRAMID,
         clv_deciles,
         customer_pyramid,
@@ -48,45 +52,45 @@ if TYPE_CHECKING:
     )
 
 _MODULE_OF = {
-    "BetaGeo": "relcore.value.beta_geo",
-    "BetaGeoFit": "relcore.value.beta_geo",
-    "BetaGeoParams": "relcore.value.beta_geo",
-    "CalibrationHoldout": "relcore.value.calibration",
-    "calibration_and_holdout": "relcore.value.calibration",
-    "ConvergenceError": "relcore.value.errors",
-    "FORMAT_VERSION": "relcore.value.fit_json",
-    "ValueFit": "relcore.value.fit_json",
-    "fit_from_json": "relcore.value.fit_json",
-    "fit_to_json": "relcore.value.fit_json",
-    "GammaGamma": "relcore.value.gamma_gamma",
-    "GammaGammaFit": "relcore.value.gamma_gamma",
-    "GammaGammaParams": "relcore.value.gamma_gamma",
-    "PurchaseModel": "relcore.value.lifetime_value",
-    "SpendModel": "relcore.value.lifetime_value",
-    "customer_lifetime_value": "relcore.value.lifetime_value",
-    "ModifiedBetaGeo": "relcore.value.modified_beta_geo",
-    "ModifiedBetaGeoFit": "relcore.value.modified_beta_geo",
-    "ModifiedBetaGeoParams": "relcore.value.modified_beta_geo",
-    "ParetoNBD": "relcore.value.pareto_nbd",
-    "ParetoNBDFit": "relcore.value.pareto_nbd",
-    "ParetoNBDParams": "relcore.value.pareto_nbd",
-    "RFMSummary": "relcore.value.rfm",
-    "rfm_summary": "relcore.value.rfm",
-    "DEFAULT_RFM_SEGMENTS": "relcore.value.rfm_scoring",
-    "RFMScores": "relcore.value.rfm_scoring",
-    "RFMSegment": "relcore.value.rfm_scoring",
-    "fm_scores": "relcore.value.rfm_scoring",
-    "quintile_scores": "relcore.value.rfm_scoring",
-    "rfm_scores": "relcore.value.rfm_scoring",
-    "rfm_segments": "relcore.value.rfm_scoring",
-    "ShiftedBetaGeo": "relcore.value.shifted_beta_geo",
-    "ShiftedBetaGeoFit": "relcore.value.shifted_beta_geo",
-    "ShiftedBetaGeoParams": "relcore.value.shifted_beta_geo",
-    "DEFAULT_PYRAMID": "relcore.value.tiers",
-    "clv_deciles": "relcore.value.tiers",
-    "customer_pyramid": "relcore.value.tiers",
-    "customers_for_share": "relcore.value.tiers",
-    "pareto_share": "relcore.value.tiers",
+    "BetaGeo": "relcore.value.models.beta_geo",
+    "BetaGeoFit": "relcore.value.models.beta_geo",
+    "BetaGeoParams": "relcore.value.models.beta_geo",
+    "CalibrationHoldout": "relcore.value.models.calibration",
+    "calibration_and_holdout": "relcore.value.models.calibration",
+    "ConvergenceError": "relcore.value.models.errors",
+    "FORMAT_VERSION": "relcore.value.models.fit_json",
+    "ValueFit": "relcore.value.models.fit_json",
+    "fit_from_json": "relcore.value.models.fit_json",
+    "fit_to_json": "relcore.value.models.fit_json",
+    "GammaGamma": "relcore.value.models.gamma_gamma",
+    "GammaGammaFit": "relcore.value.models.gamma_gamma",
+    "GammaGammaParams": "relcore.value.models.gamma_gamma",
+    "PurchaseModel": "relcore.value.models.lifetime_value",
+    "SpendModel": "relcore.value.models.lifetime_value",
+    "customer_lifetime_value": "relcore.value.models.lifetime_value",
+    "ModifiedBetaGeo": "relcore.value.models.modified_beta_geo",
+    "ModifiedBetaGeoFit": "relcore.value.models.modified_beta_geo",
+    "ModifiedBetaGeoParams": "relcore.value.models.modified_beta_geo",
+    "ParetoNBD": "relcore.value.models.pareto_nbd",
+    "ParetoNBDFit": "relcore.value.models.pareto_nbd",
+    "ParetoNBDParams": "relcore.value.models.pareto_nbd",
+    "RFMSummary": "relcore.value.models.rfm",
+    "rfm_summary": "relcore.value.models.rfm",
+    "DEFAULT_RFM_SEGMENTS": "relcore.value.models.rfm_scoring",
+    "RFMScores": "relcore.value.models.rfm_scoring",
+    "RFMSegment": "relcore.value.models.rfm_scoring",
+    "fm_scores": "relcore.value.models.rfm_scoring",
+    "quintile_scores": "relcore.value.models.rfm_scoring",
+    "rfm_scores": "relcore.value.models.rfm_scoring",
+    "rfm_segments": "relcore.value.models.rfm_scoring",
+    "ShiftedBetaGeo": "relcore.value.models.shifted_beta_geo",
+    "ShiftedBetaGeoFit": "relcore.value.models.shifted_beta_geo",
+    "ShiftedBetaGeoParams": "relcore.value.models.shifted_beta_geo",
+    "DEFAULT_PYRAMID": "relcore.value.models.tiers",
+    "clv_deciles": "relcore.value.models.tiers",
+    "customer_pyramid": "relcore.value.models.tiers",
+    "customers_for_share": "relcore.value.models.tiers",
+    "pareto_share": "relcore.value.models.tiers",
 }
 """Where each public name lives; imported on first use (PEP 562) so numpy loads only when needed."""
 

@@ -13,11 +13,11 @@ from relcore._kernel.checks import check_text
 from relcore._kernel.namespace import Namespace
 from relcore.domain import CustomerMetrics, ValueRun
 from relcore.ids import CustomerId
-from relcore.storage.metrics_port import check_ordering
 from relcore.storage.ports import UnitOfWork
+from relcore.value.ports import check_ordering
 
 if TYPE_CHECKING:
-    from relcore.value_refresh import Progress, ValueSettings
+    from relcore.value.services import Progress, ValueSettings
 
 __all__ = ["Value"]
 
@@ -49,7 +49,7 @@ class Value(Namespace[UnitOfWork]):
 
         Args:
             as_of: The date the metrics describe.
-            settings: A [`relcore.value_refresh.ValueSettings`][] (period,
+            settings: A [`relcore.value.services.ValueSettings`][] (period,
                 horizon, discount rate, fewest repeat customers to fit a model).
             progress: Called as ``progress(stage, done, total)`` while it runs.
             reuse_models: Score with the stored run's fitted models instead of
@@ -59,7 +59,7 @@ class Value(Namespace[UnitOfWork]):
         Returns:
             The stored run, with the fitted models' parameters per currency.
         """
-        from relcore.value_refresh import ValueSettings, refresh_value  # numpy, scipy load in refresh_value
+        from relcore.value.services import ValueSettings, refresh_value  # numpy, scipy load in refresh_value
 
         moment = self._as_of(as_of)
         chosen = None if settings is None else check_instance("settings", settings, ValueSettings)

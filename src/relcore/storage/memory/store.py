@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from relcore._kernel.adapters import load
 from relcore.clock import Clock, system_clock
 from relcore.domain import Channel, TimelineEntry
 from relcore.ids import CustomerId
@@ -15,9 +16,7 @@ from relcore.storage.memory.activity import (
 )
 from relcore.storage.memory.consents import MemoryConsentRepository
 from relcore.storage.memory.gate import Gate
-from relcore.storage.memory.metrics import MemoryMetricsRepository
 from relcore.storage.memory.parties import MemoryContactRepository, MemoryCustomerRepository
-from relcore.storage.memory.segments import MemorySegmentRepository
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import Tables
 from relcore.storage.memory.undo import UndoLog
@@ -111,8 +110,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.consents: ConsentRepository = MemoryConsentRepository(session)
         self.touchpoints: TouchpointRepository = MemoryTouchpointRepository(session)
         self.transactions: TransactionRepository = MemoryTransactionRepository(session)
-        self.segments: SegmentRepository = MemorySegmentRepository(session)
-        self.metrics: MetricsRepository = MemoryMetricsRepository(session)
+        self.segments: SegmentRepository = load("relcore.segments._memory:MemorySegmentRepository")(session)
+        self.metrics: MetricsRepository = load("relcore.value._memory:MemoryMetricsRepository")(session)
 
     def timeline(
         self,

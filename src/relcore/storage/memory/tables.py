@@ -8,7 +8,7 @@ from uuid import UUID
 
 from relcore.domain import ConsentRecord, Contact, ContactPointKind, Customer, Touchpoint, Transaction
 from relcore.ids import ConsentId, ContactId, CustomerId, SegmentId
-from relcore.segments.segment import Segment
+from relcore.segments.model import Segment
 
 __all__ = ["ActivityTable", "PointKey", "Tables"]
 

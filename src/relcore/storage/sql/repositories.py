@@ -28,7 +28,6 @@ from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.ports import Page
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key
 from relcore.storage.sql import rows
-from relcore.storage.sql.rule_sql import members_query
 from relcore.storage.sql.schema import (
     consents,
     contact_points,
@@ -144,11 +143,13 @@ class SqlCustomers:
     ) -> Iterator[CustomerId]:
         """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
 
-        One statement compiled from the rule ([`relcore.storage.sql.rule_sql`][]),
+        One statement compiled from the rule ([`relcore.segments._sql_rules`][]),
         streamed in batches.
         """
         moment = check_datetime("as_of", as_of)
         dialect = self._uow.connection.dialect
+        from relcore.segments._sql_rules import members_query  # the rule compiler imports this package
+
         query = members_query(rule, moment, dialect=dialect, catalogue=catalogue)
         streamed = query.execution_options(yield_per=_MEMBER_BATCH)
         result = self._uow.execute(streamed, what="select segment members")

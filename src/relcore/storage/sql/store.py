@@ -12,21 +12,20 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, RootTransaction
 from sqlalchemy.engine.base import NestedTransaction
 from sqlalchemy.sql import Executable
 
+from relcore._kernel.adapters import load
 from relcore.clock import Clock, system_clock
 from relcore.domain import Channel, Contact, Customer, DomainEvent, TimelineEntry
 from relcore.errors import ConfigurationError
 from relcore.ids import CustomerId
-from relcore.segments.segment import Segment
-from relcore.storage.ports import Publisher, UnitOfWorkBase
+from relcore.segments.model import Segment
+from relcore.storage.ports import MetricsRepository, Publisher, SegmentRepository, UnitOfWorkBase
 from relcore.storage.rules import save_timestamp
 from relcore.storage.sql.dialects import dialect_family
 from relcore.storage.sql.engines import SQLITE_BEGIN, create_engine_for, translate_errors
 from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, read_timeline
 from relcore.storage.sql.host_events import defer_until_host_commit
-from relcore.storage.sql.metrics import SqlMetrics
 from relcore.storage.sql.migrate import ensure_current
 from relcore.storage.sql.repositories import SqlConsents, SqlContacts, SqlCustomers
-from relcore.storage.sql.segments import SqlSegments
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -151,8 +150,8 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self.consents = SqlConsents(self)
         self.touchpoints = SqlTouchpoints(self)
         self.transactions = SqlTransactions(self)
-        self.segments = SqlSegments(self)
-        self.metrics = SqlMetrics(self)
+        self.segments: SegmentRepository = load("relcore.segments._sql:SqlSegments")(self)
+        self.metrics: MetricsRepository = load("relcore.value._sql:SqlMetrics")(self)
 
     # -- connection and transaction -----------------------------------------
 

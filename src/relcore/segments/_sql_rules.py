@@ -1,0 +1,288 @@
+"""Compiling segment rules to one SQLAlchemy expression: the SQL twin of ``segments.evaluate``.
+
+[`compile_rule`][relcore.segments._sql_rules.compile_rule] walks the same node union as the in-memory
+interpreter (a ``match`` closed by ``assert_never``) and builds a boolean expression over
+``relcore_customers``; aggregate leaves become correlated subqueries (``EXISTS``
+when the question is "at least one" or "none"), consent fields the ledger's
+deciding record, custom attributes a typed JSON extraction. Every value is a
+bound parameter; no SQL text is made from rule content.
+
+Each leaf is two-valued: it is TRUE or FALSE, never NULL, so ``NOT`` means
+what it means in memory. The per-dialect differences that would make SQL
+disagree with Python are handled here and only here: SQLite's ``LIKE`` ignores
+case, so its text tests use ``instr`` / ``substr``; MariaDB's collations pad
+trailing spaces and JSON text comes back in the connection's collation, so
+its text comparisons go through ``BINARY``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, assert_never
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+
+from relcore._kernel.checks import check_datetime
+from relcore.domain import CURRENCIES
+from relcore.errors import InvalidRuleError
+from relcore.segments import (
+    DEFAULT_CATALOGUE,
+    EVENT_FIELDS,
+    Aggregate,
+    And,
+    Catalogue,
+    Condition,
+    Events,
+    FieldSource,
+    FieldSpec,
+    FieldType,
+    Measure,
+    Not,
+    Op,
+    Or,
+    Rule,
+    Value,
+    validate,
+)
+from relcore.segments._sql_fields import attribute, consent_granted, metric
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
+from relcore.storage.sql.schema import customer_tags, customers, touchpoints, transactions
+
+__all__ = ["compile_rule", "members_query"]
+
+Bool = ColumnElement[bool]
+
+
+def members_query(
+    rule: Rule, as_of: datetime, *, dialect: Dialect | str, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> sa.Select[tuple[Any]]:
+    """Return ``SELECT id FROM relcore_customers WHERE <rule> ORDER BY id``."""
+    condition = compile_rule(rule, as_of, dialect=dialect, catalogue=catalogue)
+    return sa.select(customers.c.id).where(condition).order_by(customers.c.id)
+
+
+def compile_rule(
+    rule: Rule, as_of: datetime, *, dialect: Dialect | str, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> Bool:
+    """Return ``rule`` (validated here) as a boolean expression over ``relcore_customers``.
+
+    Args:
+        rule: The rule.
+        as_of: The moment windows and consent are judged at (aware).
+        dialect: The SQLAlchemy dialect the SQL is for, or the name of its
+            family (``"sqlite"``, ``"postgresql"``, ``"mysql"``); see
+            [dialect_family][relcore.storage.sql.dialects.dialect_family].
+        catalogue: The fields the rule may use.
+    """
+    checked = validate(rule, catalogue)
+    return _Compiler(check_datetime("as_of", as_of), dialect, catalogue).node(checked)
+
+
+class _Compiler:
+    def __init__(self, as_of: datetime, dialect: Dialect | str, catalogue: Catalogue) -> None:
+        self.as_of = as_of
+        self.family = dialect_family(dialect)
+        self.mysql = self.family is DialectFamily.MYSQL
+        self.sqlite = self.family is DialectFamily.SQLITE
+        self.catalogue = catalogue
+
+    def node(self, rule: Rule) -> Bool:
+        match rule:
+            case And(rules=rules):
+                return sa.and_(*(self.node(r) for r in rules)) if rules else sa.true()
+            case Or(rules=rules):
+                return sa.or_(*(self.node(r) for r in rules)) if rules else sa.false()
+            case Not(rule=inner):
+                return sa.not_(self.node(inner))
+            case Condition():
+                return self.condition(self.catalogue.field(rule.field), rule)
+            case Aggregate():
+                return self.aggregate(rule)
+            case _:
+                assert_never(rule)
+
+    # -- customer fields ------------------------------------------------------
+
+    def condition(self, spec: FieldSpec, rule: Condition) -> Bool:
+        match spec.source:
+            case FieldSource.COLUMN:
+                return self.compare(customers.c[spec.name], spec, rule.op, rule.value)
+            case FieldSource.TAGS:
+                return self.tags(rule.op, rule.value)
+            case FieldSource.ATTRIBUTE:
+                expression = attribute(customers.c.attributes, spec.key, spec.type, self.family)
+                return self.compare(expression, spec, rule.op, rule.value, maybe_null=True)
+            case FieldSource.METRIC:
+                return self.compare(metric(spec.key), spec, rule.op, rule.value, maybe_null=True)
+            case FieldSource.CONSENT:
+                purpose, _, channel = spec.key.partition(".")
+                granted = consent_granted(purpose, channel, self.as_of)
+                wanted = rule.value if rule.op is Op.EQ else not rule.value
+                return granted if wanted else sa.not_(granted)
+            case _:
+                assert_never(spec.source)
+
+    def tags(self, op: Op, value: Value) -> Bool:
+        wanted = sorted(set(value)) if isinstance(value, tuple) else [value]
+        owned = sa.and_(customer_tags.c.customer_id == customers.c.id, customer_tags.c.tag.in_(wanted))
+        if op is Op.HAS_ALL and len(wanted) > 1:
+            count = sa.select(sa.func.count()).where(owned).scalar_subquery()
+            return count == len(wanted)
+        return sa.exists().where(owned)
+
+    # -- comparisons ------------------------------------------------------------
+
+    def compare(
+        self, expression: Any, spec: FieldSpec, op: Op, value: Value, *, maybe_null: bool = False
+    ) -> Bool:
+        """Compare, keeping the result TRUE or FALSE when the expression is NULL."""
+        if op is Op.IS_SET:
+            return expression.is_not(None)  # type: ignore[no-any-return]
+        if op is Op.IS_NOT_SET:
+            return expression.is_(None)  # type: ignore[no-any-return]
+        if spec.type is FieldType.BOOL:  # a typed attribute: 1 for true, 0 for false, NULL if unset
+            wanted = value if op is Op.EQ else not value
+            return sa.and_(expression.is_not(None), expression == int(bool(wanted)))
+        if spec.type is FieldType.NUMBER and value is not None:
+            value = tuple(float(v) for v in value) if isinstance(value, tuple) else float(value)  # type: ignore[arg-type]
+        result = self.test(expression, spec.type, op, value)
+        if maybe_null or spec.nullable:
+            return sa.and_(expression.is_not(None), result)
+        return result
+
+    def test(self, expression: Any, kind: FieldType, op: Op, value: Value) -> Bool:
+        if kind is FieldType.TEXT:
+            return self.text(expression, op, value)
+        match op:
+            case Op.EQ:
+                return expression == value  # type: ignore[no-any-return]
+            case Op.NE:
+                return expression != value  # type: ignore[no-any-return]
+            case Op.LT:
+                return expression < value  # type: ignore[no-any-return]
+            case Op.LE:
+                return expression <= value  # type: ignore[no-any-return]
+            case Op.GT:
+                return expression > value  # type: ignore[no-any-return]
+            case Op.GE:
+                return expression >= value  # type: ignore[no-any-return]
+            case Op.BETWEEN:
+                bounds: Any = value
+                return sa.and_(expression >= bounds[0], expression <= bounds[1])
+            case Op.IN:
+                return expression.in_(value)  # type: ignore[no-any-return]
+            case Op.NOT_IN:
+                return expression.not_in(value)  # type: ignore[no-any-return]
+            case Op.WITHIN:
+                start = self.as_of - timedelta(days=value)  # type: ignore[arg-type]
+                return sa.and_(expression >= start, expression <= self.as_of)
+            case Op.OLDER_THAN:
+                return expression < self.as_of - timedelta(days=value)  # type: ignore[arg-type, no-any-return]
+            case _:
+                raise InvalidRuleError.single("op", f"{op.value!r} cannot be compiled for {kind.value}")
+
+    def text(self, expression: Any, op: Op, value: Value) -> Bool:
+        """Case-sensitive, code-point text tests that agree with Python on every backend."""
+        if self.mysql:  # byte comparison: no trailing-space padding, no case folding
+            expression = sa.func.binary(expression)
+        match op:
+            case Op.EQ:
+                return expression == value  # type: ignore[no-any-return]
+            case Op.NE:
+                return expression != value  # type: ignore[no-any-return]
+            case Op.IN:
+                return expression.in_(value)  # type: ignore[no-any-return]
+            case Op.NOT_IN:
+                return expression.not_in(value)  # type: ignore[no-any-return]
+            case Op.CONTAINS | Op.STARTS_WITH | Op.ENDS_WITH if value == "":
+                return sa.true()
+            case Op.CONTAINS if self.sqlite:
+                return sa.func.instr(expression, value) > 0
+            case Op.STARTS_WITH if self.sqlite:
+                return sa.func.substr(expression, 1, len(str(value))) == value
+            case Op.ENDS_WITH if self.sqlite:
+                size = len(str(value))
+                return sa.and_(sa.func.length(expression) >= size, sa.func.substr(expression, -size) == value)
+            case Op.CONTAINS:
+                return expression.contains(value, autoescape=True)  # type: ignore[no-any-return]
+            case Op.STARTS_WITH:
+                return expression.startswith(value, autoescape=True)  # type: ignore[no-any-return]
+            case Op.ENDS_WITH:
+                return expression.endswith(value, autoescape=True)  # type: ignore[no-any-return]
+            case _:
+                raise InvalidRuleError.single("op", f"{op.value!r} cannot be compiled for text")
+
+    # -- aggregates ---------------------------------------------------------------
+
+    def aggregate(self, rule: Aggregate) -> Bool:
+        table = (touchpoints if rule.events is Events.TOUCHPOINTS else transactions).alias()
+        start = None if rule.within_days is None else self.as_of - timedelta(days=rule.within_days)
+        scope = [table.c.customer_id == customers.c.id, table.c.occurred_at <= self.as_of]
+        if start is not None:
+            scope.append(table.c.occurred_at >= start)
+        currency = next((c.value for c in rule.where if c.field == "currency" and c.op is Op.EQ), None)
+        fields = EVENT_FIELDS[rule.events]
+        for condition in rule.where:
+            scope.append(self.event_condition(table, fields[condition.field], condition, currency))
+        leaf = self.measure(rule, table, sa.and_(*scope), currency)
+        if rule.full_window and start is not None:
+            return sa.and_(customers.c.created_at <= start, leaf)
+        return leaf
+
+    def event_condition(self, table: Any, spec: FieldSpec, condition: Condition, currency: object) -> Bool:
+        if spec.name == "amount":
+            units = _minor_units(condition.value, str(currency))
+            return self.compare(
+                table.c.amount_minor, FieldSpec("amount", FieldType.NUMBER), condition.op, units
+            )
+        return self.compare(table.c[spec.name], spec, condition.op, condition.value)
+
+    def measure(self, rule: Aggregate, table: Any, scope: Bool, currency: object) -> Bool:
+        op, value = rule.op, rule.value
+        match rule.measure:
+            case Measure.COUNT:
+                if (op is Op.GE and value == 1) or (op is Op.GT and value == 0):
+                    return sa.exists().where(scope)
+                if (
+                    (op is Op.EQ and value == 0)
+                    or (op is Op.LT and value == 1)
+                    or (op is Op.LE and value == 0)
+                ):
+                    return sa.not_(sa.exists().where(scope))
+                count = sa.select(sa.func.count()).where(scope).scalar_subquery()
+                return self.test(count, FieldType.NUMBER, op, value)
+            case Measure.SUM:
+                total = sa.select(sa.func.coalesce(sa.func.sum(table.c.amount_minor), 0)).where(scope)
+                units = _minor_units(value, str(currency))
+                return self.test(total.scalar_subquery(), FieldType.NUMBER, op, units)
+            case Measure.AVERAGE:
+                if op in (Op.IS_SET, Op.IS_NOT_SET):
+                    found = sa.exists().where(scope)
+                    return found if op is Op.IS_SET else sa.not_(found)
+                amount = sa.select(sa.func.sum(table.c.amount_minor)).where(scope).scalar_subquery()
+                count = sa.select(sa.func.count()).where(scope).scalar_subquery()
+                units = _minor_units(value, str(currency))
+                # bound as BIGINT: an INTEGER parameter would overflow on PostgreSQL past 2**31 - 1 units
+                scaled: Any = (
+                    tuple(sa.literal(u, sa.BigInteger) * count for u in units)
+                    if isinstance(units, tuple)
+                    else sa.literal(units, sa.BigInteger) * count
+                )
+                return sa.and_(count > 0, self.test(amount, FieldType.NUMBER, op, scaled))
+            case Measure.FIRST | Measure.LAST:
+                pick = sa.func.min if rule.measure is Measure.FIRST else sa.func.max
+                moment = sa.select(pick(table.c.occurred_at)).where(scope).scalar_subquery()
+                spec = FieldSpec(rule.measure.value, FieldType.DATETIME, nullable=True)
+                return self.compare(moment, spec, op, value)
+            case _:
+                assert_never(rule.measure)
+
+
+def _minor_units(value: Value, currency: str) -> Any:
+    """An amount (or amounts) in the currency's minor units, exactly."""
+    if isinstance(value, tuple):
+        return tuple(_minor_units(v, currency) for v in value)
+    return int(Decimal(value).scaleb(CURRENCIES[currency]))  # type: ignore[arg-type]

@@ -1,0 +1,97 @@
+"""The port for stored segments and their memberships.
+
+Kept beside [`relcore.storage.ports`][], which re-exports it, so that module
+stays readable.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from relcore.ids import CustomerId, SegmentId
+from relcore.segments import Catalogue, Rule
+from relcore.segments.model import Segment
+
+__all__ = ["MembershipChange", "SegmentRepository"]
+
+
+@attrs.frozen
+class MembershipChange:
+    """What storing a segment's new membership changed.
+
+    Attributes:
+        entered: Customers who became members, in id order.
+        left: Customers who stopped being members, in id order.
+        size: Members after the change.
+    """
+
+    entered: tuple[CustomerId, ...]
+    left: tuple[CustomerId, ...]
+    size: int
+
+
+class SegmentRepository(Protocol):
+    """Segment definitions, and the membership last stored for each.
+
+    The stored membership is what a static list holds, what a snapshot froze,
+    and, for a dynamic segment, what its last refresh found; the live
+    membership of a dynamic segment is ``customers.members(segment.rule, ...)``.
+    """
+
+    def get(self, segment_id: SegmentId) -> Segment:
+        """Return the segment with ``segment_id`` ([`NotFoundError`][relcore.errors.NotFoundError])."""
+        ...
+
+    def find_by_name(self, name: str) -> Segment | None:
+        """Return the segment called ``name``, if any."""
+        ...
+
+    def add(self, segment: Segment) -> None:
+        """Store a new segment; its id and name must be unused (`ConflictError`)."""
+        ...
+
+    def save(self, segment: Segment) -> Segment:
+        """Store a changed segment (version-checked); return the stored one."""
+        ...
+
+    def delete(self, segment_id: SegmentId) -> None:
+        """Remove the segment and its stored membership."""
+        ...
+
+    def list(self) -> builtins.list[Segment]:
+        """Return every segment, by name."""
+        ...
+
+    def stored_members(self, segment_id: SegmentId) -> builtins.list[CustomerId]:
+        """Return the stored membership, in id order."""
+        ...
+
+    def change_members(
+        self,
+        segment_id: SegmentId,
+        *,
+        add: Iterable[CustomerId] = (),
+        remove: Iterable[CustomerId] = (),
+        at: datetime,
+    ) -> None:
+        """Add and remove stored members; adding a member or removing a non-member is a no-op.
+
+        Every added id must be a stored customer ([`NotFoundError`][relcore.errors.NotFoundError]).
+        """
+        ...
+
+    def refresh_members(
+        self, segment_id: SegmentId, rule: Rule, as_of: datetime, *, catalogue: Catalogue
+    ) -> MembershipChange:
+        """Store the customers matching ``rule`` at ``as_of`` as the segment's membership.
+
+        Members who stay keep their entry time; new ones enter at ``as_of``.
+        SQL stores compute the difference in the database, with set
+        operations, so the cost grows linearly with the number of customers.
+        """
+        ...

@@ -1,0 +1,1 @@
+"""The rule language of segments, pure: nodes, catalogue, builder, validation, evaluation, text, JSON."""

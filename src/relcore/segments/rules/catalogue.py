@@ -1,0 +1,245 @@
+"""The field catalogue: the only names a rule may use.
+
+A rule from an untrusted source can name nothing but what is listed here.
+The default catalogue holds the customer's own fields, one consent field per
+purpose and channel (``consent.marketing.email``: "may we contact them for
+marketing by e-mail at ``as_of``?") and nothing else; custom attributes are
+declared with their type by [`Catalogue.with_attributes`][relcore.segments.Catalogue.with_attributes]. The
+relationship-value metrics a value refresh stores are fields too
+(``metrics.clv``, ``metrics.probability_alive``, ``metrics.tier``...; see
+[`relcore.domain.METRIC_TYPES`][]), unset for customers without
+stored metrics.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+import attrs
+
+from relcore._kernel.checks import exact_str, shown_name
+from relcore._kernel.money import CURRENCIES
+from relcore.domain import (
+    Channel,
+    ConsentStatus,
+    Direction,
+    LifecycleStage,
+    PartyType,
+    Purpose,
+    RelationshipKind,
+    TouchpointKind,
+    TransactionKind,
+)
+from relcore.errors import InvalidRuleError
+from relcore.segments.rules.nodes import Events
+from relcore.value.model import METRIC_TYPES
+
+__all__ = [
+    "DEFAULT_CATALOGUE",
+    "EVENT_FIELDS",
+    "Catalogue",
+    "FieldSource",
+    "FieldSpec",
+    "FieldType",
+    "event_field",
+]
+
+_ = ConsentStatus  # consent fields are computed from the ledger's statuses
+
+
+class FieldType(StrEnum):
+    """The type of a field, which decides its operators and values."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    """Text from a fixed list (an enum, a currency code)."""
+    NUMBER = "number"
+    MONEY = "money"
+    """An exact amount (`Decimal`) in a known currency."""
+    BOOL = "bool"
+    DATETIME = "datetime"
+    TAGS = "tags"
+    ID = "id"
+    """A UUID, compared by ``==``, ``!=``, ``in`` and ``not in``."""
+
+
+class FieldSource(StrEnum):
+    """Where a field's value comes from."""
+
+    COLUMN = "column"
+    """A plain field of the customer (or of the event)."""
+    TAGS = "tags"
+    ATTRIBUTE = "attribute"
+    """A key of the customer's custom ``attributes``."""
+    CONSENT = "consent"
+    """``may_contact(purpose, channel)`` at ``as_of``, from the consent ledger."""
+    METRIC = "metric"
+    """A stored relationship-value metric."""
+
+
+@attrs.frozen
+class FieldSpec:
+    """What the catalogue knows about one field.
+
+    Attributes:
+        name: The name rules use.
+        type: Its type.
+        source: Where its value comes from.
+        nullable: Whether it can be unset (``is set`` / ``is not set`` apply).
+        choices: The allowed values of a ``CHOICE`` field.
+        key: The attribute key, metric name, or ``(purpose, channel)`` as
+            ``"purpose.channel"``: the part of the name after the prefix.
+    """
+
+    name: str
+    type: FieldType
+    source: FieldSource = FieldSource.COLUMN
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    key: str = ""
+
+
+def _choice(name: str, values: object, *, nullable: bool = False) -> FieldSpec:
+    return FieldSpec(name, FieldType.CHOICE, nullable=nullable, choices=tuple(str(v) for v in values))  # type: ignore[attr-defined]
+
+
+def _fields(*specs: FieldSpec) -> Mapping[str, FieldSpec]:
+    return MappingProxyType({spec.name: spec for spec in specs})
+
+
+_CUSTOMER_FIELDS = _fields(
+    _choice("type", PartyType),
+    FieldSpec("name", FieldType.TEXT),
+    _choice("stage", LifecycleStage),
+    _choice("relationship", RelationshipKind),
+    FieldSpec("tags", FieldType.TAGS, FieldSource.TAGS),
+    FieldSpec("country", FieldType.TEXT, nullable=True),
+    FieldSpec("created_at", FieldType.DATETIME),
+    FieldSpec("updated_at", FieldType.DATETIME),
+)
+
+EVENT_FIELDS: Mapping[Events, Mapping[str, FieldSpec]] = MappingProxyType(
+    {
+        Events.TOUCHPOINTS: _fields(
+            _choice("channel", Channel),
+            _choice("direction", Direction),
+            _choice("kind", TouchpointKind),
+            FieldSpec("subject", FieldType.TEXT, nullable=True),
+            FieldSpec("outcome", FieldType.TEXT, nullable=True),
+            FieldSpec("sentiment", FieldType.NUMBER, nullable=True),
+            FieldSpec("campaign_id", FieldType.ID, nullable=True),
+            FieldSpec("case_id", FieldType.ID, nullable=True),
+            FieldSpec("opportunity_id", FieldType.ID, nullable=True),
+            FieldSpec("contact_id", FieldType.ID, nullable=True),
+            FieldSpec("source", FieldType.TEXT),
+        ),
+        Events.TRANSACTIONS: _fields(
+            _choice("kind", TransactionKind),
+            _choice("currency", sorted(CURRENCIES)),
+            FieldSpec("amount", FieldType.MONEY),
+            FieldSpec("quantity", FieldType.NUMBER),
+            _choice("channel", Channel, nullable=True),
+            FieldSpec("description", FieldType.TEXT, nullable=True),
+            FieldSpec("contact_id", FieldType.ID, nullable=True),
+            FieldSpec("source", FieldType.TEXT),
+        ),
+    }
+)
+"""The fields an aggregate's ``where`` conditions may use, per event kind."""
+
+
+def _frozen(value: Mapping[str, FieldType]) -> Mapping[str, FieldType]:
+    return MappingProxyType(dict(value))
+
+
+_KEY = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_DECLARABLE = (FieldType.TEXT, FieldType.NUMBER, FieldType.BOOL)
+
+
+@attrs.frozen
+class Catalogue:
+    """The fields rules may use, with their types.
+
+    Immutable: the ``with_*`` methods return a new catalogue.
+
+    Attributes:
+        attributes: Declared custom attribute keys and their types.
+
+    Example:
+        >>> from relcore.segments import DEFAULT_CATALOGUE
+        >>> catalogue = DEFAULT_CATALOGUE.with_attributes(plan="text", seats="number")
+        >>> print(catalogue.field("attributes.seats").type)
+        number
+    """
+
+    attributes: Mapping[str, FieldType] = attrs.field(factory=dict, converter=_frozen)
+
+    def with_attributes(self, **types: FieldType | str) -> Catalogue:
+        """Declare custom attribute keys, each ``text``, ``number`` or ``bool``.
+
+        A stored attribute whose JSON value is not of the declared type
+        counts as unset. Keys are lower-case identifiers.
+        """
+        return attrs.evolve(self, attributes=dict(self.attributes) | _declare("attribute", types))
+
+    def field(self, name: object, path: str = "field") -> FieldSpec:
+        """Return the customer field called ``name``.
+
+        Raises:
+            InvalidRuleError: No such field in this catalogue.
+        """
+        if not isinstance(name, str):
+            raise InvalidRuleError.single(path, f"expected a field name, got {type(name).__name__}")
+        name = exact_str(name)
+        spec = _CUSTOMER_FIELDS.get(name)
+        if spec is not None:
+            return spec
+        prefix, _, key = name.partition(".")
+        if prefix == "attributes" and key in self.attributes:
+            return FieldSpec(name, self.attributes[key], FieldSource.ATTRIBUTE, nullable=True, key=key)
+        if prefix == "metrics" and key in METRIC_TYPES:
+            return FieldSpec(name, FieldType(METRIC_TYPES[key]), FieldSource.METRIC, nullable=True, key=key)
+        if prefix == "consent":
+            purpose, _, channel = key.partition(".")
+            if purpose in Purpose.__members__.values() and channel in Channel.__members__.values():
+                return FieldSpec(name, FieldType.BOOL, FieldSource.CONSENT, key=key)
+        raise InvalidRuleError.single(path, f"unknown field {shown_name(name)}")
+
+    def names(self) -> list[str]:
+        """Every field name a rule may use on this catalogue, sorted."""
+        names = [*_CUSTOMER_FIELDS, *(f"attributes.{k}" for k in self.attributes)]
+        names += [f"metrics.{k}" for k in METRIC_TYPES]
+        names += [f"consent.{p.value}.{c.value}" for p in Purpose for c in Channel]
+        return sorted(names)
+
+
+def event_field(events: Events, name: object, path: str) -> FieldSpec:
+    """Return the field ``name`` of ``events``, or raise `InvalidRuleError`."""
+    spec = EVENT_FIELDS[events].get(exact_str(name)) if isinstance(name, str) else None
+    if spec is None:
+        raise InvalidRuleError.single(path, f"unknown {events.value} field {shown_name(name)}")
+    return spec
+
+
+def _declare(what: str, types: Mapping[str, FieldType | str]) -> dict[str, FieldType]:
+    declared: dict[str, FieldType] = {}
+    for key, kind in types.items():
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise InvalidRuleError.single(what, f"key {shown_name(key)} is not a lower-case identifier")
+        try:
+            declared[key] = FieldType(exact_str(kind)) if isinstance(kind, str) else FieldType.DATETIME
+        except ValueError:
+            declared[key] = FieldType.DATETIME  # any non-declarable type; refused below
+        if declared[key] not in _DECLARABLE:
+            allowed = ", ".join(t.value for t in _DECLARABLE)
+            raise InvalidRuleError.single(
+                f"{what}.{key}", f"unknown or undeclarable type; use one of {allowed}"
+            )
+    return declared
+
+
+DEFAULT_CATALOGUE = Catalogue()
+"""Customer fields and consent; no custom attributes or metrics declared."""

@@ -1,0 +1,83 @@
+"""The memory repository for value metrics and refresh runs."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+
+from relcore._kernel.checks import fail
+from relcore.ids import CustomerId
+from relcore.storage.memory.session import Session
+from relcore.storage.rules import check_id, check_limit
+from relcore.value.model import CustomerMetrics, ValueRun
+from relcore.value.ports import MONEY_RANKINGS, check_metrics, check_ordering, mixed_currencies
+
+__all__ = ["MemoryMetricsRepository"]
+
+
+class MemoryMetricsRepository:
+    """Metrics in memory, implementing [`MetricsRepository`][relcore.storage.ports.MetricsRepository].
+
+    Args:
+        session: The unit of work's shared state.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def replace_all(self, run: ValueRun, metrics: Iterable[CustomerMetrics]) -> int:
+        """Store ``run`` and make ``metrics`` the only stored metrics."""
+        self._session.check_write()
+        if not isinstance(run, ValueRun):
+            raise fail("run", f"expected a ValueRun, got {type(run).__name__}")
+        rows: dict[CustomerId, CustomerMetrics] = {}
+        for i, item in enumerate(metrics):
+            check_metrics(run, item, i)
+            self._session.require_customer(item.customer_id)
+            rows[item.customer_id] = item
+        tables, log = self._session.tables, self._session.log
+        log.put(tables.value, "run", run)
+        log.put(tables.value, "metrics", rows)
+        return len(rows)
+
+    def get(self, customer_id: CustomerId) -> CustomerMetrics | None:
+        """Return the customer's stored metrics, if any."""
+        self._session.check()
+        check_id("customer_id", customer_id)
+        return self._rows().get(customer_id)
+
+    def top(
+        self, by: str, *, limit: int = 10, descending: bool = True, currency: str | None = None
+    ) -> builtins.list[CustomerMetrics]:
+        """Return the customers' metrics ranked by ``by``; unset values last, ties by id."""
+        self._session.check()
+        by, currency = check_ordering(by, currency)
+        check_limit(limit)
+        rows = [m for m in self._rows().values() if currency is None or m.currency == currency]
+        valued_in = {m.currency for m in rows if getattr(m, by) is not None}
+        if currency is None and by in MONEY_RANKINGS and len(valued_in) > 1:
+            raise mixed_currencies(by)
+        sign = -1 if descending else 1
+
+        def key(m: CustomerMetrics) -> tuple[bool, float | Decimal, CustomerId]:
+            value = getattr(m, by)
+            return (value is None, sign * value if value is not None else math.inf, m.customer_id)
+
+        return sorted(rows, key=key)[:limit]
+
+    def count(self) -> int:
+        """Return how many customers have stored metrics."""
+        self._session.check()
+        return len(self._rows())
+
+    def latest_run(self) -> ValueRun | None:
+        """Return the run whose metrics are stored, if any."""
+        self._session.check()
+        run = self._session.tables.value.get("run")
+        return run if isinstance(run, ValueRun) else None
+
+    def _rows(self) -> dict[CustomerId, CustomerMetrics]:
+        rows = self._session.tables.value.get("metrics")
+        return rows if isinstance(rows, dict) else {}
