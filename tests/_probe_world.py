@@ -22,6 +22,7 @@ import attrs
 import sqlalchemy as sa
 
 from relcore import CRM, Contact, ContactPoint, Customer, Touchpoint, Transaction
+from relcore._kernel.events import DomainEvent
 from relcore.domain import CustomerCreated
 from relcore.segments import DEFAULT_CATALOGUE, Segment, field
 from relcore.storage.ports import Store
@@ -346,7 +347,7 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
     }
     for name in domain.__all__:
         cls = getattr(domain, name)
-        if isinstance(cls, type) and attrs.has(cls) and cls.__module__ != "relcore.domain.events":
+        if isinstance(cls, type) and attrs.has(cls) and not issubclass(cls, DomainEvent):
             found.setdefault(name, (cls, {"<missing>": None}))
     return found
 

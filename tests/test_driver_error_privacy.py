@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from relcore import CRM, Customer, Identity, Touchpoint
+from relcore.customers import _sql as sql_repositories
 from relcore.errors import ConflictError
 from relcore.storage.sql import SqlStore
-from relcore.storage.sql import repositories as sql_repositories
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.testing import create_test_engine
 from tests.conftest import server_url

@@ -315,7 +315,7 @@ def test_a_lost_race_inside_a_host_transaction_is_left_to_the_host(
         attempts.append(1)
         raise TransientStorageError("add relcore_touchpoints failed: deadlock detected")
 
-    monkeypatch.setattr("relcore.services.import_touchpoints", lose)
+    monkeypatch.setattr("relcore.activity.services.import_touchpoints", lose)
     with engine.connect() as connection, connection.begin():
         with pytest.raises(TransientStorageError):
             CRM(SqlStore(connection)).activity.import_touchpoints(touchpoints_for(ada.id, ["a"]))

@@ -193,7 +193,7 @@ class SameAsMemory(RuleBasedStateMachine):
         self.both(lambda uow: uow.customers.get(customer.id))
         self.both(lambda uow: uow.contacts.for_customer(customer.id))
         self.both(lambda uow: uow.consents.may_contact(customer.id, "marketing", channel, at))
-        self.both(lambda uow: uow.timeline(customer.id, limit=5, since=EPOCH + timedelta(days=50)))
+        self.both(lambda uow: uow.activity.timeline(customer.id, limit=5, since=EPOCH + timedelta(days=50)))
         self.both(lambda uow: uow.touchpoints.for_customer(customer.id, channels=[channel]))
 
     @rule(identity=identities, email=emails)

@@ -4,28 +4,11 @@ Customers, contacts, consent, interactions and money, with pluggable storage
 (in memory, SQLite, PostgreSQL, MariaDB/MySQL). Start with [`CRM`][relcore.crm.CRM].
 """
 
+from relcore.activity.model import Direction, Touchpoint, TouchpointKind, Transaction, TransactionKind
+from relcore.consent.model import ConsentRecord, ConsentStatus, Purpose
 from relcore.crm import CRM
-from relcore.domain import (
-    Channel,
-    ConsentRecord,
-    ConsentStatus,
-    Contact,
-    ContactPoint,
-    Customer,
-    Direction,
-    Identity,
-    LifecycleStage,
-    PartyType,
-    PostalAddress,
-    Purpose,
-    RelationshipKind,
-    SegmentEntered,
-    SegmentLeft,
-    Touchpoint,
-    TouchpointKind,
-    Transaction,
-    TransactionKind,
-)
+from relcore.customers.contacts import Contact, ContactPoint, PostalAddress
+from relcore.customers.model import Channel, Customer, Identity, LifecycleStage, PartyType, RelationshipKind
 from relcore.errors import (
     ConfigurationError,
     ConflictError,
@@ -37,7 +20,7 @@ from relcore.errors import (
     StorageError,
     ValidationError,
 )
-from relcore.segments.model import Segment, SegmentKind
+from relcore.segments.model import Segment, SegmentEntered, SegmentKind, SegmentLeft
 
 __all__ = [
     "CRM",

@@ -12,6 +12,7 @@ from relcore._kernel.arguments import (
     takes,
 )
 from relcore._kernel.checks import exact_str, fail, kind
+from relcore._kernel.events import EventBus
 from relcore.activity.api import Activity
 from relcore.clock import Clock, system_clock
 from relcore.consent.api import Consents
@@ -19,14 +20,13 @@ from relcore.customers.api import Customers
 from relcore.errors import ConfigurationError
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.api import Segments
-from relcore.services import EventBus
 from relcore.storage.ports import Store, UnitOfWork
 from relcore.value.api import Value
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["CRM"]
+__all__ = ["CRM", "EventBus"]
 
 E = TypeVar("E")
 

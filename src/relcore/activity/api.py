@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
-from relcore import services
 from relcore._kernel.arguments import (
     check_id,
     check_instance,
@@ -15,7 +14,9 @@ from relcore._kernel.arguments import (
 )
 from relcore._kernel.checks import check_enum, positive_int
 from relcore._kernel.namespace import Namespace
-from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction
+from relcore.activity import services
+from relcore.activity.model import TimelineEntry, Touchpoint, Transaction
+from relcore.customers.model import Channel
 from relcore.errors import TransientStorageError
 from relcore.ids import CustomerId
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE, UnitOfWork
@@ -133,4 +134,6 @@ class Activity(Namespace[UnitOfWork]):
         size = check_limit(limit)
         kept = check_channels("channels", channels)
         start, end = check_optional_datetime("since", since), check_optional_datetime("until", until)
-        return self._read(lambda uow: uow.timeline(wanted, limit=size, channels=kept, since=start, until=end))
+        return self._read(
+            lambda uow: uow.activity.timeline(wanted, limit=size, channels=kept, since=start, until=end)
+        )

@@ -29,22 +29,16 @@ from typing import TextIO
 
 import attrs
 
-from relcore import CRM, services
+from relcore import CRM
+from relcore.activity.model import Touchpoint, Transaction, TransactionKind
 from relcore.cli._demo_segments import report_segments
 from relcore.cli._demo_value import report_value
 from relcore.cli._progress import Progress
-from relcore.domain import (
-    Channel,
-    ConsentRecord,
-    Contact,
-    Customer,
-    Identity,
-    Purpose,
-    Touchpoint,
-    Transaction,
-    TransactionKind,
-    may_contact,
-)
+from relcore.consent.model import ConsentRecord, Purpose, may_contact
+from relcore.consent.services import record_consent
+from relcore.customers.contacts import Contact
+from relcore.customers.model import Channel, Customer, Identity
+from relcore.customers.services import add_customer
 from relcore.errors import RelcoreError
 from relcore.ids import CustomerId
 from relcore.testing.synthetic import SyntheticShop
@@ -256,9 +250,9 @@ def _build(crm: CRM, shop: SyntheticShop, tally: _Tally, progress: Progress) -> 
         ):
             if customer.identities == (Identity("shop", "C0000000"),):
                 customer = attrs.evolve(customer, identities=(*customer.identities, mark))
-            services.add_customer(uow, customer, contacts)
+            add_customer(uow, customer, contacts)
         for record in progress.track(tally.consent_records(), "consent"):
-            services.record_consent(uow, record)
+            record_consent(uow, record)
         uow.commit()
     crm.activity.import_touchpoints(progress.track(tally.touchpoints(), "touchpoints"))
     crm.activity.import_transactions(progress.track(tally.transactions(), "transactions"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from relcore import services
 from relcore._kernel.arguments import check_id
 from relcore._kernel.checks import check_enum
 from relcore._kernel.namespace import Namespace
-from relcore.domain import Channel, ConsentRecord, ConsentStatus, Purpose
+from relcore.consent import services
+from relcore.consent.model import ConsentRecord, ConsentStatus, Purpose
+from relcore.customers.model import Channel
 from relcore.ids import CustomerId
 from relcore.storage.ports import UnitOfWork
 

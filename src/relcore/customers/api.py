@@ -6,11 +6,12 @@ import builtins
 from collections.abc import Iterable
 from uuid import UUID
 
-from relcore import services
 from relcore._kernel.arguments import check_id, check_instance, check_items, check_limit
 from relcore._kernel.checks import check_region
 from relcore._kernel.namespace import Namespace
-from relcore.domain import Contact, Customer, Identity, normalize_email, normalize_phone
+from relcore.customers import services
+from relcore.customers.contacts import Contact, normalize_email, normalize_phone
+from relcore.customers.model import Customer, Identity
 from relcore.errors import FieldError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.ports import Page, UnitOfWork

@@ -1,51 +1,49 @@
-"""The CRM domain: frozen entities, value objects and domain events.
+"""Every entity, value object, vocabulary and domain event of relcore, in one import.
 
-Pure: this package imports attrs, email-validator, phonenumbers and the
-standard library only, never a storage adapter.
+Each lives in its context's ``model`` module (``relcore.customers.model``,
+``relcore.consent.model``, ``relcore.activity.model``, ``relcore.segments.model``,
+``relcore.value.model``); this module gathers them for applications that
+would rather import from one place. relcore's own code imports from the contexts.
 """
 
+from relcore._kernel.events import DomainEvent
 from relcore._kernel.money import CURRENCIES
-from relcore.domain.consent import ConsentRecord, current_consent, may_contact
-from relcore.domain.contact import (
-    Contact,
-    ContactPoint,
-    PostalAddress,
-    normalize_email,
-    normalize_phone,
-)
-from relcore.domain.customer import Customer, Identity
-from relcore.domain.enums import (
-    Channel,
-    ConsentStatus,
-    ContactPointKind,
+from relcore.activity.model import (
     Direction,
-    LifecycleStage,
-    PartyType,
-    Purpose,
-    RelationshipKind,
+    TimelineEntry,
+    Touchpoint,
     TouchpointKind,
-    TransactionKind,
-)
-from relcore.domain.events import (
-    ConsentChanged,
-    ContactAdded,
-    ContactUpdated,
-    CustomerCreated,
-    CustomerUpdated,
-    DomainEvent,
-    SegmentEntered,
-    SegmentLeft,
     TouchpointRecorded,
     TouchpointsImported,
+    Transaction,
+    TransactionKind,
     TransactionRecorded,
     TransactionsImported,
 )
-from relcore.domain.touchpoint import Touchpoint
-from relcore.domain.transaction import Transaction
+from relcore.consent.model import (
+    ConsentChanged,
+    ConsentRecord,
+    ConsentStatus,
+    Purpose,
+    current_consent,
+    may_contact,
+)
+from relcore.customers.contacts import Contact, ContactPoint, PostalAddress, normalize_email, normalize_phone
+from relcore.customers.model import (
+    Channel,
+    ContactAdded,
+    ContactPointKind,
+    ContactUpdated,
+    Customer,
+    CustomerCreated,
+    CustomerUpdated,
+    Identity,
+    LifecycleStage,
+    PartyType,
+    RelationshipKind,
+)
+from relcore.segments.model import SegmentEntered, SegmentLeft
 from relcore.value.model import METRIC_TYPES, CustomerMetrics, ValueRun
-
-TimelineEntry = Touchpoint | Transaction
-"""One entry of a customer timeline."""
 
 __all__ = [
     "CURRENCIES",
@@ -60,8 +58,8 @@ __all__ = [
     "ContactPointKind",
     "ContactUpdated",
     "Customer",
-    "CustomerMetrics",
     "CustomerCreated",
+    "CustomerMetrics",
     "CustomerUpdated",
     "Direction",
     "DomainEvent",

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from relcore._kernel.checks import check_datetime
-from relcore.domain import CURRENCIES
+from relcore._kernel.money import CURRENCIES
 from relcore.errors import InvalidRuleError
 from relcore.segments import (
     DEFAULT_CATALOGUE,

@@ -8,7 +8,9 @@ from uuid import UUID
 import attrs
 import pytest
 
-from relcore.domain import ConsentRecord, Customer, CustomerMetrics, Touchpoint, Transaction, ValueRun
+from relcore.activity.model import Touchpoint, Transaction
+from relcore.consent.model import ConsentRecord
+from relcore.customers.model import Customer
 from relcore.errors import ConflictError, InvalidRuleError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, SegmentId, uuid7
 from relcore.segments import (
@@ -35,6 +37,7 @@ from relcore.testing._contract_support import (
     touchpoint,
     transaction,
 )
+from relcore.value.model import CustomerMetrics, ValueRun
 
 __all__ = ["SegmentContract"]
 

@@ -8,12 +8,13 @@ from enum import StrEnum
 import attrs
 
 from relcore._kernel import checks as check
+from relcore._kernel.events import DomainEvent
 from relcore.clock import system_clock
-from relcore.domain.customer import version_converter
-from relcore.ids import SegmentId, new_id
+from relcore.customers.model import version_converter
+from relcore.ids import CustomerId, SegmentId, new_id
 from relcore.segments.rules.nodes import Aggregate, And, Condition, Not, Or, Rule
 
-__all__ = ["Segment", "SegmentKind"]
+__all__ = ["Segment", "SegmentEntered", "SegmentKind", "SegmentLeft"]
 
 _RULE_TYPES = (And, Or, Not, Condition, Aggregate)
 
@@ -82,3 +83,21 @@ class Segment:
             raise check.fail("frozen_at", "set for snapshot segments, and only for them")
         if self.updated_at < self.created_at:
             raise check.fail("updated_at", "must not be earlier than created_at")
+
+
+@attrs.frozen
+class SegmentEntered(DomainEvent):
+    """A customer became a member of a segment (found by a refresh, or added to a list)."""
+
+    segment_id: SegmentId = attrs.field(converter=check.uuid)
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+    as_of: datetime = attrs.field(converter=check.aware)
+
+
+@attrs.frozen
+class SegmentLeft(DomainEvent):
+    """A customer stopped being a member of a segment."""
+
+    segment_id: SegmentId = attrs.field(converter=check.uuid)
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+    as_of: datetime = attrs.field(converter=check.aware)

@@ -13,9 +13,10 @@ from typing import Protocol
 
 import attrs
 
+from relcore._kernel.declarations import Aggregate, Context
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import Catalogue, Rule
-from relcore.segments.model import Segment
+from relcore.segments.model import Segment, SegmentEntered, SegmentLeft
 
 __all__ = ["MembershipChange", "SegmentRepository"]
 
@@ -95,3 +96,19 @@ class SegmentRepository(Protocol):
         operations, so the cost grows linearly with the number of customers.
         """
         ...
+
+
+SEGMENTS = Aggregate(
+    "segments",
+    SegmentRepository,
+    memory="relcore.segments._memory:MemorySegmentRepository",
+    sql="relcore.segments._sql:SqlSegments",
+    entity=Segment,
+    owner=None,
+    unique=(("name",),),
+    versioned=True,
+)
+"""Stored segments (unique by name) and their memberships."""
+
+CONTEXT = Context("segments", ports=(SEGMENTS,), events=(SegmentEntered, SegmentLeft))
+"""The segments context, as the registry sees it."""

@@ -14,11 +14,10 @@ from datetime import datetime
 import attrs
 
 from relcore._kernel.checks import check_datetime
-from relcore.domain import SegmentEntered, SegmentLeft
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import Catalogue, Explanation, Rule, explain, validate
-from relcore.segments.model import Segment, SegmentKind
+from relcore.segments.model import Segment, SegmentEntered, SegmentKind, SegmentLeft
 from relcore.storage.customer_view import UnitOfWorkViews
 from relcore.storage.ports import UnitOfWork
 

@@ -17,10 +17,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from relcore.domain import ConsentRecord, Customer, CustomerMetrics, Touchpoint, Transaction
+from relcore.activity.model import Touchpoint, Transaction
+from relcore.consent.model import ConsentRecord
+from relcore.customers.model import Customer
 from relcore.ids import CustomerId
 from relcore.segments import CustomerView
 from relcore.storage.ports import MAX_PAGE_SIZE, UnitOfWork
+from relcore.value.model import CustomerMetrics
 
 __all__ = ["UnitOfWorkViews", "ViewSource", "customer_view"]
 

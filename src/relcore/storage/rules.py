@@ -13,8 +13,10 @@ from typing import Protocol
 from uuid import UUID
 
 from relcore._kernel.checks import check_datetime, check_enum, check_text, fail
+from relcore.activity.model import Touchpoint, Transaction
 from relcore.clock import Clock
-from relcore.domain import Channel, Touchpoint, Transaction, normalize_email, normalize_phone
+from relcore.customers.contacts import normalize_email, normalize_phone
+from relcore.customers.model import Channel
 from relcore.storage.ports import MAX_PAGE_SIZE
 
 __all__ = [

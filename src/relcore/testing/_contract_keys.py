@@ -205,7 +205,7 @@ class KeyContract(ContractBase):
             ("transaction_id", lambda uow: uow.transactions.get(wrong)),
             ("customer_id", lambda uow: uow.touchpoints.for_customer(wrong)),
             ("customer_id", lambda uow: uow.transactions.for_customer(wrong)),
-            ("customer_id", lambda uow: uow.timeline(wrong)),
+            ("customer_id", lambda uow: uow.activity.timeline(wrong)),
             ("segment_id", lambda uow: uow.segments.get(wrong)),
             ("customer_id", lambda uow: uow.metrics.get(wrong)),
         ]

@@ -156,7 +156,7 @@ def snapshot(store: Store) -> dict[str, Any]:
             "customers": customers,
             "contacts": [uow.contacts.for_customer(c.id) for c in customers],
             "consents": [uow.consents.for_customer(c.id) for c in customers],
-            "timelines": [uow.timeline(c.id, limit=MAX_PAGE_SIZE) for c in customers],
+            "timelines": [uow.activity.timeline(c.id, limit=MAX_PAGE_SIZE) for c in customers],
         }
 
     return in_unit(store, read, commit=False)

@@ -58,7 +58,7 @@ def _uses(uow: UnitOfWork) -> list[Callable[[], object]]:
         lambda: uow.transactions.add(transaction(ada.id)),
         lambda: uow.transactions.find_by_key("contract", "1"),
         lambda: uow.transactions.count(),
-        lambda: uow.timeline(ada.id),
+        lambda: uow.activity.timeline(ada.id),
         uow.commit,
     ]
 

@@ -42,18 +42,18 @@ in tests of your own.
 
 from __future__ import annotations
 
-from relcore.segments._testing import SegmentContract
-from relcore.testing._contract_consents import ConsentContract
-from relcore.testing._contract_contacts import ContactRepositoryContract
-from relcore.testing._contract_customers import CustomerRepositoryContract
-from relcore.testing._contract_keys import KeyContract
-from relcore.testing._contract_support import FixedClock, StoreFactory
-from relcore.testing._contract_timeline import (
+from relcore.activity._testing_timeline import (
     MoneyColumnsContract,
     TimelineContract,
     TouchpointContract,
     TransactionContract,
 )
+from relcore.consent._testing import ConsentContract
+from relcore.customers._testing import CustomerRepositoryContract
+from relcore.customers._testing_contacts import ContactRepositoryContract
+from relcore.segments._testing import SegmentContract
+from relcore.testing._contract_keys import KeyContract
+from relcore.testing._contract_support import FixedClock, StoreFactory
 from relcore.testing._contract_uow import UnitOfWorkContract
 from relcore.value._testing import MetricsContract
 

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 
 from relcore._kernel.checks import fail
 from relcore._kernel.money import from_minor_units, to_minor_units
+from relcore.customers._sql import check_id
 from relcore.errors import NotFoundError
 from relcore.ids import CustomerId
 from relcore.storage.rules import check_limit
-from relcore.storage.sql.repositories import check_id
 from relcore.storage.sql.schema import customer_metrics, customers, value_runs
 from relcore.value.model import MONEY_METRICS, CustomerMetrics, ValueRun
 from relcore.value.ports import MONEY_RANKINGS, check_metrics, check_ordering, mixed_currencies

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from relcore.domain import CustomerMetrics, ValueRun
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
 from relcore.storage.ports import Store
 from relcore.testing._contract_support import T0, ContractBase, customer, in_unit, minutes, stored
+from relcore.value.model import CustomerMetrics, ValueRun
 
 __all__ = ["MetricsContract"]
 

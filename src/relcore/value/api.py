@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from relcore._kernel.arguments import check_callable, check_flag, check_id, check_instance, check_limit
 from relcore._kernel.checks import check_text
 from relcore._kernel.namespace import Namespace
-from relcore.domain import CustomerMetrics, ValueRun
 from relcore.ids import CustomerId
 from relcore.storage.ports import UnitOfWork
+from relcore.value.model import CustomerMetrics, ValueRun
 from relcore.value.ports import check_ordering
 
 if TYPE_CHECKING:

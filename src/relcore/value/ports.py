@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from relcore._kernel.checks import fail
+from relcore._kernel.declarations import Aggregate, Context
 from relcore._kernel.money import check_currency
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId
@@ -102,3 +103,17 @@ def mixed_currencies(by: str) -> ValidationError:
         "currency",
         f"the customers' {by} is in more than one currency; rank one currency at a time (currency=...)",
     )
+
+
+METRICS = Aggregate(
+    "metrics",
+    MetricsRepository,
+    memory="relcore.value._memory:MemoryMetricsRepository",
+    sql="relcore.value._sql:SqlMetrics",
+    entity=CustomerMetrics,
+    references=(("run_id", "metrics"),),
+)
+"""Each customer's metrics of the latest value refresh, and the run that made them."""
+
+CONTEXT = Context("value", ports=(METRICS,), values=(ValueRun,))
+"""The value context, as the registry sees it."""

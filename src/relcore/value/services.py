@@ -30,12 +30,12 @@ from typing import Any
 import attrs
 
 from relcore._kernel.checks import MAX_INT32, check_datetime, fail
-from relcore._kernel.money import from_minor_units
-from relcore.domain import CURRENCIES, CustomerMetrics, ValueRun
+from relcore._kernel.money import CURRENCIES, from_minor_units
 from relcore.ids import CustomerId, new_id
 from relcore.segments import And
 from relcore.storage.ports import UnitOfWork
 from relcore.value._settings import DAYS, MAX_HORIZON, NOT_NEGATIVE, one_of, tiers_converter, whole
+from relcore.value.model import CustomerMetrics, ValueRun
 
 __all__ = ["PURCHASE_MODELS", "PYRAMID", "Progress", "ValueSettings", "refresh_value"]
 

@@ -22,17 +22,9 @@ import attrs
 
 from relcore._kernel.checks import exact_str, shown_name
 from relcore._kernel.money import CURRENCIES
-from relcore.domain import (
-    Channel,
-    ConsentStatus,
-    Direction,
-    LifecycleStage,
-    PartyType,
-    Purpose,
-    RelationshipKind,
-    TouchpointKind,
-    TransactionKind,
-)
+from relcore.activity.model import Direction, TouchpointKind, TransactionKind
+from relcore.consent.model import ConsentStatus, Purpose
+from relcore.customers.model import Channel, LifecycleStage, PartyType, RelationshipKind
 from relcore.errors import InvalidRuleError
 from relcore.segments.rules.nodes import Events
 from relcore.value.model import METRIC_TYPES

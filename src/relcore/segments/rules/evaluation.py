@@ -26,7 +26,9 @@ from typing import Any, assert_never
 import attrs
 
 from relcore._kernel.checks import check_datetime
-from relcore.domain import ConsentRecord, Customer, Touchpoint, Transaction, may_contact
+from relcore.activity.model import Touchpoint, Transaction
+from relcore.consent.model import ConsentRecord, may_contact
+from relcore.customers.model import Customer
 from relcore.segments.rules.catalogue import (
     DEFAULT_CATALOGUE,
     EVENT_FIELDS,

@@ -6,7 +6,7 @@ import heapq
 from collections.abc import Iterable
 from typing import TypeVar
 
-from relcore.domain import Touchpoint, Transaction
+from relcore.activity.model import Touchpoint, Transaction
 from relcore.storage.rules import TimeWindow
 
 __all__ = ["newest_first"]

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-
-from relcore._kernel.adapters import load
 from relcore.clock import Clock, system_clock
-from relcore.domain import Channel, TimelineEntry
-from relcore.ids import CustomerId
-from relcore.storage.memory.activity import (
-    MemoryTouchpointRepository,
-    MemoryTransactionRepository,
-    timeline,
-)
-from relcore.storage.memory.consents import MemoryConsentRepository
+from relcore.registry import PORTS
 from relcore.storage.memory.gate import Gate
-from relcore.storage.memory.parties import MemoryContactRepository, MemoryCustomerRepository
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import Tables
 from relcore.storage.memory.undo import UndoLog
 from relcore.storage.ports import (
-    ConsentRepository,
-    ContactRepository,
-    CustomerRepository,
-    MetricsRepository,
     Publisher,
-    SegmentRepository,
-    TouchpointRepository,
-    TransactionRepository,
     UnitOfWorkBase,
 )
 
@@ -97,39 +78,19 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         read_only: Refuse every write.
     """
 
+    adapter = "memory"
+
     def __init__(
         self, tables: Tables, gate: Gate, clock: Clock, publish: Publisher | None, *, read_only: bool = False
     ) -> None:
-        super().__init__(publish)
+        super().__init__(publish, PORTS)
         self._tables = tables
         self._gate = gate
         self._log = UndoLog()
-        session = Session(tables, self._log, clock, self._require_active, gate, read_only=read_only)
-        self.customers: CustomerRepository = MemoryCustomerRepository(session)
-        self.contacts: ContactRepository = MemoryContactRepository(session)
-        self.consents: ConsentRepository = MemoryConsentRepository(session)
-        self.touchpoints: TouchpointRepository = MemoryTouchpointRepository(session)
-        self.transactions: TransactionRepository = MemoryTransactionRepository(session)
-        self.segments: SegmentRepository = load("relcore.segments._memory:MemorySegmentRepository")(session)
-        self.metrics: MetricsRepository = load("relcore.value._memory:MemoryMetricsRepository")(session)
+        self._session = Session(tables, self._log, clock, self._require_active, gate, read_only=read_only)
 
-    def timeline(
-        self,
-        customer_id: CustomerId,
-        *,
-        limit: int = 50,
-        channels: Iterable[Channel | str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[TimelineEntry]:
-        """Return touchpoints and transactions of a customer, newest first.
-
-        Ordered by ``occurred_at`` then id, both descending; ``since`` is
-        inclusive, ``until`` exclusive; with ``channels``, transactions
-        without a channel drop out.
-        """
-        self._require_active()
-        return timeline(self._tables, customer_id, limit=limit, channels=channels, since=since, until=until)
+    def _adapter_argument(self) -> object:
+        return self._session
 
     def _begin(self) -> None:
         self._gate.enter(self._log)

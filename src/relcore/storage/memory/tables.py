@@ -6,7 +6,10 @@ from datetime import datetime
 from typing import Generic, TypeVar
 from uuid import UUID
 
-from relcore.domain import ConsentRecord, Contact, ContactPointKind, Customer, Touchpoint, Transaction
+from relcore.activity.model import Touchpoint, Transaction
+from relcore.consent.model import ConsentRecord
+from relcore.customers.contacts import Contact
+from relcore.customers.model import ContactPointKind, Customer
 from relcore.ids import ConsentId, ContactId, CustomerId, SegmentId
 from relcore.segments.model import Segment
 

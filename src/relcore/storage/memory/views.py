@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from relcore.domain import ConsentRecord, Customer, CustomerMetrics, Touchpoint, Transaction
+from relcore.activity.model import Touchpoint, Transaction
+from relcore.consent.model import ConsentRecord
+from relcore.customers.model import Customer
 from relcore.errors import NotFoundError
 from relcore.ids import CustomerId
 from relcore.segments import CustomerView
 from relcore.storage.customer_view import customer_view as assemble
 from relcore.storage.memory.tables import Tables
+from relcore.value.model import CustomerMetrics
 
 __all__ = ["TablesViews", "customer_view"]
 

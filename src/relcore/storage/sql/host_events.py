@@ -32,7 +32,7 @@ import attrs
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from relcore.domain import DomainEvent
+from relcore._kernel.events import DomainEvent
 from relcore.storage.ports import Publisher
 
 __all__ = ["defer_until_host_commit"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -12,20 +12,19 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, RootTransaction
 from sqlalchemy.engine.base import NestedTransaction
 from sqlalchemy.sql import Executable
 
-from relcore._kernel.adapters import load
+from relcore._kernel.events import DomainEvent
 from relcore.clock import Clock, system_clock
-from relcore.domain import Channel, Contact, Customer, DomainEvent, TimelineEntry
+from relcore.customers.contacts import Contact
+from relcore.customers.model import Customer
 from relcore.errors import ConfigurationError
-from relcore.ids import CustomerId
+from relcore.registry import PORTS
 from relcore.segments.model import Segment
-from relcore.storage.ports import MetricsRepository, Publisher, SegmentRepository, UnitOfWorkBase
+from relcore.storage.ports import Publisher, UnitOfWorkBase
 from relcore.storage.rules import save_timestamp
 from relcore.storage.sql.dialects import dialect_family
 from relcore.storage.sql.engines import SQLITE_BEGIN, create_engine_for, translate_errors
-from relcore.storage.sql.events_log import SqlTouchpoints, SqlTransactions, read_timeline
 from relcore.storage.sql.host_events import defer_until_host_commit
 from relcore.storage.sql.migrate import ensure_current
-from relcore.storage.sql.repositories import SqlConsents, SqlContacts, SqlCustomers
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -137,21 +136,16 @@ class SqlUnitOfWork(UnitOfWorkBase):
     refuses to write ([ConfigurationError][relcore.errors.ConfigurationError]).
     """
 
+    adapter = "sql"
+
     def __init__(self, store: SqlStore, publish: Publisher | None, *, read_only: bool = False) -> None:
-        super().__init__(publish)
+        super().__init__(publish, PORTS)
         self._store = store
         self.read_only = bool(read_only)
         self._conn: Connection | None = None
         self._owns_conn = False
         self._tx: RootTransaction | NestedTransaction | None = None
         self._joined = False
-        self.customers = SqlCustomers(self)
-        self.contacts = SqlContacts(self)
-        self.consents = SqlConsents(self)
-        self.touchpoints = SqlTouchpoints(self)
-        self.transactions = SqlTransactions(self)
-        self.segments: SegmentRepository = load("relcore.segments._sql:SqlSegments")(self)
-        self.metrics: MetricsRepository = load("relcore.value._sql:SqlMetrics")(self)
 
     # -- connection and transaction -----------------------------------------
 
@@ -247,17 +241,3 @@ class SqlUnitOfWork(UnitOfWorkBase):
             defer_until_host_commit(self._conn, publish, events)
         else:
             publish(events)
-
-    # -- queries spanning repositories ----------------------------------------
-
-    def timeline(
-        self,
-        customer_id: CustomerId,
-        *,
-        limit: int = 50,
-        channels: Iterable[Channel | str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[TimelineEntry]:
-        """Return touchpoints and transactions of a customer, newest first."""
-        return read_timeline(self, customer_id, channels=channels, since=since, until=until, limit=limit)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from relcore.domain import Channel
+from relcore.customers.model import Channel
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId, uuid7
 from relcore.storage.ports import MAX_PAGE_SIZE, Store, UnitOfWork

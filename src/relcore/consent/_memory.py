@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from relcore.domain import Channel, ConsentRecord, Purpose, may_contact
+from relcore.consent.model import ConsentRecord, Purpose, may_contact
+from relcore.customers.model import Channel
 from relcore.errors import ConflictError
 from relcore.ids import CustomerId
 from relcore.storage.memory.session import Session

@@ -4,15 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 
 import attrs
 
 from relcore._kernel import checks as check
+from relcore._kernel.events import DomainEvent
 from relcore.clock import system_clock
-from relcore.domain.enums import Channel, ConsentStatus, Purpose
+from relcore.customers.model import Channel
 from relcore.ids import ConsentId, CustomerId, new_id
 
-__all__ = ["ConsentRecord", "current_consent", "may_contact"]
+__all__ = ["ConsentChanged", "ConsentRecord", "ConsentStatus", "Purpose", "current_consent", "may_contact"]
+
+
+class Purpose(StrEnum):
+    """What a consent is for."""
+
+    MARKETING = "marketing"
+    ANALYTICS = "analytics"
+    SERVICE = "service"
+    PROFILING = "profiling"
+    THIRD_PARTY = "third_party"
+    RESEARCH = "research"
+
+
+class ConsentStatus(StrEnum):
+    """The answer a consent record carries."""
+
+    GRANTED = "granted"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
 
 
 @attrs.frozen(kw_only=True)
@@ -101,3 +122,13 @@ def may_contact(
         return False
     moment = check.check_datetime("at", at)
     return record.expires_at is None or moment < record.expires_at
+
+
+@attrs.frozen
+class ConsentChanged(DomainEvent):
+    """A consent record was appended to a customer's ledger."""
+
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+    purpose: Purpose = attrs.field(converter=check.enum_converter(Purpose))
+    channel: Channel | None = attrs.field(converter=check.optional_enum_converter(Channel))
+    status: ConsentStatus = attrs.field(converter=check.enum_converter(ConsentStatus))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import attrs
 import pytest
 
-from relcore.domain import Contact, ContactPoint, PostalAddress
+from relcore.customers.contacts import Contact, ContactPoint, PostalAddress
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId, uuid7
 from relcore.storage.ports import Store

@@ -9,7 +9,8 @@ from uuid import UUID
 
 import attrs
 
-from relcore.domain import Contact, ContactPointKind, Customer
+from relcore.customers.contacts import Contact
+from relcore.customers.model import ContactPointKind, Customer
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher

@@ -9,7 +9,8 @@ from typing import ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from relcore._kernel.checks import check_datetime, fail, positive_int
-from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction, TransactionKind
+from relcore.activity.model import TimelineEntry, Touchpoint, Transaction, TransactionKind
+from relcore.customers.model import Channel
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId
 from relcore.storage.memory.queries import newest_first
@@ -208,3 +209,25 @@ def timeline(
         *_of_customer(tables.transactions, customer_id),
     ]
     return newest_first(entries, window, limit)
+
+
+class MemoryTimeline:
+    """The timeline of a memory store: touchpoints and transactions merged, newest first."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def timeline(
+        self,
+        customer_id: CustomerId,
+        *,
+        limit: int = 50,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        """Return the customer's touchpoints and transactions, newest first (see the port)."""
+        self._session.check()
+        return timeline(
+            self._session.tables, customer_id, limit=limit, channels=channels, since=since, until=until
+        )

@@ -12,16 +12,9 @@ from uuid import UUID
 import attrs
 import sqlalchemy as sa
 
-from relcore._kernel.checks import check_datetime, check_enum
-from relcore.domain import (
-    Channel,
-    ConsentRecord,
-    Contact,
-    ContactPointKind,
-    Customer,
-    Purpose,
-    may_contact,
-)
+from relcore._kernel.checks import check_datetime
+from relcore.customers.contacts import Contact
+from relcore.customers.model import ContactPointKind, Customer
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
@@ -29,7 +22,6 @@ from relcore.storage.ports import Page
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key
 from relcore.storage.sql import rows
 from relcore.storage.sql.schema import (
-    consents,
     contact_points,
     contacts,
     customer_tags,
@@ -42,7 +34,7 @@ if TYPE_CHECKING:
 
 _MEMBER_BATCH = 5000
 
-__all__ = ["SqlConsents", "SqlContacts", "SqlCustomers", "check_id", "require_customer"]
+__all__ = ["SqlContacts", "SqlCustomers", "check_id", "require_customer"]
 
 
 def _check_version(uow: SqlUnitOfWork, table: sa.Table, kind: str, entity_id: UUID, version: int) -> None:
@@ -288,41 +280,3 @@ class SqlContacts:
         for point in self._uow.execute(query, what="load contact points").mappings():
             points[point["contact_id"]].append(point)
         return [rows.contact_from_row(r, points[r["id"]]) for r in found]
-
-
-class SqlConsents:
-    """The consent ledger in ``relcore_consents`` (append-only)."""
-
-    def __init__(self, uow: SqlUnitOfWork) -> None:
-        self._uow = uow
-
-    def add(self, record: ConsentRecord) -> None:
-        """Append a record; its customer must exist."""
-        if not isinstance(record, ConsentRecord):
-            raise ValidationError.single("record", f"expected a ConsentRecord, got {type(record).__name__}")
-        require_customer(self._uow, record.customer_id)
-        exists = sa.select(consents.c.id).where(consents.c.id == record.id)
-        if self._uow.execute(exists, what="check consent id").first() is not None:
-            raise ConflictError(f"consent record {record.id} already exists")
-        self._uow.execute(consents.insert(), [rows.consent_row(record)], what="add consent")
-
-    def for_customer(self, customer_id: CustomerId) -> list[ConsentRecord]:
-        """Return the customer's ledger, oldest first (by ``recorded_at``, id)."""
-        query = (
-            sa.select(consents)
-            .where(consents.c.customer_id == check_id("customer_id", customer_id))
-            .order_by(consents.c.recorded_at, consents.c.id)
-        )
-        return [rows.consent_from_row(r) for r in self._uow.execute(query, what="load consents").mappings()]
-
-    def may_contact(
-        self, customer_id: CustomerId, purpose: Purpose | str, channel: Channel | str, at: datetime
-    ) -> bool:
-        """Answer [`relcore.domain.may_contact`][] from the stored ledger."""
-        wanted = check_enum(Purpose, "purpose", purpose)
-        check_enum(Channel, "channel", channel)
-        query = sa.select(consents).where(
-            consents.c.customer_id == check_id("customer_id", customer_id), consents.c.purpose == wanted.value
-        )
-        ledger = [rows.consent_from_row(r) for r in self._uow.execute(query, what="load consents").mappings()]
-        return may_contact(ledger, wanted, channel, at)

@@ -7,7 +7,7 @@ from datetime import timedelta, timezone
 import attrs
 import pytest
 
-from relcore.domain import Purpose
+from relcore.consent.model import Purpose
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ConsentId, CustomerId, uuid7
 from relcore.storage.ports import Store

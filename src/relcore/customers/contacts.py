@@ -13,8 +13,7 @@ import phonenumbers
 
 from relcore._kernel import checks as check
 from relcore.clock import system_clock
-from relcore.domain.customer import version_converter
-from relcore.domain.enums import Channel, ContactPointKind
+from relcore.customers.model import Channel, ContactPointKind, version_converter
 from relcore.ids import ContactId, CustomerId, new_id
 
 __all__ = ["Contact", "ContactPoint", "PostalAddress", "normalize_email", "normalize_phone"]

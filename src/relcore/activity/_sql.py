@@ -16,7 +16,8 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from relcore._kernel.checks import check_datetime
-from relcore.domain import Channel, TimelineEntry, Touchpoint, Transaction
+from relcore.activity.model import TimelineEntry, Touchpoint, Transaction
+from relcore.customers.model import Channel
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.ports import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, MoneyColumns
@@ -253,3 +254,22 @@ class SqlTransactions(_EventLog[Transaction]):
                     currencies=list(currencies),
                     minor_units=list(minor_units),
                 )
+
+
+class SqlTimeline:
+    """The timeline in SQL: touchpoints and transactions merged by one query, newest first."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def timeline(
+        self,
+        customer_id: CustomerId,
+        *,
+        limit: int = 50,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        """Return the customer's touchpoints and transactions, newest first (see the port)."""
+        return read_timeline(self._uow, customer_id, channels=channels, since=since, until=until, limit=limit)

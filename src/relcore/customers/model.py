@@ -5,17 +5,92 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import attrs
 
 from relcore._kernel import checks as check
+from relcore._kernel.events import DomainEvent, version_field
 from relcore.clock import system_clock
-from relcore.domain.enums import LifecycleStage, PartyType, RelationshipKind
 from relcore.errors import ValidationError
-from relcore.ids import CustomerId, new_id
+from relcore.ids import ContactId, CustomerId, new_id
 
-__all__ = ["Customer", "Identity"]
+__all__ = [
+    "Channel",
+    "ContactAdded",
+    "ContactPointKind",
+    "ContactUpdated",
+    "Customer",
+    "CustomerCreated",
+    "CustomerUpdated",
+    "Identity",
+    "LifecycleStage",
+    "PartyType",
+    "RelationshipKind",
+]
+
+
+class PartyType(StrEnum):
+    """Whether a customer is a person (B2C) or an organization (B2B)."""
+
+    PERSON = "person"
+    ORGANIZATION = "organization"
+
+
+class LifecycleStage(StrEnum):
+    """Where a customer stands in the relationship, from first contact to churn."""
+
+    SUBSCRIBER = "subscriber"
+    LEAD = "lead"
+    QUALIFIED = "qualified"
+    OPPORTUNITY = "opportunity"
+    CUSTOMER = "customer"
+    EVANGELIST = "evangelist"
+    CHURNED = "churned"
+    OTHER = "other"
+
+
+class RelationshipKind(StrEnum):
+    """What the party is to us (the "XRM" view: not only customers)."""
+
+    CUSTOMER = "customer"
+    PROSPECT = "prospect"
+    PARTNER = "partner"
+    SUPPLIER = "supplier"
+    RESELLER = "reseller"
+    INVESTOR = "investor"
+    EMPLOYEE = "employee"
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    """A medium through which an interaction happens."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    SMS = "sms"
+    MMS = "mms"
+    CHAT = "chat"
+    WEB = "web"
+    MOBILE_APP = "mobile_app"
+    SOCIAL = "social"
+    IN_PERSON = "in_person"
+    POSTAL = "postal"
+    FAX = "fax"
+    VOICE_SERVER = "voice_server"
+    KIOSK = "kiosk"
+    OTHER = "other"
+
+
+class ContactPointKind(StrEnum):
+    """How a contact can be reached."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    POSTAL = "postal"
+    SOCIAL = "social"
+
 
 _NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -217,3 +292,35 @@ class Customer:
             country=country,
             created_at=now,
         )
+
+
+@attrs.frozen
+class CustomerCreated(DomainEvent):
+    """A customer was added."""
+
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+
+
+@attrs.frozen
+class CustomerUpdated(DomainEvent):
+    """A customer was saved; ``version`` is the new stored version."""
+
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+    version: int = attrs.field(converter=version_field)
+
+
+@attrs.frozen
+class ContactAdded(DomainEvent):
+    """A contact was added to a customer."""
+
+    contact_id: ContactId = attrs.field(converter=check.uuid)
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+
+
+@attrs.frozen
+class ContactUpdated(DomainEvent):
+    """A contact was saved; ``version`` is the new stored version."""
+
+    contact_id: ContactId = attrs.field(converter=check.uuid)
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+    version: int = attrs.field(converter=version_field)

@@ -7,9 +7,39 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from relcore.domain import DomainEvent
+import attrs
 
-__all__ = ["EventBus", "Handler"]
+from relcore._kernel import checks as check
+
+__all__ = ["DomainEvent", "EventBus", "Handler", "count_field", "version_field"]
+
+
+class DomainEvent:
+    """Base of every domain event: a frozen value describing what happened.
+
+    The unit of work collects events while it runs and hands them to
+    subscribers only after its commit succeeded; a rolled-back unit of work
+    publishes nothing. Events check their fields when built: a wrong value
+    raises [ValidationError][relcore.errors.ValidationError] naming the field.
+    Each context defines its events in its ``model`` module.
+    """
+
+    __slots__ = ()
+
+
+def _check_version(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg]
+    return check.positive_int(field.name, value, minimum=1)
+
+
+def _check_count(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg]
+    return check.positive_int(field.name, value, maximum=2**63 - 1)
+
+
+version_field = attrs.Converter(_check_version, takes_field=True)
+"""Converter of an event's ``version`` field: a positive integer."""
+
+count_field = attrs.Converter(_check_count, takes_field=True)
+"""Converter of an event's count field: a non-negative 64-bit integer."""
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +53,7 @@ class EventBus:
 
     Handlers run synchronously, after the commit, in subscription order. A
     handler that raises does not stop the others nor undo the commit: the
-    exception is logged (``relcore.services.events``, without the event's
+    exception is logged (``relcore._kernel.events``, without the event's
     data) and the next handler runs.
 
     Example:

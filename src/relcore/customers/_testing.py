@@ -7,7 +7,7 @@ from datetime import timedelta, timezone
 import attrs
 import pytest
 
-from relcore.domain import Customer, Identity
+from relcore.customers.model import Customer, Identity
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
 from relcore.storage.ports import MAX_PAGE_SIZE, Page, Store

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from relcore.domain import Channel, Touchpoint, Transaction
+from relcore.activity._testing import ActivityContract
+from relcore.activity.model import Touchpoint, Transaction
+from relcore.customers.model import Channel
 from relcore.errors import ConfigurationError, ValidationError
 from relcore.ids import CampaignId, CaseId, CustomerId, OpportunityId, uuid7
 from relcore.storage.ports import MAX_PAGE_SIZE, Store, UnitOfWork
-from relcore.testing._contract_activity import ActivityContract
 from relcore.testing._contract_support import (
     ContractBase,
     contact,
@@ -128,9 +129,9 @@ class TimelineContract(ContractBase):
         stored(store, ada, grace, *tied, first, last, touchpoint(grace.id), transaction(grace.id))
         expected = [last, *sorted(tied, key=lambda e: e.id, reverse=True), first]
         with store.unit_of_work() as uow:
-            assert uow.timeline(ada.id) == expected
-            assert uow.timeline(ada.id, limit=3) == expected[:3]
-            assert uow.timeline(CustomerId(uuid7())) == []
+            assert uow.activity.timeline(ada.id) == expected
+            assert uow.activity.timeline(ada.id, limit=3) == expected[:3]
+            assert uow.activity.timeline(CustomerId(uuid7())) == []
 
     def test_filters_apply_to_both_kinds(self, store: Store) -> None:
         ada = customer()
@@ -141,11 +142,17 @@ class TimelineContract(ContractBase):
         no_channel = transaction(ada.id, channel=None, occurred_at=minutes(5))
         stored(store, ada, web_visit, web_order, shop_order, mailed, no_channel)
         with store.unit_of_work() as uow:
-            assert uow.timeline(ada.id) == [no_channel, mailed, shop_order, web_order, web_visit]
-            assert uow.timeline(ada.id, channels=["web"]) == [web_order, web_visit]
-            assert uow.timeline(ada.id, channels=["email", "in_person"]) == [mailed, shop_order]
-            assert uow.timeline(ada.id, since=minutes(2), until=minutes(5)) == [mailed, shop_order, web_order]
-            assert uow.timeline(ada.id, channels=["web", "email"], since=minutes(2), limit=1) == [mailed]
+            assert uow.activity.timeline(ada.id) == [no_channel, mailed, shop_order, web_order, web_visit]
+            assert uow.activity.timeline(ada.id, channels=["web"]) == [web_order, web_visit]
+            assert uow.activity.timeline(ada.id, channels=["email", "in_person"]) == [mailed, shop_order]
+            assert uow.activity.timeline(ada.id, since=minutes(2), until=minutes(5)) == [
+                mailed,
+                shop_order,
+                web_order,
+            ]
+            assert uow.activity.timeline(ada.id, channels=["web", "email"], since=minutes(2), limit=1) == [
+                mailed
+            ]
 
     def test_transactions_without_channel_drop_out_of_channel_filters(self, store: Store) -> None:
         ada = customer()
@@ -154,7 +161,7 @@ class TimelineContract(ContractBase):
         with store.unit_of_work() as uow:
             assert uow.transactions.for_customer(ada.id) == [untold]
             assert uow.transactions.for_customer(ada.id, channels=[c.value for c in Channel]) == []
-            assert uow.timeline(ada.id, channels=[c.value for c in Channel]) == []
+            assert uow.activity.timeline(ada.id, channels=[c.value for c in Channel]) == []
 
     @pytest.mark.parametrize(
         "bad",
@@ -171,20 +178,20 @@ class TimelineContract(ContractBase):
         ada = customer()
         stored(store, ada)
         with store.unit_of_work() as uow, pytest.raises(ValidationError):
-            uow.timeline(ada.id, **bad)
+            uow.activity.timeline(ada.id, **bad)
 
     def test_largest_limit_is_accepted(self, store: Store) -> None:
         ada = customer()
         entry = touchpoint(ada.id)
         stored(store, ada, entry)
-        assert in_unit(store, lambda uow: uow.timeline(ada.id, limit=MAX_PAGE_SIZE)) == [entry]
+        assert in_unit(store, lambda uow: uow.activity.timeline(ada.id, limit=MAX_PAGE_SIZE)) == [entry]
 
     def test_timeline_needs_an_active_unit_of_work(self, store: Store) -> None:
         ada = customer()
         stored(store, ada)
         uow = store.unit_of_work()
         with pytest.raises(ConfigurationError):
-            uow.timeline(ada.id)
+            uow.activity.timeline(ada.id)
 
 
 class MoneyColumnsContract(ContractBase):

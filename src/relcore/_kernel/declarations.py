@@ -1,0 +1,80 @@
+"""Declarations: what a context tells the rest of relcore about its storage.
+
+A context declares each of its storage ports once, in its ``ports`` module:
+its name (the unit of work's attribute), its protocol, and its two adapters
+named by dotted path (``"package.module:Name"``, imported only when a unit of
+work first uses them). An [`Aggregate`][relcore.registry.Aggregate]
+adds what the generic machinery needs to know about the entity it stores.
+A [`Context`][relcore.registry.Context] gathers a context's ports,
+events and entities; the registry ([`relcore.registry`][]) lists the contexts,
+and every list that used to be kept by hand is derived from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+__all__ = ["Aggregate", "Context", "Port"]
+
+R = TypeVar("R")
+
+
+@attrs.frozen
+class Port(Generic[R]):
+    """A storage port: a protocol a unit of work serves under ``name``.
+
+    Attributes:
+        name: The unit of work's attribute (``uow.customers``); unique across contexts.
+        protocol: The protocol the adapters implement.
+        memory: Dotted path of the memory adapter's class; it is built with the memory session.
+        sql: Dotted path of the SQL adapter's class; it is built with the SQL unit of work.
+    """
+
+    name: str
+    protocol: type[R]
+    memory: str
+    sql: str
+
+
+@attrs.frozen
+class Aggregate(Port[R]):
+    """A port that stores one aggregate's entities.
+
+    Attributes:
+        entity: The entity class (an attrs class with an ``id``).
+        owner: The field naming the customer that owns each entity, if any.
+        references: Other fields naming stored entities, as ``(field, port name)`` pairs.
+        unique: Fields whose values (together) identify an entity, besides its id;
+            an ``add`` of a stored key is idempotent or refused, as the protocol says.
+        versioned: Whether saves are version-checked (the entity has a ``version``).
+    """
+
+    entity: type
+    owner: str | None = "customer_id"
+    references: tuple[tuple[str, str], ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()
+    versioned: bool = False
+
+
+@attrs.frozen
+class Context:
+    """One part of the CRM, as the registry sees it.
+
+    Attributes:
+        name: The context's package name (``"customers"``) and facade namespace.
+        ports: Its storage ports, aggregates first.
+        events: Its domain event classes.
+        values: Other attrs classes it exchanges as JSON (value objects, results).
+    """
+
+    name: str
+    ports: tuple[Port[Any], ...] = ()
+    events: tuple[type, ...] = ()
+    values: tuple[type, ...] = ()
+
+    @property
+    def aggregates(self) -> tuple[Aggregate[Any], ...]:
+        """The ports that store aggregates."""
+        return tuple(p for p in self.ports if isinstance(p, Aggregate))

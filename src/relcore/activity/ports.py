@@ -1,0 +1,187 @@
+"""The ports of the activity context: touchpoint and transaction repositories, and money columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from relcore._kernel.declarations import Aggregate, Context, Port
+from relcore.activity.model import (
+    TimelineEntry,
+    Touchpoint,
+    TouchpointRecorded,
+    TouchpointsImported,
+    Transaction,
+    TransactionRecorded,
+    TransactionsImported,
+)
+from relcore.customers.model import Channel
+from relcore.ids import CustomerId, TouchpointId, TransactionId
+from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE
+
+__all__ = ["TimelineQuery", "MoneyColumns", "TouchpointRepository", "TransactionRepository"]
+
+
+class TouchpointRepository(Protocol):
+    """Interactions, idempotent on ``(source, external_id)``."""
+
+    def get(self, touchpoint_id: TouchpointId) -> Touchpoint:
+        """Return the touchpoint with ``touchpoint_id``."""
+        ...
+
+    def add(self, touchpoint: Touchpoint) -> bool:
+        """Store one touchpoint; ``False`` if its key was already stored."""
+        ...
+
+    def add_many(self, touchpoints: Iterable[Touchpoint], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        """Store a stream of touchpoints in chunks; return how many were new."""
+        ...
+
+    def find_by_key(self, source: str, external_id: str) -> Touchpoint | None:
+        """Return the touchpoint with this idempotency key, if any."""
+        ...
+
+    def for_customer(
+        self,
+        customer_id: CustomerId,
+        *,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[Touchpoint]:
+        """Return the customer's touchpoints, newest first (``occurred_at``, id)."""
+        ...
+
+    def count(self) -> int:
+        """Return how many touchpoints are stored."""
+        ...
+
+
+class TransactionRepository(Protocol):
+    """Money records, idempotent on ``(source, external_id)``."""
+
+    def get(self, transaction_id: TransactionId) -> Transaction:
+        """Return the transaction with ``transaction_id``."""
+        ...
+
+    def add(self, transaction: Transaction) -> bool:
+        """Store one transaction; ``False`` if its key was already stored."""
+        ...
+
+    def add_many(self, transactions: Iterable[Transaction], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        """Store a stream of transactions in chunks; return how many were new."""
+        ...
+
+    def find_by_key(self, source: str, external_id: str) -> Transaction | None:
+        """Return the transaction with this idempotency key, if any."""
+        ...
+
+    def for_customer(
+        self,
+        customer_id: CustomerId,
+        *,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[Transaction]:
+        """Return the customer's transactions, newest first (``occurred_at``, id)."""
+        ...
+
+    def count(self) -> int:
+        """Return how many transactions are stored."""
+        ...
+
+    def money_columns(self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE) -> Iterator[MoneyColumns]:
+        """Yield the orders and refunds that occurred at or before ``until``, as columns.
+
+        Chunks of at most ``chunk_size`` rows, in ``(customer_id,
+        occurred_at, id)`` order: what a value refresh reads, without
+        building an entity per row.
+        """
+        ...
+
+
+@attrs.frozen
+class MoneyColumns:
+    """A chunk of orders and refunds as parallel columns (row ``i`` across them).
+
+    Attributes:
+        customer_ids: Whose transaction each row is.
+        occurred_at: When it happened (aware, UTC).
+        refunds: ``True`` for a refund, ``False`` for an order.
+        currencies: ISO 4217 codes.
+        minor_units: Amounts in integer minor units of the row's currency.
+    """
+
+    customer_ids: list[CustomerId]
+    occurred_at: list[datetime]
+    refunds: list[bool]
+    currencies: list[str]
+    minor_units: list[int]
+
+    def __len__(self) -> int:
+        return len(self.customer_ids)
+
+
+class TimelineQuery(Protocol):
+    """A customer's touchpoints and transactions merged into one timeline."""
+
+    def timeline(
+        self,
+        customer_id: CustomerId,
+        *,
+        limit: int = 50,
+        channels: Iterable[Channel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        """Return the customer's touchpoints and transactions, newest first.
+
+        Ordered by ``occurred_at`` then id, both descending; ``since`` is
+        inclusive, ``until`` exclusive; with ``channels``, transactions
+        without a channel drop out. None for an unknown customer.
+        """
+        ...
+
+
+TOUCHPOINTS = Aggregate(
+    "touchpoints",
+    TouchpointRepository,
+    memory="relcore.activity._memory:MemoryTouchpointRepository",
+    sql="relcore.activity._sql:SqlTouchpoints",
+    entity=Touchpoint,
+    references=(("contact_id", "contacts"),),
+    unique=(("source", "external_id"),),
+)
+"""Interactions, idempotent on ``(source, external_id)``."""
+
+TRANSACTIONS = Aggregate(
+    "transactions",
+    TransactionRepository,
+    memory="relcore.activity._memory:MemoryTransactionRepository",
+    sql="relcore.activity._sql:SqlTransactions",
+    entity=Transaction,
+    references=(("contact_id", "contacts"),),
+    unique=(("source", "external_id"),),
+)
+"""Orders and refunds, idempotent on ``(source, external_id)``."""
+
+ACTIVITY = Port(
+    "activity",
+    TimelineQuery,
+    memory="relcore.activity._memory:MemoryTimeline",
+    sql="relcore.activity._sql:SqlTimeline",
+)
+"""The timeline across touchpoints and transactions."""
+
+CONTEXT = Context(
+    "activity",
+    ports=(TOUCHPOINTS, TRANSACTIONS, ACTIVITY),
+    events=(TouchpointRecorded, TransactionRecorded, TouchpointsImported, TransactionsImported),
+)
+"""The activity context, as the registry sees it."""

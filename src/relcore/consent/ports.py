@@ -1,0 +1,44 @@
+"""The port of the consent context: the ledger repository."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from relcore._kernel.declarations import Aggregate, Context
+from relcore.consent.model import ConsentChanged, ConsentRecord, Purpose
+from relcore.customers.model import Channel
+from relcore.ids import CustomerId
+
+__all__ = ["ConsentRepository"]
+
+
+class ConsentRepository(Protocol):
+    """The append-only consent ledger."""
+
+    def add(self, record: ConsentRecord) -> None:
+        """Append a record; its customer must exist."""
+        ...
+
+    def for_customer(self, customer_id: CustomerId) -> list[ConsentRecord]:
+        """Return the customer's ledger, oldest first (by ``recorded_at``, id)."""
+        ...
+
+    def may_contact(
+        self, customer_id: CustomerId, purpose: Purpose | str, channel: Channel | str, at: datetime
+    ) -> bool:
+        """Answer [`relcore.domain.may_contact`][] from the stored ledger."""
+        ...
+
+
+CONSENTS = Aggregate(
+    "consents",
+    ConsentRepository,
+    memory="relcore.consent._memory:MemoryConsentRepository",
+    sql="relcore.consent._sql:SqlConsents",
+    entity=ConsentRecord,
+)
+"""The consent ledger: append-only records owned by a customer."""
+
+CONTEXT = Context("consent", ports=(CONSENTS,), events=(ConsentChanged,))
+"""The consent context, as the registry sees it."""

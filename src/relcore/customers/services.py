@@ -1,0 +1,66 @@
+"""Customer use cases: add and save customers and contacts, against the ports only.
+
+Each function takes an open unit of work, does its work through the
+repositories, records the domain events, and leaves committing to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from relcore._kernel.arguments import check_instance
+from relcore.customers.contacts import Contact
+from relcore.customers.model import (
+    ContactAdded,
+    ContactUpdated,
+    Customer,
+    CustomerCreated,
+    CustomerUpdated,
+)
+from relcore.errors import ValidationError
+from relcore.storage.ports import UnitOfWork
+
+__all__ = ["add_contact", "add_customer", "save_contact", "save_customer"]
+
+
+def add_customer(uow: UnitOfWork, customer: Customer, contacts: Iterable[Contact] = ()) -> None:
+    """Add a customer and its contacts.
+
+    Raises:
+        ValidationError: If a contact belongs to another customer.
+        ConflictError: If the id or an identity is already stored.
+    """
+    check_instance("customer", customer, Customer)
+    people = list(contacts)
+    for i, contact in enumerate(people):
+        check_instance(f"contacts[{i}]", contact, Contact)
+        if contact.customer_id != customer.id:
+            raise ValidationError.single(f"contacts[{i}].customer_id", "does not match the customer's id")
+    uow.customers.add(customer)
+    uow.record(CustomerCreated(customer.id))
+    for contact in people:
+        uow.contacts.add(contact)
+        uow.record(ContactAdded(contact.id, contact.customer_id))
+
+
+def save_customer(uow: UnitOfWork, customer: Customer) -> Customer:
+    """Save a changed customer; return it with its new version."""
+    check_instance("customer", customer, Customer)
+    saved = uow.customers.save(customer)
+    uow.record(CustomerUpdated(saved.id, saved.version))
+    return saved
+
+
+def add_contact(uow: UnitOfWork, contact: Contact) -> None:
+    """Add a contact to an existing customer."""
+    check_instance("contact", contact, Contact)
+    uow.contacts.add(contact)
+    uow.record(ContactAdded(contact.id, contact.customer_id))
+
+
+def save_contact(uow: UnitOfWork, contact: Contact) -> Contact:
+    """Save a changed contact; return it with its new version."""
+    check_instance("contact", contact, Contact)
+    saved = uow.contacts.save(contact)
+    uow.record(ContactUpdated(saved.id, saved.customer_id, saved.version))
+    return saved

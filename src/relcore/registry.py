@@ -1,0 +1,69 @@
+"""The registry: the one list of relcore's contexts, and everything derived from it.
+
+Each context declares its storage ports, events and value classes in its
+``ports`` module ([Context][relcore.registry.Context]); this
+tuple lists the contexts, bottom-up. The units of work serve every port
+(``uow.<port name>``), the contract suite tests every aggregate, the
+serialization tests round-trip every entity, event and value, and the
+rollback contracts snapshot every aggregate, all from here: a new context
+is one line below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relcore._kernel.declarations import Aggregate, Context, Port
+from relcore.activity.ports import CONTEXT as ACTIVITY
+from relcore.consent.ports import CONTEXT as CONSENT
+from relcore.customers.ports import CONTEXT as CUSTOMERS
+from relcore.segments.ports import CONTEXT as SEGMENTS
+from relcore.value.ports import CONTEXT as VALUE
+
+__all__ = [
+    "CONTEXTS",
+    "PORTS",
+    "Aggregate",
+    "Context",
+    "Port",
+    "aggregates",
+    "entity_classes",
+    "event_classes",
+    "port",
+]
+
+CONTEXTS: tuple[Context, ...] = (CUSTOMERS, CONSENT, ACTIVITY, SEGMENTS, VALUE)
+"""relcore's contexts, each over the ones before it."""
+
+PORTS: dict[str, Port[Any]] = {p.name: p for context in CONTEXTS for p in context.ports}
+"""Every storage port by name (the unit of work's attribute)."""
+
+if len(PORTS) != sum(len(c.ports) for c in CONTEXTS):  # pragma: no cover - a declaration mistake
+    raise RuntimeError("two storage ports share a name")
+
+
+def port(name: str) -> Port[Any]:
+    """Return the port named ``name``.
+
+    Raises:
+        KeyError: No context declares it.
+    """
+    return PORTS[name]
+
+
+def aggregates() -> tuple[Aggregate[Any], ...]:
+    """Every declared aggregate, in context order."""
+    return tuple(a for context in CONTEXTS for a in context.aggregates)
+
+
+def event_classes() -> tuple[type, ...]:
+    """Every domain event class, in context order."""
+    return tuple(e for context in CONTEXTS for e in context.events)
+
+
+def entity_classes() -> tuple[type, ...]:
+    """Every class relcore exchanges as JSON: the aggregates' entities, the values, the events."""
+    found: list[type] = []
+    for context in CONTEXTS:
+        found += [a.entity for a in context.aggregates] + list(context.values) + list(context.events)
+    return tuple(dict.fromkeys(found))
