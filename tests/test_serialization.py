@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -281,3 +282,137 @@ def test_corrupted_input_raises_only_validation_errors(entity: Any, data: st.Dat
     assert problems
     assert all(problems)
     assert located or not isinstance(bad, dict)  # inside an object, every problem has a path
+
+
+# -- dates ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class Deal:
+    """A stand-in for a future entity with calendar dates (an opportunity's close date)."""
+
+    name: str
+    closes_on: date
+    signed_at: datetime | None = None
+    reminder_on: date | None = None
+    milestones: tuple[date, ...] = ()
+
+
+class Day(date):
+    """A date subclass: read back as a plain date."""
+
+    def isoformat(self) -> str:
+        return "not a date"
+
+
+def _deal(**changes: object) -> dict[str, Any]:
+    return {"name": "Renewal", "closes_on": "2026-06-30", **changes}
+
+
+def test_dates_are_written_as_yyyy_mm_dd_and_read_back() -> None:
+    deal = Deal(
+        "Renewal",
+        date(2026, 6, 30),
+        signed_at=datetime(2026, 6, 30, 17, 5, tzinfo=UTC),
+        milestones=(date(2026, 1, 2), date(5, 3, 4)),
+    )
+    data = to_dict(deal)
+    assert data == {
+        "name": "Renewal",
+        "closes_on": "2026-06-30",
+        "signed_at": "2026-06-30T17:05:00+00:00",  # a datetime keeps its time
+        "reminder_on": None,
+        "milestones": ["2026-01-02", "0005-03-04"],  # always four digits of year
+    }
+    assert json.loads(to_json(deal)) == data
+    rebuilt = from_dict(Deal, data)
+    assert rebuilt == deal
+    assert type(rebuilt.closes_on) is date
+    assert from_json(Deal, to_json(deal)) == deal
+    assert from_dict(Deal, _deal(reminder_on="2026-06-01")).reminder_on == date(2026, 6, 1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dates())
+def test_every_date_round_trips(day: date) -> None:
+    deal = Deal("Renewal", day)
+    text = to_dict(deal)["closes_on"]
+    assert len(text) == 10
+    assert from_dict(Deal, to_dict(deal)) == deal
+
+
+def test_date_objects_and_subclasses_are_read_and_written_as_plain_dates() -> None:
+    assert from_dict(Deal, _deal(closes_on=date(2026, 6, 30))).closes_on == date(2026, 6, 30)
+    assert to_dict(Deal("Renewal", Day(2026, 6, 30)))["closes_on"] == "2026-06-30"
+    read = from_dict(Deal, _deal(closes_on=Day(2026, 6, 30))).closes_on
+    assert type(read) is date
+    assert read == date(2026, 6, 30)
+
+
+NOT_A_DATE = "not an ISO 8601 date (YYYY-MM-DD)"
+NOT_IN_THE_CALENDAR = "not a calendar date (YYYY-MM-DD)"
+WITH_A_TIME = "expected a date without a time"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("2026-06-30T00:00:00", WITH_A_TIME),
+        ("2026-06-30T00:00:00+00:00", WITH_A_TIME),
+        ("2026-06-30 12:00", WITH_A_TIME),
+        ("20260630", NOT_A_DATE),  # ISO basic format: date.fromisoformat takes it, relcore does not
+        ("2026-W26-2", NOT_A_DATE),  # ISO week date
+        ("2026-181", NOT_A_DATE),  # ISO ordinal date
+        ("2026-6-30", NOT_A_DATE),
+        ("26-06-30", NOT_A_DATE),
+        ("30/06/2026", NOT_A_DATE),
+        ("+2026-06-30", NOT_A_DATE),
+        (" 2026-06-30", NOT_A_DATE),
+        ("2026-06-30\n", NOT_A_DATE),
+        ("2026-06-30Z", NOT_A_DATE),
+        ("\uff12\uff10\uff12\uff16-06-30", NOT_A_DATE),  # full-width digits
+        ("\u0662\u0660\u0662\u0666-06-30", NOT_A_DATE),  # Arabic-Indic digits
+        ("", NOT_A_DATE),
+        ("2026-06-31", NOT_IN_THE_CALENDAR),
+        ("2026-02-29", NOT_IN_THE_CALENDAR),
+        ("2026-13-01", NOT_IN_THE_CALENDAR),
+        ("0000-01-01", NOT_IN_THE_CALENDAR),
+        (20260630, "expected an ISO 8601 date string (YYYY-MM-DD), got int"),
+        (2026.5, "expected an ISO 8601 date string (YYYY-MM-DD), got float"),
+        (True, "expected an ISO 8601 date string (YYYY-MM-DD), got bool"),
+        (None, "expected an ISO 8601 date string (YYYY-MM-DD), got NoneType"),
+        ([2026, 6, 30], "expected an ISO 8601 date string (YYYY-MM-DD), got list"),
+        ({"year": 2026}, "expected an ISO 8601 date string (YYYY-MM-DD), got dict"),
+        (datetime(2026, 6, 30, tzinfo=UTC), "expected a date, got a datetime"),
+        (datetime(2026, 6, 30), "expected a date, got a datetime"),
+    ],
+    ids=repr,
+)
+def test_a_bad_date_is_refused_with_its_path_and_without_its_value(value: object, problem: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        from_dict(Deal, _deal(closes_on=value))
+    assert [(e.path, e.problem) for e in caught.value.errors] == [("closes_on", problem)]
+    error: BaseException | None = caught.value
+    while error is not None:  # neither the message nor anything chained to it quotes the value
+        if isinstance(value, str) and value.strip():
+            assert value.strip() not in str(error)
+        assert "2026-06-30" not in str(error)
+        error = error.__cause__ or error.__context__
+
+
+def test_bad_dates_are_named_in_lists_and_optional_fields_with_the_other_problems() -> None:
+    data = _deal(name=7, reminder_on="2026-06-30T09:00", milestones=["2026-01-02", "2026-02-30", 3])
+    with pytest.raises(ValidationError) as caught:
+        from_dict(Deal, data)
+    assert {e.path: e.problem for e in caught.value.errors} == {
+        "name": "expected text, got int",
+        "reminder_on": WITH_A_TIME,
+        "milestones[1]": NOT_IN_THE_CALENDAR,
+        "milestones[2]": "expected an ISO 8601 date string (YYYY-MM-DD), got int",
+    }
+
+
+def test_a_datetime_field_still_refuses_a_bare_date() -> None:
+    with pytest.raises(ValidationError) as caught:
+        from_dict(Deal, _deal(signed_at="2026-06-30"))
+    assert caught.value.paths == ("signed_at",)

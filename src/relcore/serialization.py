@@ -2,8 +2,9 @@
 
 One `cattrs` converter, [`converter`][relcore.serialization.converter], knows every entity of
 [`relcore.domain`][] and every domain event. Dicts it produces hold only JSON
-types: ids, datetimes (ISO 8601, UTC) and amounts (exact decimal text) are
-strings, enums their values, tags a sorted list.
+types: ids, datetimes (ISO 8601, UTC), dates (ISO 8601, ``YYYY-MM-DD``) and
+amounts (exact decimal text) are strings, enums their values, tags a sorted
+list.
 
 Reading is strict: unknown keys are refused, and every problem is reported at
 once as one [`ValidationError`][relcore.errors.ValidationError] whose
@@ -24,8 +25,9 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
@@ -69,6 +71,40 @@ def _structure_datetime(value: object, _: type) -> datetime:
     if parsed is None:
         raise ValidationError.single("", "not an ISO 8601 datetime")
     return check_datetime("", parsed)
+
+
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+"""``YYYY-MM-DD`` in ASCII digits: the one date form read (``fromisoformat`` also takes others)."""
+
+
+def _unstructure_date(value: date) -> str:
+    return date.isoformat(value)
+
+
+def _structure_date(value: object, _: type) -> date:
+    """A calendar date, from ``YYYY-MM-DD`` text only (or a date that is not a datetime)."""
+    if isinstance(value, datetime):
+        raise ValidationError.single("", "expected a date, got a datetime")
+    if isinstance(value, date):
+        return date.fromordinal(date.toordinal(value))  # a plain date, whatever a subclass overrides
+    if not isinstance(value, str):
+        raise ValidationError.single(
+            "", f"expected an ISO 8601 date string (YYYY-MM-DD), got {type(value).__name__}"
+        )
+    text = str.__str__(value)
+    match = _DATE.fullmatch(text)
+    if match is None:
+        with_time = _DATE.match(text) is not None and text[10:11] in ("T", "t", " ")
+        problem = "expected a date without a time" if with_time else "not an ISO 8601 date (YYYY-MM-DD)"
+        raise ValidationError.single("", problem)
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        parsed: date | None = date(year, month, day)
+    except ValueError:  # its text may quote the value: raise outside this block, unchained
+        parsed = None
+    if parsed is None:
+        raise ValidationError.single("", "not a calendar date (YYYY-MM-DD)")
+    return parsed
 
 
 def _structure_uuid(value: object, _: type) -> UUID:
@@ -157,6 +193,9 @@ def _structure_json_object(value: object, _: type) -> dict[str, Any]:
 
 converter.register_unstructure_hook(datetime, _unstructure_datetime)
 converter.register_structure_hook(datetime, _structure_datetime)
+# cattrs dispatches on the most specific class: a datetime (a date subclass) keeps the hooks above.
+converter.register_unstructure_hook(date, _unstructure_date)
+converter.register_structure_hook(date, _structure_date)
 converter.register_unstructure_hook(UUID, str)
 converter.register_unstructure_hook(Decimal, str)
 # Every relcore enum is a StrEnum: registering StrEnum puts it ahead of str in the MRO.

@@ -5,9 +5,16 @@
 * [`relcore.testing.strategies`][]: hypothesis strategies for every entity.
 * [`relcore.testing.synthetic`][]: a reproducible synthetic shop, for demos
   and benchmarks (no test dependencies).
+* [`relcore.testing.events`][]: [`capture_events`][relcore.testing.events.capture_events],
+  the domain events a CRM delivers during a ``with`` block, for the tests of
+  your application (no test dependencies; re-exported here).
 
-Import the module you need; this package itself exports nothing.
+Import the module you need; this package itself exports only
+``capture_events`` and its [`CapturedEvents`][relcore.testing.events.CapturedEvents],
+and importing it needs neither pytest nor hypothesis.
 """
+
+from relcore.testing.events import CapturedEvents, capture_events
 
 try:
     import pytest
@@ -30,4 +37,4 @@ else:
         )
     )
 
-__all__: list[str] = []
+__all__ = ["CapturedEvents", "capture_events"]
