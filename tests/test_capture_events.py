@@ -21,6 +21,8 @@ import pytest
 import sqlalchemy as sa
 
 from relcore import CRM, Customer, Touchpoint
+from relcore.crm import EventBus
+from relcore.customers.services import add_customer
 from relcore.domain import (
     Channel,
     ConsentChanged,
@@ -32,7 +34,6 @@ from relcore.domain import (
 )
 from relcore.errors import ConfigurationError, ConflictError, ValidationError
 from relcore.ids import uuid7
-from relcore.services import EventBus, add_customer
 from relcore.storage.ports import Store
 from relcore.storage.sql import SqlStore
 from relcore.storage.sql.engines import create_engine_for
