@@ -255,7 +255,7 @@ class _HostileEvents:
         SimpleNamespace(events=SimpleNamespace(subscribe=print, unsubscribe="no")),
         _HostileEvents(),
     ],
-    ids=repr,
+    ids=["none", "text", "crm-class", "no-bus", "bad-unsubscribe", "hostile-bus"],
 )
 def test_something_that_is_not_a_crm_is_a_configuration_error(not_a_crm: Any) -> None:
     with pytest.raises(ConfigurationError, match="capture_events needs a CRM") as caught:
