@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from relcore import CRM, Contact, ContactPoint, Customer, Touchpoint, Transaction
 from relcore._kernel.events import DomainEvent
 from relcore.domain import CustomerCreated
+from relcore.registry import Store
 from relcore.segments import DEFAULT_CATALOGUE, Segment, field
-from relcore.storage.ports import Store
 from relcore.testing.contracts import FixedClock
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)

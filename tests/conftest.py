@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from relcore.clock import Clock
-from relcore.storage.ports import Store
+from relcore.registry import Store
 
 BACKENDS = ("memory", "sqlite", "postgres", "mysql")
 _ENV = {"postgres": "RELCORE_TEST_POSTGRES_URL", "mysql": "RELCORE_TEST_MYSQL_URL"}

@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from relcore import ConfigurationError, Contact, Customer, RelcoreError, Touchpoint, Transaction
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import new_id
+from relcore.registry import Store
 from relcore.segments import Catalogue, field
 from relcore.segments.model import Segment
 from relcore.segments.rules.nodes import Aggregate, And, Condition, Not, Or
-from relcore.storage.ports import Store
 from relcore.value.services import ValueSettings
 from tests._probe_world import (
     ALWAYS_BAD,

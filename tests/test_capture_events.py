@@ -34,7 +34,7 @@ from relcore.domain import (
 )
 from relcore.errors import ConfigurationError, ConflictError, ValidationError
 from relcore.ids import uuid7
-from relcore.storage.ports import Store
+from relcore.registry import Store
 from relcore.storage.sql import SqlStore
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.testing import create_test_engine

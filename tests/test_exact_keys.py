@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from relcore import CRM, Customer, Touchpoint, Transaction, ValidationError
 from relcore._kernel.checks import MAX_JSON_DEPTH
+from relcore.registry import Store
 from relcore.segments import field
-from relcore.storage.ports import Store
 from relcore.storage.sql import upgrade
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.rows import customer_row

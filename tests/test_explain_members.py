@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from relcore import CRM, Customer
 from relcore.domain import CustomerMetrics, ValueRun
+from relcore.registry import Store
 from relcore.segments import And, Condition, Not, Op, Or, Rule, field
 from relcore.storage.memory import MemoryStore
-from relcore.storage.ports import Store
 from relcore.testing import segment_strategies
 from relcore.testing.contracts import FixedClock
 from tests.conftest import StoreFactory

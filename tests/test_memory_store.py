@@ -13,10 +13,10 @@ import pytest
 from relcore.domain import ConsentRecord, Contact, ContactPoint, Customer, CustomerCreated, Touchpoint
 from relcore.errors import ConfigurationError, ConflictError, NotFoundError
 from relcore.ids import CustomerId, uuid7
+from relcore.registry import Store
 from relcore.storage.memory import MemoryStore
 from relcore.storage.memory.tables import ActivityTable, Tables
 from relcore.storage.memory.undo import UndoLog
-from relcore.storage.ports import Store
 
 T0 = datetime(2024, 5, 1, 12, tzinfo=UTC)
 

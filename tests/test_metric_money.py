@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from relcore import CRM, Customer, ValidationError
 from relcore.domain import CustomerMetrics, ValueRun
+from relcore.registry import Store
 from relcore.segments import field
-from relcore.storage.ports import Store
 from relcore.storage.sql import SqlStore, upgrade
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.testing import create_test_engine

@@ -19,10 +19,10 @@ import attrs
 import pytest
 
 from relcore import ConflictError, Customer, RelcoreError
+from relcore.registry import Store
 from relcore.segments import field, from_json, parse, validate
 from relcore.serialization import from_dict
 from relcore.serialization import from_json as entity_from_json
-from relcore.storage.ports import Store
 from relcore.value.services import ValueSettings
 from tests._probe_world import (
     World,

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relcore.domain import ConsentRecord, Contact, Customer, Identity, Touchpoint, Transaction
+from relcore.registry import Store
 from relcore.serialization import from_dict, from_json, to_dict, to_json
-from relcore.storage.ports import Store
 from relcore.testing import strategies as s
 from tests.conftest import StoreFactory
 

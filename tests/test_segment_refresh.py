@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from relcore import CRM, Customer
+from relcore.registry import Store
 from relcore.segments import field
-from relcore.storage.ports import Store
 from relcore.storage.sql.schema import segment_members
 from tests.conftest import StoreFactory
 

@@ -20,8 +20,8 @@ from relcore import (
     Transaction,
     ValidationError,
 )
+from relcore.registry import Store
 from relcore.segments import DEFAULT_CATALOGUE, field, touchpoints, transactions
-from relcore.storage.ports import Store
 from relcore.testing.contracts import FixedClock
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)

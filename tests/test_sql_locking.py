@@ -20,7 +20,7 @@ from relcore import CRM, Customer, Touchpoint
 from relcore import crm as crm_module
 from relcore.errors import ConfigurationError, ConflictError, StorageError, TransientStorageError
 from relcore.ids import CustomerId
-from relcore.storage.ports import Store
+from relcore.registry import Store
 from relcore.storage.sql import SqlStore
 from relcore.storage.sql import bulk as bulk_module
 from relcore.storage.sql.engines import SQLITE_BEGIN, create_engine_for, translate_errors

@@ -38,8 +38,8 @@ from relcore.domain import (
     Transaction,
 )
 from relcore.errors import RelcoreError
+from relcore.registry import Store, UnitOfWork
 from relcore.storage.memory import MemoryStore
-from relcore.storage.ports import Store, UnitOfWork
 from relcore.storage.sql import SqlStore
 from relcore.storage.sql.testing import create_test_engine, wipe
 from tests.conftest import server_url

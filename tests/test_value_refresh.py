@@ -11,8 +11,8 @@ import pytest
 
 from relcore import CRM, Customer, Transaction, ValidationError
 from relcore.domain import ValueRun
+from relcore.registry import Store
 from relcore.segments import field
-from relcore.storage.ports import Store
 from relcore.testing.synthetic import SyntheticShop
 from relcore.value import rfm_summary
 from relcore.value.services import ValueSettings

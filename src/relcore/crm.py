@@ -18,9 +18,9 @@ from relcore.clock import Clock, system_clock
 from relcore.consent.api import Consents
 from relcore.customers.api import Customers
 from relcore.errors import ConfigurationError
+from relcore.registry import Store, UnitOfWork
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.api import Segments
-from relcore.storage.ports import Store, UnitOfWork
 from relcore.value.api import Value
 
 if TYPE_CHECKING:

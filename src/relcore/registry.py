@@ -11,18 +11,22 @@ is one line below.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from relcore._kernel.declarations import Aggregate, Context, Port
 from relcore.activity.ports import CONTEXT as ACTIVITY
 from relcore.consent.ports import CONTEXT as CONSENT
 from relcore.customers.ports import CONTEXT as CUSTOMERS
 from relcore.segments.ports import CONTEXT as SEGMENTS
+from relcore.segments.ports import SegmentsWork
+from relcore.storage.base import Publisher
 from relcore.value.ports import CONTEXT as VALUE
 
 __all__ = [
     "CONTEXTS",
     "PORTS",
+    "Store",
+    "UnitOfWork",
     "Aggregate",
     "Context",
     "Port",
@@ -40,6 +44,32 @@ PORTS: dict[str, Port[Any]] = {p.name: p for context in CONTEXTS for p in contex
 
 if len(PORTS) != sum(len(c.ports) for c in CONTEXTS):  # pragma: no cover - a declaration mistake
     raise RuntimeError("two storage ports share a name")
+
+
+class UnitOfWork(SegmentsWork, Protocol):
+    """A unit of work seen with every port of every context, typed.
+
+    This is what [`CRM.unit_of_work`][relcore.crm.CRM.unit_of_work] returns.
+    Every port of a context registered later is served too, as
+    ``uow.repo(PORT)`` or ``uow.<port name>``.
+    """
+
+
+class Store(Protocol):
+    """A storage backend: hands out units of work."""
+
+    def unit_of_work(self, *, publish: Publisher | None = None, read_only: bool = False) -> UnitOfWork:
+        """Return a new unit of work; ``publish`` receives its events after commit.
+
+        With ``read_only=True`` the unit of work only reads: a backend may then
+        skip taking its write lock (SQLite does), and any write in it raises
+        [ConfigurationError][relcore.errors.ConfigurationError].
+        """
+        ...
+
+    def close(self) -> None:
+        """Release what the store created (never what the host passed in)."""
+        ...
 
 
 def port(name: str) -> Port[Any]:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
+from relcore.registry import Store
 from relcore.storage.memory import MemoryStore
-from relcore.storage.ports import Store
 
 
 @pytest.fixture

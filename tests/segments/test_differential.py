@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from relcore.domain import ConsentRecord, Customer, CustomerMetrics, Touchpoint, Transaction, ValueRun
+from relcore.registry import Store
 from relcore.segments import (
     DEFAULT_CATALOGUE,
     And,
@@ -38,7 +39,6 @@ from relcore.segments import (
     validate,
 )
 from relcore.segments._sql_rules import members_query
-from relcore.storage.ports import Store
 
 AS_OF = datetime(2024, 3, 1, 12, tzinfo=UTC)
 CATALOGUE = DEFAULT_CATALOGUE.with_attributes(plan="text", seats="number", trial="bool")

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relcore.domain import Customer, Touchpoint
+from relcore.registry import Store
 from relcore.segments import MAX_DEPTH, MAX_LIST_VALUES, CustomerView, Not, Rule, evaluate, field, touchpoints
-from relcore.storage.ports import Store
 
 AS_OF = datetime(2024, 3, 30, 12, tzinfo=UTC)
 _TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)

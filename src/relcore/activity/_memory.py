@@ -10,13 +10,14 @@ from uuid import UUID
 
 from relcore._kernel.checks import check_datetime, fail, positive_int
 from relcore.activity.model import TimelineEntry, Touchpoint, Transaction, TransactionKind
+from relcore.activity.ports import MoneyColumns
 from relcore.customers.model import Channel
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId
+from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE
 from relcore.storage.memory.queries import newest_first
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import ActivityTable, Tables
-from relcore.storage.ports import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, MoneyColumns
 from relcore.storage.rules import TimeWindow, check_chunk_size, check_id, check_limit, event_key
 
 __all__ = ["MemoryTouchpointRepository", "MemoryTransactionRepository", "timeline"]

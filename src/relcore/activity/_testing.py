@@ -10,7 +10,8 @@ import pytest
 from relcore.customers.model import Channel
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId, uuid7
-from relcore.storage.ports import MAX_PAGE_SIZE, Store, UnitOfWork
+from relcore.registry import Store, UnitOfWork
+from relcore.storage.base import MAX_PAGE_SIZE
 from relcore.testing._contract_support import (
     ContractBase,
     contact,

@@ -13,7 +13,8 @@ from relcore.activity.model import Touchpoint, Transaction
 from relcore.customers.model import Channel
 from relcore.errors import ConfigurationError, ValidationError
 from relcore.ids import CampaignId, CaseId, CustomerId, OpportunityId, uuid7
-from relcore.storage.ports import MAX_PAGE_SIZE, Store, UnitOfWork
+from relcore.registry import Store, UnitOfWork
+from relcore.storage.base import MAX_PAGE_SIZE
 from relcore.testing._contract_support import (
     ContractBase,
     contact,

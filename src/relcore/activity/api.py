@@ -16,10 +16,11 @@ from relcore._kernel.checks import check_enum, positive_int
 from relcore._kernel.namespace import Namespace
 from relcore.activity import services
 from relcore.activity.model import TimelineEntry, Touchpoint, Transaction
+from relcore.activity.ports import ActivityWork
 from relcore.customers.model import Channel
 from relcore.errors import TransientStorageError
 from relcore.ids import CustomerId
-from relcore.storage.ports import DEFAULT_CHUNK_SIZE, UnitOfWork
+from relcore.storage.base import DEFAULT_CHUNK_SIZE
 
 __all__ = ["Activity", "check_channels"]
 
@@ -34,7 +35,7 @@ def check_channels(field: str, value: object) -> frozenset[Channel] | None:
     return frozenset(check_items(field, value, lambda path, item: check_enum(Channel, path, item)))
 
 
-class Activity(Namespace[UnitOfWork]):
+class Activity(Namespace[ActivityWork]):
     """Touchpoints, transactions and timelines: ``crm.activity``.
 
     Recording is idempotent on a row's ``(source, external_id)``: sending the

@@ -20,9 +20,9 @@ from relcore.activity.model import (
 )
 from relcore.customers.model import Channel
 from relcore.ids import CustomerId, TouchpointId, TransactionId
-from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE
+from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, Work
 
-__all__ = ["TimelineQuery", "MoneyColumns", "TouchpointRepository", "TransactionRepository"]
+__all__ = ["ActivityWork", "MoneyColumns", "TimelineQuery", "TouchpointRepository", "TransactionRepository"]
 
 
 class TouchpointRepository(Protocol):
@@ -146,6 +146,25 @@ class TimelineQuery(Protocol):
         inclusive, ``until`` exclusive; with ``channels``, transactions
         without a channel drop out. None for an unknown customer.
         """
+        ...
+
+
+class ActivityWork(Work, Protocol):
+    """The ports the activity use cases need."""
+
+    @property
+    def touchpoints(self) -> TouchpointRepository:
+        """The touchpoint repository."""
+        ...
+
+    @property
+    def transactions(self) -> TransactionRepository:
+        """The transaction repository."""
+        ...
+
+    @property
+    def activity(self) -> TimelineQuery:
+        """The timeline across touchpoints and transactions."""
         ...
 
 

@@ -13,12 +13,13 @@ from relcore.activity.model import (
     TransactionRecorded,
     TransactionsImported,
 )
-from relcore.storage.ports import DEFAULT_CHUNK_SIZE, UnitOfWork
+from relcore.activity.ports import ActivityWork
+from relcore.storage.base import DEFAULT_CHUNK_SIZE
 
 __all__ = ["import_touchpoints", "import_transactions", "record_touchpoint", "record_transaction"]
 
 
-def record_touchpoint(uow: UnitOfWork, touchpoint: Touchpoint) -> bool:
+def record_touchpoint(uow: ActivityWork, touchpoint: Touchpoint) -> bool:
     """Record one touchpoint; ``False`` if its key was already stored."""
     check_instance("touchpoint", touchpoint, Touchpoint)
     new = uow.touchpoints.add(touchpoint)
@@ -32,7 +33,7 @@ def record_touchpoint(uow: UnitOfWork, touchpoint: Touchpoint) -> bool:
 
 
 def import_touchpoints(
-    uow: UnitOfWork, touchpoints: Iterable[Touchpoint], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    uow: ActivityWork, touchpoints: Iterable[Touchpoint], *, chunk_size: int = DEFAULT_CHUNK_SIZE
 ) -> int:
     """Bulk-ingest touchpoints idempotently; return how many were new."""
     new = uow.touchpoints.add_many(touchpoints, chunk_size=chunk_size)
@@ -41,7 +42,7 @@ def import_touchpoints(
     return new
 
 
-def record_transaction(uow: UnitOfWork, transaction: Transaction) -> bool:
+def record_transaction(uow: ActivityWork, transaction: Transaction) -> bool:
     """Record one transaction; ``False`` if its key was already stored."""
     check_instance("transaction", transaction, Transaction)
     new = uow.transactions.add(transaction)
@@ -51,7 +52,7 @@ def record_transaction(uow: UnitOfWork, transaction: Transaction) -> bool:
 
 
 def import_transactions(
-    uow: UnitOfWork, transactions: Iterable[Transaction], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    uow: ActivityWork, transactions: Iterable[Transaction], *, chunk_size: int = DEFAULT_CHUNK_SIZE
 ) -> int:
     """Bulk-ingest transactions idempotently; return how many were new."""
     new = uow.transactions.add_many(transactions, chunk_size=chunk_size)

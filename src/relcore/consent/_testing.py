@@ -1,4 +1,4 @@
-"""Contract of [`ConsentRepository`][relcore.storage.ports.ConsentRepository]."""
+"""Contract of [`ConsentRepository`][relcore.consent.ports.ConsentRepository]."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from relcore.consent.model import Purpose
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ConsentId, CustomerId, uuid7
-from relcore.storage.ports import Store
+from relcore.registry import Store
 from relcore.testing._contract_support import (
     ContractBase,
     consent,

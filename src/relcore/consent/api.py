@@ -9,14 +9,14 @@ from relcore._kernel.checks import check_enum
 from relcore._kernel.namespace import Namespace
 from relcore.consent import services
 from relcore.consent.model import ConsentRecord, ConsentStatus, Purpose
+from relcore.consent.ports import ConsentWork
 from relcore.customers.model import Channel
 from relcore.ids import CustomerId
-from relcore.storage.ports import UnitOfWork
 
 __all__ = ["Consents"]
 
 
-class Consents(Namespace[UnitOfWork]):
+class Consents(Namespace[ConsentWork]):
     """The consent ledger: ``crm.consent``.
 
     Example:

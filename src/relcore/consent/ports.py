@@ -9,8 +9,9 @@ from relcore._kernel.declarations import Aggregate, Context
 from relcore.consent.model import ConsentChanged, ConsentRecord, Purpose
 from relcore.customers.model import Channel
 from relcore.ids import CustomerId
+from relcore.storage.base import Work
 
-__all__ = ["ConsentRepository"]
+__all__ = ["ConsentRepository", "ConsentWork"]
 
 
 class ConsentRepository(Protocol):
@@ -28,6 +29,15 @@ class ConsentRepository(Protocol):
         self, customer_id: CustomerId, purpose: Purpose | str, channel: Channel | str, at: datetime
     ) -> bool:
         """Answer [`relcore.domain.may_contact`][] from the stored ledger."""
+        ...
+
+
+class ConsentWork(Work, Protocol):
+    """The ports the consent use cases need."""
+
+    @property
+    def consents(self) -> ConsentRepository:
+        """The consent ledger."""
         ...
 
 

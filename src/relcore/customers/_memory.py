@@ -14,17 +14,17 @@ from relcore.customers.model import ContactPointKind, Customer
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
+from relcore.storage.base import Page
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import PointKey
 from relcore.storage.memory.views import customer_view
-from relcore.storage.ports import Page
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key, save_timestamp
 
 __all__ = ["MemoryContactRepository", "MemoryCustomerRepository"]
 
 
 class MemoryCustomerRepository:
-    """Customers in memory, implementing [`CustomerRepository`][relcore.storage.ports.CustomerRepository].
+    """Customers in memory, implementing [`CustomerRepository`][relcore.customers.ports.CustomerRepository].
 
     Args:
         session: The unit of work's shared state.
@@ -126,7 +126,7 @@ def _point_keys(contact: Contact) -> set[PointKey]:
 
 
 class MemoryContactRepository:
-    """Contacts in memory, implementing [`ContactRepository`][relcore.storage.ports.ContactRepository].
+    """Contacts in memory, implementing [`ContactRepository`][relcore.customers.ports.ContactRepository].
 
     Args:
         session: The unit of work's shared state.

@@ -18,7 +18,7 @@ from relcore.customers.model import ContactPointKind, Customer
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
-from relcore.storage.ports import Page
+from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key
 from relcore.storage.sql import rows
 from relcore.storage.sql.schema import (

@@ -1,4 +1,4 @@
-"""Contract of [`CustomerRepository`][relcore.storage.ports.CustomerRepository]."""
+"""Contract of [`CustomerRepository`][relcore.customers.ports.CustomerRepository]."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from relcore.customers.model import Customer, Identity
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
-from relcore.storage.ports import MAX_PAGE_SIZE, Page, Store
+from relcore.registry import Store
+from relcore.storage.base import MAX_PAGE_SIZE, Page
 from relcore.testing._contract_support import (
     T0,
     ContractBase,

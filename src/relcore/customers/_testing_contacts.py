@@ -1,4 +1,4 @@
-"""Contract of [`ContactRepository`][relcore.storage.ports.ContactRepository]."""
+"""Contract of [`ContactRepository`][relcore.customers.ports.ContactRepository]."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from relcore.customers.contacts import Contact, ContactPoint, PostalAddress
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId, uuid7
-from relcore.storage.ports import Store
+from relcore.registry import Store
 from relcore.testing._contract_support import (
     T0,
     ContractBase,

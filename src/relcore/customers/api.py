@@ -12,14 +12,15 @@ from relcore._kernel.namespace import Namespace
 from relcore.customers import services
 from relcore.customers.contacts import Contact, normalize_email, normalize_phone
 from relcore.customers.model import Customer, Identity
+from relcore.customers.ports import CustomersWork
 from relcore.errors import FieldError, ValidationError
 from relcore.ids import CustomerId
-from relcore.storage.ports import Page, UnitOfWork
+from relcore.storage.base import Page
 
 __all__ = ["Customers"]
 
 
-class Customers(Namespace[UnitOfWork]):
+class Customers(Namespace[CustomersWork]):
     """Customers and their contacts: ``crm.customers``.
 
     Each method is one unit of work, committed before it returns; every

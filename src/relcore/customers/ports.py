@@ -1,6 +1,6 @@
 """The ports of the customers context: its repositories, as protocols.
 
-Semantics shared by every repository are written in [`relcore.storage.ports`][].
+Semantics shared by every repository are written in [`relcore.storage.base`][].
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from relcore.customers.model import (
 from relcore.ids import ContactId, CustomerId
 from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.rules.nodes import Rule
-from relcore.storage.base import Page
+from relcore.storage.base import Page, Work
 
-__all__ = ["ContactRepository", "CustomerRepository"]
+__all__ = ["ContactRepository", "CustomerRepository", "CustomersWork"]
 
 
 class CustomerRepository(Protocol):
@@ -93,6 +93,20 @@ class ContactRepository(Protocol):
 
     def find_by_phone(self, phone: str, *, region: str | None = None) -> list[Contact]:
         """Return contacts with this phone number (compared in E.164)."""
+        ...
+
+
+class CustomersWork(Work, Protocol):
+    """The ports the customer use cases need: a unit of work seen from this context."""
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customer repository."""
+        ...
+
+    @property
+    def contacts(self) -> ContactRepository:
+        """The contact repository."""
         ...
 
 

@@ -17,13 +17,13 @@ from relcore.customers.model import (
     CustomerCreated,
     CustomerUpdated,
 )
+from relcore.customers.ports import CustomersWork
 from relcore.errors import ValidationError
-from relcore.storage.ports import UnitOfWork
 
 __all__ = ["add_contact", "add_customer", "save_contact", "save_customer"]
 
 
-def add_customer(uow: UnitOfWork, customer: Customer, contacts: Iterable[Contact] = ()) -> None:
+def add_customer(uow: CustomersWork, customer: Customer, contacts: Iterable[Contact] = ()) -> None:
     """Add a customer and its contacts.
 
     Raises:
@@ -43,7 +43,7 @@ def add_customer(uow: UnitOfWork, customer: Customer, contacts: Iterable[Contact
         uow.record(ContactAdded(contact.id, contact.customer_id))
 
 
-def save_customer(uow: UnitOfWork, customer: Customer) -> Customer:
+def save_customer(uow: CustomersWork, customer: Customer) -> Customer:
     """Save a changed customer; return it with its new version."""
     check_instance("customer", customer, Customer)
     saved = uow.customers.save(customer)
@@ -51,14 +51,14 @@ def save_customer(uow: UnitOfWork, customer: Customer) -> Customer:
     return saved
 
 
-def add_contact(uow: UnitOfWork, contact: Contact) -> None:
+def add_contact(uow: CustomersWork, contact: Contact) -> None:
     """Add a contact to an existing customer."""
     check_instance("contact", contact, Contact)
     uow.contacts.add(contact)
     uow.record(ContactAdded(contact.id, contact.customer_id))
 
 
-def save_contact(uow: UnitOfWork, contact: Contact) -> Contact:
+def save_contact(uow: CustomersWork, contact: Contact) -> Contact:
     """Save a changed contact; return it with its new version."""
     check_instance("contact", contact, Contact)
     saved = uow.contacts.save(contact)

@@ -23,7 +23,7 @@ __all__ = ["MemorySegmentRepository"]
 
 
 class MemorySegmentRepository:
-    """Segments in memory, implementing [`SegmentRepository`][relcore.storage.ports.SegmentRepository].
+    """Segments in memory, implementing [`SegmentRepository`][relcore.segments.ports.SegmentRepository].
 
     Args:
         session: The unit of work's shared state.

@@ -1,4 +1,4 @@
-"""Contract of [`SegmentRepository`][relcore.storage.ports.SegmentRepository] and of ``customers.members``."""
+"""Contract of [`SegmentRepository`][relcore.segments.ports.SegmentRepository] and of rule members."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from relcore.consent.model import ConsentRecord
 from relcore.customers.model import Customer
 from relcore.errors import ConflictError, InvalidRuleError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, SegmentId, uuid7
+from relcore.registry import Store, UnitOfWork
 from relcore.segments import (
     DEFAULT_CATALOGUE,
     CustomerView,
@@ -25,7 +26,6 @@ from relcore.segments import (
 )
 from relcore.segments.services import explain_membership
 from relcore.storage.customer_view import UnitOfWorkViews
-from relcore.storage.ports import Store, UnitOfWork
 from relcore.testing._contract_support import (
     T0,
     ContractBase,

@@ -15,12 +15,13 @@ from relcore.errors import NotFoundError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import services as use_cases
 from relcore.segments.model import Segment, SegmentKind
+from relcore.segments.ports import SegmentsWork
 from relcore.segments.rules.catalogue import Catalogue
 from relcore.segments.rules.evaluation import Explanation
 from relcore.segments.rules.nodes import Aggregate, And, Condition, Not, Or, Rule
 from relcore.segments.rules.validation import validate
 from relcore.segments.services import RefreshResult
-from relcore.storage.ports import Page, UnitOfWork
+from relcore.storage.base import Page
 
 __all__ = ["SEGMENT_NAME_LENGTH", "Segments", "check_segment", "check_target"]
 
@@ -50,7 +51,7 @@ def check_target(field: str, value: object) -> Rule | Segment | SegmentId | str:
     raise fail(field, f"expected a rule, a Segment, a segment id or a segment name, got {kind(value)}")
 
 
-class Segments(Namespace[UnitOfWork]):
+class Segments(Namespace[SegmentsWork]):
     """Segments, their members and why: ``crm.segments``.
 
     A segment is named by its [Segment][relcore.segments.Segment] object, its
@@ -75,7 +76,7 @@ class Segments(Namespace[UnitOfWork]):
 
     __slots__ = ("_catalogue",)
 
-    def __init__(self, source: UnitOfWorkSource[UnitOfWork], clock: Clock, catalogue: Catalogue) -> None:
+    def __init__(self, source: UnitOfWorkSource[SegmentsWork], clock: Clock, catalogue: Catalogue) -> None:
         super().__init__(source, clock)
         self._catalogue = catalogue
 

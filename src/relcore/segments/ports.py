@@ -1,6 +1,6 @@
 """The port for stored segments and their memberships.
 
-Kept beside [`relcore.storage.ports`][], which re-exports it, so that module
+Kept beside [`relcore.storage.base`][], which re-exports it, so that module
 stays readable.
 """
 
@@ -14,11 +14,13 @@ from typing import Protocol
 import attrs
 
 from relcore._kernel.declarations import Aggregate, Context
+from relcore.consent.ports import ConsentWork
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import Catalogue, Rule
 from relcore.segments.model import Segment, SegmentEntered, SegmentLeft
+from relcore.value.ports import ValueWork
 
-__all__ = ["MembershipChange", "SegmentRepository"]
+__all__ = ["MembershipChange", "SegmentRepository", "SegmentsWork"]
 
 
 @attrs.frozen
@@ -95,6 +97,15 @@ class SegmentRepository(Protocol):
         SQL stores compute the difference in the database, with set
         operations, so the cost grows linearly with the number of customers.
         """
+        ...
+
+
+class SegmentsWork(ValueWork, ConsentWork, Protocol):
+    """The ports the segment use cases need: everything a rule can see, and the stored segments."""
+
+    @property
+    def segments(self) -> SegmentRepository:
+        """The stored segments and their memberships."""
         ...
 
 

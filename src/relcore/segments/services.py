@@ -18,8 +18,8 @@ from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import Catalogue, Explanation, Rule, explain, validate
 from relcore.segments.model import Segment, SegmentEntered, SegmentKind, SegmentLeft
+from relcore.segments.ports import SegmentsWork
 from relcore.storage.customer_view import UnitOfWorkViews
-from relcore.storage.ports import UnitOfWork
 
 __all__ = [
     "RefreshResult",
@@ -49,7 +49,7 @@ class RefreshResult:
     size: int
 
 
-def find_segment(uow: UnitOfWork, segment: Segment | SegmentId | str) -> Segment:
+def find_segment(uow: SegmentsWork, segment: Segment | SegmentId | str) -> Segment:
     """Return the stored segment named by a [`Segment`][relcore.segments.Segment], an id or a name."""
     if isinstance(segment, Segment):
         return uow.segments.get(segment.id)
@@ -61,7 +61,7 @@ def find_segment(uow: UnitOfWork, segment: Segment | SegmentId | str) -> Segment
     return uow.segments.get(segment)
 
 
-def define_segment(uow: UnitOfWork, segment: Segment, catalogue: Catalogue) -> Segment:
+def define_segment(uow: SegmentsWork, segment: Segment, catalogue: Catalogue) -> Segment:
     """Store a new segment after checking its rule; a snapshot is computed now.
 
     A snapshot's membership is computed at its ``frozen_at`` and stored; a
@@ -83,7 +83,7 @@ def define_segment(uow: UnitOfWork, segment: Segment, catalogue: Catalogue) -> S
 
 
 def segment_members(
-    uow: UnitOfWork, target: Rule | Segment | SegmentId | str, as_of: datetime, catalogue: Catalogue
+    uow: SegmentsWork, target: Rule | Segment | SegmentId | str, as_of: datetime, catalogue: Catalogue
 ) -> Iterator[CustomerId]:
     """Yield member ids in id order: live for a rule or a dynamic segment, stored otherwise."""
     rule = _rule_of(uow, target)
@@ -94,7 +94,7 @@ def segment_members(
 
 
 def explain_membership(
-    uow: UnitOfWork,
+    uow: SegmentsWork,
     target: Rule | Segment | SegmentId | str,
     customer_id: CustomerId,
     as_of: datetime,
@@ -118,7 +118,7 @@ def explain_membership(
 
 
 def refresh_segment(
-    uow: UnitOfWork, target: Segment | SegmentId | str, as_of: datetime, catalogue: Catalogue
+    uow: SegmentsWork, target: Segment | SegmentId | str, as_of: datetime, catalogue: Catalogue
 ) -> RefreshResult:
     """Bring a dynamic segment's stored membership up to ``as_of``, recording the changes.
 
@@ -140,7 +140,7 @@ def refresh_segment(
 
 
 def change_list(
-    uow: UnitOfWork,
+    uow: SegmentsWork,
     target: Segment | SegmentId | str,
     *,
     add: Iterable[CustomerId] = (),
@@ -172,7 +172,7 @@ def _is_rule(target: object) -> bool:
     return isinstance(target, And | Or | Not | Condition | Aggregate)
 
 
-def _rule_of(uow: UnitOfWork, target: Rule | Segment | SegmentId | str) -> Rule | Segment:
+def _rule_of(uow: SegmentsWork, target: Rule | Segment | SegmentId | str) -> Rule | Segment:
     """The rule to run live, or the segment whose stored membership is the answer."""
     if _is_rule(target):
         return target  # type: ignore[return-value]

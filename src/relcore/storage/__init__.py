@@ -1,38 +1,28 @@
-"""Storage: the ports (repository protocols and unit of work) and adapters.
+"""Storage: the generic machinery every context's repositories build on.
 
-The adapters live in [`relcore.storage.memory`][] and
-[`relcore.storage.sql`][]; this package only re-exports the ports, so
-importing it loads no database driver.
+[`relcore.storage.base`][] holds the generic ports (pages, chunk sizes, the
+unit of work and the store); the repositories of each context are declared in
+its ``ports`` module and implemented by its ``_memory`` and ``_sql``
+adapters, on the machinery of [`relcore.storage.memory`][] and
+[`relcore.storage.sql`][]. Importing this package loads no database driver.
 """
 
-from relcore.storage.ports import (
-    ConsentRepository,
-    ContactRepository,
-    CustomerRepository,
-    MetricsRepository,
-    MoneyColumns,
+from relcore.storage.base import (
+    DEFAULT_CHUNK_SIZE,
+    MAX_PAGE_SIZE,
+    SCAN_CHUNK_SIZE,
     Page,
     Publisher,
-    SegmentRepository,
-    Store,
-    TouchpointRepository,
-    TransactionRepository,
-    UnitOfWork,
     UnitOfWorkBase,
+    Work,
 )
 
 __all__ = [
-    "ConsentRepository",
-    "ContactRepository",
-    "CustomerRepository",
-    "MetricsRepository",
-    "MoneyColumns",
+    "DEFAULT_CHUNK_SIZE",
+    "MAX_PAGE_SIZE",
+    "SCAN_CHUNK_SIZE",
     "Page",
     "Publisher",
-    "SegmentRepository",
-    "Store",
-    "TouchpointRepository",
-    "TransactionRepository",
-    "UnitOfWork",
     "UnitOfWorkBase",
+    "Work",
 ]

@@ -1,15 +1,43 @@
-"""The generic storage ports: pages, chunk sizes, the store and the unit-of-work base.
+"""The generic storage ports, and the semantics every repository follows.
 
-Nothing here names a business concept; each context's ``ports`` module
-declares its repositories on top of it, and [`relcore.storage.ports`][]
-gathers them into the [`UnitOfWork`][relcore.storage.ports.UnitOfWork] protocol.
+Each context declares its repositories (as `typing.Protocol`s) in its
+``ports`` module; a unit of work ([`Work`][relcore.storage.base.Work]) owns the
+transaction and serves them all. Repositories never commit. Every adapter — the in-memory
+reference, the SQL adapter, a third-party one — must pass the contract suite
+in [`relcore.testing.contracts`][], which is the executable form of the
+semantics written here.
+
+Shared semantics:
+
+* ``get`` raises [`NotFoundError`][relcore.errors.NotFoundError].
+* ``add`` stores a new entity as given; an id (or unique key) already stored
+  raises [`ConflictError`][relcore.errors.ConflictError].
+* ``save`` is version-checked: the entity's ``version`` must equal the stored
+  one, else [`ConflictError`][relcore.errors.ConflictError]. It stores the entity with
+  ``version + 1`` and ``updated_at`` set to the store's clock, and returns
+  that stored entity. A missing entity raises
+  [`NotFoundError`][relcore.errors.NotFoundError].
+* Touchpoints and transactions are idempotent on ``(source, external_id)``:
+  ``add`` returns ``False`` and ``add_many`` does not count a row whose key is
+  already stored (or repeated earlier in the same batch); nothing changes.
+  Rows without ``external_id`` are always new. Every row, new or repeated,
+  must reference an existing customer (and contact, if it names one), else
+  [`NotFoundError`][relcore.errors.NotFoundError]. When one chunk holds several
+  problems, which error is raised is unspecified.
+* Lists come newest first where time matters (timelines) and in id order
+  where it does not (keyset pages).
+* Keys compare exactly: identities, ``(source, external_id)`` and segment
+  names that differ only by trailing spaces, case or Unicode normalization
+  are different keys. Lookup arguments are checked before any query: an id
+  that is not a UUID, or a key that is not text a key can hold, raises
+  [`ValidationError`][relcore.errors.ValidationError] naming the argument.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
 import attrs
@@ -19,17 +47,14 @@ from relcore._kernel.arguments import MAX_PAGE_SIZE
 from relcore._kernel.declarations import Port
 from relcore._kernel.events import DomainEvent
 
-if TYPE_CHECKING:
-    from relcore.storage.ports import UnitOfWork
-
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "MAX_PAGE_SIZE",
     "SCAN_CHUNK_SIZE",
     "Page",
     "Publisher",
-    "Store",
     "UnitOfWorkBase",
+    "Work",
 ]
 
 T = TypeVar("T")
@@ -58,20 +83,41 @@ Publisher = Callable[[Sequence[DomainEvent]], None]
 """Receives the events of a unit of work after its commit succeeded."""
 
 
-class Store(Protocol):
-    """A storage backend: hands out units of work."""
+class Work(Protocol):
+    """One atomic piece of work on a store, used as a context manager.
 
-    def unit_of_work(self, *, publish: Publisher | None = None, read_only: bool = False) -> UnitOfWork:
-        """Return a new unit of work; ``publish`` receives its events after commit.
+    Leaving the ``with`` block without [`commit`][relcore.storage.base.Work.commit]
+    rolls everything back. A unit of work serves every storage port of the
+    registry: [`repo`][relcore.storage.base.Work.repo] takes a port's
+    declaration, and each port is also the attribute named after it
+    (``uow.customers``). Each context's ``ports`` module declares the typed
+    view of the ports its use cases need (``CustomersWork``...);
+    [relcore.registry.UnitOfWork][] has them all.
+    """
 
-        With ``read_only=True`` the unit of work only reads: a backend may then
-        skip taking its write lock (SQLite does), and any write in it raises
-        [ConfigurationError][relcore.errors.ConfigurationError].
-        """
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make the work durable, then publish the collected events."""
         ...
 
-    def close(self) -> None:
-        """Release what the store created (never what the host passed in)."""
+    def rollback(self) -> None:
+        """Undo the work done since the last commit; drop collected events."""
+        ...
+
+    def record(self, event: DomainEvent) -> None:
+        """Collect an event to publish after the next successful commit."""
+        ...
+
+    def repo(self, port: Port[R]) -> R:
+        """Return the adapter of a registered ``port`` (``uow.repo(CUSTOMERS)`` is ``uow.customers``)."""
         ...
 
 

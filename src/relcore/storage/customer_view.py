@@ -21,8 +21,9 @@ from relcore.activity.model import Touchpoint, Transaction
 from relcore.consent.model import ConsentRecord
 from relcore.customers.model import Customer
 from relcore.ids import CustomerId
+from relcore.registry import UnitOfWork
 from relcore.segments import CustomerView
-from relcore.storage.ports import MAX_PAGE_SIZE, UnitOfWork
+from relcore.storage.base import MAX_PAGE_SIZE
 from relcore.value.model import CustomerMetrics
 
 __all__ = ["UnitOfWorkViews", "ViewSource", "customer_view"]

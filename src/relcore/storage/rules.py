@@ -17,7 +17,7 @@ from relcore.activity.model import Touchpoint, Transaction
 from relcore.clock import Clock
 from relcore.customers.contacts import normalize_email, normalize_phone
 from relcore.customers.model import Channel
-from relcore.storage.ports import MAX_PAGE_SIZE
+from relcore.storage.base import MAX_PAGE_SIZE
 
 __all__ = [
     "TimeWindow",

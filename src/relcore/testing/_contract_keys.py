@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from relcore.errors import ValidationError
+from relcore.registry import Store, UnitOfWork
 from relcore.segments.model import Segment
-from relcore.storage.ports import Store, UnitOfWork
 from relcore.testing._contract_support import (
     T0,
     ContractBase,

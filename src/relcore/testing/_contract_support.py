@@ -16,7 +16,8 @@ import pytest
 
 from relcore.domain import ConsentRecord, Contact, ContactPoint, Customer, Touchpoint, Transaction
 from relcore.ids import CustomerId
-from relcore.storage.ports import MAX_PAGE_SIZE, Store, UnitOfWork
+from relcore.registry import Store, UnitOfWork
+from relcore.storage.base import MAX_PAGE_SIZE
 
 __all__ = [
     "T0",

@@ -1,4 +1,4 @@
-"""Contract of [`UnitOfWork`][relcore.storage.ports.UnitOfWork]: atomicity, rollback, events."""
+"""Contract of [`UnitOfWork`][relcore.registry.UnitOfWork]: atomicity, rollback, events."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from relcore.domain import (
     Touchpoint,
 )
 from relcore.errors import ConfigurationError, ConflictError, NotFoundError, ValidationError
-from relcore.storage.ports import Store, UnitOfWork
+from relcore.registry import Store, UnitOfWork
 from relcore.testing._contract_support import (
     ContractBase,
     consent,

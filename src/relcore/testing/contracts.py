@@ -1,6 +1,6 @@
 """The contract every storage backend must pass, as pytest test classes.
 
-The semantics written in [`relcore.storage.ports`][] are checked here, through
+The semantics written in [`relcore.storage.base`][] are checked here, through
 the public ports only, so the same tests run on the in-memory store, on every
 SQL database, and on any backend written outside relcore. A backend that
 passes [`StoreContract`][relcore.testing.contracts.StoreContract] can be handed to the services and to

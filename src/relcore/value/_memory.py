@@ -18,7 +18,7 @@ __all__ = ["MemoryMetricsRepository"]
 
 
 class MemoryMetricsRepository:
-    """Metrics in memory, implementing [`MetricsRepository`][relcore.storage.ports.MetricsRepository].
+    """Metrics in memory, implementing [`MetricsRepository`][relcore.value.ports.MetricsRepository].
 
     Args:
         session: The unit of work's shared state.

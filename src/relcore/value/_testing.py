@@ -1,4 +1,4 @@
-"""Contract of [`MetricsRepository`][relcore.storage.ports.MetricsRepository]."""
+"""Contract of [`MetricsRepository`][relcore.value.ports.MetricsRepository]."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
-from relcore.storage.ports import Store
+from relcore.registry import Store
 from relcore.testing._contract_support import T0, ContractBase, customer, in_unit, minutes, stored
 from relcore.value.model import CustomerMetrics, ValueRun
 

@@ -12,9 +12,8 @@ from relcore._kernel.arguments import check_callable, check_flag, check_id, chec
 from relcore._kernel.checks import check_text
 from relcore._kernel.namespace import Namespace
 from relcore.ids import CustomerId
-from relcore.storage.ports import UnitOfWork
 from relcore.value.model import CustomerMetrics, ValueRun
-from relcore.value.ports import check_ordering
+from relcore.value.ports import ValueWork, check_ordering
 
 if TYPE_CHECKING:
     from relcore.value.services import Progress, ValueSettings
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["Value"]
 
 
-class Value(Namespace[UnitOfWork]):
+class Value(Namespace[ValueWork]):
     """Relationship value: ``crm.value`` refreshes the stored metrics and reads them.
 
     Example:
@@ -82,7 +81,7 @@ class Value(Namespace[UnitOfWork]):
         """Return the stored metrics of the customers ranking highest by ``by``.
 
         Args:
-            by: One of [METRIC_ORDERINGS][relcore.storage.ports.METRIC_ORDERINGS].
+            by: One of [METRIC_ORDERINGS][relcore.value.ports.METRIC_ORDERINGS].
             limit: How many customers at most.
             currency: Rank only the customers valued in this ISO 4217 currency.
 

@@ -1,6 +1,6 @@
 """The port for stored relationship-value metrics and the refresh runs that made them.
 
-Kept beside [`relcore.storage.ports`][], which re-exports it.
+Kept beside [`relcore.storage.base`][], which re-exports it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Protocol
 from relcore._kernel.checks import fail
 from relcore._kernel.declarations import Aggregate, Context
 from relcore._kernel.money import check_currency
+from relcore.activity.ports import ActivityWork
+from relcore.customers.ports import CustomersWork
 from relcore.errors import ValidationError
 from relcore.ids import CustomerId
 from relcore.value.model import CustomerMetrics, ValueRun
@@ -20,6 +22,7 @@ __all__ = [
     "METRIC_ORDERINGS",
     "MONEY_RANKINGS",
     "MetricsRepository",
+    "ValueWork",
     "check_metrics",
     "check_ordering",
     "mixed_currencies",
@@ -35,7 +38,7 @@ METRIC_ORDERINGS = (
     "probability_alive",
     "recency",
 )
-"""The metrics [MetricsRepository.top][relcore.storage.ports.MetricsRepository.top] can rank by."""
+"""The metrics [MetricsRepository.top][relcore.value.ports.MetricsRepository.top] can rank by."""
 
 MONEY_RANKINGS = ("clv", "historical_value", "monetary")
 """The orderings that compare money: they rank within one currency only."""
@@ -62,10 +65,10 @@ class MetricsRepository(Protocol):
     ) -> builtins.list[CustomerMetrics]:
         """Return the customers' metrics ranked by one of the orderings.
 
-        ``by`` is one of [METRIC_ORDERINGS][relcore.storage.ports.METRIC_ORDERINGS].
+        ``by`` is one of [METRIC_ORDERINGS][relcore.value.ports.METRIC_ORDERINGS].
         Customers whose metric is unset come last; ties go by customer id.
         With ``currency``, only the customers valued in that currency are
-        ranked. Money (one of [MONEY_RANKINGS][relcore.storage.ports.MONEY_RANKINGS])
+        ranked. Money (one of [MONEY_RANKINGS][relcore.value.ports.MONEY_RANKINGS])
         is never compared across currencies: without ``currency``, ranking by
         it raises [ValidationError][relcore.errors.ValidationError] when the
         customers who have the metric are valued in more than one currency.
@@ -103,6 +106,15 @@ def mixed_currencies(by: str) -> ValidationError:
         "currency",
         f"the customers' {by} is in more than one currency; rank one currency at a time (currency=...)",
     )
+
+
+class ValueWork(CustomersWork, ActivityWork, Protocol):
+    """The ports the value refresh needs: customers, their transactions, and the metrics."""
+
+    @property
+    def metrics(self) -> MetricsRepository:
+        """The stored value metrics and runs."""
+        ...
 
 
 METRICS = Aggregate(

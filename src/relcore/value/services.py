@@ -33,9 +33,9 @@ from relcore._kernel.checks import MAX_INT32, check_datetime, fail
 from relcore._kernel.money import CURRENCIES, from_minor_units
 from relcore.ids import CustomerId, new_id
 from relcore.segments import And
-from relcore.storage.ports import UnitOfWork
 from relcore.value._settings import DAYS, MAX_HORIZON, NOT_NEGATIVE, one_of, tiers_converter, whole
 from relcore.value.model import CustomerMetrics, ValueRun
+from relcore.value.ports import ValueWork
 
 __all__ = ["PURCHASE_MODELS", "PYRAMID", "Progress", "ValueSettings", "refresh_value"]
 
@@ -110,7 +110,7 @@ class _Ledger:
 
 
 def refresh_value(
-    uow: UnitOfWork,
+    uow: ValueWork,
     as_of: datetime,
     *,
     settings: ValueSettings | None = None,
@@ -194,7 +194,7 @@ def refresh_value(
 
 
 def _read(
-    uow: UnitOfWork, as_of: datetime, report: Progress
+    uow: ValueWork, as_of: datetime, report: Progress
 ) -> tuple[dict[str, _Ledger], dict[CustomerId, Counter[str]], dict[CustomerId, Counter[str]]]:
     """The orders per currency, each customer's net value in minor units per currency, and order counts."""
     ledgers: dict[str, _Ledger] = defaultdict(_Ledger)
@@ -225,7 +225,7 @@ def _read(
     return ledgers, net, orders
 
 
-def _models_to_reuse(uow: UnitOfWork, settings: ValueSettings) -> dict[str, Any]:
+def _models_to_reuse(uow: ValueWork, settings: ValueSettings) -> dict[str, Any]:
     """The stored run's models per currency, marked with the run they come from."""
     run = uow.metrics.latest_run()
     if run is None:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from relcore.clock import Clock, system_clock
 from relcore.registry import PORTS
+from relcore.storage.base import Publisher, UnitOfWorkBase
 from relcore.storage.memory.gate import Gate
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import Tables
 from relcore.storage.memory.undo import UndoLog
-from relcore.storage.ports import (
-    Publisher,
-    UnitOfWorkBase,
-)
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
@@ -19,7 +16,7 @@ __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 class MemoryStore:
     """A store kept in process memory: the reference backend.
 
-    It follows the semantics of [`relcore.storage.ports`][] exactly and
+    It follows the semantics of [`relcore.storage.base`][] exactly and
     passes the contract suite, so it serves for unit tests, demos and small
     embedded uses. Units of work run one at a time: each holds the store's
     lock from entering its ``with`` block to leaving it, like a database
@@ -65,8 +62,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
     """A unit of work on a [`MemoryStore`][relcore.storage.memory.MemoryStore].
 
     Changes are applied to the store at once and recorded in an undo log;
-    [`rollback`][relcore.storage.ports.UnitOfWorkBase.rollback] (or leaving the ``with`` block without
-    committing) reverses them, [`commit`][relcore.storage.ports.UnitOfWorkBase.commit] keeps them. The store's
+    [`rollback`][relcore.storage.base.UnitOfWorkBase.rollback] (or leaving the ``with`` block without
+    committing) reverses them, [`commit`][relcore.storage.base.UnitOfWorkBase.commit] keeps them. The store's
     lock is held for the whole ``with`` block, so no other unit of work sees uncommitted
     changes.
 

@@ -33,7 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from relcore._kernel.events import DomainEvent
-from relcore.storage.ports import Publisher
+from relcore.storage.base import Publisher
 
 __all__ = ["defer_until_host_commit"]
 

@@ -19,7 +19,7 @@ from relcore.customers.model import Customer
 from relcore.errors import ConfigurationError
 from relcore.registry import PORTS
 from relcore.segments.model import Segment
-from relcore.storage.ports import Publisher, UnitOfWorkBase
+from relcore.storage.base import Publisher, UnitOfWorkBase
 from relcore.storage.rules import save_timestamp
 from relcore.storage.sql.dialects import dialect_family
 from relcore.storage.sql.engines import SQLITE_BEGIN, create_engine_for, translate_errors
