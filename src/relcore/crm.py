@@ -113,11 +113,10 @@ class CRM:
             SchemaVersionError: If ``upgrade`` is false and the schema is not current.
             StorageError: If the database cannot be reached.
         """
-        from sqlalchemy.engine import Connection, Engine
-
         from relcore.storage.sql import SqlStore
+        from relcore.storage.sql.engines import is_bind
 
-        where = target if isinstance(target, Engine | Connection) else _location(target)
+        where = target if is_bind(target) else _location(target)
         _check_setup(clock=clock, catalogue=catalogue, upgrade=upgrade)
         return cls(SqlStore.open(where, upgrade=upgrade, clock=clock), clock=clock, catalogue=catalogue)
 

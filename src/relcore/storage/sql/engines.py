@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIModule
 
 from relcore.errors import (
@@ -25,6 +25,7 @@ from relcore.errors import (
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 
 __all__ = [
+    "is_bind",
     "SQLITE_BEGIN",
     "SQLITE_BUSY_TIMEOUT_MS",
     "configure_sqlite",
@@ -50,6 +51,11 @@ it on a connection of yours whose transaction will include relcore's writes:
 """
 
 _BEGIN_STATEMENTS = {"DEFERRED": "BEGIN", "IMMEDIATE": "BEGIN IMMEDIATE"}
+
+
+def is_bind(target: object) -> bool:
+    """Whether ``target`` is a SQLAlchemy engine or connection (a host's bind, used as given)."""
+    return isinstance(target, Engine | Connection)
 
 
 def create_engine_for(target: str | os.PathLike[str]) -> Engine:
