@@ -67,12 +67,17 @@ class Context:
         ports: Its storage ports, aggregates first.
         events: Its domain event classes.
         values: Other attrs classes it exchanges as JSON (value objects, results).
+        contracts: Dotted paths of its contract test classes, which every backend must pass.
+        snapshot: Dotted path of a function ``(uow, customers) -> dict`` reading everything the
+            context stores about those customers (and beyond), for rollback checks.
     """
 
     name: str
     ports: tuple[Port[Any], ...] = ()
     events: tuple[type, ...] = ()
     values: tuple[type, ...] = ()
+    contracts: tuple[str, ...] = ()
+    snapshot: str | None = None
 
     @property
     def aggregates(self) -> tuple[Aggregate[Any], ...]:

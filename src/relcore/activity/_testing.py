@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from relcore.customers.model import Channel
+from relcore.customers.model import Channel, Customer
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId, uuid7
 from relcore.registry import Store, UnitOfWork
@@ -22,7 +22,7 @@ from relcore.testing._contract_support import (
     stored,
 )
 
-__all__ = ["ActivityContract"]
+__all__ = ["ActivityContract", "stored_state"]
 
 Entry = Any
 """A touchpoint or a transaction (the shared tests treat them alike)."""
@@ -35,6 +35,14 @@ def big_payload() -> dict[str, Any]:
     for depth in range(10):
         nested = {f"level{depth}": nested}
     return {"text": line * (60_000 // len(line.encode("utf-8"))), "nested": nested, "n": -(2**62)}
+
+
+def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object]:
+    """Every customer's timeline, and how many touchpoints and transactions are stored."""
+    return {
+        "activity_counts": (uow.touchpoints.count(), uow.transactions.count()),
+        "timelines": [uow.activity.timeline(c.id, limit=MAX_PAGE_SIZE) for c in customers],
+    }
 
 
 class ActivityContract(ContractBase):

@@ -202,5 +202,10 @@ CONTEXT = Context(
     "activity",
     ports=(TOUCHPOINTS, TRANSACTIONS, ACTIVITY),
     events=(TouchpointRecorded, TransactionRecorded, TouchpointsImported, TransactionsImported),
+    contracts=(
+        "relcore.activity._testing_timeline:TimelineContract",
+        "relcore.activity._testing_timeline:MoneyColumnsContract",
+    ),
+    snapshot="relcore.activity._testing:stored_state",
 )
 """The activity context, as the registry sees it."""

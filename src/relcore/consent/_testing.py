@@ -8,9 +8,10 @@ import attrs
 import pytest
 
 from relcore.consent.model import Purpose
+from relcore.customers.model import Customer
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ConsentId, CustomerId, uuid7
-from relcore.registry import Store
+from relcore.registry import Store, UnitOfWork
 from relcore.testing._contract_support import (
     ContractBase,
     consent,
@@ -20,7 +21,12 @@ from relcore.testing._contract_support import (
     stored,
 )
 
-__all__ = ["ConsentContract"]
+__all__ = ["ConsentContract", "stored_state"]
+
+
+def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object]:
+    """Every customer's consent ledger."""
+    return {"consents": [uow.consents.for_customer(c.id) for c in customers]}
 
 
 class ConsentContract(ContractBase):

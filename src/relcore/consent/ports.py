@@ -50,5 +50,11 @@ CONSENTS = Aggregate(
 )
 """The consent ledger: append-only records owned by a customer."""
 
-CONTEXT = Context("consent", ports=(CONSENTS,), events=(ConsentChanged,))
+CONTEXT = Context(
+    "consent",
+    ports=(CONSENTS,),
+    events=(ConsentChanged,),
+    contracts=("relcore.consent._testing:ConsentContract",),
+    snapshot="relcore.consent._testing:stored_state",
+)
 """The consent context, as the registry sees it."""

@@ -10,7 +10,7 @@ import pytest
 from relcore.customers.model import Customer, Identity
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
-from relcore.registry import Store
+from relcore.registry import Store, UnitOfWork
 from relcore.storage.base import MAX_PAGE_SIZE, Page
 from relcore.testing._contract_support import (
     T0,
@@ -23,7 +23,16 @@ from relcore.testing._contract_support import (
     stored,
 )
 
-__all__ = ["CustomerRepositoryContract"]
+__all__ = ["CustomerRepositoryContract", "stored_state"]
+
+
+def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object]:
+    """Everything stored about the customers and their contacts (``customers`` is every customer)."""
+    return {
+        "customer_count": uow.customers.count(),
+        "customers": customers,
+        "contacts": [uow.contacts.for_customer(c.id) for c in customers],
+    }
 
 
 class CustomerRepositoryContract(ContractBase):

@@ -137,5 +137,10 @@ CONTEXT = Context(
     ports=(CUSTOMERS, CONTACTS),
     events=(CustomerCreated, CustomerUpdated, ContactAdded, ContactUpdated),
     values=(Identity, ContactPoint, PostalAddress),
+    contracts=(
+        "relcore.customers._testing:CustomerRepositoryContract",
+        "relcore.customers._testing_contacts:ContactRepositoryContract",
+    ),
+    snapshot="relcore.customers._testing:stored_state",
 )
 """The customers context, as the registry sees it."""

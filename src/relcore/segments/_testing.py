@@ -39,7 +39,7 @@ from relcore.testing._contract_support import (
 )
 from relcore.value.model import CustomerMetrics, ValueRun
 
-__all__ = ["SegmentContract"]
+__all__ = ["SegmentContract", "stored_state"]
 
 _CAMPAIGN = UUID("01890a5d-ac96-774b-bcce-b302099a8057")
 
@@ -64,6 +64,12 @@ def _segment(name: str = "regulars", **fields: object) -> Segment:
     if fields["kind"] == "snapshot":
         fields.setdefault("frozen_at", T0)
     return Segment(name=name, **fields)
+
+
+def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object]:
+    """Every stored segment, with its stored members."""
+    segments = uow.segments.list()
+    return {"segments": [(s, uow.segments.stored_members(s.id)) for s in segments]}
 
 
 class SegmentContract(ContractBase):

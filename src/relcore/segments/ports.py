@@ -121,5 +121,11 @@ SEGMENTS = Aggregate(
 )
 """Stored segments (unique by name) and their memberships."""
 
-CONTEXT = Context("segments", ports=(SEGMENTS,), events=(SegmentEntered, SegmentLeft))
+CONTEXT = Context(
+    "segments",
+    ports=(SEGMENTS,),
+    events=(SegmentEntered, SegmentLeft),
+    contracts=("relcore.segments._testing:SegmentContract",),
+    snapshot="relcore.segments._testing:stored_state",
+)
 """The segments context, as the registry sees it."""

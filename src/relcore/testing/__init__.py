@@ -21,20 +21,17 @@ try:
 except ImportError:  # pragma: no cover - pytest is only needed to run the suites
     pass
 else:
+    from relcore.registry import CONTEXTS
+
+    # pytest rewrites the asserts of these modules (to report values) only if told before they load:
+    # the shared contract modules, and each registered context's contract modules
     pytest.register_assert_rewrite(
-        *(
-            f"relcore.testing.{name}"
-            for name in (
-                "contracts",
-                "_contract_activity",
-                "_contract_consents",
-                "_contract_contacts",
-                "_contract_customers",
-                "_contract_support",
-                "_contract_timeline",
-                "_contract_uow",
-            )
-        )
+        "relcore.testing.contracts",
+        "relcore.testing._contract_keys",
+        "relcore.testing._contract_support",
+        "relcore.testing._contract_uow",
+        *sorted({path.partition(":")[0] for context in CONTEXTS for path in context.contracts}),
+        *sorted({path.partition(":")[0] for context in CONTEXTS if (path := context.snapshot)}),
     )
 
 __all__ = ["CapturedEvents", "capture_events"]

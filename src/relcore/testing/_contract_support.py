@@ -14,10 +14,10 @@ from uuid import UUID
 
 import pytest
 
+from relcore._kernel.adapters import load
 from relcore.domain import ConsentRecord, Contact, ContactPoint, Customer, Touchpoint, Transaction
 from relcore.ids import CustomerId
-from relcore.registry import Store, UnitOfWork
-from relcore.storage.base import MAX_PAGE_SIZE
+from relcore.registry import CONTEXTS, Store, UnitOfWork
 
 __all__ = [
     "T0",
@@ -141,7 +141,11 @@ def stored(store: Store, *entities: Customer | Contact | ConsentRecord | Touchpo
 
 
 def snapshot(store: Store) -> dict[str, Any]:
-    """Return everything the ports can read from ``store``, for equality checks."""
+    """Return everything the ports can read from ``store``, for equality checks.
+
+    Each registered context reads what it stores (its ``snapshot`` in the
+    registry), so a rollback contract looks at every aggregate there is.
+    """
 
     def read(uow: UnitOfWork) -> dict[str, Any]:
         customers: list[Customer] = []
@@ -152,13 +156,11 @@ def snapshot(store: Store) -> dict[str, Any]:
             if page.next_after is None:
                 break
             after = page.next_after
-        return {
-            "counts": (uow.customers.count(), uow.touchpoints.count(), uow.transactions.count()),
-            "customers": customers,
-            "contacts": [uow.contacts.for_customer(c.id) for c in customers],
-            "consents": [uow.consents.for_customer(c.id) for c in customers],
-            "timelines": [uow.activity.timeline(c.id, limit=MAX_PAGE_SIZE) for c in customers],
-        }
+        seen: dict[str, Any] = {}
+        for context in CONTEXTS:
+            if context.snapshot is not None:
+                seen[context.name] = load(context.snapshot)(uow, customers)
+        return seen
 
     return in_unit(store, read, commit=False)
 

@@ -42,6 +42,7 @@ in tests of your own.
 
 from __future__ import annotations
 
+from relcore._kernel.adapters import load
 from relcore.activity._testing_timeline import (
     MoneyColumnsContract,
     TimelineContract,
@@ -51,6 +52,7 @@ from relcore.activity._testing_timeline import (
 from relcore.consent._testing import ConsentContract
 from relcore.customers._testing import CustomerRepositoryContract
 from relcore.customers._testing_contacts import ContactRepositoryContract
+from relcore.registry import CONTEXTS
 from relcore.segments._testing import SegmentContract
 from relcore.testing._contract_keys import KeyContract
 from relcore.testing._contract_support import FixedClock, StoreFactory
@@ -58,6 +60,7 @@ from relcore.testing._contract_uow import UnitOfWorkContract
 from relcore.value._testing import MetricsContract
 
 __all__ = [
+    "CONTEXT_CONTRACTS",
     "ConsentContract",
     "ContactRepositoryContract",
     "CustomerRepositoryContract",
@@ -75,17 +78,11 @@ __all__ = [
 ]
 
 
-class StoreContract(
-    CustomerRepositoryContract,
-    ContactRepositoryContract,
-    ConsentContract,
-    TimelineContract,
-    MoneyColumnsContract,
-    SegmentContract,
-    MetricsContract,
-    KeyContract,
-    UnitOfWorkContract,
-):
+CONTEXT_CONTRACTS: tuple[type, ...] = tuple(load(path) for context in CONTEXTS for path in context.contracts)
+"""The contract classes every registered context declares, in registry order."""
+
+
+class StoreContract(*CONTEXT_CONTRACTS, KeyContract, UnitOfWorkContract):  # type: ignore[misc]
     """The whole contract: every repository, lookups by key, the timeline and the unit of work.
 
     Touchpoints and transactions share their tests (with a different

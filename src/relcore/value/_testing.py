@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
+from relcore.customers.model import Customer
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
-from relcore.registry import Store
+from relcore.registry import Store, UnitOfWork
 from relcore.testing._contract_support import T0, ContractBase, customer, in_unit, minutes, stored
 from relcore.value.model import CustomerMetrics, ValueRun
 
-__all__ = ["MetricsContract"]
+__all__ = ["MetricsContract", "stored_state"]
 
 
 def _run(**fields: Any) -> ValueRun:
@@ -24,6 +25,15 @@ def _run(**fields: Any) -> ValueRun:
 
 def _metrics(run: ValueRun, customer_id: CustomerId, **fields: Any) -> CustomerMetrics:
     return CustomerMetrics(customer_id=customer_id, as_of=run.as_of, run_id=run.id, **fields)
+
+
+def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object]:
+    """The latest value run and every customer's stored metrics."""
+    return {
+        "value_run": uow.metrics.latest_run(),
+        "metric_count": uow.metrics.count(),
+        "metrics": [uow.metrics.get(c.id) for c in customers],
+    }
 
 
 class MetricsContract(ContractBase):

@@ -127,5 +127,11 @@ METRICS = Aggregate(
 )
 """Each customer's metrics of the latest value refresh, and the run that made them."""
 
-CONTEXT = Context("value", ports=(METRICS,), values=(ValueRun,))
+CONTEXT = Context(
+    "value",
+    ports=(METRICS,),
+    values=(ValueRun,),
+    contracts=("relcore.value._testing:MetricsContract",),
+    snapshot="relcore.value._testing:stored_state",
+)
 """The value context, as the registry sees it."""
