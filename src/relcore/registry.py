@@ -11,12 +11,14 @@ is one line below.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from relcore._kernel.declarations import Aggregate, Context, Port
 from relcore.activity.ports import CONTEXT as ACTIVITY
 from relcore.consent.ports import CONTEXT as CONSENT
 from relcore.customers.ports import CONTEXT as CUSTOMERS
+from relcore.errors import ConfigurationError
 from relcore.segments.ports import CONTEXT as SEGMENTS
 from relcore.segments.ports import SegmentsWork
 from relcore.storage.base import Publisher
@@ -34,16 +36,33 @@ __all__ = [
     "entity_classes",
     "event_classes",
     "port",
+    "ports_of",
 ]
 
 CONTEXTS: tuple[Context, ...] = (CUSTOMERS, CONSENT, ACTIVITY, SEGMENTS, VALUE)
 """relcore's contexts, each over the ones before it."""
 
-PORTS: dict[str, Port[Any]] = {p.name: p for context in CONTEXTS for p in context.ports}
-"""Every storage port by name (the unit of work's attribute)."""
 
-if len(PORTS) != sum(len(c.ports) for c in CONTEXTS):  # pragma: no cover - a declaration mistake
-    raise RuntimeError("two storage ports share a name")
+def ports_of(contexts: Sequence[Context]) -> dict[str, Port[Any]]:
+    """Every storage port of ``contexts`` by name (the unit of work's attribute).
+
+    A store built with more contexts than the registry's (a host's own, or a
+    test's) serves their ports too.
+
+    Raises:
+        ConfigurationError: Two ports share a name.
+    """
+    found: dict[str, Port[Any]] = {}
+    for context in contexts:
+        for declared in context.ports:
+            if declared.name in found:
+                raise ConfigurationError(f"two storage ports are named {declared.name!r}")
+            found[declared.name] = declared
+    return found
+
+
+PORTS: dict[str, Port[Any]] = ports_of(CONTEXTS)
+"""Every storage port of the registry's contexts by name."""
 
 
 class UnitOfWork(SegmentsWork, Protocol):

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["Aggregate", "Context", "Port"]
+__all__ = ["GENERIC_MEMORY", "GENERIC_SQL", "Aggregate", "Context", "Port"]
 
 R = TypeVar("R")
 
@@ -29,13 +29,26 @@ class Port(Generic[R]):
         name: The unit of work's attribute (``uow.customers``); unique across contexts.
         protocol: The protocol the adapters implement.
         memory: Dotted path of the memory adapter's class; it is built with the memory session.
+            Empty for an aggregate served by the generic memory repository.
         sql: Dotted path of the SQL adapter's class; it is built with the SQL unit of work.
+            Empty for an aggregate served by the generic SQL repository.
     """
 
     name: str
     protocol: type[R]
-    memory: str
-    sql: str
+    memory: str = ""
+    sql: str = ""
+
+    def adapter(self, kind: str) -> str:
+        """The dotted path of the ``"memory"`` or ``"sql"`` adapter."""
+        return str(getattr(self, kind))
+
+
+GENERIC_MEMORY = "relcore.storage.memory.generic:MemoryRepository"
+"""The generic memory adapter of an aggregate."""
+
+GENERIC_SQL = "relcore.storage.sql.generic:SqlRepository"
+"""The generic SQL adapter of an aggregate."""
 
 
 @attrs.frozen
@@ -49,13 +62,32 @@ class Aggregate(Port[R]):
         unique: Fields whose values (together) identify an entity, besides its id;
             an ``add`` of a stored key is idempotent or refused, as the protocol says.
         versioned: Whether saves are version-checked (the entity has a ``version``).
+        table: Dotted path of its ``sa.Table``, for the generic SQL repository
+            ([`SqlRepository`][relcore.storage.sql.generic.SqlRepository]).
+
+    An aggregate whose adapters are not named gets the generic ones:
+    [`MemoryRepository`][relcore.storage.memory.generic.MemoryRepository] and
+    [`SqlRepository`][relcore.storage.sql.generic.SqlRepository], which implement
+    [`AggregateRepository`][relcore.storage.base.AggregateRepository] from the
+    declaration alone.
     """
 
-    entity: type
-    owner: str | None = "customer_id"
-    references: tuple[tuple[str, str], ...] = ()
-    unique: tuple[tuple[str, ...], ...] = ()
-    versioned: bool = False
+    entity: type = attrs.field(kw_only=True)
+    owner: str | None = attrs.field(default="customer_id", kw_only=True)
+    references: tuple[tuple[str, str], ...] = attrs.field(default=(), kw_only=True)
+    unique: tuple[tuple[str, ...], ...] = attrs.field(default=(), kw_only=True)
+    versioned: bool = attrs.field(default=False, kw_only=True)
+    table: str | None = attrs.field(default=None, kw_only=True)
+
+    def adapter(self, kind: str) -> str:
+        """The dotted path of the ``"memory"`` or ``"sql"`` adapter: the generic one when none is named."""
+        named = str(getattr(self, kind))
+        return named or (GENERIC_MEMORY if kind == "memory" else GENERIC_SQL)
+
+    @property
+    def label(self) -> str:
+        """The entity's name in messages: ``"note"`` for the ``notes`` port."""
+        return self.name[:-1] if self.name.endswith("s") else self.name
 
 
 @attrs.frozen

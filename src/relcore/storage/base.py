@@ -35,7 +35,8 @@ Shared semantics:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import builtins
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 from uuid import UUID
@@ -51,6 +52,7 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "MAX_PAGE_SIZE",
     "SCAN_CHUNK_SIZE",
+    "AggregateRepository",
     "Page",
     "Publisher",
     "UnitOfWorkBase",
@@ -59,6 +61,7 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
+E = TypeVar("E")
 DEFAULT_CHUNK_SIZE = 2000
 """Rows per chunk for ``add_many`` when the caller does not say."""
 
@@ -81,6 +84,51 @@ class Page(Generic[T]):
 
 Publisher = Callable[[Sequence[DomainEvent]], None]
 """Receives the events of a unit of work after its commit succeeded."""
+
+
+class AggregateRepository(Protocol[E]):
+    """What every aggregate's repository offers; the generic adapters implement it from the declaration.
+
+    The semantics are those written at the top of this module: ``get``
+    raises [NotFoundError][relcore.errors.NotFoundError]; ``add`` of a stored
+    id raises [ConflictError][relcore.errors.ConflictError], and ``add`` of an
+    entity whose unique key is stored changes nothing and returns ``False``
+    (keys holding ``None`` are never stored keys); ``save`` is version-checked
+    for a versioned aggregate; every entity's owner and references must be
+    stored ([NotFoundError][relcore.errors.NotFoundError] otherwise).
+    """
+
+    def get(self, entity_id: UUID) -> E:
+        """Return the entity with ``entity_id``."""
+        ...
+
+    def find(self, *key: object) -> E | None:
+        """Return the entity holding the values of the first unique key, in its declared order, if any."""
+        ...
+
+    def add(self, entity: E) -> bool:
+        """Store a new entity; ``False`` if its unique key is already stored."""
+        ...
+
+    def add_many(self, entities: Iterable[E], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        """Store a stream of entities in chunks, idempotently on the unique key; return how many were new."""
+        ...
+
+    def save(self, entity: E) -> E:
+        """Store a changed entity (version-checked when the aggregate is versioned); return the stored one."""
+        ...
+
+    def list(self, *, after: UUID | None = None, limit: int = 100) -> Page[E]:
+        """Return one page of entities in id order."""
+        ...
+
+    def for_owner(self, owner_id: UUID) -> builtins.list[E]:
+        """Return the entities of one owner (a customer), in id order."""
+        ...
+
+    def count(self) -> int:
+        """Return how many entities are stored."""
+        ...
 
 
 class Work(Protocol):
@@ -129,7 +177,7 @@ class UnitOfWorkBase:
     returned.
     """
 
-    adapter: ClassVar[str]
+    adapter_kind: ClassVar[str]
     """Which adapter of each [Port][relcore.registry.Port] this kind of unit of work loads."""
 
     def __init__(self, publish: Publisher | None, ports: Mapping[str, Port[Any]]) -> None:
@@ -153,7 +201,9 @@ class UnitOfWorkBase:
                 from relcore.errors import ConfigurationError
 
                 raise ConfigurationError(f"this store has no storage port named {port.name!r}")
-            adapter = load(getattr(port, self.adapter))(self._adapter_argument())
+            factory = load(port.adapter(self.adapter_kind))
+            argument = self._adapter_argument()
+            adapter = factory(argument, port) if getattr(factory, "generic", False) else factory(argument)
             self._adapters[port.name] = adapter
         return cast(R, adapter)
 

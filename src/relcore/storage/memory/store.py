@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from relcore._kernel.declarations import Context, Port
 from relcore.clock import Clock, system_clock
-from relcore.registry import PORTS
+from relcore.registry import PORTS, ports_of
 from relcore.storage.base import Publisher, UnitOfWorkBase
 from relcore.storage.memory.gate import Gate
 from relcore.storage.memory.session import Session
@@ -41,10 +45,11 @@ class MemoryStore:
         1
     """
 
-    def __init__(self, *, clock: Clock = system_clock) -> None:
+    def __init__(self, *, clock: Clock = system_clock, contexts: Sequence[Context] | None = None) -> None:
         self._tables = Tables()
         self._gate = Gate()
         self._clock = clock
+        self._ports = PORTS if contexts is None else ports_of(contexts)
 
     def unit_of_work(self, *, publish: Publisher | None = None, read_only: bool = False) -> MemoryUnitOfWork:
         """Return a new unit of work; ``publish`` receives its events after commit.
@@ -52,7 +57,9 @@ class MemoryStore:
         A ``read_only`` unit of work refuses every write with
         [ConfigurationError][relcore.errors.ConfigurationError].
         """
-        return MemoryUnitOfWork(self._tables, self._gate, self._clock, publish, read_only=read_only)
+        return MemoryUnitOfWork(
+            self._tables, self._gate, self._clock, publish, read_only=read_only, ports=self._ports
+        )
 
     def close(self) -> None:
         """Do nothing: a memory store holds no outside resources."""
@@ -75,12 +82,19 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         read_only: Refuse every write.
     """
 
-    adapter = "memory"
+    adapter_kind = "memory"
 
     def __init__(
-        self, tables: Tables, gate: Gate, clock: Clock, publish: Publisher | None, *, read_only: bool = False
+        self,
+        tables: Tables,
+        gate: Gate,
+        clock: Clock,
+        publish: Publisher | None,
+        *,
+        read_only: bool = False,
+        ports: Mapping[str, Port[Any]] = PORTS,
     ) -> None:
-        super().__init__(publish, PORTS)
+        super().__init__(publish, ports)
         self._tables = tables
         self._gate = gate
         self._log = UndoLog()

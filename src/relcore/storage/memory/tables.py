@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from relcore.activity.model import Touchpoint, Transaction
@@ -13,7 +13,7 @@ from relcore.customers.model import ContactPointKind, Customer
 from relcore.ids import ConsentId, ContactId, CustomerId, SegmentId
 from relcore.segments.model import Segment
 
-__all__ = ["ActivityTable", "PointKey", "Tables"]
+__all__ = ["ActivityTable", "AggregateTable", "PointKey", "Tables"]
 
 E = TypeVar("E", Touchpoint, Transaction)
 
@@ -36,6 +36,25 @@ class ActivityTable(Generic[E]):
         self.rows: dict[UUID, E] = {}
         self.by_key: dict[tuple[str, str], UUID] = {}
         self.by_customer: dict[CustomerId, list[UUID]] = {}
+
+
+class AggregateTable:
+    """The entities of one generically stored aggregate, with their indexes.
+
+    Attributes:
+        rows: Entity by id.
+        ids: Every id, sorted (for keyset pages).
+        keys: For each unique key (its field names), the id holding each stored value tuple.
+        by_owner: Ids of each owner's entities, in id order.
+    """
+
+    __slots__ = ("by_owner", "ids", "keys", "rows")
+
+    def __init__(self, unique: tuple[tuple[str, ...], ...]) -> None:
+        self.rows: dict[UUID, Any] = {}
+        self.ids: list[UUID] = []
+        self.keys: dict[tuple[str, ...], dict[tuple[Any, ...], UUID]] = {fields: {} for fields in unique}
+        self.by_owner: dict[UUID, list[UUID]] = {}
 
 
 class Tables:
@@ -61,9 +80,11 @@ class Tables:
         segment_members: Each segment's stored members, with when they entered.
         value: The latest value refresh: ``"run"`` (a ``ValueRun``) and
             ``"metrics"`` (``CustomerMetrics`` by customer id).
+        aggregates: The tables of the aggregates stored by the generic repository, by port name.
     """
 
     __slots__ = (
+        "aggregates",
         "consents",
         "consents_by_customer",
         "contacts",
@@ -95,3 +116,27 @@ class Tables:
         self.segment_names: dict[str, SegmentId] = {}
         self.segment_members: dict[SegmentId, dict[CustomerId, datetime]] = {}
         self.value: dict[str, object] = {}
+        self.aggregates: dict[str, AggregateTable] = {}
+
+    def aggregate(self, name: str, unique: tuple[tuple[str, ...], ...]) -> AggregateTable:
+        """Return the table of the generically stored aggregate ``name``, made on first use."""
+        table = self.aggregates.get(name)
+        if table is None:
+            table = self.aggregates[name] = AggregateTable(unique)
+        return table
+
+    def holds(self, port: str, entity_id: UUID) -> bool:
+        """Whether an entity with ``entity_id`` is stored behind the port named ``port``."""
+        built_in: dict[str, Any] = {
+            "customers": self.customers,
+            "contacts": self.contacts,
+            "consents": self.consents,
+            "touchpoints": self.touchpoints.rows,
+            "transactions": self.transactions.rows,
+            "segments": self.segments,
+        }
+        rows = built_in.get(port)
+        if rows is None:
+            table = self.aggregates.get(port)
+            rows = {} if table is None else table.rows
+        return entity_id in rows

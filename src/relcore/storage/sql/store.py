@@ -12,12 +12,13 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, RootTransaction
 from sqlalchemy.engine.base import NestedTransaction
 from sqlalchemy.sql import Executable
 
+from relcore._kernel.declarations import Context
 from relcore._kernel.events import DomainEvent
 from relcore.clock import Clock, system_clock
 from relcore.customers.contacts import Contact
 from relcore.customers.model import Customer
 from relcore.errors import ConfigurationError
-from relcore.registry import PORTS
+from relcore.registry import PORTS, ports_of
 from relcore.segments.model import Segment
 from relcore.storage.base import Publisher, UnitOfWorkBase
 from relcore.storage.rules import save_timestamp
@@ -39,18 +40,26 @@ class SqlStore:
         clock: Source of "now" for ``updated_at``.
         owns_engine: Dispose the engine on [`close`][relcore.storage.sql.SqlStore.close] (only for engines
             relcore created).
+        contexts: The contexts whose ports its units of work serve (default: the registry's); their
+            tables must exist.
 
     Prefer [`open`][relcore.storage.sql.SqlStore.open], which also creates or checks the schema.
     """
 
     def __init__(
-        self, bind: Engine | Connection, *, clock: Clock = system_clock, owns_engine: bool = False
+        self,
+        bind: Engine | Connection,
+        *,
+        clock: Clock = system_clock,
+        owns_engine: bool = False,
+        contexts: Sequence[Context] | None = None,
     ) -> None:
         if not isinstance(bind, Engine | Connection):
             raise ConfigurationError(f"expected an Engine or Connection, got {type(bind).__name__}")
         self.bind = bind
         self.clock = clock
         self._owns_engine = owns_engine and isinstance(bind, Engine)
+        self.ports = PORTS if contexts is None else ports_of(contexts)
 
     @classmethod
     def open(
@@ -136,10 +145,10 @@ class SqlUnitOfWork(UnitOfWorkBase):
     refuses to write ([ConfigurationError][relcore.errors.ConfigurationError]).
     """
 
-    adapter = "sql"
+    adapter_kind = "sql"
 
     def __init__(self, store: SqlStore, publish: Publisher | None, *, read_only: bool = False) -> None:
-        super().__init__(publish, PORTS)
+        super().__init__(publish, store.ports)
         self._store = store
         self.read_only = bool(read_only)
         self._conn: Connection | None = None

@@ -1,0 +1,67 @@
+"""The toy ``notes`` context: its entity, its table and its declarations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+import attrs
+import sqlalchemy as sa
+
+from relcore._kernel import checks as check
+from relcore.ids import CustomerId, new_id
+from relcore.registry import Aggregate, Context
+from relcore.storage.base import AggregateRepository
+from relcore.storage.sql.types import UTCDateTime
+
+__all__ = ["NOTES", "NOTES_CONTEXT", "Note", "NoteRepository", "metadata", "notes_table"]
+
+
+@attrs.frozen
+class Note:
+    """A note about a customer, from some source system."""
+
+    customer_id: CustomerId = attrs.field(converter=check.uuid)
+    text: str = attrs.field(converter=check.text(2000))
+    written_at: datetime = attrs.field(converter=check.aware)
+    source: str = attrs.field(default="crm", converter=check.text(64))
+    external_id: str | None = attrs.field(default=None, converter=check.optional_text(128))
+    id: UUID = attrs.field(factory=new_id, converter=check.uuid)
+    version: int = attrs.field(default=1)
+
+
+class NoteRepository(AggregateRepository[Note], Protocol):
+    """The generic repository, plus the context's one special query."""
+
+    def latest(self, customer_id: CustomerId) -> Note | None:
+        """The customer's most recently written note, if any."""
+        ...
+
+
+metadata = sa.MetaData()
+notes_table = sa.Table(
+    "toy_notes",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, sa.ForeignKey("relcore_customers.id"), nullable=False, index=True),
+    sa.Column("text", sa.String(2000), nullable=False),
+    sa.Column("written_at", UTCDateTime(), nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("external_id", sa.String(128), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("source", "external_id", name="uq_toy_notes_key"),
+)
+
+NOTES = Aggregate(
+    "notes",
+    NoteRepository,
+    memory="tests.toy_notes.adapters:MemoryNotes",
+    sql="tests.toy_notes.adapters:SqlNotes",
+    entity=Note,
+    unique=(("source", "external_id"),),
+    versioned=True,
+    table="tests.toy_notes.model:notes_table",
+)
+
+NOTES_CONTEXT = Context("notes", ports=(NOTES,), values=(Note,))
