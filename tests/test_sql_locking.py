@@ -238,7 +238,7 @@ def test_each_chunk_is_inserted_in_key_order(server_store: Store) -> None:
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         if statement.startswith("INSERT INTO relcore_touchpoints"):
-            inserted.extend(_external_ids(parameters))
+            inserted.extend(_external_ids(statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
@@ -250,10 +250,12 @@ def test_each_chunk_is_inserted_in_key_order(server_store: Store) -> None:
     assert sorted(inserted) == keys
 
 
-def _external_ids(parameters: Any) -> list[str]:
-    """The external ids of an INSERT's rows, in row order (executemany or insertmanyvalues)."""
+def _external_ids(statement: str, parameters: Any) -> list[str]:
+    """The external ids of an INSERT's rows, in row order (tuples, dicts or insertmanyvalues)."""
     if isinstance(parameters, list | tuple):
-        return [row["external_id"] for row in parameters]
+        columns = [c.strip() for c in statement.split("(", 1)[1].split(")", 1)[0].split(",")]
+        at = columns.index("external_id")
+        return [row[at] if isinstance(row, tuple) else row["external_id"] for row in parameters]
     numbered = {int(k.rsplit("__", 1)[1]): v for k, v in parameters.items() if k.startswith("external_id__")}
     return [numbered[i] for i in sorted(numbered)] or [parameters["external_id"]]
 

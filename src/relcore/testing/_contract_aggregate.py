@@ -111,7 +111,9 @@ class AggregateContract(ContractBase):
             pytest.skip(f"{aggregate.name} declares no references")
         for name, _ in aggregate.references:
             with pytest.raises(NotFoundError):
-                in_unit(store, lambda uow, n=name: uow.repo(aggregate).add(make_entity(owner, **{n: uuid7()})))
+                in_unit(
+                    store, lambda uow, n=name: uow.repo(aggregate).add(make_entity(owner, **{n: uuid7()}))
+                )
         assert in_unit(store, lambda uow: uow.repo(aggregate).count(), commit=False) == 0
 
     def test_save_is_version_checked(
@@ -136,7 +138,9 @@ class AggregateContract(ContractBase):
         seen: list[Any] = []
         after: UUID | None = None
         while True:
-            page = in_unit(store, lambda uow, a=after: uow.repo(aggregate).list(after=a, limit=3), commit=False)
+            page = in_unit(
+                store, lambda uow, a=after: uow.repo(aggregate).list(after=a, limit=3), commit=False
+            )
             seen += page.items
             if page.next_after is None:
                 break
@@ -152,7 +156,11 @@ class AggregateContract(ContractBase):
     ) -> None:
         before = snapshot(store)
         count = in_unit(store, lambda uow: uow.repo(aggregate).count(), commit=False)
-        in_unit(store, lambda uow: uow.repo(aggregate).add_many([make_entity(owner) for _ in range(3)]), commit=False)
+        in_unit(
+            store,
+            lambda uow: uow.repo(aggregate).add_many([make_entity(owner) for _ in range(3)]),
+            commit=False,
+        )
         assert snapshot(store) == before
         assert in_unit(store, lambda uow: uow.repo(aggregate).count(), commit=False) == count
 

@@ -1,20 +1,25 @@
 """Idempotent bulk ingest of touchpoints and transactions.
 
 The stream is consumed in chunks, so memory stays flat whatever its length.
-Per chunk: entities are type-checked, repeats of a key within the chunk are
-dropped, the referenced customers are checked to exist, and the rows are
-inserted with the dialect's own "skip existing key" form:
+Per chunk: entities are type-checked and turned into the driver's parameters
+by the table's [RowCodec][relcore.storage.sql.codec.RowCodec] (the mapping
+every other read and write of the table uses), the referenced customers and
+contacts are checked to exist, and the rows are sent with the driver's own
+``executemany`` of one prepared ``INSERT``, in the dialect's "skip existing
+key" form:
 
-* SQLite: ``INSERT ... ON CONFLICT (source, external_id) DO NOTHING``, run by
-  the driver's ``executemany`` directly, with values converted here as
-  SQLAlchemy's types would (one C-level attribute fetch per row, then only the
-  UUID, datetime and JSON columns touched); that is where the speed comes
-  from. The driver's row count gives the new rows; repeats inside a batch are
-  skipped by the same ``ON CONFLICT`` clause.
-* PostgreSQL: the same statement through SQLAlchemy with ``RETURNING id``,
-  batched by SQLAlchemy's "insertmanyvalues"; the returned ids are the new rows.
+* SQLite: ``INSERT ... ON CONFLICT (source, external_id) DO NOTHING`` on the
+  ``sqlite3`` cursor directly, past SQLAlchemy's events; the driver's row
+  count gives the new rows, and repeats inside a batch are skipped by the
+  same ``ON CONFLICT`` clause.
+* PostgreSQL (psycopg 3): the same statement, run by psycopg's
+  ``executemany`` (pipelined) through SQLAlchemy's ``exec_driver_sql``, so
+  the engine's events still see it; the row count psycopg sums over the rows
+  gives the new rows (cheaper than ``RETURNING id``, which it equals). With
+  another driver, SQLAlchemy's insert with ``RETURNING id``.
 * MySQL / MariaDB: no ``ON CONFLICT`` target exists, so the keys already
-  stored are selected first and only the missing rows inserted.
+  stored are selected first and only the missing rows inserted (PyMySQL's or
+  mysqlclient's ``executemany``; SQLAlchemy's insert with another driver).
 
 Concurrent imports: each chunk is inserted in key order, so two batches with
 overlapping keys lock them in the same order and do not deadlock each other
@@ -25,11 +30,11 @@ rolled back to the savepoint and repeated, a bounded number of times, before
 [TransientStorageError][relcore.errors.TransientStorageError] is raised.
 Repeating is safe because the insert skips stored keys. SQLite needs none of
 this: a writing unit of work holds the database's write lock from its start.
+Driver errors become relcore errors that quote no value.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -40,11 +45,13 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 
 from relcore.errors import NotFoundError, TransientStorageError, ValidationError
+from relcore.storage.sql.codec import Encoder, RowCodec
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
+from relcore.storage.sql.rows import CODECS
 from relcore.storage.sql.schema import contacts, customers
-from relcore.storage.sql.types import UTCDateTime
 
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
@@ -53,15 +60,24 @@ __all__ = ["ingest"]
 
 E = TypeVar("E")
 
+Params = tuple[Any, ...]
+
 
 class _Insert(Protocol):
     def __call__(
-        self, uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]], *, again: bool = False
+        self, uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], *, again: bool = False
     ) -> int: ...
 
 
 ATTEMPTS = 4
 """How many times a chunk is tried on PostgreSQL and MySQL / MariaDB before a race is reported."""
+
+_DRIVERS = {DialectFamily.POSTGRESQL: ("psycopg",), DialectFamily.MYSQL: ("pymysql", "mysqldb")}
+"""The drivers whose parameters the codec gives, per server family (SQLite: always ``sqlite3``)."""
+
+_PLACEHOLDERS = {DialectFamily.SQLITE: "?", DialectFamily.POSTGRESQL: "%s", DialectFamily.MYSQL: "%s"}
+
+_SKIP_STORED_KEYS = "ON CONFLICT (source, external_id) DO NOTHING"
 
 
 def _chunks(items: Iterable[E], size: int) -> Iterator[list[E]]:
@@ -80,12 +96,20 @@ def ingest(
     chunk_size: int,
     name: str,
 ) -> int:
-    """Insert ``entities`` into ``table`` chunk by chunk; return how many were new."""
+    """Insert ``entities`` into ``table`` chunk by chunk; return how many were new.
+
+    ``table`` must have a codec in [CODECS][relcore.storage.sql.rows.CODECS],
+    whose ``row`` is ``to_row``.
+    """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValidationError.single("chunk_size", f"must be a positive integer, got {chunk_size!r}")
     if isinstance(entities, str | bytes) or not isinstance(entities, Iterable):
         raise ValidationError.single(name, "expected an iterable of entities")
-    family = dialect_family(uow.connection.dialect)
+    codec: RowCodec[E] = CODECS[table]
+    dialect = uow.connection.dialect
+    family = dialect_family(dialect)
+    encoder = _encoder(codec, dialect)
+    encode = encoder.encode
     insert = _insert_postgresql if family is DialectFamily.POSTGRESQL else _insert_mysql
     new = 0
     offset = 0
@@ -96,23 +120,49 @@ def ingest(
                     f"{name}[{offset + i}]", f"expected a {entity.__name__}, got {type(item).__name__}"
                 )
         offset += len(chunk)
+        params = [encode(item) for item in chunk]
         if family is DialectFamily.SQLITE:
-            new += _ingest_sqlite(uow, table, chunk)
+            new += _ingest_sqlite(uow, encoder, params)
             continue
-        batch = sorted(_unique([to_row(item) for item in chunk]), key=_lock_order)
-        _require(uow, "customer", customers, {row["customer_id"] for row in batch})
-        _require(uow, "contact", contacts, {row["contact_id"] for row in batch} - {None})
+        batch = sorted(_unique(encoder, params), key=_lock_order(encoder))
+        _require_references(uow, encoder, batch)
         new += _repeating(uow, table, batch, insert)
     return new
 
 
-def _lock_order(row: dict[str, Any]) -> tuple[bool, str, str, str]:
+def _driver_params(dialect: Dialect) -> bool:
+    """Whether the codec's parameters for the dialect's family fit its driver (else: SQLAlchemy rows)."""
+    family = dialect_family(dialect)
+    if family is DialectFamily.SQLITE:
+        return True
+    return dialect.driver in _DRIVERS[family] and not getattr(dialect, "is_async", False)
+
+
+def _encoder(codec: RowCodec[E], dialect: Dialect) -> Encoder[E]:
+    return codec.encoder(dialect) if _driver_params(dialect) else codec.row_encoder
+
+
+def _statement(dialect: Dialect, table: sa.Table) -> str:
+    """The driver's ``INSERT`` of the table's encoded rows on ``dialect``."""
+    family = dialect_family(dialect)
+    suffix = "" if family is DialectFamily.MYSQL else _SKIP_STORED_KEYS
+    return _encoder(CODECS[table], dialect).insert_sql(_PLACEHOLDERS[family], suffix)
+
+
+def _lock_order(encoder: Encoder[Any]) -> Callable[[Params], tuple[bool, str, str, str]]:
     """Sort key: rows by ``(source, external_id)``, unkeyed rows (locking nothing shared) last."""
-    keyed = row["external_id"] is not None
-    return (not keyed, row["source"] if keyed else "", row["external_id"] or "", row["id"].hex)
+    source_at, key_at, id_at = encoder.index("source"), encoder.index("external_id"), encoder.index("id")
+
+    def key(row: Params) -> tuple[bool, str, str, str]:
+        external_id = row[key_at]
+        keyed = external_id is not None
+        # the id is a UUID or its hex digits: str() orders both alike
+        return (not keyed, row[source_at] if keyed else "", external_id or "", str(row[id_at]))
+
+    return key
 
 
-def _repeating(uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]], insert: _Insert) -> int:
+def _repeating(uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], insert: _Insert) -> int:
     """Insert ``batch`` in a savepoint, repeating it after a lost race; return how many rows were new.
 
     ``insert`` receives ``again=True`` on a repeat. When the savepoint cannot be
@@ -145,12 +195,14 @@ def _rolled_back(savepoint: sa.NestedTransaction) -> bool:
     return True
 
 
-def _unique(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unique(encoder: Encoder[Any], batch: list[Params]) -> list[Params]:
+    """``batch`` without the later repeats of a ``(source, external_id)`` key."""
+    source_at, key_at = encoder.index("source"), encoder.index("external_id")
     seen: set[tuple[str, str]] = set()
     kept = []
     for row in batch:
-        if row["external_id"] is not None:
-            key = (row["source"], row["external_id"])
+        if row[key_at] is not None:
+            key = (row[source_at], row[key_at])
             if key in seen:
                 continue
             seen.add(key)
@@ -158,109 +210,116 @@ def _unique(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def _require(uow: SqlUnitOfWork, kind: str, table: sa.Table, wanted: set[UUID]) -> None:
-    if not wanted:
-        return
-    query = sa.select(table.c.id).where(table.c.id.in_(sorted(wanted)))
-    found = {row[0] for row in uow.execute(query, what=f"check {kind}s")}
-    missing = wanted - found
-    if missing:
-        raise NotFoundError(kind, min(missing))
+# -- references: the customers and contacts a chunk names must exist ----------
+
+_REFERENCES = (("customer", customers, "customer_id"), ("contact", contacts, "contact_id"))
+
+_IN_LIST = 500
+"""Ids per ``IN (...)`` list of a reference check."""
 
 
-# -- SQLite: the driver's executemany, values converted as SQLAlchemy would --
+def _missing_reference(
+    fetch: Callable[[str, list[Any]], Iterable[Any]], table: sa.Table, mark: str, wanted: set[Any]
+) -> Any:
+    """Return the smallest id in ``wanted`` (as the driver takes it) that ``table`` lacks, if any.
 
-
-_ATTRIBUTE_OF_COLUMN = {"amount_minor": "minor_units"}
-
-
-def _sqlite_expression(column: sa.Column[Any]) -> str:
-    """Python source turning entity attribute ``e.<attr>`` into the stored value."""
-    attr = f"e.{_ATTRIBUTE_OF_COLUMN.get(column.name, column.name)}"
-    if isinstance(column.type, sa.Uuid):
-        value = f"{attr}.hex"
-    elif isinstance(column.type, UTCDateTime):
-        # Entities hold UTC already; SQLAlchemy's SQLite format, always with microseconds.
-        value = f"{attr}.replace(tzinfo=None).isoformat(' ', 'microseconds')"
-    elif isinstance(column.type, sa.JSON):
-        return f"(dumps({attr}) if {attr} else '{{}}')"
-    else:
-        # Enum members are str subclasses, which sqlite3 binds as their value.
-        return attr
-    return value if not column.nullable else f"(None if {attr} is None else {value})"
-
-
-class _SqliteInsert:
-    """The insert statement of one table and a fast entity → parameters function.
-
-    The function is generated from the table's columns (one expression per
-    column, as attrs generates ``__init__``), which is several times faster
-    than looping over converters for each value.
+    The ids come back as the driver gives them: hex digits or UUIDs, as they
+    were sent, except from MariaDB's UUID type (text with dashes).
     """
-
-    def __init__(self, table: sa.Table) -> None:
-        names = [c.name for c in table.columns]
-        self.sql = (
-            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            "ON CONFLICT (source, external_id) DO NOTHING"
+    ordered = sorted(wanted, key=str)
+    found: set[Any] = set()
+    for start in range(0, len(ordered), _IN_LIST):
+        part = ordered[start : start + _IN_LIST]
+        found.update(
+            fetch(f"SELECT id FROM {table.name} WHERE id IN ({', '.join([mark] * len(part))})", part)
         )
-        body = ", ".join(_sqlite_expression(c) for c in table.columns)
-        self.params: Callable[[Any], tuple[object, ...]] = eval(f"lambda e: ({body},)", {"dumps": json.dumps})
+    absent = wanted - found
+    if absent and isinstance(ordered[0], UUID):
+        absent = wanted - {_as_uuid(value) for value in found}
+    return min(absent, key=str) if absent else None
 
 
-_SQLITE_INSERTS: dict[str, _SqliteInsert] = {}
+def _as_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(hex=value)
 
 
-def _ingest_sqlite(uow: SqlUnitOfWork, table: sa.Table, chunk: list[Any]) -> int:
-    insert = _SQLITE_INSERTS.get(table.name)
-    if insert is None:
-        insert = _SQLITE_INSERTS[table.name] = _SqliteInsert(table)
-    params = [insert.params(item) for item in chunk]
-    customer_at, contact_at = table.c.keys().index("customer_id"), table.c.keys().index("contact_id")
+def _require_references(uow: SqlUnitOfWork, encoder: Encoder[Any], batch: list[Params]) -> None:
+    """Raise [NotFoundError][relcore.errors.NotFoundError] for the smallest unknown customer, then contact."""
+    connection = uow.connection
+    if not _driver_params(connection.dialect):  # the rows hold UUIDs, as SQLAlchemy binds them
+        for kind, table, column in _REFERENCES:
+            at = encoder.index(column)
+            wanted = {row[at] for row in batch} - {None}
+            if wanted:
+                query = sa.select(table.c.id).where(table.c.id.in_(sorted(wanted)))
+                found = {row[0] for row in uow.execute(query, what=f"check {kind}s")}
+                if wanted - found:
+                    raise NotFoundError(kind, min(wanted - found))
+        return
+    mark = _PLACEHOLDERS[dialect_family(connection.dialect)]
+
+    def fetch(sql: str, ids: list[Any]) -> Iterable[Any]:
+        return [row[0] for row in connection.exec_driver_sql(sql, tuple(ids))]
+
+    for kind, table, column in _REFERENCES:
+        at = encoder.index(column)
+        with uow.translating(f"check {kind}s"):
+            missing = _missing_reference(fetch, table, mark, {row[at] for row in batch} - {None})
+        if missing is not None:
+            raise NotFoundError(kind, _as_uuid(missing))
+
+
+# -- SQLite: the sqlite3 cursor's executemany ------------------------------------
+
+
+def _ingest_sqlite(uow: SqlUnitOfWork, encoder: Encoder[Any], params: list[Params]) -> int:
+    table = encoder.table
     uow.check_writable()
     # the driver's cursor bypasses SQLAlchemy: translating() also maps the driver's own errors
     with uow.translating(f"add {table.name}"):
         cursor = uow.connection.connection.cursor()
         try:
-            for kind, referenced, at in (
-                ("customer", customers, customer_at),
-                ("contact", contacts, contact_at),
-            ):
-                missing = _sqlite_missing(cursor, referenced, {p[at] for p in params if p[at] is not None})
+
+            def fetch(sql: str, ids: list[Any]) -> Iterable[Any]:
+                cursor.execute(sql, ids)
+                return [row[0] for row in cursor.fetchall()]
+
+            for kind, referenced, column in _REFERENCES:
+                at = encoder.index(column)
+                missing = _missing_reference(fetch, referenced, "?", {p[at] for p in params} - {None})
                 if missing is not None:
                     raise NotFoundError(kind, UUID(hex=missing))
-            cursor.executemany(insert.sql, params)
+            cursor.executemany(_statement(uow.connection.dialect, table), params)
             return int(cursor.rowcount)
         finally:
             cursor.close()
 
 
-def _sqlite_missing(cursor: Any, table: sa.Table, wanted: set[Any]) -> str | None:
-    """Return the smallest id in ``wanted`` (hex text) that ``table`` lacks, if any."""
-    ordered = sorted(str(w) for w in wanted)
-    found: set[str] = set()
-    for start in range(0, len(ordered), 500):
-        part = ordered[start : start + 500]
-        cursor.execute(f"SELECT id FROM {table.name} WHERE id IN ({', '.join('?' * len(part))})", part)
-        found.update(row[0] for row in cursor.fetchall())
-    absent = set(ordered) - found
-    return min(absent) if absent else None
+# -- PostgreSQL and MySQL / MariaDB: one savepoint per chunk ---------------------
 
 
 def _insert_postgresql(
-    uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]], *, again: bool = False
+    uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], *, again: bool = False
 ) -> int:
-    statement = (
-        postgresql.insert(table)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(table.c.id)
-    )
-    return len(uow.execute(statement, batch, what=f"add {table.name}").all())
+    """Insert the rows whose key is not stored; return how many were."""
+    connection = uow.connection
+    what = f"add {table.name}"
+    if not _driver_params(connection.dialect):
+        columns = CODECS[table].row_encoder.columns
+        statement = (
+            postgresql.insert(table)
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(table.c.id)
+        )
+        rows = [dict(zip(columns, row, strict=True)) for row in batch]
+        return len(uow.execute(statement, rows, what=what).all())
+    uow.check_writable()
+    with uow.translating(what):
+        # psycopg's executemany; its rowcount is the sum over the rows, 0 for a skipped key
+        return int(connection.exec_driver_sql(_statement(connection.dialect, table), batch).rowcount)
 
 
-def _insert_mysql(
-    uow: SqlUnitOfWork, table: sa.Table, batch: list[dict[str, Any]], *, again: bool = False
-) -> int:
+def _insert_mysql(uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], *, again: bool = False) -> int:
     """Select the stored keys, insert the rest.
 
     A plain select reads the transaction's snapshot, which does not show keys
@@ -268,10 +327,12 @@ def _insert_mysql(
     with a shared lock, which sees them. A key stored by another import
     between the select and the insert is a lost race (TransientStorageError).
     """
+    encoder = _encoder(CODECS[table], uow.connection.dialect)
+    source_at, key_at = encoder.index("source"), encoder.index("external_id")
     keyed: dict[str, list[str]] = {}
     for row in batch:
-        if row["external_id"] is not None:
-            keyed.setdefault(row["source"], []).append(row["external_id"])
+        if row[key_at] is not None:
+            keyed.setdefault(row[source_at], []).append(row[key_at])
     stored: set[tuple[str, str]] = set()
     for source, external_ids in keyed.items():
         query = sa.select(table.c.source, table.c.external_id).where(
@@ -280,13 +341,17 @@ def _insert_mysql(
         if again:
             query = query.with_for_update(read=True)
         stored.update((r[0], r[1]) for r in uow.execute(query, what=f"check {table.name} keys"))
-    missing = [row for row in batch if (row["source"], row["external_id"]) not in stored]
+    missing = [row for row in batch if (row[source_at], row[key_at]) not in stored]
     if missing:
         uow.check_writable()
         connection = uow.connection
         with uow.translating(f"add {table.name}"):
             try:
-                connection.execute(table.insert(), missing)
+                if _driver_params(connection.dialect):
+                    connection.exec_driver_sql(_statement(connection.dialect, table), missing)
+                else:
+                    rows = [dict(zip(encoder.columns, row, strict=True)) for row in missing]
+                    connection.execute(table.insert(), rows)
             except exc.IntegrityError as error:
                 if not _natural_key_taken(table, error):
                     raise

@@ -1,5 +1,10 @@
 """Translation between entities and table rows.
 
+Touchpoints, transactions and consent records are translated by one
+[RowCodec][relcore.storage.sql.codec.RowCodec] each, derived from the table
+and the entity class (the same codec gives bulk ingest its driver
+parameters); the functions below are thin aliases of the codecs' methods.
+
 Customers, contacts and consent records are rebuilt through their normal
 constructors: a row that fails validation means the table was edited behind
 relcore's back, and the [`ValidationError`][relcore.errors.ValidationError] says which
@@ -11,28 +16,28 @@ again (they ran when the row was written); that is four times faster.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
-import attrs
+import sqlalchemy as sa
 
-from relcore._kernel.money import from_minor_units
 from relcore.domain import (
-    Channel,
     ConsentRecord,
     Contact,
     ContactPoint,
     Customer,
-    Direction,
     Identity,
     PostalAddress,
     Touchpoint,
-    TouchpointKind,
     Transaction,
-    TransactionKind,
 )
+from relcore.storage.sql.codec import MinorUnits, RowCodec
+from relcore.storage.sql.schema import consents, touchpoints, transactions
 
 __all__ = [
+    "CODECS",
+    "CONSENTS",
+    "TOUCHPOINTS",
+    "TRANSACTIONS",
     "consent_from_row",
     "consent_row",
     "contact_from_row",
@@ -158,113 +163,32 @@ def contact_from_row(row: Row, points: Sequence[Row]) -> Contact:
     )
 
 
-def consent_row(r: ConsentRecord) -> dict[str, Any]:
-    """Return the ``relcore_consents`` row of a consent record."""
-    return {
-        "id": r.id,
-        "customer_id": r.customer_id,
-        "purpose": r.purpose.value,
-        "channel": r.channel.value if r.channel else None,
-        "status": r.status.value,
-        "recorded_at": r.recorded_at,
-        "expires_at": r.expires_at,
-        "source": r.source,
-        "notice_version": r.notice_version,
-    }
+TOUCHPOINTS: RowCodec[Touchpoint] = RowCodec(touchpoints, Touchpoint, trusted=True)
+"""``relcore_touchpoints``: every column holds the field of its name."""
 
+TRANSACTIONS: RowCodec[Transaction] = RowCodec(
+    transactions,
+    Transaction,
+    declared={"amount_minor": MinorUnits(amount="amount", currency="currency")},
+    trusted=True,
+)
+"""``relcore_transactions``: ``amount_minor`` holds the amount in the currency's minor units."""
 
-def consent_from_row(row: Row) -> ConsentRecord:
-    """Rebuild a consent record from its row."""
-    return ConsentRecord(**row)
+CONSENTS: RowCodec[ConsentRecord] = RowCodec(consents, ConsentRecord)
+"""``relcore_consents``, rebuilt through the constructor."""
 
+CODECS: Mapping[sa.Table, RowCodec[Any]] = {c.table: c for c in (TOUCHPOINTS, TRANSACTIONS, CONSENTS)}
+"""The codec of each table that has one."""
 
-def touchpoint_row(t: Touchpoint) -> dict[str, Any]:
-    """Return the ``relcore_touchpoints`` row of a touchpoint."""
-    return {
-        "id": t.id,
-        "customer_id": t.customer_id,
-        "contact_id": t.contact_id,
-        "channel": t.channel.value,
-        "direction": t.direction.value,
-        "kind": t.kind.value,
-        "occurred_at": t.occurred_at,
-        "subject": t.subject,
-        "outcome": t.outcome,
-        "sentiment": t.sentiment,
-        "campaign_id": t.campaign_id,
-        "case_id": t.case_id,
-        "opportunity_id": t.opportunity_id,
-        "payload": t.payload,
-        "source": t.source,
-        "external_id": t.external_id,
-        "recorded_at": t.recorded_at,
-    }
-
-
-E = TypeVar("E")
-
-
-def _rebuilder(cls: type[E]) -> Callable[[Mapping[str, Any]], E]:
-    """Return a function making a ``cls`` from already-valid field values."""
-    names = tuple(a.name for a in attrs.fields(cls))  # type: ignore[arg-type]
-    new = object.__new__
-    set_field = object.__setattr__
-
-    def rebuild(values: Mapping[str, Any]) -> E:
-        entity = new(cls)
-        for name in names:
-            set_field(entity, name, values[name])
-        return entity
-
-    return rebuild
-
-
-def _members(enum: type[Enum]) -> dict[str, Any]:
-    return {m.value: m for m in enum}
-
-
-_CHANNELS = _members(Channel)
-_DIRECTIONS = _members(Direction)
-_TOUCHPOINT_KINDS = _members(TouchpointKind)
-_TRANSACTION_KINDS = _members(TransactionKind)
-_rebuild_touchpoint = _rebuilder(Touchpoint)
-_rebuild_transaction = _rebuilder(Transaction)
-
-
-def touchpoint_from_row(row: Row) -> Touchpoint:
-    """Rebuild a touchpoint from its row (trusted: written by relcore)."""
-    values = dict(row)
-    values["channel"] = _CHANNELS[values["channel"]]
-    values["direction"] = _DIRECTIONS[values["direction"]]
-    values["kind"] = _TOUCHPOINT_KINDS[values["kind"]]
-    return _rebuild_touchpoint(values)
-
-
-def transaction_row(t: Transaction) -> dict[str, Any]:
-    """Return the ``relcore_transactions`` row of a transaction."""
-    return {
-        "id": t.id,
-        "customer_id": t.customer_id,
-        "contact_id": t.contact_id,
-        "kind": t.kind.value,
-        "amount_minor": t.minor_units,
-        "currency": t.currency,
-        "quantity": t.quantity,
-        "channel": t.channel.value if t.channel else None,
-        "occurred_at": t.occurred_at,
-        "description": t.description,
-        "payload": t.payload,
-        "source": t.source,
-        "external_id": t.external_id,
-        "recorded_at": t.recorded_at,
-    }
-
-
-def transaction_from_row(row: Row) -> Transaction:
-    """Rebuild a transaction from its row (trusted: written by relcore)."""
-    values = dict(row)
-    values["amount"] = from_minor_units(values["amount_minor"], values["currency"])
-    values["kind"] = _TRANSACTION_KINDS[values["kind"]]
-    channel = values["channel"]
-    values["channel"] = None if channel is None else _CHANNELS[channel]
-    return _rebuild_transaction(values)
+touchpoint_row: Callable[[Touchpoint], dict[str, Any]] = TOUCHPOINTS.row
+"""Return the ``relcore_touchpoints`` row of a touchpoint."""
+touchpoint_from_row: Callable[[Row], Touchpoint] = TOUCHPOINTS.entity
+"""Rebuild a touchpoint from its row (trusted: written by relcore)."""
+transaction_row: Callable[[Transaction], dict[str, Any]] = TRANSACTIONS.row
+"""Return the ``relcore_transactions`` row of a transaction."""
+transaction_from_row: Callable[[Row], Transaction] = TRANSACTIONS.entity
+"""Rebuild a transaction from its row (trusted: written by relcore)."""
+consent_row: Callable[[ConsentRecord], dict[str, Any]] = CONSENTS.row
+"""Return the ``relcore_consents`` row of a consent record."""
+consent_from_row: Callable[[Row], ConsentRecord] = CONSENTS.entity
+"""Rebuild a consent record from its row (through its constructor)."""

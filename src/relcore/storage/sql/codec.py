@@ -1,0 +1,544 @@
+"""One mapping between an entity class and its table, derived from both.
+
+A [RowCodec][relcore.storage.sql.codec.RowCodec] pairs the columns of an
+``sa.Table`` with the fields of an attrs class by name, and works out from
+the column types and the field annotations how each value is stored:
+
+* a ``Uuid`` column holds a `uuid.UUID` (sent as 32 hex digits where the
+  database has no UUID type: SQLite, MySQL);
+* a [UTCDateTime][relcore.storage.sql.types.UTCDateTime] column holds an
+  aware datetime, stored as naive UTC (text on SQLite);
+* a ``JSON`` column holds a JSON value (text on SQLite and MySQL / MariaDB,
+  psycopg's ``Json`` wrapper on PostgreSQL);
+* a text column whose field is annotated with an `enum.Enum` holds the
+  member's value;
+* any other text, integer or floating-point column holds the field's value.
+
+What cannot be derived is declared, and nothing else: a column whose
+attribute has another name (``{"column": "attribute"}``) and a money column
+holding [MinorUnits][relcore.storage.sql.codec.MinorUnits]. A column or
+field that matches nothing, or a column type the codec does not know, is
+refused when the codec is built, so a schema change cannot slip past it.
+
+From that one description the codec gives the row SQLAlchemy binds
+([row][relcore.storage.sql.codec.RowCodec.row]), the parameters a DB-API
+driver receives for one dialect family, exactly what SQLAlchemy's bind
+processors would send ([params][relcore.storage.sql.codec.RowCodec.params]),
+and the entity of a row read back
+([entity][relcore.storage.sql.codec.RowCodec.entity]).
+
+Speed: the conversions are composed from C-level getters
+(`operator.attrgetter` with dotted paths such as ``"id.hex"`` for values that
+are never ``None``, `map` with `operator.call` for the others), not generated
+as source code; a trusted entity is rebuilt by setting its slots directly.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import types
+import typing
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter, call, itemgetter
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from relcore._kernel.money import from_minor_units, to_minor_units
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
+from relcore.storage.sql.types import UTCDateTime
+
+__all__ = ["Encoder", "MinorUnits", "RowCodec"]
+
+E = TypeVar("E")
+
+Values = tuple[Any, ...]
+
+
+@attrs.frozen
+class MinorUnits:
+    """Declares a money column: an amount kept as an integer count of its currency's minor units.
+
+    The column holds ``to_minor_units(entity.<amount>, entity.<currency>)``;
+    reading it back gives ``from_minor_units(row[column], row[<currency column>])``
+    (exact, in the currency's minor units).
+
+    Attributes:
+        amount: The field holding the `decimal.Decimal` amount.
+        currency: The field holding the ISO 4217 code (itself stored in a
+            column of the same name).
+    """
+
+    amount: str
+    currency: str
+
+
+class _Kind(enum.Enum):
+    PLAIN = "plain"
+    ENUM = "enum"
+    UUID = "uuid"
+    DATETIME = "datetime"
+    JSON = "json"
+    MONEY = "money"
+
+
+@attrs.frozen
+class _Column:
+    name: str
+    kind: _Kind
+    attribute: str
+    nullable: bool
+    members: Mapping[Any, Any] | None = None  # value -> member (and None -> None when nullable)
+    money: MinorUnits | None = None
+
+
+# -- conversions of one value -------------------------------------------------
+
+_ROW = "row"
+"""The target of [RowCodec.row][relcore.storage.sql.codec.RowCodec.row]: values as SQLAlchemy binds them."""
+
+
+def _plain(column_type: sa.types.TypeEngine[Any]) -> bool:
+    """Whether SQLAlchemy binds this type's (already valid) values unchanged on every family."""
+    if isinstance(column_type, sa.Float):
+        return not column_type.asdecimal  # floats: SQLite's processor is float(), the identity on floats
+    return isinstance(column_type, sa.String | sa.Integer) and not isinstance(column_type, sa.Enum)
+
+
+def _utc(value: datetime) -> datetime:
+    """``value`` in UTC, as [UTCDateTime][relcore.storage.sql.types.UTCDateTime] converts it."""
+    if value.tzinfo is None:
+        raise ValueError("relcore stores aware datetimes only")
+    return value.astimezone(UTC)
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = _utc(value)
+    return value.replace(tzinfo=None)
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite text for a datetime: ``YYYY-MM-DD HH:MM:SS.ffffff`` of its UTC time."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = _utc(value)
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+
+
+def _hex(value: UUID | None) -> str | None:
+    return None if value is None else value.hex
+
+
+def _enum_value(member: enum.Enum | None) -> Any:
+    return None if member is None else member._value_
+
+
+def _json_text(serialize: Callable[[Any], str]) -> Callable[[Any], str | None]:
+    if serialize is not json.dumps:
+
+        def custom(value: Any) -> str | None:
+            return None if value is None else serialize(value)
+
+        return custom
+    encode = json.JSONEncoder().encode  # what json.dumps(value) runs with its default arguments
+
+    def text(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not value and value.__class__ is dict:
+            return "{}"
+        return encode(value)
+
+    return text
+
+
+def _psycopg_json() -> Callable[[Any], Any]:
+    from psycopg.types.json import Json  # psycopg is an optional dependency: imported when needed
+
+    def wrap(value: Any) -> Any:
+        return None if value is None else Json(value)
+
+    return wrap
+
+
+@attrs.frozen
+class _Step:
+    """How one column's value is fetched and converted for one target.
+
+    Exactly one of: ``path`` (a dotted attribute path, fetched in C), ``convert``
+    (applied to the attribute ``attribute``), ``of_entity`` (applied to the entity).
+    """
+
+    column: str
+    path: str | None = None
+    attribute: str | None = None
+    convert: Callable[[Any], Any] | None = None
+    of_entity: Callable[[Any], Any] | None = None
+
+
+@attrs.frozen
+class _Target:
+    """What receives the values: SQLAlchemy (``family`` ``"row"``) or a family's driver, and how it binds."""
+
+    family: str
+    native_uuid: bool
+    serialize: Callable[[Any], str]
+
+
+def _step(column: _Column, to: _Target) -> _Step:
+    name, attribute, nullable = column.name, column.attribute, column.nullable
+    kind, target = column.kind, to.family
+    if kind is _Kind.MONEY:
+        assert column.money is not None
+        amount, currency = attrgetter(column.money.amount), attrgetter(column.money.currency)
+
+        def minor_units(entity: Any) -> int:
+            return to_minor_units(amount(entity), currency(entity))
+
+        return _Step(name, of_entity=minor_units)
+    if kind is _Kind.PLAIN or (kind is _Kind.UUID and (target == _ROW or to.native_uuid)):
+        return _Step(name, path=attribute)
+    if kind is _Kind.ENUM:
+        # _value_ is the member's value (a documented Enum attribute), read without a Python call
+        if nullable:
+            return _Step(name, attribute=attribute, convert=_enum_value)
+        return _Step(name, path=f"{attribute}._value_")
+    if kind is _Kind.UUID:
+        if nullable:
+            return _Step(name, attribute=attribute, convert=_hex)
+        return _Step(name, path=f"{attribute}.hex")
+    if target == _ROW:  # datetimes and JSON are bound as they are; SQLAlchemy's types convert them
+        return _Step(name, path=attribute)
+    if kind is _Kind.DATETIME:
+        convert = _sqlite_datetime if target == DialectFamily.SQLITE else _naive_utc
+        return _Step(name, attribute=attribute, convert=convert)
+    assert kind is _Kind.JSON
+    wrap = _psycopg_json() if target == DialectFamily.POSTGRESQL else _json_text(to.serialize)
+    return _Step(name, attribute=attribute, convert=wrap)
+
+
+_apply: Callable[..., Any] = call
+"""``operator.call``: ``map(_apply, functions, values)`` applies each function to its value, driven from C."""
+
+
+def _tuple_getter(getter: Callable[..., Callable[[Any], Any]], names: list[str]) -> Callable[[Any], Values]:
+    """``attrgetter``/``itemgetter`` (``getter``) of ``names``, always returning a tuple."""
+    if not names:
+        return lambda _: ()
+    get = getter(*names)
+    if len(names) == 1:
+        return lambda source: (get(source),)
+    return get
+
+
+class Encoder(Generic[E]):
+    """Turns an entity into the values of [columns][relcore.storage.sql.codec.Encoder.columns], in that order.
+
+    [encode][relcore.storage.sql.codec.Encoder.encode] is a plain function
+    (call it directly in loops). The column order puts the values fetched
+    without conversion first; it is the order of
+    [insert_sql][relcore.storage.sql.codec.Encoder.insert_sql].
+    """
+
+    def __init__(self, table: sa.Table, steps: list[_Step]) -> None:
+        direct = [s for s in steps if s.path is not None]
+        converted = [s for s in steps if s.convert is not None]
+        whole = [s for s in steps if s.of_entity is not None]
+        self.table = table
+        self.columns: tuple[str, ...] = tuple(s.column for s in (*direct, *converted, *whole))
+        """Column names, in the order of the encoded values."""
+        self.encode: Callable[[E], Values] = _encoder(direct, converted, whole)
+        """Return the entity's values, in the order of ``columns``."""
+
+    def index(self, column: str) -> int:
+        """Return the position of ``column`` in the encoded values."""
+        return self.columns.index(column)
+
+    def insert_sql(self, placeholder: str, suffix: str = "") -> str:
+        """Return ``INSERT INTO <table> (<columns>) VALUES (<placeholders>) <suffix>`` in this order."""
+        marks = ", ".join([placeholder] * len(self.columns))
+        statement = f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) VALUES ({marks})"
+        return f"{statement} {suffix}" if suffix else statement
+
+
+def _encoder(direct: list[_Step], converted: list[_Step], whole: list[_Step]) -> Callable[[Any], Values]:
+    fetch = _tuple_getter(attrgetter, [s.path for s in direct if s.path is not None])
+    if not converted and not whole:
+        return fetch
+    attributes = _tuple_getter(attrgetter, [s.attribute for s in converted if s.attribute is not None])
+    converts = tuple(s.convert for s in converted if s.convert is not None)
+    if not whole:
+
+        def encode(entity: Any) -> Values:
+            return fetch(entity) + tuple(map(_apply, converts, attributes(entity)))
+
+        return encode
+    of_entity = tuple(s.of_entity for s in whole if s.of_entity is not None)
+    count = len(of_entity)
+
+    def encode_all(entity: Any) -> Values:
+        return (
+            fetch(entity)
+            + tuple(map(_apply, converts, attributes(entity)))
+            + tuple(map(_apply, of_entity, repeat(entity, count)))
+        )
+
+    return encode_all
+
+
+# -- the codec ----------------------------------------------------------------
+
+
+def _enum_of(hint: Any) -> type[enum.Enum] | None:
+    """The enum class of a field annotated ``SomeEnum`` or ``SomeEnum | None``, if it is one."""
+    candidates = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if typing.get_origin(hint) is typing.Union:
+        candidates = typing.get_args(hint)
+    enums = [c for c in candidates if isinstance(c, type) and issubclass(c, enum.Enum)]
+    return enums[0] if len(enums) == 1 else None
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The function setting attribute ``name`` of a ``cls`` instance, past a frozen ``__setattr__``."""
+    for klass in cls.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if isinstance(descriptor, types.MemberDescriptorType):
+            return descriptor.__set__
+    set_attribute = object.__setattr__
+
+    def setter(instance: Any, value: Any) -> None:
+        set_attribute(instance, name, value)
+
+    return setter
+
+
+class RowCodec(Generic[E]):
+    """The mapping between an attrs entity class and one table, derived from both.
+
+    Args:
+        table: The table.
+        entity: The attrs class its rows hold.
+        declared: The exceptions to "a column holds the field of its name, as
+            its type says": ``{"column": "attribute"}`` for a column named
+            otherwise than its field, ``{"column": MinorUnits(...)}`` for a
+            money column.
+        trusted: Rebuild entities from rows without running the class's
+            converters and validators (its rows were written by relcore, which
+            validated them); otherwise through the constructor, so that a row
+            edited behind relcore's back fails with a
+            [ValidationError][relcore.errors.ValidationError] naming the field.
+
+    Raises:
+        TypeError: If a column matches no field, a field no column, or a
+            column has a type the codec does not know.
+    """
+
+    def __init__(
+        self,
+        table: sa.Table,
+        entity: type[E],
+        *,
+        declared: Mapping[str, str | MinorUnits] | None = None,
+        trusted: bool = False,
+    ) -> None:
+        self.table = table
+        self.entity_class = entity
+        self.trusted = trusted
+        self.columns: tuple[_Column, ...] = tuple(
+            _describe(table, entity, dict(declared or {}), typing.get_type_hints(entity))
+        )
+        self._encoders: dict[_Target, Encoder[E]] = {}
+        self.row_encoder: Encoder[E] = self._encoder(_Target(_ROW, True, json.dumps))
+        """The encoder of the values of [row][relcore.storage.sql.codec.RowCodec.row]."""
+        self._row_names = self.row_encoder.columns
+        self.entity: Callable[[Mapping[str, Any]], E] = (
+            self._trusted_decoder() if trusted else self._constructing_decoder()
+        )
+        """Return the entity of a row (a mapping of column names to the values SQLAlchemy reads)."""
+
+    # -- entity -> row / parameters --
+
+    def row(self, entity: E) -> dict[str, Any]:
+        """Return the row of ``entity`` for SQLAlchemy: column name -> value."""
+        return dict(zip(self._row_names, self.row_encoder.encode(entity), strict=True))
+
+    def encoder(
+        self,
+        target: Dialect | DialectFamily | str,
+        *,
+        json_serializer: Callable[[Any], str] | None = None,
+    ) -> Encoder[E]:
+        """Return the encoder of entities into the driver parameters of a dialect or dialect family.
+
+        Args:
+            target: A SQLAlchemy dialect, whose settings are followed (a UUID
+                is sent as it is where the dialect has a native UUID type, as
+                MariaDB's does; JSON is serialized with the engine's
+                ``json_serializer`` if it has one), or a
+                [DialectFamily][relcore.storage.sql.dialects.DialectFamily]
+                (or its name), for its standard driver and settings:
+                ``sqlite3``; psycopg 3; PyMySQL or mysqlclient on MySQL.
+            json_serializer: Serializes JSON instead of `json.dumps` (for a
+                family; a dialect's own serializer comes first).
+        """
+        serialize = json_serializer or json.dumps
+        if isinstance(target, Dialect):
+            family = dialect_family(target)
+            native_uuid = bool(target.supports_native_uuid)
+            # an engine's json_serializer= is kept on its dialect, where SQLAlchemy's JSON type finds it
+            serialize = getattr(target, "_json_serializer", None) or serialize
+        else:
+            family = DialectFamily(target)
+            native_uuid = family is DialectFamily.POSTGRESQL
+        return self._encoder(_Target(family.value, native_uuid, serialize))
+
+    def _encoder(self, target: _Target) -> Encoder[E]:
+        found = self._encoders.get(target)
+        if found is None:
+            found = self._encoders[target] = Encoder(self.table, [_step(c, target) for c in self.columns])
+        return found
+
+    def params(self, entity: E, target: Dialect | DialectFamily | str) -> tuple[Any, ...]:
+        """Return the DB-API parameters of ``entity`` for a dialect or family, in table column order.
+
+        Exactly the values SQLAlchemy's bind processors give for
+        [row][relcore.storage.sql.codec.RowCodec.row] on that dialect (or the
+        family's standard driver and settings).
+        Bulk code should take an [encoder][relcore.storage.sql.codec.RowCodec.encoder]
+        once instead (its order differs: see [Encoder][relcore.storage.sql.codec.Encoder]).
+        """
+        encoder = self.encoder(target)
+        values = dict(zip(encoder.columns, encoder.encode(entity), strict=True))
+        return tuple(values[c.name] for c in self.columns)
+
+    # -- row -> entity --
+
+    def _trusted_decoder(self) -> Callable[[Mapping[str, Any]], E]:
+        cls = self.entity_class
+        plain = [c for c in self.columns if c.kind not in (_Kind.ENUM, _Kind.MONEY)]
+        enums = [c for c in self.columns if c.kind is _Kind.ENUM]
+        money = [c for c in self.columns if c.kind is _Kind.MONEY]
+        attributes = [c.attribute for c in plain] + [c.attribute for c in enums]
+        read_plain = _tuple_getter(itemgetter, [c.name for c in plain])
+        read_enums = _tuple_getter(itemgetter, [c.name for c in enums])
+        lookups = tuple(c.members.__getitem__ for c in enums if c.members is not None)
+        amounts = [_amount_reader(c, self.columns) for c in money]
+        attributes += [c.money.amount for c in money if c.money is not None]
+        setters = tuple(_slot_setter(cls, name) for name in attributes)
+        new = object.__new__
+
+        def decode(row: Mapping[str, Any]) -> E:
+            entity = new(cls)
+            values = read_plain(row) + tuple(map(_apply, lookups, read_enums(row)))
+            if amounts:
+                values += tuple(read(row) for read in amounts)
+            deque(map(_apply, setters, repeat(entity), values), maxlen=0)
+            return entity
+
+        return decode
+
+    def _constructing_decoder(self) -> Callable[[Mapping[str, Any]], E]:
+        cls = self.entity_class
+        direct = [c for c in self.columns if c.kind is not _Kind.MONEY]
+        money = [c for c in self.columns if c.kind is _Kind.MONEY]
+        names = tuple(c.attribute for c in direct)
+        read = _tuple_getter(itemgetter, [c.name for c in direct])
+        amounts = [(c.money.amount, _amount_reader(c, self.columns)) for c in money if c.money is not None]
+
+        def construct(row: Mapping[str, Any]) -> E:
+            values = dict(zip(names, read(row), strict=True))
+            for name, amount in amounts:
+                values[name] = amount(row)
+            return cls(**values)
+
+        return construct
+
+
+def _amount_reader(column: _Column, columns: tuple[_Column, ...]) -> Callable[[Mapping[str, Any]], Decimal]:
+    assert column.money is not None
+    currency_column = next(c.name for c in columns if c.attribute == column.money.currency)
+    units, currency = column.name, currency_column
+
+    def amount(row: Mapping[str, Any]) -> Decimal:
+        return from_minor_units(row[units], row[currency])
+
+    return amount
+
+
+def _describe(
+    table: sa.Table, entity: type[Any], declared: dict[str, str | MinorUnits], hints: dict[str, Any]
+) -> list[_Column]:
+    fields = {f.name for f in attrs.fields(entity)}
+    what = f"{table.name} / {entity.__name__}"
+    unknown = set(declared) - set(table.c.keys())
+    if unknown:
+        raise TypeError(f"{what}: declared columns {sorted(unknown)} are not in the table")
+    described: list[_Column] = []
+    covered: set[str] = set()
+    for column in table.columns:
+        name = column.name
+        exception = declared.get(name, name)
+        if isinstance(exception, MinorUnits):
+            if not isinstance(column.type, sa.Integer):
+                raise TypeError(f"{what}: money column {name} must be an integer column")
+            missing = {exception.amount, exception.currency} - fields
+            if missing:
+                raise TypeError(f"{what}: {name} declares fields {sorted(missing)} the class lacks")
+            described.append(
+                _Column(name, _Kind.MONEY, exception.amount, bool(column.nullable), money=exception)
+            )
+            covered.add(exception.amount)
+            continue
+        if exception not in fields:
+            raise TypeError(f"{what}: column {name} matches no field; declare its attribute")
+        covered.add(exception)
+        described.append(_classify(what, column, exception, _enum_of(hints.get(exception))))
+    uncovered = fields - covered
+    if uncovered:
+        raise TypeError(f"{what}: fields {sorted(uncovered)} have no column")
+    money_currencies = {c.money.currency for c in described if c.money is not None}
+    if money_currencies - {c.attribute for c in described if c.kind is not _Kind.MONEY}:
+        raise TypeError(f"{what}: a money column's currency field is not stored in a column")
+    return described
+
+
+def _classify(
+    what: str, column: sa.Column[Any], attribute: str, enum_class: type[enum.Enum] | None
+) -> _Column:
+    name, nullable, column_type = column.name, bool(column.nullable), column.type
+    if isinstance(column_type, sa.Uuid):
+        return _Column(name, _Kind.UUID, attribute, nullable)
+    if isinstance(column_type, UTCDateTime):
+        return _Column(name, _Kind.DATETIME, attribute, nullable)
+    if isinstance(column_type, sa.JSON):
+        return _Column(name, _Kind.JSON, attribute, nullable)
+    if enum_class is not None:
+        if not isinstance(column_type, sa.String):
+            raise TypeError(f"{what}: enum field {attribute} needs a text column, not {column_type!r}")
+        members: dict[Any, Any] = {member.value: member for member in enum_class}
+        if nullable:
+            members[None] = None
+        return _Column(name, _Kind.ENUM, attribute, nullable, members=members)
+    if isinstance(column_type, sa.TypeDecorator):
+        decorator = type(column_type)
+        if (
+            decorator.process_bind_param is not sa.TypeDecorator.process_bind_param
+            or decorator.bind_processor is not sa.TypeDecorator.bind_processor
+        ):
+            raise TypeError(f"{what}: column {name} converts its values; the codec cannot derive how")
+        column_type = column_type.impl_instance
+    if _plain(column_type):
+        return _Column(name, _Kind.PLAIN, attribute, nullable)
+    raise TypeError(f"{what}: column {name} has type {column_type!r}, which the codec does not know")
