@@ -10,10 +10,11 @@ import attrs
 import sqlalchemy as sa
 
 from relcore._kernel import checks as check
-from relcore.ids import CustomerId, new_id
+from relcore.ids import ContactId, CustomerId, new_id
 from relcore.registry import Aggregate, Context
 from relcore.storage.base import AggregateRepository
-from relcore.storage.sql.types import UTCDateTime
+from relcore.storage.sql.schema import contacts, customers
+from relcore.storage.sql.types import KeyText, UTCDateTime
 
 __all__ = ["NOTES", "NOTES_CONTEXT", "Note", "NoteRepository", "metadata", "notes_table"]
 
@@ -25,6 +26,7 @@ class Note:
     customer_id: CustomerId = attrs.field(converter=check.uuid)
     text: str = attrs.field(converter=check.text(2000))
     written_at: datetime = attrs.field(converter=check.aware)
+    contact_id: ContactId | None = attrs.field(default=None, converter=check.optional_uuid)
     source: str = attrs.field(default="crm", converter=check.text(64))
     external_id: str | None = attrs.field(default=None, converter=check.optional_text(128))
     id: UUID = attrs.field(factory=new_id, converter=check.uuid)
@@ -44,11 +46,12 @@ notes_table = sa.Table(
     "toy_notes",
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("customer_id", sa.Uuid, sa.ForeignKey("relcore_customers.id"), nullable=False, index=True),
+    sa.Column("customer_id", sa.Uuid, sa.ForeignKey(customers.c.id), nullable=False, index=True),
+    sa.Column("contact_id", sa.Uuid, sa.ForeignKey(contacts.c.id), nullable=True),
     sa.Column("text", sa.String(2000), nullable=False),
     sa.Column("written_at", UTCDateTime(), nullable=False),
-    sa.Column("source", sa.String(64), nullable=False),
-    sa.Column("external_id", sa.String(128), nullable=True),
+    sa.Column("source", KeyText(64), nullable=False),
+    sa.Column("external_id", KeyText(128), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.UniqueConstraint("source", "external_id", name="uq_toy_notes_key"),
 )
@@ -59,6 +62,7 @@ NOTES = Aggregate(
     memory="tests.toy_notes.adapters:MemoryNotes",
     sql="tests.toy_notes.adapters:SqlNotes",
     entity=Note,
+    references=(("contact_id", "contacts"),),
     unique=(("source", "external_id"),),
     versioned=True,
     table="tests.toy_notes.model:notes_table",

@@ -187,6 +187,11 @@ class UnitOfWorkBase:
         self._ports = ports
         self._adapters: dict[str, Any] = {}
 
+    @property
+    def ports(self) -> Mapping[str, Port[Any]]:
+        """The storage ports this unit of work serves, by name."""
+        return self._ports
+
     def repo(self, port: Port[R]) -> R:
         """Return this unit of work's adapter of ``port``, built on first use.
 

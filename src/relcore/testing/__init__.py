@@ -27,6 +27,7 @@ else:
     # the shared contract modules, and each registered context's contract modules
     pytest.register_assert_rewrite(
         "relcore.testing.contracts",
+        "relcore.testing._contract_aggregate",
         "relcore.testing._contract_keys",
         "relcore.testing._contract_support",
         "relcore.testing._contract_uow",

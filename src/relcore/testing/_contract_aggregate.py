@@ -23,8 +23,9 @@ import pytest
 from relcore._kernel.declarations import Aggregate
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
-from relcore.registry import Store
+from relcore.registry import Store, UnitOfWork
 from relcore.serialization import from_dict, to_dict
+from relcore.storage.base import Page
 from relcore.testing._contract_support import ContractBase, customer, in_unit, snapshot
 
 __all__ = ["AggregateContract", "EntityFactory"]
@@ -110,10 +111,13 @@ class AggregateContract(ContractBase):
         if not aggregate.references:
             pytest.skip(f"{aggregate.name} declares no references")
         for name, _ in aggregate.references:
+            stray = make_entity(owner, **{name: uuid7()})
+
+            def add_stray(uow: UnitOfWork, entity: Any = stray) -> bool:
+                return bool(uow.repo(aggregate).add(entity))
+
             with pytest.raises(NotFoundError):
-                in_unit(
-                    store, lambda uow, n=name: uow.repo(aggregate).add(make_entity(owner, **{n: uuid7()}))
-                )
+                in_unit(store, add_stray)
         assert in_unit(store, lambda uow: uow.repo(aggregate).count(), commit=False) == 0
 
     def test_save_is_version_checked(
@@ -138,9 +142,11 @@ class AggregateContract(ContractBase):
         seen: list[Any] = []
         after: UUID | None = None
         while True:
-            page = in_unit(
-                store, lambda uow, a=after: uow.repo(aggregate).list(after=a, limit=3), commit=False
-            )
+
+            def read_page(uow: UnitOfWork, start: UUID | None = after) -> Page[Any]:
+                return uow.repo(aggregate).list(after=start, limit=3)  # type: ignore[no-any-return]
+
+            page = in_unit(store, read_page, commit=False)
             seen += page.items
             if page.next_after is None:
                 break

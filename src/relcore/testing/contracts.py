@@ -54,12 +54,15 @@ from relcore.customers._testing import CustomerRepositoryContract
 from relcore.customers._testing_contacts import ContactRepositoryContract
 from relcore.registry import CONTEXTS
 from relcore.segments._testing import SegmentContract
+from relcore.testing._contract_aggregate import AggregateContract, EntityFactory
 from relcore.testing._contract_keys import KeyContract
 from relcore.testing._contract_support import FixedClock, StoreFactory
 from relcore.testing._contract_uow import UnitOfWorkContract
 from relcore.value._testing import MetricsContract
 
 __all__ = [
+    "AggregateContract",
+    "EntityFactory",
     "CONTEXT_CONTRACTS",
     "ConsentContract",
     "ContactRepositoryContract",

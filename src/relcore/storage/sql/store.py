@@ -68,6 +68,7 @@ class SqlStore:
         *,
         upgrade: bool = True,
         clock: Clock = system_clock,
+        contexts: Sequence[Context] | None = None,
     ) -> SqlStore:
         """Open a store on a URL, SQLite path, engine or connection.
 
@@ -82,6 +83,7 @@ class SqlStore:
             upgrade: Create or upgrade relcore's tables; with ``False`` they
                 must already be at the current revision.
             clock: Source of "now".
+            contexts: The contexts its units of work serve (default: the registry's).
 
         Raises:
             ConfigurationError: For a malformed URL, a missing driver, a
@@ -105,7 +107,7 @@ class SqlStore:
             if owns:
                 bind.dispose()  # type: ignore[union-attr]
             raise
-        return cls(bind, clock=clock, owns_engine=owns)  # type: ignore[arg-type]
+        return cls(bind, clock=clock, owns_engine=owns, contexts=contexts)  # type: ignore[arg-type]
 
     @property
     def dialect_name(self) -> str:
