@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import typing
 from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from relcore import registry
 from relcore.domain import (
     Channel,
     ConsentChanged,
+    ConsentRecord,
     ConsentStatus,
     Contact,
     ContactAdded,
@@ -21,9 +26,12 @@ from relcore.domain import (
     ContactUpdated,
     Customer,
     CustomerCreated,
+    CustomerMetrics,
     CustomerUpdated,
+    Identity,
     PostalAddress,
     Purpose,
+    SegmentEntered,
     Touchpoint,
     TouchpointRecorded,
     TouchpointsImported,
@@ -31,9 +39,11 @@ from relcore.domain import (
     TransactionKind,
     TransactionRecorded,
     TransactionsImported,
+    ValueRun,
 )
 from relcore.errors import ValidationError
 from relcore.ids import uuid7
+from relcore.segments.model import Segment
 from relcore.serialization import from_dict, from_json, to_dict, to_json
 from relcore.testing import strategies
 
@@ -245,13 +255,61 @@ JUNK = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
     max_leaves=6,
 )
-ENTITIES = st.one_of(
-    strategies.customers(),
-    strategies.contacts(),
-    strategies.consent_records(),
-    strategies.touchpoints(),
-    strategies.transactions(),
-)
+
+
+def _field_values(hint: Any, name: str) -> st.SearchStrategy[Any]:
+    """Valid values of one field of an event, from its type."""
+    optional = type(None) in typing.get_args(hint)
+    base = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
+    if (
+        base is UUID
+        or (isinstance(base, type) and issubclass(base, UUID))
+        or getattr(base, "__supertype__", None) is UUID
+    ):
+        values: st.SearchStrategy[Any] = st.builds(uuid7)
+    elif base is datetime:
+        values = strategies.aware_datetimes()
+    elif base is int:
+        values = st.integers(1 if name == "version" else 0, 2**31 - 1)
+    elif isinstance(base, type) and issubclass(base, Enum):
+        values = st.sampled_from(list(base))
+    else:
+        raise AssertionError(f"no values for {name}: {hint}")
+    return st.none() | values if optional else values
+
+
+def _events(cls: type) -> st.SearchStrategy[Any]:
+    hints = typing.get_type_hints(cls)
+    return st.builds(cls, **{f.name: _field_values(hints[f.name], f.name) for f in attrs.fields(cls)})
+
+
+STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
+    Customer: strategies.customers(),
+    Contact: strategies.contacts(),
+    ConsentRecord: strategies.consent_records(),
+    Touchpoint: strategies.touchpoints(),
+    Transaction: strategies.transactions(),
+    Identity: strategies.identities(),
+    ContactPoint: strategies.contact_points(),
+    PostalAddress: strategies.postal_addresses(),
+    Segment: st.builds(Segment, name=strategies.texts(max_size=200), kind=st.just("static")),
+    CustomerMetrics: st.builds(
+        CustomerMetrics,
+        customer_id=st.builds(uuid7),
+        as_of=strategies.aware_datetimes(),
+        run_id=st.builds(uuid7),
+    ),
+    ValueRun: st.builds(ValueRun, as_of=strategies.aware_datetimes()),
+    **{cls: _events(cls) for cls in registry.event_classes()},
+}
+"""Valid instances of every class the registry exchanges as JSON."""
+
+ENTITIES = st.one_of(*(STRATEGIES[cls] for cls in registry.entity_classes()))
+
+
+def test_every_class_the_registry_exchanges_has_values_here() -> None:
+    assert set(registry.entity_classes()) == set(STRATEGIES)
+    assert {Customer, Contact, Touchpoint, Segment, CustomerMetrics, SegmentEntered} <= set(STRATEGIES)
 
 
 def corrupt(data: Any, draw: st.DrawFn) -> Any:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,7 +47,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from relcore._kernel.checks import check_datetime, check_enum, check_json, decimal_value, key_path, parse_uuid
-from relcore.errors import FieldError, ValidationError
+from relcore.errors import FieldError, RelcoreError, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
 
@@ -213,8 +215,44 @@ converter.register_structure_hook(Decimal, _structure_decimal)
 converter.register_structure_hook(StrEnum, _structure_enum)
 converter.register_structure_hook_factory(_origin_is(tuple), lambda t: _sequence_hook(t))
 converter.register_structure_hook_func(_origin_is(frozenset), _structure_set)
+
+
+def _members(target: Any) -> tuple[Any, ...]:
+    """The classes a type names: a union's members, or the type itself."""
+    if isinstance(target, types.UnionType) or getattr(target, "__origin__", None) is typing.Union:
+        return typing.get_args(target)
+    return (target,)
+
+
+def _json_native(target: Any) -> bool:
+    """Whether values of ``target`` read and write their own JSON (``__json__``, ``__from_json__``)."""
+    members = [m for m in _members(target) if m is not type(None)]
+    return bool(members) and all(
+        isinstance(m, type) and callable(getattr(m, "__from_json__", None)) for m in members
+    )
+
+
+def _structure_json_native(value: object, target: Any) -> object:
+    """Build a value that reads its own JSON form (segment rules do), reporting problems as field errors."""
+    members = _members(target)
+    if value is None and type(None) in members:
+        return None
+    try:
+        return next(m for m in members if m is not type(None)).__from_json__(value)
+    except ValidationError:
+        raise
+    except RelcoreError as error:  # e.g. InvalidRuleError: its message names where, never the value
+        raise ValidationError.single("", str(error)) from None
+
+
 converter.register_structure_hook_func(_origin_is(dict), _structure_json_object)
 converter.register_structure_hook_factory(attrs.has, _class_hook)
+# Classes that write and read their own JSON form, such as the nodes of segment rules (a union of them
+# is read by the first member's __from_json__, which all of them share). Registered last: it comes first.
+converter.register_structure_hook_func(_json_native, _structure_json_native)
+converter.register_unstructure_hook_func(
+    lambda t: isinstance(t, type) and hasattr(t, "__json__"), lambda v: v.__json__()
+)
 
 
 def to_dict(entity: object) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import attrs
@@ -107,6 +107,19 @@ class _Combinable:
 
     def __invert__(self) -> Not:
         return Not(self)  # type: ignore[arg-type]
+
+    def __json__(self) -> dict[str, Any]:
+        """This rule's JSON form, as [to_json][relcore.segments.rules.rule_json.to_json] writes it."""
+        from relcore.segments.rules.rule_json import to_json  # the JSON form builds on these nodes
+
+        return to_json(self)  # type: ignore[arg-type]
+
+    @classmethod
+    def __from_json__(cls, data: object) -> Rule:
+        """The rule of a JSON form (checked for its shape and limits, not against a catalogue)."""
+        from relcore.segments.rules.rule_json import from_json
+
+        return from_json(data, catalogue=None)
 
 
 def _tuple(value: object) -> object:
