@@ -11,6 +11,7 @@ from relcore.storage.base import (
     DEFAULT_CHUNK_SIZE,
     MAX_PAGE_SIZE,
     SCAN_CHUNK_SIZE,
+    AggregateRepository,
     Page,
     Publisher,
     UnitOfWorkBase,
@@ -18,6 +19,7 @@ from relcore.storage.base import (
 )
 
 __all__ = [
+    "AggregateRepository",
     "DEFAULT_CHUNK_SIZE",
     "MAX_PAGE_SIZE",
     "SCAN_CHUNK_SIZE",

@@ -6,7 +6,7 @@ the column types and the field annotations how each value is stored:
 
 * a ``Uuid`` column holds a `uuid.UUID` (sent as 32 hex digits where the
   database has no UUID type: SQLite, MySQL);
-* a [UTCDateTime][relcore.storage.sql.types.UTCDateTime] column holds an
+* a ``UTCDateTime`` column (relcore.storage.sql.types) holds an
   aware datetime, stored as naive UTC (text on SQLite);
 * a ``JSON`` column holds a JSON value (text on SQLite and MySQL / MariaDB,
   psycopg's ``Json`` wrapper on PostgreSQL);
