@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, exc
 
 from relcore import CRM, Customer, Touchpoint
-from relcore import crm as crm_module
+from relcore.activity import api as activity_api
 from relcore.errors import ConfigurationError, ConflictError, StorageError, TransientStorageError
 from relcore.ids import CustomerId
 from relcore.registry import Store
@@ -298,7 +298,7 @@ def test_a_chunk_is_tried_a_bounded_number_of_times(
     with pytest.raises(TransientStorageError):
         crm.activity.import_touchpoints(touchpoints_for(ada.id, ["a"]))
     # each of the import's attempts tries the chunk ATTEMPTS times
-    assert len(calls) == bulk_module.ATTEMPTS * crm_module._IMPORT_ATTEMPTS
+    assert len(calls) == bulk_module.ATTEMPTS * activity_api.IMPORT_ATTEMPTS
     calls.clear()
     with pytest.raises(TransientStorageError):
         crm.activity.import_touchpoints(iter(touchpoints_for(ada.id, ["a"])))  # an iterator is not sent again
