@@ -55,8 +55,7 @@ def customer_row(c: Customer) -> dict[str, Any]:
         "id": c.id,
         "type": c.type.value,
         "name": c.name,
-        "stage": c.stage.value,
-        "relationship": c.relationship.value,
+        "stage": str(c.stage),
         "attributes": c.attributes,
         "country": c.country,
         "created_at": c.created_at,
@@ -65,14 +64,16 @@ def customer_row(c: Customer) -> dict[str, Any]:
     }
 
 
-def customer_from_row(row: Row, tags: Iterable[str], identities: Iterable[tuple[str, str]]) -> Customer:
-    """Rebuild a customer from its row, tags and identity pairs."""
+def customer_from_row(
+    row: Row, tags: Iterable[str], identities: Iterable[tuple[str, str]], roles: Iterable[str]
+) -> Customer:
+    """Rebuild a customer from its row, tags, identity pairs and roles."""
     return Customer(
         id=row["id"],
         type=row["type"],
         name=row["name"],
         stage=row["stage"],
-        relationship=row["relationship"],
+        roles=frozenset(roles),
         attributes=row["attributes"],
         country=row["country"],
         created_at=row["created_at"],
@@ -90,7 +91,7 @@ def contact_row(c: Contact) -> dict[str, Any]:
         "customer_id": c.customer_id,
         "name": c.name,
         "role": c.role,
-        "preferred_channel": c.preferred_channel.value if c.preferred_channel else None,
+        "preferred_channel": None if c.preferred_channel is None else str(c.preferred_channel),
         "language": c.language,
         "time_zone": c.time_zone,
         "created_at": c.created_at,
@@ -163,8 +164,8 @@ def consent_row(r: ConsentRecord) -> dict[str, Any]:
     return {
         "id": r.id,
         "customer_id": r.customer_id,
-        "purpose": r.purpose.value,
-        "channel": r.channel.value if r.channel else None,
+        "purpose": str(r.purpose),
+        "channel": None if r.channel is None else str(r.channel),
         "status": r.status.value,
         "recorded_at": r.recorded_at,
         "expires_at": r.expires_at,
@@ -184,9 +185,9 @@ def touchpoint_row(t: Touchpoint) -> dict[str, Any]:
         "id": t.id,
         "customer_id": t.customer_id,
         "contact_id": t.contact_id,
-        "channel": t.channel.value,
+        "channel": str(t.channel),
         "direction": t.direction.value,
-        "kind": t.kind.value,
+        "kind": str(t.kind),
         "occurred_at": t.occurred_at,
         "subject": t.subject,
         "outcome": t.outcome,
@@ -234,9 +235,10 @@ _rebuild_transaction = _rebuilder(Transaction)
 def touchpoint_from_row(row: Row) -> Touchpoint:
     """Rebuild a touchpoint from its row (trusted: written by relcore)."""
     values = dict(row)
-    values["channel"] = _CHANNELS[values["channel"]]
+    channel, kind = values["channel"], values["kind"]
+    values["channel"] = _CHANNELS.get(channel, channel)  # a declared channel stays text
     values["direction"] = _DIRECTIONS[values["direction"]]
-    values["kind"] = _TOUCHPOINT_KINDS[values["kind"]]
+    values["kind"] = _TOUCHPOINT_KINDS.get(kind, kind)
     return _rebuild_touchpoint(values)
 
 
@@ -250,7 +252,7 @@ def transaction_row(t: Transaction) -> dict[str, Any]:
         "amount_minor": t.minor_units,
         "currency": t.currency,
         "quantity": t.quantity,
-        "channel": t.channel.value if t.channel else None,
+        "channel": None if t.channel is None else str(t.channel),
         "occurred_at": t.occurred_at,
         "description": t.description,
         "payload": t.payload,
@@ -266,5 +268,5 @@ def transaction_from_row(row: Row) -> Transaction:
     values["amount"] = from_minor_units(values["amount_minor"], values["currency"])
     values["kind"] = _TRANSACTION_KINDS[values["kind"]]
     channel = values["channel"]
-    values["channel"] = None if channel is None else _CHANNELS[channel]
+    values["channel"] = None if channel is None else _CHANNELS.get(channel, channel)
     return _rebuild_transaction(values)
