@@ -8,7 +8,12 @@ The single ``relationship`` column of ``relcore_customers`` becomes the table
 ``relcore_customer_roles`` (one row per customer and role, like tags), so a
 customer can be a customer and a partner at once. Each customer's stored
 relationship becomes its one role. Downgrading keeps one role per customer
-(the smallest, by text) and fails on none.
+(the smallest, by text).
+
+The column is dropped in place (``ALTER TABLE ... DROP COLUMN``), never by
+copying the table: on SQLite, dropping the old copy of ``relcore_customers``
+would delete, by its foreign keys' ``ON DELETE CASCADE``, every row that
+refers to a customer. That needs SQLite 3.35 or later.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from relcore.errors import ConfigurationError
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.types import KeyText
 
 revision = "0006"
@@ -59,13 +66,27 @@ def upgrade() -> None:
             ~sa.exists().where(roles.c.customer_id == customers.c.id)
         )
         connection.execute(roles.insert().from_select(["customer_id", "role"], missing))
-        with op.batch_alter_table(_CUSTOMERS) as batch:
-            batch.drop_column("relationship")
+        _require_drop_column(connection)
+        op.drop_column(_CUSTOMERS, "relationship")
+
+
+def _require_drop_column(connection: sa.Connection) -> None:
+    """Refuse a SQLite too old to drop a column in place (a copy would cascade-delete its children)."""
+    if dialect_family(connection.dialect) is not DialectFamily.SQLITE:
+        return
+    version = connection.exec_driver_sql("SELECT sqlite_version()").scalar_one()
+    if tuple(int(part) for part in str(version).split(".")[:2]) < (3, 35):
+        raise ConfigurationError(
+            f"relcore's revision 0006 needs SQLite 3.35 or later to drop a column; this is SQLite {version}"
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table(_CUSTOMERS) as batch:
-        batch.add_column(sa.Column("relationship", sa.String(length=20), nullable=True))
+    # NOT NULL with a default: addable in place on every backend (see the module docs)
+    op.add_column(
+        _CUSTOMERS,
+        sa.Column("relationship", sa.String(length=20), nullable=False, server_default="customer"),
+    )
     customers = sa.table(_CUSTOMERS, sa.column("id", sa.Uuid()), sa.column("relationship", sa.String(20)))
     roles = sa.table(_ROLES, sa.column("customer_id", sa.Uuid()), sa.column("role", sa.String(20)))
     first = (
