@@ -128,7 +128,11 @@ BAD: list[tuple[str, Callable[[], object], str]] = [
         ),
         "expires_at",
     ),
-    ("malformed purpose", lambda: ConsentRecord(customer_id=WHO, purpose="Spam", status="granted"), "purpose"),
+    (
+        "malformed purpose",
+        lambda: ConsentRecord(customer_id=WHO, purpose="Spam", status="granted"),
+        "purpose",
+    ),
     ("negative quantity", lambda: transaction(quantity=-3), "quantity"),
     ("quantity beyond SQL INTEGER", lambda: transaction(quantity=2**31), "quantity"),
     ("version beyond SQL INTEGER", lambda: attrs.evolve(Customer.person("A"), version=2**31), "version"),
