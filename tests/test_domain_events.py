@@ -32,6 +32,8 @@ def _base(annotation: Any) -> tuple[type, bool]:
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         optional = len(args) < len(typing.get_args(annotation))
+        if len(args) == 2 and str in args:  # an open vocabulary, ``Channel | str``: its enum's values
+            args = [a for a in args if a is not str]
         (annotation,) = args
     return getattr(annotation, "__supertype__", annotation), optional
 
