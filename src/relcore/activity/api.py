@@ -62,7 +62,7 @@ class Activity(Namespace[UnitOfWork]):
         ... )
         >>> crm.activity.record_touchpoint(call), crm.activity.record_touchpoint(call)
         (True, False)
-        >>> print(*(entry.kind.value for entry in crm.activity.timeline(ada.id)))
+        >>> print(*(str(entry.kind) for entry in crm.activity.timeline(ada.id)))
         call
 
     A channel or touchpoint kind the CRM's [vocabularies][relcore.crm.CRM.vocabularies]

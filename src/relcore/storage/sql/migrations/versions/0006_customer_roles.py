@@ -7,8 +7,12 @@ Create Date: 2026-12-03
 The single ``relationship`` column of ``relcore_customers`` becomes the table
 ``relcore_customer_roles`` (one row per customer and role, like tags), so a
 customer can be a customer and a partner at once. Each customer's stored
-relationship becomes its one role. Downgrading keeps one role per customer
-(the smallest, by text).
+relationship becomes its one role. Stored segment rules that test the old
+``relationship`` field are rewritten to test ``roles``, which means the same
+for a customer with one role: ``relationship == "x"`` becomes ``roles has tag
+"x"``, ``relationship in [...]`` becomes ``roles has any [...]``, and ``!=`` /
+``not in`` their negations. Downgrading keeps one role per customer (the
+smallest, by text) and rewrites ``roles has tag`` / ``has any`` back.
 
 The column is dropped in place (``ALTER TABLE ... DROP COLUMN``), never by
 copying the table: on SQLite, dropping the old copy of ``relcore_customers``
@@ -39,6 +43,56 @@ _MYSQL: dict[str, Any] = {
 }
 _CUSTOMERS = "relcore_customers"
 _ROLES = "relcore_customer_roles"
+_SEGMENTS = "relcore_segments"
+_TO_ROLES = {
+    "==": ("has tag", False),
+    "!=": ("has tag", True),
+    "in": ("has any", False),
+    "not in": ("has any", True),
+}
+_TO_RELATIONSHIP = {"has tag": "==", "has any": "in"}
+
+
+def _to_roles(node: Any) -> Any:
+    """A stored rule (JSON) with its ``relationship`` conditions rewritten to ``roles``."""
+    if isinstance(node, list):
+        return [_to_roles(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if (
+        node.get("type") == "condition"
+        and node.get("field") == "relationship"
+        and node.get("op") in _TO_ROLES
+    ):
+        op, negated = _TO_ROLES[node["op"]]
+        condition = {"type": "condition", "field": "roles", "op": op, "value": node.get("value")}
+        return {"type": "not", "rule": condition} if negated else condition
+    return {key: _to_roles(value) for key, value in node.items()}
+
+
+def _to_relationship(node: Any) -> Any:
+    """The reverse of ``_to_roles`` for ``has tag`` and ``has any`` (``has all`` has no equivalent)."""
+    if isinstance(node, list):
+        return [_to_relationship(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if (
+        node.get("type") == "condition"
+        and node.get("field") == "roles"
+        and node.get("op") in _TO_RELATIONSHIP
+    ):
+        return {**node, "field": "relationship", "op": _TO_RELATIONSHIP[node["op"]]}
+    return {key: _to_relationship(value) for key, value in node.items()}
+
+
+def _rewrite_rules(rewrite: Any) -> None:
+    """Rewrite every stored segment rule with ``rewrite`` (idempotent: a rewritten rule is left alone)."""
+    segments = sa.table(_SEGMENTS, sa.column("id", sa.Uuid()), sa.column("rule", sa.JSON(none_as_null=True)))
+    connection = op.get_bind()
+    for segment_id, rule in connection.execute(sa.select(segments.c.id, segments.c.rule)).all():
+        changed = rewrite(rule)
+        if changed != rule:
+            connection.execute(segments.update().where(segments.c.id == segment_id).values(rule=changed))
 
 
 def upgrade() -> None:
@@ -68,6 +122,7 @@ def upgrade() -> None:
         connection.execute(roles.insert().from_select(["customer_id", "role"], missing))
         _require_drop_column(connection)
         op.drop_column(_CUSTOMERS, "relationship")
+    _rewrite_rules(_to_roles)
 
 
 def _require_drop_column(connection: sa.Connection) -> None:
@@ -82,7 +137,7 @@ def _require_drop_column(connection: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    # NOT NULL with a default: addable in place on every backend (see the module docs)
+    # NOT NULL with a default: added in place on every backend, never by a table copy (see the module docs)
     op.add_column(
         _CUSTOMERS,
         sa.Column("relationship", sa.String(length=20), nullable=False, server_default="customer"),
@@ -92,11 +147,8 @@ def downgrade() -> None:
     first = (
         sa.select(sa.func.min(roles.c.role)).where(roles.c.customer_id == customers.c.id).scalar_subquery()
     )
-    connection = op.get_bind()
-    connection.execute(
-        customers.update().where(customers.c.relationship.is_(None)).values(relationship=first)
-    )
-    with op.batch_alter_table(_CUSTOMERS) as batch:
-        batch.alter_column("relationship", existing_type=sa.String(length=20), nullable=False)
+    has_roles = sa.exists().where(roles.c.customer_id == customers.c.id)
+    op.get_bind().execute(customers.update().where(has_roles).values(relationship=first))
+    _rewrite_rules(_to_relationship)
     op.drop_index(op.f("ix_relcore_customer_roles_role"), table_name=_ROLES)
     op.drop_table(_ROLES)
