@@ -21,7 +21,7 @@ from uuid import UUID
 import attrs
 import sqlalchemy as sa
 
-from relcore import CRM, Contact, ContactPoint, Customer, Touchpoint, Transaction
+from relcore import CRM, Contact, ContactPoint, Customer, Touchpoint, Transaction, Vocabularies
 from relcore._kernel.events import DomainEvent
 from relcore.domain import CustomerCreated
 from relcore.registry import Store
@@ -202,6 +202,7 @@ _VALID: dict[str, Callable[[World], object]] = {
     "until": lambda w: None,
     "upgrade": lambda w: True,
     "value": lambda w: "1001",
+    "vocabularies": lambda w: Vocabularies(),
 }
 _VALID_IN: dict[tuple[str, str], Callable[[World], object]] = {
     ("open", "target"): lambda w: str(w.tmp / "opened.db"),  # migrated by the first valid open

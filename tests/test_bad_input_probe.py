@@ -22,7 +22,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relcore import ConfigurationError, Contact, Customer, RelcoreError, Touchpoint, Transaction
+from relcore import (
+    ConfigurationError,
+    Contact,
+    Customer,
+    RelcoreError,
+    Touchpoint,
+    Transaction,
+    Vocabularies,
+)
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import new_id
 from relcore.registry import Store
@@ -82,6 +90,7 @@ _TYPES: dict[str, object] = {
     "transaction": Transaction,
     "settings": ValueSettings,
     "catalogue": Catalogue,
+    "vocabularies": Vocabularies,
     "after": UUID,
     "event_type": lambda v: isinstance(v, type),
     "rule": _RULES,

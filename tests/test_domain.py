@@ -51,7 +51,7 @@ def transaction(**changes: Any) -> Transaction:
 BAD: list[tuple[str, Callable[[], object], str]] = [
     ("naive datetime", lambda: touchpoint(occurred_at=datetime(2025, 1, 1)), "occurred_at"),
     ("datetime out of range", lambda: touchpoint(occurred_at=datetime(999, 1, 1, tzinfo=UTC)), "occurred_at"),
-    ("unknown channel", lambda: touchpoint(channel="pigeon"), "channel"),
+    ("malformed channel", lambda: touchpoint(channel="Pigeon post"), "channel"),
     ("unknown direction", lambda: touchpoint(direction="sideways"), "direction"),
     ("sentiment out of range", lambda: touchpoint(sentiment=1.5), "sentiment"),
     ("sentiment NaN", lambda: touchpoint(sentiment=float("nan")), "sentiment"),
@@ -73,7 +73,10 @@ BAD: list[tuple[str, Callable[[], object], str]] = [
     ("unknown kind", lambda: transaction(kind="gift"), "kind"),
     ("blank name", lambda: Customer.person("  "), "name"),
     ("name too long", lambda: Customer.person("x" * 201), "name"),
-    ("unknown stage", lambda: Customer.person("A", stage="royalty"), "stage"),
+    ("malformed stage", lambda: Customer.person("A", stage="royalty!"), "stage"),
+    ("no role", lambda: Customer.person("A", roles=[]), "roles"),
+    ("malformed role", lambda: Customer.person("A", roles=["customer", "-x"]), "roles[1]"),
+    ("roles as one string", lambda: Customer.person("A", roles="partner"), "roles"),
     ("bad tag", lambda: Customer.person("A", tags=["no\ttabs"]), "tags[0]"),
     ("tags as one string", lambda: Customer.person("A", tags="vip"), "tags"),
     ("bad country", lambda: Customer.person("A", country="France"), "country"),
@@ -125,7 +128,11 @@ BAD: list[tuple[str, Callable[[], object], str]] = [
         ),
         "expires_at",
     ),
-    ("unknown purpose", lambda: ConsentRecord(customer_id=WHO, purpose="spam", status="granted"), "purpose"),
+    (
+        "malformed purpose",
+        lambda: ConsentRecord(customer_id=WHO, purpose="Spam", status="granted"),
+        "purpose",
+    ),
     ("negative quantity", lambda: transaction(quantity=-3), "quantity"),
     ("quantity beyond SQL INTEGER", lambda: transaction(quantity=2**31), "quantity"),
     ("version beyond SQL INTEGER", lambda: attrs.evolve(Customer.person("A"), version=2**31), "version"),
@@ -303,7 +310,7 @@ def test_minor_units_follow_the_currency(currency: str, digits: int) -> None:
 
 def test_defaults_of_a_new_customer() -> None:
     ada = Customer.person("Ada", created_at=AT)
-    assert (ada.stage, ada.relationship, ada.version) == ("lead", "customer", 1)
+    assert (ada.stage, ada.roles, ada.version) == ("lead", {"customer"}, 1)
     assert ada.updated_at == ada.created_at == AT
     assert ada.tags == frozenset()
     assert ada.attributes == {}
@@ -362,7 +369,7 @@ def test_consent_queries_check_their_arguments() -> None:
         may_contact([], "marketing", "email", datetime(2025, 1, 1))
     assert caught.value.paths == ("at",)
     with pytest.raises(ValidationError) as caught:
-        may_contact([], "spam", "email", AT)
+        may_contact([], "Spam!", "email", AT)
     assert caught.value.paths == ("purpose",)
 
 

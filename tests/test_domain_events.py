@@ -1,6 +1,6 @@
 """Every domain event checks its fields when built, like the entities do.
 
-The event classes are found by introspecting :mod:`relcore.domain.events`, so
+The event classes come from the registry (each context declares its own), so
 an event added later is held to the same checks without editing this file.
 """
 
@@ -32,6 +32,8 @@ def _base(annotation: Any) -> tuple[type, bool]:
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         optional = len(args) < len(typing.get_args(annotation))
+        if len(args) == 2 and str in args:  # an open vocabulary, ``Channel | str``: its enum's values
+            args = [a for a in args if a is not str]
         (annotation,) = args
     return getattr(annotation, "__supertype__", annotation), optional
 

@@ -180,8 +180,10 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 def test_upgrading_a_database_of_revision_0003_makes_its_keys_exact(engine: sa.Engine) -> None:
     upgrade(engine, "0003")
     ada = Customer.person("Ada", identities=[("shop", "1001")])
+    old_customers = customers.to_metadata(sa.MetaData())  # as revision 0003 had it: one relationship
+    old_customers.append_column(sa.Column("relationship", sa.String(20), nullable=False))
     with engine.begin() as connection:  # written by the previous relcore, as it stored rows
-        connection.execute(customers.insert(), [customer_row(ada)])
+        connection.execute(old_customers.insert(), [{**customer_row(ada), "relationship": "customer"}])
         connection.execute(
             identities.insert(), [{"namespace": "shop", "value": "1001", "customer_id": ada.id}]
         )

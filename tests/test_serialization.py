@@ -53,7 +53,7 @@ AT = datetime(2025, 1, 1, tzinfo=UTC)
 def test_every_offending_path_is_named_at_once() -> None:
     data = {
         "customer_id": "x",
-        "channel": "pigeon",
+        "channel": "Pigeon post",
         "direction": "in",
         "occurred_at": "2024-01-01T00:00:00",
         "surplus": 1,
@@ -158,7 +158,7 @@ def test_type_and_value_problems_are_reported_together() -> None:
             occurred_at=datetime(2025, 3, 1, tzinfo=UTC),
         )
     )
-    data.update(channel="pigeon", sentiment=True, payload={"a": [1, {"x": float("nan")}]})
+    data.update(channel="Pigeon post", sentiment=True, payload={"a": [1, {"x": float("nan")}]})
     with pytest.raises(ValidationError) as caught:
         from_dict(Touchpoint, data)
     assert set(caught.value.paths) == {"channel", "sentiment", "payload.a[1].x"}
@@ -242,7 +242,7 @@ def test_event_fields_are_checked_strictly() -> None:
             {
                 "touchpoint_id": "x",
                 "customer_id": 1,
-                "channel": "pigeon",
+                "channel": "Pigeon post",
                 "occurred_at": "2025-01-01T00:00:00",
             },
         )

@@ -187,7 +187,7 @@ def test_profiles_tell_the_truth_behind_the_data(data: Data) -> None:
         assert (customer.type is PartyType.ORGANIZATION) == profile.organization
         assert shop.order_times(profile) == orders.get(profile.id, [])
         assert bool(orders.get(profile.id)) == profile.buyer
-        assert shop.standing(profile) == (customer.stage, customer.relationship)
+        assert shop.standing(profile) == (customer.stage, customer.roles)
 
 
 def test_money_is_consistent(data: Data) -> None:
@@ -304,3 +304,29 @@ def test_bad_touchpoint_requests_are_refused(
 ) -> None:
     with pytest.raises(ValidationError):
         SyntheticShop(customers=3).touchpoints(count, customer_ids=customer_ids)
+
+
+def test_a_declared_chat_channel_replaces_the_chat_and_nothing_else() -> None:
+    plain = list(SyntheticShop(customers=80, seed=4).touchpoints())
+    shop = SyntheticShop(customers=80, seed=4, chat_channel="whatsapp")
+    declared = list(shop.touchpoints())
+    assert "whatsapp" in shop.vocabularies.channels
+    assert len(plain) == len(declared)
+    assert any(t.channel == "whatsapp" for t in declared)
+    for before, after in zip(plain, declared, strict=True):
+        if before.channel is Channel.CHAT:
+            assert attrs.evolve(before, channel="whatsapp") == after
+        else:
+            assert before == after
+
+
+@pytest.mark.parametrize("channel", ["chat", "Whats App", ""])
+def test_the_chat_channel_must_be_a_new_well_formed_one(channel: str) -> None:
+    with pytest.raises(ValidationError):
+        SyntheticShop(customers=1, chat_channel=channel)
+
+
+def test_some_buying_organizations_hold_two_roles(data: Data) -> None:
+    roles = Counter(frozenset(map(str, customer.roles)) for customer, _ in data.customers)
+    assert roles[frozenset({"customer", "partner"})] + roles[frozenset({"customer", "reseller"})] > 0
+    assert all(customer.roles for customer, _ in data.customers)

@@ -21,6 +21,7 @@ from relcore.errors import (
     ValidationError,
 )
 from relcore.segments.model import Segment, SegmentEntered, SegmentKind, SegmentLeft
+from relcore.vocabularies import Vocabularies
 
 __all__ = [
     "CRM",
@@ -54,4 +55,5 @@ __all__ = [
     "Transaction",
     "TransactionKind",
     "ValidationError",
+    "Vocabularies",
 ]

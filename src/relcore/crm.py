@@ -22,6 +22,7 @@ from relcore.registry import Store, UnitOfWork
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.api import Segments
 from relcore.value.api import Value
+from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -54,17 +55,45 @@ class CRM:
         clock: Source of "now" for defaults such as ``may_contact``'s time.
         catalogue: The fields segment rules may use (custom attributes are
             declared here); the default knows the customer's own fields and
-            consent.
+            consent. The CRM uses it with its ``vocabularies``
+            ([Catalogue.with_vocabularies][relcore.segments.Catalogue.with_vocabularies]).
+        vocabularies: The channels, consent purposes, touchpoint kinds,
+            lifecycle stages and relationship roles the host declares beyond
+            the built-in ones. Every method refuses a value they do not
+            declare with a [ValidationError][relcore.errors.ValidationError]
+            naming the field, before it touches the store.
 
     Raises:
-        ConfigurationError: ``store``, ``clock`` or ``catalogue`` is not what
-            the CRM needs.
+        ConfigurationError: ``store``, ``clock``, ``catalogue`` or
+            ``vocabularies`` is not what the CRM needs, or ``catalogue`` was
+            built with other vocabularies.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> from relcore import CRM, Customer, Touchpoint, ValidationError, Vocabularies
+        >>> crm = CRM.in_memory(vocabularies=Vocabularies(channels=["whatsapp"]))
+        >>> ada = crm.customers.add(Customer.person("Ada"))
+        >>> when = datetime(2026, 5, 4, tzinfo=UTC)
+        >>> crm.activity.record_touchpoint(Touchpoint(
+        ...     customer_id=ada.id, channel="whatsapp", direction="inbound", occurred_at=when))
+        True
+        >>> try:
+        ...     crm.activity.record_touchpoint(Touchpoint(
+        ...         customer_id=ada.id, channel="telegram", direction="inbound", occurred_at=when))
+        ... except ValidationError as error:
+        ...     print(error)
+        touchpoint.channel: channel not declared: use a built-in one or declare it in Vocabularies
     """
 
     def __init__(
-        self, store: Store, *, clock: Clock = system_clock, catalogue: Catalogue = DEFAULT_CATALOGUE
+        self,
+        store: Store,
+        *,
+        clock: Clock = system_clock,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
+        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
     ) -> None:
-        _check_setup(clock=clock, catalogue=catalogue)
+        _check_setup(clock=clock, catalogue=catalogue, vocabularies=vocabularies)
         try:
             usable = callable(getattr(store, "unit_of_work", None))
         except Exception:  # a hostile store object
@@ -73,16 +102,17 @@ class CRM:
             raise ConfigurationError(f"store must be a relcore Store, not {kind(store)}")
         self._store = store
         self._clock = clock
-        self._catalogue = catalogue
+        self._vocabularies = vocabularies
+        self._catalogue = catalogue.with_vocabularies(vocabularies)
         self.events = EventBus()
         """Subscribe here to domain events, delivered after each commit."""
-        self.customers = Customers(self, clock)
+        self.customers = Customers(self, clock, vocabularies)
         """Customers and their contacts."""
-        self.consent = Consents(self, clock)
+        self.consent = Consents(self, clock, vocabularies)
         """The consent ledger: record answers, ask whether a contact is allowed."""
-        self.activity = Activity(self, clock)
+        self.activity = Activity(self, clock, vocabularies)
         """Touchpoints, transactions and timelines."""
-        self.segments = Segments(self, clock, catalogue)
+        self.segments = Segments(self, clock, self._catalogue)
         """Segments: define them, list and explain their members, refresh them."""
         self.value = Value(self, clock)
         """Relationship value: refresh the metrics, read them, rank customers."""
@@ -95,6 +125,7 @@ class CRM:
         upgrade: bool = True,
         clock: Clock = system_clock,
         catalogue: Catalogue = DEFAULT_CATALOGUE,
+        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
     ) -> CRM:
         """Open a CRM on a SQL database, creating or upgrading its schema.
 
@@ -106,6 +137,7 @@ class CRM:
                 first. With ``False`` the schema must already be current.
             clock: Source of "now".
             catalogue: The fields segment rules may use.
+            vocabularies: The values the host declares beyond the built-in ones.
 
         Raises:
             ConfigurationError: If an argument is not of the kind described
@@ -117,21 +149,33 @@ class CRM:
         from relcore.storage.sql.engines import is_bind
 
         where = target if is_bind(target) else _location(target)
-        _check_setup(clock=clock, catalogue=catalogue, upgrade=upgrade)
-        return cls(SqlStore.open(where, upgrade=upgrade, clock=clock), clock=clock, catalogue=catalogue)
+        _check_setup(clock=clock, catalogue=catalogue, vocabularies=vocabularies, upgrade=upgrade)
+        store = SqlStore.open(where, upgrade=upgrade, clock=clock)
+        return cls(store, clock=clock, catalogue=catalogue, vocabularies=vocabularies)
 
     @classmethod
-    def in_memory(cls, *, clock: Clock = system_clock, catalogue: Catalogue = DEFAULT_CATALOGUE) -> CRM:
+    def in_memory(
+        cls,
+        *,
+        clock: Clock = system_clock,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
+        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
+    ) -> CRM:
         """Return a CRM kept in process memory (the reference backend)."""
         from relcore.storage.memory import MemoryStore
 
-        _check_setup(clock=clock, catalogue=catalogue)
-        return cls(MemoryStore(clock=clock), clock=clock, catalogue=catalogue)
+        _check_setup(clock=clock, catalogue=catalogue, vocabularies=vocabularies)
+        return cls(MemoryStore(clock=clock), clock=clock, catalogue=catalogue, vocabularies=vocabularies)
 
     @property
     def catalogue(self) -> Catalogue:
-        """The fields segment rules may use in this CRM."""
+        """The fields segment rules may use in this CRM (knowing its vocabularies)."""
         return self._catalogue
+
+    @property
+    def vocabularies(self) -> Vocabularies:
+        """The values this CRM accepts for channels, purposes, touchpoint kinds, stages and roles."""
+        return self._vocabularies
 
     @property
     def store(self) -> Store:
@@ -200,13 +244,20 @@ def _fspath(target: os.PathLike[str]) -> object:
         return None
 
 
-def _check_setup(*, clock: object, catalogue: object, upgrade: object = True) -> None:
-    """Refuse a clock, catalogue or ``upgrade`` flag a CRM cannot work with."""
+def _check_setup(*, clock: object, catalogue: object, vocabularies: object, upgrade: object = True) -> None:
+    """Refuse a clock, catalogue, vocabularies or ``upgrade`` flag a CRM cannot work with."""
     if not callable(clock) or not takes(clock, 0):
         raise ConfigurationError(
             f"clock must be a function of no arguments returning the time, not {kind(clock)}"
         )
     if not isinstance(catalogue, Catalogue):
         raise ConfigurationError(f"catalogue must be a Catalogue, not {kind(catalogue)}")
+    if not isinstance(vocabularies, Vocabularies):
+        raise ConfigurationError(f"vocabularies must be Vocabularies, not {kind(vocabularies)}")
+    if catalogue.vocabularies not in (DEFAULT_VOCABULARIES, vocabularies):
+        raise ConfigurationError(
+            "catalogue was built with other vocabularies than the CRM's: pass the same Vocabularies to both, "
+            "or only to the CRM"
+        )
     if not isinstance(upgrade, bool):
         raise ConfigurationError(f"upgrade must be true or false, not {kind(upgrade)}")

@@ -3,8 +3,9 @@
 One `cattrs` converter, [`converter`][relcore.serialization.converter], knows every entity of
 [`relcore.domain`][] and every domain event. Dicts it produces hold only JSON
 types: ids, datetimes (ISO 8601, UTC), dates (ISO 8601, ``YYYY-MM-DD``) and
-amounts (exact decimal text) are strings, enums their values, tags a sorted
-list.
+amounts (exact decimal text) are strings, enums their values (and values of an
+open vocabulary, declared or built-in, their text), tags and a customer's
+roles a sorted list.
 
 Reading is strict: unknown keys are refused, and every problem is reported at
 once as one [`ValidationError`][relcore.errors.ValidationError] whose
@@ -47,6 +48,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from relcore._kernel.checks import check_datetime, check_enum, check_json, decimal_value, key_path, parse_uuid
+from relcore._kernel.tokens import check_token
 from relcore.errors import FieldError, RelcoreError, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -165,6 +167,27 @@ def _structure_enum(value: object, enum: type[Enum]) -> Enum:
     return check_enum(enum, "", value)
 
 
+def _open_vocabulary(t: Any) -> type[StrEnum] | None:
+    """The enum of an open-vocabulary type (``Channel | str``, ``Channel | str | None``), else ``None``."""
+    args = getattr(t, "__args__", ()) if isinstance(t, types.UnionType) else ()
+    enums = [a for a in args if isinstance(a, type) and issubclass(a, StrEnum)]
+    if len(enums) != 1 or str not in args or not set(args) <= {enums[0], str, type(None)}:
+        return None
+    return enums[0]
+
+
+def _structure_open(value: object, t: Any) -> object:
+    if value is None and type(None) in t.__args__:
+        return None
+    enum = _open_vocabulary(t)
+    assert enum is not None
+    return check_token(enum, "", value)
+
+
+def _unstructure_open(value: object) -> object:
+    return None if value is None else str(value)  # a member's str() is its value
+
+
 def _origin_is(*origins: type) -> Callable[[Any], bool]:
     return lambda t: getattr(t, "__origin__", t) in origins
 
@@ -202,7 +225,10 @@ converter.register_unstructure_hook(UUID, str)
 converter.register_unstructure_hook(Decimal, str)
 # Every relcore enum is a StrEnum: registering StrEnum puts it ahead of str in the MRO.
 converter.register_unstructure_hook(StrEnum, lambda member: member.value)
-converter.register_unstructure_hook_func(_origin_is(frozenset, set), lambda items: sorted(items))
+converter.register_unstructure_hook_func(
+    _origin_is(frozenset, set), lambda items: sorted(converter.unstructure(i) for i in items)
+)
+converter.register_unstructure_hook_func(lambda t: _open_vocabulary(t) is not None, _unstructure_open)
 converter.register_unstructure_hook_func(
     _origin_is(tuple, list), lambda items: [converter.unstructure(i) for i in items]
 )
@@ -213,6 +239,7 @@ converter.register_structure_hook(float, _structure_number)
 converter.register_structure_hook(str, _structure_text)
 converter.register_structure_hook(Decimal, _structure_decimal)
 converter.register_structure_hook(StrEnum, _structure_enum)
+converter.register_structure_hook_func(lambda t: _open_vocabulary(t) is not None, _structure_open)
 converter.register_structure_hook_factory(_origin_is(tuple), lambda t: _sequence_hook(t))
 converter.register_structure_hook_func(_origin_is(frozenset), _structure_set)
 

@@ -73,7 +73,7 @@ def history_query(
         "limit": check_limit(limit),
     }
     if window.channels is not None:
-        params["channels"] = sorted(c.value for c in window.channels)
+        params["channels"] = sorted(str(c) for c in window.channels)
     if window.since is not None:
         params["since"] = window.since
     if window.until is not None:

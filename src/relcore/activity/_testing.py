@@ -271,11 +271,11 @@ class ActivityContract(ContractBase):
         [
             {"limit": 0},
             {"limit": MAX_PAGE_SIZE + 1},
-            {"channels": ["pigeon"]},
+            {"channels": ["Pigeon post"]},
             {"since": minutes(0).replace(tzinfo=None)},
             {"until": minutes(0).replace(tzinfo=None)},
         ],
-        ids=["limit-0", "limit-too-big", "unknown-channel", "naive-since", "naive-until"],
+        ids=["limit-0", "limit-too-big", "malformed-channel", "naive-since", "naive-until"],
     )
     def test_for_customer_refuses_bad_arguments(self, store: Store, bad: dict[str, Any]) -> None:
         who = self._customer(store)

@@ -170,10 +170,10 @@ class TimelineContract(ContractBase):
             {"limit": 0},
             {"limit": -5},
             {"limit": MAX_PAGE_SIZE + 1},
-            {"channels": ["pigeon"]},
+            {"channels": ["Pigeon post"]},
             {"since": minutes(0).replace(tzinfo=None)},
         ],
-        ids=["limit-0", "limit-negative", "limit-too-big", "unknown-channel", "naive-since"],
+        ids=["limit-0", "limit-negative", "limit-too-big", "malformed-channel", "naive-since"],
     )
     def test_refuses_bad_arguments(self, store: Store, bad: dict[str, Any]) -> None:
         ada = customer()

@@ -12,15 +12,18 @@ from relcore._kernel.arguments import (
     check_limit,
     check_optional_datetime,
 )
-from relcore._kernel.checks import check_enum, positive_int
-from relcore._kernel.namespace import Namespace
+from relcore._kernel.checks import positive_int
+from relcore._kernel.namespace import Namespace, UnitOfWorkSource
+from relcore._kernel.tokens import check_token
 from relcore.activity import services
 from relcore.activity.model import TimelineEntry, Touchpoint, Transaction
 from relcore.activity.ports import ActivityWork
+from relcore.clock import Clock
 from relcore.customers.model import Channel
 from relcore.errors import TransientStorageError
 from relcore.ids import CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE
+from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
 
 __all__ = ["Activity", "check_channels"]
 
@@ -28,11 +31,19 @@ IMPORT_ATTEMPTS = 3
 """How many times an import of a list or tuple is tried when it loses a race with another writer."""
 
 
-def check_channels(field: str, value: object) -> frozenset[Channel] | None:
-    """Return ``None``, or the channels in the collection ``value``."""
+def check_channels(
+    field: str, value: object, vocabularies: Vocabularies = DEFAULT_VOCABULARIES
+) -> frozenset[Channel | str] | None:
+    """Return ``None``, or the channels in the collection ``value``, each declared in ``vocabularies``."""
     if value is None:
         return None
-    return frozenset(check_items(field, value, lambda path, item: check_enum(Channel, path, item)))
+
+    def declared(path: str, item: object) -> Channel | str:
+        channel = check_token(Channel, path, item)
+        vocabularies.channels.check(path, channel)
+        return channel
+
+    return frozenset(check_items(field, value, declared))
 
 
 class Activity(Namespace[ActivityWork]):
@@ -52,15 +63,37 @@ class Activity(Namespace[ActivityWork]):
         ... )
         >>> crm.activity.record_touchpoint(call), crm.activity.record_touchpoint(call)
         (True, False)
-        >>> print(*(entry.kind.value for entry in crm.activity.timeline(ada.id)))
+        >>> print(*(str(entry.kind) for entry in crm.activity.timeline(ada.id)))
         call
+
+    A channel or touchpoint kind the CRM's [vocabularies][relcore.crm.CRM.vocabularies]
+    do not declare is refused with a [ValidationError][relcore.errors.ValidationError]
+    naming the field (``touchpoint.channel``, ``touchpoints[3].kind``).
     """
 
-    __slots__ = ()
+    __slots__ = ("_vocabularies",)
+
+    def __init__(
+        self,
+        source: UnitOfWorkSource[ActivityWork],
+        clock: Clock,
+        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
+    ) -> None:
+        super().__init__(source, clock)
+        self._vocabularies = vocabularies
+
+    def _declared(self, path: str, entry: object) -> object:
+        """``entry``, once its channel (and a touchpoint's kind) are checked against the vocabularies."""
+        if isinstance(entry, Touchpoint):
+            self._vocabularies.channels.check(f"{path}.channel", entry.channel)
+            self._vocabularies.touchpoint_kinds.check(f"{path}.kind", entry.kind)
+        elif isinstance(entry, Transaction) and entry.channel is not None:
+            self._vocabularies.channels.check(f"{path}.channel", entry.channel)
+        return entry
 
     def record_touchpoint(self, touchpoint: Touchpoint) -> bool:
         """Record one touchpoint; ``False`` if its ``(source, external_id)`` was seen."""
-        check_instance("touchpoint", touchpoint, Touchpoint)
+        self._declared("touchpoint", check_instance("touchpoint", touchpoint, Touchpoint))
         return self._write(lambda uow: services.record_touchpoint(uow, touchpoint))
 
     def import_touchpoints(
@@ -77,7 +110,7 @@ class Activity(Namespace[ActivityWork]):
 
     def record_transaction(self, transaction: Transaction) -> bool:
         """Record one transaction; ``False`` if its ``(source, external_id)`` was seen."""
-        check_instance("transaction", transaction, Transaction)
+        self._declared("transaction", check_instance("transaction", transaction, Transaction))
         return self._write(lambda uow: services.record_transaction(uow, transaction))
 
     def import_transactions(
@@ -99,7 +132,9 @@ class Activity(Namespace[ActivityWork]):
         size = positive_int("chunk_size", chunk_size, minimum=1)
         attempts = IMPORT_ATTEMPTS if isinstance(items, Sequence) else 1  # an iterator is spent
         for attempt in range(1, attempts + 1):
-            stream: Iterator[object] = check_items(field, items, lambda at, x: check_instance(at, x, kind))
+            stream: Iterator[object] = check_items(
+                field, items, lambda at, x: self._declared(at, check_instance(at, x, kind))
+            )
             with self._source.unit_of_work() as uow:
                 try:
                     new = use_case(uow, stream, chunk_size=size)
@@ -133,7 +168,7 @@ class Activity(Namespace[ActivityWork]):
         """
         wanted = check_id("customer_id", customer_id)
         size = check_limit(limit)
-        kept = check_channels("channels", channels)
+        kept = check_channels("channels", channels, self._vocabularies)
         start, end = check_optional_datetime("since", since), check_optional_datetime("until", until)
         return self._read(
             lambda uow: uow.activity.timeline(wanted, limit=size, channels=kept, since=start, until=end)

@@ -16,6 +16,7 @@ import attrs
 from relcore._kernel import checks as check
 from relcore._kernel.events import DomainEvent, count_field
 from relcore._kernel.money import check_currency, from_minor_units, to_minor_units
+from relcore._kernel.tokens import optional_token_converter, token_converter
 from relcore.clock import system_clock
 from relcore.customers.model import Channel
 from relcore.ids import (
@@ -51,7 +52,11 @@ class Direction(StrEnum):
 
 
 class TouchpointKind(StrEnum):
-    """What sort of interaction a touchpoint is."""
+    """What sort of interaction a touchpoint is.
+
+    The built-in kinds; a CRM accepts more that its host declares
+    ([Vocabularies][relcore.vocabularies.Vocabularies]).
+    """
 
     MESSAGE = "message"
     CALL = "call"
@@ -109,9 +114,9 @@ class Touchpoint:
         id: Time-ordered UUID.
         customer_id: The customer concerned.
         contact_id: The contact involved, if known.
-        channel: Medium (e-mail, phone, web...); strings are accepted.
+        channel: Medium (e-mail, phone, web... or a declared channel); strings are accepted.
         direction: Inbound (from the customer) or outbound (from us).
-        kind: Message, call, visit, complaint...
+        kind: Message, call, visit, complaint... or a declared kind.
         occurred_at: When it happened (aware; stored in UTC).
         subject: Short subject line.
         outcome: Free outcome label (``"resolved"``, ``"no_answer"``).
@@ -128,10 +133,10 @@ class Touchpoint:
     id: TouchpointId = attrs.field(factory=lambda: TouchpointId(new_id()), converter=check.uuid)
     customer_id: CustomerId = attrs.field(converter=check.uuid)
     contact_id: ContactId | None = attrs.field(default=None, converter=check.optional_uuid)
-    channel: Channel = attrs.field(converter=check.enum_converter(Channel))
+    channel: Channel | str = attrs.field(converter=token_converter(Channel))
     direction: Direction = attrs.field(converter=check.enum_converter(Direction))
-    kind: TouchpointKind = attrs.field(
-        default=TouchpointKind.MESSAGE, converter=check.enum_converter(TouchpointKind)
+    kind: TouchpointKind | str = attrs.field(
+        default=TouchpointKind.MESSAGE, converter=token_converter(TouchpointKind)
     )
     occurred_at: datetime = attrs.field(converter=check.aware)
     subject: str | None = attrs.field(default=None, converter=check.optional_text(500))
@@ -154,7 +159,7 @@ class TouchpointRecorded(DomainEvent):
 
     touchpoint_id: TouchpointId = attrs.field(converter=check.uuid)
     customer_id: CustomerId = attrs.field(converter=check.uuid)
-    channel: Channel = attrs.field(converter=check.enum_converter(Channel))
+    channel: Channel | str = attrs.field(converter=token_converter(Channel))
     occurred_at: datetime = attrs.field(converter=check.aware)
 
 
@@ -231,7 +236,7 @@ class Transaction:
     currency: str = attrs.field(converter=attrs.Converter(_currency, takes_field=True))
     occurred_at: datetime = attrs.field(converter=check.aware)
     quantity: int = attrs.field(default=1, converter=attrs.Converter(_quantity, takes_field=True))
-    channel: Channel | None = attrs.field(default=None, converter=check.optional_enum_converter(Channel))
+    channel: Channel | str | None = attrs.field(default=None, converter=optional_token_converter(Channel))
     contact_id: ContactId | None = attrs.field(default=None, converter=check.optional_uuid)
     description: str | None = attrs.field(default=None, converter=check.optional_text(500))
     payload: dict[str, Any] = attrs.field(factory=dict, converter=check.json_object)

@@ -31,6 +31,11 @@ DEMO_SEGMENTS: Sequence[tuple[str, Rule]] = (
         (field("type") == "organization") & (touchpoints(kind="complaint").within(days=365).count() >= 1),
     ),
     (
+        "chatting on WhatsApp (a declared channel)",
+        touchpoints(channel="whatsapp", direction="inbound").within(days=90).count() >= 1,
+    ),
+    ("partners that buy (two roles)", field("roles").has_all(["customer", "partner"])),
+    (
         "quiet leads",
         (field("stage").isin(["lead", "subscriber"]))
         & (touchpoints(direction="inbound").within(days=180).count() == 0),

@@ -42,6 +42,7 @@ from relcore.customers.services import add_customer
 from relcore.errors import RelcoreError
 from relcore.ids import CustomerId
 from relcore.testing.synthetic import SyntheticShop
+from relcore.vocabularies import Vocabularies
 
 __all__ = ["main", "run_demo"]
 
@@ -49,6 +50,8 @@ DEMO_PATH = "relcore-demo.db"
 MARK = "relcore-demo"
 """Identity namespace marking a demo database; the value is ``"<customers>:<seed>"``."""
 _REACH = (Channel.EMAIL, Channel.SMS)
+CHAT_CHANNEL = "whatsapp"
+"""The channel the demo declares: the shop's chat runs on it (a value beyond the built-in ones)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,9 +138,10 @@ def run_demo(
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             kept = None
-    shop = SyntheticShop(customers=kept[0], seed=kept[1]) if kept else SyntheticShop(customers, seed=seed)
+    size, seed = kept if kept else (customers, seed)
+    shop = SyntheticShop(size, seed=seed, chat_channel=CHAT_CHANNEL)
     tally = _Tally(shop)
-    with CRM.open(path) as crm:
+    with CRM.open(path, vocabularies=shop.vocabularies) as crm:
         if kept:
             tally.replay(progress)
         else:
@@ -164,7 +168,7 @@ def _demo_settings(path: Path) -> tuple[int, int] | None:
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00") or header[18:20] != b"\x02\x02":
         return None
     try:
-        with CRM.open(path, upgrade=False) as crm:
+        with CRM.open(path, upgrade=False, vocabularies=Vocabularies(channels=[CHAT_CHANNEL])) as crm:
             first = crm.customers.find("shop", "C0000000")
     except RelcoreError:
         return None
@@ -192,7 +196,7 @@ class _Tally:
 
     def customers_with_contacts(self) -> Iterator[tuple[Customer, list[Contact]]]:
         for customer, contacts in self.shop.customers_with_contacts():
-            self.stages[customer.stage.value] += 1
+            self.stages[str(customer.stage)] += 1
             self.types[customer.type.value] += 1
             self.contacts += len(contacts)
             yield customer, contacts
@@ -215,7 +219,7 @@ class _Tally:
 
     def touchpoints(self) -> Iterator[Touchpoint]:
         for touchpoint in self.shop.touchpoints():
-            self.channels[touchpoint.channel.value] += 1
+            self.channels[str(touchpoint.channel)] += 1
             yield touchpoint
 
     def transactions(self) -> Iterator[Transaction]:
@@ -340,11 +344,11 @@ def _timeline(crm: CRM, customer: Customer, transactions: int, out: TextIO) -> N
     for entry in crm.activity.timeline(customer.id, limit=10):
         when = f"{entry.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M}"
         if isinstance(entry, Transaction):
-            channel = entry.channel.value if entry.channel else "-"
+            channel = "-" if entry.channel is None else str(entry.channel)
             rows.append((when, channel, entry.kind.value, "", f"{entry.amount:,} {entry.currency}"))
         else:
             what = " / ".join(str(x) for x in (entry.subject, entry.outcome) if x)
-            rows.append((when, entry.channel.value, entry.kind.value, entry.direction.value, what))
-    title = (f"Timeline of {customer.name} ({customer.type.value}, {customer.stage.value}, "
+            rows.append((when, str(entry.channel), str(entry.kind), entry.direction.value, what))
+    title = (f"Timeline of {customer.name} ({customer.type.value}, {customer.stage}, "
              f"{transactions} transactions): latest {len(rows)}, UTC")  # fmt: skip
     _table(out, title, ("when", "channel", "kind", "direction", "what"), rows, numbers_from=5)

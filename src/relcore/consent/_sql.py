@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from relcore._kernel.checks import check_enum
+from relcore._kernel.tokens import check_token
 from relcore.consent.model import ConsentRecord, Purpose, may_contact
 from relcore.customers._sql import require_customer
 from relcore.customers.model import Channel
@@ -52,10 +52,10 @@ class SqlConsents:
         self, customer_id: CustomerId, purpose: Purpose | str, channel: Channel | str, at: datetime
     ) -> bool:
         """Answer [`relcore.domain.may_contact`][] from the stored ledger."""
-        wanted = check_enum(Purpose, "purpose", purpose)
-        check_enum(Channel, "channel", channel)
+        wanted = check_token(Purpose, "purpose", purpose)
+        check_token(Channel, "channel", channel)
         query = sa.select(consents).where(
-            consents.c.customer_id == check_id("customer_id", customer_id), consents.c.purpose == wanted.value
+            consents.c.customer_id == check_id("customer_id", customer_id), consents.c.purpose == str(wanted)
         )
         ledger = [rows.consent_from_row(r) for r in self._uow.execute(query, what="load consents").mappings()]
         return may_contact(ledger, wanted, channel, at)

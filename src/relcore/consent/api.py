@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from relcore._kernel.arguments import check_id
-from relcore._kernel.checks import check_enum
-from relcore._kernel.namespace import Namespace
+from relcore._kernel.namespace import Namespace, UnitOfWorkSource
+from relcore._kernel.tokens import check_token
+from relcore.clock import Clock
 from relcore.consent import services
 from relcore.consent.model import ConsentRecord, ConsentStatus, Purpose
 from relcore.consent.ports import ConsentWork
 from relcore.customers.model import Channel
 from relcore.ids import CustomerId
+from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
 
 __all__ = ["Consents"]
 
@@ -31,9 +33,22 @@ class Consents(Namespace[ConsentWork]):
         False
         >>> print(*(record.status.value for record in crm.consent.history(ada.id)))
         granted
+
+    A purpose or channel the CRM's [vocabularies][relcore.crm.CRM.vocabularies]
+    do not declare is refused with a [ValidationError][relcore.errors.ValidationError]
+    naming the argument.
     """
 
-    __slots__ = ()
+    __slots__ = ("_vocabularies",)
+
+    def __init__(
+        self,
+        source: UnitOfWorkSource[ConsentWork],
+        clock: Clock,
+        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
+    ) -> None:
+        super().__init__(source, clock)
+        self._vocabularies = vocabularies
 
     def record(
         self,
@@ -72,6 +87,9 @@ class Consents(Namespace[ConsentWork]):
             recorded_at=recorded_at if recorded_at is not None else self._clock(),
             expires_at=expires_at,
         )
+        self._vocabularies.purposes.check("purpose", record.purpose)
+        if record.channel is not None:
+            self._vocabularies.channels.check("channel", record.channel)
         self._write(lambda uow: services.record_consent(uow, record))
         return record
 
@@ -92,7 +110,9 @@ class Consents(Namespace[ConsentWork]):
         ``False`` for a customer without a ledger, or an unknown one.
         """
         wanted = check_id("customer_id", customer_id)
-        why = check_enum(Purpose, "purpose", purpose)
-        how = check_enum(Channel, "channel", channel)
+        why = check_token(Purpose, "purpose", purpose)
+        how = check_token(Channel, "channel", channel)
+        self._vocabularies.purposes.check("purpose", why)
+        self._vocabularies.channels.check("channel", how)
         moment = self._as_of(at, "at")
         return self._read(lambda uow: services.may_contact(uow, wanted, why, how, moment))

@@ -13,6 +13,7 @@ import attrs
 
 from relcore._kernel import checks as check
 from relcore._kernel.events import DomainEvent
+from relcore._kernel.tokens import check_token, optional_token_converter, token_converter
 from relcore.clock import system_clock
 from relcore.customers.model import Channel
 from relcore.ids import ConsentId, CustomerId, new_id
@@ -21,7 +22,11 @@ __all__ = ["ConsentChanged", "ConsentRecord", "ConsentStatus", "Purpose", "curre
 
 
 class Purpose(StrEnum):
-    """What a consent is for."""
+    """What a consent is for.
+
+    The built-in purposes; a CRM accepts more that its host declares
+    ([Vocabularies][relcore.vocabularies.Vocabularies]).
+    """
 
     MARKETING = "marketing"
     ANALYTICS = "analytics"
@@ -46,8 +51,8 @@ class ConsentRecord:
     Attributes:
         id: Time-ordered UUID.
         customer_id: Whose consent this is.
-        purpose: What the consent is for (marketing, analytics...).
-        channel: The channel it covers; ``None`` covers every channel.
+        purpose: What the consent is for (marketing, analytics... or a declared purpose).
+        channel: The channel it covers (built-in or declared); ``None`` covers every channel.
         status: Granted, denied or withdrawn.
         recorded_at: When the answer was given (aware, UTC).
         expires_at: When a grant lapses, if it does.
@@ -57,8 +62,8 @@ class ConsentRecord:
 
     id: ConsentId = attrs.field(factory=lambda: ConsentId(new_id()), converter=check.uuid)
     customer_id: CustomerId = attrs.field(converter=check.uuid)
-    purpose: Purpose = attrs.field(converter=check.enum_converter(Purpose))
-    channel: Channel | None = attrs.field(default=None, converter=check.optional_enum_converter(Channel))
+    purpose: Purpose | str = attrs.field(converter=token_converter(Purpose))
+    channel: Channel | str | None = attrs.field(default=None, converter=optional_token_converter(Channel))
     status: ConsentStatus = attrs.field(converter=check.enum_converter(ConsentStatus))
     recorded_at: datetime = attrs.field(factory=system_clock, converter=check.aware)
     expires_at: datetime | None = attrs.field(default=None, converter=check.optional_aware)
@@ -69,9 +74,9 @@ class ConsentRecord:
         if self.expires_at is not None and self.expires_at <= self.recorded_at:
             raise check.fail("expires_at", "must be later than recorded_at")
 
-    def applies_to(self, purpose: Purpose, channel: Channel) -> bool:
+    def applies_to(self, purpose: Purpose | str, channel: Channel | str) -> bool:
         """Whether this record speaks about ``purpose`` on ``channel``."""
-        return self.purpose is purpose and (self.channel is None or self.channel is channel)
+        return self.purpose == purpose and (self.channel is None or self.channel == channel)
 
 
 def current_consent(
@@ -86,8 +91,8 @@ def current_consent(
     covers the purpose and either this channel or every channel. Ties on
     ``recorded_at`` go to the record with the greater id (the later one made).
     """
-    wanted_purpose = check.check_enum(Purpose, "purpose", purpose)
-    wanted_channel = check.check_enum(Channel, "channel", channel)
+    wanted_purpose = check_token(Purpose, "purpose", purpose)
+    wanted_channel = check_token(Channel, "channel", channel)
     moment = check.check_datetime("at", at)
     deciding: ConsentRecord | None = None
     for record in records:
@@ -132,6 +137,6 @@ class ConsentChanged(DomainEvent):
     """A consent record was appended to a customer's ledger."""
 
     customer_id: CustomerId = attrs.field(converter=check.uuid)
-    purpose: Purpose = attrs.field(converter=check.enum_converter(Purpose))
-    channel: Channel | None = attrs.field(converter=check.optional_enum_converter(Channel))
+    purpose: Purpose | str = attrs.field(converter=token_converter(Purpose))
+    channel: Channel | str | None = attrs.field(converter=optional_token_converter(Channel))
     status: ConsentStatus = attrs.field(converter=check.enum_converter(ConsentStatus))

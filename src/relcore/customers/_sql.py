@@ -24,6 +24,7 @@ from relcore.storage.sql import rows
 from relcore.storage.sql.schema import (
     contact_points,
     contacts,
+    customer_roles,
     customer_tags,
     customers,
     identities,
@@ -55,7 +56,7 @@ def require_customer(uow: SqlUnitOfWork, customer_id: UUID) -> None:
 
 
 class SqlCustomers:
-    """Customers in ``relcore_customers``, with tags and identities."""
+    """Customers in ``relcore_customers``, with roles, tags and identities."""
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
@@ -97,6 +98,10 @@ class SqlCustomers:
         self._uow.execute(
             customer_tags.delete().where(customer_tags.c.customer_id == customer.id),
             what="save customer tags",
+        )
+        self._uow.execute(
+            customer_roles.delete().where(customer_roles.c.customer_id == customer.id),
+            what="save customer roles",
         )
         self._uow.execute(
             identities.delete().where(identities.c.customer_id == customer.id),
@@ -162,6 +167,8 @@ class SqlCustomers:
             raise ConflictError("an identity of this customer belongs to another customer")
 
     def _write_children(self, customer: Customer) -> None:
+        role_rows = [{"customer_id": customer.id, "role": r} for r in sorted(map(str, customer.roles))]
+        self._uow.execute(customer_roles.insert(), role_rows, what="add customer roles")
         if customer.tags:
             tag_rows = [{"customer_id": customer.id, "tag": t} for t in sorted(customer.tags)]
             self._uow.execute(customer_tags.insert(), tag_rows, what="add customer tags")
@@ -181,6 +188,12 @@ class SqlCustomers:
         )
         for row in self._uow.execute(tag_query, what="load tags"):
             tags[row[0]].append(row[1])
+        roles: defaultdict[UUID, list[str]] = defaultdict(list)
+        role_query = sa.select(customer_roles.c.customer_id, customer_roles.c.role).where(
+            customer_roles.c.customer_id.in_(ids)
+        )
+        for row in self._uow.execute(role_query, what="load roles"):
+            roles[row[0]].append(row[1])
         known: defaultdict[UUID, list[tuple[str, str]]] = defaultdict(list)
         identity_query = sa.select(
             identities.c.customer_id, identities.c.namespace, identities.c.value
@@ -189,7 +202,7 @@ class SqlCustomers:
             known[row[0]].append((row[1], row[2]))
         query = sa.select(customers).where(customers.c.id.in_(ids)).order_by(customers.c.id)
         return [
-            rows.customer_from_row(row, tags[row["id"]], known[row["id"]])
+            rows.customer_from_row(row, tags[row["id"]], known[row["id"]], roles[row["id"]])
             for row in self._uow.execute(query, what="load customers").mappings()
         ]
 

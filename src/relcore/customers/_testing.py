@@ -48,7 +48,7 @@ class CustomerRepositoryContract(ContractBase):
         acme = Customer.organization(
             "Åcme 株式会社 🚀",
             stage="customer",
-            relationship="partner",
+            roles=["customer", "partner", "franchisee"],  # a declared role is text, stored as such
             tags=["vip", "région:île-de-france", "b2b"],
             attributes={
                 "tier": "gold",

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from relcore._kernel.arguments import check_id, check_instance, check_items, check_limit
 from relcore._kernel.checks import check_region
-from relcore._kernel.namespace import Namespace
+from relcore._kernel.namespace import Namespace, UnitOfWorkSource
+from relcore.clock import Clock
 from relcore.customers import services
 from relcore.customers.contacts import Contact, normalize_email, normalize_phone
 from relcore.customers.model import Customer, Identity
@@ -16,6 +17,7 @@ from relcore.customers.ports import CustomersWork
 from relcore.errors import FieldError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.base import Page
+from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
 
 __all__ = ["Customers"]
 
@@ -26,6 +28,9 @@ class Customers(Namespace[CustomersWork]):
     Each method is one unit of work, committed before it returns; every
     argument is checked first, so a wrong one raises
     [ValidationError][relcore.errors.ValidationError] and leaves the store unchanged.
+    That includes a stage, role or preferred channel the CRM's
+    [vocabularies][relcore.crm.CRM.vocabularies] do not declare (the error
+    names the field: ``customer.stage``, ``customer.roles[0]``).
 
     Example:
         >>> from relcore import CRM, Customer, Identity
@@ -39,7 +44,28 @@ class Customers(Namespace[CustomersWork]):
         True
     """
 
-    __slots__ = ()
+    __slots__ = ("_vocabularies",)
+
+    def __init__(
+        self,
+        source: UnitOfWorkSource[CustomersWork],
+        clock: Clock,
+        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
+    ) -> None:
+        super().__init__(source, clock)
+        self._vocabularies = vocabularies
+
+    def _declared(self, path: str, customer: Customer) -> Customer:
+        """``customer``, once its stage and roles are checked against the vocabularies."""
+        self._vocabularies.stages.check(f"{path}.stage", customer.stage)
+        self._vocabularies.roles.check_all(f"{path}.roles", customer.roles)
+        return customer
+
+    def _declared_contact(self, path: str, contact: Contact) -> Contact:
+        """``contact``, once its preferred channel is checked against the vocabularies."""
+        if contact.preferred_channel is not None:
+            self._vocabularies.channels.check(f"{path}.preferred_channel", contact.preferred_channel)
+        return contact
 
     def add(self, customer: Customer, contacts: Iterable[Contact] = ()) -> Customer:
         """Add a customer together with its contacts, atomically; return it.
@@ -47,8 +73,14 @@ class Customers(Namespace[CustomersWork]):
         Raises:
             ConflictError: The customer's id or one of its identities is taken.
         """
-        check_instance("customer", customer, Customer)
-        people = list(check_items("contacts", contacts, lambda path, c: check_instance(path, c, Contact)))
+        self._declared("customer", check_instance("customer", customer, Customer))
+        people = list(
+            check_items(
+                "contacts",
+                contacts,
+                lambda path, c: self._declared_contact(path, check_instance(path, c, Contact)),
+            )
+        )
         self._write(lambda uow: services.add_customer(uow, customer, people))
         return customer
 
@@ -100,18 +132,18 @@ class Customers(Namespace[CustomersWork]):
             NotFoundError: The customer was never added.
             ConflictError: Someone saved it since it was read (its ``version`` is stale).
         """
-        check_instance("customer", customer, Customer)
+        self._declared("customer", check_instance("customer", customer, Customer))
         return self._write(lambda uow: services.save_customer(uow, customer))
 
     def add_contact(self, contact: Contact) -> Contact:
         """Add a contact to an existing customer; return it."""
-        check_instance("contact", contact, Contact)
+        self._declared_contact("contact", check_instance("contact", contact, Contact))
         self._write(lambda uow: services.add_contact(uow, contact))
         return contact
 
     def save_contact(self, contact: Contact) -> Contact:
         """Save a changed contact (version-checked); return the stored one."""
-        check_instance("contact", contact, Contact)
+        self._declared_contact("contact", check_instance("contact", contact, Contact))
         return self._write(lambda uow: services.save_contact(uow, contact))
 
     def contacts(self, customer_id: CustomerId) -> builtins.list[Contact]:

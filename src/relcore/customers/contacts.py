@@ -15,6 +15,7 @@ import email_validator
 import phonenumbers
 
 from relcore._kernel import checks as check
+from relcore._kernel.tokens import optional_token_converter
 from relcore.clock import system_clock
 from relcore.customers.model import Channel, ContactPointKind, version_converter
 from relcore.ids import ContactId, CustomerId, new_id
@@ -345,7 +346,7 @@ class Contact:
         name: Full name.
         role: Role at the customer (``"self"``, ``"buyer"``, ``"billing"``...).
         points: Contact points; at most one primary per kind.
-        preferred_channel: The channel the contact prefers, if known.
+        preferred_channel: The channel the contact prefers (built-in or declared), if known.
         language: Preferred language, a BCP 47 tag.
         time_zone: IANA time zone name (``"Europe/Paris"``).
         created_at: Creation time (aware, UTC).
@@ -360,8 +361,8 @@ class Contact:
     points: tuple[ContactPoint, ...] = attrs.field(
         default=(), converter=attrs.Converter(_points, takes_field=True)
     )
-    preferred_channel: Channel | None = attrs.field(
-        default=None, converter=check.optional_enum_converter(Channel)
+    preferred_channel: Channel | str | None = attrs.field(
+        default=None, converter=optional_token_converter(Channel)
     )
     language: str | None = attrs.field(default=None, converter=attrs.Converter(_language, takes_field=True))
     time_zone: str | None = attrs.field(default=None, converter=attrs.Converter(_time_zone, takes_field=True))

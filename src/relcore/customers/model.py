@@ -15,6 +15,7 @@ import attrs
 
 from relcore._kernel import checks as check
 from relcore._kernel.events import DomainEvent, version_field
+from relcore._kernel.tokens import token_converter, token_set_converter
 from relcore.clock import system_clock
 from relcore.errors import ValidationError
 from relcore.ids import ContactId, CustomerId, new_id
@@ -42,7 +43,11 @@ class PartyType(StrEnum):
 
 
 class LifecycleStage(StrEnum):
-    """Where a customer stands in the relationship, from first contact to churn."""
+    """Where a customer stands in the relationship, from first contact to churn.
+
+    The built-in stages; a CRM accepts more that its host declares
+    ([Vocabularies][relcore.vocabularies.Vocabularies]).
+    """
 
     SUBSCRIBER = "subscriber"
     LEAD = "lead"
@@ -55,7 +60,11 @@ class LifecycleStage(StrEnum):
 
 
 class RelationshipKind(StrEnum):
-    """What the party is to us (the "XRM" view: not only customers)."""
+    """A role the party has for us (the "XRM" view: not only customers); a customer holds a set of them.
+
+    The built-in roles; a CRM accepts more that its host declares
+    ([Vocabularies][relcore.vocabularies.Vocabularies]).
+    """
 
     CUSTOMER = "customer"
     PROSPECT = "prospect"
@@ -68,7 +77,11 @@ class RelationshipKind(StrEnum):
 
 
 class Channel(StrEnum):
-    """A medium through which an interaction happens."""
+    """A medium through which an interaction happens.
+
+    The built-in channels; a CRM accepts more that its host declares
+    ([Vocabularies][relcore.vocabularies.Vocabularies]).
+    """
 
     EMAIL = "email"
     PHONE = "phone"
@@ -177,8 +190,11 @@ class Customer:
         id: Time-ordered UUID.
         type: Person or organization.
         name: Display name.
-        stage: Lifecycle stage.
-        relationship: What the party is to us (customer, partner, ...).
+        stage: Lifecycle stage: a [LifecycleStage][relcore.domain.LifecycleStage] member, or a
+            value the CRM's [Vocabularies][relcore.vocabularies.Vocabularies] declare (a `str`).
+        roles: What the party is to us, at least one role (customer and
+            partner at once, say): [RelationshipKind][relcore.domain.RelationshipKind] members, or
+            declared values (`str`).
         tags: Free labels.
         attributes: Custom attributes, a JSON object.
         identities: Ids in other systems, each unique across customers, kept
@@ -192,11 +208,11 @@ class Customer:
     id: CustomerId = attrs.field(factory=lambda: CustomerId(new_id()), converter=check.uuid)
     type: PartyType = attrs.field(converter=check.enum_converter(PartyType))
     name: str = attrs.field(converter=check.text(200))
-    stage: LifecycleStage = attrs.field(
-        default=LifecycleStage.LEAD, converter=check.enum_converter(LifecycleStage)
+    stage: LifecycleStage | str = attrs.field(
+        default=LifecycleStage.LEAD, converter=token_converter(LifecycleStage)
     )
-    relationship: RelationshipKind = attrs.field(
-        default=RelationshipKind.CUSTOMER, converter=check.enum_converter(RelationshipKind)
+    roles: frozenset[RelationshipKind | str] = attrs.field(
+        default=frozenset({RelationshipKind.CUSTOMER}), converter=token_set_converter(RelationshipKind)
     )
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=check.tags)
     attributes: dict[str, Any] = attrs.field(factory=dict, converter=check.json_object)
@@ -222,7 +238,7 @@ class Customer:
         name: str,
         *,
         stage: LifecycleStage | str = LifecycleStage.LEAD,
-        relationship: RelationshipKind | str = RelationshipKind.CUSTOMER,
+        roles: Iterable[RelationshipKind | str] = (RelationshipKind.CUSTOMER,),
         tags: Iterable[str] = (),
         attributes: Mapping[str, Any] | None = None,
         identities: Iterable[Identity | tuple[str, str]] = (),
@@ -236,7 +252,7 @@ class Customer:
             <PartyType.PERSON: 'person'>
         """
         return cls._new(
-            PartyType.PERSON, name, stage, relationship, tags, attributes, identities, country, created_at
+            PartyType.PERSON, name, stage, roles, tags, attributes, identities, country, created_at
         )
 
     @classmethod
@@ -245,7 +261,7 @@ class Customer:
         name: str,
         *,
         stage: LifecycleStage | str = LifecycleStage.LEAD,
-        relationship: RelationshipKind | str = RelationshipKind.CUSTOMER,
+        roles: Iterable[RelationshipKind | str] = (RelationshipKind.CUSTOMER,),
         tags: Iterable[str] = (),
         attributes: Mapping[str, Any] | None = None,
         identities: Iterable[Identity | tuple[str, str]] = (),
@@ -255,14 +271,14 @@ class Customer:
         """Return a new customer that is an organization (B2B).
 
         Example:
-            >>> Customer.organization("Acme Ltd", relationship="partner").relationship
-            <RelationshipKind.PARTNER: 'partner'>
+            >>> sorted(Customer.organization("Acme Ltd", roles=["customer", "partner"]).roles)
+            [<RelationshipKind.CUSTOMER: 'customer'>, <RelationshipKind.PARTNER: 'partner'>]
         """
         return cls._new(
             PartyType.ORGANIZATION,
             name,
             stage,
-            relationship,
+            roles,
             tags,
             attributes,
             identities,
@@ -276,7 +292,7 @@ class Customer:
         type_: PartyType,
         name: str,
         stage: LifecycleStage | str,
-        relationship: RelationshipKind | str,
+        roles: Iterable[RelationshipKind | str],
         tags: Iterable[str],
         attributes: Mapping[str, Any] | None,
         identities: Iterable[Identity | tuple[str, str]],
@@ -288,7 +304,7 @@ class Customer:
             type=type_,
             name=name,
             stage=stage,
-            relationship=relationship,
+            roles=roles,
             tags=tags,
             attributes=attributes if attributes is not None else {},
             identities=identities,

@@ -49,7 +49,7 @@ from relcore.segments import (
 )
 from relcore.segments._sql_fields import attribute, consent_granted, metric
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
-from relcore.storage.sql.schema import customer_tags, customers, touchpoints, transactions
+from relcore.storage.sql.schema import customer_roles, customer_tags, customers, touchpoints, transactions
 
 __all__ = ["compile_rule", "members_query"]
 
@@ -112,6 +112,8 @@ class _Compiler:
                 return self.compare(customers.c[spec.name], spec, rule.op, rule.value)
             case FieldSource.TAGS:
                 return self.tags(rule.op, rule.value)
+            case FieldSource.ROLES:
+                return self.tags(rule.op, rule.value, customer_roles.c.customer_id, customer_roles.c.role)
             case FieldSource.ATTRIBUTE:
                 expression = attribute(customers.c.attributes, spec.key, spec.type, self.family)
                 return self.compare(expression, spec, rule.op, rule.value, maybe_null=True)
@@ -125,9 +127,16 @@ class _Compiler:
             case _:
                 assert_never(spec.source)
 
-    def tags(self, op: Op, value: Value) -> Bool:
+    def tags(
+        self,
+        op: Op,
+        value: Value,
+        owner: sa.Column[Any] = customer_tags.c.customer_id,
+        label: sa.Column[Any] = customer_tags.c.tag,
+    ) -> Bool:
+        """Test the customer's tags (or roles, from ``owner`` and ``label`` of their table)."""
         wanted = sorted(set(value)) if isinstance(value, tuple) else [value]
-        owned = sa.and_(customer_tags.c.customer_id == customers.c.id, customer_tags.c.tag.in_(wanted))
+        owned = sa.and_(owner == customers.c.id, label.in_(wanted))
         if op is Op.HAS_ALL and len(wanted) > 1:
             count = sa.select(sa.func.count()).where(owned).scalar_subquery()
             return count == len(wanted)

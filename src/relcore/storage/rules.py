@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from relcore._kernel.checks import check_datetime, check_enum, check_text, fail
+from relcore._kernel.checks import check_datetime, check_text, fail
+from relcore._kernel.tokens import check_token
 from relcore.activity.model import Touchpoint, Transaction
 from relcore.clock import Clock
 from relcore.customers.contacts import normalize_email, normalize_phone
@@ -165,10 +166,10 @@ class TimeWindow:
     ) -> None:
         if channels is not None and isinstance(channels, str):
             raise fail("channels", "expected a collection of channels, got a single string")
-        self.channels: frozenset[Channel] | None = (
+        self.channels: frozenset[Channel | str] | None = (
             None
             if channels is None
-            else frozenset(check_enum(Channel, f"channels[{i}]", c) for i, c in enumerate(channels))
+            else frozenset(check_token(Channel, f"channels[{i}]", c) for i, c in enumerate(channels))
         )
         self.since = None if since is None else check_datetime("since", since)
         self.until = None if until is None else check_datetime("until", until)

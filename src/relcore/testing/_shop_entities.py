@@ -86,26 +86,31 @@ def _slug(text: str) -> str:
 
 def standing(
     p: CustomerProfile, orders: list[int], end_ms: int, rng: random.Random
-) -> tuple[LifecycleStage, RelationshipKind]:
-    """Return the customer's lifecycle stage and relationship at ``end_ms``, given their orders."""
+) -> tuple[LifecycleStage, frozenset[RelationshipKind]]:
+    """Return the customer's lifecycle stage and roles at ``end_ms``, given their orders."""
     if orders:
         if end_ms - orders[-1] > 365 * DAY_MS:
             stage = _LS.CHURNED
         else:
             stage = _LS.EVANGELIST if len(orders) >= 8 else _LS.CUSTOMER
         if not p.organization:
-            return stage, _RK.CUSTOMER
-        return stage, rng.choices((_RK.CUSTOMER, _RK.RESELLER, _RK.PARTNER), (80, 12, 8))[0]
+            return stage, frozenset({_RK.CUSTOMER})
+        also = rng.choices((None, _RK.RESELLER, _RK.PARTNER), (80, 12, 8))[0]  # a buying partner is both
+        return stage, frozenset({_RK.CUSTOMER} if also is None else {_RK.CUSTOMER, also})
     if p.organization:
         kind = rng.choices((_RK.PROSPECT, _RK.PARTNER, _RK.SUPPLIER), (70, 15, 15))[0]
         if kind is not _RK.PROSPECT:
-            return _LS.OTHER, kind
+            return _LS.OTHER, frozenset({kind})
     stages = (_LS.LEAD, _LS.SUBSCRIBER, _LS.QUALIFIED, _LS.OPPORTUNITY)
-    return rng.choices(stages, (45, 30, 15, 10))[0], _RK.PROSPECT
+    return rng.choices(stages, (45, 30, 15, 10))[0], frozenset({_RK.PROSPECT})
 
 
 def customer_and_contacts(
-    p: CustomerProfile, stage: LifecycleStage, relationship: RelationshipKind, orders: int, rng: random.Random
+    p: CustomerProfile,
+    stage: LifecycleStage,
+    roles: frozenset[RelationshipKind],
+    orders: int,
+    rng: random.Random,
 ) -> tuple[Customer, list[Contact]]:
     """Return the customer of profile ``p`` and its contacts."""
     country = _COUNTRY[p.country]
@@ -129,17 +134,17 @@ def customer_and_contacts(
         type=PartyType.ORGANIZATION if p.organization else PartyType.PERSON,
         name=name,
         stage=stage,
-        relationship=relationship,
+        roles=roles,
         tags=tags,
         attributes=attributes,
         identities=[Identity("shop", f"C{p.index:07d}")],
         country=p.country,
         created_at=p.created_at,
     )
-    roles = ["buyer", *rng.sample(ROLES, len(names) - 1)] if p.organization else ["self"]
+    jobs = ["buyer", *rng.sample(ROLES, len(names) - 1)] if p.organization else ["self"]
     used: set[str] = set()
     contacts = []
-    for k, ((first, last), role) in enumerate(zip(names, roles, strict=True)):
+    for k, ((first, last), role) in enumerate(zip(names, jobs, strict=True)):
         local = f"{_slug(first)}.{_slug(last)}"
         local = f"{local}{p.index}" if not p.organization else (f"{local}{k}" if local in used else local)
         used.add(local)

@@ -156,7 +156,8 @@ def rules(
         catalogue: The fields rules may use; declared attributes are used too.
         as_of: The reference time datetime values cluster around (on both
             sides of the ``windows`` edges, to the microsecond).
-        tags: Tags for ``has tag`` / ``has any`` / ``has all`` (valid tags).
+        tags: Tags for ``has tag`` / ``has any`` / ``has all`` on ``tags`` (valid
+            tags); ``roles`` draws from the catalogue's roles.
         countries: Values for ``country``.
         names: Values for ``name`` and the other text fields (also mixed
             into ``texts``); defaults to [`HOSTILE_TEXTS`][relcore.testing.segment_strategies.HOSTILE_TEXTS].
@@ -394,7 +395,7 @@ def _typed(pools: _Pools, spec: FieldSpec) -> st.SearchStrategy[Scalar]:
         case FieldType.DATETIME:
             return _datetimes(pools)
         case FieldType.TAGS:
-            return st.sampled_from(pools.tags)
+            return st.sampled_from(spec.choices or pools.tags)  # roles: the catalogue's values
         case FieldType.ID:
             return _ids(pools)
 

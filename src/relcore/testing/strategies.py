@@ -255,7 +255,7 @@ def customers(draw: st.DrawFn) -> Customer:
     customer: Customer = factory(
         draw(texts(1, 60)),
         stage=draw(st.sampled_from(list(LifecycleStage))),
-        relationship=draw(st.sampled_from(list(RelationshipKind))),
+        roles=draw(st.frozensets(st.sampled_from(list(RelationshipKind)), min_size=1, max_size=3)),
         tags=draw(st.frozensets(st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True), max_size=4)),
         attributes=draw(payloads()),
         identities=draw(st.lists(identities(), max_size=3, unique=True)),

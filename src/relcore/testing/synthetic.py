@@ -26,7 +26,11 @@ The data looks like a shop's (the constants are in
   then sometimes withdrawn or granted later, analytics grants lapsing;
 * touchpoints on every channel in a shop's mix (mostly e-mail and web), with
   kinds, directions, subjects, outcomes and sentiment that fit the channel,
-  newsletters and their opens and clicks tied to fortnightly campaigns.
+  newsletters and their opens and clicks tied to fortnightly campaigns; the
+  chat can run on a channel the host declares (`chat_channel`, ``"whatsapp"``
+  in ``relcore demo``);
+* customers with a set of roles: a few organizations that buy are resellers
+  or partners too.
 
 Example:
     >>> shop = SyntheticShop(customers=3, seed=7)
@@ -49,6 +53,7 @@ from uuid import UUID
 import attrs
 
 from relcore.domain import (
+    Channel,
     ConsentRecord,
     Contact,
     Customer,
@@ -63,6 +68,7 @@ from relcore.testing import _shop_entities as build
 from relcore.testing._shop_data import COUNTRIES, DAY_MS, FX, TEMPLATE_WEIGHTS, TEMPLATES
 from relcore.testing._shop_entities import moment as _moment
 from relcore.testing._shop_entities import v7 as _v7
+from relcore.vocabularies import Vocabularies
 
 __all__ = ["CustomerProfile", "SyntheticShop", "seeded_uuid7"]
 
@@ -133,6 +139,11 @@ class SyntheticShop:
         end: End of the observed period; nothing happens at or after it.
         b2b_share: Share of customers that are organizations.
         touchpoints_per_customer: Average number of touchpoints per customer.
+        chat_channel: A channel the host declares (``"whatsapp"``, say) that the
+            shop's chat runs on: its chat touchpoints have this channel instead of
+            [Channel.CHAT][relcore.domain.Channel] (nothing else changes). A CRM
+            storing them must declare it: build it with
+            [vocabularies][relcore.testing.synthetic.SyntheticShop.vocabularies].
     """
 
     customers: int = 5000
@@ -141,6 +152,7 @@ class SyntheticShop:
     end: datetime = datetime(2025, 1, 1, tzinfo=UTC)
     b2b_share: float = 0.1
     touchpoints_per_customer: float = 12.0
+    chat_channel: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.customers, bool) or not isinstance(self.customers, int) or self.customers < 0:
@@ -155,6 +167,15 @@ class SyntheticShop:
             raise ValidationError.single("b2b_share", "must lie in [0, 1]")
         if not 0 <= self.touchpoints_per_customer < 1e6:
             raise ValidationError.single("touchpoints_per_customer", "must lie in [0, 1e6)")
+        if self.chat_channel is not None:
+            Vocabularies(channels=[self.chat_channel])  # a well-formed token, or ValidationError
+            if self.chat_channel in Vocabularies().channels:
+                raise ValidationError.single("chat_channel", "must not be a built-in channel")
+
+    @property
+    def vocabularies(self) -> Vocabularies:
+        """The vocabularies a CRM needs to store this shop: its `chat_channel` declared."""
+        return Vocabularies(channels=() if self.chat_channel is None else (self.chat_channel,))
 
     @property
     def _start_ms(self) -> int:
@@ -216,13 +237,14 @@ class SyntheticShop:
             ms += 1 + int(rng.expovariate(p.purchase_rate) * DAY_MS)
         return times
 
-    def standing(self, profile: CustomerProfile) -> tuple[LifecycleStage, RelationshipKind]:
-        """Return the customer's lifecycle stage and relationship at `end`.
+    def standing(self, profile: CustomerProfile) -> tuple[LifecycleStage, frozenset[RelationshipKind]]:
+        """Return the customer's lifecycle stage and roles at `end`.
 
         Both follow from the orders: customers who ordered in the last year are
         customers (evangelists from their eighth order), the others churned;
-        those who never ordered are prospects at some stage, or partners and
-        suppliers (stage ``other``) among organizations.
+        some organizations that order are resellers or partners too. Those who
+        never ordered are prospects at some stage, or partners and suppliers
+        (stage ``other``) among organizations.
         """
         return build.standing(
             profile, self._order_ms(profile), self._end_ms, self._rng(profile.index, "stage")
@@ -232,8 +254,8 @@ class SyntheticShop:
         """Yield each customer with its contacts (one for a person, 2-5 for an organization)."""
         for p in self.profiles():
             orders = self._order_ms(p)
-            stage, kind = build.standing(p, orders, self._end_ms, self._rng(p.index, "stage"))
-            yield build.customer_and_contacts(p, stage, kind, len(orders), self._rng(p.index, "customer"))
+            stage, roles = build.standing(p, orders, self._end_ms, self._rng(p.index, "stage"))
+            yield build.customer_and_contacts(p, stage, roles, len(orders), self._rng(p.index, "customer"))
 
     # -- consent and money ---------------------------------------------------
 
@@ -358,7 +380,7 @@ class SyntheticShop:
             id=TouchpointId(_v7(ms, rng)),
             customer_id=customer_id,
             contact_id=contact_ids[int(draw() * len(contact_ids))] if t.personal and contact_ids else None,
-            channel=t.channel,
+            channel=self.chat_channel if self.chat_channel and t.channel is Channel.CHAT else t.channel,
             direction=t.direction,
             kind=t.kind,
             occurred_at=occurred,

@@ -3,7 +3,11 @@
 A rule from an untrusted source can name nothing but what is listed here.
 The default catalogue holds the customer's own fields, one consent field per
 purpose and channel (``consent.marketing.email``: "may we contact them for
-marketing by e-mail at ``as_of``?") and nothing else; custom attributes are
+marketing by e-mail at ``as_of``?") and nothing else; the values a host
+declares in its [Vocabularies][relcore.vocabularies.Vocabularies] (channels,
+purposes, touchpoint kinds, stages, roles) join the built-in ones through
+[`Catalogue.with_vocabularies`][relcore.segments.Catalogue.with_vocabularies], which a
+[CRM][relcore.crm.CRM] does with its own; custom attributes are
 declared with their type by [`Catalogue.with_attributes`][relcore.segments.Catalogue.with_attributes]. The
 relationship-value metrics a value refresh stores are fields too
 (``metrics.clv``, ``metrics.probability_alive``, ``metrics.tier``...; see
@@ -23,11 +27,12 @@ import attrs
 from relcore._kernel.checks import exact_str, shown_name
 from relcore._kernel.money import CURRENCIES
 from relcore.activity.model import Direction, TouchpointKind, TransactionKind
-from relcore.consent.model import ConsentStatus, Purpose
-from relcore.customers.model import Channel, LifecycleStage, PartyType, RelationshipKind
+from relcore.consent.model import ConsentStatus
+from relcore.customers.model import Channel, PartyType
 from relcore.errors import InvalidRuleError
 from relcore.segments.rules.nodes import Events
 from relcore.value.model import METRIC_TYPES
+from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
 
 __all__ = [
     "DEFAULT_CATALOGUE",
@@ -64,6 +69,8 @@ class FieldSource(StrEnum):
     COLUMN = "column"
     """A plain field of the customer (or of the event)."""
     TAGS = "tags"
+    ROLES = "roles"
+    """The customer's relationship roles, tested like tags (``roles has tag "partner"``)."""
     ATTRIBUTE = "attribute"
     """A key of the customer's custom ``attributes``."""
     CONSENT = "consent"
@@ -105,8 +112,8 @@ def _fields(*specs: FieldSpec) -> Mapping[str, FieldSpec]:
 _CUSTOMER_FIELDS = _fields(
     _choice("type", PartyType),
     FieldSpec("name", FieldType.TEXT),
-    _choice("stage", LifecycleStage),
-    _choice("relationship", RelationshipKind),
+    FieldSpec("stage", FieldType.CHOICE),  # choices: the catalogue's vocabularies
+    FieldSpec("roles", FieldType.TAGS, FieldSource.ROLES),  # choices: the catalogue's vocabularies
     FieldSpec("tags", FieldType.TAGS, FieldSource.TAGS),
     FieldSpec("country", FieldType.TEXT, nullable=True),
     FieldSpec("created_at", FieldType.DATETIME),
@@ -159,6 +166,8 @@ class Catalogue:
 
     Attributes:
         attributes: Declared custom attribute keys and their types.
+        vocabularies: The values of stages, roles, channels, purposes and
+            touchpoint kinds that rules may name (built-in and declared).
 
     Example:
         >>> from relcore.segments import DEFAULT_CATALOGUE
@@ -168,6 +177,26 @@ class Catalogue:
     """
 
     attributes: Mapping[str, FieldType] = attrs.field(factory=dict, converter=_frozen)
+    vocabularies: Vocabularies = attrs.field(default=DEFAULT_VOCABULARIES)
+
+    @vocabularies.validator
+    def _check_vocabularies(self, _: object, value: object) -> None:
+        if not isinstance(value, Vocabularies):
+            raise InvalidRuleError.single(
+                "vocabularies", f"expected Vocabularies, got {type(value).__name__}"
+            )
+
+    def with_vocabularies(self, vocabularies: Vocabularies) -> Catalogue:
+        """Return this catalogue knowing the values ``vocabularies`` declare.
+
+        Example:
+            >>> from relcore import Vocabularies
+            >>> from relcore.segments import DEFAULT_CATALOGUE
+            >>> catalogue = DEFAULT_CATALOGUE.with_vocabularies(Vocabularies(channels=["whatsapp"]))
+            >>> print(catalogue.field("consent.marketing.whatsapp").type)
+            bool
+        """
+        return attrs.evolve(self, vocabularies=vocabularies)
 
     def with_attributes(self, **types: FieldType | str) -> Catalogue:
         """Declare custom attribute keys, each ``text``, ``number`` or ``bool``.
@@ -188,6 +217,10 @@ class Catalogue:
         name = exact_str(name)
         spec = _CUSTOMER_FIELDS.get(name)
         if spec is not None:
+            if name == "stage":
+                return attrs.evolve(spec, choices=self.vocabularies.stages.values)
+            if name == "roles":
+                return attrs.evolve(spec, choices=self.vocabularies.roles.values)
             return spec
         prefix, _, key = name.partition(".")
         if prefix == "attributes" and key in self.attributes:
@@ -196,7 +229,7 @@ class Catalogue:
             return FieldSpec(name, FieldType(METRIC_TYPES[key]), FieldSource.METRIC, nullable=True, key=key)
         if prefix == "consent":
             purpose, _, channel = key.partition(".")
-            if purpose in Purpose.__members__.values() and channel in Channel.__members__.values():
+            if purpose in self.vocabularies.purposes and channel in self.vocabularies.channels:
                 return FieldSpec(name, FieldType.BOOL, FieldSource.CONSENT, key=key)
         raise InvalidRuleError.single(path, f"unknown field {shown_name(name)}")
 
@@ -204,12 +237,26 @@ class Catalogue:
         """Every field name a rule may use on this catalogue, sorted."""
         names = [*_CUSTOMER_FIELDS, *(f"attributes.{k}" for k in self.attributes)]
         names += [f"metrics.{k}" for k in METRIC_TYPES]
-        names += [f"consent.{p.value}.{c.value}" for p in Purpose for c in Channel]
+        vocabularies = self.vocabularies
+        names += [f"consent.{p}.{c}" for p in vocabularies.purposes for c in vocabularies.channels]
         return sorted(names)
+
+    def event_field(self, events: Events, name: object, path: str) -> FieldSpec:
+        """Return the field ``name`` of ``events``, its choices extended by the declared values.
+
+        Raises:
+            InvalidRuleError: No such field.
+        """
+        spec = event_field(events, name, path)
+        if spec.name == "channel":
+            return attrs.evolve(spec, choices=self.vocabularies.channels.values)
+        if spec.name == "kind" and events is Events.TOUCHPOINTS:
+            return attrs.evolve(spec, choices=self.vocabularies.touchpoint_kinds.values)
+        return spec
 
 
 def event_field(events: Events, name: object, path: str) -> FieldSpec:
-    """Return the field ``name`` of ``events``, or raise `InvalidRuleError`."""
+    """Return the field ``name`` of ``events`` with the built-in choices only, or raise `InvalidRuleError`."""
     spec = EVENT_FIELDS[events].get(exact_str(name)) if isinstance(name, str) else None
     if spec is None:
         raise InvalidRuleError.single(path, f"unknown {events.value} field {shown_name(name)}")

@@ -203,6 +203,8 @@ class _Interpreter:
                 return getattr(customer, spec.name)
             case FieldSource.TAGS:
                 return customer.tags
+            case FieldSource.ROLES:
+                return customer.roles
             case FieldSource.ATTRIBUTE:
                 return typed_json(customer.attributes.get(spec.key), spec.type)
             case FieldSource.METRIC:

@@ -21,7 +21,7 @@ from uuid import UUID
 from relcore._kernel.checks import check_uuid, kind, member_of, parse_uuid
 from relcore._kernel.money import CURRENCIES
 from relcore.errors import InvalidRuleError, ValidationError
-from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue, FieldSpec, FieldType, event_field
+from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue, FieldSpec, FieldType
 from relcore.segments.rules.nodes import (
     Aggregate,
     And,
@@ -167,7 +167,7 @@ class _Checker:
             self.count(at)
             if not isinstance(condition, Condition):
                 raise _error(at, f"expected a condition, got {type(condition).__name__}")
-            spec = event_field(events, condition.field, _at(at, "field"))
+            spec = self.catalogue.event_field(events, condition.field, _at(at, "field"))
             op, value = _comparison(spec, condition.op, condition.value, at)
             checked.append(Condition(str.__str__(condition.field), op, value))
         currency = _currency_of(tuple(checked))
@@ -266,7 +266,10 @@ def _scalar(spec: FieldSpec, value: object, path: str) -> Scalar:
         case FieldType.DATETIME:
             return _datetime(value, path)
         case FieldType.TAGS:
-            return str(_checked(path, lambda: _tag(path, value)))
+            tag = str(_checked(path, lambda: _tag(path, value)))
+            if spec.choices and tag not in spec.choices:  # roles: a closed set
+                raise _error(path, f"is not one of the {spec.name}; expected one of {_list(spec.choices)}")
+            return tag
         case FieldType.ID:
             if isinstance(value, UUID):
                 return _checked(path, lambda: check_uuid(path, value))  # type: ignore[no-any-return]

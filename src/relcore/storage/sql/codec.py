@@ -98,6 +98,7 @@ class _Column:
     nullable: bool
     members: Mapping[Any, Any] | None = None  # value -> member (and None -> None when nullable)
     money: MinorUnits | None = None
+    open: bool = False  # an open vocabulary: the field holds a member or a declared token (a str)
 
 
 # -- conversions of one value -------------------------------------------------
@@ -143,6 +144,11 @@ def _hex(value: UUID | None) -> str | None:
 
 def _enum_value(member: enum.Enum | None) -> Any:
     return None if member is None else member._value_
+
+
+def _token_value(value: enum.Enum | str | None) -> Any:
+    """The stored text of an open-vocabulary value: a member's value, or the declared token itself."""
+    return value._value_ if isinstance(value, enum.Enum) else value
 
 
 def _json_text(serialize: Callable[[Any], str]) -> Callable[[Any], str | None]:
@@ -211,6 +217,8 @@ def _step(column: _Column, to: _Target) -> _Step:
     if kind is _Kind.PLAIN or (kind is _Kind.UUID and (target == _ROW or to.native_uuid)):
         return _Step(name, path=attribute)
     if kind is _Kind.ENUM:
+        if column.open:
+            return _Step(name, attribute=attribute, convert=_token_value)
         # _value_ is the member's value (a documented Enum attribute), read without a Python call
         if nullable:
             return _Step(name, attribute=attribute, convert=_enum_value)
@@ -299,6 +307,20 @@ def _encoder(direct: list[_Step], converted: list[_Step], whole: list[_Step]) ->
 
 
 # -- the codec ----------------------------------------------------------------
+
+
+def _lookup(column: _Column) -> Callable[[Any], Any]:
+    """The member of a stored value; in an open vocabulary, a declared token stays text."""
+    assert column.members is not None
+    members = column.members
+    if column.open:
+        return lambda value: members.get(value, value)
+    return members.__getitem__
+
+
+def _is_open(hint: Any) -> bool:
+    """Whether a field is annotated ``SomeEnum | str`` (an open vocabulary)."""
+    return str in typing.get_args(hint)
 
 
 def _enum_of(hint: Any) -> type[enum.Enum] | None:
@@ -433,7 +455,7 @@ class RowCodec(Generic[E]):
         attributes = [c.attribute for c in plain] + [c.attribute for c in enums]
         read_plain = _tuple_getter(itemgetter, [c.name for c in plain])
         read_enums = _tuple_getter(itemgetter, [c.name for c in enums])
-        lookups = tuple(c.members.__getitem__ for c in enums if c.members is not None)
+        lookups = tuple(_lookup(c) for c in enums)
         amounts = [_amount_reader(c, self.columns) for c in money]
         attributes += [c.money.amount for c in money if c.money is not None]
         setters = tuple(_slot_setter(cls, name) for name in attributes)
@@ -504,7 +526,8 @@ def _describe(
         if exception not in fields:
             raise TypeError(f"{what}: column {name} matches no field; declare its attribute")
         covered.add(exception)
-        described.append(_classify(what, column, exception, _enum_of(hints.get(exception))))
+        hint = hints.get(exception)
+        described.append(_classify(what, column, exception, _enum_of(hint), open_vocabulary=_is_open(hint)))
     uncovered = fields - covered
     if uncovered:
         raise TypeError(f"{what}: fields {sorted(uncovered)} have no column")
@@ -515,7 +538,12 @@ def _describe(
 
 
 def _classify(
-    what: str, column: sa.Column[Any], attribute: str, enum_class: type[enum.Enum] | None
+    what: str,
+    column: sa.Column[Any],
+    attribute: str,
+    enum_class: type[enum.Enum] | None,
+    *,
+    open_vocabulary: bool = False,
 ) -> _Column:
     name, nullable, column_type = column.name, bool(column.nullable), column.type
     if isinstance(column_type, sa.Uuid):
@@ -530,7 +558,7 @@ def _classify(
         members: dict[Any, Any] = {member.value: member for member in enum_class}
         if nullable:
             members[None] = None
-        return _Column(name, _Kind.ENUM, attribute, nullable, members=members)
+        return _Column(name, _Kind.ENUM, attribute, nullable, members=members, open=open_vocabulary)
     if isinstance(column_type, sa.TypeDecorator):
         decorator = type(column_type)
         if (

@@ -60,8 +60,7 @@ def customer_row(c: Customer) -> dict[str, Any]:
         "id": c.id,
         "type": c.type.value,
         "name": c.name,
-        "stage": c.stage.value,
-        "relationship": c.relationship.value,
+        "stage": str(c.stage),
         "attributes": c.attributes,
         "country": c.country,
         "created_at": c.created_at,
@@ -70,14 +69,16 @@ def customer_row(c: Customer) -> dict[str, Any]:
     }
 
 
-def customer_from_row(row: Row, tags: Iterable[str], identities: Iterable[tuple[str, str]]) -> Customer:
-    """Rebuild a customer from its row, tags and identity pairs."""
+def customer_from_row(
+    row: Row, tags: Iterable[str], identities: Iterable[tuple[str, str]], roles: Iterable[str]
+) -> Customer:
+    """Rebuild a customer from its row, tags, identity pairs and roles."""
     return Customer(
         id=row["id"],
         type=row["type"],
         name=row["name"],
         stage=row["stage"],
-        relationship=row["relationship"],
+        roles=frozenset(roles),
         attributes=row["attributes"],
         country=row["country"],
         created_at=row["created_at"],
@@ -95,7 +96,7 @@ def contact_row(c: Contact) -> dict[str, Any]:
         "customer_id": c.customer_id,
         "name": c.name,
         "role": c.role,
-        "preferred_channel": c.preferred_channel.value if c.preferred_channel else None,
+        "preferred_channel": None if c.preferred_channel is None else str(c.preferred_channel),
         "language": c.language,
         "time_zone": c.time_zone,
         "created_at": c.created_at,

@@ -19,6 +19,7 @@ __all__ = [
     "customer_metrics",
     "contact_points",
     "contacts",
+    "customer_roles",
     "customer_tags",
     "customers",
     "identities",
@@ -67,7 +68,6 @@ customers = sa.Table(
     sa.Column("type", sa.String(20), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("stage", KeyText(20), nullable=False, index=True),
-    sa.Column("relationship", sa.String(20), nullable=False),
     sa.Column("attributes", _json(), nullable=False),
     sa.Column("country", sa.String(2), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -81,6 +81,14 @@ customer_tags = sa.Table(
     metadata,
     sa.Column("customer_id", sa.Uuid, _customer_fk(), primary_key=True),
     sa.Column("tag", KeyText(64), primary_key=True, index=True),
+    **_MYSQL,
+)
+
+customer_roles = sa.Table(
+    "relcore_customer_roles",
+    metadata,
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), primary_key=True),
+    sa.Column("role", KeyText(20), primary_key=True, index=True),
     **_MYSQL,
 )
 
