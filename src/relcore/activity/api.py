@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from relcore._kernel.arguments import (
     check_id,
@@ -23,7 +24,9 @@ from relcore.customers.model import Channel
 from relcore.errors import TransientStorageError
 from relcore.ids import CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE
-from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
+
+if TYPE_CHECKING:
+    from relcore.vocabularies import Vocabularies
 
 __all__ = ["Activity", "check_channels"]
 
@@ -31,9 +34,7 @@ IMPORT_ATTEMPTS = 3
 """How many times an import of a list or tuple is tried when it loses a race with another writer."""
 
 
-def check_channels(
-    field: str, value: object, vocabularies: Vocabularies = DEFAULT_VOCABULARIES
-) -> frozenset[Channel | str] | None:
+def check_channels(field: str, value: object, vocabularies: Vocabularies) -> frozenset[Channel | str] | None:
     """Return ``None``, or the channels in the collection ``value``, each declared in ``vocabularies``."""
     if value is None:
         return None
@@ -77,7 +78,7 @@ class Activity(Namespace[ActivityWork]):
         self,
         source: UnitOfWorkSource[ActivityWork],
         clock: Clock,
-        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
+        vocabularies: Vocabularies,
     ) -> None:
         super().__init__(source, clock)
         self._vocabularies = vocabularies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from relcore._kernel.arguments import check_id
 from relcore._kernel.namespace import Namespace, UnitOfWorkSource
@@ -13,7 +14,9 @@ from relcore.consent.model import ConsentRecord, ConsentStatus, Purpose
 from relcore.consent.ports import ConsentWork
 from relcore.customers.model import Channel
 from relcore.ids import CustomerId
-from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
+
+if TYPE_CHECKING:
+    from relcore.vocabularies import Vocabularies
 
 __all__ = ["Consents"]
 
@@ -45,7 +48,7 @@ class Consents(Namespace[ConsentWork]):
         self,
         source: UnitOfWorkSource[ConsentWork],
         clock: Clock,
-        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
+        vocabularies: Vocabularies,
     ) -> None:
         super().__init__(source, clock)
         self._vocabularies = vocabularies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from relcore._kernel.arguments import check_id, check_instance, check_items, check_limit
@@ -17,7 +18,9 @@ from relcore.customers.ports import CustomersWork
 from relcore.errors import FieldError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.base import Page
-from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
+
+if TYPE_CHECKING:
+    from relcore.vocabularies import Vocabularies
 
 __all__ = ["Customers"]
 
@@ -50,7 +53,7 @@ class Customers(Namespace[CustomersWork]):
         self,
         source: UnitOfWorkSource[CustomersWork],
         clock: Clock,
-        vocabularies: Vocabularies = DEFAULT_VOCABULARIES,
+        vocabularies: Vocabularies,
     ) -> None:
         super().__init__(source, clock)
         self._vocabularies = vocabularies
