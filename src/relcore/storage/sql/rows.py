@@ -38,17 +38,11 @@ __all__ = [
     "CONSENTS",
     "TOUCHPOINTS",
     "TRANSACTIONS",
-    "consent_from_row",
-    "consent_row",
     "contact_from_row",
     "contact_row",
     "customer_from_row",
     "customer_row",
     "point_rows",
-    "touchpoint_from_row",
-    "touchpoint_row",
-    "transaction_from_row",
-    "transaction_row",
 ]
 
 Row = Mapping[Any, Any]
