@@ -2,7 +2,7 @@
 
 The stream is consumed in chunks, so memory stays flat whatever its length.
 Per chunk: entities are type-checked and turned into the driver's parameters
-by the table's [RowCodec][relcore.storage.sql.codec.RowCodec] (the mapping
+by the table's ``RowCodec`` (relcore.storage.sql.codec) (the mapping
 every other read and write of the table uses), the referenced customers and
 contacts are checked to exist, and the rows are sent with the driver's own
 ``executemany`` of one prepared ``INSERT``, in the dialect's "skip existing

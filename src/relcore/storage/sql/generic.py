@@ -5,7 +5,7 @@ names its ``sa.Table``, is served by
 [SqlRepository][relcore.storage.sql.generic.SqlRepository]: the same
 operations as the generic memory repository, each one statement or a few,
 with the rows converted by the table's
-[RowCodec][relcore.storage.sql.codec.RowCodec]. A context then writes only
+``RowCodec`` (relcore.storage.sql.codec). A context then writes only
 its special queries (subclass it; [first][relcore.storage.sql.generic.SqlRepository.first]
 and [all][relcore.storage.sql.generic.SqlRepository.all] turn a select of
 the table into entities).

@@ -1,7 +1,7 @@
 """Translation between entities and table rows.
 
 Touchpoints, transactions and consent records are translated by one
-[RowCodec][relcore.storage.sql.codec.RowCodec] each, derived from the table
+``RowCodec`` (relcore.storage.sql.codec) each, derived from the table
 and the entity class (the same codec gives bulk ingest its driver
 parameters); the functions below are thin aliases of the codecs' methods.
 
