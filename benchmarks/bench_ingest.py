@@ -1,6 +1,6 @@
-"""Bulk ingest: ``touchpoints.add_many`` vs raw ``sqlite3.executemany``.
+"""Bulk ingest: ``touchpoints.add_many`` vs the driver's own ``executemany``.
 
-Both write the same touchpoints (from relcore's synthetic shop, 10,000
+SQLite: both write the same touchpoints (from relcore's synthetic shop, 10,000
 customers) into the same relcore schema in SQLite files
 (WAL, synchronous=NORMAL), in one transaction, 2,000 rows per chunk. The raw
 side gets its parameter tuples ready-made and runs a plain INSERT; relcore's
@@ -14,7 +14,18 @@ Peak memory is measured first, in child processes that stream touchpoints
 from the generator into ``add_many``: the peak resident size (``VmHWM``) for
 N/5 and for N rows should be about equal.
 
-Run: ``python benchmarks/bench_ingest.py [--rows 1000000]``.
+With ``--postgres URL`` (its relcore tables are replaced) the same is measured
+on PostgreSQL for ``--server-rows`` touchpoints (100,000): relcore's
+``add_many`` against psycopg's ``executemany`` of the same ready-made rows
+with the same ``ON CONFLICT (source, external_id) DO NOTHING``, on a plain
+psycopg connection, 2,000 rows per call, in one transaction (target >= 0.5).
+Supplementary: the same rows loaded by ``COPY`` into a temporary table and
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, per chunk. With ``--mysql
+URL`` relcore's ``add_many`` on MariaDB / MySQL is compared with PyMySQL's
+``executemany`` of a plain ``INSERT`` of the same rows. Each server
+measurement is the best of ``--repeat`` runs, each into an emptied table.
+
+Run: ``python benchmarks/bench_ingest.py [--rows 1000000] [--postgres URL] [--mysql URL]``.
 """
 
 from __future__ import annotations
@@ -25,16 +36,21 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
+
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import add_customers, report, shop, timed
 from relcore import CRM, Touchpoint
-from relcore.storage.sql.bulk import _SqliteInsert
-from relcore.storage.sql.schema import touchpoints as touchpoint_table
+from relcore.storage.sql import metadata
+from relcore.storage.sql.migrate import VERSION_TABLE
+from relcore.storage.sql.rows import TOUCHPOINTS
+
+SKIP_STORED_KEYS = "ON CONFLICT (source, external_id) DO NOTHING"
 
 CHUNK = 2000
 
@@ -56,9 +72,9 @@ def stream(rows: int) -> Iterator[Touchpoint]:
 def throughput(rows: int) -> None:
     items = list(stream(rows))
     assert len(items) == rows
-    insert = _SqliteInsert(touchpoint_table)
-    raw_rows = [insert.params(t) for t in items]
-    plain_sql = insert.sql.replace(" ON CONFLICT (source, external_id) DO NOTHING", "")
+    encoder = TOUCHPOINTS.encoder("sqlite")
+    raw_rows = [encoder.encode(t) for t in items]
+    plain_sql = encoder.insert_sql("?")
     with tempfile.TemporaryDirectory() as tmp:
         ours_crm = fresh_crm(Path(tmp) / "ours.db", rows)
         fresh_crm(Path(tmp) / "raw.db", rows).close()
@@ -88,6 +104,127 @@ def throughput(rows: int) -> None:
     print(f"relcore add_many: {ours_seconds:.2f} s ({rows / ours_seconds:,.0f} rows/s)")
     print(f"relcore re-send of the same batch (0 new): {resend_seconds:.2f} s")
     report("ingest throughput relcore/raw", raw_seconds / ours_seconds, ">= 0.5")
+
+
+def fresh_server(url: str, rows: int) -> CRM:
+    """A relcore store on a server database whose relcore tables are replaced, with the shop's customers."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    engine.dispose()
+    crm = CRM.open(url)
+    add_customers(crm, shop(CUSTOMERS, 1.2 * rows / CUSTOMERS))
+    return crm
+
+
+def best(repeat: int, empty: Callable[[], None], run: Callable[[], object]) -> float:
+    """The shortest of ``repeat`` runs, each into an emptied table."""
+    times = []
+    for _ in range(repeat):
+        empty()
+        times.append(timed(run))
+    return min(times)
+
+
+def postgres_throughput(url: str, rows: int, repeat: int) -> None:
+    import psycopg
+
+    items = list(stream(rows))
+    encoder = TOUCHPOINTS.encoder("postgresql")
+    raw_rows = [encoder.encode(t) for t in items]
+    columns = ", ".join(encoder.columns)
+    insert = encoder.insert_sql("%s", SKIP_STORED_KEYS)
+    crm = fresh_server(url, rows)
+    raw = psycopg.connect(sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+
+    def empty() -> None:
+        raw.execute("TRUNCATE relcore_touchpoints")
+        raw.commit()
+
+    def executemany() -> None:
+        with raw.transaction(), raw.cursor() as cursor:
+            for start in range(0, rows, CHUNK):
+                cursor.executemany(insert, raw_rows[start : start + CHUNK])
+
+    def copy() -> None:
+        with raw.transaction(), raw.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE ingest (LIKE relcore_touchpoints) ON COMMIT DROP")
+            for start in range(0, rows, CHUNK):
+                with cursor.copy(f"COPY ingest ({columns}) FROM STDIN") as load:
+                    for row in raw_rows[start : start + CHUNK]:
+                        load.write_row(row)
+                cursor.execute(
+                    f"INSERT INTO relcore_touchpoints ({columns}) SELECT {columns} FROM ingest "
+                    f"ORDER BY source, external_id {SKIP_STORED_KEYS}"
+                )
+                cursor.execute("TRUNCATE ingest")
+
+    def ours() -> None:
+        with crm.unit_of_work() as uow:
+            assert uow.touchpoints.add_many(items, chunk_size=CHUNK) == rows
+            uow.commit()
+
+    raw_seconds = best(repeat, empty, executemany)
+    copy_seconds = best(repeat, empty, copy)
+    ours_seconds = best(repeat, empty, ours)
+    with crm.unit_of_work() as uow:
+        assert uow.touchpoints.count() == rows
+        resend_seconds = timed(lambda: uow.touchpoints.add_many(items, chunk_size=CHUNK))
+    raw.close()
+    crm.close()
+    print(f"PostgreSQL rows: {rows:,}")
+    print(f"psycopg executemany: {raw_seconds:.2f} s ({rows / raw_seconds:,.0f} rows/s)")
+    print(f"psycopg COPY + INSERT ... SELECT: {copy_seconds:.2f} s ({rows / copy_seconds:,.0f} rows/s)")
+    print(f"relcore add_many: {ours_seconds:.2f} s ({rows / ours_seconds:,.0f} rows/s)")
+    print(f"relcore re-send of the same batch (0 new): {resend_seconds:.2f} s")
+    report("ingest throughput PostgreSQL relcore/psycopg", raw_seconds / ours_seconds, ">= 0.5")
+    print(f"(supplementary) relcore / COPY + INSERT ... SELECT: {copy_seconds / ours_seconds:.3f}")
+
+
+def mysql_throughput(url: str, rows: int, repeat: int) -> None:
+    import pymysql
+
+    items = list(stream(rows))
+    crm = fresh_server(url, rows)
+    with crm.unit_of_work() as uow:  # MariaDB's dialect binds UUIDs natively, MySQL's as hex digits
+        encoder = TOUCHPOINTS.encoder(uow.connection.dialect)
+    raw_rows = [encoder.encode(t) for t in items]
+    insert = encoder.insert_sql("%s")
+    parsed = sa.make_url(url)
+    raw = pymysql.connect(
+        host=parsed.host,
+        port=parsed.port or 3306,
+        user=parsed.username,
+        password=parsed.password or "",
+        database=parsed.database,
+        charset="utf8mb4",
+    )
+
+    def empty() -> None:
+        with raw.cursor() as cursor:
+            cursor.execute("DELETE FROM relcore_touchpoints")
+        raw.commit()
+
+    def executemany() -> None:
+        with raw.cursor() as cursor:
+            for start in range(0, rows, CHUNK):
+                cursor.executemany(insert, raw_rows[start : start + CHUNK])
+        raw.commit()
+
+    def ours() -> None:
+        with crm.unit_of_work() as uow:
+            assert uow.touchpoints.add_many(items, chunk_size=CHUNK) == rows
+            uow.commit()
+
+    raw_seconds = best(repeat, empty, executemany)
+    ours_seconds = best(repeat, empty, ours)
+    raw.close()
+    crm.close()
+    print(f"MariaDB/MySQL rows: {rows:,}")
+    print(f"PyMySQL executemany: {raw_seconds:.2f} s ({rows / raw_seconds:,.0f} rows/s)")
+    print(f"relcore add_many: {ours_seconds:.2f} s ({rows / ours_seconds:,.0f} rows/s)")
+    report("ingest throughput MariaDB relcore/PyMySQL", raw_seconds / ours_seconds, "report only")
 
 
 def peak_child(rows: int) -> int:
@@ -123,6 +260,14 @@ def peak_rss_kib() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--postgres", help="also measure on this PostgreSQL URL (its relcore tables are replaced)"
+    )
+    parser.add_argument(
+        "--mysql", help="also measure on this MariaDB/MySQL URL (its relcore tables are replaced)"
+    )
+    parser.add_argument("--server-rows", type=int, default=100_000, help="touchpoints per server measurement")
+    parser.add_argument("--repeat", type=int, default=2, help="server runs per side (the best is kept)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -136,6 +281,10 @@ def main() -> None:
         f"{large_peak / 1024:.0f} MiB"
     )
     report("ingest peak memory 5N/N", large_peak / small_peak, "~1.0 (flat)")
+    if args.postgres:
+        postgres_throughput(args.postgres, args.server_rows, args.repeat)
+    if args.mysql:
+        mysql_throughput(args.mysql, args.server_rows, args.repeat)
 
 
 if __name__ == "__main__":

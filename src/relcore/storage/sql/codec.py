@@ -27,10 +27,12 @@ processors would send ([params][relcore.storage.sql.codec.RowCodec.params]),
 and the entity of a row read back
 ([entity][relcore.storage.sql.codec.RowCodec.entity]).
 
-Speed: the conversions are composed from C-level getters
-(`operator.attrgetter` with dotted paths such as ``"id.hex"`` for values that
-are never ``None``, `map` with `operator.call` for the others), not generated
-as source code; a trusted entity is rebuilt by setting its slots directly.
+Speed: the conversions are composed from C-level callables, not generated as
+source code: one `operator.attrgetter` fetches every value (dotted paths such
+as ``"channel._value_"`` or ``"id.int"`` reach into values that are never
+``None``), and `map` with `operator.call` applies each column's conversion
+(C functions where possible, such as ``"%032x".__mod__`` for a UUID's hex
+digits). A trusted entity is rebuilt by setting its slots directly.
 """
 
 from __future__ import annotations
@@ -120,25 +122,37 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def _naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not UTC:
         value = _utc(value)
     return value.replace(tzinfo=None)
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
+_SQLITE_DATETIME: Callable[[tuple[int, ...]], str] = "%04d-%02d-%02d %02d:%02d:%02d.%06d".__mod__
+"""SQLAlchemy's SQLite storage format for datetimes (cheaper than ``isoformat``)."""
+_DATETIME_PARTS = attrgetter("year", "month", "day", "hour", "minute", "second", "microsecond")
+
+
+def _sqlite_datetime(value: datetime) -> str:
     """SQLAlchemy's SQLite text for a datetime: ``YYYY-MM-DD HH:MM:SS.ffffff`` of its UTC time."""
-    if value is None:
-        return None
     if value.tzinfo is not UTC:
         value = _utc(value)
-    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+    return _SQLITE_DATETIME(_DATETIME_PARTS(value))
+
+
+def _or_none(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert_or_none(value: Any) -> Any:
+        return None if value is None else convert(value)
+
+    return convert_or_none
+
+
+_HEX_OF_INT: Callable[[int], str] = "%032x".__mod__
+"""``UUID.hex`` of ``UUID.int``, in C (the ``hex`` property runs Python code)."""
 
 
 def _hex(value: UUID | None) -> str | None:
-    return None if value is None else value.hex
+    return None if value is None else _HEX_OF_INT(value.int)
 
 
 def _enum_value(member: enum.Enum | None) -> Any:
@@ -178,7 +192,8 @@ class _Step:
     """How one column's value is fetched and converted for one target.
 
     Exactly one of: ``path`` (a dotted attribute path, fetched in C), ``convert``
-    (applied to the attribute ``attribute``), ``of_entity`` (applied to the entity).
+    (applied to the value at the dotted path ``attribute``), ``of_entity``
+    (applied to the entity).
     """
 
     column: str
@@ -218,12 +233,12 @@ def _step(column: _Column, to: _Target) -> _Step:
     if kind is _Kind.UUID:
         if nullable:
             return _Step(name, attribute=attribute, convert=_hex)
-        return _Step(name, path=f"{attribute}.hex")
+        return _Step(name, attribute=f"{attribute}.int", convert=_HEX_OF_INT)
     if target == _ROW:  # datetimes and JSON are bound as they are; SQLAlchemy's types convert them
         return _Step(name, path=attribute)
     if kind is _Kind.DATETIME:
         convert = _sqlite_datetime if target == DialectFamily.SQLITE else _naive_utc
-        return _Step(name, attribute=attribute, convert=convert)
+        return _Step(name, attribute=attribute, convert=_or_none(convert) if nullable else convert)
     assert kind is _Kind.JSON
     wrap = _psycopg_json() if target == DialectFamily.POSTGRESQL else _json_text(to.serialize)
     return _Step(name, attribute=attribute, convert=wrap)
