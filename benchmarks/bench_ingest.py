@@ -19,7 +19,9 @@ on PostgreSQL for ``--server-rows`` touchpoints (100,000): relcore's
 ``add_many`` against psycopg's ``executemany`` of the same ready-made rows
 with the same ``ON CONFLICT (source, external_id) DO NOTHING``, on a plain
 psycopg connection, 2,000 rows per call, in one transaction (target >= 0.5).
-Supplementary: the same rows loaded by ``COPY`` into a temporary table and
+Supplementary: the same rows sent in key order (as relcore sends them, to
+lock keys in one order), with ``RETURNING id`` (``returning=True``: the other
+way to count new rows), and loaded by ``COPY`` into a temporary table then
 ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, per chunk. With ``--mysql
 URL`` relcore's ``add_many`` on MariaDB / MySQL is compared with PyMySQL's
 ``executemany`` of a plain ``INSERT`` of the same rows. Each server
@@ -135,6 +137,7 @@ def postgres_throughput(url: str, rows: int, repeat: int) -> None:
     raw_rows = [encoder.encode(t) for t in items]
     columns = ", ".join(encoder.columns)
     insert = encoder.insert_sql("%s", SKIP_STORED_KEYS)
+    source_at, key_at = encoder.index("source"), encoder.index("external_id")
     crm = fresh_server(url, rows)
     raw = psycopg.connect(sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
 
@@ -146,6 +149,21 @@ def postgres_throughput(url: str, rows: int, repeat: int) -> None:
         with raw.transaction(), raw.cursor() as cursor:
             for start in range(0, rows, CHUNK):
                 cursor.executemany(insert, raw_rows[start : start + CHUNK])
+
+    def executemany_in_key_order() -> None:
+        ordered = sorted(raw_rows, key=lambda row: (row[source_at], row[key_at]))
+        with raw.transaction(), raw.cursor() as cursor:
+            for start in range(0, rows, CHUNK):
+                cursor.executemany(insert, ordered[start : start + CHUNK])
+
+    def executemany_returning() -> None:
+        with raw.transaction(), raw.cursor() as cursor:
+            for start in range(0, rows, CHUNK):
+                cursor.executemany(f"{insert} RETURNING id", raw_rows[start : start + CHUNK], returning=True)
+                while True:
+                    cursor.fetchall()
+                    if not cursor.nextset():
+                        break
 
     def copy() -> None:
         with raw.transaction(), raw.cursor() as cursor:
@@ -166,6 +184,8 @@ def postgres_throughput(url: str, rows: int, repeat: int) -> None:
             uow.commit()
 
     raw_seconds = best(repeat, empty, executemany)
+    sorted_seconds = best(repeat, empty, executemany_in_key_order)
+    returning_seconds = best(repeat, empty, executemany_returning)
     copy_seconds = best(repeat, empty, copy)
     ours_seconds = best(repeat, empty, ours)
     with crm.unit_of_work() as uow:
@@ -175,10 +195,13 @@ def postgres_throughput(url: str, rows: int, repeat: int) -> None:
     crm.close()
     print(f"PostgreSQL rows: {rows:,}")
     print(f"psycopg executemany: {raw_seconds:.2f} s ({rows / raw_seconds:,.0f} rows/s)")
+    print(f"psycopg executemany, rows in key order: {sorted_seconds:.2f} s")
+    print(f"psycopg executemany ... RETURNING id (returning=True): {returning_seconds:.2f} s")
     print(f"psycopg COPY + INSERT ... SELECT: {copy_seconds:.2f} s ({rows / copy_seconds:,.0f} rows/s)")
     print(f"relcore add_many: {ours_seconds:.2f} s ({rows / ours_seconds:,.0f} rows/s)")
     print(f"relcore re-send of the same batch (0 new): {resend_seconds:.2f} s")
     report("ingest throughput PostgreSQL relcore/psycopg", raw_seconds / ours_seconds, ">= 0.5")
+    print(f"(supplementary) relcore / psycopg executemany in key order: {sorted_seconds / ours_seconds:.3f}")
     print(f"(supplementary) relcore / COPY + INSERT ... SELECT: {copy_seconds / ours_seconds:.3f}")
 
 

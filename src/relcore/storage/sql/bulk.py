@@ -98,14 +98,17 @@ def ingest(
 ) -> int:
     """Insert ``entities`` into ``table`` chunk by chunk; return how many were new.
 
-    ``table`` must have a codec in [CODECS][relcore.storage.sql.rows.CODECS],
-    whose ``row`` is ``to_row``.
+    The rows come from the table's codec in [CODECS][relcore.storage.sql.rows.CODECS]
+    (its driver parameters, or its rows for a driver it has none for);
+    ``to_row``, the caller's mapping, must be that codec's ``row``.
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValidationError.single("chunk_size", f"must be a positive integer, got {chunk_size!r}")
     if isinstance(entities, str | bytes) or not isinstance(entities, Iterable):
         raise ValidationError.single(name, "expected an iterable of entities")
     codec: RowCodec[E] = CODECS[table]
+    if to_row != codec.row:  # one mapping per table
+        raise TypeError(f"{table.name}: its rows must come from its codec")
     dialect = uow.connection.dialect
     family = dialect_family(dialect)
     encoder = _encoder(codec, dialect)
