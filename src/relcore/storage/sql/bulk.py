@@ -2,11 +2,10 @@
 
 The stream is consumed in chunks, so memory stays flat whatever its length.
 Per chunk: entities are type-checked and turned into the driver's parameters
-by the table's [RowCodec][relcore.storage.sql.codec.RowCodec] (the mapping
-every other read and write of the table uses), the referenced customers and
-contacts are checked to exist, and the rows are sent with the driver's own
-``executemany`` of one prepared ``INSERT``, in the dialect's "skip existing
-key" form:
+by the table's `RowCodec` (the mapping every other read and write of the
+table uses), the referenced customers and contacts are checked to exist, and
+the rows are sent with the driver's own ``executemany`` of one prepared
+``INSERT``, in the dialect's "skip existing key" form:
 
 * SQLite: ``INSERT ... ON CONFLICT (source, external_id) DO NOTHING`` on the
   ``sqlite3`` cursor directly, past SQLAlchemy's events; the driver's row
@@ -98,9 +97,9 @@ def ingest(
 ) -> int:
     """Insert ``entities`` into ``table`` chunk by chunk; return how many were new.
 
-    The rows come from the table's codec in [CODECS][relcore.storage.sql.rows.CODECS]
-    (its driver parameters, or its rows for a driver it has none for);
-    ``to_row``, the caller's mapping, must be that codec's ``row``.
+    The rows come from the table's codec in `CODECS` (its driver parameters,
+    or its rows for a driver it has none for); ``to_row``, the caller's
+    mapping, must be that codec's ``row``.
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValidationError.single("chunk_size", f"must be a positive integer, got {chunk_size!r}")

@@ -1,13 +1,13 @@
 """One mapping between an entity class and its table, derived from both.
 
-A [RowCodec][relcore.storage.sql.codec.RowCodec] pairs the columns of an
-``sa.Table`` with the fields of an attrs class by name, and works out from
-the column types and the field annotations how each value is stored:
+A `RowCodec` pairs the columns of an ``sa.Table`` with the fields of an attrs
+class by name, and works out from the column types and the field annotations
+how each value is stored:
 
 * a ``Uuid`` column holds a `uuid.UUID` (sent as 32 hex digits where the
   database has no UUID type: SQLite, MySQL);
-* a [UTCDateTime][relcore.storage.sql.types.UTCDateTime] column holds an
-  aware datetime, stored as naive UTC (text on SQLite);
+* a `UTCDateTime` column holds an aware datetime, stored as naive UTC (text
+  on SQLite);
 * a ``JSON`` column holds a JSON value (text on SQLite and MySQL / MariaDB,
   psycopg's ``Json`` wrapper on PostgreSQL);
 * a text column whose field is annotated with an `enum.Enum` holds the
@@ -16,16 +16,14 @@ the column types and the field annotations how each value is stored:
 
 What cannot be derived is declared, and nothing else: a column whose
 attribute has another name (``{"column": "attribute"}``) and a money column
-holding [MinorUnits][relcore.storage.sql.codec.MinorUnits]. A column or
-field that matches nothing, or a column type the codec does not know, is
-refused when the codec is built, so a schema change cannot slip past it.
+holding `MinorUnits`. A column or field that matches nothing, or a column
+type the codec does not know, is refused when the codec is built, so a schema
+change cannot slip past it.
 
-From that one description the codec gives the row SQLAlchemy binds
-([row][relcore.storage.sql.codec.RowCodec.row]), the parameters a DB-API
-driver receives for one dialect family, exactly what SQLAlchemy's bind
-processors would send ([params][relcore.storage.sql.codec.RowCodec.params]),
-and the entity of a row read back
-([entity][relcore.storage.sql.codec.RowCodec.entity]).
+From that one description the codec gives the row SQLAlchemy binds (`row`),
+the parameters a DB-API driver receives for a dialect, exactly what
+SQLAlchemy's bind processors would send (`params`, `encoder`), and the entity
+of a row read back (`entity`).
 
 Speed: the conversions are composed from C-level callables, not generated as
 source code: one `operator.attrgetter` fetches every value (dotted paths such
@@ -71,7 +69,7 @@ class MinorUnits:
 
     The column holds ``to_minor_units(entity.<amount>, entity.<currency>)``;
     reading it back gives ``from_minor_units(row[column], row[<currency column>])``
-    (see [relcore.domain.money][]).
+    (see `relcore.domain.money`).
 
     Attributes:
         amount: The field holding the `decimal.Decimal` amount.
@@ -105,7 +103,7 @@ class _Column:
 # -- conversions of one value -------------------------------------------------
 
 _ROW = "row"
-"""The target of [RowCodec.row][relcore.storage.sql.codec.RowCodec.row]: values as SQLAlchemy binds them."""
+"""The target of `RowCodec.row`: values as SQLAlchemy binds them."""
 
 
 def _plain(column_type: sa.types.TypeEngine[Any]) -> bool:
@@ -116,7 +114,7 @@ def _plain(column_type: sa.types.TypeEngine[Any]) -> bool:
 
 
 def _utc(value: datetime) -> datetime:
-    """``value`` in UTC, as [UTCDateTime][relcore.storage.sql.types.UTCDateTime] converts it."""
+    """``value`` in UTC, as `UTCDateTime` converts it."""
     if value.tzinfo is None:
         raise ValueError("relcore stores aware datetimes only")
     return value.astimezone(UTC)
@@ -259,12 +257,11 @@ def _tuple_getter(getter: Callable[..., Callable[[Any], Any]], names: list[str])
 
 
 class Encoder(Generic[E]):
-    """Turns an entity into the values of [columns][relcore.storage.sql.codec.Encoder.columns], in that order.
+    """Turns an entity into the values of `columns`, in that order.
 
-    [encode][relcore.storage.sql.codec.Encoder.encode] is a plain function
-    (call it directly in loops). The column order puts the values fetched
-    without conversion first; it is the order of
-    [insert_sql][relcore.storage.sql.codec.Encoder.insert_sql].
+    `encode` is a plain function (call it directly in loops). The column
+    order puts the values fetched without conversion first; it is the order
+    of `insert_sql`.
     """
 
     def __init__(self, table: sa.Table, steps: list[_Step]) -> None:
@@ -376,7 +373,7 @@ class RowCodec(Generic[E]):
         )
         self._encoders: dict[_Target, Encoder[E]] = {}
         self.row_encoder: Encoder[E] = self._encoder(_Target(_ROW, True, json.dumps))
-        """The encoder of the values of [row][relcore.storage.sql.codec.RowCodec.row]."""
+        """The encoder of the values of `row`."""
         self._row_names = self.row_encoder.columns
         self.entity: Callable[[Mapping[str, Any]], E] = (
             self._trusted_decoder() if trusted else self._constructing_decoder()
@@ -428,11 +425,10 @@ class RowCodec(Generic[E]):
     def params(self, entity: E, target: Dialect | DialectFamily | str) -> tuple[Any, ...]:
         """Return the DB-API parameters of ``entity`` for a dialect or family, in table column order.
 
-        Exactly the values SQLAlchemy's bind processors give for
-        [row][relcore.storage.sql.codec.RowCodec.row] on that dialect (or the
-        family's standard driver and settings).
-        Bulk code should take an [encoder][relcore.storage.sql.codec.RowCodec.encoder]
-        once instead (its order differs: see [Encoder][relcore.storage.sql.codec.Encoder]).
+        Exactly the values SQLAlchemy's bind processors give for `row` on that
+        dialect (or the family's standard driver and settings). Bulk code
+        should take an `encoder` once instead (its order differs: see
+        `Encoder`).
         """
         encoder = self.encoder(target)
         values = dict(zip(encoder.columns, encoder.encode(entity), strict=True))
