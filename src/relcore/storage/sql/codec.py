@@ -502,20 +502,21 @@ def _describe(
         name = column.name
         exception = declared.get(name, name)
         if isinstance(exception, MinorUnits):
-            if not isinstance(column.type, sa.Integer):
-                raise TypeError(f"{what}: money column {name} must be an integer column")
+            if not isinstance(column.type, sa.Integer) or column.nullable:
+                raise TypeError(f"{what}: money column {name} must be a NOT NULL integer column")
             missing = {exception.amount, exception.currency} - fields
             if missing:
                 raise TypeError(f"{what}: {name} declares fields {sorted(missing)} the class lacks")
-            described.append(
-                _Column(name, _Kind.MONEY, exception.amount, bool(column.nullable), money=exception)
-            )
-            covered.add(exception.amount)
-            continue
-        if exception not in fields:
+            attribute = exception.amount
+            described.append(_Column(name, _Kind.MONEY, attribute, False, money=exception))
+        elif exception not in fields:
             raise TypeError(f"{what}: column {name} matches no field; declare its attribute")
-        covered.add(exception)
-        described.append(_classify(what, column, exception, _enum_of(hints.get(exception))))
+        else:
+            attribute = exception
+            described.append(_classify(what, column, attribute, _enum_of(hints.get(attribute))))
+        if attribute in covered:
+            raise TypeError(f"{what}: two columns hold field {attribute}")
+        covered.add(attribute)
     uncovered = fields - covered
     if uncovered:
         raise TypeError(f"{what}: fields {sorted(uncovered)} have no column")
