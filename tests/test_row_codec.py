@@ -254,7 +254,13 @@ def test_a_renamed_column_is_declared() -> None:
         (_note_table(sa.Column("extra", sa.String(5))), {"body": "text"}, "column extra matches no field"),
         (_note_table(at_type=sa.LargeBinary), {"body": "text"}, "codec does not know"),
         (_note_table(), {"body": "text", "nowhere": "text"}, "not in the table"),
-        (_note_table(), {"body": "text", "cents": MinorUnits("cents", "currency")}, "lacks"),
+        (_note_table(), {"body": "text", "cents": MinorUnits("cents", "id")}, "NOT NULL integer"),
+        (
+            _note_table(sa.Column("units", sa.Integer, nullable=False)),
+            {"body": "text", "units": MinorUnits("cents", "currency")},
+            r"fields \['currency'\] the class lacks",
+        ),
+        (_note_table(), {"body": "cents"}, "two columns hold field cents"),
     ],
 )
 def test_what_the_codec_cannot_derive_is_refused(

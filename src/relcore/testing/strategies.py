@@ -298,7 +298,7 @@ def consent_records(draw: st.DrawFn, customer_id: UUID | None = None) -> Consent
     """Consent ledger entries of ``customer_id``, some channel-specific, some expiring."""
     recorded = draw(aware_datetimes(max_value=datetime(2189, 1, 1)))
     lifetime = st.timedeltas(timedelta(microseconds=1), timedelta(days=3650))
-    expires = draw(st.none() | lifetime.map(lambda d: recorded + d))
+    expires = draw(st.none() | lifetime.map(lambda d: recorded.astimezone(UTC) + d))  # later in UTC too
     return ConsentRecord(
         customer_id=customer_id if customer_id is not None else draw(customer_ids()),
         purpose=draw(st.sampled_from(list(Purpose))),

@@ -2,11 +2,10 @@
 
 The stream is consumed in chunks, so memory stays flat whatever its length.
 Per chunk: entities are type-checked and turned into the driver's parameters
-by the table's ``RowCodec`` (relcore.storage.sql.codec) (the mapping
-every other read and write of the table uses), the referenced customers and
-contacts are checked to exist, and the rows are sent with the driver's own
-``executemany`` of one prepared ``INSERT``, in the dialect's "skip existing
-key" form:
+by the table's `RowCodec` (the mapping every other read and write of the
+table uses), the referenced customers and contacts are checked to exist, and
+the rows are sent with the driver's own ``executemany`` of one prepared
+``INSERT``, in the dialect's "skip existing key" form:
 
 * SQLite: ``INSERT ... ON CONFLICT (source, external_id) DO NOTHING`` on the
   ``sqlite3`` cursor directly, past SQLAlchemy's events; the driver's row
@@ -98,14 +97,17 @@ def ingest(
 ) -> int:
     """Insert ``entities`` into ``table`` chunk by chunk; return how many were new.
 
-    ``table`` must have a codec in [CODECS][relcore.storage.sql.rows.CODECS],
-    whose ``row`` is ``to_row``.
+    The rows come from the table's codec in `CODECS` (its driver parameters,
+    or its rows for a driver it has none for); ``to_row``, the caller's
+    mapping, must be that codec's ``row``.
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValidationError.single("chunk_size", f"must be a positive integer, got {chunk_size!r}")
     if isinstance(entities, str | bytes) or not isinstance(entities, Iterable):
         raise ValidationError.single(name, "expected an iterable of entities")
     codec: RowCodec[E] = CODECS[table]
+    if to_row != codec.row:  # one mapping per table
+        raise TypeError(f"{table.name}: its rows must come from its codec")
     dialect = uow.connection.dialect
     family = dialect_family(dialect)
     encoder = _encoder(codec, dialect)
@@ -215,26 +217,38 @@ def _unique(encoder: Encoder[Any], batch: list[Params]) -> list[Params]:
 _REFERENCES = (("customer", customers, "customer_id"), ("contact", contacts, "contact_id"))
 
 _IN_LIST = 500
-"""Ids per ``IN (...)`` list of a reference check."""
+"""Ids per ``IN (...)`` list of a reference check on SQLite and MySQL / MariaDB."""
+
+Fetch = Callable[[str, tuple[Any, ...]], Iterable[Any]]
 
 
-def _missing_reference(
-    fetch: Callable[[str, list[Any]], Iterable[Any]], table: sa.Table, mark: str, wanted: set[Any]
-) -> Any:
+def _lookups(
+    table: sa.Table, family: DialectFamily, ordered: list[Any]
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """The queries, with their parameters, selecting which of the ids ``ordered`` ``table`` holds."""
+    if family is DialectFamily.POSTGRESQL:  # one array parameter, one statement whatever the count
+        yield f"SELECT id FROM {table.name} WHERE id = ANY(%s)", (ordered,)
+        return
+    mark = _PLACEHOLDERS[family]
+    for start in range(0, len(ordered), _IN_LIST):
+        part = tuple(ordered[start : start + _IN_LIST])
+        yield f"SELECT id FROM {table.name} WHERE id IN ({', '.join([mark] * len(part))})", part
+
+
+def _missing_reference(fetch: Fetch, table: sa.Table, family: DialectFamily, wanted: set[Any]) -> Any:
     """Return the smallest id in ``wanted`` (as the driver takes it) that ``table`` lacks, if any.
 
     The ids come back as the driver gives them: hex digits or UUIDs, as they
     were sent, except from MariaDB's UUID type (text with dashes).
     """
-    ordered = sorted(wanted, key=str)
+    if not wanted:
+        return None
+    ids = list(wanted)
     found: set[Any] = set()
-    for start in range(0, len(ordered), _IN_LIST):
-        part = ordered[start : start + _IN_LIST]
-        found.update(
-            fetch(f"SELECT id FROM {table.name} WHERE id IN ({', '.join([mark] * len(part))})", part)
-        )
+    for sql, params in _lookups(table, family, ids):
+        found.update(fetch(sql, params))
     absent = wanted - found
-    if absent and isinstance(ordered[0], UUID):
+    if absent and isinstance(ids[0], UUID):
         absent = wanted - {_as_uuid(value) for value in found}
     return min(absent, key=str) if absent else None
 
@@ -256,15 +270,15 @@ def _require_references(uow: SqlUnitOfWork, encoder: Encoder[Any], batch: list[P
                 if wanted - found:
                     raise NotFoundError(kind, min(wanted - found))
         return
-    mark = _PLACEHOLDERS[dialect_family(connection.dialect)]
+    family = dialect_family(connection.dialect)
 
-    def fetch(sql: str, ids: list[Any]) -> Iterable[Any]:
-        return [row[0] for row in connection.exec_driver_sql(sql, tuple(ids))]
+    def fetch(sql: str, params: tuple[Any, ...]) -> Iterable[Any]:
+        return [row[0] for row in connection.exec_driver_sql(sql, params)]
 
     for kind, table, column in _REFERENCES:
         at = encoder.index(column)
         with uow.translating(f"check {kind}s"):
-            missing = _missing_reference(fetch, table, mark, {row[at] for row in batch} - {None})
+            missing = _missing_reference(fetch, table, family, {row[at] for row in batch} - {None})
         if missing is not None:
             raise NotFoundError(kind, _as_uuid(missing))
 
@@ -280,13 +294,14 @@ def _ingest_sqlite(uow: SqlUnitOfWork, encoder: Encoder[Any], params: list[Param
         cursor = uow.connection.connection.cursor()
         try:
 
-            def fetch(sql: str, ids: list[Any]) -> Iterable[Any]:
+            def fetch(sql: str, ids: tuple[Any, ...]) -> Iterable[Any]:
                 cursor.execute(sql, ids)
                 return [row[0] for row in cursor.fetchall()]
 
             for kind, referenced, column in _REFERENCES:
                 at = encoder.index(column)
-                missing = _missing_reference(fetch, referenced, "?", {p[at] for p in params} - {None})
+                wanted = {p[at] for p in params} - {None}
+                missing = _missing_reference(fetch, referenced, DialectFamily.SQLITE, wanted)
                 if missing is not None:
                     raise NotFoundError(kind, UUID(hex=missing))
             cursor.executemany(_statement(uow.connection.dialect, table), params)

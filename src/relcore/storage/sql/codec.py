@@ -1,13 +1,13 @@
 """One mapping between an entity class and its table, derived from both.
 
-A [RowCodec][relcore.storage.sql.codec.RowCodec] pairs the columns of an
-``sa.Table`` with the fields of an attrs class by name, and works out from
-the column types and the field annotations how each value is stored:
+A `RowCodec` pairs the columns of an ``sa.Table`` with the fields of an attrs
+class by name, and works out from the column types and the field annotations
+how each value is stored:
 
 * a ``Uuid`` column holds a `uuid.UUID` (sent as 32 hex digits where the
   database has no UUID type: SQLite, MySQL);
-* a ``UTCDateTime`` column (relcore.storage.sql.types) holds an
-  aware datetime, stored as naive UTC (text on SQLite);
+* a `UTCDateTime` column holds an aware datetime, stored as naive UTC (text
+  on SQLite);
 * a ``JSON`` column holds a JSON value (text on SQLite and MySQL / MariaDB,
   psycopg's ``Json`` wrapper on PostgreSQL);
 * a text column whose field is annotated with an `enum.Enum` holds the
@@ -16,21 +16,21 @@ the column types and the field annotations how each value is stored:
 
 What cannot be derived is declared, and nothing else: a column whose
 attribute has another name (``{"column": "attribute"}``) and a money column
-holding [MinorUnits][relcore.storage.sql.codec.MinorUnits]. A column or
-field that matches nothing, or a column type the codec does not know, is
-refused when the codec is built, so a schema change cannot slip past it.
+holding `MinorUnits`. A column or field that matches nothing, or a column
+type the codec does not know, is refused when the codec is built, so a schema
+change cannot slip past it.
 
-From that one description the codec gives the row SQLAlchemy binds
-([row][relcore.storage.sql.codec.RowCodec.row]), the parameters a DB-API
-driver receives for one dialect family, exactly what SQLAlchemy's bind
-processors would send ([params][relcore.storage.sql.codec.RowCodec.params]),
-and the entity of a row read back
-([entity][relcore.storage.sql.codec.RowCodec.entity]).
+From that one description the codec gives the row SQLAlchemy binds (`row`),
+the parameters a DB-API driver receives for a dialect, exactly what
+SQLAlchemy's bind processors would send (`params`, `encoder`), and the entity
+of a row read back (`entity`).
 
-Speed: the conversions are composed from C-level getters
-(`operator.attrgetter` with dotted paths such as ``"id.hex"`` for values that
-are never ``None``, `map` with `operator.call` for the others), not generated
-as source code; a trusted entity is rebuilt by setting its slots directly.
+Speed: the conversions are composed from C-level callables, not generated as
+source code: one `operator.attrgetter` fetches every value (dotted paths such
+as ``"channel._value_"`` or ``"id.int"`` reach into values that are never
+``None``), and `map` with `operator.call` applies each column's conversion
+(C functions where possible, such as ``"%032x".__mod__`` for a UUID's hex
+digits). A trusted entity is rebuilt by setting its slots directly.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class _Column:
 # -- conversions of one value -------------------------------------------------
 
 _ROW = "row"
-"""The target of [RowCodec.row][relcore.storage.sql.codec.RowCodec.row]: values as SQLAlchemy binds them."""
+"""The target of `RowCodec.row`: values as SQLAlchemy binds them."""
 
 
 def _plain(column_type: sa.types.TypeEngine[Any]) -> bool:
@@ -115,31 +115,43 @@ def _plain(column_type: sa.types.TypeEngine[Any]) -> bool:
 
 
 def _utc(value: datetime) -> datetime:
-    """``value`` in UTC, as [UTCDateTime][relcore.storage.sql.types.UTCDateTime] converts it."""
+    """``value`` in UTC, as `UTCDateTime` converts it."""
     if value.tzinfo is None:
         raise ValueError("relcore stores aware datetimes only")
     return value.astimezone(UTC)
 
 
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def _naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not UTC:
         value = _utc(value)
     return value.replace(tzinfo=None)
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
+_SQLITE_DATETIME: Callable[[tuple[int, ...]], str] = "%04d-%02d-%02d %02d:%02d:%02d.%06d".__mod__
+"""SQLAlchemy's SQLite storage format for datetimes (cheaper than ``isoformat``)."""
+_DATETIME_PARTS = attrgetter("year", "month", "day", "hour", "minute", "second", "microsecond")
+
+
+def _sqlite_datetime(value: datetime) -> str:
     """SQLAlchemy's SQLite text for a datetime: ``YYYY-MM-DD HH:MM:SS.ffffff`` of its UTC time."""
-    if value is None:
-        return None
     if value.tzinfo is not UTC:
         value = _utc(value)
-    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+    return _SQLITE_DATETIME(_DATETIME_PARTS(value))
+
+
+def _or_none(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert_or_none(value: Any) -> Any:
+        return None if value is None else convert(value)
+
+    return convert_or_none
+
+
+_HEX_OF_INT: Callable[[int], str] = "%032x".__mod__
+"""``UUID.hex`` of ``UUID.int``, in C (the ``hex`` property runs Python code)."""
 
 
 def _hex(value: UUID | None) -> str | None:
-    return None if value is None else value.hex
+    return None if value is None else _HEX_OF_INT(value.int)
 
 
 def _enum_value(member: enum.Enum | None) -> Any:
@@ -184,7 +196,8 @@ class _Step:
     """How one column's value is fetched and converted for one target.
 
     Exactly one of: ``path`` (a dotted attribute path, fetched in C), ``convert``
-    (applied to the attribute ``attribute``), ``of_entity`` (applied to the entity).
+    (applied to the value at the dotted path ``attribute``), ``of_entity``
+    (applied to the entity).
     """
 
     column: str
@@ -226,12 +239,12 @@ def _step(column: _Column, to: _Target) -> _Step:
     if kind is _Kind.UUID:
         if nullable:
             return _Step(name, attribute=attribute, convert=_hex)
-        return _Step(name, path=f"{attribute}.hex")
+        return _Step(name, attribute=f"{attribute}.int", convert=_HEX_OF_INT)
     if target == _ROW:  # datetimes and JSON are bound as they are; SQLAlchemy's types convert them
         return _Step(name, path=attribute)
     if kind is _Kind.DATETIME:
         convert = _sqlite_datetime if target == DialectFamily.SQLITE else _naive_utc
-        return _Step(name, attribute=attribute, convert=convert)
+        return _Step(name, attribute=attribute, convert=_or_none(convert) if nullable else convert)
     assert kind is _Kind.JSON
     wrap = _psycopg_json() if target == DialectFamily.POSTGRESQL else _json_text(to.serialize)
     return _Step(name, attribute=attribute, convert=wrap)
@@ -252,12 +265,11 @@ def _tuple_getter(getter: Callable[..., Callable[[Any], Any]], names: list[str])
 
 
 class Encoder(Generic[E]):
-    """Turns an entity into the values of [columns][relcore.storage.sql.codec.Encoder.columns], in that order.
+    """Turns an entity into the values of `columns`, in that order.
 
-    [encode][relcore.storage.sql.codec.Encoder.encode] is a plain function
-    (call it directly in loops). The column order puts the values fetched
-    without conversion first; it is the order of
-    [insert_sql][relcore.storage.sql.codec.Encoder.insert_sql].
+    `encode` is a plain function (call it directly in loops). The column
+    order puts the values fetched without conversion first; it is the order
+    of `insert_sql`.
     """
 
     def __init__(self, table: sa.Table, steps: list[_Step]) -> None:
@@ -383,7 +395,7 @@ class RowCodec(Generic[E]):
         )
         self._encoders: dict[_Target, Encoder[E]] = {}
         self.row_encoder: Encoder[E] = self._encoder(_Target(_ROW, True, json.dumps))
-        """The encoder of the values of [row][relcore.storage.sql.codec.RowCodec.row]."""
+        """The encoder of the values of `row`."""
         self._row_names = self.row_encoder.columns
         self.entity: Callable[[Mapping[str, Any]], E] = (
             self._trusted_decoder() if trusted else self._constructing_decoder()
@@ -435,11 +447,10 @@ class RowCodec(Generic[E]):
     def params(self, entity: E, target: Dialect | DialectFamily | str) -> tuple[Any, ...]:
         """Return the DB-API parameters of ``entity`` for a dialect or family, in table column order.
 
-        Exactly the values SQLAlchemy's bind processors give for
-        [row][relcore.storage.sql.codec.RowCodec.row] on that dialect (or the
-        family's standard driver and settings).
-        Bulk code should take an [encoder][relcore.storage.sql.codec.RowCodec.encoder]
-        once instead (its order differs: see [Encoder][relcore.storage.sql.codec.Encoder]).
+        Exactly the values SQLAlchemy's bind processors give for `row` on that
+        dialect (or the family's standard driver and settings). Bulk code
+        should take an `encoder` once instead (its order differs: see
+        `Encoder`).
         """
         encoder = self.encoder(target)
         values = dict(zip(encoder.columns, encoder.encode(entity), strict=True))
@@ -513,21 +524,24 @@ def _describe(
         name = column.name
         exception = declared.get(name, name)
         if isinstance(exception, MinorUnits):
-            if not isinstance(column.type, sa.Integer):
-                raise TypeError(f"{what}: money column {name} must be an integer column")
+            if not isinstance(column.type, sa.Integer) or column.nullable:
+                raise TypeError(f"{what}: money column {name} must be a NOT NULL integer column")
             missing = {exception.amount, exception.currency} - fields
             if missing:
                 raise TypeError(f"{what}: {name} declares fields {sorted(missing)} the class lacks")
-            described.append(
-                _Column(name, _Kind.MONEY, exception.amount, bool(column.nullable), money=exception)
-            )
-            covered.add(exception.amount)
-            continue
-        if exception not in fields:
+            attribute = exception.amount
+            described.append(_Column(name, _Kind.MONEY, attribute, False, money=exception))
+        elif exception not in fields:
             raise TypeError(f"{what}: column {name} matches no field; declare its attribute")
-        covered.add(exception)
-        hint = hints.get(exception)
-        described.append(_classify(what, column, exception, _enum_of(hint), open_vocabulary=_is_open(hint)))
+        else:
+            attribute = exception
+            hint = hints.get(attribute)
+            described.append(
+                _classify(what, column, attribute, _enum_of(hint), open_vocabulary=_is_open(hint))
+            )
+        if attribute in covered:
+            raise TypeError(f"{what}: two columns hold field {attribute}")
+        covered.add(attribute)
     uncovered = fields - covered
     if uncovered:
         raise TypeError(f"{what}: fields {sorted(uncovered)} have no column")

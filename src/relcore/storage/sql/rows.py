@@ -1,9 +1,9 @@
 """Translation between entities and table rows.
 
 Touchpoints, transactions and consent records are translated by one
-``RowCodec`` (relcore.storage.sql.codec) each, derived from the table
-and the entity class (the same codec gives bulk ingest its driver
-parameters); the functions below are thin aliases of the codecs' methods.
+`RowCodec` each (``relcore.storage.sql.codec``), derived from the table and
+the entity class; the same codec gives bulk ingest its driver parameters.
+The functions below are thin aliases of the codecs' methods.
 
 Customers, contacts and consent records are rebuilt through their normal
 constructors: a row that fails validation means the table was edited behind
