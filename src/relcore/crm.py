@@ -7,6 +7,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
+from relcore import registry
 from relcore._kernel.arguments import (
     check_callable,
     takes,
@@ -103,7 +104,9 @@ class CRM:
         self._store = store
         self._clock = clock
         self._vocabularies = vocabularies
-        self._catalogue = catalogue.with_vocabularies(vocabularies)
+        # the registry's histories, and the host's own (which win on a shared name)
+        histories = (*registry.histories(), *catalogue.histories.values())
+        self._catalogue = catalogue.with_vocabularies(vocabularies).with_histories(*histories)
         self.events = EventBus()
         """Subscribe here to domain events, delivered after each commit."""
         self.customers = Customers(self, clock, vocabularies)

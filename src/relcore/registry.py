@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from relcore._kernel.declarations import Aggregate, Context, Port
+from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Money, Port
 from relcore.activity.ports import CONTEXT as ACTIVITY
 from relcore.consent.ports import CONTEXT as CONSENT
 from relcore.customers.ports import CONTEXT as CUSTOMERS
@@ -31,10 +31,14 @@ __all__ = [
     "UnitOfWork",
     "Aggregate",
     "Context",
+    "History",
+    "HistoryField",
+    "Money",
     "Port",
     "aggregates",
     "entity_classes",
     "event_classes",
+    "histories",
     "port",
     "ports_of",
 ]
@@ -103,6 +107,11 @@ def port(name: str) -> Port[Any]:
 def aggregates() -> tuple[Aggregate[Any], ...]:
     """Every declared aggregate, in context order."""
     return tuple(a for context in CONTEXTS for a in context.aggregates)
+
+
+def histories() -> tuple[History, ...]:
+    """Every history segment rules may summarise, in context order."""
+    return tuple(h for context in CONTEXTS for h in context.histories)
 
 
 def event_classes() -> tuple[type, ...]:

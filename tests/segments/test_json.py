@@ -292,7 +292,7 @@ NEST = {"type": "and", "rules": [{"type": "not", "rule": _condition("stage", "==
         (_doc(_sum(value=500.5)), "rule.value", "exact amount"),
         (_doc(_condition("contact_id", "==", {"uuid": "nope"})), "rule.value", "not a valid uuid"),
         # aggregates
-        (_doc(_sum(events="orders")), "rule.events", "unknown events; expected one of"),
+        (_doc(_sum(events="orders")), "rule.events", "unknown history"),
         (_doc(_sum(measure="median")), "rule.measure", "unknown measure; expected one of"),
         (_doc(_sum(op="=")), "rule.op", "unknown op; expected one of"),
         (_doc(_sum(within_days="30")), "rule.within_days", "expected whole days or null, got str"),

@@ -127,7 +127,7 @@ def test_normalizes_values() -> None:
             "where[0]",
             "expected a condition",
         ),
-        (Aggregate("calls", (), None, Measure.COUNT, Op.GE, 1), "events", "unknown events"),  # type: ignore[arg-type]
+        (Aggregate("calls", (), None, Measure.COUNT, Op.GE, 1), "events", "unknown history"),  # type: ignore[arg-type]
         (
             Aggregate(
                 Events.TOUCHPOINTS,

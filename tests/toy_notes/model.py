@@ -11,12 +11,12 @@ import sqlalchemy as sa
 
 from relcore._kernel import checks as check
 from relcore.ids import ContactId, CustomerId, new_id
-from relcore.registry import Aggregate, Context
+from relcore.registry import Aggregate, Context, History, HistoryField
 from relcore.storage.base import AggregateRepository
 from relcore.storage.sql.schema import contacts, customers
 from relcore.storage.sql.types import KeyText, UTCDateTime
 
-__all__ = ["NOTES", "NOTES_CONTEXT", "Note", "NoteRepository", "metadata", "notes_table"]
+__all__ = ["NOTES", "NOTES_CONTEXT", "NOTE_HISTORY", "Note", "NoteRepository", "metadata", "notes_table"]
 
 
 @attrs.frozen
@@ -68,4 +68,15 @@ NOTES = Aggregate(
     table="tests.toy_notes.model:notes_table",
 )
 
-NOTES_CONTEXT = Context("notes", ports=(NOTES,), values=(Note,))
+NOTE_HISTORY = History(
+    "notes",
+    NOTES,
+    (
+        HistoryField("text", "text"),
+        HistoryField("source", "text"),
+        HistoryField("contact_id", "id", nullable=True),
+    ),
+    time="written_at",
+)
+
+NOTES_CONTEXT = Context("notes", ports=(NOTES,), values=(Note,), histories=(NOTE_HISTORY,))

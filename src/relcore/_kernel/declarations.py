@@ -12,11 +12,21 @@ and every list that used to be kept by hand is derived from it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["GENERIC_MEMORY", "GENERIC_SQL", "Aggregate", "Context", "Port"]
+__all__ = [
+    "GENERIC_MEMORY",
+    "GENERIC_SQL",
+    "Aggregate",
+    "Context",
+    "History",
+    "HistoryField",
+    "Money",
+    "Port",
+]
 
 R = TypeVar("R")
 
@@ -90,6 +100,95 @@ class Aggregate(Port[R]):
         return self.name[:-1] if self.name.endswith("s") else self.name
 
 
+FIELD_TYPES = ("text", "choice", "number", "money", "bool", "datetime", "id")
+"""The types a history field may have (the rule language's field types, less tags)."""
+
+
+def _field_type(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in FIELD_TYPES:
+        raise ValueError(f"{attribute.name}: {value!r} is not one of {', '.join(FIELD_TYPES)}")
+
+
+def _texts(values: Iterable[object]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+@attrs.frozen
+class HistoryField:
+    """A field of a history's entries that rules may test in ``where`` conditions.
+
+    Attributes:
+        name: The entity's attribute, and the name rules use (``channel``).
+        type: One of ``text``, ``choice``, ``number``, ``money``, ``bool``,
+            ``datetime`` or ``id``.
+        nullable: Whether it can be unset (``is set`` / ``is not set`` apply).
+        choices: The built-in values of a ``choice`` field.
+        vocabulary: The [Vocabularies][relcore.vocabularies.Vocabularies]
+            attribute whose values (built-in and declared) are the field's
+            choices, e.g. ``"channels"``; empty for a fixed list.
+        column: Its SQL column, when it is not named like the field.
+    """
+
+    name: str
+    type: str = attrs.field(validator=_field_type)
+    nullable: bool = attrs.field(default=False, kw_only=True)
+    choices: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
+    vocabulary: str = attrs.field(default="", kw_only=True)
+    column: str = attrs.field(default="", kw_only=True)
+
+    @property
+    def sql_column(self) -> str:
+        """The name of its SQL column."""
+        return self.column or self.name
+
+
+@attrs.frozen
+class Money:
+    """Where a history's entries keep an exact amount, which ``sum`` and ``average`` add up.
+
+    Attributes:
+        amount: The entity's `Decimal` amount field (a ``money`` field of the history).
+        currency: The entity's ISO 4217 currency field; a sum or average needs a
+            ``currency == "EUR"`` condition, and never adds two currencies.
+        column: The SQL column holding the amount in integer minor units.
+    """
+
+    amount: str = "amount"
+    currency: str = "currency"
+    column: str = "amount_minor"
+
+
+@attrs.frozen
+class History:
+    """A history the rule language can summarise: ``touchpoints(...)``, ``notes(...)``.
+
+    A context registers its histories in its [Context][relcore.registry.Context];
+    a rule names one (``notes(source == "web").within(days=30).count() >= 1``),
+    the in-memory evaluator reads the customer's entries through the
+    aggregate's repository, and the SQL compiler reads the aggregate's table.
+
+    Attributes:
+        name: The name rules use; a lower-case identifier.
+        aggregate: The aggregate whose entities are the entries; its owner
+            field names the customer, its ``table`` is read by SQL rules.
+        fields: The fields ``where`` conditions may test.
+        time: The field (and column) saying when an entry happened: windows,
+            ``first`` and ``last`` use it.
+        money: Where the amount is, for ``sum`` and ``average``; ``None``
+            allows ``count``, ``first`` and ``last`` only.
+    """
+
+    name: str
+    aggregate: Aggregate[Any]
+    fields: tuple[HistoryField, ...]
+    time: str = "occurred_at"
+    money: Money | None = None
+
+    def field(self, name: str) -> HistoryField | None:
+        """The field called ``name``, if the history has one."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
 @attrs.frozen
 class Context:
     """One part of the CRM, as the registry sees it.
@@ -102,6 +201,7 @@ class Context:
         contracts: Dotted paths of its contract test classes, which every backend must pass.
         snapshot: Dotted path of a function ``(uow, customers) -> dict`` reading everything the
             context stores about those customers (and beyond), for rollback checks.
+        histories: The histories of its aggregates that segment rules may summarise.
     """
 
     name: str
@@ -110,6 +210,7 @@ class Context:
     values: tuple[type, ...] = ()
     contracts: tuple[str, ...] = ()
     snapshot: str | None = None
+    histories: tuple[History, ...] = ()
 
     @property
     def aggregates(self) -> tuple[Aggregate[Any], ...]:

@@ -128,6 +128,11 @@ class _ActivityRepository(Generic[E]):
         self._session.check()
         return len(self._table().rows)
 
+    def for_owner(self, owner_id: CustomerId) -> list[E]:
+        """Return every entry of the customer, in storage order."""
+        self._session.check()
+        return _of_customer(self._table(), CustomerId(check_id("customer_id", owner_id)))
+
 
 def _check_references(tables: Tables, entry: Touchpoint | Transaction) -> None:
     if entry.customer_id not in tables.customers:

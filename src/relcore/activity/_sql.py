@@ -200,6 +200,11 @@ class _EventLog(Generic[T]):
         query = sa.select(sa.func.count()).select_from(self._table)
         return int(self._uow.execute(query, what=f"count {self._kind}s").scalar_one())
 
+    def for_owner(self, owner_id: CustomerId) -> list[T]:
+        query = sa.select(self._table).where(self._table.c.customer_id == check_id("customer_id", owner_id))
+        found = self._uow.execute(query, what=f"list {self._kind}s").mappings()
+        return [self._from_row(r) for r in found]
+
 
 class SqlTouchpoints(_EventLog[Touchpoint]):
     """Touchpoints in ``relcore_touchpoints``. See the ports for semantics."""

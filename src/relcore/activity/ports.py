@@ -8,13 +8,16 @@ from typing import Protocol
 
 import attrs
 
-from relcore._kernel.declarations import Aggregate, Context, Port
+from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Money, Port
+from relcore._kernel.money import CURRENCIES
 from relcore.activity.model import (
+    Direction,
     TimelineEntry,
     Touchpoint,
     TouchpointRecorded,
     TouchpointsImported,
     Transaction,
+    TransactionKind,
     TransactionRecorded,
     TransactionsImported,
 )
@@ -22,7 +25,15 @@ from relcore.customers.model import Channel
 from relcore.ids import CustomerId, TouchpointId, TransactionId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, Work
 
-__all__ = ["ActivityWork", "MoneyColumns", "TimelineQuery", "TouchpointRepository", "TransactionRepository"]
+__all__ = [
+    "TOUCHPOINT_HISTORY",
+    "TRANSACTION_HISTORY",
+    "ActivityWork",
+    "MoneyColumns",
+    "TimelineQuery",
+    "TouchpointRepository",
+    "TransactionRepository",
+]
 
 
 class TouchpointRepository(Protocol):
@@ -60,6 +71,10 @@ class TouchpointRepository(Protocol):
         """Return how many touchpoints are stored."""
         ...
 
+    def for_owner(self, owner_id: CustomerId) -> list[Touchpoint]:
+        """Return every touchpoint of the customer, in no particular order."""
+        ...
+
 
 class TransactionRepository(Protocol):
     """Money records, idempotent on ``(source, external_id)``."""
@@ -94,6 +109,10 @@ class TransactionRepository(Protocol):
 
     def count(self) -> int:
         """Return how many transactions are stored."""
+        ...
+
+    def for_owner(self, owner_id: CustomerId) -> list[Transaction]:
+        """Return every transaction of the customer, in no particular order."""
         ...
 
     def money_columns(self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE) -> Iterator[MoneyColumns]:
@@ -176,6 +195,7 @@ TOUCHPOINTS = Aggregate(
     entity=Touchpoint,
     references=(("contact_id", "contacts"),),
     unique=(("source", "external_id"),),
+    table="relcore.storage.sql.schema:touchpoints",
 )
 """Interactions, idempotent on ``(source, external_id)``."""
 
@@ -187,8 +207,45 @@ TRANSACTIONS = Aggregate(
     entity=Transaction,
     references=(("contact_id", "contacts"),),
     unique=(("source", "external_id"),),
+    table="relcore.storage.sql.schema:transactions",
 )
 """Orders and refunds, idempotent on ``(source, external_id)``."""
+
+TOUCHPOINT_HISTORY = History(
+    "touchpoints",
+    TOUCHPOINTS,
+    (
+        HistoryField("channel", "choice", vocabulary="channels"),
+        HistoryField("direction", "choice", choices=Direction),
+        HistoryField("kind", "choice", vocabulary="touchpoint_kinds"),
+        HistoryField("subject", "text", nullable=True),
+        HistoryField("outcome", "text", nullable=True),
+        HistoryField("sentiment", "number", nullable=True),
+        HistoryField("campaign_id", "id", nullable=True),
+        HistoryField("case_id", "id", nullable=True),
+        HistoryField("opportunity_id", "id", nullable=True),
+        HistoryField("contact_id", "id", nullable=True),
+        HistoryField("source", "text"),
+    ),
+)
+"""Touchpoints as rules see them: ``touchpoints(channel == "email").within(days=30).count()``."""
+
+TRANSACTION_HISTORY = History(
+    "transactions",
+    TRANSACTIONS,
+    (
+        HistoryField("kind", "choice", choices=TransactionKind),
+        HistoryField("currency", "choice", choices=sorted(CURRENCIES)),
+        HistoryField("amount", "money", column="amount_minor"),
+        HistoryField("quantity", "number"),
+        HistoryField("channel", "choice", nullable=True, vocabulary="channels"),
+        HistoryField("description", "text", nullable=True),
+        HistoryField("contact_id", "id", nullable=True),
+        HistoryField("source", "text"),
+    ),
+    money=Money(),
+)
+"""Transactions as rules see them; ``sum`` and ``average`` add up one currency's amounts."""
 
 ACTIVITY = Port(
     "activity",
@@ -207,5 +264,6 @@ CONTEXT = Context(
         "relcore.activity._testing_timeline:MoneyColumnsContract",
     ),
     snapshot="relcore.activity._testing:stored_state",
+    histories=(TOUCHPOINT_HISTORY, TRANSACTION_HISTORY),
 )
 """The activity context, as the registry sees it."""

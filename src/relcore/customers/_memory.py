@@ -115,9 +115,10 @@ class MemoryCustomerRepository:
         """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``."""
         self._session.check()
         test = matcher(rule, as_of, catalogue=catalogue)
+        histories = tuple(catalogue.histories.values())
         tables = self._session.tables
         for customer_id in list(tables.customer_ids):
-            if test(customer_view(tables, customer_id)):
+            if test(customer_view(tables, customer_id, histories)):
                 yield customer_id
 
 

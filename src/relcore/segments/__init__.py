@@ -13,10 +13,17 @@ the same rules to one query per membership question.
 
 from relcore.errors import InvalidRuleError
 from relcore.segments.model import Segment, SegmentKind
-from relcore.segments.rules.builder import EventQuery, FieldRef, MeasureRef, field, touchpoints, transactions
+from relcore.segments.rules.builder import (
+    EventQuery,
+    FieldRef,
+    MeasureRef,
+    field,
+    history,
+    touchpoints,
+    transactions,
+)
 from relcore.segments.rules.catalogue import (
     DEFAULT_CATALOGUE,
-    EVENT_FIELDS,
     Catalogue,
     FieldSource,
     FieldSpec,
@@ -50,7 +57,6 @@ from relcore.segments.rules.validation import (
 
 __all__ = [
     "DEFAULT_CATALOGUE",
-    "EVENT_FIELDS",
     "FORMAT_VERSION",
     "MAX_DEPTH",
     "MAX_LIST_VALUES",
@@ -86,6 +92,7 @@ __all__ = [
     "explain",
     "field",
     "from_json",
+    "history",
     "json_schema",
     "matcher",
     "parse",

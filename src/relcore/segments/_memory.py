@@ -133,7 +133,8 @@ class MemorySegmentRepository:
         moment = check_datetime("as_of", as_of)
         test = matcher(rule, moment, catalogue=catalogue)
         tables = self._session.tables
-        live = {c for c in tables.customer_ids if test(customer_view(tables, c))}
+        histories = tuple(catalogue.histories.values())
+        live = {c for c in tables.customer_ids if test(customer_view(tables, c, histories))}
         stored = tables.segment_members[segment_id]
         entered, left = sorted(live - stored.keys()), sorted(stored.keys() - live)
         changed = {c: at for c, at in stored.items() if c in live}

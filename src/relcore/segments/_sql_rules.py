@@ -25,17 +25,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
+from relcore._kernel.adapters import load
 from relcore._kernel.checks import check_datetime
+from relcore._kernel.declarations import History
 from relcore._kernel.money import CURRENCIES
 from relcore.errors import InvalidRuleError
 from relcore.segments import (
     DEFAULT_CATALOGUE,
-    EVENT_FIELDS,
     Aggregate,
     And,
     Catalogue,
     Condition,
-    Events,
     FieldSource,
     FieldSpec,
     FieldType,
@@ -49,7 +49,7 @@ from relcore.segments import (
 )
 from relcore.segments._sql_fields import attribute, consent_granted, metric
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
-from relcore.storage.sql.schema import customer_roles, customer_tags, customers, touchpoints, transactions
+from relcore.storage.sql.schema import customer_roles, customer_tags, customers
 
 __all__ = ["compile_rule", "members_query"]
 
@@ -227,30 +227,41 @@ class _Compiler:
     # -- aggregates ---------------------------------------------------------------
 
     def aggregate(self, rule: Aggregate) -> Bool:
-        table = (touchpoints if rule.events is Events.TOUCHPOINTS else transactions).alias()
+        history = self.catalogue.history(rule.events)
+        table = _table(history).alias()
+        time = table.c[history.time]
         start = None if rule.within_days is None else self.as_of - timedelta(days=rule.within_days)
-        scope = [table.c.customer_id == customers.c.id, table.c.occurred_at <= self.as_of]
+        scope = [table.c[history.aggregate.owner or "customer_id"] == customers.c.id, time <= self.as_of]
         if start is not None:
-            scope.append(table.c.occurred_at >= start)
-        currency = next((c.value for c in rule.where if c.field == "currency" and c.op is Op.EQ), None)
-        fields = EVENT_FIELDS[rule.events]
+            scope.append(time >= start)
+        money = history.money
+        currency = None
+        if money is not None:
+            fixing = (c.value for c in rule.where if c.field == money.currency and c.op is Op.EQ)
+            currency = next(fixing, None)
         for condition in rule.where:
-            scope.append(self.event_condition(table, fields[condition.field], condition, currency))
-        leaf = self.measure(rule, table, sa.and_(*scope), currency)
+            spec = self.catalogue.event_field(history, condition.field, "where")
+            scope.append(self.event_condition(history, table, spec, condition, currency))
+        leaf = self.measure(rule, history, table, sa.and_(*scope), currency)
         if rule.full_window and start is not None:
             return sa.and_(customers.c.created_at <= start, leaf)
         return leaf
 
-    def event_condition(self, table: Any, spec: FieldSpec, condition: Condition, currency: object) -> Bool:
-        if spec.name == "amount":
+    def event_condition(
+        self, history: History, table: Any, spec: FieldSpec, condition: Condition, currency: object
+    ) -> Bool:
+        if history.money is not None and spec.name == history.money.amount:
             units = _minor_units(condition.value, str(currency))
             return self.compare(
-                table.c.amount_minor, FieldSpec("amount", FieldType.NUMBER), condition.op, units
+                table.c[history.money.column], FieldSpec(spec.name, FieldType.NUMBER), condition.op, units
             )
-        return self.compare(table.c[spec.name], spec, condition.op, condition.value)
+        declared = history.field(spec.name)
+        column = spec.name if declared is None else declared.sql_column
+        return self.compare(table.c[column], spec, condition.op, condition.value)
 
-    def measure(self, rule: Aggregate, table: Any, scope: Bool, currency: object) -> Bool:
+    def measure(self, rule: Aggregate, history: History, table: Any, scope: Bool, currency: object) -> Bool:
         op, value = rule.op, rule.value
+        minor = table.c[history.money.column] if history.money is not None else None
         match rule.measure:
             case Measure.COUNT:
                 if (op is Op.GE and value == 1) or (op is Op.GT and value == 0):
@@ -264,14 +275,14 @@ class _Compiler:
                 count = sa.select(sa.func.count()).where(scope).scalar_subquery()
                 return self.test(count, FieldType.NUMBER, op, value)
             case Measure.SUM:
-                total = sa.select(sa.func.coalesce(sa.func.sum(table.c.amount_minor), 0)).where(scope)
+                total = sa.select(sa.func.coalesce(sa.func.sum(minor), 0)).where(scope)
                 units = _minor_units(value, str(currency))
                 return self.test(total.scalar_subquery(), FieldType.NUMBER, op, units)
             case Measure.AVERAGE:
                 if op in (Op.IS_SET, Op.IS_NOT_SET):
                     found = sa.exists().where(scope)
                     return found if op is Op.IS_SET else sa.not_(found)
-                amount = sa.select(sa.func.sum(table.c.amount_minor)).where(scope).scalar_subquery()
+                amount = sa.select(sa.func.sum(minor)).where(scope).scalar_subquery()
                 count = sa.select(sa.func.count()).where(scope).scalar_subquery()
                 units = _minor_units(value, str(currency))
                 # bound as BIGINT: an INTEGER parameter would overflow on PostgreSQL past 2**31 - 1 units
@@ -283,11 +294,21 @@ class _Compiler:
                 return sa.and_(count > 0, self.test(amount, FieldType.NUMBER, op, scaled))
             case Measure.FIRST | Measure.LAST:
                 pick = sa.func.min if rule.measure is Measure.FIRST else sa.func.max
-                moment = sa.select(pick(table.c.occurred_at)).where(scope).scalar_subquery()
+                moment = sa.select(pick(table.c[history.time])).where(scope).scalar_subquery()
                 spec = FieldSpec(rule.measure.value, FieldType.DATETIME, nullable=True)
                 return self.compare(moment, spec, op, value)
             case _:
                 assert_never(rule.measure)
+
+
+def _table(history: History) -> sa.Table:
+    """The ``sa.Table`` of the history's aggregate, named by its declaration."""
+    if history.aggregate.table is None:
+        raise InvalidRuleError.single("events", f"the {history.name} history has no SQL table")
+    table = load(history.aggregate.table)
+    if not isinstance(table, sa.Table):
+        raise InvalidRuleError.single("events", f"the {history.name} history's table is not a table")
+    return table
 
 
 def _minor_units(value: Value, currency: str) -> Any:

@@ -282,4 +282,4 @@ def _stored_population(store: Store) -> list[Customer]:
 
 
 def _view(uow: UnitOfWork, person: Customer) -> CustomerView:
-    return UnitOfWorkViews(uow).view(person.id)
+    return UnitOfWorkViews(uow).view(person.id, DEFAULT_CATALOGUE.histories.values())

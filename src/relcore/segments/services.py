@@ -113,7 +113,7 @@ def explain_membership(
         if segment.rule is None:
             raise ValidationError.single("segment", "a static segment is a list; it has no rule to explain")
         rule = segment.rule
-    view = UnitOfWorkViews(uow).view(customer_id)
+    view = UnitOfWorkViews(uow).view(customer_id, catalogue.histories.values())
     return explain(rule, view, as_of, catalogue=catalogue)
 
 

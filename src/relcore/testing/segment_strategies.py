@@ -39,12 +39,11 @@ import attrs
 from hypothesis import strategies as st
 
 from relcore._kernel.money import CURRENCIES
-from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, EVENT_FIELDS, Catalogue, FieldSpec, FieldType
+from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue, FieldSpec, FieldType
 from relcore.segments.rules.nodes import (
     Aggregate,
     And,
     Condition,
-    Events,
     Measure,
     Not,
     Op,
@@ -127,7 +126,7 @@ class _Pools:
     currencies: tuple[str, ...]
     windows: tuple[int, ...]
     fields: tuple[str, ...]
-    events: tuple[Events, ...]
+    events: tuple[str, ...]
     max_where: int
 
 
@@ -145,7 +144,7 @@ def rules(
     currencies: Sequence[str] = _CURRENCIES,
     windows: Sequence[int] = _WINDOWS,
     fields: Collection[str] | None = None,
-    events: Collection[Events] = tuple(Events),
+    events: Collection[str] | None = None,
     max_where: int = 3,
     max_depth: int = 3,
     max_children: int = 3,
@@ -172,7 +171,8 @@ def rules(
         windows: Favoured window lengths in days (any length may be drawn).
         fields: The customer fields conditions may use (default: every name
             of the catalogue).
-        events: The histories aggregates may summarise (``()`` for none).
+        events: The names of the histories aggregates may summarise (default: every
+            history of the catalogue; ``()`` for none).
         max_where: Most ``where`` conditions per aggregate, besides the one
             fixing the currency.
         max_depth: Deepest nesting of ``and`` / ``or`` / ``not`` (at most
@@ -231,7 +231,7 @@ def leaves(
     currencies: Sequence[str] = _CURRENCIES,
     windows: Sequence[int] = _WINDOWS,
     fields: Collection[str] | None = None,
-    events: Collection[Events] = tuple(Events),
+    events: Collection[str] | None = None,
     max_where: int = 3,
 ) -> st.SearchStrategy[Condition | Aggregate]:
     """Draw valid leaves: conditions and aggregates. The arguments are those of `rules`.
@@ -256,7 +256,7 @@ def leaves(
         currencies=tuple(currencies),
         windows=tuple(windows),
         fields=tuple(catalogue.names() if fields is None else fields),
-        events=tuple(events),
+        events=tuple(catalogue.histories if events is None else events),
         max_where=max_where,
     )
     _check_pools(pools)
@@ -453,11 +453,12 @@ def _counts() -> st.SearchStrategy[int]:
     return st.integers(0, 5) | st.integers(0, 10**9)
 
 
-def _aggregate(pools: _Pools, events: Events) -> st.SearchStrategy[Aggregate]:
-    specs = EVENT_FIELDS[events]
-    measures = (
-        tuple(Measure) if events is Events.TRANSACTIONS else (Measure.COUNT, Measure.FIRST, Measure.LAST)
-    )
+def _aggregate(pools: _Pools, events: str) -> st.SearchStrategy[Aggregate]:
+    history = pools.catalogue.history(events)
+    specs = {f.name: pools.catalogue.event_field(history, f.name, "where") for f in history.fields}
+    money = history.money
+    measures = tuple(Measure) if money is not None else (Measure.COUNT, Measure.FIRST, Measure.LAST)
+    amount, currency_field = ("", "") if money is None else (money.amount, money.currency)
 
     @st.composite
     def build(draw: st.DrawFn) -> Aggregate:
@@ -465,18 +466,18 @@ def _aggregate(pools: _Pools, events: Events) -> st.SearchStrategy[Aggregate]:
         currency: str | None = None
         where: list[Condition] = []
         needs_currency = measure in (Measure.SUM, Measure.AVERAGE)
-        if events is Events.TRANSACTIONS and (needs_currency or draw(st.booleans())):
+        if money is not None and (needs_currency or draw(st.booleans())):
             currency = draw(st.sampled_from(pools.currencies))
-        names = [n for n in specs if n != "currency" and (n != "amount" or currency is not None)]
+        names = [n for n in specs if n != currency_field and (n != amount or currency is not None)]
         for name in draw(st.lists(st.sampled_from(names), max_size=pools.max_where)) if names else ():
             spec = specs[name]
-            if name == "amount":
+            if name == amount:
                 spec = attrs.evolve(spec, key=str(currency))
             where.append(draw(_condition(pools, spec, None)))
         if currency is not None:
-            where.insert(draw(st.integers(0, len(where))), Condition("currency", Op.EQ, currency))
+            where.insert(draw(st.integers(0, len(where))), Condition(currency_field, Op.EQ, currency))
             if draw(st.booleans()):
-                where.append(draw(_condition(pools, specs["currency"], None)))
+                where.append(draw(_condition(pools, specs[currency_field], None)))
         window = draw(st.none() | _days(pools))
         full_window = window is not None and draw(st.booleans())
         if measure is Measure.COUNT:

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from relcore.segments.rules.nodes import Aggregate, Condition, Events, Measure, Op, Scalar
 
-__all__ = ["EventQuery", "FieldRef", "MeasureRef", "field", "touchpoints", "transactions"]
+__all__ = ["EventQuery", "FieldRef", "MeasureRef", "field", "history", "touchpoints", "transactions"]
 
 
 class _Comparable:
@@ -158,7 +158,7 @@ class EventQuery:
 
     def __init__(
         self,
-        events: Events,
+        events: str,
         where: tuple[Condition, ...],
         within_days: int | None = None,
         full_window: bool = False,
@@ -197,12 +197,28 @@ class EventQuery:
         return MeasureRef(self, Measure.LAST)
 
 
-def _query(events: Events, conditions: tuple[Condition, ...], where: dict[str, Any]) -> EventQuery:
+def _query(events: str, conditions: tuple[Condition, ...], where: dict[str, Any]) -> EventQuery:
     built = list(conditions)
     for name, value in where.items():
         is_list = isinstance(value, list | tuple | set | frozenset)
         built.append(Condition(name, Op.IN if is_list else Op.EQ, tuple(value) if is_list else value))
     return EventQuery(events, tuple(built))
+
+
+def history(name: str, *conditions: Condition, **where: Any) -> EventQuery:
+    """Select a customer's entries of the history called ``name``: ``history("notes", source="web")``.
+
+    For a history a context registers; [`touchpoints`][relcore.segments.touchpoints] and
+    [`transactions`][relcore.segments.transactions] name the built-in ones. The name is
+    checked when the rule is validated against a catalogue.
+
+    Example:
+        >>> from relcore.segments import history
+        >>> leaf = history("notes", source="web").within(days=30).count() >= 1
+        >>> print(leaf.events, leaf.measure, leaf.op, leaf.value)
+        notes count >= 1
+    """
+    return _query(name, conditions, where)
 
 
 def touchpoints(*conditions: Condition, **where: Any) -> EventQuery:

@@ -25,23 +25,21 @@ from types import MappingProxyType
 import attrs
 
 from relcore._kernel.checks import exact_str, shown_name
-from relcore._kernel.money import CURRENCIES
-from relcore.activity.model import Direction, TouchpointKind, TransactionKind
+from relcore._kernel.declarations import History
+from relcore.activity.ports import TOUCHPOINT_HISTORY, TRANSACTION_HISTORY
 from relcore.consent.model import ConsentStatus
-from relcore.customers.model import Channel, PartyType
+from relcore.customers.model import PartyType
 from relcore.errors import InvalidRuleError
-from relcore.segments.rules.nodes import Events
 from relcore.value.model import METRIC_TYPES
 from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
 
 __all__ = [
     "DEFAULT_CATALOGUE",
-    "EVENT_FIELDS",
+    "HISTORY_NAME",
     "Catalogue",
     "FieldSource",
     "FieldSpec",
     "FieldType",
-    "event_field",
 ]
 
 _ = ConsentStatus  # consent fields are computed from the ledger's statuses
@@ -120,41 +118,30 @@ _CUSTOMER_FIELDS = _fields(
     FieldSpec("updated_at", FieldType.DATETIME),
 )
 
-EVENT_FIELDS: Mapping[Events, Mapping[str, FieldSpec]] = MappingProxyType(
-    {
-        Events.TOUCHPOINTS: _fields(
-            _choice("channel", Channel),
-            _choice("direction", Direction),
-            _choice("kind", TouchpointKind),
-            FieldSpec("subject", FieldType.TEXT, nullable=True),
-            FieldSpec("outcome", FieldType.TEXT, nullable=True),
-            FieldSpec("sentiment", FieldType.NUMBER, nullable=True),
-            FieldSpec("campaign_id", FieldType.ID, nullable=True),
-            FieldSpec("case_id", FieldType.ID, nullable=True),
-            FieldSpec("opportunity_id", FieldType.ID, nullable=True),
-            FieldSpec("contact_id", FieldType.ID, nullable=True),
-            FieldSpec("source", FieldType.TEXT),
-        ),
-        Events.TRANSACTIONS: _fields(
-            _choice("kind", TransactionKind),
-            _choice("currency", sorted(CURRENCIES)),
-            FieldSpec("amount", FieldType.MONEY),
-            FieldSpec("quantity", FieldType.NUMBER),
-            _choice("channel", Channel, nullable=True),
-            FieldSpec("description", FieldType.TEXT, nullable=True),
-            FieldSpec("contact_id", FieldType.ID, nullable=True),
-            FieldSpec("source", FieldType.TEXT),
-        ),
-    }
-)
-"""The fields an aggregate's ``where`` conditions may use, per event kind."""
-
 
 def _frozen(value: Mapping[str, FieldType]) -> Mapping[str, FieldType]:
     return MappingProxyType(dict(value))
 
 
+def _histories(value: object) -> Mapping[str, History]:
+    if isinstance(value, Mapping):
+        value = tuple(value.values())
+    if not isinstance(value, tuple | list) or not all(isinstance(h, History) for h in value):
+        raise InvalidRuleError.single("histories", "expected History declarations")
+    found: dict[str, History] = {}
+    for history in value:
+        if not _KEY.fullmatch(history.name) or history.name in _RESERVED:
+            raise InvalidRuleError.single("histories", f"{shown_name(history.name)} cannot name a history")
+        found[history.name] = history
+    return MappingProxyType(found)
+
+
+_RESERVED = frozenset({"all", "any", "not", "and", "or", "true", "false"})
+
+
 _KEY = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+HISTORY_NAME = _KEY
+"""What a history's name looks like: a lower-case identifier."""
 _DECLARABLE = (FieldType.TEXT, FieldType.NUMBER, FieldType.BOOL)
 
 
@@ -168,6 +155,10 @@ class Catalogue:
         attributes: Declared custom attribute keys and their types.
         vocabularies: The values of stages, roles, channels, purposes and
             touchpoint kinds that rules may name (built-in and declared).
+        histories: The histories aggregates may summarise, by name: the
+            registered ones ([relcore.registry.histories][]) once a
+            [CRM][relcore.crm.CRM] has built its catalogue; touchpoints and
+            transactions in the default one.
 
     Example:
         >>> from relcore.segments import DEFAULT_CATALOGUE
@@ -178,6 +169,9 @@ class Catalogue:
 
     attributes: Mapping[str, FieldType] = attrs.field(factory=dict, converter=_frozen)
     vocabularies: Vocabularies = attrs.field(default=DEFAULT_VOCABULARIES)
+    histories: Mapping[str, History] = attrs.field(
+        default=(TOUCHPOINT_HISTORY, TRANSACTION_HISTORY), converter=_histories
+    )
 
     @vocabularies.validator
     def _check_vocabularies(self, _: object, value: object) -> None:
@@ -197,6 +191,18 @@ class Catalogue:
             bool
         """
         return attrs.evolve(self, vocabularies=vocabularies)
+
+    def with_histories(self, *histories: History) -> Catalogue:
+        """Return this catalogue knowing ``histories`` too (one of the same name is replaced).
+
+        Example:
+            >>> from relcore import registry
+            >>> from relcore.segments import DEFAULT_CATALOGUE
+            >>> catalogue = DEFAULT_CATALOGUE.with_histories(*registry.histories())
+            >>> print(", ".join(catalogue.histories))
+            touchpoints, transactions
+        """
+        return attrs.evolve(self, histories=(*self.histories.values(), *histories))
 
     def with_attributes(self, **types: FieldType | str) -> Catalogue:
         """Declare custom attribute keys, each ``text``, ``number`` or ``bool``.
@@ -241,26 +247,30 @@ class Catalogue:
         names += [f"consent.{p}.{c}" for p in vocabularies.purposes for c in vocabularies.channels]
         return sorted(names)
 
-    def event_field(self, events: Events, name: object, path: str) -> FieldSpec:
-        """Return the field ``name`` of ``events``, its choices extended by the declared values.
+    def history(self, name: object, path: str = "events") -> History:
+        """Return the history called ``name``.
+
+        Raises:
+            InvalidRuleError: No such history in this catalogue.
+        """
+        found = self.histories.get(exact_str(name)) if isinstance(name, str) else None
+        if found is None:
+            raise InvalidRuleError.single(path, f"unknown history {shown_name(name)}")
+        return found
+
+    def event_field(self, history: History, name: object, path: str) -> FieldSpec:
+        """Return the field ``name`` of ``history``'s entries, its choices extended by the declared values.
 
         Raises:
             InvalidRuleError: No such field.
         """
-        spec = event_field(events, name, path)
-        if spec.name == "channel":
-            return attrs.evolve(spec, choices=self.vocabularies.channels.values)
-        if spec.name == "kind" and events is Events.TOUCHPOINTS:
-            return attrs.evolve(spec, choices=self.vocabularies.touchpoint_kinds.values)
-        return spec
-
-
-def event_field(events: Events, name: object, path: str) -> FieldSpec:
-    """Return the field ``name`` of ``events`` with the built-in choices only, or raise `InvalidRuleError`."""
-    spec = EVENT_FIELDS[events].get(exact_str(name)) if isinstance(name, str) else None
-    if spec is None:
-        raise InvalidRuleError.single(path, f"unknown {events.value} field {shown_name(name)}")
-    return spec
+        declared = history.field(exact_str(name)) if isinstance(name, str) else None
+        if declared is None:
+            raise InvalidRuleError.single(path, f"unknown {history.name} field {shown_name(name)}")
+        choices = declared.choices
+        if declared.vocabulary:
+            choices = getattr(self.vocabularies, declared.vocabulary).values
+        return FieldSpec(declared.name, FieldType(declared.type), nullable=declared.nullable, choices=choices)
 
 
 def _declare(what: str, types: Mapping[str, FieldType | str]) -> dict[str, FieldType]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, assert_never
 
 import attrs
@@ -31,35 +32,69 @@ from relcore.consent.model import ConsentRecord, may_contact
 from relcore.customers.model import Customer
 from relcore.segments.rules.catalogue import (
     DEFAULT_CATALOGUE,
-    EVENT_FIELDS,
     Catalogue,
     FieldSource,
     FieldSpec,
     FieldType,
 )
-from relcore.segments.rules.nodes import Aggregate, And, Condition, Events, Measure, Not, Op, Or, Rule, Value
+from relcore.segments.rules.nodes import Aggregate, And, Condition, Measure, Not, Op, Or, Rule, Value
 from relcore.segments.rules.validation import validate
 
 __all__ = ["CustomerView", "Explanation", "compare", "evaluate", "explain", "matcher", "typed_json"]
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class CustomerView:
     """What a rule may look at for one customer.
 
-    Attributes:
+    Args:
         customer: The customer.
         touchpoints: Their touchpoints (any order).
         transactions: Their transactions (any order).
         consents: Their consent ledger.
         metrics: Their stored value metrics by name.
+        histories: The entries of other histories, by history name (any order);
+            ``touchpoints`` and ``transactions`` join them.
+
+    Attributes:
+        customer: The customer.
+        consents: Their consent ledger.
+        metrics: Their stored value metrics by name.
+        histories: The entries of every history the view holds, by name; a
+            history it does not hold counts as empty.
     """
 
     customer: Customer
-    touchpoints: Sequence[Touchpoint] = ()
-    transactions: Sequence[Transaction] = ()
-    consents: Sequence[ConsentRecord] = ()
-    metrics: Mapping[str, object] = attrs.field(factory=dict)
+    consents: Sequence[ConsentRecord]
+    metrics: Mapping[str, object]
+    histories: Mapping[str, Sequence[Any]]
+
+    def __init__(
+        self,
+        customer: Customer,
+        touchpoints: Sequence[Touchpoint] = (),
+        transactions: Sequence[Transaction] = (),
+        consents: Sequence[ConsentRecord] = (),
+        metrics: Mapping[str, object] | None = None,
+        *,
+        histories: Mapping[str, Sequence[Any]] | None = None,
+    ) -> None:
+        merged = {"touchpoints": touchpoints, "transactions": transactions, **(histories or {})}
+        self.__attrs_init__(customer, consents, {} if metrics is None else metrics, merged)
+
+    @property
+    def touchpoints(self) -> Sequence[Touchpoint]:
+        """Their touchpoints."""
+        return self.history("touchpoints")
+
+    @property
+    def transactions(self) -> Sequence[Transaction]:
+        """Their transactions."""
+        return self.history("transactions")
+
+    def history(self, name: str) -> Sequence[Any]:
+        """The entries of the history called ``name`` (empty if the view holds none)."""
+        return self.histories.get(name, ())
 
 
 @attrs.frozen
@@ -219,35 +254,34 @@ class _Interpreter:
         start = None if rule.within_days is None else self.as_of - timedelta(days=rule.within_days)
         if rule.full_window and start is not None and self.view.customer.created_at > start:
             return None, False
-        history: Sequence[Touchpoint | Transaction]
-        history = self.view.touchpoints if rule.events is Events.TOUCHPOINTS else self.view.transactions
-        fields = EVENT_FIELDS[rule.events]
+        history = self.catalogue.history(rule.events)
+        specs = [(self.catalogue.event_field(history, c.field, "where"), c) for c in rule.where]
+        time = attrgetter(history.time)
         matching = [
             event
-            for event in history
-            if event.occurred_at <= self.as_of
-            and (start is None or event.occurred_at >= start)
-            and all(
-                compare(_event_value(event, fields[c.field]), c.op, c.value, self.as_of) for c in rule.where
-            )
+            for event in self.view.history(history.name)
+            if time(event) <= self.as_of
+            and (start is None or time(event) >= start)
+            and all(compare(_event_value(event, spec), c.op, c.value, self.as_of) for spec, c in specs)
         ]
+        amount = attrgetter("amount" if history.money is None else history.money.amount)
         observed: object
         match rule.measure:
             case Measure.COUNT:
                 observed = len(matching)
             case Measure.SUM:
-                observed = sum((t.amount for t in matching), Decimal(0))  # type: ignore[union-attr]
+                observed = sum((amount(e) for e in matching), Decimal(0))
             case Measure.AVERAGE:
                 if not matching:
                     return None, compare(None, rule.op, rule.value, self.as_of)
-                total = sum((t.amount for t in matching), Decimal(0))  # type: ignore[union-attr]
+                total = sum((amount(e) for e in matching), Decimal(0))
                 # amount op v  <=>  total op v * n: exact, as the SQL compiler does it
                 held = compare(total, rule.op, _scaled(rule.value, len(matching)), self.as_of)
                 return total / len(matching), held
             case Measure.FIRST:
-                observed = min((e.occurred_at for e in matching), default=None)
+                observed = min((time(e) for e in matching), default=None)
             case Measure.LAST:
-                observed = max((e.occurred_at for e in matching), default=None)
+                observed = max((time(e) for e in matching), default=None)
             case _:
                 assert_never(rule.measure)
         return observed, compare(observed, rule.op, rule.value, self.as_of)
@@ -259,7 +293,7 @@ def _scaled(value: Value, n: int) -> Value:
     return value * n if isinstance(value, Decimal) else value
 
 
-def _event_value(event: Touchpoint | Transaction, spec: FieldSpec) -> object:
+def _event_value(event: object, spec: FieldSpec) -> object:
     value = getattr(event, spec.name)
     return str(value) if spec.type is FieldType.CHOICE and value is not None else value
 

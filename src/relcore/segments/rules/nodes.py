@@ -71,7 +71,11 @@ class Op(StrEnum):
 
 
 class Events(StrEnum):
-    """Which history an [`Aggregate`][relcore.segments.Aggregate] summarises."""
+    """The names of the built-in histories an [`Aggregate`][relcore.segments.Aggregate] may summarise.
+
+    A context registers more ([relcore.registry.History][]); an aggregate
+    names any history of the catalogue it is checked against.
+    """
 
     TOUCHPOINTS = "touchpoints"
     TRANSACTIONS = "transactions"
@@ -175,7 +179,9 @@ class Aggregate(_Combinable):
     only those in the ``within_days`` days before it (both ends included).
 
     Attributes:
-        events: Touchpoints or transactions.
+        events: The name of the history it summarises: ``"touchpoints"``,
+            ``"transactions"`` or one a context registers (see
+            [Catalogue.histories][relcore.segments.Catalogue]).
         where: Conditions on the events' own fields, all of which must hold
             (``channel == "email"``, ``kind == "order"``...).
         within_days: The window's length in days; ``None`` for all history.
@@ -189,7 +195,7 @@ class Aggregate(_Combinable):
             less than ``within_days`` before ``as_of``.
     """
 
-    events: Events
+    events: str
     where: tuple[Condition, ...] = attrs.field(converter=_tuple)
     within_days: int | None
     measure: Measure

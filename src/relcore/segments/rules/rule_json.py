@@ -28,12 +28,11 @@ from uuid import UUID
 
 from relcore._kernel.checks import guarded, member_of, shown_name
 from relcore.errors import InvalidRuleError
-from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue
+from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, HISTORY_NAME, Catalogue
 from relcore.segments.rules.nodes import (
     Aggregate,
     And,
     Condition,
-    Events,
     Measure,
     Not,
     Op,
@@ -77,7 +76,7 @@ def _node(rule: Rule) -> dict[str, Any]:
         case Aggregate():
             return {
                 "type": "aggregate",
-                "events": Events(rule.events).value,
+                "events": str.__str__(rule.events),
                 "where": [_condition(c) for c in rule.where],
                 "within_days": rule.within_days,
                 "measure": Measure(rule.measure).value,
@@ -199,7 +198,7 @@ class _Reader:
         if not isinstance(full_window, bool):
             raise _error(_at(path, "full_window"), f"expected true or false, got {_kind(full_window)}")
         return Aggregate(
-            events=self.member(Events, body["events"], _at(path, "events")),
+            events=self.history(body["events"], _at(path, "events")),
             where=tuple(conditions),
             within_days=within_days,
             measure=self.member(Measure, body["measure"], _at(path, "measure")),
@@ -221,6 +220,12 @@ class _Reader:
             expected = ", ".join(m.value for m in enum)
             raise _error(path, f"unknown {enum.__name__.lower()}; expected one of {expected}")
         return member
+
+    def history(self, data: object, path: str) -> str:
+        name = str.__str__(self.text(data, path))
+        if not HISTORY_NAME.fullmatch(name):
+            raise _error(path, "expected a history name (a lower-case identifier)")
+        return name
 
     def array(self, data: object, path: str) -> list[Any]:
         if not isinstance(data, list):
@@ -342,7 +347,7 @@ def json_schema() -> dict[str, Any]:
         "not": {"rule": {"$ref": "#/$defs/rule"}},
         "condition": condition["properties"],
         "aggregate": {
-            "events": {"enum": [e.value for e in Events]},
+            "events": {"type": "string", "pattern": HISTORY_NAME.pattern},
             "where": {"type": "array", "items": {**condition, "additionalProperties": False}},
             "within_days": {"type": ["integer", "null"], "minimum": 1},
             "measure": {"enum": [m.value for m in Measure]},

@@ -49,7 +49,6 @@ from relcore.segments.rules.nodes import (
     Aggregate,
     And,
     Condition,
-    Events,
     Measure,
     Not,
     Op,
@@ -96,7 +95,7 @@ def to_text(rule: Rule) -> str:
                 arguments.append(f"within={rule.within_days}d")
             if rule.full_window:
                 arguments.append("full_window=true")
-            events, measure = Events(rule.events).value, Measure(rule.measure).value
+            events, measure = str.__str__(rule.events), Measure(rule.measure).value
             return f"{events}({', '.join(arguments)}).{measure} {_test(rule.op, rule.value)}"
         case _:
             assert_never(rule)
@@ -335,15 +334,17 @@ class _Parser:
                     rules.append(self.rule(depth + 1))
                 self.expect(")")
             return And(tuple(rules)) if token.text == "all" else Or(tuple(rules))
-        if token.kind == "name" and token.text in ("touchpoints", "transactions"):
-            return self.aggregate(Events(self.advance().text))
+        following = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
+        opens = following is not None and following.text == "("
+        if token.kind == "name" and token.text not in ("and", "or") and opens:
+            return self.aggregate(self.advance().text)
         if token.kind != "name" or token.text in ("and", "or"):
             raise self.error(token.position, f"expected a field, found {self._found()}")
         name = self.advance().text
         op, value = self.test()
         return Condition(name, op, value)
 
-    def aggregate(self, events: Events) -> Aggregate:
+    def aggregate(self, events: str) -> Aggregate:
         self.expect("(")
         where: list[Condition] = []
         within: int | None = None

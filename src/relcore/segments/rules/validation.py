@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from relcore._kernel.checks import check_uuid, kind, member_of, parse_uuid
+from relcore._kernel.declarations import History
 from relcore._kernel.money import CURRENCIES
 from relcore.errors import InvalidRuleError, ValidationError
 from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue, FieldSpec, FieldType
@@ -26,7 +27,6 @@ from relcore.segments.rules.nodes import (
     Aggregate,
     And,
     Condition,
-    Events,
     Measure,
     Not,
     Op,
@@ -83,10 +83,8 @@ _OPS: dict[FieldType, tuple[Op, ...]] = {
     FieldType.TAGS: (Op.HAS_TAG, Op.HAS_ANY, Op.HAS_ALL),
     FieldType.ID: _EQUALITY,
 }
-_MEASURES = {
-    Events.TOUCHPOINTS: (Measure.COUNT, Measure.FIRST, Measure.LAST),
-    Events.TRANSACTIONS: tuple(Measure),
-}
+_TIMES = (Measure.COUNT, Measure.FIRST, Measure.LAST)
+"""What any history has; ``sum`` and ``average`` need its money."""
 
 
 def validate(rule: object, catalogue: Catalogue = DEFAULT_CATALOGUE) -> Rule:
@@ -139,10 +137,10 @@ class _Checker:
                 raise _error(path, f"not a rule node: {type(node).__name__}")
 
     def aggregate(self, node: Aggregate, path: str) -> Aggregate:
-        events = _enum(Events, node.events, _at(path, "events"))
+        history = self.catalogue.history(node.events, _at(path, "events"))
         measure = _enum(Measure, node.measure, _at(path, "measure"))
-        if measure not in _MEASURES[events]:
-            raise _error(_at(path, "measure"), f"{events.value} have no {measure.value}")
+        if measure not in _TIMES and history.money is None:
+            raise _error(_at(path, "measure"), f"{history.name} have no {measure.value}")
         window = node.within_days
         if window is not None:
             window = _days(window, _at(path, "within_days"))
@@ -150,13 +148,13 @@ class _Checker:
             raise _error(_at(path, "full_window"), "expected true or false")
         if node.full_window and window is None:
             raise _error(_at(path, "full_window"), "needs a window (within_days)")
-        where = self.where(events, node.where, _at(path, "where"))
-        currency = _currency_of(where)
-        spec = _measure_spec(measure, events, currency, path)
+        where = self.where(history, node.where, _at(path, "where"))
+        currency = _currency_of(history, where)
+        spec = _measure_spec(measure, history.name, currency, path)
         op, value = _comparison(spec, node.op, node.value, path)
-        return Aggregate(events, where, window, measure, op, value, node.full_window)
+        return Aggregate(history.name, where, window, measure, op, value, node.full_window)
 
-    def where(self, events: Events, where: object, path: str) -> tuple[Condition, ...]:
+    def where(self, history: History, where: object, path: str) -> tuple[Condition, ...]:
         if not isinstance(where, tuple):
             raise _error(path, "expected a list of conditions")
         if len(where) > MAX_WHERE:
@@ -167,18 +165,18 @@ class _Checker:
             self.count(at)
             if not isinstance(condition, Condition):
                 raise _error(at, f"expected a condition, got {type(condition).__name__}")
-            spec = self.catalogue.event_field(events, condition.field, _at(at, "field"))
+            spec = self.catalogue.event_field(history, condition.field, _at(at, "field"))
             op, value = _comparison(spec, condition.op, condition.value, at)
             checked.append(Condition(str.__str__(condition.field), op, value))
-        currency = _currency_of(tuple(checked))
+        currency = _currency_of(history, tuple(checked))
         for i, condition in enumerate(checked):
-            if condition.field == "amount":
+            if history.money is not None and condition.field == history.money.amount:
                 _check_money_scale(condition.value, currency, f"{path}[{i}]")
         return tuple(checked)
 
 
-def _measure_spec(measure: Measure, events: Events, currency: str | None, path: str) -> FieldSpec:
-    name = f"{events.value}.{measure.value}"
+def _measure_spec(measure: Measure, history: str, currency: str | None, path: str) -> FieldSpec:
+    name = f"{history}.{measure.value}"
     if measure is Measure.COUNT:
         return FieldSpec(name, FieldType.NUMBER, key=_COUNT)
     if measure in (Measure.FIRST, Measure.LAST):
@@ -188,9 +186,13 @@ def _measure_spec(measure: Measure, events: Events, currency: str | None, path: 
     return FieldSpec(name, FieldType.MONEY, nullable=measure is Measure.AVERAGE, key=currency)
 
 
-def _currency_of(where: tuple[Condition, ...]) -> str | None:
+def _currency_of(history: History, where: tuple[Condition, ...]) -> str | None:
+    """The currency a ``currency == "EUR"`` condition fixes, if the history has money and one does."""
+    if history.money is None:
+        return None
     for condition in where:
-        if condition.field == "currency" and condition.op is Op.EQ and isinstance(condition.value, str):
+        field_name = history.money.currency
+        if condition.field == field_name and condition.op is Op.EQ and isinstance(condition.value, str):
             return condition.value
     return None
 

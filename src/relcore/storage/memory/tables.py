@@ -125,6 +125,18 @@ class Tables:
             table = self.aggregates[name] = AggregateTable(unique)
         return table
 
+    def owned(self, port: str, owner_id: UUID) -> list[Any]:
+        """The entities stored behind the port named ``port`` that ``owner_id`` owns, in storage order."""
+        activity: dict[str, ActivityTable[Any]] = {
+            "touchpoints": self.touchpoints,
+            "transactions": self.transactions,
+        }
+        if port in activity:
+            table = activity[port]
+            return [table.rows[i] for i in table.by_customer.get(CustomerId(owner_id), ())]
+        generic = self.aggregates.get(port)
+        return [] if generic is None else [generic.rows[i] for i in generic.by_owner.get(owner_id, ())]
+
     def holds(self, port: str, entity_id: UUID) -> bool:
         """Whether an entity with ``entity_id`` is stored behind the port named ``port``."""
         built_in: dict[str, Any] = {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from relcore.activity.model import Touchpoint, Transaction
+from collections.abc import Iterable
+from typing import Any
+
+from relcore._kernel.declarations import History
 from relcore.consent.model import ConsentRecord
 from relcore.customers.model import Customer
 from relcore.errors import NotFoundError
@@ -32,15 +35,9 @@ class TablesViews:
             raise NotFoundError("customer", customer_id)
         return found
 
-    def touchpoints(self, customer_id: CustomerId) -> list[Touchpoint]:
-        """The customer's touchpoints, in storage order."""
-        table = self._tables.touchpoints
-        return [table.rows[i] for i in table.by_customer.get(customer_id, ())]
-
-    def transactions(self, customer_id: CustomerId) -> list[Transaction]:
-        """The customer's transactions, in storage order."""
-        table = self._tables.transactions
-        return [table.rows[i] for i in table.by_customer.get(customer_id, ())]
+    def history(self, history: History, customer_id: CustomerId) -> list[Any]:
+        """The customer's entries of ``history``, in storage order."""
+        return self._tables.owned(history.aggregate.name, customer_id)
 
     def consents(self, customer_id: CustomerId) -> list[ConsentRecord]:
         """The customer's consent ledger, in storage order."""
@@ -54,6 +51,9 @@ class TablesViews:
         return found if isinstance(found, CustomerMetrics) else None
 
 
-def customer_view(tables: Tables, customer_id: CustomerId) -> CustomerView:
-    """Return the customer's [CustomerView][relcore.segments.CustomerView] from ``tables``."""
-    return assemble(TablesViews(tables), customer_id)
+def customer_view(tables: Tables, customer_id: CustomerId, histories: Iterable[History]) -> CustomerView:
+    """Return the customer's [CustomerView][relcore.segments.CustomerView] from ``tables``.
+
+    It holds the entries of ``histories``.
+    """
+    return assemble(TablesViews(tables), customer_id, histories)
