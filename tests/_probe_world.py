@@ -8,7 +8,6 @@ as its parameters are named here (a test fails until they are).
 
 from __future__ import annotations
 
-import copy
 import functools
 import inspect
 from collections.abc import Callable, Iterator
@@ -289,14 +288,7 @@ def snapshot(store: Store) -> object:
     from relcore.storage.memory import MemoryStore
 
     if isinstance(store, MemoryStore):
-        tables = store._tables
-        state = {}
-        for slot in type(tables).__slots__:
-            value = getattr(tables, slot)
-            if hasattr(value, "__slots__"):  # an ActivityTable
-                value = {s: getattr(value, s) for s in type(value).__slots__}
-            state[slot] = copy.deepcopy(value)
-        return state
+        return store._tables.dump()
     from relcore.storage.sql.schema import metadata
 
     bind = store.bind  # type: ignore[attr-defined]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +14,7 @@ from relcore.errors import ConfigurationError, ConflictError, NotFoundError
 from relcore.ids import CustomerId, uuid7
 from relcore.registry import Store
 from relcore.storage.memory import MemoryStore
-from relcore.storage.memory.tables import ActivityTable, Tables
+from relcore.storage.memory.tables import Tables
 from relcore.storage.memory.undo import UndoLog
 
 T0 = datetime(2024, 5, 1, 12, tzinfo=UTC)
@@ -29,16 +28,7 @@ def _tables(store: MemoryStore) -> Tables:
 
 def _state(store: MemoryStore) -> dict[str, Any]:
     """Deep copy of every dict, list and index the store holds."""
-    tables = _tables(store)
-    state: dict[str, Any] = {}
-    for name in Tables.__slots__:
-        value = getattr(tables, name)
-        if isinstance(value, ActivityTable):
-            for part in ActivityTable.__slots__:
-                state[f"{name}.{part}"] = copy.deepcopy(getattr(value, part))
-        else:
-            state[name] = copy.deepcopy(value)
-    return state
+    return _tables(store).dump()
 
 
 def _touchpoint(customer_id: CustomerId, **fields: Any) -> Touchpoint:

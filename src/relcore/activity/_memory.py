@@ -17,7 +17,7 @@ from relcore.ids import CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE
 from relcore.storage.memory.queries import newest_first
 from relcore.storage.memory.session import Session
-from relcore.storage.memory.tables import ActivityTable, Tables
+from relcore.storage.memory.tables import Tables
 from relcore.storage.rules import TimeWindow, check_chunk_size, check_id, check_limit, event_key
 
 __all__ = ["MemoryTouchpointRepository", "MemoryTransactionRepository", "timeline"]
@@ -28,6 +28,27 @@ Key = tuple[str, str]
 
 def _key(entry: Touchpoint | Transaction) -> Key | None:
     return None if entry.external_id is None else (entry.source, entry.external_id)
+
+
+class ActivityTable(Generic[E]):
+    """Touchpoints or transactions, with their idempotency and customer indexes.
+
+    Attributes:
+        rows: Entity by id.
+        by_key: Id by ``(source, external_id)``, for rows that have a key.
+        by_customer: Ids of each customer's rows, in the order they were added.
+    """
+
+    __slots__ = ("by_customer", "by_key", "rows")
+
+    def __init__(self) -> None:
+        self.rows: dict[UUID, E] = {}
+        self.by_key: dict[tuple[str, str], UUID] = {}
+        self.by_customer: dict[CustomerId, list[UUID]] = {}
+
+    def owned(self, owner_id: UUID) -> list[E]:
+        """The customer's entries, in the order they were added."""
+        return [self.rows[i] for i in self.by_customer.get(CustomerId(owner_id), ())]
 
 
 class _ActivityRepository(Generic[E]):
@@ -135,14 +156,22 @@ class _ActivityRepository(Generic[E]):
 
 
 def _check_references(tables: Tables, entry: Touchpoint | Transaction) -> None:
-    if entry.customer_id not in tables.customers:
+    if not tables.holds("customers", entry.customer_id):
         raise NotFoundError("customer", entry.customer_id)
-    if entry.contact_id is not None and entry.contact_id not in tables.contacts:
+    if entry.contact_id is not None and not tables.holds("contacts", entry.contact_id):
         raise NotFoundError("contact", entry.contact_id)
 
 
 def _of_customer(table: ActivityTable[E], customer_id: CustomerId) -> list[E]:
-    return [table.rows[i] for i in table.by_customer.get(customer_id, ())]
+    return table.owned(customer_id)
+
+
+def _touchpoints(tables: Tables) -> ActivityTable[Touchpoint]:
+    return tables.table("touchpoints", ActivityTable[Touchpoint])
+
+
+def _transactions(tables: Tables) -> ActivityTable[Transaction]:
+    return tables.table("transactions", ActivityTable[Transaction])
 
 
 class MemoryTouchpointRepository(_ActivityRepository[Touchpoint]):
@@ -156,7 +185,7 @@ class MemoryTouchpointRepository(_ActivityRepository[Touchpoint]):
     _type = Touchpoint
 
     def _table(self) -> ActivityTable[Touchpoint]:
-        return self._session.tables.touchpoints
+        return _touchpoints(self._session.tables)
 
 
 class MemoryTransactionRepository(_ActivityRepository[Transaction]):
@@ -170,7 +199,7 @@ class MemoryTransactionRepository(_ActivityRepository[Transaction]):
     _type = Transaction
 
     def _table(self) -> ActivityTable[Transaction]:
-        return self._session.tables.transactions
+        return _transactions(self._session.tables)
 
     def money_columns(self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE) -> Iterator[MoneyColumns]:
         """Yield orders and refunds up to ``until`` as columns, by customer, time and id."""
@@ -211,8 +240,8 @@ def timeline(
     check_limit(limit)
     window = TimeWindow(channels, since, until)
     entries: list[TimelineEntry] = [
-        *_of_customer(tables.touchpoints, customer_id),
-        *_of_customer(tables.transactions, customer_id),
+        *_of_customer(_touchpoints(tables), customer_id),
+        *_of_customer(_transactions(tables), customer_id),
     ]
     return newest_first(entries, window, limit)
 

@@ -15,12 +15,56 @@ from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
 from relcore.storage.base import Page
+from relcore.storage.customer_view import UnitOfWorkViews
 from relcore.storage.memory.session import Session
-from relcore.storage.memory.tables import PointKey
-from relcore.storage.memory.views import customer_view
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key, save_timestamp
 
-__all__ = ["MemoryContactRepository", "MemoryCustomerRepository"]
+__all__ = ["ContactTable", "CustomerTable", "MemoryContactRepository", "MemoryCustomerRepository"]
+
+PointKey = tuple[ContactPointKind, str]
+"""A contact point's lookup key: its kind and [`key`][relcore.domain.ContactPoint.key]."""
+
+
+class CustomerTable:
+    """The customers of a memory store.
+
+    Attributes:
+        rows: Customer by id.
+        ids: Every customer id, sorted (for keyset pages).
+        identities: Customer id by ``(namespace, value)`` identity.
+    """
+
+    __slots__ = ("identities", "ids", "rows")
+
+    def __init__(self) -> None:
+        self.rows: dict[CustomerId, Customer] = {}
+        self.ids: list[CustomerId] = []
+        self.identities: dict[tuple[str, str], CustomerId] = {}
+
+    def owned(self, owner_id: UUID) -> list[Customer]:
+        """Nothing: customers belong to no one."""
+        return []
+
+
+class ContactTable:
+    """The contacts of a memory store.
+
+    Attributes:
+        rows: Contact by id.
+        by_customer: Ids of each customer's contacts.
+        by_point: Ids of the contacts holding each contact point key.
+    """
+
+    __slots__ = ("by_customer", "by_point", "rows")
+
+    def __init__(self) -> None:
+        self.rows: dict[ContactId, Contact] = {}
+        self.by_customer: dict[CustomerId, set[ContactId]] = {}
+        self.by_point: dict[PointKey, set[ContactId]] = {}
+
+    def owned(self, owner_id: UUID) -> list[Contact]:
+        """The customer's contacts, in id order."""
+        return [self.rows[i] for i in sorted(self.by_customer.get(CustomerId(owner_id), ()))]
 
 
 class MemoryCustomerRepository:
@@ -33,11 +77,14 @@ class MemoryCustomerRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _table(self) -> CustomerTable:
+        return self._session.tables.table("customers", CustomerTable)
+
     def get(self, customer_id: CustomerId) -> Customer:
         """Return the customer with ``customer_id``."""
         self._session.check()
         check_id("customer_id", customer_id)
-        found = self._session.tables.customers.get(customer_id)
+        found = self._table().rows.get(customer_id)
         if found is None:
             raise NotFoundError("customer", customer_id)
         return found
@@ -45,19 +92,19 @@ class MemoryCustomerRepository:
     def add(self, customer: Customer) -> None:
         """Store a new customer; its id and identities must be unused."""
         self._session.check_write()
-        tables, log = self._session.tables, self._session.log
-        if customer.id in tables.customers:
+        table, log = self._table(), self._session.log
+        if customer.id in table.rows:
             raise ConflictError(f"a customer with id {customer.id} is already stored")
         self._check_identities(customer)
-        log.put(tables.customers, customer.id, customer)
-        log.insort(tables.customer_ids, customer.id)
+        log.put(table.rows, customer.id, customer)
+        log.insort(table.ids, customer.id)
         for identity in customer.identities:
-            log.put(tables.identities, (identity.namespace, identity.value), customer.id)
+            log.put(table.identities, (identity.namespace, identity.value), customer.id)
 
     def save(self, customer: Customer) -> Customer:
         """Store a changed customer (version-checked); return the stored one."""
         self._session.check_write()
-        tables, log = self._session.tables, self._session.log
+        table, log = self._table(), self._session.log
         stored = self.get(customer.id)
         if customer.version != stored.version:
             raise ConflictError(
@@ -67,19 +114,19 @@ class MemoryCustomerRepository:
         saved = attrs.evolve(
             customer, version=stored.version + 1, updated_at=save_timestamp(self._session.clock, customer)
         )
-        log.put(tables.customers, saved.id, saved)
+        log.put(table.rows, saved.id, saved)
         kept = {(i.namespace, i.value) for i in saved.identities}
         for identity in stored.identities:
             if (identity.namespace, identity.value) not in kept:
-                log.delete(tables.identities, (identity.namespace, identity.value))
+                log.delete(table.identities, (identity.namespace, identity.value))
         for namespace, value in kept:
-            if (namespace, value) not in tables.identities:
-                log.put(tables.identities, (namespace, value), saved.id)
+            if (namespace, value) not in table.identities:
+                log.put(table.identities, (namespace, value), saved.id)
         return saved
 
     def _check_identities(self, customer: Customer) -> None:
         for identity in customer.identities:
-            owner = self._session.tables.identities.get((identity.namespace, identity.value))
+            owner = self._table().identities.get((identity.namespace, identity.value))
             if owner is not None and owner != customer.id:
                 # the same words as the SQL stores; the identity itself may be personal data
                 raise ConflictError("an identity of this customer belongs to another customer")
@@ -87,9 +134,9 @@ class MemoryCustomerRepository:
     def find_by_identity(self, namespace: str, value: str) -> Customer | None:
         """Return the customer holding the external identity, if any (compared exactly)."""
         self._session.check()
-        tables = self._session.tables
-        owner = tables.identities.get(identity_key(namespace, value))
-        return None if owner is None else tables.customers[owner]
+        table = self._table()
+        owner = table.identities.get(identity_key(namespace, value))
+        return None if owner is None else table.rows[owner]
 
     def list(self, *, after: UUID | None = None, limit: int = 100) -> Page[Customer]:
         """Return up to ``limit`` customers with ids greater than ``after``, in id order."""
@@ -97,17 +144,17 @@ class MemoryCustomerRepository:
         check_limit(limit)
         if after is not None:
             check_id("after", after)
-        tables = self._session.tables
-        ids = tables.customer_ids
+        table = self._table()
+        ids = table.ids
         start = 0 if after is None else bisect.bisect_right(ids, after)
         page = ids[start : start + limit]
         more = start + limit < len(ids)
-        return Page(tuple(tables.customers[i] for i in page), page[-1] if more else None)
+        return Page(tuple(table.rows[i] for i in page), page[-1] if more else None)
 
     def count(self) -> int:
         """Return how many customers are stored."""
         self._session.check()
-        return len(self._session.tables.customers)
+        return len(self._table().rows)
 
     def members(
         self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
@@ -116,9 +163,9 @@ class MemoryCustomerRepository:
         self._session.check()
         test = matcher(rule, as_of, catalogue=catalogue)
         histories = tuple(catalogue.histories.values())
-        tables = self._session.tables
-        for customer_id in list(tables.customer_ids):
-            if test(customer_view(tables, customer_id, histories)):
+        views = UnitOfWorkViews(self._session.uow)
+        for customer_id in list(self._table().ids):
+            if test(views.view(customer_id, histories)):
                 yield customer_id
 
 
@@ -136,11 +183,14 @@ class MemoryContactRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _table(self) -> ContactTable:
+        return self._session.tables.table("contacts", ContactTable)
+
     def get(self, contact_id: ContactId) -> Contact:
         """Return the contact with ``contact_id``."""
         self._session.check()
         check_id("contact_id", contact_id)
-        found = self._session.tables.contacts.get(contact_id)
+        found = self._table().rows.get(contact_id)
         if found is None:
             raise NotFoundError("contact", contact_id)
         return found
@@ -148,19 +198,19 @@ class MemoryContactRepository:
     def add(self, contact: Contact) -> None:
         """Store a new contact; its customer must exist."""
         self._session.check_write()
-        tables, log = self._session.tables, self._session.log
-        if contact.id in tables.contacts:
+        table, log = self._table(), self._session.log
+        if contact.id in table.rows:
             raise ConflictError(f"a contact with id {contact.id} is already stored")
         self._session.require_customer(contact.customer_id)
-        log.put(tables.contacts, contact.id, contact)
-        log.add_to_index(tables.contacts_by_customer, contact.customer_id, contact.id)
+        log.put(table.rows, contact.id, contact)
+        log.add_to_index(table.by_customer, contact.customer_id, contact.id)
         for key in _point_keys(contact):
-            log.add_to_index(tables.contacts_by_point, key, contact.id)
+            log.add_to_index(table.by_point, key, contact.id)
 
     def save(self, contact: Contact) -> Contact:
         """Store a changed contact (version-checked); return the stored one."""
         self._session.check_write()
-        tables, log = self._session.tables, self._session.log
+        table, log = self._table(), self._session.log
         stored = self.get(contact.id)
         if contact.version != stored.version:
             raise ConflictError(f"contact {contact.id} is at version {stored.version}, not {contact.version}")
@@ -168,36 +218,36 @@ class MemoryContactRepository:
         saved = attrs.evolve(
             contact, version=stored.version + 1, updated_at=save_timestamp(self._session.clock, contact)
         )
-        log.put(tables.contacts, saved.id, saved)
+        log.put(table.rows, saved.id, saved)
         if saved.customer_id != stored.customer_id:
-            log.discard_from_index(tables.contacts_by_customer, stored.customer_id, saved.id)
-            log.add_to_index(tables.contacts_by_customer, saved.customer_id, saved.id)
+            log.discard_from_index(table.by_customer, stored.customer_id, saved.id)
+            log.add_to_index(table.by_customer, saved.customer_id, saved.id)
         old_keys, new_keys = _point_keys(stored), _point_keys(saved)
         for key in old_keys - new_keys:
-            log.discard_from_index(tables.contacts_by_point, key, saved.id)
+            log.discard_from_index(table.by_point, key, saved.id)
         for key in new_keys - old_keys:
-            log.add_to_index(tables.contacts_by_point, key, saved.id)
+            log.add_to_index(table.by_point, key, saved.id)
         return saved
 
     def for_customer(self, customer_id: CustomerId) -> list[Contact]:
         """Return the customer's contacts in id order."""
         self._session.check()
-        tables = self._session.tables
+        table = self._table()
         check_id("customer_id", customer_id)
-        return self._by_ids(tables.contacts_by_customer.get(customer_id, ()))
+        return self._by_ids(table.by_customer.get(customer_id, ()))
 
     def find_by_email(self, email: str) -> list[Contact]:
         """Return contacts with this e-mail (normalized, case-insensitive), in id order."""
         self._session.check()
         key = email_key(email)
-        return self._by_ids(self._session.tables.contacts_by_point.get((ContactPointKind.EMAIL, key), ()))
+        return self._by_ids(self._table().by_point.get((ContactPointKind.EMAIL, key), ()))
 
     def find_by_phone(self, phone: str, *, region: str | None = None) -> list[Contact]:
         """Return contacts with this phone number (compared in E.164), in id order."""
         self._session.check()
         key = phone_key(phone, region)
-        return self._by_ids(self._session.tables.contacts_by_point.get((ContactPointKind.PHONE, key), ()))
+        return self._by_ids(self._table().by_point.get((ContactPointKind.PHONE, key), ()))
 
     def _by_ids(self, ids: Iterable[ContactId]) -> list[Contact]:
-        contacts = self._session.tables.contacts
+        contacts = self._table().rows
         return [contacts[i] for i in sorted(ids)]

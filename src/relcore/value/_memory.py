@@ -6,6 +6,8 @@ import builtins
 import math
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from relcore._kernel.checks import fail
 from relcore.ids import CustomerId
@@ -14,7 +16,32 @@ from relcore.storage.rules import check_id, check_limit
 from relcore.value.model import CustomerMetrics, ValueRun
 from relcore.value.ports import MONEY_RANKINGS, check_metrics, check_ordering, mixed_currencies
 
-__all__ = ["MemoryMetricsRepository"]
+__all__ = ["MemoryMetricsRepository", "MetricsTable"]
+
+
+class MetricsTable:
+    """The latest value refresh of a memory store.
+
+    Attributes:
+        latest: ``"run"`` (the [ValueRun][relcore.value.model.ValueRun]) and ``"metrics"``
+            (metrics by customer id), replaced together.
+    """
+
+    __slots__ = ("latest",)
+
+    def __init__(self) -> None:
+        self.latest: dict[str, Any] = {}
+
+    @property
+    def rows(self) -> dict[CustomerId, CustomerMetrics]:
+        """The stored metrics by customer id."""
+        found = self.latest.get("metrics")
+        return found if isinstance(found, dict) else {}
+
+    def owned(self, owner_id: UUID) -> builtins.list[CustomerMetrics]:
+        """The customer's stored metrics, if any."""
+        found = self.rows.get(CustomerId(owner_id))
+        return [] if found is None else [found]
 
 
 class MemoryMetricsRepository:
@@ -27,6 +54,9 @@ class MemoryMetricsRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _table(self) -> MetricsTable:
+        return self._session.tables.table("metrics", MetricsTable)
+
     def replace_all(self, run: ValueRun, metrics: Iterable[CustomerMetrics]) -> int:
         """Store ``run`` and make ``metrics`` the only stored metrics."""
         self._session.check_write()
@@ -37,9 +67,9 @@ class MemoryMetricsRepository:
             check_metrics(run, item, i)
             self._session.require_customer(item.customer_id)
             rows[item.customer_id] = item
-        tables, log = self._session.tables, self._session.log
-        log.put(tables.value, "run", run)
-        log.put(tables.value, "metrics", rows)
+        table, log = self._table(), self._session.log
+        log.put(table.latest, "run", run)
+        log.put(table.latest, "metrics", rows)
         return len(rows)
 
     def get(self, customer_id: CustomerId) -> CustomerMetrics | None:
@@ -75,9 +105,8 @@ class MemoryMetricsRepository:
     def latest_run(self) -> ValueRun | None:
         """Return the run whose metrics are stored, if any."""
         self._session.check()
-        run = self._session.tables.value.get("run")
+        run = self._table().latest.get("run")
         return run if isinstance(run, ValueRun) else None
 
     def _rows(self) -> dict[CustomerId, CustomerMetrics]:
-        rows = self._session.tables.value.get("metrics")
-        return rows if isinstance(rows, dict) else {}
+        return self._table().rows

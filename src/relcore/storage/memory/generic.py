@@ -49,7 +49,8 @@ class MemoryRepository(Generic[E]):
         self._label = aggregate.label
 
     def _table(self) -> AggregateTable:
-        return self._session.tables.aggregate(self._aggregate.name, self._aggregate.unique)
+        unique = self._aggregate.unique
+        return self._session.tables.table(self._aggregate.name, lambda: AggregateTable(unique))
 
     def get(self, entity_id: UUID) -> E:
         """Return the entity with ``entity_id``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from relcore.clock import Clock
 from relcore.errors import ConfigurationError, NotFoundError
@@ -10,6 +11,9 @@ from relcore.ids import CustomerId
 from relcore.storage.memory.gate import Gate
 from relcore.storage.memory.tables import Tables
 from relcore.storage.memory.undo import UndoLog
+
+if TYPE_CHECKING:
+    from relcore.registry import UnitOfWork
 
 __all__ = ["Session"]
 
@@ -25,9 +29,11 @@ class Session:
         tables: The store's data, changed in place.
         log: Records how to undo each change of this unit of work.
         clock: Source of ``updated_at`` for saves.
+        uow: The unit of work itself, through which an adapter reaches another
+            port (never another port's tables).
     """
 
-    __slots__ = ("_gate", "_guard", "_read_only", "clock", "log", "tables")
+    __slots__ = ("_gate", "_guard", "_read_only", "clock", "log", "tables", "uow")
 
     def __init__(
         self,
@@ -45,6 +51,7 @@ class Session:
         self._guard = guard
         self._gate = gate
         self._read_only = read_only
+        self.uow: UnitOfWork = None  # type: ignore[assignment]  # set by the unit of work that made it
 
     def check(self) -> None:
         """Raise [`ConfigurationError`][relcore.errors.ConfigurationError] outside the ``with`` block."""
@@ -62,5 +69,5 @@ class Session:
 
     def require_customer(self, customer_id: CustomerId) -> None:
         """Raise [`NotFoundError`][relcore.errors.NotFoundError] unless the customer is stored."""
-        if customer_id not in self.tables.customers:
+        if not self.tables.holds("customers", customer_id):
             raise NotFoundError("customer", customer_id)

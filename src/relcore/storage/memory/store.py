@@ -99,6 +99,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self._gate = gate
         self._log = UndoLog()
         self._session = Session(tables, self._log, clock, self._require_active, gate, read_only=read_only)
+        self._session.uow = self
 
     def _adapter_argument(self) -> object:
         return self._session
