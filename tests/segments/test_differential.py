@@ -385,7 +385,7 @@ def test_members_equal_evaluate(fresh: Callable[[], Store], zone: timezone) -> N
         load(store, world)
         with store.unit_of_work() as uow:
             for rule in checks:
-                got = list(uow.customers.members(rule, as_of, catalogue=CATALOGUE))
+                got = list(uow.segments.members(rule, as_of, catalogue=CATALOGUE))
                 assert got == expected_members(world, rule, as_of), rule
 
     check()

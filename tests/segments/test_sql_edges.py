@@ -18,7 +18,7 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_siz
 
 def _members(store: Store, rule: Rule, as_of: datetime = AS_OF) -> list[object]:
     with store.unit_of_work() as uow:
-        return list(uow.customers.members(rule, as_of))
+        return list(uow.segments.members(rule, as_of))
 
 
 def _expected(people: list[Customer], rule: Rule, tps: list[Touchpoint] = ()) -> list[object]:  # type: ignore[assignment]

@@ -155,7 +155,7 @@ def test_members_equal_evaluate_on_roles_and_declared_values(fresh: Callable[[],
             uow.commit()
         with store.unit_of_work() as uow:
             for rule in checks:
-                got = list(uow.customers.members(rule, AS_OF, catalogue=CATALOGUE))
+                got = list(uow.segments.members(rule, AS_OF, catalogue=CATALOGUE))
                 assert got == expected_members(world, rule), rule
 
     check()

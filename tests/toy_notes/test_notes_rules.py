@@ -79,7 +79,7 @@ def test_notes_rules_agree_on_every_backend(notes_factory: StoreFactory) -> None
                     for p, mine in zip(people, notes, strict=True)
                     if evaluate(rule, CustomerView(p, histories={"notes": mine}), AS_OF, catalogue=CATALOGUE)
                 ]
-                assert list(uow.customers.members(rule, AS_OF, catalogue=CATALOGUE)) == sorted(expected), rule
+                assert list(uow.segments.members(rule, AS_OF, catalogue=CATALOGUE)) == sorted(expected), rule
 
     check()
 

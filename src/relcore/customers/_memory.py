@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from uuid import UUID
 
 import attrs
@@ -13,9 +12,7 @@ from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
-from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
 from relcore.storage.base import Page
-from relcore.storage.customer_view import UnitOfWorkViews
 from relcore.storage.memory.session import Session
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key, save_timestamp
 
@@ -156,17 +153,10 @@ class MemoryCustomerRepository:
         self._session.check()
         return len(self._table().rows)
 
-    def members(
-        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
-    ) -> Iterator[CustomerId]:
-        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``."""
+    def ids(self) -> Iterator[CustomerId]:
+        """Yield every customer id in id order (those stored when it was called)."""
         self._session.check()
-        test = matcher(rule, as_of, catalogue=catalogue)
-        histories = tuple(catalogue.histories.values())
-        views = UnitOfWorkViews(self._session.uow)
-        for customer_id in list(self._table().ids):
-            if test(views.view(customer_id, histories)):
-                yield customer_id
+        return iter(list(self._table().ids))
 
 
 def _point_keys(contact: Contact) -> set[PointKey]:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import builtins
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
 
-from relcore._kernel.checks import check_datetime
 from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId
-from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key
 from relcore.storage.sql import rows
@@ -33,7 +30,7 @@ from relcore.storage.sql.schema import (
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
 
-_MEMBER_BATCH = 5000
+_ID_BATCH = 5000
 
 __all__ = ["SqlContacts", "SqlCustomers", "check_id", "require_customer"]
 
@@ -135,22 +132,11 @@ class SqlCustomers:
         query = sa.select(sa.func.count()).select_from(customers)
         return int(self._uow.execute(query, what="count customers").scalar_one())
 
-    def members(
-        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
-    ) -> Iterator[CustomerId]:
-        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
-
-        One statement compiled from the rule ([`relcore.segments._sql_rules`][]),
-        streamed in batches.
-        """
-        moment = check_datetime("as_of", as_of)
-        dialect = self._uow.connection.dialect
-        from relcore.segments._sql_rules import members_query  # the rule compiler imports this package
-
-        query = members_query(rule, moment, dialect=dialect, catalogue=catalogue)
-        streamed = query.execution_options(yield_per=_MEMBER_BATCH)
-        result = self._uow.execute(streamed, what="select segment members")
-        with self._uow.translating("select segment members"):
+    def ids(self) -> Iterator[CustomerId]:
+        """Yield every customer id in id order, streamed in batches."""
+        query = sa.select(customers.c.id).order_by(customers.c.id)
+        result = self._uow.execute(query.execution_options(yield_per=_ID_BATCH), what="list customer ids")
+        with self._uow.translating("list customer ids"):
             for batch in result.partitions():
                 for (customer_id,) in batch:
                     yield CustomerId(customer_id)

@@ -232,3 +232,10 @@ class CustomerRepositoryContract(ContractBase):
     def test_count(self, store: Store) -> None:
         stored(store, *(customer(f"Customer {i}") for i in range(4)))
         assert in_unit(store, lambda uow: uow.customers.count()) == 4
+
+    def test_ids_lists_every_customer_in_id_order(self, store: Store) -> None:
+        assert in_unit(store, lambda uow: list(uow.customers.ids()), commit=False) == []
+        people = [customer(f"Customer {i}") for i in range(7)]
+        stored(store, *reversed(people))
+        listed = in_unit(store, lambda uow: list(uow.customers.ids()), commit=False)
+        assert listed == sorted(p.id for p in people)

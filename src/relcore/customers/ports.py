@@ -6,7 +6,6 @@ Semantics shared by every repository are written in [`relcore.storage.base`][].
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -21,8 +20,6 @@ from relcore.customers.model import (
     Identity,
 )
 from relcore.ids import ContactId, CustomerId
-from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue
-from relcore.segments.rules.nodes import Rule
 from relcore.storage.base import Page, Work
 
 __all__ = ["ContactRepository", "CustomerRepository", "CustomersWork"]
@@ -55,16 +52,8 @@ class CustomerRepository(Protocol):
         """Return how many customers are stored."""
         ...
 
-    def members(
-        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
-    ) -> Iterator[CustomerId]:
-        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
-
-        The answer must equal [`relcore.segments.evaluate`][] on every
-        customer. The rule is validated against ``catalogue`` first
-        ([`InvalidRuleError`][relcore.errors.InvalidRuleError]). Consume the iterator
-        inside the unit of work.
-        """
+    def ids(self) -> Iterator[CustomerId]:
+        """Yield every stored customer's id, in id order; consume it inside the unit of work."""
         ...
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from uuid import UUID
 
@@ -12,9 +12,10 @@ import attrs
 from relcore._kernel.checks import check_datetime, fail
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
-from relcore.segments import Catalogue, Rule
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
 from relcore.segments.model import Segment
 from relcore.segments.ports import MembershipChange
+from relcore.storage.customer_view import UnitOfWorkViews
 from relcore.storage.memory.session import Session
 from relcore.storage.rules import check_id, save_timestamp, segment_name
 
@@ -118,6 +119,19 @@ class MemorySegmentRepository:
         table = self._table()
         return [table.rows[table.names[name]] for name in sorted(table.names)]
 
+    def members(
+        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+    ) -> Iterator[CustomerId]:
+        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``."""
+        self._session.check()
+        test = matcher(rule, as_of, catalogue=catalogue)
+        histories = tuple(catalogue.histories.values())
+        uow = self._session.uow
+        views = UnitOfWorkViews(uow)
+        for customer_id in uow.customers.ids():
+            if test(views.view(customer_id, histories)):
+                yield customer_id
+
     def stored_members(self, segment_id: SegmentId) -> builtins.list[CustomerId]:
         """Return the stored membership, in id order."""
         self.get(segment_id)
@@ -154,7 +168,7 @@ class MemorySegmentRepository:
         self._session.check_write()
         self.get(segment_id)
         moment = check_datetime("as_of", as_of)
-        live = set(self._session.uow.customers.members(rule, moment, catalogue=catalogue))
+        live = set(self.members(rule, moment, catalogue=catalogue))
         table = self._table()
         stored = table.members[segment_id]
         entered, left = sorted(live - stored.keys()), sorted(stored.keys() - live)

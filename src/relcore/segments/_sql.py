@@ -11,7 +11,7 @@ change is applied by id, in chunks, in the same transaction.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 from relcore._kernel.checks import check_datetime, fail
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
-from relcore.segments import Catalogue, Rule, from_json, to_json
-from relcore.segments._sql_rules import compile_rule
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, from_json, to_json
+from relcore.segments._sql_rules import compile_rule, members_query
 from relcore.segments.model import Segment
 from relcore.segments.ports import MembershipChange
 from relcore.storage.rules import check_id, segment_name
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["SqlSegments"]
 
 _CHUNK = 500
+_BATCH = 5000
 
 
 class SqlSegments:
@@ -95,6 +96,22 @@ class SqlSegments:
         """Return every segment, by name."""
         rows = self._uow.execute(sa.select(segments), what="list segments").mappings().all()
         return sorted((_segment(row) for row in rows), key=lambda s: s.name)
+
+    def members(
+        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+    ) -> Iterator[CustomerId]:
+        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
+
+        One statement compiled from the rule ([`relcore.segments._sql_rules`][]),
+        streamed in batches.
+        """
+        moment = check_datetime("as_of", as_of)
+        query = members_query(rule, moment, dialect=self._uow.connection.dialect, catalogue=catalogue)
+        result = self._uow.execute(query.execution_options(yield_per=_BATCH), what="select segment members")
+        with self._uow.translating("select segment members"):
+            for batch in result.partitions():
+                for (customer_id,) in batch:
+                    yield CustomerId(customer_id)
 
     def stored_members(self, segment_id: SegmentId) -> builtins.list[CustomerId]:
         """Return the stored membership, in id order."""

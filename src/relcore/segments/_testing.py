@@ -201,14 +201,14 @@ class SegmentContract(ContractBase):
             views = {c.id: _view(uow, c) for c in people}
             for rule in _RULES:
                 expected = sorted(i for i, v in views.items() if evaluate(rule, v, as_of))
-                assert list(uow.customers.members(rule, as_of)) == expected, rule
+                assert list(uow.segments.members(rule, as_of)) == expected, rule
 
     def test_explain_agrees_with_members(self, store: Store) -> None:
         people = _stored_population(store)
         as_of = minutes(60 * 24 * 10)
         with store.unit_of_work() as uow:
             for rule in _RULES:
-                members = set(uow.customers.members(rule, as_of))
+                members = set(uow.segments.members(rule, as_of))
                 for person in people:
                     explained = explain_membership(uow, rule, person.id, as_of, DEFAULT_CATALOGUE)
                     assert explained.held == (person.id in members), (rule, person.name)
@@ -216,13 +216,13 @@ class SegmentContract(ContractBase):
     def test_members_refuses_invalid_rules_and_naive_time(self, store: Store) -> None:
         with store.unit_of_work() as uow:
             with pytest.raises(InvalidRuleError):
-                list(uow.customers.members(field("password") == "x", T0))
+                list(uow.segments.members(field("password") == "x", T0))
             with pytest.raises(ValidationError):
-                list(uow.customers.members(field("stage") == "lead", T0.replace(tzinfo=None)))
+                list(uow.segments.members(field("stage") == "lead", T0.replace(tzinfo=None)))
 
     def test_members_of_an_empty_store_is_empty(self, store: Store) -> None:
         with store.unit_of_work() as uow:
-            assert list(uow.customers.members(field("stage") == "lead", T0)) == []
+            assert list(uow.segments.members(field("stage") == "lead", T0)) == []
 
 
 _RULES: list[Rule] = [

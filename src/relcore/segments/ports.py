@@ -7,7 +7,7 @@ stays readable.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -16,7 +16,7 @@ import attrs
 from relcore._kernel.declarations import Aggregate, Context
 from relcore.consent.ports import ConsentWork
 from relcore.ids import CustomerId, SegmentId
-from relcore.segments import Catalogue, Rule
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.segments.model import Segment, SegmentEntered, SegmentLeft
 from relcore.value.ports import ValueWork
 
@@ -43,8 +43,20 @@ class SegmentRepository(Protocol):
 
     The stored membership is what a static list holds, what a snapshot froze,
     and, for a dynamic segment, what its last refresh found; the live
-    membership of a dynamic segment is ``customers.members(segment.rule, ...)``.
+    membership of a dynamic segment is ``segments.members(segment.rule, ...)``.
     """
+
+    def members(
+        self, rule: Rule, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+    ) -> Iterator[CustomerId]:
+        """Yield, in id order, the ids of the customers matching ``rule`` at ``as_of``.
+
+        The answer must equal [`relcore.segments.evaluate`][] on every
+        customer. The rule is validated against ``catalogue`` first
+        ([`InvalidRuleError`][relcore.errors.InvalidRuleError]). Consume the iterator
+        inside the unit of work.
+        """
+        ...
 
     def get(self, segment_id: SegmentId) -> Segment:
         """Return the segment with ``segment_id`` ([`NotFoundError`][relcore.errors.NotFoundError])."""

@@ -75,7 +75,7 @@ def define_segment(uow: SegmentsWork, segment: Segment, catalogue: Catalogue) ->
     if segment.kind is SegmentKind.SNAPSHOT:
         assert segment.rule is not None
         assert segment.frozen_at is not None
-        members = list(uow.customers.members(segment.rule, segment.frozen_at, catalogue=catalogue))
+        members = list(uow.segments.members(segment.rule, segment.frozen_at, catalogue=catalogue))
         uow.segments.change_members(segment.id, add=members, at=segment.frozen_at)
         for customer_id in members:
             uow.record(SegmentEntered(segment.id, customer_id, segment.frozen_at))
@@ -90,7 +90,7 @@ def segment_members(
     if isinstance(rule, Segment):
         yield from uow.segments.stored_members(rule.id)
     else:
-        yield from uow.customers.members(rule, as_of, catalogue=catalogue)
+        yield from uow.segments.members(rule, as_of, catalogue=catalogue)
 
 
 def explain_membership(

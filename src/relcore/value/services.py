@@ -32,7 +32,6 @@ import attrs
 from relcore._kernel.checks import MAX_INT32, check_datetime, fail
 from relcore._kernel.money import CURRENCIES, from_minor_units
 from relcore.ids import CustomerId, new_id
-from relcore.segments import And
 from relcore.value._settings import DAYS, MAX_HORIZON, NOT_NEGATIVE, one_of, tiers_converter, whole
 from relcore.value.model import CustomerMetrics, ValueRun
 from relcore.value.ports import ValueWork
@@ -167,9 +166,9 @@ def refresh_value(
         models=models,
     )
 
-    # every customer gets a row, buyers or not: the ids of the rule that holds for all
+    # every customer gets a row, buyers or not
     # (materialized: some drivers cannot write while a streamed read is open)
-    everyone = list(uow.customers.members(And(()), moment))
+    everyone = list(uow.customers.ids())
 
     def metrics() -> Iterator[CustomerMetrics]:
         for done, cid in enumerate(everyone, start=1):
