@@ -11,8 +11,10 @@ import attrs
 
 from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
+from relcore.customers.ports import CustomerEntry, entry_chunks, new_entries
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
+from relcore.storage.base import DEFAULT_CHUNK_SIZE
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
 from relcore.storage.base import Page
 from relcore.storage.memory.session import Session
@@ -53,6 +55,35 @@ class MemoryCustomerRepository:
         log.insort(tables.customer_ids, customer.id)
         for identity in customer.identities:
             log.put(tables.identities, (identity.namespace, identity.value), customer.id)
+
+    def add_many(self, entries: Iterable[CustomerEntry], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        """Store a stream of customers with their contacts, idempotently; return how many customers were new.
+
+        See [CustomerRepository.add_many][relcore.customers.ports.CustomerRepository.add_many].
+        """
+        self._session.check_write()
+        return sum(self._add_chunk(chunk) for chunk in entry_chunks("customers", entries, chunk_size))
+
+    def _add_chunk(self, chunk: list[tuple[Customer, tuple[Contact, ...]]]) -> int:
+        tables, log = self._session.tables, self._session.log
+        fresh = new_entries(chunk, tables.customers, tables.identities)
+        contact_ids: set[ContactId] = set()
+        for _, people in fresh:
+            for contact in people:
+                if contact.id in tables.contacts or contact.id in contact_ids:
+                    raise ConflictError(f"a contact with id {contact.id} is already stored")
+                contact_ids.add(contact.id)
+        for customer, people in fresh:
+            log.put(tables.customers, customer.id, customer)
+            log.insort(tables.customer_ids, customer.id)
+            for identity in customer.identities:
+                log.put(tables.identities, (identity.namespace, identity.value), customer.id)
+            for contact in people:
+                log.put(tables.contacts, contact.id, contact)
+                log.add_to_index(tables.contacts_by_customer, contact.customer_id, contact.id)
+                for key in _point_keys(contact):
+                    log.add_to_index(tables.contacts_by_point, key, contact.id)
+        return len(fresh)
 
     def save(self, customer: Customer) -> Customer:
         """Store a changed customer (version-checked); return the stored one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from relcore._kernel.checks import check_datetime
 from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
+from relcore.customers.ports import CustomerEntry, entry_chunks, new_entries
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ContactId, CustomerId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
-from relcore.storage.base import Page
+from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key
-from relcore.storage.sql import rows
+from relcore.storage.sql import bulk, rows
 from relcore.storage.sql.schema import (
     contact_points,
     contacts,
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
 
 _MEMBER_BATCH = 5000
+
+_IN_LIST = 500
+"""Values per ``IN (...)`` list when a bulk import looks for stored ids and identities."""
 
 __all__ = ["SqlContacts", "SqlCustomers", "check_id", "require_customer"]
 
@@ -109,6 +113,75 @@ class SqlCustomers:
         )
         self._write_children(saved)
         return saved
+
+    def add_many(self, entries: Iterable[CustomerEntry], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        """Store a stream of customers with their contacts, idempotently; return how many customers were new.
+
+        See [CustomerRepository.add_many][relcore.customers.ports.CustomerRepository.add_many].
+        Per chunk: the stored ids and identities are selected (a few ``IN``
+        lists), then each table gets one ``executemany`` of the new rows
+        ([`insert_all`][relcore.storage.sql.bulk.insert_all]). Concurrent
+        imports of the same identities: the later insert fails with a
+        [ConflictError][relcore.errors.ConflictError].
+        """
+        new = 0
+        for chunk in entry_chunks("customers", entries, chunk_size):
+            fresh = new_entries(chunk, *self._stored(chunk))
+            if fresh:
+                self._insert(fresh)
+            new += len(fresh)
+        return new
+
+    def _stored(
+        self, chunk: builtins.list[tuple[Customer, tuple[Contact, ...]]]
+    ) -> tuple[set[UUID], set[tuple[str, str]]]:
+        """The ids and identities of ``chunk`` that are already stored."""
+        ids = [c.id for c, _ in chunk]
+        stored_ids: set[UUID] = set()
+        for start in range(0, len(ids), _IN_LIST):
+            query = sa.select(customers.c.id).where(customers.c.id.in_(ids[start : start + _IN_LIST]))
+            stored_ids.update(r[0] for r in self._uow.execute(query, what="check customer ids"))
+        by_namespace: defaultdict[str, builtins.list[str]] = defaultdict(list)
+        for customer, _ in chunk:
+            for identity in customer.identities:
+                by_namespace[identity.namespace].append(identity.value)
+        stored_identities: set[tuple[str, str]] = set()
+        for namespace, values in by_namespace.items():
+            for start in range(0, len(values), _IN_LIST):
+                query = sa.select(identities.c.value).where(
+                    identities.c.namespace == namespace,
+                    identities.c.value.in_(values[start : start + _IN_LIST]),
+                )
+                found = self._uow.execute(query, what="check identities")
+                stored_identities.update((namespace, r[0]) for r in found)
+        return stored_ids, stored_identities
+
+    def _insert(self, fresh: builtins.list[tuple[Customer, tuple[Contact, ...]]]) -> None:
+        """Insert new customers and their contacts: one ``executemany`` per table."""
+        uow = self._uow
+        people: builtins.list[Contact] = []
+        roles: builtins.list[rows.RoleRow] = []
+        tags: builtins.list[rows.TagRow] = []
+        known: builtins.list[rows.IdentityRow] = []
+        points: builtins.list[rows.PointRow] = []
+        customer_parts, point_parts = rows.customer_parts, rows.point_parts
+        for customer, contacts_of in fresh:
+            its_roles, its_tags, its_identities = customer_parts(customer)
+            roles += its_roles
+            if its_tags:
+                tags += its_tags
+            if its_identities:
+                known += its_identities
+            for contact in contacts_of:
+                people.append(contact)
+                if contact.points:
+                    points += point_parts(contact)
+        bulk.insert_all(uow, rows.CUSTOMERS, [c for c, _ in fresh], what="add customers")
+        bulk.insert_all(uow, rows.ROLES, roles, what="add customer roles")
+        bulk.insert_all(uow, rows.TAGS, tags, what="add customer tags")
+        bulk.insert_all(uow, rows.IDENTITIES, known, what="add customer identities")
+        bulk.insert_all(uow, rows.CONTACTS, people, what="add contacts")
+        bulk.insert_all(uow, rows.POINTS, points, what="add contact points")
 
     def find_by_identity(self, namespace: str, value: str) -> Customer | None:
         """Return the customer holding the external identity, if any (compared exactly)."""
