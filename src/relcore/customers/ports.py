@@ -253,6 +253,7 @@ CONTEXT = Context(
     values=(Identity, ContactPoint, PostalAddress),
     contracts=(
         "relcore.customers._testing:CustomerRepositoryContract",
+        "relcore.customers._testing:CustomerImportContract",
         "relcore.customers._testing_contacts:ContactRepositoryContract",
     ),
     snapshot="relcore.customers._testing:stored_state",
