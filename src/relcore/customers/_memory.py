@@ -14,9 +14,8 @@ from relcore.customers.model import ContactPointKind, Customer
 from relcore.customers.ports import CustomerEntry, entry_chunks, new_entries
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
-from relcore.storage.base import DEFAULT_CHUNK_SIZE
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
-from relcore.storage.base import Page
+from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import PointKey
 from relcore.storage.memory.views import customer_view

@@ -239,7 +239,7 @@ class CustomerRepositoryContract(ContractBase):
 
 def _feed(*names: str, namespace: str = "feed") -> list[tuple[Customer, list[Contact]]]:
     """One ``(customer, [contact])`` entry per name, identified in ``namespace`` by the name."""
-    entries = []
+    entries: list[tuple[Customer, list[Contact]]] = []
     for name in names:
         who = customer(name, identities=[(namespace, name)])
         address = f"{name.lower().replace(' ', '.')}@example.org"
@@ -309,7 +309,7 @@ class CustomerImportContract(ContractBase):
         assert snapshot(store) == before
 
     def test_a_stored_id_is_skipped(self, store: Store) -> None:
-        entries = [(customer("No Identity"), [])]
+        entries: list[tuple[Customer, list[Contact]]] = [(customer("No Identity"), [])]
         assert _import(store, entries) == 1
         assert _import(store, entries) == 0
         assert in_unit(store, lambda uow: uow.customers.count()) == 1
@@ -388,7 +388,7 @@ class CustomerImportContract(ContractBase):
             assert caught.value.paths == (path,)
         for size in (0, -1, True):
             with pytest.raises(ValidationError) as caught:
-                _import(store, _feed("A"), chunk_size=size)  # type: ignore[arg-type]
+                _import(store, _feed("A"), chunk_size=size)
             assert caught.value.paths == ("chunk_size",)
         assert in_unit(store, lambda uow: uow.customers.count()) == 0
 

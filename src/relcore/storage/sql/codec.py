@@ -536,10 +536,10 @@ def _describe(
     apart: frozenset[str] = frozenset(),
 ) -> list[_Column]:
     fields = {f.name for f in attrs.fields(entity)}
-    if apart - fields:
-        raise TypeError(f"{table.name} / {entity.__name__}: fields {sorted(apart - fields)} (apart) are unknown")
-    fields -= apart
     what = f"{table.name} / {entity.__name__}"
+    if apart - fields:
+        raise TypeError(f"{what}: fields {sorted(apart - fields)} stored apart are not fields of the class")
+    fields -= apart
     unknown = set(declared) - set(table.c.keys())
     if unknown:
         raise TypeError(f"{what}: declared columns {sorted(unknown)} are not in the table")

@@ -273,7 +273,8 @@ def point_parts(c: Contact) -> list[PointRow]:
 
 
 CODECS: Mapping[sa.Table, RowCodec[Any]] = {
-    c.table: c for c in (TOUCHPOINTS, TRANSACTIONS, CONSENTS, CUSTOMERS, CONTACTS, ROLES, TAGS, IDENTITIES, POINTS)
+    c.table: c
+    for c in (TOUCHPOINTS, TRANSACTIONS, CONSENTS, CUSTOMERS, CONTACTS, ROLES, TAGS, IDENTITIES, POINTS)
 }
 """The codec of each table that has one."""
 
