@@ -62,7 +62,9 @@ __all__ = [
     "TRANSACTIONS",
     "contact_from_row",
     "contact_row",
+    "point_parts",
     "customer_from_row",
+    "customer_parts",
     "customer_row",
     "point_rows",
 ]
