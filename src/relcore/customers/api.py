@@ -122,8 +122,10 @@ class Customers(Namespace[CustomersWork]):
             3
             >>> crm.customers.import_customers(feed())  # the same feed again: identities already stored
             0
-            >>> [c.name for c in crm.customers.find_contacts(email="grace@example.org")]
-            ['Grace']
+            >>> crm.customers.find_contacts(email="grace@example.org")[0].name
+            'Grace'
+            >>> crm.customers.find("shop", "2").name
+            'Alan'
 
         Raises:
             ValidationError: An entry is malformed or uses an undeclared stage,

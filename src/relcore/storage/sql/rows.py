@@ -203,7 +203,11 @@ CONTACTS: RowCodec[Contact] = RowCodec(contacts, Contact, apart=("points",))
 """``relcore_contacts``; the points have a table of their own."""
 
 
-@attrs.frozen
+# the row classes below are built by the hundred thousand in a bulk import and encoded at once:
+# plain slotted classes, whose __init__ is cheaper than a frozen one's
+
+
+@attrs.define
 class RoleRow:
     """A row of ``relcore_customer_roles``: one role of a customer."""
 
@@ -211,7 +215,7 @@ class RoleRow:
     role: str
 
 
-@attrs.frozen
+@attrs.define
 class TagRow:
     """A row of ``relcore_customer_tags``: one tag of a customer."""
 
@@ -219,7 +223,7 @@ class TagRow:
     tag: str
 
 
-@attrs.frozen
+@attrs.define
 class IdentityRow:
     """A row of ``relcore_identities``: one external identity of a customer."""
 
@@ -228,7 +232,7 @@ class IdentityRow:
     customer_id: UUID
 
 
-@attrs.frozen
+@attrs.define
 class PointRow:
     """A row of ``relcore_contact_points``: the point at ``position`` of a contact (see `point_rows`)."""
 
