@@ -333,6 +333,13 @@ class CustomerImportContract(ContractBase):
         assert _import(store, [both]) == 0
         assert in_unit(store, lambda uow: uow.customers.find_by_identity("crm", "9")) is None
 
+    def test_identities_are_compared_exactly(self, store: Store) -> None:
+        values = ["a1", "A1", "a1 ", "á1"]
+        assert _import(store, [customer(v, identities=[("shop", v)]) for v in values]) == 4
+        assert _import(store, [customer(f"again {v}", identities=[("shop", v)]) for v in values]) == 0
+        with store.unit_of_work() as uow:
+            assert [uow.customers.find_by_identity("shop", v).name for v in values] == values  # type: ignore[union-attr]
+
     def test_inside_one_call_the_first_holder_of_an_identity_wins(self, store: Store) -> None:
         first = customer("First", identities=[("shop", "1")])
         second = customer("Second", identities=[("shop", "1"), ("crm", "2")])
