@@ -17,6 +17,7 @@ HERE = Path(__file__).parent
 
 BENCHMARKS = {
     "bench_ingest.py": (["--rows", "1000000"], ["--rows", "100000"]),
+    "bench_customers.py": (["--customers", "50000"], ["--customers", "5000"]),
     "bench_timeline.py": (["--customers", "100000"], ["--customers", "10000"]),
     "bench_segments.py": (["--customers", "100000"], ["--customers", "10000"]),
     "bench_refresh.py": (["--customers", "100000"], ["--customers", "10000"]),

@@ -176,6 +176,7 @@ _VALID: dict[str, Callable[[World], object]] = {
     "event_type": lambda w: CustomerCreated,
     "expires_at": lambda w: None,
     "handler": lambda w: lambda event: None,
+    "customers": lambda w: [],
     "kind": lambda w: "dynamic",
     "limit": lambda w: 10,
     "name": lambda w: w.fresh("segment"),

@@ -75,6 +75,17 @@ def _items(check: type | tuple[type, ...]) -> object:
     return accepts
 
 
+def _customer_entries(value: object) -> bool | None:
+    """Customers alone are items of ``import_customers``; a pair's contacts are checked as it comes."""
+    if not _collection(value):
+        return False
+    if isinstance(value, list | tuple):
+        if all(isinstance(v, Customer) for v in value):
+            return True
+        return None if any(isinstance(v, tuple) for v in value) else False
+    return None
+
+
 _TYPES: dict[str, object] = {
     **dict.fromkeys(["customer_id"], UUID),
     **dict.fromkeys(["namespace", "value", "name", "source", "email", "by"], str),
@@ -97,6 +108,7 @@ _TYPES: dict[str, object] = {
     "segment": (Segment, UUID, str),
     "contacts": _items(Contact),
     "touchpoints": _items(Touchpoint),
+    "customers": _customer_entries,
     "transactions": _items(Transaction),
     "customer_ids": _items(UUID),
     "channels": _items(str),

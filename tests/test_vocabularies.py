@@ -189,6 +189,35 @@ def test_customers_refuse_undeclared_stages_and_roles(store: Store) -> None:
     assert crm.customers.contacts(fine.id) == []
 
 
+def test_customer_imports_refuse_undeclared_stages_roles_and_channels(store: Store) -> None:
+    crm = _crm(store)
+    ada = Customer.person("Ada", stage="onboarding", roles=["franchisee"], identities=[("feed", "1")])
+    grace = Customer.person("Grace", identities=[("feed", "2")])
+    talks = Contact(customer_id=grace.id, name="Grace", preferred_channel="whatsapp")
+    feed: list[Any] = [ada, (grace, [talks])]
+    _refused(
+        lambda: crm.customers.import_customers([*feed, Customer.person("X", stage="vip_lead")]),
+        "customers[2].stage",
+        "vip_lead",
+    )
+    _refused(
+        lambda: crm.customers.import_customers([*feed, Customer.person("X", roles=["customer", "landlord"])]),
+        "customers[2].roles[1]",
+        "landlord",
+    )
+    x = Customer.person("X")
+    telegram = Contact(customer_id=x.id, name="X", preferred_channel="telegram")
+    _refused(
+        lambda: crm.customers.import_customers([*feed, (x, [telegram])], chunk_size=1),
+        "customers[2].contacts[0].preferred_channel",
+        "telegram",
+    )
+    assert crm.customers.list().items == ()  # every refused import was rolled back whole
+    assert crm.customers.import_customers(feed) == 2
+    assert crm.customers.find("feed", "1") == ada
+    assert crm.customers.contacts(grace.id) == [talks]
+
+
 def test_consent_refuses_undeclared_purposes_and_channels(store: Store) -> None:
     crm = _crm(store)
     ada = crm.customers.add(Customer.person("Ada"))

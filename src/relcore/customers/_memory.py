@@ -10,9 +10,10 @@ import attrs
 
 from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
+from relcore.customers.ports import CustomerEntry, entry_chunks, new_entries
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
-from relcore.storage.base import Page
+from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
 from relcore.storage.memory.session import Session
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key, save_timestamp
 
@@ -97,6 +98,36 @@ class MemoryCustomerRepository:
         log.insort(table.ids, customer.id)
         for identity in customer.identities:
             log.put(table.identities, (identity.namespace, identity.value), customer.id)
+
+    def add_many(self, entries: Iterable[CustomerEntry], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        """Store a stream of customers with their contacts, idempotently; return how many customers were new.
+
+        See [CustomerRepository.add_many][relcore.customers.ports.CustomerRepository.add_many].
+        """
+        self._session.check_write()
+        return sum(self._add_chunk(chunk) for chunk in entry_chunks("customers", entries, chunk_size))
+
+    def _add_chunk(self, chunk: list[tuple[Customer, tuple[Contact, ...]]]) -> int:
+        table, log = self._table(), self._session.log
+        contacts = self._session.tables.table("contacts", ContactTable)
+        fresh = new_entries(chunk, table.rows, table.identities)
+        contact_ids: set[ContactId] = set()
+        for _, people in fresh:
+            for contact in people:
+                if contact.id in contacts.rows or contact.id in contact_ids:
+                    raise ConflictError(f"a contact with id {contact.id} is already stored")
+                contact_ids.add(contact.id)
+        for customer, people in fresh:
+            log.put(table.rows, customer.id, customer)
+            log.insort(table.ids, customer.id)
+            for identity in customer.identities:
+                log.put(table.identities, (identity.namespace, identity.value), customer.id)
+            for contact in people:
+                log.put(contacts.rows, contact.id, contact)
+                log.add_to_index(contacts.by_customer, contact.customer_id, contact.id)
+                for key in _point_keys(contact):
+                    log.add_to_index(contacts.by_point, key, contact.id)
+        return len(fresh)
 
     def save(self, customer: Customer) -> Customer:
         """Store a changed customer (version-checked); return the stored one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -13,11 +13,13 @@ import sqlalchemy as sa
 
 from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
-from relcore.errors import ConflictError, NotFoundError, ValidationError
+from relcore.customers.ports import CustomerEntry, entry_chunks, new_entries
+from relcore.errors import ConflictError, NotFoundError, TransientStorageError, ValidationError
 from relcore.ids import ContactId, CustomerId
-from relcore.storage.base import Page
+from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
 from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key
-from relcore.storage.sql import rows
+from relcore.storage.sql import bulk, rows
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import (
     contact_points,
     contacts,
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
 
 _ID_BATCH = 5000
+
+_IN_LIST = 500
+"""Values per ``IN (...)`` list when a bulk import looks for stored ids and identities."""
 
 __all__ = ["SqlContacts", "SqlCustomers", "check_id", "require_customer"]
 
@@ -50,6 +55,15 @@ def require_customer(uow: SqlUnitOfWork, customer_id: UUID) -> None:
     query = sa.select(customers.c.id).where(customers.c.id == customer_id)
     if uow.execute(query, what="find customer").first() is None:
         raise NotFoundError("customer", customer_id)
+
+
+def _rolled_back(savepoint: sa.NestedTransaction) -> bool:
+    """Roll back to ``savepoint``; ``False`` if the database dropped it with the whole transaction."""
+    try:
+        savepoint.rollback()
+    except sa.exc.SQLAlchemyError:
+        return False
+    return True
 
 
 class SqlCustomers:
@@ -106,6 +120,106 @@ class SqlCustomers:
         )
         self._write_children(saved)
         return saved
+
+    def add_many(self, entries: Iterable[CustomerEntry], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+        """Store a stream of customers with their contacts, idempotently; return how many customers were new.
+
+        See [CustomerRepository.add_many][relcore.customers.ports.CustomerRepository.add_many].
+        Per chunk: the stored ids and identities are selected (a few ``IN``
+        lists), then each table gets one ``executemany`` of the new rows
+        ([`insert_all`][relcore.storage.sql.bulk.insert_all]), identities in
+        key order. On PostgreSQL and MySQL / MariaDB a chunk runs in a
+        SAVEPOINT: when it collides with an import that another transaction
+        committed meanwhile (or deadlocks with one), it is rolled back to the
+        savepoint and repeated once, reading the stored identities with a
+        shared lock, so those customers are skipped.
+        """
+        server = dialect_family(self._uow.connection.dialect) is not DialectFamily.SQLITE
+        new = 0
+        for chunk in entry_chunks("customers", entries, chunk_size):
+            new += self._repeating(chunk) if server else self._add_chunk(chunk)
+        return new
+
+    def _repeating(self, chunk: builtins.list[tuple[Customer, tuple[Contact, ...]]]) -> int:
+        """Add ``chunk`` in a savepoint; on a collision or deadlock, repeat it once, locking reads."""
+        uow = self._uow
+        for again in (False, True):
+            with uow.translating("add customers"):
+                savepoint = uow.connection.begin_nested()
+            try:
+                new = self._add_chunk(chunk, lock=again)
+            except (ConflictError, TransientStorageError):
+                if again or not _rolled_back(savepoint):
+                    raise
+                continue
+            with uow.translating("add customers"):
+                savepoint.commit()
+            return new
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _add_chunk(
+        self, chunk: builtins.list[tuple[Customer, tuple[Contact, ...]]], *, lock: bool = False
+    ) -> int:
+        fresh = new_entries(chunk, *self._stored(chunk, lock=lock))
+        if fresh:
+            self._insert(fresh)
+        return len(fresh)
+
+    def _stored(
+        self, chunk: builtins.list[tuple[Customer, tuple[Contact, ...]]], *, lock: bool = False
+    ) -> tuple[set[UUID], set[tuple[str, str]]]:
+        """The ids and identities of ``chunk`` already stored (read with a shared lock if ``lock``)."""
+        ids = [c.id for c, _ in chunk]
+        stored_ids: set[UUID] = set()
+        for start in range(0, len(ids), _IN_LIST):
+            query = sa.select(customers.c.id).where(customers.c.id.in_(ids[start : start + _IN_LIST]))
+            if lock:
+                query = query.with_for_update(read=True)
+            stored_ids.update(r[0] for r in self._uow.execute(query, what="check customer ids"))
+        by_namespace: defaultdict[str, builtins.list[str]] = defaultdict(list)
+        for customer, _ in chunk:
+            for identity in customer.identities:
+                by_namespace[identity.namespace].append(identity.value)
+        stored_identities: set[tuple[str, str]] = set()
+        for namespace, values in by_namespace.items():
+            for start in range(0, len(values), _IN_LIST):
+                query = sa.select(identities.c.value).where(
+                    identities.c.namespace == namespace,
+                    identities.c.value.in_(values[start : start + _IN_LIST]),
+                )
+                if lock:
+                    query = query.with_for_update(read=True)
+                found = self._uow.execute(query, what="check identities")
+                stored_identities.update((namespace, r[0]) for r in found)
+        return stored_ids, stored_identities
+
+    def _insert(self, fresh: builtins.list[tuple[Customer, tuple[Contact, ...]]]) -> None:
+        """Insert new customers and their contacts: one ``executemany`` per table."""
+        uow = self._uow
+        people: builtins.list[Contact] = []
+        roles: builtins.list[rows.RoleRow] = []
+        tags: builtins.list[rows.TagRow] = []
+        known: builtins.list[rows.IdentityRow] = []
+        points: builtins.list[rows.PointRow] = []
+        customer_parts, point_parts = rows.customer_parts, rows.point_parts
+        for customer, contacts_of in fresh:
+            its_roles, its_tags, its_identities = customer_parts(customer)
+            roles += its_roles
+            if its_tags:
+                tags += its_tags
+            if its_identities:
+                known += its_identities
+            for contact in contacts_of:
+                people.append(contact)
+                if contact.points:
+                    points += point_parts(contact)
+        bulk.insert_all(uow, rows.CUSTOMERS, [c for c, _ in fresh], what="add customers")
+        bulk.insert_all(uow, rows.ROLES, roles, what="add customer roles")
+        bulk.insert_all(uow, rows.TAGS, tags, what="add customer tags")
+        known.sort(key=lambda row: (row.namespace, row.value))  # concurrent imports lock keys in one order
+        bulk.insert_all(uow, rows.IDENTITIES, known, what="add customer identities")
+        bulk.insert_all(uow, rows.CONTACTS, people, what="add contacts")
+        bulk.insert_all(uow, rows.POINTS, points, what="add contact points")
 
     def find_by_identity(self, namespace: str, value: str) -> Customer | None:
         """Return the customer holding the external identity, if any (compared exactly)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta, timezone
 
 import attrs
 import pytest
 
+from relcore.customers.contacts import Contact, ContactPoint, PostalAddress
 from relcore.customers.model import Customer, Identity
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
@@ -17,13 +19,14 @@ from relcore.testing._contract_support import (
     ContractBase,
     FixedClock,
     StoreFactory,
+    contact,
     customer,
     in_unit,
     snapshot,
     stored,
 )
 
-__all__ = ["CustomerRepositoryContract", "stored_state"]
+__all__ = ["CustomerImportContract", "CustomerRepositoryContract", "stored_state"]
 
 
 def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object]:
@@ -239,3 +242,175 @@ class CustomerRepositoryContract(ContractBase):
         stored(store, *reversed(people))
         listed = in_unit(store, lambda uow: list(uow.customers.ids()), commit=False)
         assert listed == sorted(p.id for p in people)
+
+def _feed(*names: str, namespace: str = "feed") -> list[tuple[Customer, list[Contact]]]:
+    """One ``(customer, [contact])`` entry per name, identified in ``namespace`` by the name."""
+    entries: list[tuple[Customer, list[Contact]]] = []
+    for name in names:
+        who = customer(name, identities=[(namespace, name)])
+        address = f"{name.lower().replace(' ', '.')}@example.org"
+        entries.append((who, [contact(who.id, address, name=name)]))
+    return entries
+
+
+def _import(store: Store, entries: object, chunk_size: int = 2000) -> int:
+    new: int = in_unit(store, lambda uow: uow.customers.add_many(entries, chunk_size=chunk_size))  # type: ignore[arg-type]
+    return new
+
+
+class CustomerImportContract(ContractBase):
+    """Customers: idempotent bulk ``add_many`` of customers with their contacts."""
+
+    def test_imported_customers_are_stored_with_contacts_and_identities(self, store: Store) -> None:
+        entries = _feed("Ada", "Grace", "Alan")
+        assert _import(store, entries) == 3
+        with store.unit_of_work() as uow:
+            assert uow.customers.count() == 3
+            for who, people in entries:
+                assert uow.customers.find_by_identity("feed", who.name) == who
+                assert uow.customers.get(who.id) == who
+                assert uow.contacts.for_customer(who.id) == people
+            assert uow.contacts.find_by_email("GRACE@example.org") == entries[1][1]
+
+    def test_rich_customers_round_trip_exactly(self, store: Store) -> None:
+        acme = Customer.organization(
+            "Åcme 株式会社",
+            stage="customer",
+            roles=["customer", "partner", "franchisee"],
+            tags=["vip", "b2b"],
+            attributes={"tier": "gold", "nested": {"説明": [1, 2.5, None, True]}, "big": 2**53 + 1},
+            identities=[("shopify", "8213"), ("stripe", "cus_ÄÖ")],
+            country="jp",
+            created_at=T0,
+        )
+        buyer = Contact(
+            customer_id=acme.id,
+            name="Grace Hopper",
+            role="buyer",
+            points=[
+                ContactPoint.email("grace@example.org", primary=True, verified=True),
+                ContactPoint.phone("+44 20 7946 0000", label="office"),
+                ContactPoint.postal(PostalAddress(lines=["1 Main St"], locality="Paris", country="FR")),
+            ],
+            preferred_channel="email",
+            language="en-GB",
+            time_zone="Europe/London",
+            created_at=T0,
+        )
+        billing = contact(acme.id, name="Billing", role="billing")
+        bare = customer("Bare")  # a customer alone, with no contacts and no identity
+        assert _import(store, [(acme, [buyer, billing]), bare]) == 2
+        with store.unit_of_work() as uow:
+            assert uow.customers.get(acme.id) == acme
+            assert uow.customers.get(bare.id) == bare
+            assert uow.contacts.for_customer(acme.id) == sorted([buyer, billing], key=lambda c: c.id)
+            assert uow.contacts.for_customer(bare.id) == []
+            assert uow.contacts.find_by_phone("+442079460000") == [buyer]
+
+    def test_sending_the_same_feed_again_adds_nothing(self, store: Store) -> None:
+        assert _import(store, _feed("Ada", "Grace", "Alan")) == 3
+        before = snapshot(store)
+        # a feed rebuilds its objects: new ids, same identities
+        assert _import(store, _feed("Ada", "Grace", "Alan")) == 0
+        assert snapshot(store) == before
+
+    def test_a_stored_id_is_skipped(self, store: Store) -> None:
+        entries: list[tuple[Customer, list[Contact]]] = [(customer("No Identity"), [])]
+        assert _import(store, entries) == 1
+        assert _import(store, entries) == 0
+        assert in_unit(store, lambda uow: uow.customers.count()) == 1
+
+    def test_partial_overlap_adds_only_the_new_customers(self, store: Store) -> None:
+        old = _feed("Ada", "Grace")
+        assert _import(store, old) == 2
+        again = _feed("Grace", "Alan", "Ada", "Barbara")
+        assert _import(store, again) == 2
+        with store.unit_of_work() as uow:
+            assert uow.customers.count() == 4
+            assert uow.customers.find_by_identity("feed", "Grace") == old[1][0]
+            assert uow.contacts.for_customer(again[0][0].id) == []  # skipped with its customer
+            assert uow.customers.find_by_identity("feed", "Barbara") == again[3][0]
+            assert uow.contacts.for_customer(again[3][0].id) == again[3][1]
+
+    def test_a_customer_holding_any_stored_identity_is_skipped(self, store: Store) -> None:
+        ada = customer("Ada", identities=[("shop", "1")])
+        assert _import(store, [ada]) == 1
+        both = customer("Ada Again", identities=[("crm", "9"), ("shop", "1")])
+        assert _import(store, [both]) == 0
+        assert in_unit(store, lambda uow: uow.customers.find_by_identity("crm", "9")) is None
+
+    def test_identities_are_compared_exactly(self, store: Store) -> None:
+        values = ["a1", "A1", "a1 ", "á1"]
+        assert _import(store, [customer(v, identities=[("shop", v)]) for v in values]) == 4
+        assert _import(store, [customer(f"again {v}", identities=[("shop", v)]) for v in values]) == 0
+        with store.unit_of_work() as uow:
+            assert [uow.customers.find_by_identity("shop", v).name for v in values] == values  # type: ignore[union-attr]
+
+    def test_inside_one_call_the_first_holder_of_an_identity_wins(self, store: Store) -> None:
+        first = customer("First", identities=[("shop", "1")])
+        second = customer("Second", identities=[("shop", "1"), ("crm", "2")])
+        third = customer("Third", identities=[("crm", "2")])  # "crm 2" was never stored: third is new
+        entries = [(first, []), (second, [contact(second.id, "second@example.org")]), (third, [])]
+        assert _import(store, entries) == 2
+        with store.unit_of_work() as uow:
+            assert uow.customers.find_by_identity("shop", "1") == first
+            assert uow.customers.find_by_identity("crm", "2") == third
+            assert uow.contacts.for_customer(second.id) == []
+            assert uow.contacts.find_by_email("second@example.org") == []
+
+    @pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 2000])
+    def test_chunks_change_nothing(self, store: Store, chunk_size: int) -> None:
+        entries = _feed("A", "B", "C", "D", "E")
+        twin = customer("B Twin", identities=[("feed", "B")])  # the same identity in a later chunk
+        assert _import(store, [*entries[:3], (twin, []), *entries[3:]], chunk_size=chunk_size) == 5
+        with store.unit_of_work() as uow:
+            assert uow.customers.count() == 5
+            assert uow.customers.find_by_identity("feed", "B") == entries[1][0]
+            assert [uow.contacts.for_customer(c.id) for c, _ in entries] == [p for _, p in entries]
+
+    def test_a_generator_is_read_in_chunks(self, store: Store) -> None:
+        def feed() -> Iterator[tuple[Customer, list[Contact]]]:
+            yield from _feed(*(f"Customer {i}" for i in range(11)))
+
+        assert _import(store, feed(), chunk_size=2) == 11
+        assert _import(store, []) == 0
+        assert _import(store, iter(())) == 0
+
+    @pytest.mark.parametrize(
+        ("bad", "path"),
+        [
+            ("not a customer", "customers[3]"),
+            ((None, []), "customers[3][0]"),
+            ((customer("X"), None), "customers[3].contacts"),
+            ((customer("X"), [None]), "customers[3].contacts[0]"),
+            ((customer("X"), [contact(CustomerId(uuid7()))]), "customers[3].contacts[0].customer_id"),
+        ],
+    )
+    def test_a_bad_entry_writes_nothing(self, store: Store, bad: object, path: str) -> None:
+        before = snapshot(store)
+        entries = [*_feed("A", "B", "C"), bad, *_feed("D")]
+        with pytest.raises(ValidationError) as caught:
+            _import(store, entries, chunk_size=2)
+        assert caught.value.paths == (path,)
+        assert snapshot(store) == before
+
+    def test_a_bad_argument_is_refused(self, store: Store) -> None:
+        for bad, path in (("Ada", "customers"), (42, "customers")):
+            with pytest.raises(ValidationError) as caught:
+                _import(store, bad)
+            assert caught.value.paths == (path,)
+        for size in (0, -1, True):
+            with pytest.raises(ValidationError) as caught:
+                _import(store, _feed("A"), chunk_size=size)
+            assert caught.value.paths == ("chunk_size",)
+        assert in_unit(store, lambda uow: uow.customers.count()) == 0
+
+    def test_a_stored_contact_id_of_a_new_customer_conflicts(self, store: Store) -> None:
+        entries = _feed("Ada")
+        assert _import(store, entries) == 1
+        before = snapshot(store)
+        newcomer = customer("Newcomer", identities=[("feed", "Newcomer")])
+        reused = attrs.evolve(entries[0][1][0], customer_id=newcomer.id)
+        with pytest.raises(ConflictError):
+            _import(store, [*_feed("B"), (newcomer, [reused])])
+        assert snapshot(store) == before

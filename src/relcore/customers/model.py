@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from relcore._kernel import checks as check
-from relcore._kernel.events import DomainEvent, version_field
+from relcore._kernel.events import DomainEvent, count_field, version_field
 from relcore._kernel.tokens import token_converter, token_set_converter
 from relcore.clock import system_clock
 from relcore.errors import ValidationError
@@ -28,6 +28,7 @@ __all__ = [
     "Customer",
     "CustomerCreated",
     "CustomerUpdated",
+    "CustomersImported",
     "Identity",
     "LifecycleStage",
     "PartyType",
@@ -343,3 +344,11 @@ class ContactUpdated(DomainEvent):
     contact_id: ContactId = attrs.field(converter=check.uuid)
     customer_id: CustomerId = attrs.field(converter=check.uuid)
     version: int = attrs.field(converter=version_field)
+
+
+@attrs.frozen
+class CustomersImported(DomainEvent):
+    """A bulk import stored ``new`` customers and skipped ``skipped`` already stored (one event per call)."""
+
+    new: int = attrs.field(converter=count_field)
+    skipped: int = attrs.field(converter=count_field)

@@ -6,21 +6,25 @@ repositories, records the domain events, and leaves committing to the caller.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Mapping
 
 from relcore._kernel.arguments import check_instance
+from relcore._kernel.checks import fail, kind
 from relcore.customers.contacts import Contact
 from relcore.customers.model import (
     ContactAdded,
     ContactUpdated,
     Customer,
     CustomerCreated,
+    CustomersImported,
     CustomerUpdated,
 )
-from relcore.customers.ports import CustomersWork
+from relcore.customers.ports import CustomerEntry, CustomersWork
 from relcore.errors import ValidationError
+from relcore.storage.base import DEFAULT_CHUNK_SIZE
 
-__all__ = ["add_contact", "add_customer", "save_contact", "save_customer"]
+__all__ = ["add_contact", "add_customer", "import_customers", "save_contact", "save_customer"]
 
 
 def add_customer(uow: CustomersWork, customer: Customer, contacts: Iterable[Contact] = ()) -> None:
@@ -41,6 +45,27 @@ def add_customer(uow: CustomersWork, customer: Customer, contacts: Iterable[Cont
     for contact in people:
         uow.contacts.add(contact)
         uow.record(ContactAdded(contact.id, contact.customer_id))
+
+
+def import_customers(
+    uow: CustomersWork, entries: Iterable[CustomerEntry], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> int:
+    """Bulk-add customers with their contacts, idempotently; return how many customers were new.
+
+    Records one [CustomersImported][relcore.domain.CustomersImported] when any
+    customer was new. See
+    [CustomerRepository.add_many][relcore.customers.ports.CustomerRepository.add_many].
+    """
+    stream: object = entries
+    if isinstance(stream, str | bytes | Mapping) or not isinstance(stream, Iterable):
+        raise fail("customers", f"expected a collection, got {kind(stream)}")
+    received = itertools.count()
+    # zip draws from the entries first: once they run out, the counter has counted them
+    counted = (entry for entry, _ in zip(stream, received, strict=False))
+    new = uow.customers.add_many(counted, chunk_size=chunk_size)
+    if new:
+        uow.record(CustomersImported(new, next(received) - new))
+    return new
 
 
 def save_customer(uow: CustomersWork, customer: Customer) -> Customer:

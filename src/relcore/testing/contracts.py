@@ -50,7 +50,7 @@ from relcore.activity._testing_timeline import (
     TransactionContract,
 )
 from relcore.consent._testing import ConsentContract
-from relcore.customers._testing import CustomerRepositoryContract
+from relcore.customers._testing import CustomerImportContract, CustomerRepositoryContract
 from relcore.customers._testing_contacts import ContactRepositoryContract
 from relcore.registry import CONTEXTS
 from relcore.segments._testing import SegmentContract
@@ -66,6 +66,7 @@ __all__ = [
     "CONTEXT_CONTRACTS",
     "ConsentContract",
     "ContactRepositoryContract",
+    "CustomerImportContract",
     "CustomerRepositoryContract",
     "FixedClock",
     "KeyContract",

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
@@ -55,7 +55,7 @@ from relcore.storage.sql.schema import contacts, customers
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
 
-__all__ = ["ingest"]
+__all__ = ["ingest", "insert_all"]
 
 E = TypeVar("E")
 
@@ -210,6 +210,40 @@ def _unique(encoder: Encoder[Any], batch: list[Params]) -> list[Params]:
             seen.add(key)
         kept.append(row)
     return kept
+
+
+def insert_all(uow: SqlUnitOfWork, codec: RowCodec[E], entities: Sequence[E], *, what: str) -> None:
+    """Insert the rows of ``entities`` (already known to be new) with one driver ``executemany``.
+
+    The parameters come from ``codec``'s encoder for the connection's
+    dialect: on SQLite the ``sqlite3`` cursor's ``executemany``, past
+    SQLAlchemy's events (as `ingest` does); psycopg's or PyMySQL's
+    ``executemany`` through ``exec_driver_sql`` on PostgreSQL and MySQL /
+    MariaDB; SQLAlchemy's insert with another driver. A stored key is a
+    [ConflictError][relcore.errors.ConflictError].
+    """
+    if not entities:
+        return
+    uow.check_writable()
+    connection = uow.connection
+    dialect = connection.dialect
+    family = dialect_family(dialect)
+    encoder = _encoder(codec, dialect)
+    params = list(map(encoder.encode, entities))
+    with uow.translating(what):
+        if not _driver_params(dialect):
+            rows = [dict(zip(encoder.columns, row, strict=True)) for row in params]
+            connection.execute(codec.table.insert(), rows)
+            return
+        sql = encoder.insert_sql(_PLACEHOLDERS[family])
+        if family is DialectFamily.SQLITE:
+            cursor = connection.connection.cursor()
+            try:
+                cursor.executemany(sql, params)
+            finally:
+                cursor.close()
+            return
+        connection.exec_driver_sql(sql, params)
 
 
 # -- references: the customers and contacts a chunk names must exist ----------

@@ -40,12 +40,12 @@ import json
 import types
 import typing
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter, call, itemgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -59,8 +59,13 @@ from relcore.storage.sql.types import UTCDateTime
 __all__ = ["Encoder", "MinorUnits", "RowCodec"]
 
 E = TypeVar("E")
+E_co = TypeVar("E_co", covariant=True)
 
 Values = tuple[Any, ...]
+
+
+class _Decode(Protocol[E_co]):
+    def __call__(self, row: Mapping[str, Any], /, **apart: Any) -> E_co: ...
 
 
 @attrs.frozen
@@ -111,6 +116,10 @@ def _plain(column_type: sa.types.TypeEngine[Any]) -> bool:
     """Whether SQLAlchemy binds this type's (already valid) values unchanged on every family."""
     if isinstance(column_type, sa.Float):
         return not column_type.asdecimal  # floats: SQLite's processor is float(), the identity on floats
+    if isinstance(column_type, sa.Boolean):
+        # SQLAlchemy sends int(value) where the database has no boolean type; every driver stores
+        # a bool (an int) as the same 0 / 1
+        return True
     return isinstance(column_type, sa.String | sa.Integer) and not isinstance(column_type, sa.Enum)
 
 
@@ -373,10 +382,13 @@ class RowCodec(Generic[E]):
             validated them); otherwise through the constructor, so that a row
             edited behind relcore's back fails with a
             [ValidationError][relcore.errors.ValidationError] naming the field.
+        apart: Fields stored in other tables (a customer's tags, a contact's
+            points): no column holds them, and `entity` takes their values as
+            keyword arguments. Not with ``trusted``.
 
     Raises:
-        TypeError: If a column matches no field, a field no column, or a
-            column has a type the codec does not know.
+        TypeError: If a column matches no field, a field no column (and is
+            not ``apart``), or a column has a type the codec does not know.
     """
 
     def __init__(
@@ -386,21 +398,27 @@ class RowCodec(Generic[E]):
         *,
         declared: Mapping[str, str | MinorUnits] | None = None,
         trusted: bool = False,
+        apart: Collection[str] = (),
     ) -> None:
         self.table = table
         self.entity_class = entity
         self.trusted = trusted
+        self.apart = frozenset(apart)
+        """The fields stored in other tables."""
+        if self.apart and trusted:
+            raise TypeError(f"{table.name} / {entity.__name__}: fields stored apart need the constructor")
         self.columns: tuple[_Column, ...] = tuple(
-            _describe(table, entity, dict(declared or {}), typing.get_type_hints(entity))
+            _describe(table, entity, dict(declared or {}), typing.get_type_hints(entity), self.apart)
         )
         self._encoders: dict[_Target, Encoder[E]] = {}
         self.row_encoder: Encoder[E] = self._encoder(_Target(_ROW, True, json.dumps))
         """The encoder of the values of `row`."""
         self._row_names = self.row_encoder.columns
-        self.entity: Callable[[Mapping[str, Any]], E] = (
-            self._trusted_decoder() if trusted else self._constructing_decoder()
-        )
-        """Return the entity of a row (a mapping of column names to the values SQLAlchemy reads)."""
+        self.entity: _Decode[E] = self._trusted_decoder() if trusted else self._constructing_decoder()
+        """Return the entity of a row (a mapping of column names to the values SQLAlchemy reads).
+
+        The values of fields stored ``apart`` are passed as keyword arguments.
+        """
 
     # -- entity -> row / parameters --
 
@@ -458,7 +476,7 @@ class RowCodec(Generic[E]):
 
     # -- row -> entity --
 
-    def _trusted_decoder(self) -> Callable[[Mapping[str, Any]], E]:
+    def _trusted_decoder(self) -> _Decode[E]:
         cls = self.entity_class
         plain = [c for c in self.columns if c.kind not in (_Kind.ENUM, _Kind.MONEY)]
         enums = [c for c in self.columns if c.kind is _Kind.ENUM]
@@ -472,7 +490,7 @@ class RowCodec(Generic[E]):
         setters = tuple(_slot_setter(cls, name) for name in attributes)
         new = object.__new__
 
-        def decode(row: Mapping[str, Any]) -> E:
+        def decode(row: Mapping[str, Any], /, **apart: Any) -> E:  # nothing is apart: trusted
             entity = new(cls)
             values = read_plain(row) + tuple(map(_apply, lookups, read_enums(row)))
             if amounts:
@@ -482,7 +500,7 @@ class RowCodec(Generic[E]):
 
         return decode
 
-    def _constructing_decoder(self) -> Callable[[Mapping[str, Any]], E]:
+    def _constructing_decoder(self) -> _Decode[E]:
         cls = self.entity_class
         direct = [c for c in self.columns if c.kind is not _Kind.MONEY]
         money = [c for c in self.columns if c.kind is _Kind.MONEY]
@@ -490,11 +508,11 @@ class RowCodec(Generic[E]):
         read = _tuple_getter(itemgetter, [c.name for c in direct])
         amounts = [(c.money.amount, _amount_reader(c, self.columns)) for c in money if c.money is not None]
 
-        def construct(row: Mapping[str, Any]) -> E:
+        def construct(row: Mapping[str, Any], /, **apart: Any) -> E:
             values = dict(zip(names, read(row), strict=True))
             for name, amount in amounts:
                 values[name] = amount(row)
-            return cls(**values)
+            return cls(**values, **apart)
 
         return construct
 
@@ -511,10 +529,17 @@ def _amount_reader(column: _Column, columns: tuple[_Column, ...]) -> Callable[[M
 
 
 def _describe(
-    table: sa.Table, entity: type[Any], declared: dict[str, str | MinorUnits], hints: dict[str, Any]
+    table: sa.Table,
+    entity: type[Any],
+    declared: dict[str, str | MinorUnits],
+    hints: dict[str, Any],
+    apart: frozenset[str] = frozenset(),
 ) -> list[_Column]:
     fields = {f.name for f in attrs.fields(entity)}
     what = f"{table.name} / {entity.__name__}"
+    if apart - fields:
+        raise TypeError(f"{what}: fields {sorted(apart - fields)} stored apart are not fields of the class")
+    fields -= apart
     unknown = set(declared) - set(table.c.keys())
     if unknown:
         raise TypeError(f"{what}: declared columns {sorted(unknown)} are not in the table")
@@ -566,13 +591,6 @@ def _classify(
         return _Column(name, _Kind.DATETIME, attribute, nullable)
     if isinstance(column_type, sa.JSON):
         return _Column(name, _Kind.JSON, attribute, nullable)
-    if enum_class is not None:
-        if not isinstance(column_type, sa.String):
-            raise TypeError(f"{what}: enum field {attribute} needs a text column, not {column_type!r}")
-        members: dict[Any, Any] = {member.value: member for member in enum_class}
-        if nullable:
-            members[None] = None
-        return _Column(name, _Kind.ENUM, attribute, nullable, members=members, open=open_vocabulary)
     if isinstance(column_type, sa.TypeDecorator):
         decorator = type(column_type)
         if (
@@ -581,6 +599,13 @@ def _classify(
         ):
             raise TypeError(f"{what}: column {name} converts its values; the codec cannot derive how")
         column_type = column_type.impl_instance
+    if enum_class is not None:
+        if not isinstance(column_type, sa.String):
+            raise TypeError(f"{what}: enum field {attribute} needs a text column, not {column_type!r}")
+        members: dict[Any, Any] = {member.value: member for member in enum_class}
+        if nullable:
+            members[None] = None
+        return _Column(name, _Kind.ENUM, attribute, nullable, members=members, open=open_vocabulary)
     if _plain(column_type):
         return _Column(name, _Kind.PLAIN, attribute, nullable)
     raise TypeError(f"{what}: column {name} has type {column_type!r}, which the codec does not know")

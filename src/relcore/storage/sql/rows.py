@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
+import attrs
 import sqlalchemy as sa
 
 from relcore.domain import (
@@ -31,16 +33,38 @@ from relcore.domain import (
     Transaction,
 )
 from relcore.storage.sql.codec import MinorUnits, RowCodec
-from relcore.storage.sql.schema import consents, touchpoints, transactions
+from relcore.storage.sql.schema import (
+    consents,
+    contact_points,
+    contacts,
+    customer_roles,
+    customer_tags,
+    customers,
+    identities,
+    touchpoints,
+    transactions,
+)
 
 __all__ = [
     "CODECS",
     "CONSENTS",
+    "CONTACTS",
+    "CUSTOMERS",
+    "IDENTITIES",
+    "POINTS",
+    "ROLES",
+    "TAGS",
+    "IdentityRow",
+    "PointRow",
+    "RoleRow",
+    "TagRow",
     "TOUCHPOINTS",
     "TRANSACTIONS",
     "contact_from_row",
     "contact_row",
+    "point_parts",
     "customer_from_row",
+    "customer_parts",
     "customer_row",
     "point_rows",
 ]
@@ -172,7 +196,92 @@ TRANSACTIONS: RowCodec[Transaction] = RowCodec(
 CONSENTS: RowCodec[ConsentRecord] = RowCodec(consents, ConsentRecord)
 """``relcore_consents``, rebuilt through the constructor."""
 
-CODECS: Mapping[sa.Table, RowCodec[Any]] = {c.table: c for c in (TOUCHPOINTS, TRANSACTIONS, CONSENTS)}
+CUSTOMERS: RowCodec[Customer] = RowCodec(customers, Customer, apart=("roles", "tags", "identities"))
+"""``relcore_customers``; roles, tags and identities have tables of their own."""
+
+CONTACTS: RowCodec[Contact] = RowCodec(contacts, Contact, apart=("points",))
+"""``relcore_contacts``; the points have a table of their own."""
+
+
+# the row classes below are built by the hundred thousand in a bulk import and encoded at once:
+# plain slotted classes, whose __init__ is cheaper than a frozen one's
+
+
+@attrs.define
+class RoleRow:
+    """A row of ``relcore_customer_roles``: one role of a customer."""
+
+    customer_id: UUID
+    role: str
+
+
+@attrs.define
+class TagRow:
+    """A row of ``relcore_customer_tags``: one tag of a customer."""
+
+    customer_id: UUID
+    tag: str
+
+
+@attrs.define
+class IdentityRow:
+    """A row of ``relcore_identities``: one external identity of a customer."""
+
+    namespace: str
+    value: str
+    customer_id: UUID
+
+
+@attrs.define
+class PointRow:
+    """A row of ``relcore_contact_points``: the point at ``position`` of a contact (see `point_rows`)."""
+
+    contact_id: UUID
+    position: int
+    kind: str
+    value: str
+    lookup_key: str
+    is_primary: bool
+    is_verified: bool
+    label: str | None
+    address: dict[str, Any] | None
+
+
+ROLES: RowCodec[RoleRow] = RowCodec(customer_roles, RoleRow)
+"""``relcore_customer_roles``."""
+TAGS: RowCodec[TagRow] = RowCodec(customer_tags, TagRow)
+"""``relcore_customer_tags``."""
+IDENTITIES: RowCodec[IdentityRow] = RowCodec(identities, IdentityRow)
+"""``relcore_identities``."""
+POINTS: RowCodec[PointRow] = RowCodec(contact_points, PointRow)
+"""``relcore_contact_points``."""
+
+
+def customer_parts(c: Customer) -> tuple[list[RoleRow], list[TagRow], list[IdentityRow]]:
+    """Return the rows a customer has in its role, tag and identity tables."""
+    cid = c.id
+    return (
+        [RoleRow(cid, r) for r in sorted(map(str, c.roles))],
+        [TagRow(cid, t) for t in sorted(c.tags)],
+        [IdentityRow(i.namespace, i.value, cid) for i in c.identities],
+    )
+
+
+def point_parts(c: Contact) -> list[PointRow]:
+    """Return the ``relcore_contact_points`` rows of a contact, in order (as `point_rows`)."""
+    cid = c.id
+    return [
+        PointRow(
+            cid, i, p.kind.value, p.value, p.key, p.primary, p.verified, p.label, _address_json(p.address)
+        )
+        for i, p in enumerate(c.points)
+    ]
+
+
+CODECS: Mapping[sa.Table, RowCodec[Any]] = {
+    c.table: c
+    for c in (TOUCHPOINTS, TRANSACTIONS, CONSENTS, CUSTOMERS, CONTACTS, ROLES, TAGS, IDENTITIES, POINTS)
+}
 """The codec of each table that has one."""
 
 touchpoint_row: Callable[[Touchpoint], dict[str, Any]] = TOUCHPOINTS.row
