@@ -13,9 +13,9 @@ from relcore._kernel.checks import check_datetime, fail
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
+from relcore.segments._views import UnitOfWorkViews
 from relcore.segments.model import Segment
 from relcore.segments.ports import MembershipChange
-from relcore.storage.customer_view import UnitOfWorkViews
 from relcore.storage.memory.session import Session
 from relcore.storage.rules import check_id, save_timestamp, segment_name
 

@@ -24,8 +24,8 @@ from relcore.segments import (
     touchpoints,
     transactions,
 )
+from relcore.segments._views import UnitOfWorkViews
 from relcore.segments.services import explain_membership
-from relcore.storage.customer_view import UnitOfWorkViews
 from relcore.testing._contract_support import (
     T0,
     ContractBase,

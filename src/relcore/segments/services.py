@@ -17,9 +17,9 @@ from relcore._kernel.checks import check_datetime
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import Catalogue, Explanation, Rule, explain, validate
+from relcore.segments._views import UnitOfWorkViews
 from relcore.segments.model import Segment, SegmentEntered, SegmentKind, SegmentLeft
 from relcore.segments.ports import SegmentsWork
-from relcore.storage.customer_view import UnitOfWorkViews
 
 __all__ = [
     "RefreshResult",

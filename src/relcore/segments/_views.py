@@ -3,11 +3,11 @@
 A rule judges a customer on their fields, their consent ledger, the entries
 of every history its catalogue knows (touchpoints, transactions, and those
 other contexts register), and their stored value metrics. Every place
-that evaluates a rule in Python (the memory store's ``members``, the
+that evaluates a rule in Python (the memory segments' ``members``, the
 ``explain`` use case on any store, the contract suite's expectations)
 builds that [CustomerView][relcore.segments.CustomerView] with
-[customer_view][relcore.storage.customer_view.customer_view] from a
-[ViewSource][relcore.storage.customer_view.ViewSource], so they cannot
+[customer_view][relcore.segments._views.customer_view] from a
+[ViewSource][relcore.segments._views.ViewSource], so they cannot
 disagree on what the customer looks like. A part added to the view is added
 to the protocol, and every source then has to provide it.
 """
@@ -15,15 +15,17 @@ to the protocol, and every source then has to provide it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from relcore._kernel.declarations import History
 from relcore.consent.model import ConsentRecord
 from relcore.customers.model import Customer
 from relcore.ids import CustomerId
-from relcore.registry import UnitOfWork
-from relcore.segments import CustomerView
+from relcore.segments.rules.evaluation import CustomerView
 from relcore.value.model import CustomerMetrics
+
+if TYPE_CHECKING:
+    from relcore.registry import UnitOfWork
 
 __all__ = ["UnitOfWorkViews", "ViewSource", "customer_view"]
 
@@ -64,7 +66,7 @@ def customer_view(source: ViewSource, customer_id: CustomerId, histories: Iterab
 
 
 class UnitOfWorkViews:
-    """A [ViewSource][relcore.storage.customer_view.ViewSource] reading through a unit of work's repositories.
+    """A [ViewSource][relcore.segments._views.ViewSource] reading through a unit of work's repositories.
 
     Args:
         uow: An active unit of work, of any store.
@@ -74,7 +76,7 @@ class UnitOfWorkViews:
         self._uow = uow
 
     def view(self, customer_id: CustomerId, histories: Iterable[History]) -> CustomerView:
-        """Return the customer's view (see [customer_view][relcore.storage.customer_view.customer_view])."""
+        """Return the customer's view (see [customer_view][relcore.segments._views.customer_view])."""
         return customer_view(self, customer_id, histories)
 
     def customer(self, customer_id: CustomerId) -> Customer:
