@@ -16,12 +16,9 @@ def shop(customers: int, touchpoints_per_customer: float) -> SyntheticShop:
 
 
 def add_customers(crm: CRM, data: SyntheticShop) -> None:
-    """Store the shop's customers and contacts in one unit of work."""
+    """Store the shop's customers and contacts in one unit of work, through the bulk path."""
     with crm.unit_of_work() as uow:
-        for customer, contacts in data.customers_with_contacts():
-            uow.customers.add(customer)
-            for contact in contacts:
-                uow.contacts.add(contact)
+        uow.customers.add_many(data.customers_with_contacts())
         uow.commit()
 
 
