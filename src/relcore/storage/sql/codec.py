@@ -540,7 +540,7 @@ class RowCodec(Generic[E]):
             if column.kind is _Kind.MONEY:
                 money.append(column)
                 continue
-            convert = _read_step(column, target_.family, target_.native_uuid, deserialize)
+            convert = _read_step(column, target_.family, self.trusted, deserialize)
             if convert is None:
                 plain.append((column, None))
             else:
@@ -616,15 +616,15 @@ def _identity(value: Any) -> Any:
 
 
 def _read_step(
-    column: _Column, family: str, native_uuid: bool, deserialize: Callable[[str], Any]
+    column: _Column, family: str, trusted: bool, deserialize: Callable[[str], Any]
 ) -> Callable[[Any], Any] | None:
     """How a driver's value of ``column`` becomes the field's value (``None``: unchanged)."""
     kind, nullable = column.kind, column.nullable
     convert: Callable[[Any], Any]
     if kind is _Kind.PLAIN:
         return None
-    if kind is _Kind.ENUM:
-        return _lookup(column)
+    if kind is _Kind.ENUM:  # the constructor of an untrusted codec checks the stored value itself
+        return _lookup(column) if trusted else None
     if kind is _Kind.UUID:
         if family == DialectFamily.POSTGRESQL:  # psycopg returns UUIDs
             return None
