@@ -27,7 +27,7 @@ from relcore.domain import ConsentRecord, Touchpoint, Transaction
 from relcore.errors import ValidationError
 from relcore.ids import uuid7
 from relcore.storage.sql import rows
-from relcore.storage.sql.codec import _UUID_OF_TEXT, MinorUnits, RowCodec
+from relcore.storage.sql.codec import _UUID_OF_TEXT, _UUID_OR_NONE, MinorUnits, RowCodec
 from relcore.storage.sql.dialects import DialectFamily
 from relcore.storage.sql.schema import metadata
 from relcore.storage.sql.types import UTCDateTime
@@ -273,6 +273,8 @@ def test_stored_uuid_text_becomes_the_same_uuid(value: UUID) -> None:
         assert (made, hash(made), str(made), repr(made)) == (value, hash(value), str(value), repr(value))
         assert made.is_safe is SafeUUID.unknown
         assert pickle.loads(pickle.dumps(made)) == value
+        assert _UUID_OR_NONE(text) == value
+    assert _UUID_OR_NONE(None) is None
 
 
 def test_consent_records_are_rebuilt_through_the_constructor() -> None:

@@ -192,7 +192,7 @@ def _psycopg_json() -> Callable[[Any], Any]:
     return wrap
 
 
-def _uuid_maker() -> Callable[[str], UUID]:
+def _uuid_maker() -> tuple[Callable[[str], UUID], Callable[[str | None], UUID | None]]:
     """The `uuid.UUID` of its 32 hex digits (or its hyphenated text), set up without ``UUID.__init__``.
 
     ``UUID`` keeps its value in two slots, ``int`` and ``is_safe``; filling
@@ -202,7 +202,7 @@ def _uuid_maker() -> Callable[[str], UUID]:
     """
     slots = UUID.__dict__
     if not all(isinstance(slots.get(n), types.MemberDescriptorType) for n in ("int", "is_safe")):
-        return UUID  # pragma: no cover - CPython's uuid module has had these slots since 3.8
+        return UUID, _or_none(UUID)  # pragma: no cover - CPython's uuid module has had these slots since 3.8
     set_int, set_safe = slots["int"].__set__, slots["is_safe"].__set__
     unknown, new = SafeUUID.unknown, object.__new__
 
@@ -212,10 +212,18 @@ def _uuid_maker() -> Callable[[str], UUID]:
         set_safe(value, unknown)
         return value
 
-    return uuid_of_text
+    def uuid_or_none(text: str | None) -> UUID | None:  # one call per value, not two
+        if text is None:
+            return None
+        value = new(UUID)
+        set_int(value, int(text if len(text) == 32 else text.replace("-", ""), 16))
+        set_safe(value, unknown)
+        return value
+
+    return uuid_of_text, uuid_or_none
 
 
-_UUID_OF_TEXT = _uuid_maker()
+_UUID_OF_TEXT, _UUID_OR_NONE = _uuid_maker()
 
 _ISO_UTC: Callable[[str], datetime] = datetime.fromisoformat
 
@@ -628,7 +636,7 @@ def _read_step(
     if kind is _Kind.UUID:
         if family == DialectFamily.POSTGRESQL:  # psycopg returns UUIDs
             return None
-        convert = _UUID_OF_TEXT
+        return _UUID_OR_NONE if nullable else _UUID_OF_TEXT
     elif kind is _Kind.DATETIME:
         convert = _sqlite_utc if family == DialectFamily.SQLITE else _aware_utc
     else:
