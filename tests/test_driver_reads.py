@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.pg8000 import PGDialect_pg8000
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import Dialect
 
 from relcore.activity import _sql
 from relcore.ids import CustomerId, uuid7
@@ -21,10 +22,27 @@ POSTGRESQL = sa.create_engine("postgresql+psycopg://").dialect
 MARIADB = sa.create_engine("mariadb+pymysql://").dialect
 
 
+class _Connection:
+    """What `reads_on_driver` looks at: a dialect and execution options."""
+
+    def __init__(self, dialect: Dialect, **options: object) -> None:
+        self.dialect = dialect
+        self.options = options
+
+    def get_execution_options(self) -> dict[str, object]:
+        return self.options
+
+
+def _reads_on_driver(dialect: Dialect, **options: object) -> bool:
+    return reads_on_driver(_Connection(dialect, **options))  # type: ignore[arg-type]
+
+
 def test_the_drivers_whose_values_the_codec_knows_read_on_their_cursor() -> None:
-    assert all(reads_on_driver(d) for d in (SQLITE, POSTGRESQL, MARIADB))
-    assert not reads_on_driver(PGDialect_pg8000())
-    assert not reads_on_driver(SQLiteDialect_aiosqlite())  # asynchronous
+    assert all(_reads_on_driver(d) for d in (SQLITE, POSTGRESQL, MARIADB))
+    assert not _reads_on_driver(PGDialect_pg8000())
+    assert not _reads_on_driver(SQLiteDialect_aiosqlite())  # asynchronous
+    assert not _reads_on_driver(sa.create_engine("sqlite://", native_datetime=True).dialect)
+    assert not _reads_on_driver(SQLITE, schema_translate_map={None: "crm"})
 
 
 def test_a_positional_style_lists_parameters_in_order_with_the_statement_s_own_values() -> None:

@@ -210,9 +210,9 @@ def read_timeline(
     filters = _Filters.check(customer_id, channels, since, until, limit)
     if filters.empty:
         return []
-    dialect = uow.connection.dialect
-    if reads_on_driver(dialect):
-        read = _timeline_read(dialect, *filters.shape)
+    connection = uow.connection
+    if reads_on_driver(connection):
+        read = _timeline_read(connection.dialect, *filters.shape)
         touchpoint, transaction = read.readers["touchpoint"], read.readers["transaction"]
         return [
             touchpoint(row) if row[0] == "touchpoint" else transaction(row)
@@ -285,9 +285,9 @@ class _EventLog(Generic[T]):
         if filters.empty:
             return []
         what = f"list {self._kind}s"
-        dialect = self._uow.connection.dialect
-        if reads_on_driver(dialect):
-            read = _history_read(dialect, self._table, *filters.shape)
+        connection = self._uow.connection
+        if reads_on_driver(connection):
+            read = _history_read(connection.dialect, self._table, *filters.shape)
             decode = read.readers[self._table.name]
             return [decode(row) for row in read.run(self._uow, filters, what)]  # type: ignore[misc]
         query = _history_statement(self._table, *filters.shape)

@@ -12,8 +12,8 @@ and its raw rows are decoded by the table's codec (``RowCodec.reader``), one
 conversion per column.
 
 Only the drivers whose values the codec knows take this path
-(`reads_on_driver`): ``sqlite3``, psycopg 3, PyMySQL and mysqlclient; others
-keep SQLAlchemy's execution.
+(`reads_on_driver`): ``sqlite3``, psycopg 3 and PyMySQL; others keep
+SQLAlchemy's execution.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 
@@ -32,14 +32,26 @@ __all__ = ["DRIVERS", "DriverStatement", "compile_for_driver", "reads_on_driver"
 DRIVERS: Mapping[DialectFamily, tuple[str, ...]] = {
     DialectFamily.SQLITE: ("pysqlite",),
     DialectFamily.POSTGRESQL: ("psycopg",),
-    DialectFamily.MYSQL: ("pymysql", "mysqldb"),
+    DialectFamily.MYSQL: ("pymysql",),
 }
 """The SQLAlchemy driver names, per family, whose raw values the row codec decodes."""
 
 
-def reads_on_driver(dialect: Dialect) -> bool:
-    """Whether reads on ``dialect`` may run on its driver's cursor (a synchronous driver the codec knows)."""
-    return dialect.driver in DRIVERS[dialect_family(dialect)] and not getattr(dialect, "is_async", False)
+def reads_on_driver(connection: Connection) -> bool:
+    """Whether reads on ``connection`` may run on its driver's cursor.
+
+    They may on a synchronous driver of `DRIVERS` returning values as
+    SQLAlchemy stores them (not SQLite's ``native_datetime`` mode), and unless
+    the connection renames schemas (``schema_translate_map``), which only
+    SQLAlchemy's execution applies.
+    """
+    dialect = connection.dialect
+    return (
+        dialect.driver in DRIVERS[dialect_family(dialect)]
+        and not getattr(dialect, "is_async", False)
+        and not getattr(dialect, "native_datetime", False)
+        and connection.get_execution_options().get("schema_translate_map") is None
+    )
 
 
 @attrs.frozen
