@@ -208,9 +208,9 @@ def read_timeline(
     [relcore.storage.sql.driver][]); elsewhere through SQLAlchemy.
     """
     filters = _Filters.check(customer_id, channels, since, until, limit)
+    connection = uow.connection  # refuses an inactive unit of work
     if filters.empty:
         return []
-    connection = uow.connection
     if reads_on_driver(connection):
         read = _timeline_read(connection.dialect, *filters.shape)
         touchpoint, transaction = read.readers["touchpoint"], read.readers["transaction"]
@@ -282,10 +282,10 @@ class _EventLog(Generic[T]):
         limit: int = 50,
     ) -> list[T]:
         filters = _Filters.check(customer_id, channels, since, until, limit)
+        connection = self._uow.connection  # refuses an inactive unit of work
         if filters.empty:
             return []
         what = f"list {self._kind}s"
-        connection = self._uow.connection
         if reads_on_driver(connection):
             read = _history_read(connection.dialect, self._table, *filters.shape)
             decode = read.readers[self._table.name]
