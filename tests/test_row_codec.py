@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from psycopg.types.json import Json
 from sqlalchemy.engine import Dialect
 
+from relcore.customers.model import Channel
 from relcore.domain import ConsentRecord, Touchpoint, Transaction
 from relcore.errors import ValidationError
 from relcore.ids import uuid7
@@ -32,6 +33,7 @@ from relcore.storage.sql.dialects import DialectFamily
 from relcore.storage.sql.schema import metadata
 from relcore.storage.sql.types import UTCDateTime
 from relcore.testing import strategies as s
+from relcore.testing._contract_support import T0
 
 Entity = Touchpoint | Transaction | ConsentRecord
 
@@ -247,6 +249,27 @@ def test_rows_as_the_sqlite_driver_returns_them_decode_to_the_entity(
     _same_fields(codec.reader(DIALECTS["sqlite"])(stored), entity)
     positions = [len(columns) - i for i in range(len(columns))]  # column i is at 1 + (n - 1 - i)
     _same_fields(codec.reader(DialectFamily.SQLITE, positions=positions)(reversed_row), entity)
+
+
+def test_declared_tokens_read_back_as_text_and_built_in_values_as_members(sqlite_tables: sa.Engine) -> None:
+    declared = Touchpoint(
+        customer_id=UUID(int=1), channel="whatsapp", kind="webinar", direction="inbound", occurred_at=T0
+    )
+    built_in = attrs.evolve(declared, id=uuid7(), channel="email", kind="call")
+    codec = rows.TOUCHPOINTS
+    encoder = codec.encoder(DialectFamily.SQLITE)
+    with sqlite_tables.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.executemany(encoder.insert_sql("?"), [encoder.encode(declared), encoder.encode(built_in)])
+        select = f"SELECT {', '.join(codec.table.c.keys())} FROM {codec.table.name} WHERE id IN (?, ?)"
+        found = driver.execute(select, (declared.id.hex, built_in.id.hex)).fetchall()
+        driver.rollback()
+    read = {entity.id: entity for entity in map(codec.reader("sqlite"), found)}
+    _same_fields(read[declared.id], declared)
+    assert type(read[declared.id].channel) is str
+    _same_fields(read[built_in.id], built_in)
+    assert read[built_in.id].channel is Channel.EMAIL
 
 
 def test_a_reader_needs_a_position_for_every_column() -> None:

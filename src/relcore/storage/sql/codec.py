@@ -368,13 +368,22 @@ def _encoder(direct: list[_Step], converted: list[_Step], whole: list[_Step]) ->
 # -- the codec ----------------------------------------------------------------
 
 
+class _Tokens(dict[Any, Any]):
+    """Members by stored value; a value that is no member's (a declared token) is itself."""
+
+    def __missing__(self, value: Any) -> Any:
+        return value
+
+
 def _lookup(column: _Column) -> Callable[[Any], Any]:
-    """The member of a stored value; in an open vocabulary, a declared token stays text."""
+    """The member of a stored value; in an open vocabulary, a declared token stays text.
+
+    Both are a dict's own ``__getitem__``, which runs in C for every member.
+    """
     assert column.members is not None
-    members = column.members
     if column.open:
-        return lambda value: members.get(value, value)
-    return members.__getitem__
+        return _Tokens(column.members).__getitem__
+    return column.members.__getitem__
 
 
 def _is_open(hint: Any) -> bool:
