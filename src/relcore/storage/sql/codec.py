@@ -646,13 +646,13 @@ def _read_step(
         if family == DialectFamily.POSTGRESQL:  # psycopg returns UUIDs
             return None
         return _UUID_OR_NONE if nullable else _UUID_OF_TEXT
-    elif kind is _Kind.DATETIME:
+    if kind is _Kind.DATETIME:
         convert = _sqlite_utc if family == DialectFamily.SQLITE else _aware_utc
-    else:
-        assert kind is _Kind.JSON
-        if family == DialectFamily.POSTGRESQL:  # psycopg parses json and jsonb
-            return None
-        convert = _json_value(deserialize)
+        return _or_none(convert) if nullable else convert
+    assert kind is _Kind.JSON
+    if family == DialectFamily.POSTGRESQL:  # psycopg parses json and jsonb
+        return None
+    convert = _json_value(deserialize)
     return _or_none(convert) if nullable else convert
 
 
