@@ -9,10 +9,11 @@ entity it started from.
 from __future__ import annotations
 
 import json
+import pickle
 import sqlite3
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import attrs
 import pytest
@@ -22,14 +23,17 @@ from hypothesis import strategies as st
 from psycopg.types.json import Json
 from sqlalchemy.engine import Dialect
 
+from relcore.customers.model import Channel
 from relcore.domain import ConsentRecord, Contact, Customer, Touchpoint, Transaction
 from relcore.errors import ValidationError
+from relcore.ids import uuid7
 from relcore.storage.sql import rows
-from relcore.storage.sql.codec import MinorUnits, RowCodec
+from relcore.storage.sql.codec import _UUID_OF_TEXT, _UUID_OR_NONE, MinorUnits, RowCodec
 from relcore.storage.sql.dialects import DialectFamily
 from relcore.storage.sql.schema import metadata
 from relcore.storage.sql.types import UTCDateTime
 from relcore.testing import strategies as s
+from relcore.testing._contract_support import T0
 
 Entity = Touchpoint | Transaction | ConsentRecord
 
@@ -206,6 +210,94 @@ def test_parameters_sent_by_the_driver_read_back_through_sqlalchemy(
         connection.rollback()
         driver.rollback()
     _same_fields(codec.entity(stored), entity)
+
+
+@settings(max_examples=200)
+@given(ENTITIES, st.sampled_from(sorted(DIALECTS)))
+def test_a_parameter_is_what_sqlalchemy_binds(entity: Entity, dialect_name: str) -> None:
+    codec = CODECS[type(entity)]
+    dialect = DIALECTS[dialect_name]
+    row = expected_row(entity)
+    expected = dict(zip(codec.table.c.keys(), sqlalchemy_params(codec.table, row, dialect), strict=True))
+    for name, value in row.items():
+        assert typed([codec.parameter(name, dialect)(value)]) == typed([expected[name]]), name
+        assert codec.parameter(name, dialect)(None) is None, name
+
+
+def test_a_parameter_of_an_unknown_column_is_refused() -> None:
+    with pytest.raises(KeyError):
+        rows.TOUCHPOINTS.parameter("nowhere", "sqlite")
+
+
+@settings(max_examples=100)
+@given(ENTITIES)
+def test_rows_as_the_sqlite_driver_returns_them_decode_to_the_entity(
+    sqlite_tables: sa.Engine, entity: Entity
+) -> None:
+    codec = CODECS[type(entity)]
+    encoder = codec.encoder(DialectFamily.SQLITE)
+    columns = codec.table.c.keys()
+    with sqlite_tables.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.execute(encoder.insert_sql("?"), encoder.encode(entity))
+        select = f"SELECT {', '.join(columns)} FROM {codec.table.name} WHERE id = ?"
+        (stored,) = driver.execute(select, (entity.id.hex,)).fetchall()
+        backwards = f"SELECT 'x', {', '.join(reversed(columns))} FROM {codec.table.name} WHERE id = ?"
+        (reversed_row,) = driver.execute(backwards, (entity.id.hex,)).fetchall()
+        driver.rollback()
+    _same_fields(codec.reader(DIALECTS["sqlite"])(stored), entity)
+    positions = [len(columns) - i for i in range(len(columns))]  # column i is at 1 + (n - 1 - i)
+    _same_fields(codec.reader(DialectFamily.SQLITE, positions=positions)(reversed_row), entity)
+
+
+def test_declared_tokens_read_back_as_text_and_built_in_values_as_members(sqlite_tables: sa.Engine) -> None:
+    declared = Touchpoint(
+        customer_id=UUID(int=1), channel="whatsapp", kind="webinar", direction="inbound", occurred_at=T0
+    )
+    built_in = attrs.evolve(declared, id=uuid7(), channel="email", kind="call")
+    codec = rows.TOUCHPOINTS
+    encoder = codec.encoder(DialectFamily.SQLITE)
+    with sqlite_tables.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.executemany(encoder.insert_sql("?"), [encoder.encode(declared), encoder.encode(built_in)])
+        select = f"SELECT {', '.join(codec.table.c.keys())} FROM {codec.table.name} WHERE id IN (?, ?)"
+        found = driver.execute(select, (declared.id.hex, built_in.id.hex)).fetchall()
+        driver.rollback()
+    read = {entity.id: entity for entity in map(codec.reader("sqlite"), found)}
+    _same_fields(read[declared.id], declared)
+    assert type(read[declared.id].channel) is str
+    _same_fields(read[built_in.id], built_in)
+    assert read[built_in.id].channel is Channel.EMAIL
+
+
+def test_a_reader_needs_a_position_for_every_column() -> None:
+    with pytest.raises(ValueError, match="positions needed"):
+        rows.TOUCHPOINTS.reader("sqlite", positions=[0, 1])
+
+
+def test_a_reader_of_an_untrusted_codec_runs_the_constructor() -> None:
+    record = ConsentRecord(customer_id=UUID(int=1), purpose="marketing", status="granted")
+    params = dict(zip(rows.CONSENTS.table.c.keys(), rows.CONSENTS.params(record, "sqlite"), strict=True))
+    read = rows.CONSENTS.reader("sqlite")
+    assert read(tuple(params.values())) == record
+    params["status"] = "maybe"  # changed behind relcore's back
+    with pytest.raises(ValidationError) as raised:
+        read(tuple(params.values()))
+    assert raised.value.paths == ("status",)
+
+
+@pytest.mark.parametrize("value", [UUID(int=0), UUID(int=2**128 - 1), uuid7()])
+def test_stored_uuid_text_becomes_the_same_uuid(value: UUID) -> None:
+    for text in (value.hex, str(value)):  # 32 hex digits; MariaDB's hyphenated UUID text
+        made = _UUID_OF_TEXT(text)
+        assert type(made) is UUID
+        assert (made, hash(made), str(made), repr(made)) == (value, hash(value), str(value), repr(value))
+        assert made.is_safe is SafeUUID.unknown
+        assert pickle.loads(pickle.dumps(made)) == value
+        assert _UUID_OR_NONE(text) == value
+    assert _UUID_OR_NONE(None) is None
 
 
 def test_consent_records_are_rebuilt_through_the_constructor() -> None:

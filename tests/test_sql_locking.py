@@ -111,6 +111,29 @@ def test_a_host_connection_keeps_its_own_begin_mode(sqlite_file: tuple[SqlStore,
     engine.dispose()
 
 
+def test_a_begin_that_cannot_take_the_write_lock_fails_as_sqlalchemy_s_own_statements_do(
+    sqlite_file: tuple[SqlStore, Path],
+) -> None:
+    store, path = sqlite_file
+    engine = create_engine_for(path)
+    other = _other_writer(path)
+    other.execute("BEGIN IMMEDIATE")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA busy_timeout = 50")
+        connection.commit()
+        connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        with pytest.raises(exc.OperationalError, match="locked") as raised:  # for a host, as before
+            connection.begin()
+        assert isinstance(raised.value.orig, sqlite3.OperationalError)
+        assert not connection.in_transaction()
+        with pytest.raises(TransientStorageError, match="begin a transaction"):  # for relcore's units of work
+            CRM(SqlStore(connection)).customers.add(Customer.person("Ada"))
+    other.execute("ROLLBACK")
+    other.close()
+    engine.dispose()
+    CRM(store).customers.add(Customer.person("Ada"))  # the lock released, writers go on
+
+
 def test_configure_sqlite_refuses_an_unknown_begin_mode(sqlite_file: tuple[SqlStore, Path]) -> None:
     _, path = sqlite_file
     engine = create_engine_for(path)

@@ -8,12 +8,14 @@ parameterized by table and entity type; bulk writing lives in
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
+import attrs
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 
 from relcore._kernel.checks import check_datetime
 from relcore.activity.model import TimelineEntry, Touchpoint, Transaction
@@ -24,28 +26,37 @@ from relcore.ids import CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE
 from relcore.storage.rules import TimeWindow, check_chunk_size, check_id, check_limit, event_key
 from relcore.storage.sql import bulk, rows
+from relcore.storage.sql.driver import DriverStatement, compile_for_driver, reads_on_driver
 from relcore.storage.sql.schema import touchpoints, transactions
 from relcore.storage.sql.types import UTCDateTime
 
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
 
-__all__ = ["SqlTouchpoints", "SqlTransactions", "history_query", "read_timeline"]
+__all__ = ["SqlTimeline", "SqlTouchpoints", "SqlTransactions", "read_timeline"]
 
 T = TypeVar("T", Touchpoint, Transaction)
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 @functools.cache
-def _history_statement(table: sa.Table, channels: bool, since: bool, until: bool) -> sa.Select[Any]:
-    """Build, once per filter shape, the newest-first query of one customer's rows."""
+def _history_statement(table: sa.Table, channels: int | None, since: bool, until: bool) -> sa.Select[Any]:
+    """Build, once per filter shape, the newest-first query of one customer's rows.
+
+    ``channels`` is how many channels are kept (``None``: all); each is its
+    own parameter (``channel_0``...), so the SQL text of a shape never changes.
+    """
     query = (
         sa.select(table)
         .where(table.c.customer_id == sa.bindparam("customer_id"))
         .order_by(table.c.occurred_at.desc(), table.c.id.desc())
         .limit(sa.bindparam("limit"))
     )
-    if channels:
-        query = query.where(table.c.channel.in_(sa.bindparam("channels", expanding=True)))
+    if channels is not None:
+        query = query.where(table.c.channel.in_([sa.bindparam(f"channel_{i}") for i in range(channels)]))
     if since:
         query = query.where(table.c.occurred_at >= sa.bindparam("since", type_=UTCDateTime))
     if until:
@@ -53,57 +64,77 @@ def _history_statement(table: sa.Table, channels: bool, since: bool, until: bool
     return query
 
 
-def history_query(
-    table: sa.Table,
-    customer_id: CustomerId,
-    *,
-    channels: Iterable[Channel | str] | None,
-    since: datetime | None,
-    until: datetime | None,
-    limit: int,
-) -> tuple[sa.Select[Any], dict[str, Any]]:
-    """Return the newest-first query of one customer's rows in ``table``, and its parameters.
+@attrs.frozen
+class _Filters:
+    """The checked arguments of a history read: its statement's shape and parameter values."""
 
-    The statement objects are built once per combination of filters, so a
-    timeline read costs SQLAlchemy only its cached compiled form.
-    """
-    window = TimeWindow(channels, since, until)
-    params: dict[str, Any] = {
-        "customer_id": check_id("customer_id", customer_id),
-        "limit": check_limit(limit),
-    }
-    if window.channels is not None:
-        params["channels"] = sorted(str(c) for c in window.channels)
-    if window.since is not None:
-        params["since"] = window.since
-    if window.until is not None:
-        params["until"] = window.until
-    statement = _history_statement(
-        table, window.channels is not None, window.since is not None, window.until is not None
-    )
-    return statement, params
+    customer_id: CustomerId
+    limit: int
+    channels: tuple[str, ...] | None
+    since: datetime | None
+    until: datetime | None
+
+    @classmethod
+    def check(
+        cls,
+        customer_id: CustomerId,
+        channels: Iterable[Channel | str] | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+    ) -> _Filters:
+        window = TimeWindow(channels, since, until)
+        kept = None if window.channels is None else tuple(sorted(str(c) for c in window.channels))
+        wanted = CustomerId(check_id("customer_id", customer_id))
+        return cls(wanted, check_limit(limit), kept, window.since, window.until)
+
+    @property
+    def shape(self) -> tuple[int | None, bool, bool]:
+        """What the statement depends on: how many channels, whether since and until are set."""
+        return (
+            None if self.channels is None else len(self.channels),
+            self.since is not None,
+            self.until is not None,
+        )
+
+    @property
+    def empty(self) -> bool:
+        """Whether no row can pass (an empty collection of channels)."""
+        return self.channels == ()
+
+    def values(
+        self, uuid: Callable[[Any], Any] = _same, moment: Callable[[Any], Any] = _same
+    ) -> dict[str, Any]:
+        """The parameter values by name, the id and instants converted by ``uuid`` and ``moment``."""
+        values: dict[str, Any] = {"customer_id": uuid(self.customer_id), "limit": self.limit}
+        if self.channels is not None:
+            values.update({f"channel_{i}": channel for i, channel in enumerate(self.channels)})
+        if self.since is not None:
+            values["since"] = moment(self.since)
+        if self.until is not None:
+            values["until"] = moment(self.until)
+        return values
 
 
 @functools.cache
-def _timeline_statement(channels: bool, since: bool, until: bool) -> sa.Select[Any]:
+def _timeline_statement(channels: int | None, since: bool, until: bool) -> sa.Select[Any]:
     """Build, once per filter shape, one statement reading both histories newest first.
 
     Each table contributes its own newest ``limit`` rows (an index scan), the
     two are stacked with ``UNION ALL`` on a shared column list (a column the
     other table lacks is a typed NULL), and the outer query keeps the newest
-    ``limit`` of those. One round trip instead of two.
+    ``limit`` of those. One round trip instead of two. Its first column,
+    ``entry``, says which table a row comes from; the others are `_TIMELINE_COLUMNS`.
     """
-    tables = {"touchpoint": touchpoints, "transaction": transactions}
-    names = list(dict.fromkeys(column.name for table in tables.values() for column in table.columns))
     branches = []
-    for entry, table in tables.items():
+    for entry, table in _TABLES.items():
         newest = _history_statement(table, channels, since, until).subquery()
         columns = [sa.literal_column(f"'{entry}'", sa.String).label("entry")]
-        for name in names:
+        for name in _TIMELINE_COLUMNS:
             if name in newest.c:
                 columns.append(newest.c[name].label(name))
             else:
-                other = next(t for t in tables.values() if name in t.c)
+                other = next(t for t in _TABLES.values() if name in t.c)
                 columns.append(sa.type_coerce(sa.null(), other.c[name].type).label(name))
         branches.append(sa.select(*columns))
     stacked = sa.union_all(*branches).subquery()
@@ -112,6 +143,53 @@ def _timeline_statement(channels: bool, since: bool, until: bool) -> sa.Select[A
         .order_by(stacked.c.occurred_at.desc(), stacked.c.id.desc())
         .limit(sa.bindparam("limit"))
     )
+
+
+_TABLES = {"touchpoint": touchpoints, "transaction": transactions}
+_TIMELINE_COLUMNS = list(dict.fromkeys(c.name for table in _TABLES.values() for c in table.columns))
+"""The columns of a timeline row after ``entry``: every column of either table, once."""
+
+
+@attrs.frozen
+class _DriverRead:
+    """A history read on one dialect's driver: its compiled statement, parameter conversions and readers."""
+
+    statement: DriverStatement
+    uuid: Callable[[Any], Any]
+    moment: Callable[[Any], Any]
+    readers: Mapping[str, Callable[[Sequence[Any]], TimelineEntry]]
+
+    def run(self, uow: SqlUnitOfWork, filters: _Filters, what: str) -> Sequence[Sequence[Any]]:
+        parameters = self.statement.parameters(filters.values(self.uuid, self.moment))
+        return uow.driver_rows(self.statement.sql, parameters, what=what)
+
+
+def _conversions(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """How a customer id and an instant are bound on ``dialect``: as the touchpoints codec binds them."""
+    return (
+        rows.TOUCHPOINTS.parameter("customer_id", dialect),
+        rows.TOUCHPOINTS.parameter("occurred_at", dialect),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _timeline_read(dialect: Dialect, channels: int | None, since: bool, until: bool) -> _DriverRead:
+    """The driver read of a timeline shape on ``dialect`` (compiled once)."""
+    statement = compile_for_driver(_timeline_statement(channels, since, until), dialect)
+    readers = {}
+    for entry, table in _TABLES.items():
+        positions = [1 + _TIMELINE_COLUMNS.index(c.name) for c in table.columns]
+        readers[entry] = rows.CODECS[table].reader(dialect, positions=positions)
+    return _DriverRead(statement, *_conversions(dialect), readers)
+
+
+@functools.lru_cache(maxsize=256)
+def _history_read(
+    dialect: Dialect, table: sa.Table, channels: int | None, since: bool, until: bool
+) -> _DriverRead:
+    """The driver read of one table's history shape on ``dialect`` (compiled once)."""
+    statement = compile_for_driver(_history_statement(table, channels, since, until), dialect)
+    return _DriverRead(statement, *_conversions(dialect), {table.name: rows.CODECS[table].reader(dialect)})
 
 
 def read_timeline(
@@ -123,14 +201,27 @@ def read_timeline(
     until: datetime | None,
     limit: int,
 ) -> list[TimelineEntry]:
-    """Return a customer's touchpoints and transactions, newest first, in one query."""
-    _, params = history_query(
-        touchpoints, customer_id, channels=channels, since=since, until=until, limit=limit
-    )
-    statement = _timeline_statement("channels" in params, "since" in params, "until" in params)
+    """Return a customer's touchpoints and transactions, newest first, in one query.
+
+    On a driver the codec knows, the statement runs on the driver's cursor and
+    each row is decoded once by the table's codec (see
+    [relcore.storage.sql.driver][]); elsewhere through SQLAlchemy.
+    """
+    filters = _Filters.check(customer_id, channels, since, until, limit)
+    connection = uow.connection  # refuses an inactive unit of work
+    if filters.empty:
+        return []
+    if reads_on_driver(connection):
+        read = _timeline_read(connection.dialect, *filters.shape)
+        touchpoint, transaction = read.readers["touchpoint"], read.readers["transaction"]
+        return [
+            touchpoint(row) if row[0] == "touchpoint" else transaction(row)
+            for row in read.run(uow, filters, "read timeline")
+        ]
+    statement = _timeline_statement(*filters.shape)
     entries: list[TimelineEntry] = []
     touchpoint_columns, transaction_columns = touchpoints.c.keys(), transactions.c.keys()
-    for row in uow.execute(statement, params, what="read timeline").mappings():
+    for row in uow.execute(statement, filters.values(), what="read timeline").mappings():
         if row["entry"] == "touchpoint":
             entries.append(rows.touchpoint_from_row({n: row[n] for n in touchpoint_columns}))
         else:
@@ -190,10 +281,17 @@ class _EventLog(Generic[T]):
         until: datetime | None = None,
         limit: int = 50,
     ) -> list[T]:
-        query, params = history_query(
-            self._table, customer_id, channels=channels, since=since, until=until, limit=limit
-        )
-        found = self._uow.execute(query, params, what=f"list {self._kind}s").mappings()
+        filters = _Filters.check(customer_id, channels, since, until, limit)
+        connection = self._uow.connection  # refuses an inactive unit of work
+        if filters.empty:
+            return []
+        what = f"list {self._kind}s"
+        if reads_on_driver(connection):
+            read = _history_read(connection.dialect, self._table, *filters.shape)
+            decode = read.readers[self._table.name]
+            return [decode(row) for row in read.run(self._uow, filters, what)]  # type: ignore[misc]
+        query = _history_statement(self._table, *filters.shape)
+        found = self._uow.execute(query, filters.values(), what=what).mappings()
         return [self._from_row(r) for r in found]
 
     def count(self) -> int:

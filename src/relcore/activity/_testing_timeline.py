@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from relcore.activity._testing import ActivityContract
@@ -27,6 +28,25 @@ from relcore.testing._contract_support import (
 )
 
 __all__ = ["MoneyColumnsContract", "TimelineContract", "TouchpointContract", "TransactionContract"]
+
+
+def _read_every_way(store: Store, entry: Touchpoint | Transaction) -> None:
+    """``entry`` reads back equal (field by field, type by type) from get, its history and the timeline."""
+    repo = "touchpoints" if isinstance(entry, Touchpoint) else "transactions"
+    with store.unit_of_work() as uow:
+        found = [
+            getattr(uow, repo).get(entry.id),
+            *getattr(uow, repo).for_customer(entry.customer_id),
+            *uow.activity.timeline(entry.customer_id),
+        ]
+    assert len(found) == 3
+    for got in found:
+        assert got == entry
+        for field in attrs.fields(type(entry)):
+            mine, theirs = getattr(got, field.name), getattr(entry, field.name)
+            assert type(mine) is type(theirs), field.name
+            if isinstance(theirs, datetime):
+                assert mine.utcoffset() == timedelta(0), field.name
 
 
 class TouchpointContract(ActivityContract):
@@ -70,6 +90,13 @@ class TouchpointContract(ActivityContract):
         assert got == full
         assert got.occurred_at.utcoffset() == timedelta(0)
         assert got.occurred_at.microsecond == minutes(3).microsecond
+        _read_every_way(store, full)
+
+    def test_touchpoint_with_no_optional_field_round_trips(self, store: Store) -> None:
+        ada = customer()
+        bare = Touchpoint(customer_id=ada.id, channel="web", direction="inbound", occurred_at=minutes(1))
+        stored(store, ada, bare)
+        _read_every_way(store, bare)
 
 
 class TransactionContract(ActivityContract):
@@ -112,6 +139,31 @@ class TransactionContract(ActivityContract):
         assert got == entry
         assert str(got.amount) == exact
         assert got.currency == currency
+        _read_every_way(store, entry)
+        (listed,) = in_unit(store, lambda uow: uow.activity.timeline(ada.id))
+        assert isinstance(listed, Transaction)
+        assert str(listed.amount) == exact
+
+    def test_transaction_with_every_field_round_trips(self, store: Store) -> None:
+        ada = customer()
+        person = contact(ada.id, "ada@example.com")
+        full = Transaction(
+            customer_id=ada.id,
+            contact_id=person.id,
+            kind="refund",
+            amount=Decimal("19.99"),
+            currency="GBP",
+            occurred_at=minutes(2).astimezone(timezone(timedelta(hours=9))),
+            quantity=4,
+            channel="in_person",
+            description="Remboursement — 日本",
+            payload={"lines": [{"sku": "é-1", "n": 2}], "gift": True},
+            source="shop",
+            external_id="r-1 ✓",
+            recorded_at=minutes(3),
+        )
+        stored(store, ada, person, full)
+        _read_every_way(store, full)
 
 
 class TimelineContract(ContractBase):
@@ -153,6 +205,12 @@ class TimelineContract(ContractBase):
             ]
             assert uow.activity.timeline(ada.id, channels=["web", "email"], since=minutes(2), limit=1) == [
                 mailed
+            ]
+            assert uow.activity.timeline(ada.id, channels=[]) == []
+            assert uow.touchpoints.for_customer(ada.id, channels=[]) == []
+            assert uow.transactions.for_customer(ada.id, channels=["web"], until=minutes(3)) == [web_order]
+            assert uow.touchpoints.for_customer(ada.id, since=minutes(1), until=minutes(4), limit=5) == [
+                web_visit
             ]
 
     def test_transactions_without_channel_drop_out_of_channel_filters(self, store: Store) -> None:

@@ -22,8 +22,9 @@ change cannot slip past it.
 
 From that one description the codec gives the row SQLAlchemy binds (`row`),
 the parameters a DB-API driver receives for a dialect, exactly what
-SQLAlchemy's bind processors would send (`params`, `encoder`), and the entity
-of a row read back (`entity`).
+SQLAlchemy's bind processors would send (`params`, `encoder`, `parameter`),
+the entity of a row read back through SQLAlchemy (`entity`), and the entity of
+a row as the driver returns it, each column converted once (`reader`).
 
 Speed: the conversions are composed from C-level callables, not generated as
 source code: one `operator.attrgetter` fetches every value (dotted paths such
@@ -40,13 +41,13 @@ import json
 import types
 import typing
 from collections import deque
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter, call, itemgetter
 from typing import Any, Generic, Protocol, TypeVar
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import attrs
 import sqlalchemy as sa
@@ -200,6 +201,52 @@ def _psycopg_json() -> Callable[[Any], Any]:
     return wrap
 
 
+def _uuid_maker() -> tuple[Callable[[str], UUID], Callable[[str | None], UUID | None]]:
+    """The `uuid.UUID` of its 32 hex digits (or its hyphenated text), set up without ``UUID.__init__``.
+
+    ``UUID`` keeps its value in two slots, ``int`` and ``is_safe``; filling
+    them directly is twice as fast as the constructor's checks, which a stored
+    id (written by relcore) does not need. Where the slots are not there, the
+    constructor is used.
+    """
+    slots = UUID.__dict__
+    if not all(isinstance(slots.get(n), types.MemberDescriptorType) for n in ("int", "is_safe")):
+        return UUID, _or_none(UUID)  # pragma: no cover - CPython's uuid module has had these slots since 3.8
+    set_int, set_safe = slots["int"].__set__, slots["is_safe"].__set__
+    unknown, new = SafeUUID.unknown, object.__new__
+
+    def uuid_of_text(text: str) -> UUID:
+        value = new(UUID)
+        set_int(value, int(text if len(text) == 32 else text.replace("-", ""), 16))
+        set_safe(value, unknown)
+        return value
+
+    def uuid_or_none(text: str | None) -> UUID | None:  # one call per value, not two
+        if text is None:
+            return None
+        value = new(UUID)
+        set_int(value, int(text if len(text) == 32 else text.replace("-", ""), 16))
+        set_safe(value, unknown)
+        return value
+
+    return uuid_of_text, uuid_or_none
+
+
+_UUID_OF_TEXT, _UUID_OR_NONE = _uuid_maker()
+
+_ISO_UTC: Callable[[str], datetime] = datetime.fromisoformat
+
+
+def _sqlite_utc(text: str) -> datetime:
+    """The aware UTC datetime of SQLAlchemy's SQLite text (parsed in C, with the zone appended)."""
+    return _ISO_UTC(text + "+00:00")
+
+
+def _aware_utc(value: datetime) -> datetime:
+    """A naive UTC datetime read from a server, marked as UTC."""
+    return value.replace(tzinfo=UTC)
+
+
 @attrs.frozen
 class _Step:
     """How one column's value is fetched and converted for one target.
@@ -263,7 +310,7 @@ _apply: Callable[..., Any] = call
 """``operator.call``: ``map(_apply, functions, values)`` applies each function to its value, driven from C."""
 
 
-def _tuple_getter(getter: Callable[..., Callable[[Any], Any]], names: list[str]) -> Callable[[Any], Values]:
+def _tuple_getter(getter: Callable[..., Callable[[Any], Any]], names: list[Any]) -> Callable[[Any], Values]:
     """``attrgetter``/``itemgetter`` (``getter``) of ``names``, always returning a tuple."""
     if not names:
         return lambda _: ()
@@ -330,13 +377,22 @@ def _encoder(direct: list[_Step], converted: list[_Step], whole: list[_Step]) ->
 # -- the codec ----------------------------------------------------------------
 
 
+class _Tokens(dict[Any, Any]):
+    """Members by stored value; a value that is no member's (a declared token) is itself."""
+
+    def __missing__(self, value: Any) -> Any:
+        return value
+
+
 def _lookup(column: _Column) -> Callable[[Any], Any]:
-    """The member of a stored value; in an open vocabulary, a declared token stays text."""
+    """The member of a stored value; in an open vocabulary, a declared token stays text.
+
+    Both are a dict's own ``__getitem__``, which runs in C for every member.
+    """
     assert column.members is not None
-    members = column.members
     if column.open:
-        return lambda value: members.get(value, value)
-    return members.__getitem__
+        return _Tokens(column.members).__getitem__
+    return column.members.__getitem__
 
 
 def _is_open(hint: Any) -> bool:
@@ -445,16 +501,7 @@ class RowCodec(Generic[E]):
             json_serializer: Serializes JSON instead of `json.dumps` (for a
                 family; a dialect's own serializer comes first).
         """
-        serialize = json_serializer or json.dumps
-        if isinstance(target, Dialect):
-            family = dialect_family(target)
-            native_uuid = bool(target.supports_native_uuid)
-            # an engine's json_serializer= is kept on its dialect, where SQLAlchemy's JSON type finds it
-            serialize = getattr(target, "_json_serializer", None) or serialize
-        else:
-            family = DialectFamily(target)
-            native_uuid = family is DialectFamily.POSTGRESQL
-        return self._encoder(_Target(family.value, native_uuid, serialize))
+        return self._encoder(self._target(target, json_serializer))
 
     def _encoder(self, target: _Target) -> Encoder[E]:
         found = self._encoders.get(target)
@@ -473,6 +520,88 @@ class RowCodec(Generic[E]):
         encoder = self.encoder(target)
         values = dict(zip(encoder.columns, encoder.encode(entity), strict=True))
         return tuple(values[c.name] for c in self.columns)
+
+    def parameter(self, column: str, target: Dialect | DialectFamily | str) -> Callable[[Any], Any]:
+        """Return the conversion of one value of ``column`` into what the driver of ``target`` receives.
+
+        For bound parameters of hand-compiled statements (``WHERE customer_id =
+        ?``): the value as `params` would send it in a row (a UUID as hex
+        digits where the database has no UUID type, an aware datetime as naive
+        UTC or SQLite text...). Money columns hold integers and need none.
+        """
+        described = next((c for c in self.columns if c.name == column), None)
+        if described is None:
+            raise KeyError(column)
+        target_ = self._target(target)
+        if described.kind is _Kind.MONEY:
+            return _identity
+        if described.kind is _Kind.ENUM:
+            return _token_value
+        step = _step(attrs.evolve(described, nullable=True), target_)
+        if step.convert is not None:
+            return step.convert
+        return _identity
+
+    def reader(
+        self, target: Dialect | DialectFamily | str, *, positions: Sequence[int] | None = None
+    ) -> Callable[[Sequence[Any]], E]:
+        """Return the decoder of rows as the driver of ``target`` returns them, each column converted once.
+
+        Args:
+            target: The dialect (or family, for its standard driver: ``sqlite3``,
+                psycopg 3, PyMySQL) whose driver returned the rows.
+            positions: Where each column of the table (in table order) is in a
+                row; by default the row holds the table's columns in order.
+
+        The conversions are the inverse of the driver parameters: 32 hex
+        digits (or MariaDB's hyphenated UUID text) to a UUID, SQLite's
+        datetime text or a server's naive datetime to an aware UTC datetime,
+        JSON text to its value (PostgreSQL's driver parses JSON itself), a
+        stored value to its enum member, minor units to the amount. A trusted
+        codec sets the entity's slots; otherwise the constructor runs.
+        """
+        target_ = self._target(target)
+        deserialize = json.loads
+        if isinstance(target, Dialect):
+            deserialize = getattr(target, "_json_deserializer", None) or deserialize
+        at = list(range(len(self.columns))) if positions is None else list(positions)
+        if len(at) != len(self.columns):
+            raise ValueError(f"{self.table.name}: {len(self.columns)} positions needed, got {len(at)}")
+        where = {c.name: i for c, i in zip(self.columns, at, strict=True)}
+        plain: list[tuple[_Column, None]] = []
+        converted: list[tuple[_Column, Callable[[Any], Any]]] = []
+        money: list[_Column] = []
+        for column in self.columns:
+            if column.kind is _Kind.MONEY:
+                money.append(column)
+                continue
+            convert = _read_step(column, target_.family, self.trusted, deserialize)
+            if convert is None:
+                plain.append((column, None))
+            else:
+                converted.append((column, convert))
+        read_plain = _tuple_getter(itemgetter, [where[c.name] for c, _ in plain])
+        read_converted = _tuple_getter(itemgetter, [where[c.name] for c, _ in converted])
+        converts = tuple(convert for _, convert in converted)
+        amounts = [_money_reader(c, self.columns, where) for c in money]
+        names = [c.attribute for c, _ in plain] + [c.attribute for c, _ in converted]
+        names += [c.money.amount for c in money if c.money is not None]
+        return _assembler(
+            self.entity_class, self.trusted, names, read_plain, read_converted, converts, amounts
+        )
+
+    @staticmethod
+    def _target(
+        target: Dialect | DialectFamily | str, json_serializer: Callable[[Any], str] | None = None
+    ) -> _Target:
+        """The family, UUID binding and JSON serializer of a dialect, or of a family's standard driver."""
+        serialize = json_serializer or json.dumps
+        if isinstance(target, Dialect):
+            # an engine's json_serializer= is kept on its dialect, where SQLAlchemy's JSON type finds it
+            serialize = getattr(target, "_json_serializer", None) or serialize
+            return _Target(dialect_family(target).value, bool(target.supports_native_uuid), serialize)
+        family = DialectFamily(target)
+        return _Target(family.value, family is DialectFamily.POSTGRESQL, serialize)
 
     # -- row -> entity --
 
@@ -515,6 +644,90 @@ class RowCodec(Generic[E]):
             return cls(**values, **apart)
 
         return construct
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _read_step(
+    column: _Column, family: str, trusted: bool, deserialize: Callable[[str], Any]
+) -> Callable[[Any], Any] | None:
+    """How a driver's value of ``column`` becomes the field's value (``None``: unchanged)."""
+    kind, nullable = column.kind, column.nullable
+    convert: Callable[[Any], Any]
+    if kind is _Kind.PLAIN:
+        return None
+    if kind is _Kind.ENUM:  # the constructor of an untrusted codec checks the stored value itself
+        return _lookup(column) if trusted else None
+    if kind is _Kind.UUID:
+        if family == DialectFamily.POSTGRESQL:  # psycopg returns UUIDs
+            return None
+        return _UUID_OR_NONE if nullable else _UUID_OF_TEXT
+    if kind is _Kind.DATETIME:
+        convert = _sqlite_utc if family == DialectFamily.SQLITE else _aware_utc
+        return _or_none(convert) if nullable else convert
+    assert kind is _Kind.JSON
+    if family == DialectFamily.POSTGRESQL:  # psycopg parses json and jsonb
+        return None
+    convert = _json_value(deserialize)
+    return _or_none(convert) if nullable else convert
+
+
+def _json_value(deserialize: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``deserialize``, with the empty object (most payloads) answered without parsing."""
+
+    def value(text: str) -> Any:
+        return {} if text == "{}" else deserialize(text)
+
+    return value
+
+
+def _money_reader(
+    column: _Column, columns: tuple[_Column, ...], where: Mapping[str, int]
+) -> Callable[[Sequence[Any]], Decimal]:
+    assert column.money is not None
+    currency_column = next(c.name for c in columns if c.attribute == column.money.currency)
+    units, currency = where[column.name], where[currency_column]
+
+    def amount(row: Sequence[Any]) -> Decimal:
+        return from_minor_units(row[units], row[currency])
+
+    return amount
+
+
+def _assembler(
+    cls: type[E],
+    trusted: bool,
+    names: list[str],
+    read_plain: Callable[[Any], Values],
+    read_converted: Callable[[Any], Values],
+    converts: tuple[Callable[[Any], Any], ...],
+    amounts: list[Callable[[Any], Decimal]],
+) -> Callable[[Any], E]:
+    """The function building an entity from a row: its field values are ``names``, in this order."""
+    if not trusted:
+
+        def construct(row: Any) -> E:
+            values = read_plain(row) + tuple(map(_apply, converts, read_converted(row)))
+            fields = dict(zip(names, values, strict=False))
+            for name, amount in zip(names[len(values) :], amounts, strict=True):
+                fields[name] = amount(row)
+            return cls(**fields)
+
+        return construct
+    setters = tuple(_slot_setter(cls, name) for name in names)
+    new = object.__new__
+
+    def decode(row: Any) -> E:
+        entity = new(cls)
+        values = read_plain(row) + tuple(map(_apply, converts, read_converted(row)))
+        if amounts:
+            values += tuple([amount(row) for amount in amounts])
+        deque(map(_apply, setters, repeat(entity), values), maxlen=0)
+        return entity
+
+    return decode
 
 
 def _amount_reader(column: _Column, columns: tuple[_Column, ...]) -> Callable[[Mapping[str, Any]], Decimal]:

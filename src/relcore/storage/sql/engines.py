@@ -118,7 +118,17 @@ def configure_sqlite(engine: Engine) -> None:
         statement = _BEGIN_STATEMENTS.get(str(mode).upper())
         if statement is None:
             raise ConfigurationError(f"{SQLITE_BEGIN}: expected 'IMMEDIATE' or 'DEFERRED'")
-        connection.exec_driver_sql(statement)
+        # on the driver: through exec_driver_sql, a BEGIN costs as much as the query that follows it
+        dbapi = connection.dialect.loaded_dbapi
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(statement)
+        except dbapi.Error as error:  # raised as Connection.exec_driver_sql would have
+            raise exc.DBAPIError.instance(
+                statement, (), error, dbapi.Error, dialect=connection.dialect
+            ) from error
+        finally:
+            cursor.close()
 
 
 # -- driver errors ---------------------------------------------------------

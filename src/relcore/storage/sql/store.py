@@ -212,6 +212,25 @@ class SqlUnitOfWork(UnitOfWorkBase):
         with translate_errors(what):
             return connection.execute(statement, params)
 
+    def driver_rows(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any], *, what: str
+    ) -> Sequence[Sequence[Any]]:
+        """Run a read on the driver's cursor, in the transaction; return its rows as the driver gives them.
+
+        For the hot reads of [relcore.storage.sql.driver][]: the SQL is in the
+        driver's parameter style, SQLAlchemy's execution, events and result
+        processing are skipped, and driver errors are translated as by
+        [execute][relcore.storage.sql.SqlUnitOfWork.execute].
+        """
+        connection = self.connection
+        with self.translating(what):
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(sql, parameters)
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+
     def translating(self, what: str) -> AbstractContextManager[None]:
         """Context manager translating driver errors raised inside it, the raw driver's too."""
         return translate_errors(what, dbapi=self._store.bind.dialect.loaded_dbapi)
