@@ -10,15 +10,14 @@ from uuid import UUID
 
 from relcore._kernel.checks import check_datetime, fail, positive_int
 from relcore.activity.model import TimelineEntry, Touchpoint, Transaction, TransactionKind
-from relcore.activity.ports import MoneyColumns
+from relcore.activity.ports import MoneyColumns, TimeWindow, event_key, newest_first
 from relcore.customers.model import Channel
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE
-from relcore.storage.memory.queries import newest_first
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import Tables
-from relcore.storage.rules import TimeWindow, check_chunk_size, check_id, check_limit, event_key
+from relcore.storage.rules import check_chunk_size, check_id, check_limit
 
 __all__ = ["MemoryTouchpointRepository", "MemoryTransactionRepository", "timeline"]
 

@@ -19,12 +19,12 @@ from sqlalchemy.engine import Dialect
 
 from relcore._kernel.checks import check_datetime
 from relcore.activity.model import TimelineEntry, Touchpoint, Transaction
-from relcore.activity.ports import MoneyColumns
+from relcore.activity.ports import MoneyColumns, TimeWindow, event_key
 from relcore.customers.model import Channel
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE
-from relcore.storage.rules import TimeWindow, check_chunk_size, check_id, check_limit, event_key
+from relcore.storage.rules import check_chunk_size, check_id, check_limit
 from relcore.storage.sql import bulk, rows
 from relcore.storage.sql.driver import DriverStatement, compile_for_driver, reads_on_driver
 from relcore.storage.sql.schema import touchpoints, transactions

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import attrs
 
+from relcore._kernel.checks import check_datetime, fail
 from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Money, Port
 from relcore._kernel.money import CURRENCIES
+from relcore._kernel.tokens import check_token
 from relcore.activity.model import (
     Direction,
     TimelineEntry,
@@ -24,9 +27,13 @@ from relcore.activity.model import (
 from relcore.customers.model import Channel
 from relcore.ids import CustomerId, TouchpointId, TransactionId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE, Work
+from relcore.storage.rules import check_key
 
 __all__ = [
     "TOUCHPOINT_HISTORY",
+    "TimeWindow",
+    "event_key",
+    "newest_first",
     "TRANSACTION_HISTORY",
     "ActivityWork",
     "MoneyColumns",
@@ -267,3 +274,65 @@ CONTEXT = Context(
     histories=(TOUCHPOINT_HISTORY, TRANSACTION_HISTORY),
 )
 """The activity context, as the registry sees it."""
+
+
+def event_key(source: object, external_id: object) -> tuple[str, str]:
+    """Return the checked arguments of a lookup by idempotency key ``(source, external_id)``.
+
+    Raises:
+        ValidationError: As `check_key`.
+    """
+    return check_key("source", source, max_len=100), check_key("external_id", external_id, max_len=200)
+
+
+class TimeWindow:
+    """The filter of a timeline query: channels and ``[since, until)``.
+
+    Args:
+        channels: Channels to keep (members or their values); ``None`` keeps
+            all, an empty collection keeps nothing.
+        since: Keep entries at or after this instant.
+        until: Keep entries strictly before this instant.
+
+    Raises:
+        ValidationError: For an unknown channel or a naive datetime.
+    """
+
+    __slots__ = ("channels", "since", "until")
+
+    def __init__(
+        self,
+        channels: Iterable[Channel | str] | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> None:
+        if channels is not None and isinstance(channels, str):
+            raise fail("channels", "expected a collection of channels, got a single string")
+        self.channels: frozenset[Channel | str] | None = (
+            None
+            if channels is None
+            else frozenset(check_token(Channel, f"channels[{i}]", c) for i, c in enumerate(channels))
+        )
+        self.since = None if since is None else check_datetime("since", since)
+        self.until = None if until is None else check_datetime("until", until)
+
+    def admits(self, entry: Touchpoint | Transaction) -> bool:
+        """Whether ``entry`` passes the channel and time filters."""
+        if self.channels is not None and entry.channel not in self.channels:
+            return False
+        if self.since is not None and entry.occurred_at < self.since:
+            return False
+        return self.until is None or entry.occurred_at < self.until
+
+
+E = TypeVar("E", bound=Touchpoint | Transaction)
+
+
+def newest_first(entries: Iterable[E], window: TimeWindow, limit: int) -> list[E]:
+    """Return up to ``limit`` entries admitted by ``window``, newest first.
+
+    Newest means greatest ``(occurred_at, id)``, so equal times are ordered
+    by id, descending.
+    """
+    admitted = (e for e in entries if window.admits(e))
+    return heapq.nlargest(limit, admitted, key=lambda e: (e.occurred_at, e.id))

@@ -10,12 +10,19 @@ import attrs
 
 from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
-from relcore.customers.ports import CustomerEntry, entry_chunks, new_entries
+from relcore.customers.ports import (
+    CustomerEntry,
+    email_key,
+    entry_chunks,
+    identity_key,
+    new_entries,
+    phone_key,
+)
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import ContactId, CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
 from relcore.storage.memory.session import Session
-from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key, save_timestamp
+from relcore.storage.rules import check_id, check_limit, save_timestamp
 
 __all__ = ["ContactTable", "CustomerTable", "MemoryContactRepository", "MemoryCustomerRepository"]
 

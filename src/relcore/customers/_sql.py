@@ -13,11 +13,18 @@ import sqlalchemy as sa
 
 from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
-from relcore.customers.ports import CustomerEntry, entry_chunks, new_entries
+from relcore.customers.ports import (
+    CustomerEntry,
+    email_key,
+    entry_chunks,
+    identity_key,
+    new_entries,
+    phone_key,
+)
 from relcore.errors import ConflictError, NotFoundError, TransientStorageError, ValidationError
 from relcore.ids import ContactId, CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
-from relcore.storage.rules import check_id, check_limit, email_key, identity_key, phone_key
+from relcore.storage.rules import check_id, check_limit
 from relcore.storage.sql import bulk, rows
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import (

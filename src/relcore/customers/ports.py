@@ -10,9 +10,9 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 from uuid import UUID
 
-from relcore._kernel.checks import fail, kind, positive_int
+from relcore._kernel.checks import check_text, fail, kind, positive_int
 from relcore._kernel.declarations import Aggregate, Context
-from relcore.customers.contacts import Contact, ContactPoint, PostalAddress
+from relcore.customers.contacts import Contact, ContactPoint, PostalAddress, normalize_email, normalize_phone
 from relcore.customers.model import (
     ContactAdded,
     ContactUpdated,
@@ -24,8 +24,12 @@ from relcore.customers.model import (
 )
 from relcore.ids import ContactId, CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page, Work
+from relcore.storage.rules import check_key
 
 __all__ = [
+    "email_key",
+    "identity_key",
+    "phone_key",
     "ContactRepository",
     "CustomerEntry",
     "CustomerRepository",
@@ -248,3 +252,32 @@ CONTEXT = Context(
     snapshot="relcore.customers._testing:stored_state",
 )
 """The customers context, as the registry sees it."""
+
+
+def identity_key(namespace: object, value: object) -> tuple[str, str]:
+    """Return the checked arguments of a lookup by identity.
+
+    Raises:
+        ValidationError: As `check_key`.
+    """
+    return check_key("namespace", namespace, max_len=64), check_key("value", value, max_len=256)
+
+
+def email_key(email: object) -> str:
+    """Return the key e-mail contact points are looked up by: normalized, case-folded.
+
+    Raises:
+        ValidationError: If ``email`` is not text or not an e-mail address.
+    """
+    return normalize_email(check_text("email", email, max_len=320)).casefold()
+
+
+def phone_key(phone: object, region: object = None) -> str:
+    """Return the key phone contact points are looked up by: the number in E.164.
+
+    Raises:
+        ValidationError: If ``phone`` is not a valid number, or ``region`` is
+            neither ``None`` nor a two-letter code.
+    """
+    code = None if region is None else check_text("region", region, max_len=2)
+    return normalize_phone(check_text("phone", phone, max_len=64), region=code)

@@ -15,9 +15,9 @@ from relcore.ids import CustomerId, SegmentId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, matcher
 from relcore.segments._views import UnitOfWorkViews
 from relcore.segments.model import Segment
-from relcore.segments.ports import MembershipChange
+from relcore.segments.ports import MembershipChange, segment_name
 from relcore.storage.memory.session import Session
-from relcore.storage.rules import check_id, save_timestamp, segment_name
+from relcore.storage.rules import check_id, save_timestamp
 
 __all__ = ["MemorySegmentRepository", "SegmentTable"]
 

@@ -25,8 +25,8 @@ from relcore.ids import CustomerId, SegmentId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, from_json, to_json
 from relcore.segments._sql_rules import compile_rule, members_query
 from relcore.segments.model import Segment
-from relcore.segments.ports import MembershipChange
-from relcore.storage.rules import check_id, segment_name
+from relcore.segments.ports import MembershipChange, segment_name
+from relcore.storage.rules import check_id
 from relcore.storage.sql.schema import customers, segment_members, segments
 
 if TYPE_CHECKING:

@@ -18,9 +18,10 @@ from relcore.consent.ports import ConsentWork
 from relcore.ids import CustomerId, SegmentId
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.segments.model import Segment, SegmentEntered, SegmentLeft
+from relcore.storage.rules import check_key
 from relcore.value.ports import ValueWork
 
-__all__ = ["MembershipChange", "SegmentRepository", "SegmentsWork"]
+__all__ = ["MembershipChange", "SegmentRepository", "SegmentsWork", "segment_name"]
 
 
 @attrs.frozen
@@ -141,3 +142,12 @@ CONTEXT = Context(
     snapshot="relcore.segments._testing:stored_state",
 )
 """The segments context, as the registry sees it."""
+
+
+def segment_name(name: object) -> str:
+    """Return the checked argument of a lookup of a segment by name.
+
+    Raises:
+        ValidationError: As `check_key`.
+    """
+    return check_key("name", name, max_len=200)

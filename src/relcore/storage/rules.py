@@ -1,46 +1,35 @@
 """Rules every storage adapter applies the same way.
 
-Argument checks for lookups, listings and timelines, and the timestamp a
-``save`` stamps, live here so that the memory and SQL adapters (and
-third-party ones) cannot drift apart on them.
+Argument checks for lookups and listings, and the timestamp a ``save``
+stamps, live here so that the memory and SQL adapters (and third-party
+ones) cannot drift apart on them; the checks of a context's own lookups
+(an e-mail key, an idempotency key, a timeline's window) live in its
+``ports`` module, for the same reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from relcore._kernel.checks import check_datetime, check_text, fail
-from relcore._kernel.tokens import check_token
-from relcore.activity.model import Touchpoint, Transaction
+from relcore._kernel.checks import check_text, fail
 from relcore.clock import Clock
-from relcore.customers.contacts import normalize_email, normalize_phone
-from relcore.customers.model import Channel
 from relcore.storage.base import MAX_PAGE_SIZE
 
-__all__ = [
-    "TimeWindow",
-    "check_chunk_size",
-    "check_id",
-    "check_key",
-    "check_limit",
-    "email_key",
-    "event_key",
-    "identity_key",
-    "phone_key",
-    "save_timestamp",
-    "segment_name",
-]
+__all__ = ["Stamped", "check_chunk_size", "check_id", "check_key", "check_limit", "save_timestamp"]
 
 
-class _Created(Protocol):
+class Stamped(Protocol):
+    """An entity a save stamps: anything with a ``created_at``."""
+
     @property
-    def created_at(self) -> datetime: ...
+    def created_at(self) -> datetime:
+        """When it was created."""
+        ...
 
 
-def save_timestamp(clock: Clock, entity: _Created) -> datetime:
+def save_timestamp(clock: Clock, entity: Stamped) -> datetime:
     """Return the ``updated_at`` a save stamps: now, but never before ``created_at``."""
     return max(clock(), entity.created_at)
 
@@ -94,90 +83,3 @@ def check_key(field: str, value: object, *, max_len: int) -> str:
         ValidationError: Naming ``field``; the message never repeats the value.
     """
     return check_text(field, value, max_len=max_len, empty=True)
-
-
-def identity_key(namespace: object, value: object) -> tuple[str, str]:
-    """Return the checked arguments of a lookup by identity.
-
-    Raises:
-        ValidationError: As `check_key`.
-    """
-    return check_key("namespace", namespace, max_len=64), check_key("value", value, max_len=256)
-
-
-def event_key(source: object, external_id: object) -> tuple[str, str]:
-    """Return the checked arguments of a lookup by idempotency key ``(source, external_id)``.
-
-    Raises:
-        ValidationError: As `check_key`.
-    """
-    return check_key("source", source, max_len=100), check_key("external_id", external_id, max_len=200)
-
-
-def segment_name(name: object) -> str:
-    """Return the checked argument of a lookup of a segment by name.
-
-    Raises:
-        ValidationError: As `check_key`.
-    """
-    return check_key("name", name, max_len=200)
-
-
-def email_key(email: object) -> str:
-    """Return the key e-mail contact points are looked up by: normalized, case-folded.
-
-    Raises:
-        ValidationError: If ``email`` is not text or not an e-mail address.
-    """
-    return normalize_email(check_text("email", email, max_len=320)).casefold()
-
-
-def phone_key(phone: object, region: object = None) -> str:
-    """Return the key phone contact points are looked up by: the number in E.164.
-
-    Raises:
-        ValidationError: If ``phone`` is not a valid number, or ``region`` is
-            neither ``None`` nor a two-letter code.
-    """
-    code = None if region is None else check_text("region", region, max_len=2)
-    return normalize_phone(check_text("phone", phone, max_len=64), region=code)
-
-
-class TimeWindow:
-    """The filter of a timeline query: channels and ``[since, until)``.
-
-    Args:
-        channels: Channels to keep (members or their values); ``None`` keeps
-            all, an empty collection keeps nothing.
-        since: Keep entries at or after this instant.
-        until: Keep entries strictly before this instant.
-
-    Raises:
-        ValidationError: For an unknown channel or a naive datetime.
-    """
-
-    __slots__ = ("channels", "since", "until")
-
-    def __init__(
-        self,
-        channels: Iterable[Channel | str] | None,
-        since: datetime | None,
-        until: datetime | None,
-    ) -> None:
-        if channels is not None and isinstance(channels, str):
-            raise fail("channels", "expected a collection of channels, got a single string")
-        self.channels: frozenset[Channel | str] | None = (
-            None
-            if channels is None
-            else frozenset(check_token(Channel, f"channels[{i}]", c) for i, c in enumerate(channels))
-        )
-        self.since = None if since is None else check_datetime("since", since)
-        self.until = None if until is None else check_datetime("until", until)
-
-    def admits(self, entry: Touchpoint | Transaction) -> bool:
-        """Whether ``entry`` passes the channel and time filters."""
-        if self.channels is not None and entry.channel not in self.channels:
-            return False
-        if self.since is not None and entry.occurred_at < self.since:
-            return False
-        return self.until is None or entry.occurred_at < self.until

@@ -15,13 +15,10 @@ from sqlalchemy.sql import Executable
 from relcore._kernel.declarations import Context
 from relcore._kernel.events import DomainEvent
 from relcore.clock import Clock, system_clock
-from relcore.customers.contacts import Contact
-from relcore.customers.model import Customer
 from relcore.errors import ConfigurationError
 from relcore.registry import PORTS, ports_of
-from relcore.segments.model import Segment
 from relcore.storage.base import Publisher, UnitOfWorkBase
-from relcore.storage.rules import save_timestamp
+from relcore.storage.rules import Stamped, save_timestamp
 from relcore.storage.sql.dialects import dialect_family
 from relcore.storage.sql.engines import SQLITE_BEGIN, create_engine_for, translate_errors
 from relcore.storage.sql.host_events import defer_until_host_commit
@@ -235,7 +232,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         """Context manager translating driver errors raised inside it, the raw driver's too."""
         return translate_errors(what, dbapi=self._store.bind.dialect.loaded_dbapi)
 
-    def now(self, entity: Customer | Contact | Segment) -> datetime:
+    def now(self, entity: Stamped) -> datetime:
         """Return the ``updated_at`` a save of ``entity`` stamps."""
         return save_timestamp(self._store.clock, entity)
 
