@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import report, shop, timed
 from relcore import CRM, Contact, Customer
-from relcore.storage.sql import rows as codecs
+from relcore.customers import _rows as codecs
 
 CHUNK = 2000
 

@@ -52,9 +52,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import add_customers, report, shop, timed
 from relcore import CRM, Touchpoint
+from relcore.activity._rows import TOUCHPOINTS
 from relcore.storage.sql import metadata
 from relcore.storage.sql.migrate import VERSION_TABLE
-from relcore.storage.sql.rows import TOUCHPOINTS
 
 SKIP_STORED_KEYS = "ON CONFLICT (source, external_id) DO NOTHING"
 

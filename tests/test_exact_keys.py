@@ -18,11 +18,11 @@ import sqlalchemy as sa
 
 from relcore import CRM, Customer, Touchpoint, Transaction, ValidationError
 from relcore._kernel.checks import MAX_JSON_DEPTH
+from relcore.customers._rows import customer_row
 from relcore.registry import Store
 from relcore.segments import field
 from relcore.storage.sql import upgrade
 from relcore.storage.sql.engines import create_engine_for
-from relcore.storage.sql.rows import customer_row
 from relcore.storage.sql.schema import customers, identities
 from relcore.storage.sql.testing import create_test_engine
 from relcore.storage.sql.types import exact_collation

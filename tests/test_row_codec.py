@@ -23,11 +23,13 @@ from hypothesis import strategies as st
 from psycopg.types.json import Json
 from sqlalchemy.engine import Dialect
 
+from relcore.activity import _rows as activity_rows
+from relcore.consent import _rows as consent_rows
+from relcore.customers import _rows as customer_rows
 from relcore.customers.model import Channel
 from relcore.domain import ConsentRecord, Contact, Customer, Touchpoint, Transaction
 from relcore.errors import ValidationError
 from relcore.ids import uuid7
-from relcore.storage.sql import rows
 from relcore.storage.sql.codec import _UUID_OF_TEXT, _UUID_OR_NONE, MinorUnits, RowCodec
 from relcore.storage.sql.dialects import DialectFamily
 from relcore.storage.sql.schema import metadata
@@ -39,9 +41,9 @@ Entity = Touchpoint | Transaction | ConsentRecord
 
 ENTITIES = st.one_of(s.touchpoints(), s.transactions(), s.consent_records())
 CODECS: dict[type[Any], RowCodec[Any]] = {
-    Touchpoint: rows.TOUCHPOINTS,
-    Transaction: rows.TRANSACTIONS,
-    ConsentRecord: rows.CONSENTS,
+    Touchpoint: activity_rows.TOUCHPOINTS,
+    Transaction: activity_rows.TRANSACTIONS,
+    ConsentRecord: consent_rows.CONSENTS,
 }
 
 
@@ -226,7 +228,7 @@ def test_a_parameter_is_what_sqlalchemy_binds(entity: Entity, dialect_name: str)
 
 def test_a_parameter_of_an_unknown_column_is_refused() -> None:
     with pytest.raises(KeyError):
-        rows.TOUCHPOINTS.parameter("nowhere", "sqlite")
+        activity_rows.TOUCHPOINTS.parameter("nowhere", "sqlite")
 
 
 @settings(max_examples=100)
@@ -256,7 +258,7 @@ def test_declared_tokens_read_back_as_text_and_built_in_values_as_members(sqlite
         customer_id=UUID(int=1), channel="whatsapp", kind="webinar", direction="inbound", occurred_at=T0
     )
     built_in = attrs.evolve(declared, id=uuid7(), channel="email", kind="call")
-    codec = rows.TOUCHPOINTS
+    codec = activity_rows.TOUCHPOINTS
     encoder = codec.encoder(DialectFamily.SQLITE)
     with sqlite_tables.connect() as connection:
         driver = connection.connection.driver_connection
@@ -274,13 +276,14 @@ def test_declared_tokens_read_back_as_text_and_built_in_values_as_members(sqlite
 
 def test_a_reader_needs_a_position_for_every_column() -> None:
     with pytest.raises(ValueError, match="positions needed"):
-        rows.TOUCHPOINTS.reader("sqlite", positions=[0, 1])
+        activity_rows.TOUCHPOINTS.reader("sqlite", positions=[0, 1])
 
 
 def test_a_reader_of_an_untrusted_codec_runs_the_constructor() -> None:
     record = ConsentRecord(customer_id=UUID(int=1), purpose="marketing", status="granted")
-    params = dict(zip(rows.CONSENTS.table.c.keys(), rows.CONSENTS.params(record, "sqlite"), strict=True))
-    read = rows.CONSENTS.reader("sqlite")
+    codec = consent_rows.CONSENTS
+    params = dict(zip(codec.table.c.keys(), codec.params(record, "sqlite"), strict=True))
+    read = codec.reader("sqlite")
     assert read(tuple(params.values())) == record
     params["status"] = "maybe"  # changed behind relcore's back
     with pytest.raises(ValidationError) as raised:
@@ -302,9 +305,9 @@ def test_stored_uuid_text_becomes_the_same_uuid(value: UUID) -> None:
 
 def test_consent_records_are_rebuilt_through_the_constructor() -> None:
     record = ConsentRecord(customer_id=UUID(int=1), purpose="marketing", status="granted")
-    edited = {**rows.consent_row(record), "status": "maybe"}  # changed behind relcore's back
+    edited = {**consent_rows.consent_row(record), "status": "maybe"}  # changed behind relcore's back
     with pytest.raises(ValidationError) as raised:
-        rows.consent_from_row(edited)
+        consent_rows.consent_from_row(edited)
     assert raised.value.paths == ("status",)
 
 
@@ -390,23 +393,27 @@ PARTS = st.one_of(s.customers(), s.contacts())
 def _parts(entity: Customer | Contact) -> list[tuple[RowCodec[Any], Any, dict[str, Any]]]:
     """(codec, codec's entity, the row relcore's single add writes) for every row of ``entity``."""
     if isinstance(entity, Customer):
-        roles, tags, known = rows.customer_parts(entity)
-        written = [(rows.CUSTOMERS, entity, rows.customer_row(entity))]
-        written += [(rows.ROLES, r, {"customer_id": entity.id, "role": r.role}) for r in roles]
-        written += [(rows.TAGS, t, {"customer_id": entity.id, "tag": t.tag}) for t in tags]
+        roles, tags, known = customer_rows.customer_parts(entity)
+        written = [(customer_rows.CUSTOMERS, entity, customer_rows.customer_row(entity))]
+        written += [(customer_rows.ROLES, r, {"customer_id": entity.id, "role": r.role}) for r in roles]
+        written += [(customer_rows.TAGS, t, {"customer_id": entity.id, "tag": t.tag}) for t in tags]
         written += [
-            (rows.IDENTITIES, i, {"namespace": i.namespace, "value": i.value, "customer_id": entity.id})
+            (
+                customer_rows.IDENTITIES,
+                i,
+                {"namespace": i.namespace, "value": i.value, "customer_id": entity.id},
+            )
             for i in known
         ]
         assert sorted(r.role for r in roles) == sorted(map(str, entity.roles))
         assert {t.tag for t in tags} == entity.tags
         assert [(i.namespace, i.value) for i in known] == [(i.namespace, i.value) for i in entity.identities]
         return written
-    points = rows.point_parts(entity)
-    expected_points = rows.point_rows(entity)
+    points = customer_rows.point_parts(entity)
+    expected_points = customer_rows.point_rows(entity)
     assert len(points) == len(expected_points)
-    return [(rows.CONTACTS, entity, rows.contact_row(entity))] + [
-        (rows.POINTS, p, e) for p, e in zip(points, expected_points, strict=True)
+    return [(customer_rows.CONTACTS, entity, customer_rows.contact_row(entity))] + [
+        (customer_rows.POINTS, p, e) for p, e in zip(points, expected_points, strict=True)
     ]
 
 
@@ -437,8 +444,8 @@ def test_customer_and_contact_rows_are_what_sqlalchemy_binds(
 @settings(max_examples=50)
 @given(s.customers())
 def test_a_customer_is_rebuilt_from_its_row_and_the_fields_stored_apart(customer: Customer) -> None:
-    rebuilt = rows.CUSTOMERS.entity(
-        rows.CUSTOMERS.row(customer),
+    rebuilt = customer_rows.CUSTOMERS.entity(
+        customer_rows.CUSTOMERS.row(customer),
         roles=customer.roles,
         tags=customer.tags,
         identities=customer.identities,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from relcore._kernel.checks import check_datetime
+from relcore.activity import _rows as rows
 from relcore.activity.model import TimelineEntry, Touchpoint, Transaction
 from relcore.activity.ports import MoneyColumns, TimeWindow, event_key
 from relcore.customers.model import Channel
@@ -25,7 +26,8 @@ from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, SCAN_CHUNK_SIZE
 from relcore.storage.rules import check_chunk_size, check_id, check_limit
-from relcore.storage.sql import bulk, rows
+from relcore.storage.sql import bulk
+from relcore.storage.sql.codec import RowCodec
 from relcore.storage.sql.driver import DriverStatement, compile_for_driver, reads_on_driver
 from relcore.storage.sql.schema import touchpoints, transactions
 from relcore.storage.sql.types import UTCDateTime
@@ -233,7 +235,7 @@ class _EventLog(Generic[T]):
     _table: sa.Table
     _entity: type[T]
     _kind: str
-    _to_row: Callable[[T], dict[str, Any]]
+    _codec: RowCodec[T]
     _from_row: Callable[[Any], T]
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
@@ -254,15 +256,7 @@ class _EventLog(Generic[T]):
         return self.add_many((entity,)) == 1
 
     def add_many(self, entities: Iterable[T], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
-        return bulk.ingest(
-            self._uow,
-            self._table,
-            self._entity,
-            self._to_row,
-            entities,
-            chunk_size=chunk_size,
-            name=f"{self._kind}s",
-        )
+        return bulk.ingest(self._uow, self._codec, entities, chunk_size=chunk_size, name=f"{self._kind}s")
 
     def find_by_key(self, source: str, external_id: str) -> T | None:
         source, external_id = event_key(source, external_id)
@@ -310,7 +304,7 @@ class SqlTouchpoints(_EventLog[Touchpoint]):
     _table = touchpoints
     _entity = Touchpoint
     _kind = "touchpoint"
-    _to_row = staticmethod(rows.touchpoint_row)
+    _codec = rows.TOUCHPOINTS
     _from_row = staticmethod(rows.touchpoint_from_row)
 
 
@@ -320,7 +314,7 @@ class SqlTransactions(_EventLog[Transaction]):
     _table = transactions
     _entity = Transaction
     _kind = "transaction"
-    _to_row = staticmethod(rows.transaction_row)
+    _codec = rows.TRANSACTIONS
     _from_row = staticmethod(rows.transaction_from_row)
 
     def money_columns(self, *, until: datetime, chunk_size: int = SCAN_CHUNK_SIZE) -> Iterator[MoneyColumns]:

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from relcore._kernel.tokens import check_token
+from relcore.consent import _rows as rows
 from relcore.consent.model import ConsentRecord, Purpose, may_contact
 from relcore.customers._sql import require_customer
 from relcore.customers.model import Channel
 from relcore.errors import ConflictError, ValidationError
 from relcore.ids import CustomerId
 from relcore.storage.rules import check_id
-from relcore.storage.sql import rows
 from relcore.storage.sql.schema import consents
 
 if TYPE_CHECKING:

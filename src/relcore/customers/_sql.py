@@ -11,6 +11,7 @@ from uuid import UUID
 import attrs
 import sqlalchemy as sa
 
+from relcore.customers import _rows as rows
 from relcore.customers.contacts import Contact
 from relcore.customers.model import ContactPointKind, Customer
 from relcore.customers.ports import (
@@ -25,7 +26,7 @@ from relcore.errors import ConflictError, NotFoundError, TransientStorageError, 
 from relcore.ids import ContactId, CustomerId
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
 from relcore.storage.rules import check_id, check_limit
-from relcore.storage.sql import bulk, rows
+from relcore.storage.sql import bulk
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import (
     contact_points,

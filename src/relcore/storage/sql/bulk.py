@@ -49,7 +49,6 @@ from sqlalchemy.engine import Dialect
 from relcore.errors import NotFoundError, TransientStorageError, ValidationError
 from relcore.storage.sql.codec import Encoder, RowCodec
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
-from relcore.storage.sql.rows import CODECS
 from relcore.storage.sql.schema import contacts, customers
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ Params = tuple[Any, ...]
 
 class _Insert(Protocol):
     def __call__(
-        self, uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], *, again: bool = False
+        self, uow: SqlUnitOfWork, codec: RowCodec[Any], batch: list[Params], *, again: bool = False
     ) -> int: ...
 
 
@@ -87,27 +86,23 @@ def _chunks(items: Iterable[E], size: int) -> Iterator[list[E]]:
 
 def ingest(
     uow: SqlUnitOfWork,
-    table: sa.Table,
-    entity: type[E],
-    to_row: Callable[[E], dict[str, Any]],
+    codec: RowCodec[E],
     entities: Iterable[E],
     *,
     chunk_size: int,
     name: str,
 ) -> int:
-    """Insert ``entities`` into ``table`` chunk by chunk; return how many were new.
+    """Insert ``entities`` into the codec's table chunk by chunk; return how many were new.
 
-    The rows come from the table's codec in `CODECS` (its driver parameters,
-    or its rows for a driver it has none for); ``to_row``, the caller's
-    mapping, must be that codec's ``row``.
+    The rows come from ``codec`` (its driver parameters, or its rows for a
+    driver it has none for); the table's ``(source, external_id)`` key makes
+    a stored entity count as not new.
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValidationError.single("chunk_size", f"must be a positive integer, got {chunk_size!r}")
     if isinstance(entities, str | bytes) or not isinstance(entities, Iterable):
         raise ValidationError.single(name, "expected an iterable of entities")
-    codec: RowCodec[E] = CODECS[table]
-    if to_row != codec.row:  # one mapping per table
-        raise TypeError(f"{table.name}: its rows must come from its codec")
+    entity = codec.entity_class
     dialect = uow.connection.dialect
     family = dialect_family(dialect)
     encoder = _encoder(codec, dialect)
@@ -128,7 +123,7 @@ def ingest(
             continue
         batch = sorted(_unique(encoder, params), key=_lock_order(encoder))
         _require_references(uow, encoder, batch)
-        new += _repeating(uow, table, batch, insert)
+        new += _repeating(uow, codec, batch, insert)
     return new
 
 
@@ -144,11 +139,11 @@ def _encoder(codec: RowCodec[E], dialect: Dialect) -> Encoder[E]:
     return codec.encoder(dialect) if _driver_params(dialect) else codec.row_encoder
 
 
-def _statement(dialect: Dialect, table: sa.Table) -> str:
-    """The driver's ``INSERT`` of the table's encoded rows on ``dialect``."""
+def _statement(dialect: Dialect, encoder: Encoder[Any]) -> str:
+    """The driver's ``INSERT`` of the encoder's rows on ``dialect``, skipping stored keys."""
     family = dialect_family(dialect)
     suffix = "" if family is DialectFamily.MYSQL else _SKIP_STORED_KEYS
-    return _encoder(CODECS[table], dialect).insert_sql(_PLACEHOLDERS[family], suffix)
+    return encoder.insert_sql(_PLACEHOLDERS[family], suffix)
 
 
 def _lock_order(encoder: Encoder[Any]) -> Callable[[Params], tuple[bool, str, str, str]]:
@@ -164,19 +159,19 @@ def _lock_order(encoder: Encoder[Any]) -> Callable[[Params], tuple[bool, str, st
     return key
 
 
-def _repeating(uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], insert: _Insert) -> int:
+def _repeating(uow: SqlUnitOfWork, codec: RowCodec[Any], batch: list[Params], insert: _Insert) -> int:
     """Insert ``batch`` in a savepoint, repeating it after a lost race; return how many rows were new.
 
     ``insert`` receives ``again=True`` on a repeat. When the savepoint cannot be
     rolled back (MariaDB rolls a deadlocked transaction back as a whole), the
     race is reported at once.
     """
-    what = f"add {table.name}"
+    what = f"add {codec.table.name}"
     for attempt in range(1, ATTEMPTS + 1):
         with uow.translating(what):
             savepoint = uow.connection.begin_nested()
         try:
-            new = insert(uow, table, batch, again=attempt > 1)
+            new = insert(uow, codec, batch, again=attempt > 1)
         except TransientStorageError:
             if attempt == ATTEMPTS or not _rolled_back(savepoint):
                 raise
@@ -338,7 +333,7 @@ def _ingest_sqlite(uow: SqlUnitOfWork, encoder: Encoder[Any], params: list[Param
                 missing = _missing_reference(fetch, referenced, DialectFamily.SQLITE, wanted)
                 if missing is not None:
                     raise NotFoundError(kind, UUID(hex=missing))
-            cursor.executemany(_statement(uow.connection.dialect, table), params)
+            cursor.executemany(_statement(uow.connection.dialect, encoder), params)
             return int(cursor.rowcount)
         finally:
             cursor.close()
@@ -348,13 +343,13 @@ def _ingest_sqlite(uow: SqlUnitOfWork, encoder: Encoder[Any], params: list[Param
 
 
 def _insert_postgresql(
-    uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], *, again: bool = False
+    uow: SqlUnitOfWork, codec: RowCodec[Any], batch: list[Params], *, again: bool = False
 ) -> int:
     """Insert the rows whose key is not stored; return how many were."""
-    connection = uow.connection
+    connection, table = uow.connection, codec.table
     what = f"add {table.name}"
     if not _driver_params(connection.dialect):
-        columns = CODECS[table].row_encoder.columns
+        columns = codec.row_encoder.columns
         statement = (
             postgresql.insert(table)
             .on_conflict_do_nothing(index_elements=["source", "external_id"])
@@ -365,10 +360,13 @@ def _insert_postgresql(
     uow.check_writable()
     with uow.translating(what):
         # psycopg's executemany; its rowcount is the sum over the rows, 0 for a skipped key
-        return int(connection.exec_driver_sql(_statement(connection.dialect, table), batch).rowcount)
+        sql = _statement(connection.dialect, _encoder(codec, connection.dialect))
+        return int(connection.exec_driver_sql(sql, batch).rowcount)
 
 
-def _insert_mysql(uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], *, again: bool = False) -> int:
+def _insert_mysql(
+    uow: SqlUnitOfWork, codec: RowCodec[Any], batch: list[Params], *, again: bool = False
+) -> int:
     """Select the stored keys, insert the rest.
 
     A plain select reads the transaction's snapshot, which does not show keys
@@ -376,7 +374,8 @@ def _insert_mysql(uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], *, a
     with a shared lock, which sees them. A key stored by another import
     between the select and the insert is a lost race (TransientStorageError).
     """
-    encoder = _encoder(CODECS[table], uow.connection.dialect)
+    table = codec.table
+    encoder = _encoder(codec, uow.connection.dialect)
     source_at, key_at = encoder.index("source"), encoder.index("external_id")
     keyed: dict[str, list[str]] = {}
     for row in batch:
@@ -397,7 +396,7 @@ def _insert_mysql(uow: SqlUnitOfWork, table: sa.Table, batch: list[Params], *, a
         with uow.translating(f"add {table.name}"):
             try:
                 if _driver_params(connection.dialect):
-                    connection.exec_driver_sql(_statement(connection.dialect, table), missing)
+                    connection.exec_driver_sql(_statement(connection.dialect, encoder), missing)
                 else:
                     rows = [dict(zip(encoder.columns, row, strict=True)) for row in missing]
                     connection.execute(table.insert(), rows)

@@ -1,53 +1,33 @@
-"""Translation between entities and table rows.
+"""How customers and contacts are stored: their rows, child rows and row codecs.
 
-Touchpoints, transactions and consent records are translated by one
-`RowCodec` each (``relcore.storage.sql.codec``), derived from the table and
-the entity class; the same codec gives bulk ingest its driver parameters.
-The functions below are thin aliases of the codecs' methods.
-
-Customers, contacts and consent records are rebuilt through their normal
-constructors: a row that fails validation means the table was edited behind
-relcore's back, and the [`ValidationError`][relcore.errors.ValidationError] says which
-field. Touchpoints and transactions, read in bulk on timelines and value
-jobs, are rebuilt from their typed columns without running the converters
-again (they ran when the row was written); that is four times faster.
+Customers and contacts are rebuilt through their normal constructors: a row
+that fails validation means a table was edited behind relcore's back, and the
+[`ValidationError`][relcore.errors.ValidationError] says which field. A bulk
+import encodes them, and their role, tag, identity and contact-point rows,
+through the codecs below (``relcore.storage.sql.codec``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 import attrs
-import sqlalchemy as sa
 
-from relcore.domain import (
-    ConsentRecord,
-    Contact,
-    ContactPoint,
-    Customer,
-    Identity,
-    PostalAddress,
-    Touchpoint,
-    Transaction,
-)
-from relcore.storage.sql.codec import MinorUnits, RowCodec
+from relcore.customers.contacts import Contact, ContactPoint, PostalAddress
+from relcore.customers.model import Customer, Identity
+from relcore.storage.sql.codec import RowCodec
 from relcore.storage.sql.schema import (
-    consents,
     contact_points,
     contacts,
     customer_roles,
     customer_tags,
     customers,
     identities,
-    touchpoints,
-    transactions,
 )
 
 __all__ = [
-    "CODECS",
-    "CONSENTS",
     "CONTACTS",
     "CUSTOMERS",
     "IDENTITIES",
@@ -58,14 +38,12 @@ __all__ = [
     "PointRow",
     "RoleRow",
     "TagRow",
-    "TOUCHPOINTS",
-    "TRANSACTIONS",
     "contact_from_row",
     "contact_row",
-    "point_parts",
     "customer_from_row",
     "customer_parts",
     "customer_row",
+    "point_parts",
     "point_rows",
 ]
 
@@ -182,20 +160,6 @@ def contact_from_row(row: Row, points: Sequence[Row]) -> Contact:
     )
 
 
-TOUCHPOINTS: RowCodec[Touchpoint] = RowCodec(touchpoints, Touchpoint, trusted=True)
-"""``relcore_touchpoints``: every column holds the field of its name."""
-
-TRANSACTIONS: RowCodec[Transaction] = RowCodec(
-    transactions,
-    Transaction,
-    declared={"amount_minor": MinorUnits(amount="amount", currency="currency")},
-    trusted=True,
-)
-"""``relcore_transactions``: ``amount_minor`` holds the amount in the currency's minor units."""
-
-CONSENTS: RowCodec[ConsentRecord] = RowCodec(consents, ConsentRecord)
-"""``relcore_consents``, rebuilt through the constructor."""
-
 CUSTOMERS: RowCodec[Customer] = RowCodec(customers, Customer, apart=("roles", "tags", "identities"))
 """``relcore_customers``; roles, tags and identities have tables of their own."""
 
@@ -276,23 +240,3 @@ def point_parts(c: Contact) -> list[PointRow]:
         )
         for i, p in enumerate(c.points)
     ]
-
-
-CODECS: Mapping[sa.Table, RowCodec[Any]] = {
-    c.table: c
-    for c in (TOUCHPOINTS, TRANSACTIONS, CONSENTS, CUSTOMERS, CONTACTS, ROLES, TAGS, IDENTITIES, POINTS)
-}
-"""The codec of each table that has one."""
-
-touchpoint_row: Callable[[Touchpoint], dict[str, Any]] = TOUCHPOINTS.row
-"""Return the ``relcore_touchpoints`` row of a touchpoint."""
-touchpoint_from_row: Callable[[Row], Touchpoint] = TOUCHPOINTS.entity
-"""Rebuild a touchpoint from its row (trusted: written by relcore)."""
-transaction_row: Callable[[Transaction], dict[str, Any]] = TRANSACTIONS.row
-"""Return the ``relcore_transactions`` row of a transaction."""
-transaction_from_row: Callable[[Row], Transaction] = TRANSACTIONS.entity
-"""Rebuild a transaction from its row (trusted: written by relcore)."""
-consent_row: Callable[[ConsentRecord], dict[str, Any]] = CONSENTS.row
-"""Return the ``relcore_consents`` row of a consent record."""
-consent_from_row: Callable[[Row], ConsentRecord] = CONSENTS.entity
-"""Rebuild a consent record from its row (through its constructor)."""
