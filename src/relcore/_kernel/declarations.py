@@ -72,6 +72,8 @@ class Aggregate(Port[R]):
         unique: Fields whose values (together) identify an entity, besides its id;
             an ``add`` of a stored key is idempotent or refused, as the protocol says.
         versioned: Whether saves are version-checked (the entity has a ``version``).
+        append_only: Whether stored entities are never changed: a ledger or a history,
+            corrected by adding an entity, never by saving one (``save`` refuses).
         table: Dotted path of its ``sa.Table``, for the generic SQL repository
             ([`SqlRepository`][relcore.storage.sql.generic.SqlRepository]).
 
@@ -87,6 +89,7 @@ class Aggregate(Port[R]):
     references: tuple[tuple[str, str], ...] = attrs.field(default=(), kw_only=True)
     unique: tuple[tuple[str, ...], ...] = attrs.field(default=(), kw_only=True)
     versioned: bool = attrs.field(default=False, kw_only=True)
+    append_only: bool = attrs.field(default=False, kw_only=True)
     table: str | None = attrs.field(default=None, kw_only=True)
 
     def adapter(self, kind: str) -> str:
@@ -202,6 +205,9 @@ class Context:
         snapshot: Dotted path of a function ``(uow, customers) -> dict`` reading everything the
             context stores about those customers (and beyond), for rollback checks.
         histories: The histories of its aggregates that segment rules may summarise.
+        examples: For each aggregate held to the generic aggregate contract, its port name and
+            the dotted path of a test factory making a new entity (``make(owner_id, key=None,
+            **fields)``); every backend's contract suite then runs that contract on it.
     """
 
     name: str
@@ -211,6 +217,7 @@ class Context:
     contracts: tuple[str, ...] = ()
     snapshot: str | None = None
     histories: tuple[History, ...] = ()
+    examples: tuple[tuple[str, str], ...] = ()
 
     @property
     def aggregates(self) -> tuple[Aggregate[Any], ...]:

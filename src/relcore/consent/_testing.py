@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+from typing import Any
 
 import attrs
 import pytest
 
-from relcore.consent.model import Purpose
+from relcore.consent.model import ConsentRecord, Purpose
 from relcore.customers.model import Customer
 from relcore.errors import ConflictError, NotFoundError, ValidationError
 from relcore.ids import ConsentId, CustomerId, uuid7
@@ -21,7 +22,7 @@ from relcore.testing._contract_support import (
     stored,
 )
 
-__all__ = ["ConsentContract", "stored_state"]
+__all__ = ["ConsentContract", "new_record", "stored_state"]
 
 
 def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object]:
@@ -130,3 +131,8 @@ class ConsentContract(ContractBase):
         stored(store, ada, consent(ada.id))
         with store.unit_of_work() as uow, pytest.raises(ValidationError):
             uow.consents.may_contact(ada.id, "marketing", "email", minutes(1).replace(tzinfo=None))
+
+
+def new_record(owner: CustomerId, key: object = None, **fields: Any) -> ConsentRecord:
+    """A new marketing e-mail grant of ``owner`` (the ledger has no unique key: ``key`` is ignored)."""
+    return consent(owner, **fields)

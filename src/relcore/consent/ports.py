@@ -9,17 +9,16 @@ from relcore._kernel.declarations import Aggregate, Context
 from relcore.consent.model import ConsentChanged, ConsentRecord, Purpose
 from relcore.customers.model import Channel
 from relcore.ids import CustomerId
-from relcore.storage.base import Work
+from relcore.storage.base import AggregateRepository, Work
 
 __all__ = ["ConsentRepository", "ConsentWork"]
 
 
-class ConsentRepository(Protocol):
-    """The append-only consent ledger."""
+class ConsentRepository(AggregateRepository[ConsentRecord], Protocol):
+    """The append-only consent ledger: the generic operations (``save`` refuses), and two queries.
 
-    def add(self, record: ConsentRecord) -> None:
-        """Append a record; its customer must exist."""
-        ...
+    ``add`` appends a record; its customer must exist and its id be unused.
+    """
 
     def for_customer(self, customer_id: CustomerId) -> list[ConsentRecord]:
         """Return the customer's ledger, oldest first (by ``recorded_at``, id)."""
@@ -44,9 +43,11 @@ class ConsentWork(Work, Protocol):
 CONSENTS = Aggregate(
     "consents",
     ConsentRepository,
-    memory="relcore.consent._memory:MemoryConsentRepository",
+    memory="relcore.consent._memory:MemoryConsents",
     sql="relcore.consent._sql:SqlConsents",
     entity=ConsentRecord,
+    append_only=True,
+    table="relcore.storage.sql.schema:consents",
 )
 """The consent ledger: append-only records owned by a customer."""
 
@@ -55,6 +56,7 @@ CONTEXT = Context(
     ports=(CONSENTS,),
     events=(ConsentChanged,),
     contracts=("relcore.consent._testing:ConsentContract",),
+    examples=(("consents", "relcore.consent._testing:new_record"),),
     snapshot="relcore.consent._testing:stored_state",
 )
 """The consent context, as the registry sees it."""

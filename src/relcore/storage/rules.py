@@ -10,14 +10,24 @@ ones) cannot drift apart on them; the checks of a context's own lookups
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from relcore._kernel.checks import check_text, fail
+from relcore._kernel.declarations import Aggregate
 from relcore.clock import Clock
+from relcore.errors import ConfigurationError
 from relcore.storage.base import MAX_PAGE_SIZE
 
-__all__ = ["Stamped", "check_chunk_size", "check_id", "check_key", "check_limit", "save_timestamp"]
+__all__ = [
+    "Stamped",
+    "check_chunk_size",
+    "check_id",
+    "check_key",
+    "check_limit",
+    "refuse_if_append_only",
+    "save_timestamp",
+]
 
 
 class Stamped(Protocol):
@@ -83,3 +93,13 @@ def check_key(field: str, value: object, *, max_len: int) -> str:
         ValidationError: Naming ``field``; the message never repeats the value.
     """
     return check_text(field, value, max_len=max_len, empty=True)
+
+
+def refuse_if_append_only(aggregate: Aggregate[Any]) -> None:
+    """Refuse a ``save`` of an append-only aggregate's entity.
+
+    Raises:
+        ConfigurationError: The aggregate is append-only.
+    """
+    if aggregate.append_only:
+        raise ConfigurationError(f"{aggregate.name} are append-only: add a new entry instead of saving one")

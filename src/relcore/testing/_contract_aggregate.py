@@ -21,7 +21,7 @@ import attrs
 import pytest
 
 from relcore._kernel.declarations import Aggregate
-from relcore.errors import ConflictError, NotFoundError, ValidationError
+from relcore.errors import ConfigurationError, ConflictError, NotFoundError, ValidationError
 from relcore.ids import CustomerId, uuid7
 from relcore.registry import Store, UnitOfWork
 from relcore.serialization import from_dict, to_dict
@@ -120,11 +120,16 @@ class AggregateContract(ContractBase):
                 in_unit(store, add_stray)
         assert in_unit(store, lambda uow: uow.repo(aggregate).count(), commit=False) == 0
 
-    def test_save_is_version_checked(
+    def test_save_is_version_checked_or_refused_when_append_only(
         self, store: Store, aggregate: Aggregate[Any], make_entity: EntityFactory, owner: CustomerId
     ) -> None:
         entity = make_entity(owner)
         in_unit(store, lambda uow: uow.repo(aggregate).add(entity))
+        if aggregate.append_only:
+            with pytest.raises(ConfigurationError, match="append-only"):
+                in_unit(store, lambda uow: uow.repo(aggregate).save(entity))
+            assert in_unit(store, lambda uow: uow.repo(aggregate).get(entity.id), commit=False) == entity
+            return
         saved = in_unit(store, lambda uow: uow.repo(aggregate).save(entity))
         assert in_unit(store, lambda uow: uow.repo(aggregate).get(entity.id), commit=False) == saved
         if aggregate.versioned:
@@ -179,6 +184,6 @@ class AggregateContract(ContractBase):
     ) -> None:
         with pytest.raises(ValidationError):
             in_unit(store, lambda uow: uow.repo(aggregate).add_many([make_entity(owner), "a row"]))
-        with pytest.raises(ValidationError):
+        with pytest.raises(ConfigurationError if aggregate.append_only else ValidationError):
             in_unit(store, lambda uow: uow.repo(aggregate).save("a row"))
         assert in_unit(store, lambda uow: uow.repo(aggregate).count(), commit=False) == 0

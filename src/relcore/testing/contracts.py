@@ -42,6 +42,10 @@ in tests of your own.
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from relcore._kernel.adapters import load
 from relcore.activity._testing_timeline import (
     MoneyColumnsContract,
@@ -52,7 +56,7 @@ from relcore.activity._testing_timeline import (
 from relcore.consent._testing import ConsentContract
 from relcore.customers._testing import CustomerImportContract, CustomerRepositoryContract
 from relcore.customers._testing_contacts import ContactRepositoryContract
-from relcore.registry import CONTEXTS
+from relcore.registry import CONTEXTS, PORTS, Aggregate
 from relcore.segments._testing import SegmentContract
 from relcore.testing._contract_aggregate import AggregateContract, EntityFactory
 from relcore.testing._contract_keys import KeyContract
@@ -64,6 +68,8 @@ __all__ = [
     "AggregateContract",
     "EntityFactory",
     "CONTEXT_CONTRACTS",
+    "EXAMPLES",
+    "RegisteredAggregatesContract",
     "ConsentContract",
     "ContactRepositoryContract",
     "CustomerImportContract",
@@ -85,8 +91,35 @@ __all__ = [
 CONTEXT_CONTRACTS: tuple[type, ...] = tuple(load(path) for context in CONTEXTS for path in context.contracts)
 """The contract classes every registered context declares, in registry order."""
 
+EXAMPLES: tuple[tuple[Aggregate[Any], str], ...] = tuple(
+    (PORTS[name], factory) for context in CONTEXTS for name, factory in context.examples  # type: ignore[misc]
+)
+"""Every aggregate a registered context holds to the generic contract, with its entity factory's path."""
 
-class StoreContract(*CONTEXT_CONTRACTS, KeyContract, UnitOfWorkContract):  # type: ignore[misc]
+
+class RegisteredAggregatesContract(AggregateContract):
+    """The generic aggregate contract, run on every aggregate the registry gives an example of."""
+
+    @pytest.fixture(params=EXAMPLES, ids=[aggregate.name for aggregate, _ in EXAMPLES])
+    def example(self, request: pytest.FixtureRequest) -> tuple[Aggregate[Any], str]:
+        """One registered aggregate and the path of its entity factory."""
+        return request.param  # type: ignore[no-any-return]
+
+    @pytest.fixture
+    def aggregate(self, example: tuple[Aggregate[Any], str]) -> Aggregate[Any]:
+        """The aggregate under test."""
+        return example[0]
+
+    @pytest.fixture
+    def make_entity(self, example: tuple[Aggregate[Any], str]) -> EntityFactory:
+        """Its entity factory."""
+        return load(example[1])  # type: ignore[no-any-return]
+
+
+_BASES = (*CONTEXT_CONTRACTS, RegisteredAggregatesContract, KeyContract, UnitOfWorkContract)
+
+
+class StoreContract(*_BASES):  # type: ignore[misc]
     """The whole contract: every repository, lookups by key, the timeline and the unit of work.
 
     Touchpoints and transactions share their tests (with a different

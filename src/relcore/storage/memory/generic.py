@@ -25,7 +25,7 @@ from relcore.errors import ConflictError, NotFoundError
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import AggregateTable
-from relcore.storage.rules import check_id, check_limit
+from relcore.storage.rules import check_id, check_limit, refuse_if_append_only
 
 __all__ = ["MemoryRepository"]
 
@@ -132,9 +132,11 @@ class MemoryRepository(Generic[E]):
         Raises:
             NotFoundError: It was never added.
             ConflictError: Its version is stale, or a unique key it now holds is another entity's.
+            ConfigurationError: The aggregate is append-only.
         """
         self._session.check_write()
         aggregate, table = self._aggregate, self._table()
+        refuse_if_append_only(aggregate)
         if not isinstance(entity, aggregate.entity):
             raise fail(self._label, f"expected a {aggregate.entity.__name__}, got {kind(entity)}")
         entity_id = entity.id  # type: ignore[attr-defined]

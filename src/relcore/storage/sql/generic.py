@@ -35,7 +35,7 @@ from relcore._kernel.checks import fail, kind, positive_int
 from relcore._kernel.declarations import Aggregate
 from relcore.errors import ConfigurationError, ConflictError, NotFoundError
 from relcore.storage.base import DEFAULT_CHUNK_SIZE, Page
-from relcore.storage.rules import check_id, check_limit
+from relcore.storage.rules import check_id, check_limit, refuse_if_append_only
 from relcore.storage.sql.codec import RowCodec
 from relcore.storage.sql.schema import metadata
 
@@ -231,9 +231,11 @@ class SqlRepository(Generic[E]):
         Raises:
             NotFoundError: It was never added.
             ConflictError: Its version is stale, or a unique key it now holds is another entity's.
+            ConfigurationError: The aggregate is append-only.
         """
         self._uow.check_writable()
         aggregate = self._aggregate
+        refuse_if_append_only(aggregate)
         if not isinstance(entity, aggregate.entity):
             raise fail(self._label, f"expected a {aggregate.entity.__name__}, got {kind(entity)}")
         stored = self.get(entity.id)  # type: ignore[attr-defined]
