@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from relcore import CRM
 from relcore.testing.synthetic import SyntheticShop
@@ -39,3 +43,23 @@ def median_latency(fn: Callable[[], object], repeat: int) -> float:
 
 def report(name: str, value: float, target: str) -> None:
     print(f"RATIO {name}: {value:.3f}  (target {target})", flush=True)
+
+
+def peak_child(script: str, size: int) -> int:
+    """Run ``script --child size`` in a fresh interpreter; return the peak RSS in KiB it prints last."""
+    out = subprocess.run(
+        [sys.executable, script, "--child", str(size)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident size (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")

@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -44,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import report, shop, timed
+from _common import peak_child, peak_rss_kib, report, shop, timed
 from relcore import CRM, Contact, Customer
 from relcore.customers import _rows as codecs
 
@@ -162,30 +160,12 @@ def throughput(customers: int, repeat: int, profile: bool) -> None:
     report("customers old path (add per customer) relcore/raw", old_rate / raw_rate, "report only")
 
 
-def peak_child(customers: int) -> int:
-    """Stream ``customers`` through import_customers in a child; return its peak RSS in KiB."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(customers)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    return int(out.stdout.strip().splitlines()[-1])
-
 
 def child(customers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, CRM.open(Path(tmp) / "mem.db") as crm:
         assert crm.customers.import_customers(stream(customers), chunk_size=CHUNK) == customers
     print(peak_rss_kib())
 
-
-def peak_rss_kib() -> int:
-    """This process's peak resident size (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main() -> None:
@@ -199,7 +179,8 @@ def main() -> None:
         child(args.child)
         return
     small = max(args.customers // 5, 2_000)
-    small_peak, large_peak = peak_child(small), peak_child(small * 5)  # before this process grows
+    # measured before this process grows
+    small_peak, large_peak = peak_child(__file__, small), peak_child(__file__, small * 5)
     throughput(args.customers, args.repeat, args.profile)
     print(
         f"peak RSS streaming {small:,} customers: {small_peak / 1024:.0f} MiB; {small * 5:,} customers: "

@@ -36,10 +36,8 @@ Run: ``python benchmarks/bench_ingest.py [--rows 1000000] [--postgres URL] [--my
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -50,7 +48,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import add_customers, report, shop, timed
+from _common import add_customers, peak_child, peak_rss_kib, report, shop, timed
 from relcore import CRM, Touchpoint
 from relcore.activity._rows import TOUCHPOINTS
 from relcore.storage.sql import metadata
@@ -276,17 +274,6 @@ def mysql_throughput(url: str, rows: int, repeat: int) -> None:
     report("ingest throughput MariaDB relcore/PyMySQL", raw_seconds / ours_seconds, "report only")
 
 
-def peak_child(rows: int) -> int:
-    """Stream ``rows`` touchpoints through add_many in a child; return its peak RSS in KiB."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(rows)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    return int(out.stdout.strip().splitlines()[-1])
-
 
 def child(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -297,13 +284,6 @@ def child(rows: int) -> None:
         crm.close()
     print(peak_rss_kib())
 
-
-def peak_rss_kib() -> int:
-    """This process's peak resident size (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main() -> None:
@@ -323,7 +303,8 @@ def main() -> None:
         child(args.child)
         return
     small = max(args.rows // 5, 10_000)
-    small_peak, large_peak = peak_child(small), peak_child(small * 5)  # before this process grows
+    # measured before this process grows
+    small_peak, large_peak = peak_child(__file__, small), peak_child(__file__, small * 5)
     throughput(args.rows, args.repeat)
     print(
         f"peak RSS streaming {small:,} rows: {small_peak / 1024:.0f} MiB; {small * 5:,} rows: "
