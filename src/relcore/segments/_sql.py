@@ -1,11 +1,11 @@
 """The SQL repository for segments and their stored memberships.
 
 A refresh compares the live membership (the rule compiled to SQL) with the
-stored one inside the database: one statement with two anti-joins finds who
-entered and who left, so its cost grows linearly with the data on every
-backend. On PostgreSQL the same statement also applies the change (a DELETE
-and an INSERT in data-modifying CTEs, which see one snapshot); elsewhere the
-change is applied by id, in chunks, in the same transaction.
+stored one inside the database: one statement finds who entered and who
+left (two anti-joins; on PostgreSQL two ``EXCEPT``s, whose plan does not
+depend on the members table's statistics), so its cost grows linearly with
+the data on every backend. The change is then applied by id, in chunks, in
+the same transaction.
 """
 
 from __future__ import annotations
@@ -168,13 +168,13 @@ class SqlSegments:
         dialect = self._uow.connection.dialect
         matching = compile_rule(rule, moment, dialect=dialect.name, catalogue=catalogue)
         m = segment_members.c
-        stored = sa.exists().where(m.segment_id == segment_id, m.customer_id == customers.c.id)
-        live = sa.exists().where(customers.c.id == m.customer_id, matching)
-        entering = sa.select(customers.c.id).where(matching, ~stored)
-        leaving = sa.select(m.customer_id).where(m.segment_id == segment_id, ~live)
         if isinstance(dialect, PGDialect):
-            diff = _apply_in_one_statement(segment_id, moment, entering, ~live)
+            diff = _differences_as_excepts(segment_id, matching)
         else:
+            stored = sa.exists().where(m.segment_id == segment_id, m.customer_id == customers.c.id)
+            live = sa.exists().where(customers.c.id == m.customer_id, matching)
+            entering = sa.select(customers.c.id).where(matching, ~stored)
+            leaving = sa.select(m.customer_id).where(m.segment_id == segment_id, ~live)
             diff = sa.union_all(
                 entering.add_columns(sa.literal(True)), leaving.add_columns(sa.literal(False))
             )
@@ -184,8 +184,7 @@ class SqlSegments:
             (entered if came else left).append(CustomerId(customer_id))
         entered.sort()
         left.sort()
-        if not isinstance(dialect, PGDialect):
-            self._apply(segment_id, entered, left, moment)
+        self._apply(segment_id, entered, left, moment)
         count = sa.select(sa.func.count()).where(m.segment_id == segment_id)
         size = int(self._uow.execute(count, what="count members").scalar_one())
         return MembershipChange(tuple(entered), tuple(left), size)
@@ -210,31 +209,22 @@ class SqlSegments:
             self._uow.execute(segment_members.insert(), rows, what="add members")
 
 
-def _apply_in_one_statement(
-    segment_id: SegmentId,
-    moment: datetime,
-    entering: sa.Select[tuple[Any]],
-    gone_from_live: sa.ColumnElement[bool],
+def _differences_as_excepts(
+    segment_id: SegmentId, matching: sa.ColumnElement[bool]
 ) -> sa.CompoundSelect[tuple[Any, bool]]:
-    """PostgreSQL: delete the leavers and insert the newcomers in one statement, returning both."""
+    """PostgreSQL: who enters and who leaves, as two ``EXCEPT``s over the live and stored ids.
+
+    The anti-joins the other dialects use let PostgreSQL's planner pick a
+    nested loop when the members table looked empty at its last ``ANALYZE``
+    (a first refresh), which grows with the square of the size; set
+    operations sort or hash both sides once. The live ids are one CTE, which
+    PostgreSQL computes once for both.
+    """
     m = segment_members.c
-    gone = (
-        segment_members.delete()
-        .where(m.segment_id == segment_id, gone_from_live)
-        .returning(m.customer_id)
-        .cte("gone")
-    )
-    newcomers = entering.with_only_columns(
-        sa.literal(segment_id, sa.Uuid).label("segment_id"),
-        customers.c.id.label("customer_id"),
-        sa.literal(moment, segment_members.c.entered_at.type).label("entered_at"),
-    )
-    came = (
-        segment_members.insert()
-        .from_select(["segment_id", "customer_id", "entered_at"], newcomers)
-        .returning(m.customer_id)
-        .cte("came")
-    )
+    live = sa.select(customers.c.id.label("customer_id")).where(matching).cte("live")
+    stored = sa.select(m.customer_id).where(m.segment_id == segment_id)
+    came = sa.except_(sa.select(live.c.customer_id), stored).subquery("came")
+    gone = sa.except_(stored, sa.select(live.c.customer_id)).subquery("gone")
     return sa.union_all(
         sa.select(came.c.customer_id, sa.literal(True)), sa.select(gone.c.customer_id, sa.literal(False))
     )
