@@ -4,8 +4,10 @@ A refresh compares the live membership (the rule compiled to SQL) with the
 stored one inside the database: one statement finds who entered and who
 left (two anti-joins; on PostgreSQL two ``EXCEPT``s, whose plan does not
 depend on the members table's statistics), so its cost grows linearly with
-the data on every backend. The change is then applied by id, in chunks, in
-the same transaction.
+the data on every backend. On PostgreSQL the same statement also applies
+the change (a DELETE and an INSERT in data-modifying CTEs, which see one
+snapshot); elsewhere the change is applied by id, in chunks, in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ class SqlSegments:
         matching = compile_rule(rule, moment, dialect=dialect.name, catalogue=catalogue)
         m = segment_members.c
         if isinstance(dialect, PGDialect):
-            diff = _differences_as_excepts(segment_id, matching)
+            diff = _apply_in_one_statement(segment_id, moment, matching)
         else:
             stored = sa.exists().where(m.segment_id == segment_id, m.customer_id == customers.c.id)
             live = sa.exists().where(customers.c.id == m.customer_id, matching)
@@ -184,7 +186,8 @@ class SqlSegments:
             (entered if came else left).append(CustomerId(customer_id))
         entered.sort()
         left.sort()
-        self._apply(segment_id, entered, left, moment)
+        if not isinstance(dialect, PGDialect):
+            self._apply(segment_id, entered, left, moment)
         count = sa.select(sa.func.count()).where(m.segment_id == segment_id)
         size = int(self._uow.execute(count, what="count members").scalar_one())
         return MembershipChange(tuple(entered), tuple(left), size)
@@ -209,22 +212,41 @@ class SqlSegments:
             self._uow.execute(segment_members.insert(), rows, what="add members")
 
 
-def _differences_as_excepts(
-    segment_id: SegmentId, matching: sa.ColumnElement[bool]
+def _apply_in_one_statement(
+    segment_id: SegmentId, moment: datetime, matching: sa.ColumnElement[bool]
 ) -> sa.CompoundSelect[tuple[Any, bool]]:
-    """PostgreSQL: who enters and who leaves, as two ``EXCEPT``s over the live and stored ids.
+    """PostgreSQL: find and apply the differences in one statement, returning who came and who went.
 
-    The anti-joins the other dialects use let PostgreSQL's planner pick a
-    nested loop when the members table looked empty at its last ``ANALYZE``
-    (a first refresh), which grows with the square of the size; set
-    operations sort or hash both sides once. The live ids are one CTE, which
-    PostgreSQL computes once for both.
+    The differences are two ``EXCEPT``s over the live ids (one CTE, computed
+    once) and the stored ones: set operations hash or sort each side once,
+    whatever the members table's statistics say (the anti-joins the other
+    dialects use let the planner pick a nested loop when the table looked
+    empty at its last ``ANALYZE``, which grows with the square of the size).
+    The DELETE and the INSERT are data-modifying CTEs: they see the same
+    snapshot, taken before either.
     """
     m = segment_members.c
     live = sa.select(customers.c.id.label("customer_id")).where(matching).cte("live")
     stored = sa.select(m.customer_id).where(m.segment_id == segment_id)
-    came = sa.except_(sa.select(live.c.customer_id), stored).subquery("came")
-    gone = sa.except_(stored, sa.select(live.c.customer_id)).subquery("gone")
+    came_ids = sa.except_(sa.select(live.c.customer_id), stored).subquery("came_ids")
+    gone_ids = sa.except_(stored, sa.select(live.c.customer_id))
+    gone = (
+        segment_members.delete()
+        .where(m.segment_id == segment_id, m.customer_id.in_(gone_ids))
+        .returning(m.customer_id)
+        .cte("gone")
+    )
+    newcomers = sa.select(
+        sa.literal(segment_id, sa.Uuid).label("segment_id"),
+        came_ids.c.customer_id,
+        sa.literal(moment, m.entered_at.type).label("entered_at"),
+    )
+    came = (
+        segment_members.insert()
+        .from_select(["segment_id", "customer_id", "entered_at"], newcomers)
+        .returning(m.customer_id)
+        .cte("came")
+    )
     return sa.union_all(
         sa.select(came.c.customer_id, sa.literal(True)), sa.select(gone.c.customer_id, sa.literal(False))
     )
