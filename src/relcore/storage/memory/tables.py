@@ -75,8 +75,7 @@ class Tables:
     def table(self, port: str, make: Callable[[], T]) -> T:
         """Return the table of the port named ``port``, made with ``make()`` on first use.
 
-        Raises:
-            TypeError: The port's table was made by another class (two adapters disagree).
+        Every adapter of one port must ask with the same kind of table.
         """
         found = self._tables.get(port)
         if found is None:
