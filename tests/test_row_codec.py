@@ -24,7 +24,7 @@ from psycopg.types.json import Json
 from sqlalchemy.engine import Dialect
 
 from relcore.activity import _rows as activity_rows
-from relcore.consent import _rows as consent_rows
+from relcore.consent.ports import CONSENTS
 from relcore.customers import _rows as customer_rows
 from relcore.customers.model import Channel
 from relcore.domain import ConsentRecord, Contact, Customer, Touchpoint, Transaction
@@ -32,6 +32,7 @@ from relcore.errors import ValidationError
 from relcore.ids import uuid7
 from relcore.storage.sql.codec import _UUID_OF_TEXT, _UUID_OR_NONE, MinorUnits, RowCodec
 from relcore.storage.sql.dialects import DialectFamily
+from relcore.storage.sql.generic import codec_of
 from relcore.storage.sql.schema import metadata
 from relcore.storage.sql.types import UTCDateTime
 from relcore.testing import strategies as s
@@ -39,11 +40,13 @@ from relcore.testing._contract_support import T0
 
 Entity = Touchpoint | Transaction | ConsentRecord
 
+CONSENT_CODEC: RowCodec[ConsentRecord] = codec_of(CONSENTS)
+"""The consent ledger's codec, derived from its declaration."""
 ENTITIES = st.one_of(s.touchpoints(), s.transactions(), s.consent_records())
 CODECS: dict[type[Any], RowCodec[Any]] = {
     Touchpoint: activity_rows.TOUCHPOINTS,
     Transaction: activity_rows.TRANSACTIONS,
-    ConsentRecord: consent_rows.CONSENTS,
+    ConsentRecord: CONSENT_CODEC,
 }
 
 
@@ -281,7 +284,7 @@ def test_a_reader_needs_a_position_for_every_column() -> None:
 
 def test_a_reader_of_an_untrusted_codec_runs_the_constructor() -> None:
     record = ConsentRecord(customer_id=UUID(int=1), purpose="marketing", status="granted")
-    codec = consent_rows.CONSENTS
+    codec = CONSENT_CODEC
     params = dict(zip(codec.table.c.keys(), codec.params(record, "sqlite"), strict=True))
     read = codec.reader("sqlite")
     assert read(tuple(params.values())) == record
@@ -305,9 +308,9 @@ def test_stored_uuid_text_becomes_the_same_uuid(value: UUID) -> None:
 
 def test_consent_records_are_rebuilt_through_the_constructor() -> None:
     record = ConsentRecord(customer_id=UUID(int=1), purpose="marketing", status="granted")
-    edited = {**consent_rows.consent_row(record), "status": "maybe"}  # changed behind relcore's back
+    edited = {**CONSENT_CODEC.row(record), "status": "maybe"}  # changed behind relcore's back
     with pytest.raises(ValidationError) as raised:
-        consent_rows.consent_from_row(edited)
+        CONSENT_CODEC.entity(edited)
     assert raised.value.paths == ("status",)
 
 
