@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from relcore._kernel.adapters import load
 from relcore.errors import SchemaVersionError
+from relcore.registry import aggregates
 from relcore.storage.sql import (
     VERSION_TABLE,
     SqlStore,
@@ -121,3 +123,11 @@ def test_migrated_text_columns_have_the_declared_collations(engine: sa.Engine) -
             assert stored[(table, column)] is None, f"{table}.{column}"
         else:
             assert stored[(table, column)] == (exact if is_key else "utf8mb4_bin"), f"{table}.{column}"
+
+
+def test_every_registered_aggregate_names_a_table_of_relcores_metadata() -> None:
+    """The declarations and the reviewed schema agree: each aggregate's ``table`` is on the metadata."""
+    for aggregate in aggregates():
+        assert aggregate.table is not None, aggregate.name
+        table = load(aggregate.table)
+        assert metadata.tables.get(table.name) is table, aggregate.name

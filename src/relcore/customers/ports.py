@@ -226,6 +226,7 @@ CUSTOMERS = Aggregate(
     owner=None,
     unique=(("identities",),),
     versioned=True,
+    table="relcore.storage.sql.schema:customers",
 )
 """Customers, unique by each of their external identities."""
 
@@ -236,6 +237,7 @@ CONTACTS = Aggregate(
     sql="relcore.customers._sql:SqlContacts",
     entity=Contact,
     versioned=True,
+    table="relcore.storage.sql.schema:contacts",
 )
 """The people at a customer, each owned by one customer."""
 

@@ -131,6 +131,7 @@ SEGMENTS = Aggregate(
     owner=None,
     unique=(("name",),),
     versioned=True,
+    table="relcore.storage.sql.schema:segments",
 )
 """Stored segments (unique by name) and their memberships."""
 

@@ -124,6 +124,7 @@ METRICS = Aggregate(
     sql="relcore.value._sql:SqlMetrics",
     entity=CustomerMetrics,
     references=(("run_id", "metrics"),),
+    table="relcore.storage.sql.schema:customer_metrics",
 )
 """Each customer's metrics of the latest value refresh, and the run that made them."""
 

@@ -150,7 +150,7 @@ class _Checker:
             raise _error(_at(path, "full_window"), "needs a window (within_days)")
         where = self.where(history, node.where, _at(path, "where"))
         currency = _currency_of(history, where)
-        spec = _measure_spec(measure, history.name, currency, path)
+        spec = _measure_spec(measure, history, currency, path)
         op, value = _comparison(spec, node.op, node.value, path)
         return Aggregate(history.name, where, window, measure, op, value, node.full_window)
 
@@ -171,18 +171,20 @@ class _Checker:
         currency = _currency_of(history, tuple(checked))
         for i, condition in enumerate(checked):
             if history.money is not None and condition.field == history.money.amount:
-                _check_money_scale(condition.value, currency, f"{path}[{i}]")
+                _check_money_scale(condition.value, currency, history.money.currency, f"{path}[{i}]")
         return tuple(checked)
 
 
-def _measure_spec(measure: Measure, history: str, currency: str | None, path: str) -> FieldSpec:
-    name = f"{history}.{measure.value}"
+def _measure_spec(measure: Measure, history: History, currency: str | None, path: str) -> FieldSpec:
+    name = f"{history.name}.{measure.value}"
     if measure is Measure.COUNT:
         return FieldSpec(name, FieldType.NUMBER, key=_COUNT)
     if measure in (Measure.FIRST, Measure.LAST):
         return FieldSpec(name, FieldType.DATETIME, nullable=True)
     if currency is None:
-        raise _error(_at(path, "where"), f'a {measure.value} needs one currency: add currency == "EUR" (say)')
+        field_name = "currency" if history.money is None else history.money.currency
+        wanted = f'add {field_name} == "EUR" (say)'
+        raise _error(_at(path, "where"), f"a {measure.value} needs one currency: {wanted}")
     return FieldSpec(name, FieldType.MONEY, nullable=measure is Measure.AVERAGE, key=currency)
 
 
@@ -226,7 +228,7 @@ def _comparison(spec: FieldSpec, op: object, value: object, path: str) -> tuple[
     else:
         result = _scalar(spec, value, at)
     if spec.type is FieldType.MONEY and spec.key:  # a measure's currency is known here; where-amounts later
-        _check_money_scale(result, spec.key, at)
+        _check_money_scale(result, spec.key, "currency", at)  # spec.key is set: the currency is known
     return op, result
 
 
@@ -283,9 +285,9 @@ def _scalar(spec: FieldSpec, value: object, path: str) -> Scalar:
             raise _error(path, f"expected a UUID, got {kind(value)}")
 
 
-def _check_money_scale(value: object, currency: str | None, path: str) -> None:
+def _check_money_scale(value: object, currency: str | None, field_name: str, path: str) -> None:
     if currency is None:
-        raise _error(path, 'an amount needs one currency: add currency == "EUR" (say) to the where')
+        raise _error(path, f'an amount needs one currency: add {field_name} == "EUR" (say) to the where')
     amounts = value if isinstance(value, tuple) else (value,)
     for amount in amounts:
         if isinstance(amount, Decimal) and amount.as_tuple().exponent < -CURRENCIES[currency]:  # type: ignore[operator]
