@@ -20,6 +20,7 @@ from relcore.consent.api import Consents
 from relcore.customers.api import Customers
 from relcore.errors import ConfigurationError
 from relcore.registry import Store, UnitOfWork
+from relcore.sales.api import Sales
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.api import Segments
 from relcore.value.api import Value
@@ -119,6 +120,8 @@ class CRM:
         """Segments: define them, list and explain their members, refresh them."""
         self.value = Value(self, clock)
         """Relationship value: refresh the metrics, read them, rank customers."""
+        self.sales = Sales(self, clock)
+        """Sales: pipelines, deals, their history and forecasts."""
 
     @classmethod
     def open(

@@ -22,7 +22,9 @@ __all__ = [
     "ConsentId",
     "ContactId",
     "CustomerId",
+    "OpportunityChangeId",
     "OpportunityId",
+    "PipelineId",
     "SegmentId",
     "TouchpointId",
     "TransactionId",
@@ -38,6 +40,8 @@ TransactionId = NewType("TransactionId", UUID)
 CampaignId = NewType("CampaignId", UUID)
 CaseId = NewType("CaseId", UUID)
 OpportunityId = NewType("OpportunityId", UUID)
+OpportunityChangeId = NewType("OpportunityChangeId", UUID)
+PipelineId = NewType("PipelineId", UUID)
 SegmentId = NewType("SegmentId", UUID)
 
 _VERSION_7 = 0x7 << 76

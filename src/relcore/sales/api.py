@@ -1,0 +1,368 @@
+"""The sales namespace of the facade: ``crm.sales``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from uuid import UUID
+
+from relcore._kernel import checks as check
+from relcore._kernel.arguments import check_id
+from relcore._kernel.namespace import Namespace
+from relcore.ids import OpportunityId, PipelineId
+from relcore.sales import decisions, services
+from relcore.sales.decisions import Decision
+from relcore.sales.model import Opportunity, OpportunityChange
+from relcore.sales.pipelines import ForecastCategory, Pipeline
+from relcore.sales.ports import SalesWork
+from relcore.storage.base import Page
+from relcore.storage.rules import check_limit
+
+__all__ = ["Sales"]
+
+Decide = Callable[[Opportunity, Pipeline], Decision]
+
+
+def _version(version: object) -> int | None:
+    return None if version is None else check.positive_int("version", version, minimum=1)
+
+
+def _actor(actor: object) -> str | None:
+    return None if actor is None else check.check_text("actor", actor, max_len=100)
+
+
+class Sales(Namespace[SalesWork]):
+    """Pipelines, deals and their history: ``crm.sales``.
+
+    Every operation on a deal takes ``at`` (when it happened; default now,
+    and never before the deal's last recorded change), an optional
+    ``version`` (the version the caller last saw: a deal changed since then
+    raises [ConflictError][relcore.errors.ConflictError]) and an optional
+    ``actor`` (the host's id of who did it), writes one history entry, and
+    returns the stored deal.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> from relcore import CRM, Customer
+        >>> from relcore.sales import Opportunity, Pipeline
+        >>> crm = CRM.in_memory()
+        >>> acme = crm.customers.add(Customer.organization("Acme"))
+        >>> direct = crm.sales.add_pipeline(Pipeline.of(
+        ...     "Direct", [("qualify", "Qualify", "0.1"), ("propose", "Propose", "0.4")], currency="EUR"))
+        >>> deal = crm.sales.open(Opportunity(customer_id=acme.id, pipeline_id=direct.id, stage="qualify",
+        ...                                   name="50 seats", amount="12000", currency="EUR",
+        ...                                   created_at=datetime(2026, 1, 5, tzinfo=UTC)))
+        >>> deal = crm.sales.advance(deal.id, "propose", at=datetime(2026, 1, 20, tzinfo=UTC))
+        >>> deal = crm.sales.win(deal.id, at=datetime(2026, 2, 2, tzinfo=UTC), amount="11500")
+        >>> deal.outcome.value, deal.amount, deal.version
+        ('won', Decimal('11500'), 3)
+        >>> [(c.kind.value, c.prev_stage, c.stage) for c in crm.sales.history(deal.id)]
+        [('opened', None, 'qualify'), ('stage', 'qualify', 'propose'), ('won', 'propose', 'won')]
+    """
+
+    __slots__ = ()
+
+    # -- pipelines -------------------------------------------------------------
+
+    def add_pipeline(self, pipeline: Pipeline) -> Pipeline:
+        """Store a new pipeline; return it. A new default pipeline replaces the previous default.
+
+        Raises:
+            ConflictError: Another pipeline has its name.
+        """
+        return self._write(lambda uow: services.add_pipeline(uow, pipeline))
+
+    def save_pipeline(self, pipeline: Pipeline) -> Pipeline:
+        """Store a changed pipeline (version-checked); return the stored one.
+
+        Raises:
+            ValidationError: A stage some deal is or was in was removed, or changed its outcome
+                (deactivate it instead).
+            ConflictError: Stale version, or another pipeline has its name.
+        """
+        return self._write(lambda uow: services.save_pipeline(uow, pipeline))
+
+    def pipeline(self, pipeline_id: PipelineId) -> Pipeline:
+        """Return the pipeline with ``pipeline_id``.
+
+        Raises:
+            NotFoundError: No such pipeline.
+        """
+        wanted = check_id("pipeline_id", pipeline_id)
+        return self._read(lambda uow: uow.pipelines.get(wanted))
+
+    def find_pipeline(self, name: str) -> Pipeline | None:
+        """Return the pipeline called ``name``, if there is one."""
+        wanted = check.check_text("name", name, max_len=100)
+        return self._read(lambda uow: uow.pipelines.find(wanted))
+
+    def pipelines(self) -> list[Pipeline]:
+        """Every pipeline, in id order (their creation order)."""
+
+        def read(uow: SalesWork) -> list[Pipeline]:
+            found: list[Pipeline] = []
+            after: UUID | None = None
+            while True:
+                page = uow.pipelines.list(after=after, limit=500)
+                found += page.items
+                if page.next_after is None:
+                    return found
+                after = page.next_after
+
+        return self._read(read)
+
+    # -- deals -----------------------------------------------------------------
+
+    def open(self, opportunity: Opportunity, *, actor: str | None = None) -> Opportunity:
+        """Store a new deal, opened at its ``created_at`` in its stage; return it.
+
+        Raises:
+            NotFoundError: Its customer, contact or pipeline does not exist.
+            ValidationError: Its stage is not an open, active stage of its pipeline, or a field
+                the stage requires is unset.
+        """
+        who = _actor(actor)
+        return self._write(lambda uow: services.open_opportunity(uow, opportunity, who))
+
+    def get(self, opportunity_id: OpportunityId) -> Opportunity:
+        """Return the deal with ``opportunity_id``.
+
+        Raises:
+            NotFoundError: No such deal.
+        """
+        wanted = check_id("opportunity_id", opportunity_id)
+        return self._read(lambda uow: uow.opportunities.get(wanted))
+
+    def list(
+        self, pipeline_id: PipelineId | None = None, *, after: UUID | None = None, limit: int = 100
+    ) -> Page[Opportunity]:
+        """One page of deals (of one pipeline, or all), in id order."""
+        start = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        if pipeline_id is None:
+            return self._read(lambda uow: uow.opportunities.list(after=start, limit=size))
+        wanted = check_id("pipeline_id", pipeline_id)
+        return self._read(lambda uow: uow.opportunities.in_pipeline(wanted, after=start, limit=size))
+
+    def for_customer(self, customer_id: UUID) -> list[Opportunity]:
+        """A customer's deals, in id order (none for an unknown customer)."""
+        wanted = check_id("customer_id", customer_id)
+        return self._read(lambda uow: uow.opportunities.for_owner(wanted))
+
+    def save(self, opportunity: Opportunity) -> Opportunity:
+        """Store a deal's name, contact, owner, source, campaign, tags or attributes (version-checked).
+
+        Raises:
+            ValidationError: A field the sales operations own (stage, amount, close date,
+                probability...) was changed; use the operation instead.
+            ConflictError: Stale version.
+        """
+        return self._write(lambda uow: services.save_opportunity(uow, opportunity))
+
+    def history(self, opportunity_id: OpportunityId) -> list[OpportunityChange]:
+        """A deal's history, oldest first (empty for an unknown deal)."""
+        wanted = check_id("opportunity_id", opportunity_id)
+        return self._read(lambda uow: uow.opportunity_changes.for_opportunity(wanted))
+
+    # -- operations ------------------------------------------------------------
+
+    def _operate(
+        self,
+        opportunity_id: OpportunityId,
+        at: datetime | None,
+        version: int | None,
+        decide: Callable[[Opportunity, Pipeline, datetime], Decision],
+    ) -> Opportunity:
+        wanted = check_id("opportunity_id", opportunity_id)
+        moment = self._as_of(at, "at")
+        expected = _version(version)
+        return self._write(
+            lambda uow: services.operate(uow, wanted, expected, lambda deal, p: decide(deal, p, moment))
+        )
+
+    def advance(
+        self,
+        opportunity_id: OpportunityId,
+        stage: str,
+        *,
+        at: datetime | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Move an open deal to another open stage (forwards or back).
+
+        Raises:
+            ValidationError: The stage is not an open, active stage of the deal's pipeline, a field
+                it requires is unset, or the deal is closed.
+        """
+        who = _actor(actor)
+        return self._operate(
+            opportunity_id, at, version, lambda d, p, t: decisions.advance(d, p, stage, at=t, actor=who)
+        )
+
+    def win(
+        self,
+        opportunity_id: OpportunityId,
+        *,
+        at: datetime | None = None,
+        amount: Decimal | str | int | None = None,
+        currency: str | None = None,
+        stage: str | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Close an open deal as won, optionally with its final amount (in ``currency``, by default the
+        deal's, else the pipeline's).
+
+        The won stage is ``stage``, or the first active won stage after the deal's stage, or the
+        last one before it.
+        """
+        who = _actor(actor)
+        decide = partial(decisions.win, amount=amount, currency=currency, stage=stage, actor=who)
+        return self._operate(opportunity_id, at, version, lambda d, p, t: decide(d, p, at=t))
+
+    def lose(
+        self,
+        opportunity_id: OpportunityId,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        note: str | None = None,
+        stage: str | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Close an open deal as lost, for one of its pipeline's ``lost_reasons``."""
+        who = _actor(actor)
+        decide = partial(decisions.lose, reason=reason, note=note, stage=stage, actor=who)
+        return self._operate(opportunity_id, at, version, lambda d, p, t: decide(d, p, at=t))
+
+    def reopen(
+        self,
+        opportunity_id: OpportunityId,
+        stage: str,
+        *,
+        at: datetime | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Open a won or lost deal again, in the open stage ``stage``."""
+        who = _actor(actor)
+        return self._operate(
+            opportunity_id, at, version, lambda d, p, t: decisions.reopen(d, p, stage, at=t, actor=who)
+        )
+
+    def set_probability(
+        self,
+        opportunity_id: OpportunityId,
+        probability: Decimal | str | None,
+        *,
+        at: datetime | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Set an open deal's manual probability (exact, 0 to 1), or clear it with ``None``."""
+        who = _actor(actor)
+        return self._operate(
+            opportunity_id,
+            at,
+            version,
+            lambda d, p, t: decisions.set_probability(d, probability, at=t, actor=who),
+        )
+
+    def set_forecast_category(
+        self,
+        opportunity_id: OpportunityId,
+        category: ForecastCategory | str | None,
+        *,
+        at: datetime | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Set an open deal's manual forecast category, or clear it with ``None``."""
+        who = _actor(actor)
+        return self._operate(
+            opportunity_id,
+            at,
+            version,
+            lambda d, p, t: decisions.set_forecast_category(d, category, at=t, actor=who),
+        )
+
+    def change_amount(
+        self,
+        opportunity_id: OpportunityId,
+        amount: Decimal | str | int | None,
+        currency: str | None = None,
+        *,
+        at: datetime | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Change a deal's amount (in ``currency``, by default the deal's), or clear it with ``None``."""
+        who = _actor(actor)
+        return self._operate(
+            opportunity_id,
+            at,
+            version,
+            lambda d, p, t: decisions.change_amount(d, amount, currency, at=t, actor=who),
+        )
+
+    def change_close_date(
+        self,
+        opportunity_id: OpportunityId,
+        close_date: date | str | None,
+        *,
+        at: datetime | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Change an open deal's expected close date, or clear it with ``None``."""
+        who = _actor(actor)
+        return self._operate(
+            opportunity_id,
+            at,
+            version,
+            lambda d, p, t: decisions.change_close_date(d, close_date, at=t, actor=who),
+        )
+
+    def move(
+        self,
+        opportunity_id: OpportunityId,
+        pipeline_id: PipelineId,
+        stages: Mapping[str, str],
+        *,
+        at: datetime | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> Opportunity:
+        """Move a deal to another pipeline; ``stages`` maps stage keys of its pipeline to the new one's.
+
+        Raises:
+            ValidationError: The mapping misses the deal's stage, or maps it to a stage of another
+                outcome, an inactive one, or one whose required fields the deal lacks.
+        """
+        who = _actor(actor)
+        target_id = check_id("pipeline_id", pipeline_id)
+        wanted = check_id("opportunity_id", opportunity_id)
+        moment = self._as_of(at, "at")
+        expected = _version(version)
+
+        def run(uow: SalesWork) -> Opportunity:
+            target = uow.pipelines.get(target_id)
+            return services.operate(
+                uow, wanted, expected, lambda d, p: decisions.move(d, p, target, stages, at=moment, actor=who)
+            )
+
+        return self._write(run)
+
+    def probability(self, opportunity_id: OpportunityId) -> Decimal:
+        """The deal's effective probability: 1 won, 0 lost, else manual, else model, else its stage's."""
+        wanted = check_id("opportunity_id", opportunity_id)
+
+        def read(uow: SalesWork) -> Decimal:
+            deal = uow.opportunities.get(wanted)
+            return decisions.effective_probability(deal, uow.pipelines.get(deal.pipeline_id))
+
+        return self._read(read)
