@@ -26,7 +26,10 @@ class MemoryPipelines(MemoryRepository[Pipeline]):
 
 
 class MemoryOpportunities(MemoryRepository[Opportunity]):
-    """Opportunities in memory; implements [OpportunityRepository][relcore.sales.ports.OpportunityRepository]."""
+    """Opportunities in memory.
+
+    Implements [OpportunityRepository][relcore.sales.ports.OpportunityRepository].
+    """
 
     def in_pipeline(
         self, pipeline_id: PipelineId, *, after: UUID | None = None, limit: int = 100

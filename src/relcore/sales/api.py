@@ -213,11 +213,11 @@ class Sales(Namespace[SalesWork]):
         version: int | None = None,
         actor: str | None = None,
     ) -> Opportunity:
-        """Close an open deal as won, optionally with its final amount (in ``currency``, by default the
-        deal's, else the pipeline's).
+        """Close an open deal as won, optionally with its final amount.
 
-        The won stage is ``stage``, or the first active won stage after the deal's stage, or the
-        last one before it.
+        The amount is in ``currency``, by default the deal's, else the
+        pipeline's. The won stage is ``stage``, or the first active won stage
+        after the deal's stage, or the last one before it.
         """
         who = _actor(actor)
         decide = partial(decisions.win, amount=amount, currency=currency, stage=stage, actor=who)

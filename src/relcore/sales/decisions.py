@@ -18,8 +18,8 @@ from typing import Any
 import attrs
 
 from relcore._kernel import checks as check
-from relcore._kernel.money import check_currency
 from relcore._kernel.events import DomainEvent
+from relcore._kernel.money import check_currency
 from relcore.sales.model import (
     ChangeKind,
     Opportunity,
@@ -94,8 +94,11 @@ def effective_probability(deal: Opportunity, pipeline: Pipeline, model: Decimal 
 
 
 def effective_category(deal: Opportunity, pipeline: Pipeline) -> ForecastCategory:
-    """The forecast category ``deal`` counts in: ``closed`` when won, ``omitted`` when lost, else the
-    manual category if set, else its stage's."""
+    """The forecast category ``deal`` counts in.
+
+    ``closed`` when won, ``omitted`` when lost, else the manual category if
+    set, else its stage's.
+    """
     if deal.outcome is StageOutcome.WON:
         return ForecastCategory.CLOSED
     if deal.outcome is StageOutcome.LOST:

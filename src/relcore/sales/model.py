@@ -267,6 +267,7 @@ class OpportunityChange:
         close_date: The expected close date after the change.
         probability: The manual probability after the change (``None``: automatic).
         forecast_category: The manual forecast category after the change.
+        lost_reason: Why it was lost, when the change left it lost.
         prev_pipeline_id: The pipeline before (differs only for a move).
         prev_stage: The stage before.
         prev_amount: The amount before.
@@ -292,6 +293,7 @@ class OpportunityChange:
     forecast_category: ForecastCategory | None = attrs.field(
         default=None, converter=check.optional_enum_converter(ForecastCategory)
     )
+    lost_reason: str | None = attrs.field(default=None, converter=optional_key_field)
     prev_pipeline_id: PipelineId | None = attrs.field(default=None, converter=check.optional_uuid)
     prev_stage: str | None = attrs.field(default=None, converter=optional_key_field)
     prev_amount: Decimal | None = attrs.field(default=None, converter=amount_field)
@@ -341,6 +343,7 @@ class OpportunityChange:
             close_date=after.close_date,
             probability=after.probability,
             forecast_category=after.forecast_category,
+            lost_reason=after.lost_reason,
             **previous,
         )
 

@@ -293,8 +293,8 @@ class Pipeline:
         A won stage (key ``won``) and a lost stage (key ``lost``) follow them.
 
         Example:
-            >>> p = Pipeline.of("Direct", [("qualify", "Qualify", "0.1"), ("propose", "Propose", "0.4", "best_case")],
-            ...                 currency="EUR")
+            >>> p = Pipeline.of("Direct", [("qualify", "Qualify", "0.1"),
+            ...                            ("propose", "Propose", "0.4", "best_case")], currency="EUR")
             >>> [s.key for s in p.stages], str(p.stage("propose").probability)
             (['qualify', 'propose', 'won', 'lost'], '0.4')
         """
@@ -329,8 +329,12 @@ class Pipeline:
         return tuple(s for s in self.stages if s.outcome is StageOutcome.OPEN)
 
     def closing_stage(self, outcome: StageOutcome, after: str | None = None) -> Stage:
-        """The active stage a deal is won or lost in: the first such stage after ``after``'s position,
-        else the last one before it (so several won stages work as Odoo's ``action_set_won`` does)."""
+        """The active stage a deal is won or lost in.
+
+        The first such stage after the position of stage ``after``, else the
+        last one before it (so several won stages work as Odoo's
+        ``action_set_won`` does).
+        """
         candidates = [s for s in self.stages if s.outcome is outcome and s.active]
         if not candidates:
             raise check.fail("stage", f"the pipeline has no active {outcome} stage")
