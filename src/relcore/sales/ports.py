@@ -134,5 +134,10 @@ CONTEXT = Context(
     values=(Stage,),
     contracts=("relcore.sales._testing:SalesContract",),
     snapshot="relcore.sales._testing:stored_state",
+    examples=(
+        ("pipelines", "relcore.sales._testing:new_pipeline"),
+        ("opportunities", "relcore.sales._testing:new_deal"),
+        ("opportunity_changes", "relcore.sales._testing:new_change"),
+    ),
 )
 """The sales context, as the registry sees it."""

@@ -34,7 +34,9 @@ EntityFactory = Callable[..., Any]
 """Makes a valid, new entity: ``make(owner_id, key=None, **fields)``.
 
 ``key`` gives the values of the aggregate's first unique key (``None``:
-values no other entity holds); ``fields`` override other fields.
+values no other entity holds); ``fields`` override other fields. A factory
+whose entities refer to other entities has a ``prepare(uow, owner_id)``
+attribute that stores them (once per test, after the owner).
 """
 
 
@@ -47,10 +49,21 @@ class AggregateContract(ContractBase):
     """
 
     @pytest.fixture
-    def owner(self, store: Store) -> CustomerId:
-        """A stored customer owning the entities."""
+    def owner(self, store: Store, make_entity: EntityFactory) -> CustomerId:
+        """A stored customer owning the entities, and what the factory's entities refer to.
+
+        A factory whose entities refer to other stored entities (a deal to its
+        pipeline) has a ``prepare(uow, owner_id)`` attribute storing them.
+        """
         ada = customer()
-        in_unit(store, lambda uow: uow.customers.add(ada))
+        prepare = getattr(make_entity, "prepare", None)
+
+        def setup(uow: UnitOfWork) -> None:
+            uow.customers.add(ada)
+            if prepare is not None:
+                prepare(uow, ada.id)
+
+        in_unit(store, setup)
         return ada.id
 
     def test_an_added_entity_is_read_back(

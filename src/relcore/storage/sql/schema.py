@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from relcore.storage.sql.codec import MinorUnits, Scaled
 from relcore.storage.sql.types import KeyText, UTCDateTime
 
 __all__ = [
@@ -24,6 +25,9 @@ __all__ = [
     "customers",
     "identities",
     "metadata",
+    "opportunities",
+    "opportunity_changes",
+    "pipelines",
     "segment_members",
     "segments",
     "touchpoints",
@@ -271,5 +275,112 @@ customer_metrics = sa.Table(
     sa.Column("clv", _metric(), nullable=True),
     sa.Column("tier", sa.String(40), nullable=True),
     sa.Index("ix_relcore_customer_metrics_clv", "clv"),
+    **_MYSQL,
+)
+
+# -- sales -------------------------------------------------------------------------------------------
+# A column whose field has another name, or holds an amount in minor units or a scaled decimal,
+# declares it in its ``info`` (read by the row codec).
+
+pipelines = sa.Table(
+    "relcore_pipelines",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", KeyText(100), nullable=False, unique=True),
+    sa.Column("is_default", sa.Boolean, nullable=False, info={"relcore": "default"}),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("stages", _json(), nullable=False),
+    sa.Column("lost_reasons", _json(), nullable=False),
+    sa.Column("win_probability", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+
+def _pipeline_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("relcore_pipelines.id")
+
+
+def _money(prefix: str = "") -> list[sa.Column[Any]]:
+    """An optional amount in minor units and its currency."""
+    amount = MinorUnits(f"{prefix}amount", f"{prefix}currency")
+    return [
+        sa.Column(f"{prefix}amount_minor", sa.BigInteger, nullable=True, info={"relcore": amount}),
+        sa.Column(f"{prefix}currency", sa.String(3), nullable=True),
+    ]
+
+
+def _probability(prefix: str = "") -> sa.Column[Any]:
+    """An optional probability, in hundredths of a percent (0 to 10,000)."""
+    return sa.Column(
+        f"{prefix}probability_bp", sa.Integer, nullable=True, info={"relcore": Scaled(f"{prefix}probability", 4)}
+    )
+
+
+opportunities = sa.Table(
+    "relcore_opportunities",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column(
+        "contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("pipeline_id", sa.Uuid, _pipeline_fk(), nullable=False),
+    sa.Column("stage", sa.String(40), nullable=False),
+    sa.Column("outcome", sa.String(4), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    *_money(),
+    sa.Column("close_date", sa.Date, nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    _probability(),
+    sa.Column("forecast_category", sa.String(10), nullable=True),
+    sa.Column("owner", sa.String(100), nullable=True),
+    sa.Column("source", sa.String(100), nullable=True),
+    sa.Column("campaign_id", sa.Uuid, nullable=True),
+    sa.Column("lost_reason", sa.String(40), nullable=True),
+    sa.Column("lost_note", sa.String(2000), nullable=True),
+    sa.Column("tags", _json(), nullable=False),
+    sa.Column("attributes", _json(), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("stage_entered_at", UTCDateTime, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_relcore_opportunities_book", "pipeline_id", "outcome", "close_date"),
+    **_MYSQL,
+)
+
+opportunity_changes = sa.Table(
+    "relcore_opportunity_changes",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column(
+        "opportunity_id",
+        sa.Uuid,
+        sa.ForeignKey("relcore_opportunities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=True),
+    sa.Column("pipeline_id", sa.Uuid, _pipeline_fk(), nullable=False),
+    sa.Column("stage", sa.String(40), nullable=False),
+    sa.Column("outcome", sa.String(4), nullable=False),
+    *_money(),
+    sa.Column("close_date", sa.Date, nullable=True),
+    _probability(),
+    sa.Column("forecast_category", sa.String(10), nullable=True),
+    sa.Column("lost_reason", sa.String(40), nullable=True),
+    sa.Column("prev_pipeline_id", sa.Uuid, nullable=True),
+    sa.Column("prev_stage", sa.String(40), nullable=True),
+    *_money("prev_"),
+    sa.Column("prev_close_date", sa.Date, nullable=True),
+    _probability("prev_"),
+    sa.Column("prev_forecast_category", sa.String(10), nullable=True),
+    sa.Index("ix_relcore_opportunity_changes_history", "opportunity_id", "at", "id"),
+    sa.Index("ix_relcore_opportunity_changes_pipeline", "pipeline_id", "at"),
     **_MYSQL,
 )
