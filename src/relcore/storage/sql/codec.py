@@ -8,17 +8,30 @@ how each value is stored:
   database has no UUID type: SQLite, MySQL);
 * a `UTCDateTime` column holds an aware datetime, stored as naive UTC (text
   on SQLite);
+* a ``Date`` column holds a `datetime.date` (``YYYY-MM-DD`` text on SQLite,
+  a date for psycopg and PyMySQL);
 * a ``JSON`` column holds a JSON value (text on SQLite and MySQL / MariaDB,
   psycopg's ``Json`` wrapper on PostgreSQL);
 * a text column whose field is annotated with an `enum.Enum` holds the
   member's value;
 * any other text, integer or floating-point column holds the field's value.
 
-What cannot be derived is declared, and nothing else: a column whose
-attribute has another name (``{"column": "attribute"}``) and a money column
-holding `MinorUnits`. A column or field that matches nothing, or a column
-type the codec does not know, is refused when the codec is built, so a schema
-change cannot slip past it.
+What cannot be derived is declared, and nothing else:
+
+* a column whose attribute has another name: the attribute's name;
+* a money column holding `MinorUnits`: an integer count of the minor units
+  of the currency held by another field (NULL for ``None`` where the column
+  is nullable, which its amount field must then allow);
+* a `Scaled` column: an integer holding a `decimal.Decimal` times a power of
+  ten, exactly (NULL for ``None`` likewise).
+
+A column carries its own declaration in ``info["relcore"]``
+(``sa.Column("amount_minor", sa.BigInteger, info={"relcore": MinorUnits("amount",
+"currency")})``), so that a codec derived from the table alone, as the generic
+SQL repository's is, knows it; the ``declared`` argument of `RowCodec` gives
+them by column name instead, and wins over ``info``. A column or field that
+matches nothing, or a column type the codec does not know, is refused when
+the codec is built, so a schema change cannot slip past it.
 
 From that one description the codec gives the row SQLAlchemy binds (`row`),
 the parameters a DB-API driver receives for a dialect, exactly what
@@ -42,8 +55,8 @@ import types
 import typing
 from collections import deque
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from itertools import repeat
 from operator import attrgetter, call, itemgetter
 from typing import Any, Generic, Protocol, TypeVar
@@ -53,11 +66,12 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from relcore._kernel.money import from_minor_units, to_minor_units
+from relcore._kernel.checks import fail
+from relcore._kernel.money import MAX_MINOR_UNITS, from_minor_units, to_minor_units
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.types import UTCDateTime
 
-__all__ = ["Encoder", "MinorUnits", "RowCodec"]
+__all__ = ["Encoder", "MinorUnits", "RowCodec", "Scaled"]
 
 E = TypeVar("E")
 E_co = TypeVar("E_co", covariant=True)
@@ -75,7 +89,9 @@ class MinorUnits:
 
     The column holds ``to_minor_units(entity.<amount>, entity.<currency>)``;
     reading it back gives ``from_minor_units(row[column], row[<currency column>])``
-    (exact, in the currency's minor units).
+    (exact, in the currency's minor units). The integer column may be
+    nullable if the amount field's annotation allows ``None``: ``None`` is
+    stored as NULL (the currency is then not needed, and may be ``None``).
 
     Attributes:
         amount: The field holding the `decimal.Decimal` amount.
@@ -87,13 +103,50 @@ class MinorUnits:
     currency: str
 
 
+def _check_places(instance: Scaled, attribute: attrs.Attribute[int], places: int) -> None:
+    if isinstance(places, bool) or not isinstance(places, int):
+        raise TypeError(f"Scaled.places must be an int, got {type(places).__name__}")
+    if places < 0:
+        raise ValueError(f"Scaled.places must not be negative, got {places}")
+
+
+@attrs.frozen
+class Scaled:
+    """Declares a scaled-decimal column: an integer holding a `decimal.Decimal` field times ``10**places``.
+
+    The column holds the field's value times ``10**places``, exactly: with
+    ``places=4`` a probability of ``Decimal("0.3725")`` is stored as 3725
+    (0.3725 x 10^4). A value with more than ``places`` decimals, or too large
+    for a signed 64-bit integer, is refused with a
+    [ValidationError][relcore.errors.ValidationError] naming the field and
+    the column: the entity validates its values first, this is the last
+    guard. ``None`` is stored as NULL where the column is nullable (its field
+    must then allow ``None``).
+
+    Reading gives ``Decimal(stored).scaleb(-places)``: a value with exactly
+    ``places`` decimals (exponent ``-places``), equal to the value written
+    and with the same hash, though not always with its exponent:
+    ``Decimal("0.5")`` is stored as 5000 and reads back as
+    ``Decimal("0.5000")``, ``Decimal("1E+2")`` as ``Decimal("100.0000")``.
+
+    Attributes:
+        attribute: The field holding the `decimal.Decimal` value.
+        places: The decimals kept (0 or more).
+    """
+
+    attribute: str
+    places: int = attrs.field(validator=_check_places)
+
+
 class _Kind(enum.Enum):
     PLAIN = "plain"
     ENUM = "enum"
     UUID = "uuid"
     DATETIME = "datetime"
     JSON = "json"
+    DATE = "date"
     MONEY = "money"
+    SCALED = "scaled"
 
 
 @attrs.frozen
@@ -104,6 +157,7 @@ class _Column:
     nullable: bool
     members: Mapping[Any, Any] | None = None  # value -> member (and None -> None when nullable)
     money: MinorUnits | None = None
+    places: int = 0  # a scaled column's decimals
     open: bool = False  # an open vocabulary: the field holds a member or a declared token (a str)
 
 
@@ -247,6 +301,58 @@ def _aware_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
+_SQLITE_DATE: Callable[[date], str] = date.isoformat
+"""SQLAlchemy's SQLite text of a date, ``%04d-%02d-%02d`` of its year, month and day, in C.
+
+``date.isoformat`` pads the year to four digits as that format does, and,
+called unbound, gives the date part of a `datetime` as SQLAlchemy does.
+"""
+_SQLITE_DATE_FORMAT = "%(year)04d-%(month)02d-%(day)02d"
+"""SQLAlchemy's default storage format of SQLite dates, the only one the codec writes."""
+_DATE_OF_TEXT: Callable[[str], date] = date.fromisoformat
+"""The date of SQLite's ``YYYY-MM-DD`` text, as SQLAlchemy's SQLite ``Date`` parses it."""
+
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""Scaling by a power of ten is exact in this context; the ambient one may round."""
+_MAX_DIGITS = len(str(MAX_MINOR_UNITS))
+
+
+def _scaler(column: _Column) -> Callable[[Any], int]:
+    """The stored integer of a scaled column's value: the value (a Decimal or an int) times ``10**places``."""
+    field, name, places = column.attribute, column.name, column.places
+
+    def scaled(value: Any) -> int:
+        if not isinstance(value, Decimal):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise fail(field, f"column {name} holds a Decimal, got {type(value).__name__}")
+            value = Decimal(value)
+        if not value.is_finite():
+            raise fail(field, f"column {name} holds a finite Decimal")
+        # refuse huge magnitudes before scaling: 1E+999999 would take long to turn into an int
+        if value and value.adjusted() + places >= _MAX_DIGITS:
+            raise fail(field, f"too large for column {name}")
+        units = value.scaleb(places, context=_EXACT)
+        if units != units.to_integral_value(context=_EXACT):
+            raise fail(field, f"has more than {places} decimals, the scale of column {name}")
+        stored = int(units)
+        if abs(stored) > MAX_MINOR_UNITS:
+            raise fail(field, f"too large for column {name}")
+        return stored
+
+    return scaled
+
+
+def _unscaler(places: int) -> Callable[[int], Decimal]:
+    """The value of a scaled column's stored integer: ``Decimal(stored).scaleb(-places)``, exactly."""
+    exponent = -places
+    context = _EXACT
+
+    def value(stored: int) -> Decimal:
+        return Decimal(stored).scaleb(exponent, context)
+
+    return value
+
+
 @attrs.frozen
 class _Step:
     """How one column's value is fetched and converted for one target.
@@ -276,15 +382,16 @@ def _step(column: _Column, to: _Target) -> _Step:
     name, attribute, nullable = column.name, column.attribute, column.nullable
     kind, target = column.kind, to.family
     if kind is _Kind.MONEY:
-        assert column.money is not None
-        amount, currency = attrgetter(column.money.amount), attrgetter(column.money.currency)
-
-        def minor_units(entity: Any) -> int:
-            return to_minor_units(amount(entity), currency(entity))
-
-        return _Step(name, of_entity=minor_units)
+        return _Step(name, of_entity=_minor_units(column))
+    if kind is _Kind.SCALED:  # an integer column: SQLAlchemy and every driver take the integer
+        scaled = _scaler(column)
+        return _Step(name, attribute=attribute, convert=_or_none(scaled) if nullable else scaled)
     if kind is _Kind.PLAIN or (kind is _Kind.UUID and (target == _ROW or to.native_uuid)):
         return _Step(name, path=attribute)
+    if kind is _Kind.DATE:  # SQLAlchemy, psycopg and PyMySQL take dates; SQLite stores text
+        if target != DialectFamily.SQLITE:
+            return _Step(name, path=attribute)
+        return _Step(name, attribute=attribute, convert=_or_none(_SQLITE_DATE) if nullable else _SQLITE_DATE)
     if kind is _Kind.ENUM:
         if column.open:
             return _Step(name, attribute=attribute, convert=_token_value)
@@ -304,6 +411,24 @@ def _step(column: _Column, to: _Target) -> _Step:
     assert kind is _Kind.JSON
     wrap = _psycopg_json() if target == DialectFamily.POSTGRESQL else _json_text(to.serialize)
     return _Step(name, attribute=attribute, convert=wrap)
+
+
+def _minor_units(column: _Column) -> Callable[[Any], int | None]:
+    """The stored integer of a money column, from the whole entity (the amount and its currency)."""
+    assert column.money is not None
+    amount, currency = attrgetter(column.money.amount), attrgetter(column.money.currency)
+    if not column.nullable:
+
+        def minor_units(entity: Any) -> int:
+            return to_minor_units(amount(entity), currency(entity))
+
+        return minor_units
+
+    def minor_units_or_none(entity: Any) -> int | None:
+        value = amount(entity)
+        return None if value is None else to_minor_units(value, currency(entity))
+
+    return minor_units_or_none
 
 
 _apply: Callable[..., Any] = call
@@ -430,9 +555,11 @@ class RowCodec(Generic[E]):
         table: The table.
         entity: The attrs class its rows hold.
         declared: The exceptions to "a column holds the field of its name, as
-            its type says": ``{"column": "attribute"}`` for a column named
-            otherwise than its field, ``{"column": MinorUnits(...)}`` for a
-            money column.
+            its type says", by column name: ``{"column": "attribute"}`` for a
+            column named otherwise than its field, ``{"column":
+            MinorUnits(...)}`` for a money column, ``{"column": Scaled(...)}``
+            for a scaled decimal. A column may carry the same in its own
+            ``info={"relcore": ...}``; an entry here wins over it.
         trusted: Rebuild entities from rows without running the class's
             converters and validators (its rows were written by relcore, which
             validated them); otherwise through the constructor, so that a row
@@ -444,7 +571,8 @@ class RowCodec(Generic[E]):
 
     Raises:
         TypeError: If a column matches no field, a field no column (and is
-            not ``apart``), or a column has a type the codec does not know.
+            not ``apart``), a column has a type the codec does not know, or a
+            declaration does not fit its column.
     """
 
     def __init__(
@@ -452,7 +580,7 @@ class RowCodec(Generic[E]):
         table: sa.Table,
         entity: type[E],
         *,
-        declared: Mapping[str, str | MinorUnits] | None = None,
+        declared: Mapping[str, str | MinorUnits | Scaled] | None = None,
         trusted: bool = False,
         apart: Collection[str] = (),
     ) -> None:
@@ -464,7 +592,7 @@ class RowCodec(Generic[E]):
         if self.apart and trusted:
             raise TypeError(f"{table.name} / {entity.__name__}: fields stored apart need the constructor")
         self.columns: tuple[_Column, ...] = tuple(
-            _describe(table, entity, dict(declared or {}), typing.get_type_hints(entity), self.apart)
+            _describe(table, entity, declared or {}, typing.get_type_hints(entity), self.apart)
         )
         self._encoders: dict[_Target, Encoder[E]] = {}
         self.row_encoder: Encoder[E] = self._encoder(_Target(_ROW, True, json.dumps))
@@ -527,7 +655,10 @@ class RowCodec(Generic[E]):
         For bound parameters of hand-compiled statements (``WHERE customer_id =
         ?``): the value as `params` would send it in a row (a UUID as hex
         digits where the database has no UUID type, an aware datetime as naive
-        UTC or SQLite text...). Money columns hold integers and need none.
+        UTC or SQLite text, a date as SQLite text...). A `Scaled` column's
+        value is its field's `decimal.Decimal`, sent as the stored integer
+        (refused if inexact at its places). A money column's value is the
+        stored integer itself: its currency is not known here.
         """
         described = next((c for c in self.columns if c.name == column), None)
         if described is None:
@@ -556,9 +687,11 @@ class RowCodec(Generic[E]):
         The conversions are the inverse of the driver parameters: 32 hex
         digits (or MariaDB's hyphenated UUID text) to a UUID, SQLite's
         datetime text or a server's naive datetime to an aware UTC datetime,
-        JSON text to its value (PostgreSQL's driver parses JSON itself), a
-        stored value to its enum member, minor units to the amount. A trusted
-        codec sets the entity's slots; otherwise the constructor runs.
+        JSON text to its value (PostgreSQL's driver parses JSON itself),
+        SQLite's date text to a date (psycopg and PyMySQL return dates), a
+        stored value to its enum member, minor units to the amount, a scaled
+        integer to its `decimal.Decimal`. A trusted codec sets the entity's
+        slots; otherwise the constructor runs.
         """
         target_ = self._target(target)
         deserialize = json.loads
@@ -583,7 +716,7 @@ class RowCodec(Generic[E]):
         read_plain = _tuple_getter(itemgetter, [where[c.name] for c, _ in plain])
         read_converted = _tuple_getter(itemgetter, [where[c.name] for c, _ in converted])
         converts = tuple(convert for _, convert in converted)
-        amounts = [_money_reader(c, self.columns, where) for c in money]
+        amounts = [_amount_reader(c, self.columns, where.__getitem__) for c in money]
         names = [c.attribute for c, _ in plain] + [c.attribute for c, _ in converted]
         names += [c.money.amount for c in money if c.money is not None]
         return _assembler(
@@ -605,23 +738,42 @@ class RowCodec(Generic[E]):
 
     # -- row -> entity --
 
+    def _row_steps(self) -> tuple[list[_Column], list[tuple[_Column, Callable[[Any], Any]]], list[_Column]]:
+        """The columns of a SQLAlchemy row read as they are, those converted (and how), the money columns.
+
+        SQLAlchemy's types already give UUIDs, datetimes, dates and JSON
+        values; a trusted codec looks enum members up (the constructor
+        converts them otherwise); scaled integers become decimals.
+        """
+        plain: list[_Column] = []
+        converted: list[tuple[_Column, Callable[[Any], Any]]] = []
+        money: list[_Column] = []
+        for column in self.columns:
+            if column.kind is _Kind.MONEY:
+                money.append(column)
+            elif column.kind is _Kind.SCALED:
+                converted.append((column, _read_scaled(column)))
+            elif column.kind is _Kind.ENUM and self.trusted:
+                converted.append((column, _lookup(column)))
+            else:
+                plain.append(column)
+        return plain, converted, money
+
     def _trusted_decoder(self) -> _Decode[E]:
         cls = self.entity_class
-        plain = [c for c in self.columns if c.kind not in (_Kind.ENUM, _Kind.MONEY)]
-        enums = [c for c in self.columns if c.kind is _Kind.ENUM]
-        money = [c for c in self.columns if c.kind is _Kind.MONEY]
-        attributes = [c.attribute for c in plain] + [c.attribute for c in enums]
+        plain, converted, money = self._row_steps()
+        attributes = [c.attribute for c in plain] + [c.attribute for c, _ in converted]
         read_plain = _tuple_getter(itemgetter, [c.name for c in plain])
-        read_enums = _tuple_getter(itemgetter, [c.name for c in enums])
-        lookups = tuple(_lookup(c) for c in enums)
-        amounts = [_amount_reader(c, self.columns) for c in money]
+        read_converted = _tuple_getter(itemgetter, [c.name for c, _ in converted])
+        converts = tuple(convert for _, convert in converted)
+        amounts = [_amount_reader(c, self.columns, _identity) for c in money]
         attributes += [c.money.amount for c in money if c.money is not None]
         setters = tuple(_slot_setter(cls, name) for name in attributes)
         new = object.__new__
 
         def decode(row: Mapping[str, Any], /, **apart: Any) -> E:  # nothing is apart: trusted
             entity = new(cls)
-            values = read_plain(row) + tuple(map(_apply, lookups, read_enums(row)))
+            values = read_plain(row) + tuple(map(_apply, converts, read_converted(row)))
             if amounts:
                 values += tuple(read(row) for read in amounts)
             deque(map(_apply, setters, repeat(entity), values), maxlen=0)
@@ -631,14 +783,18 @@ class RowCodec(Generic[E]):
 
     def _constructing_decoder(self) -> _Decode[E]:
         cls = self.entity_class
-        direct = [c for c in self.columns if c.kind is not _Kind.MONEY]
-        money = [c for c in self.columns if c.kind is _Kind.MONEY]
-        names = tuple(c.attribute for c in direct)
-        read = _tuple_getter(itemgetter, [c.name for c in direct])
-        amounts = [(c.money.amount, _amount_reader(c, self.columns)) for c in money if c.money is not None]
+        plain, converted, money = self._row_steps()
+        names = tuple(c.attribute for c in plain)
+        read = _tuple_getter(itemgetter, [c.name for c in plain])
+        conversions = [(c.attribute, c.name, convert) for c, convert in converted]
+        amounts = [
+            (c.money.amount, _amount_reader(c, self.columns, _identity)) for c in money if c.money is not None
+        ]
 
         def construct(row: Mapping[str, Any], /, **apart: Any) -> E:
             values = dict(zip(names, read(row), strict=True))
+            for name, column, convert in conversions:
+                values[name] = convert(row[column])
             for name, amount in amounts:
                 values[name] = amount(row)
             return cls(**values, **apart)
@@ -667,6 +823,12 @@ def _read_step(
     if kind is _Kind.DATETIME:
         convert = _sqlite_utc if family == DialectFamily.SQLITE else _aware_utc
         return _or_none(convert) if nullable else convert
+    if kind is _Kind.DATE:
+        if family != DialectFamily.SQLITE:  # psycopg and PyMySQL return dates
+            return None
+        return _or_none(_DATE_OF_TEXT) if nullable else _DATE_OF_TEXT
+    if kind is _Kind.SCALED:
+        return _read_scaled(column)
     assert kind is _Kind.JSON
     if family == DialectFamily.POSTGRESQL:  # psycopg parses json and jsonb
         return None
@@ -683,17 +845,30 @@ def _json_value(deserialize: Callable[[str], Any]) -> Callable[[str], Any]:
     return value
 
 
-def _money_reader(
-    column: _Column, columns: tuple[_Column, ...], where: Mapping[str, int]
-) -> Callable[[Sequence[Any]], Decimal]:
+def _read_scaled(column: _Column) -> Callable[[Any], Any]:
+    unscaled = _unscaler(column.places)
+    return _or_none(unscaled) if column.nullable else unscaled
+
+
+def _amount_reader(
+    column: _Column, columns: tuple[_Column, ...], key: Callable[[str], Any]
+) -> Callable[[Any], Decimal | None]:
+    """The amount of a money column, read from a row at ``key(column name)`` (a name or a position)."""
     assert column.money is not None
     currency_column = next(c.name for c in columns if c.attribute == column.money.currency)
-    units, currency = where[column.name], where[currency_column]
+    units, currency = key(column.name), key(currency_column)
+    if not column.nullable:
 
-    def amount(row: Sequence[Any]) -> Decimal:
-        return from_minor_units(row[units], row[currency])
+        def amount(row: Any) -> Decimal:
+            return from_minor_units(row[units], row[currency])
 
-    return amount
+        return amount
+
+    def amount_or_none(row: Any) -> Decimal | None:
+        stored = row[units]
+        return None if stored is None else from_minor_units(stored, row[currency])
+
+    return amount_or_none
 
 
 def _assembler(
@@ -703,7 +878,7 @@ def _assembler(
     read_plain: Callable[[Any], Values],
     read_converted: Callable[[Any], Values],
     converts: tuple[Callable[[Any], Any], ...],
-    amounts: list[Callable[[Any], Decimal]],
+    amounts: list[Callable[[Any], Decimal | None]],
 ) -> Callable[[Any], E]:
     """The function building an entity from a row: its field values are ``names``, in this order."""
     if not trusted:
@@ -730,21 +905,51 @@ def _assembler(
     return decode
 
 
-def _amount_reader(column: _Column, columns: tuple[_Column, ...]) -> Callable[[Mapping[str, Any]], Decimal]:
-    assert column.money is not None
-    currency_column = next(c.name for c in columns if c.attribute == column.money.currency)
-    units, currency = column.name, currency_column
+_INFO_KEY = "relcore"
+"""The key of a column's declaration in its ``info``: ``sa.Column(..., info={"relcore": Scaled("p", 4)})``."""
 
-    def amount(row: Mapping[str, Any]) -> Decimal:
-        return from_minor_units(row[units], row[currency])
+_Declaration = str | MinorUnits | Scaled
 
-    return amount
+
+def _declaration(what: str, column: sa.Column[Any], declared: Mapping[str, Any]) -> _Declaration:
+    """What ``column`` holds: its entry in ``declared``, else its ``info`` declaration, else its name."""
+    name = column.name
+    found = declared[name] if name in declared else column.info.get(_INFO_KEY, name)
+    if not isinstance(found, _Declaration):
+        raise TypeError(
+            f"{what}: column {name} is declared with a {type(found).__name__}, "
+            "not an attribute name, MinorUnits or Scaled"
+        )
+    return found
+
+
+def _admits_none(hints: Mapping[str, Any], attribute: str) -> bool:
+    """Whether a field may hold ``None``: annotated ``X | None``, ``Optional[X]``, ``Any`` or not at all."""
+    if attribute not in hints:
+        return True
+    hint = hints[attribute]
+    return hint is Any or hint is None or type(None) in typing.get_args(hint)
+
+
+def _declared_integer(
+    what: str, column: sa.Column[Any], attribute: str, hints: Mapping[str, Any], nullable: bool
+) -> None:
+    """Refuse a money or scaled column not of an integer type, or nullable for a field that cannot be None."""
+    name, column_type = column.name, column.type
+    if isinstance(column_type, sa.TypeDecorator):
+        column_type = column_type.impl_instance
+    if not isinstance(column_type, sa.Integer):
+        raise TypeError(f"{what}: column {name} must be an integer column, not {column_type!r}")
+    if nullable and not _admits_none(hints, attribute):
+        raise TypeError(
+            f"{what}: column {name} must be a NOT NULL integer column: field {attribute} cannot be None"
+        )
 
 
 def _describe(
     table: sa.Table,
     entity: type[Any],
-    declared: dict[str, str | MinorUnits],
+    declared: Mapping[str, Any],
     hints: dict[str, Any],
     apart: frozenset[str] = frozenset(),
 ) -> list[_Column]:
@@ -759,16 +964,21 @@ def _describe(
     described: list[_Column] = []
     covered: set[str] = set()
     for column in table.columns:
-        name = column.name
-        exception = declared.get(name, name)
+        name, nullable = column.name, bool(column.nullable)
+        exception = _declaration(what, column, declared)
         if isinstance(exception, MinorUnits):
-            if not isinstance(column.type, sa.Integer) or column.nullable:
-                raise TypeError(f"{what}: money column {name} must be a NOT NULL integer column")
             missing = {exception.amount, exception.currency} - fields
             if missing:
                 raise TypeError(f"{what}: {name} declares fields {sorted(missing)} the class lacks")
             attribute = exception.amount
-            described.append(_Column(name, _Kind.MONEY, attribute, False, money=exception))
+            _declared_integer(what, column, attribute, hints, nullable)
+            described.append(_Column(name, _Kind.MONEY, attribute, nullable, money=exception))
+        elif isinstance(exception, Scaled):
+            attribute = exception.attribute
+            if attribute not in fields:
+                raise TypeError(f"{what}: {name} declares field {attribute!r}, which the class lacks")
+            _declared_integer(what, column, attribute, hints, nullable)
+            described.append(_Column(name, _Kind.SCALED, attribute, nullable, places=exception.places))
         elif exception not in fields:
             raise TypeError(f"{what}: column {name} matches no field; declare its attribute")
         else:
@@ -819,6 +1029,12 @@ def _classify(
         if nullable:
             members[None] = None
         return _Column(name, _Kind.ENUM, attribute, nullable, members=members, open=open_vocabulary)
+    if isinstance(column_type, sa.Date):
+        # SQLite's DATE may be given another text format; the codec sends and parses only the default
+        own_format = getattr(column_type, "_storage_format", _SQLITE_DATE_FORMAT) != _SQLITE_DATE_FORMAT
+        if own_format or getattr(column_type, "_reg", None) is not None:
+            raise TypeError(f"{what}: column {name} has its own date format, which the codec does not know")
+        return _Column(name, _Kind.DATE, attribute, nullable)
     if _plain(column_type):
         return _Column(name, _Kind.PLAIN, attribute, nullable)
     raise TypeError(f"{what}: column {name} has type {column_type!r}, which the codec does not know")
