@@ -11,7 +11,10 @@ how each value is stored:
 * a ``Date`` column holds a `datetime.date` (``YYYY-MM-DD`` text on SQLite,
   a date for psycopg and PyMySQL);
 * a ``JSON`` column holds a JSON value (text on SQLite and MySQL / MariaDB,
-  psycopg's ``Json`` wrapper on PostgreSQL);
+  psycopg's ``Json`` wrapper on PostgreSQL); when the field's annotation
+  names attrs classes (a pipeline's ``tuple[Stage, ...]``), their JSON-ready
+  form from [relcore.serialization][] is stored, and the entity's
+  constructor rebuilds them from it (so such a codec is never ``trusted``);
 * a text column whose field is annotated with an `enum.Enum` holds the
   member's value;
 * any other text, integer or floating-point column holds the field's value.
@@ -159,6 +162,7 @@ class _Column:
     money: MinorUnits | None = None
     places: int = 0  # a scaled column's decimals
     open: bool = False  # an open vocabulary: the field holds a member or a declared token (a str)
+    structured: bool = False  # a JSON column whose field holds attrs values (a pipeline's stages)
 
 
 # -- conversions of one value -------------------------------------------------
@@ -244,6 +248,20 @@ def _json_text(serialize: Callable[[Any], str]) -> Callable[[Any], str | None]:
         return encode(value)
 
     return text
+
+
+def _unstructure() -> Callable[[Any], Any]:
+    """relcore's JSON-ready form of attrs values (imported when a structured column is first encoded)."""
+    from relcore.serialization import converter
+
+    return converter.unstructure
+
+
+def _holds_attrs(hint: Any) -> bool:
+    """Whether a field annotation names an attrs class, possibly inside a tuple, list or union."""
+    if isinstance(hint, type) and attrs.has(hint):
+        return True
+    return any(_holds_attrs(argument) for argument in typing.get_args(hint))
 
 
 def _psycopg_json() -> Callable[[Any], Any]:
@@ -403,6 +421,12 @@ def _step(column: _Column, to: _Target) -> _Step:
         if nullable:
             return _Step(name, attribute=attribute, convert=_hex)
         return _Step(name, attribute=f"{attribute}.int", convert=_HEX_OF_INT)
+    if kind is _Kind.JSON and column.structured:
+        unstructure = _unstructure()
+        if target == _ROW:
+            return _Step(name, attribute=attribute, convert=unstructure)
+        wrap = _psycopg_json() if target == DialectFamily.POSTGRESQL else _json_text(to.serialize)
+        return _Step(name, attribute=attribute, convert=lambda value: wrap(unstructure(value)))
     if target == _ROW:  # datetimes and JSON are bound as they are; SQLAlchemy's types convert them
         return _Step(name, path=attribute)
     if kind is _Kind.DATETIME:
@@ -594,6 +618,8 @@ class RowCodec(Generic[E]):
         self.columns: tuple[_Column, ...] = tuple(
             _describe(table, entity, declared or {}, typing.get_type_hints(entity), self.apart)
         )
+        if trusted and any(c.structured for c in self.columns):
+            raise TypeError(f"{table.name} / {entity.__name__}: attrs values in JSON need the constructor")
         self._encoders: dict[_Target, Encoder[E]] = {}
         self.row_encoder: Encoder[E] = self._encoder(_Target(_ROW, True, json.dumps))
         """The encoder of the values of `row`."""
@@ -984,9 +1010,10 @@ def _describe(
         else:
             attribute = exception
             hint = hints.get(attribute)
-            described.append(
-                _classify(what, column, attribute, _enum_of(hint), open_vocabulary=_is_open(hint))
-            )
+            found = _classify(what, column, attribute, _enum_of(hint), open_vocabulary=_is_open(hint))
+            if found.kind is _Kind.JSON and _holds_attrs(hint):
+                found = attrs.evolve(found, structured=True)
+            described.append(found)
         if attribute in covered:
             raise TypeError(f"{what}: two columns hold field {attribute}")
         covered.add(attribute)
