@@ -14,7 +14,7 @@ import attrs
 
 from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_instance
-from relcore.errors import ConflictError, NotFoundError
+from relcore.errors import ConflictError
 from relcore.ids import OpportunityId
 from relcore.sales.decisions import Decision, open_deal
 from relcore.sales.model import Opportunity
@@ -94,9 +94,7 @@ def save_pipeline(uow: SalesWork, pipeline: Pipeline) -> Pipeline:
 def _check_contact(uow: SalesWork, deal: Opportunity) -> None:
     if deal.contact_id is None:
         return
-    contact = uow.contacts.find(deal.contact_id)
-    if contact is None:
-        raise NotFoundError("contact", deal.contact_id)
+    contact = uow.contacts.get(deal.contact_id)
     if contact.customer_id != deal.customer_id:
         raise check.fail("contact_id", "the contact is not the deal's customer's")
 
