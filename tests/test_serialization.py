@@ -45,7 +45,8 @@ from relcore.errors import ValidationError
 from relcore.ids import uuid7
 from relcore.segments.model import Segment
 from relcore.serialization import from_dict, from_json, to_dict, to_json
-from relcore.testing import strategies
+from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
+from relcore.testing import sales_strategies, strategies
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -273,6 +274,8 @@ def _field_values(hint: Any, name: str) -> st.SearchStrategy[Any]:
         values = st.integers(1 if name == "version" else 0, 2**31 - 1)
     elif isinstance(base, type) and issubclass(base, Enum):
         values = st.sampled_from(list(base))
+    elif base is str and name in {"stage", "from_stage", "to_stage", "reason"}:
+        values = sales_strategies.keys()
     else:
         raise AssertionError(f"no values for {name}: {hint}")
     return st.none() | values if optional else values
@@ -300,6 +303,10 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
         run_id=st.builds(uuid7),
     ),
     ValueRun: st.builds(ValueRun, as_of=strategies.aware_datetimes()),
+    Pipeline: sales_strategies.pipelines(),
+    Stage: sales_strategies.stages(),
+    Opportunity: sales_strategies.opportunities(),
+    OpportunityChange: sales_strategies.opportunity_changes(),
     **{cls: _events(cls) for cls in registry.event_classes()},
 }
 """Valid instances of every class the registry exchanges as JSON."""

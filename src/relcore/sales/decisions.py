@@ -54,6 +54,7 @@ __all__ = [
     "move",
     "open_deal",
     "reopen",
+    "require_fields",
     "set_forecast_category",
     "set_probability",
     "win",
@@ -219,6 +220,7 @@ def win(
     changes: dict[str, Any] = {}
     if amount is not None:
         changes = _money(amount, currency if currency is not None else deal.currency or pipeline.currency)
+    changes.setdefault("close_date", pipeline.local_date(moment))
     after = attrs.evolve(
         deal,
         stage=target.key,
@@ -258,6 +260,7 @@ def lose(
     after = attrs.evolve(
         deal,
         stage=target.key,
+        close_date=pipeline.local_date(moment),
         outcome=StageOutcome.LOST,
         closed_at=moment,
         stage_entered_at=moment,

@@ -42,6 +42,7 @@ __all__ = [
     "check_amount",
     "check_date",
     "check_money",
+    "ordered",
     "Opportunity",
     "OpportunityChange",
     "OpportunityLost",
@@ -146,7 +147,8 @@ class Opportunity:
         name: What the deal is (``"50 seats, annual"``).
         amount: Its value, exact and not negative, if known.
         currency: The amount's ISO 4217 currency (set exactly when the amount is).
-        close_date: When it is expected to close (a calendar date).
+        close_date: When it is expected to close (a calendar date); once won or lost, the date
+            it closed on, in its pipeline's time zone.
         closed_at: When it was won or lost; unset while open.
         probability: A manual probability that overrides the automatic one (``None``: automatic).
         forecast_category: A manual forecast category that overrides its stage's.
@@ -264,7 +266,8 @@ class OpportunityChange:
         outcome: Open, won or lost after the change.
         amount: The amount after the change.
         currency: Its currency.
-        close_date: The expected close date after the change.
+        close_date: The expected close date after the change (the actual one once closed).
+        closed_at: When the deal was won or lost, if the change left it closed.
         probability: The manual probability after the change (``None``: automatic).
         forecast_category: The manual forecast category after the change.
         lost_reason: Why it was lost, when the change left it lost.
@@ -289,6 +292,7 @@ class OpportunityChange:
     amount: Decimal | None = attrs.field(default=None, converter=amount_field)
     currency: str | None = attrs.field(default=None, converter=currency_field)
     close_date: date | None = attrs.field(default=None, converter=date_field)
+    closed_at: datetime | None = attrs.field(default=None, converter=check.optional_aware)
     probability: Decimal | None = attrs.field(default=None, converter=probability_field)
     forecast_category: ForecastCategory | None = attrs.field(
         default=None, converter=check.optional_enum_converter(ForecastCategory)
@@ -341,6 +345,7 @@ class OpportunityChange:
             amount=after.amount,
             currency=after.currency,
             close_date=after.close_date,
+            closed_at=after.closed_at,
             probability=after.probability,
             forecast_category=after.forecast_category,
             lost_reason=after.lost_reason,

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -222,6 +223,20 @@ def _currency(value: object, field: attrs.Attribute) -> str:  # type: ignore[typ
     return check_currency(field.name, value)
 
 
+def check_timezone(field: str, value: object) -> str:
+    """Return ``value`` if it names an IANA time zone this machine knows (``"Europe/Paris"``)."""
+    name = check.check_text(field, value, max_len=60)
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise check.fail(field, "not an IANA time zone name such as 'Europe/Paris'") from None
+    return name
+
+
+def _timezone(value: object, field: attrs.Attribute) -> str:  # type: ignore[type-arg]
+    return check_timezone(field.name, value)
+
+
 @attrs.frozen(kw_only=True)
 class Pipeline:
     """A sales process: ordered stages, a reporting currency and the reasons deals are lost.
@@ -236,6 +251,8 @@ class Pipeline:
         name: The name shown to people.
         default: Whether new deals go here when none is named (one pipeline at most).
         currency: Reporting currency (ISO 4217) of its forecasts in one currency.
+        timezone: The IANA time zone its dates are in: a deal won or lost at an instant
+            closes on that instant's date there, and is overdue once that date has passed there.
         stages: Its stages, kept in position order.
         lost_reasons: Keys of the reasons a deal may be lost for.
         win_probability: Whether the fitted win-probability model, when there is one,
@@ -249,6 +266,7 @@ class Pipeline:
     name: str = attrs.field(converter=check.text(100))
     default: bool = attrs.field(default=False, converter=check.boolean)
     currency: str = attrs.field(converter=attrs.Converter(_currency, takes_field=True))
+    timezone: str = attrs.field(default="UTC", converter=attrs.Converter(_timezone, takes_field=True))
     stages: tuple[Stage, ...] = attrs.field(converter=attrs.Converter(_stages, takes_field=True))
     lost_reasons: tuple[str, ...] = attrs.field(
         default=DEFAULT_LOST_REASONS, converter=attrs.Converter(_reasons, takes_field=True)
@@ -307,6 +325,10 @@ class Pipeline:
         built += [Stage.won(won, won.replace("_", " ").capitalize(), position=count)]
         built += [Stage.lost(lost, lost.replace("_", " ").capitalize(), position=count + 1)]
         return cls(name=name, stages=built, currency=currency, default=default, **more)
+
+    def local_date(self, moment: datetime) -> date:
+        """The date of the aware instant ``moment`` in the pipeline's time zone."""
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
 
     def stage(self, key: str) -> Stage:
         """The stage with ``key``.
