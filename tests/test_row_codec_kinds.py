@@ -119,13 +119,14 @@ def expected_row(deal: Deal) -> dict[str, Any]:
 # -- values -----------------------------------------------------------------------
 
 
-def decimals(places: int, *, digits: int = 12) -> st.SearchStrategy[Decimal]:
+def decimals(places: int) -> st.SearchStrategy[Decimal]:
     """Decimals with at most ``places`` decimals, with every exponent from ``-places`` to 2.
 
-    ``n * 10**e`` with ``|n| <= 10**digits``: at most ``digits + 1`` digits,
-    exact in the default context; times ``10**places`` at most ``10**(digits
-    + 2 + places)``, within a signed 64-bit integer for the sizes used here.
+    ``n * 10**e`` with ``|n| <= 10**digits``, ``digits = min(12, 16 - places)``:
+    at most 13 digits, exact in the default context; times ``10**places`` at
+    most ``10**(digits + 2 + places) <= 10**18``, within a signed 64-bit integer.
     """
+    digits = min(12, 16 - places)
     made = st.builds(
         lambda n, e: Decimal(n).scaleb(e), st.integers(-(10**digits), 10**digits), st.integers(-places, 2)
     )
@@ -451,6 +452,40 @@ def test_a_scaled_value_that_is_no_storable_decimal_is_refused(value: Any, messa
     with pytest.raises(ValidationError, match=message) as raised:
         convert(value)
     assert raised.value.paths == ("weight",)
+
+
+@attrs.frozen
+class Measure:
+    id: int
+    size: Decimal | None
+
+
+def _measures(places: int) -> RowCodec[Measure]:
+    table = sa.Table(
+        "measures",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("size", sa.BigInteger, info={"relcore": Scaled("size", places)}),
+    )
+    return RowCodec(table, Measure, trusted=True)
+
+
+MEASURES = {places: _measures(places) for places in range(7)}
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 6).flatmap(lambda places: st.tuples(st.just(places), st.none() | decimals(places))))
+def test_a_scaled_value_is_stored_exactly_and_read_with_its_places(case: tuple[int, Decimal | None]) -> None:
+    places, size = case
+    codec = MEASURES[places]
+    stored = codec.params(Measure(1, size), "sqlite")[1]
+    assert stored == (None if size is None else _exact(size, places))
+    read = codec.reader("sqlite")((1, stored)).size
+    assert read == size
+    if read is not None:
+        assert type(read) is Decimal
+        assert read.as_tuple().exponent == -places
+        assert hash(read) == hash(size)
 
 
 def test_the_largest_scaled_values_are_stored() -> None:
