@@ -962,9 +962,7 @@ def _declared_integer(
 ) -> None:
     """Refuse a money or scaled column not of an integer type, or nullable for a field that cannot be None."""
     name, column_type = column.name, column.type
-    if isinstance(column_type, sa.TypeDecorator):
-        column_type = column_type.impl_instance
-    if not isinstance(column_type, sa.Integer):
+    if not isinstance(column_type, sa.Integer):  # a TypeDecorator is refused: it may convert the integer
         raise TypeError(f"{what}: column {name} must be an integer column, not {column_type!r}")
     if nullable and not _admits_none(hints, attribute):
         raise TypeError(
