@@ -36,7 +36,9 @@ __all__ = [
     "Pipeline",
     "Stage",
     "StageOutcome",
+    "check_key",
     "check_probability",
+    "check_timezone",
 ]
 
 PROBABILITY_PLACES = 4
