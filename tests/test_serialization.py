@@ -43,9 +43,9 @@ from relcore.domain import (
 )
 from relcore.errors import ValidationError
 from relcore.ids import uuid7
+from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
 from relcore.segments.model import Segment
 from relcore.serialization import from_dict, from_json, to_dict, to_json
-from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
 from relcore.testing import sales_strategies, strategies
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)

@@ -23,7 +23,9 @@ class SqlPipelines(SqlRepository[Pipeline]):
 
     def default(self) -> Pipeline | None:
         """The pipeline marked as default, if one is."""
-        return self.first(sa.select(pipelines).where(pipelines.c.is_default).order_by(pipelines.c.id).limit(1))
+        return self.first(
+            sa.select(pipelines).where(pipelines.c.is_default).order_by(pipelines.c.id).limit(1)
+        )
 
 
 class SqlOpportunities(SqlRepository[Opportunity]):

@@ -31,7 +31,7 @@ def pipeline(name: str = "Direct", **fields: Any) -> Pipeline:
     Then a won and a lost stage.
     """
     fields.setdefault("created_at", T0)
-    stages = [
+    stages: list[tuple[str, str, str] | tuple[str, str, str, str]] = [
         ("qualify", "Qualify", "0.1"),
         ("propose", "Propose", "0.4", "best_case"),
         ("negotiate", "Negotiate", "0.7", "commit"),
@@ -84,7 +84,9 @@ def new_deal(owner: CustomerId, key: object = None, **fields: Any) -> Opportunit
 
 def new_change(owner: CustomerId, key: object = None, **fields: Any) -> OpportunityChange:
     """A new history entry of the example deal (entries have no unique key: ``key`` is ignored)."""
-    entry = open_deal(deal(owner, EXAMPLE_PIPELINE, id=EXAMPLE_DEAL), pipeline("Example", id=EXAMPLE_PIPELINE))
+    entry = open_deal(
+        deal(owner, EXAMPLE_PIPELINE, id=EXAMPLE_DEAL), pipeline("Example", id=EXAMPLE_PIPELINE)
+    )
     assert entry.change is not None
     return attrs.evolve(entry.change, id=uuid7(), **fields)
 
@@ -118,7 +120,8 @@ class SalesContract(ContractBase):
         )
         opened = open_deal(full, direct)
         lost = lose(opened.opportunity, direct, reason="price", note="Too dear", at=minutes(90))
-        assert opened.change is not None and lost.change is not None
+        assert opened.change is not None
+        assert lost.change is not None
 
         def write(uow: UnitOfWork) -> None:
             uow.customers.add(ada)
@@ -134,7 +137,8 @@ class SalesContract(ContractBase):
             assert uow.pipelines.get(direct.id) == direct
             got = uow.opportunities.get(full.id)
             assert got == attrs.evolve(lost.opportunity, version=2, updated_at=got.updated_at)
-            assert got.close_date == date(2024, 12, 31) and got.probability == Decimal("0.3725")
+            assert got.close_date == date(2024, 12, 31)
+            assert got.probability == Decimal("0.3725")
             assert uow.opportunity_changes.for_opportunity(full.id) == [opened.change, lost.change]
 
     def test_a_deal_without_amount_close_date_or_probability_round_trips(self, store: Store) -> None:
@@ -160,7 +164,8 @@ class SalesContract(ContractBase):
         direct, other = pipeline(), pipeline("Other")
         first = open_deal(deal(ada.id, direct.id), direct)
         moved = advance(first.opportunity, direct, "negotiate", at=minutes(5))
-        assert first.change is not None and moved.change is not None
+        assert first.change is not None
+        assert moved.change is not None
         tied = [attrs.evolve(moved.change, id=uuid7(), at=minutes(3)) for _ in range(3)]
 
         def write(uow: UnitOfWork) -> None:
@@ -178,7 +183,7 @@ class SalesContract(ContractBase):
                 *sorted(tied, key=lambda c: c.id),
                 moved.change,
             ]
-            assert uow.opportunity_changes.for_opportunity(uuid7()) == []
+            assert uow.opportunity_changes.for_opportunity(OpportunityId(uuid7())) == []
             assert uow.opportunity_changes.uses_stage(direct.id, "qualify")
             assert uow.opportunity_changes.uses_stage(direct.id, "negotiate")
             assert not uow.opportunity_changes.uses_stage(direct.id, "propose")
@@ -205,4 +210,4 @@ class SalesContract(ContractBase):
             assert [*first.items, *rest.items] == sorted(mine, key=lambda d: d.id)
             assert rest.next_after is None
             assert uow.opportunities.in_pipeline(partner.id).items == (theirs,)
-            assert uow.opportunities.in_pipeline(uuid7()).items == ()
+            assert uow.opportunities.in_pipeline(PipelineId(uuid7())).items == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -146,7 +147,7 @@ class Sales(Namespace[SalesWork]):
         wanted = check_id("pipeline_id", pipeline_id)
         return self._read(lambda uow: uow.opportunities.in_pipeline(wanted, after=start, limit=size))
 
-    def for_customer(self, customer_id: UUID) -> list[Opportunity]:
+    def for_customer(self, customer_id: UUID) -> builtins.list[Opportunity]:
         """A customer's deals, in id order (none for an unknown customer)."""
         wanted = check_id("customer_id", customer_id)
         return self._read(lambda uow: uow.opportunities.for_owner(wanted))
@@ -161,7 +162,7 @@ class Sales(Namespace[SalesWork]):
         """
         return self._write(lambda uow: services.save_opportunity(uow, opportunity))
 
-    def history(self, opportunity_id: OpportunityId) -> list[OpportunityChange]:
+    def history(self, opportunity_id: OpportunityId) -> builtins.list[OpportunityChange]:
         """A deal's history, oldest first (empty for an unknown deal)."""
         wanted = check_id("opportunity_id", opportunity_id)
         return self._read(lambda uow: uow.opportunity_changes.for_opportunity(wanted))

@@ -199,7 +199,7 @@ def win(
     pipeline: Pipeline,
     *,
     at: datetime,
-    amount: Decimal | None = None,
+    amount: Decimal | str | int | None = None,
     currency: str | None = None,
     stage: str | None = None,
     actor: str | None = None,

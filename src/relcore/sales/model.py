@@ -77,7 +77,7 @@ def _optional_currency(value: object, field: attrs.Attribute) -> str | None:  # 
 
 
 def _tags_converter(value: object, field: attrs.Attribute) -> tuple[str, ...]:  # type: ignore[type-arg]
-    return tuple(sorted(check.tags.converter(value, field)))  # type: ignore[misc]
+    return tuple(sorted(check.tags.converter(value, field)))  # type: ignore[attr-defined]
 
 
 def check_date(field: str, value: object) -> date | None:

@@ -25,9 +25,10 @@ from relcore.segments.rules.evaluation import CustomerView
 from relcore.value.model import CustomerMetrics
 
 if TYPE_CHECKING:
-    from relcore.registry import UnitOfWork
+    from relcore.segments.ports import SegmentsWork
 
 __all__ = ["UnitOfWorkViews", "ViewSource", "customer_view"]
+
 
 class ViewSource(Protocol):
     """Where the parts of a customer's view are read from."""
@@ -72,7 +73,7 @@ class UnitOfWorkViews:
         uow: An active unit of work, of any store.
     """
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SegmentsWork) -> None:
         self._uow = uow
 
     def view(self, customer_id: CustomerId, histories: Iterable[History]) -> CustomerView:

@@ -251,7 +251,7 @@ def _json_text(serialize: Callable[[Any], str]) -> Callable[[Any], str | None]:
 
 
 def _unstructure() -> Callable[[Any], Any]:
-    """relcore's JSON-ready form of attrs values (imported when a structured column is first encoded)."""
+    """The JSON-ready form of attrs values (serialization is imported when first needed)."""
     from relcore.serialization import converter
 
     return converter.unstructure

@@ -315,9 +315,8 @@ def _money(prefix: str = "") -> list[sa.Column[Any]]:
 
 def _probability(prefix: str = "") -> sa.Column[Any]:
     """An optional probability, in hundredths of a percent (0 to 10,000)."""
-    return sa.Column(
-        f"{prefix}probability_bp", sa.Integer, nullable=True, info={"relcore": Scaled(f"{prefix}probability", 4)}
-    )
+    scaled = Scaled(f"{prefix}probability", 4)
+    return sa.Column(f"{prefix}probability_bp", sa.Integer, nullable=True, info={"relcore": scaled})
 
 
 opportunities = sa.Table(

@@ -39,7 +39,7 @@ def _json() -> sa.JSON:
 
 
 def _tracked(prefix: str = "") -> list[sa.Column[Any]]:
-    """The money, close date, probability and forecast category columns of a deal (or of its previous state)."""
+    """A deal's money, close date, probability and forecast category columns (or their previous values)."""
     return [
         sa.Column(f"{prefix}amount_minor", sa.BigInteger(), nullable=True),
         sa.Column(f"{prefix}currency", sa.String(length=3), nullable=True),
