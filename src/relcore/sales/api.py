@@ -59,8 +59,8 @@ class Sales(Namespace[SalesWork]):
         >>> deal = crm.sales.win(deal.id, at=datetime(2026, 2, 2, tzinfo=UTC), amount="11500")
         >>> deal.outcome.value, deal.amount, deal.version
         ('won', Decimal('11500'), 3)
-        >>> [(c.kind.value, c.prev_stage, c.stage) for c in crm.sales.history(deal.id)]
-        [('opened', None, 'qualify'), ('stage', 'qualify', 'propose'), ('won', 'propose', 'won')]
+        >>> print(*(f"{c.kind.value}:{c.stage}" for c in crm.sales.history(deal.id)))
+        opened:qualify stage:propose won:won
     """
 
     __slots__ = ()
