@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="WinProbabilityModel")
 
-KEYS = (
-    "model", "format", "stages", "fields", "tag_fields", "smoothing", "min_tag_support", "won", "lost", "cells",
-)  # fmt: skip
+KEYS: tuple[str, ...] = ("model", "format", "stages", "fields", "tag_fields")
+KEYS += ("smoothing", "min_tag_support", "won", "lost", "cells")
 
 
 def read_model(cls: type[M], text: object) -> M:
@@ -110,7 +109,10 @@ def check_cells(
         if present[position] != (won > 0 or stage_lost[position] > 0):
             raise fail("cells", "a stage's cell is missing although closed deals counted there")
         if position and stage_lost[position] > stage_lost[position - 1]:
-            raise fail("cells", "a lost deal counts at its stage and every earlier one: lost counts must not rise")
+            raise fail(
+                "cells",
+                "lost counts must not rise along the stages (a lost deal counts at every earlier one)",
+            )
     if stages and lost and stage_lost[0] != lost:
         raise fail("cells", "every lost deal counts at the first stage: its lost count must equal lost")
     return stage_lost, by_field

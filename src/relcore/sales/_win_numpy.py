@@ -77,7 +77,8 @@ def probabilities(table: Table, deals: Sequence[OpenDeal], positions: Sequence[i
         p = won / sums
     for i in np.flatnonzero(sums < TINY).tolist():  # underflow: the pure path's log-space answer
         p[i] = probability(table, positions[i], deals[i].values, None)
-    return np.clip(p, LOW, HIGH)
+    clamped: FloatArray = np.clip(p, LOW, HIGH)
+    return clamped
 
 
 def score(table: Table, deals: Sequence[OpenDeal], positions: Sequence[int]) -> list[Decimal]:

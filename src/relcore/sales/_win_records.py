@@ -102,16 +102,26 @@ class OpenDeal:
 
 
 def count_of(field: str, value: object) -> int:
+    """``value`` if it is a non-negative int (not a bool), else the error naming ``field``."""
     if type(value) is not int or value < 0:
         raise fail(field, f"expected a non-negative int, got {kind(value)}")
     return value
 
 
-def _key(max_len: int) -> attrs.Converter:  # type: ignore[type-arg]
-    return attrs.Converter(lambda value, field: check_text(field.name, value, max_len=max_len), takes_field=True)
+def _cell_field(value: object) -> str:
+    return check_text("field", value, max_len=MAX_KEY)
 
 
-_COUNT = attrs.Converter(lambda value, field: count_of(field.name, value), takes_field=True)
+def _cell_value(value: object) -> str:
+    return check_text("value", value, max_len=MAX_VALUE)
+
+
+def _cell_won(value: object) -> int:
+    return count_of("won", value)
+
+
+def _cell_lost(value: object) -> int:
+    return count_of("lost", value)
 
 
 @attrs.frozen
@@ -125,7 +135,7 @@ class Cell:
         lost: Lost deals that held it (without the smoothing).
     """
 
-    field: str = attrs.field(converter=_key(MAX_KEY))
-    value: str = attrs.field(converter=_key(MAX_VALUE))
-    won: int = attrs.field(converter=_COUNT)
-    lost: int = attrs.field(converter=_COUNT)
+    field: str = attrs.field(converter=_cell_field)
+    value: str = attrs.field(converter=_cell_value)
+    won: int = attrs.field(converter=_cell_won)
+    lost: int = attrs.field(converter=_cell_lost)

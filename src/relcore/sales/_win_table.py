@@ -118,7 +118,9 @@ Visit = Callable[[str, str, int, float, float], None]
 """Called with (field, value, state, won ratio, lost ratio) for each value a deal holds."""
 
 
-def probability(table: Table, position: int, values: Mapping[str, tuple[str, ...]], visit: Visit | None) -> float:
+def probability(
+    table: Table, position: int, values: Mapping[str, tuple[str, ...]], visit: Visit | None
+) -> float:
     """The clamped probability of a deal at stage ``position`` holding ``values``.
 
     ``sw`` and ``sl`` start at the priors and are multiplied by the stage's

@@ -13,7 +13,7 @@ specified in the wave-2 reference, section 1.4):
 - every cell starts at ``smoothing`` won and ``smoothing`` lost (0.1);
 - the prior is ``W / (W + L)`` with ``W``, ``L`` the first stage's smoothed
   counts (the number of won and lost deals plus the smoothing);
-- a deal's probability is ``sw / (sw + sl)`` with ``sw = W/(W+L) ×
+- a deal's probability is ``sw / (sw + sl)`` with ``sw = W/(W+L) ·
   Π won(v)/Σ won`` and ``sl`` alike; values never seen give no factor, and
   tags held by fewer than ``min_tag_support`` closed deals are left out;
 - it is clamped to [0.0001, 0.9999] and returned as a `Decimal` with 4
@@ -30,10 +30,10 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -64,19 +64,13 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-"""The JSON format written by [`WinProbabilityModel.to_json`][relcore.sales.win_probability.WinProbabilityModel.to_json]."""
-
-T = TypeVar("T")
+"""The version of the JSON format written by `WinProbabilityModel.to_json`."""
 
 _BULK = 2_000  # from this many deals, the bulk functions use numpy when it is installed
 
 
-def _converter(check: Callable[[Any], T]) -> Any:
-    return attrs.Converter(check)
-
-
 def _names(field: str, value: object, *, empty: bool = True) -> tuple[str, ...]:
-    """``value`` as a tuple of distinct keys (a plain string is refused: it would be read letter by letter)."""
+    """``value`` as a tuple of distinct keys (a plain string is refused: it would be read by letter)."""
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise fail(field, f"expected a sequence of text, got {kind(value)}")
     given = value
@@ -87,6 +81,33 @@ def _names(field: str, value: object, *, empty: bool = True) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise fail(field, "names the same key twice")
     return names
+
+
+def _stages(value: object) -> tuple[str, ...]:
+    return _names("stages", value, empty=False)
+
+
+def _tag_fields(value: object) -> tuple[str, ...]:
+    return _names("tag_fields", value)
+
+
+def _support(value: object) -> int:
+    return count_of("min_tag_support", value)
+
+
+def _won(value: object) -> int:
+    return count_of("won", value)
+
+
+def _lost(value: object) -> int:
+    return count_of("lost", value)
+
+
+def _cells(value: object) -> tuple[Cell, ...]:
+    if not isinstance(value, Iterable):
+        raise fail("cells", f"expected a sequence of Cell, got {kind(value)}")
+    given = value
+    return tuple(guarded("cells", lambda: list(given)))
 
 
 def _fields(value: object) -> tuple[str, ...]:
@@ -190,14 +211,14 @@ class WinProbabilityModel:
         ValidationError: If the counts are not ones a fit could give.
     """
 
-    stages: tuple[str, ...] = attrs.field(converter=_converter(lambda v: _names("stages", v, empty=False)))
-    fields: tuple[str, ...] = attrs.field(converter=_converter(_fields))
-    tag_fields: tuple[str, ...] = attrs.field(converter=_converter(lambda v: _names("tag_fields", v)))
-    smoothing: float = attrs.field(converter=_converter(_smoothing))
-    min_tag_support: int = attrs.field(converter=_converter(lambda v: count_of("min_tag_support", v)))
-    won: int = attrs.field(converter=_converter(lambda v: count_of("won", v)))
-    lost: int = attrs.field(converter=_converter(lambda v: count_of("lost", v)))
-    cells: tuple[Cell, ...] = attrs.field(converter=_converter(lambda v: tuple(guarded("cells", lambda: list(v)))))
+    stages: tuple[str, ...] = attrs.field(converter=_stages)
+    fields: tuple[str, ...] = attrs.field(converter=_fields)
+    tag_fields: tuple[str, ...] = attrs.field(converter=_tag_fields)
+    smoothing: float = attrs.field(converter=_smoothing)
+    min_tag_support: int = attrs.field(converter=_support)
+    won: int = attrs.field(converter=_won)
+    lost: int = attrs.field(converter=_lost)
+    cells: tuple[Cell, ...] = attrs.field(converter=_cells)
     _table: Table = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -345,15 +366,10 @@ def fit_win_probability(
         >>> model.score(OpenDeal("lead")).probability, model.score(OpenDeal("demo")).probability
         (Decimal('0.3438'), Decimal('0.5000'))
     """
-    settings = {
-        "stages": _names("stages", stages, empty=False),
-        "fields": _fields(fields),
-        "tag_fields": _names("tag_fields", tag_fields),
-        "smoothing": _smoothing(smoothing),
-        "min_tag_support": count_of("min_tag_support", min_tag_support),
-    }
+    stage_keys, learned = _stages(stages), _fields(fields)
+    tags, alpha, support = _tag_fields(tag_fields), _smoothing(smoothing), _support(min_tag_support)
     batch = guarded("deals", lambda: list(deals))
-    index = {stage: position for position, stage in enumerate(settings["stages"])}
+    index = {stage: position for position, stage in enumerate(stage_keys)}
     positions = _positions(index, batch, ClosedDeal)
     won = sum(1 for deal in batch if deal.won)
     lost_at = Counter(p for p, deal in zip(positions, batch, strict=True) if not deal.won)
@@ -364,20 +380,22 @@ def fit_win_probability(
         except ImportError:  # numpy missing: count in Python
             pass
         else:
-            counts = _win_numpy.count(batch, settings["fields"])
+            counts = _win_numpy.count(batch, learned)
     if counts is None:
-        counts = _count_pure(batch, settings["fields"])
+        counts = _count_pure(batch, learned)
     cells: list[Cell] = []
     stage_cells: list[Cell] = []
     reached = 0
     for position in reversed(range(len(index))):
         reached += lost_at[position]
         if won or reached:
-            stage_cells.append(Cell(STAGE, settings["stages"][position], won, reached))
+            stage_cells.append(Cell(STAGE, stage_keys[position], won, reached))
     cells.extend(reversed(stage_cells))
-    for field in settings["fields"]:
+    for field in learned:
         cells.extend(Cell(field, value, *counts[field][value]) for value in sorted(counts[field]))
-    return WinProbabilityModel(**settings, won=won, lost=len(batch) - won, cells=cells)
+    return WinProbabilityModel(
+        stage_keys, learned, tags, alpha, support, won=won, lost=len(batch) - won, cells=cells
+    )
 
 
 def _count_pure(deals: list[ClosedDeal], fields: Sequence[str]) -> dict[str, dict[str, tuple[int, int]]]:
