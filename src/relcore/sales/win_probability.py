@@ -299,7 +299,7 @@ class WinProbabilityModel:
             >>> deals = [ClosedDeal(True, "demo", {"source": ("web",)}), ClosedDeal(False, "lead")]
             >>> model = fit_win_probability(deals, stages=["lead", "demo"], fields=["source"])
             >>> text = model.to_json()
-            >>> text[:58]
+            >>> text[:57]
             '{"model":"win_probability","format":1,"stages":["lead","d'
             >>> WinProbabilityModel.from_json(text) == model
             True
