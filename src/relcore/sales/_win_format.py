@@ -1,4 +1,4 @@
-"""Reading a win-probability model back: its JSON form, and the consistency of its counts.
+"""Checking a win-probability model: its settings, the consistency of its counts, its JSON form.
 
 The JSON form is one object with the keys, in this order, ``model``
 (``"win_probability"``), ``format`` (1), ``stages``, ``fields``,
@@ -10,12 +10,13 @@ a model read back is equal to the one written and writes the same text.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from relcore._kernel.checks import fail, kind
+from relcore._kernel.checks import check_text, fail, guarded, kind
 from relcore.errors import ValidationError
-from relcore.sales._win_records import Cell
+from relcore.sales._win_records import MAX_KEY, Cell, count_of
 from relcore.sales._win_table import STAGE
 
 if TYPE_CHECKING:
@@ -116,3 +117,57 @@ def check_cells(
     if stages and lost and stage_lost[0] != lost:
         raise fail("cells", "every lost deal counts at the first stage: its lost count must equal lost")
     return stage_lost, by_field
+
+
+def names_setting(field: str, value: object, *, empty: bool = True) -> tuple[str, ...]:
+    """``value`` as a tuple of distinct keys (a plain string is refused: it would be read by letter)."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise fail(field, f"expected a sequence of text, got {kind(value)}")
+    given = value
+    items = guarded(field, lambda: list(given))
+    names = tuple(check_text(f"{field}[{i}]", v, max_len=MAX_KEY) for i, v in enumerate(items))
+    if not names and not empty:
+        raise fail(field, "must not be empty")
+    if len(set(names)) != len(names):
+        raise fail(field, "names the same key twice")
+    return names
+
+
+def stages_setting(value: object) -> tuple[str, ...]:
+    return names_setting("stages", value, empty=False)
+
+
+def tag_fields_setting(value: object) -> tuple[str, ...]:
+    return names_setting("tag_fields", value)
+
+
+def support_setting(value: object) -> int:
+    return count_of("min_tag_support", value)
+
+
+def won_setting(value: object) -> int:
+    return count_of("won", value)
+
+
+def lost_setting(value: object) -> int:
+    return count_of("lost", value)
+
+
+def cells_setting(value: object) -> tuple[Cell, ...]:
+    if not isinstance(value, Iterable):
+        raise fail("cells", f"expected a sequence of Cell, got {kind(value)}")
+    given = value
+    return tuple(guarded("cells", lambda: list(given)))
+
+
+def fields_setting(value: object) -> tuple[str, ...]:
+    names = names_setting("fields", value)
+    if STAGE in names:
+        raise fail("fields", "must not name 'stage': the stage is always learned")
+    return names
+
+
+def smoothing_setting(value: object) -> float:
+    if type(value) not in (int, float) or not 0 < value < math.inf:  # type: ignore[operator]
+        raise fail("smoothing", f"expected a finite number > 0, got {kind(value)}")
+    return float(value)  # type: ignore[arg-type]

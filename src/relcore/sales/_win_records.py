@@ -1,4 +1,4 @@
-"""What the win-probability model reads: closed deals to learn from, open deals to score.
+"""What the win-probability model reads and says: deals, counted cells, scores with their factors.
 
 Both records carry the key of a pipeline stage and the deal's field values,
 each field holding a tuple of text values (several for a field such as tags,
@@ -9,13 +9,23 @@ the stage belongs to the pipeline is checked by the model that reads them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
+from enum import Enum
 from types import MappingProxyType
 
 import attrs
 
 from relcore._kernel.checks import check_text, exact_str, fail, guarded, key_path, kind
 
-__all__ = ["Cell", "ClosedDeal", "OpenDeal"]  # re-exported by relcore.sales.win_probability
+__all__ = [
+    "Cell",
+    "ClosedDeal",
+    "Factor",
+    "OpenDeal",
+    "SkipReason",
+    "Skipped",
+    "WinScore",
+]  # re-exported by relcore.sales.win_probability
 
 MAX_KEY = 100
 """Longest stage key or field name, in characters."""
@@ -139,3 +149,69 @@ class Cell:
     value: str = attrs.field(converter=_cell_value)
     won: int = attrs.field(converter=_cell_won)
     lost: int = attrs.field(converter=_cell_lost)
+
+
+class SkipReason(Enum):
+    """Why a value of a deal gave no factor."""
+
+    UNSEEN = "unseen"
+    """No closed deal of the pipeline held it."""
+    BELOW_TAG_SUPPORT = "below_tag_support"
+    """A tag held by fewer closed deals than the model's ``min_tag_support``."""
+
+
+@attrs.frozen
+class Factor:
+    """One factor of a score: a value the deal holds and how won and lost deals held it.
+
+    Attributes:
+        field: The field (``"stage"`` for the stage factor).
+        value: The value (the stage key for the stage factor).
+        won_share: ``p(value | won)``, the won ratio ``sw`` was multiplied by.
+        lost_share: ``p(value | lost)``, the lost ratio ``sl`` was multiplied by.
+        lift: ``won_share / (won_share + lost_share)``: above 0.5 the value
+            raises the probability, below it lowers it (the newer Odoo tooltip).
+    """
+
+    field: str
+    value: str
+    won_share: float
+    lost_share: float
+    lift: float
+
+
+@attrs.frozen
+class Skipped:
+    """A value of the deal that gave no factor, and why.
+
+    Attributes:
+        field: The field.
+        value: The value.
+        reason: Why it was left out.
+    """
+
+    field: str
+    value: str
+    reason: SkipReason
+
+
+@attrs.frozen
+class WinScore:
+    """A deal's win probability with its explanation.
+
+    Attributes:
+        probability: In [0.0001, 0.9999], 4 decimal places.
+        prior: The pipeline's smoothed win rate ``W / (W + L)``, before any factor.
+        factors: The stage factor, then the fields' factors in the model's order.
+        skipped: The deal's values that gave no factor.
+    """
+
+    probability: Decimal
+    prior: float
+    factors: tuple[Factor, ...]
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def basis_points(self) -> int:
+        """The probability in basis points, 1 to 9999."""
+        return int(self.probability.scaleb(4))

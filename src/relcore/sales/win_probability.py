@@ -28,18 +28,34 @@ prior cannot happen.
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 import attrs
 
-from relcore._kernel.checks import check_text, fail, guarded, kind
-from relcore.sales._win_format import check_cells
-from relcore.sales._win_records import MAX_KEY, Cell, ClosedDeal, OpenDeal, count_of
+from relcore._kernel.checks import fail, guarded, kind
+from relcore.sales._win_format import (
+    cells_setting,
+    check_cells,
+    fields_setting,
+    lost_setting,
+    smoothing_setting,
+    stages_setting,
+    support_setting,
+    tag_fields_setting,
+    won_setting,
+)
+from relcore.sales._win_records import (
+    Cell,
+    ClosedDeal,
+    Factor,
+    OpenDeal,
+    Skipped,
+    SkipReason,
+    WinScore,
+)
 from relcore.sales._win_table import (
     BELOW_SUPPORT,
     STAGE,
@@ -69,126 +85,6 @@ FORMAT_VERSION = 1
 _BULK = 2_000  # from this many deals, the bulk functions use numpy when it is installed
 
 
-def _names(field: str, value: object, *, empty: bool = True) -> tuple[str, ...]:
-    """``value`` as a tuple of distinct keys (a plain string is refused: it would be read by letter)."""
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise fail(field, f"expected a sequence of text, got {kind(value)}")
-    given = value
-    items = guarded(field, lambda: list(given))
-    names = tuple(check_text(f"{field}[{i}]", v, max_len=MAX_KEY) for i, v in enumerate(items))
-    if not names and not empty:
-        raise fail(field, "must not be empty")
-    if len(set(names)) != len(names):
-        raise fail(field, "names the same key twice")
-    return names
-
-
-def _stages(value: object) -> tuple[str, ...]:
-    return _names("stages", value, empty=False)
-
-
-def _tag_fields(value: object) -> tuple[str, ...]:
-    return _names("tag_fields", value)
-
-
-def _support(value: object) -> int:
-    return count_of("min_tag_support", value)
-
-
-def _won(value: object) -> int:
-    return count_of("won", value)
-
-
-def _lost(value: object) -> int:
-    return count_of("lost", value)
-
-
-def _cells(value: object) -> tuple[Cell, ...]:
-    if not isinstance(value, Iterable):
-        raise fail("cells", f"expected a sequence of Cell, got {kind(value)}")
-    given = value
-    return tuple(guarded("cells", lambda: list(given)))
-
-
-def _fields(value: object) -> tuple[str, ...]:
-    names = _names("fields", value)
-    if STAGE in names:
-        raise fail("fields", "must not name 'stage': the stage is always learned")
-    return names
-
-
-def _smoothing(value: object) -> float:
-    if type(value) not in (int, float) or not 0 < value < math.inf:  # type: ignore[operator]
-        raise fail("smoothing", f"expected a finite number > 0, got {kind(value)}")
-    return float(value)  # type: ignore[arg-type]
-
-
-class SkipReason(Enum):
-    """Why a value of a deal gave no factor."""
-
-    UNSEEN = "unseen"
-    """No closed deal of the pipeline held it."""
-    BELOW_TAG_SUPPORT = "below_tag_support"
-    """A tag held by fewer closed deals than the model's ``min_tag_support``."""
-
-
-@attrs.frozen
-class Factor:
-    """One factor of a score: a value the deal holds and how won and lost deals held it.
-
-    Attributes:
-        field: The field (``"stage"`` for the stage factor).
-        value: The value (the stage key for the stage factor).
-        won_share: ``p(value | won)``, the won ratio ``sw`` was multiplied by.
-        lost_share: ``p(value | lost)``, the lost ratio ``sl`` was multiplied by.
-        lift: ``won_share / (won_share + lost_share)``: above 0.5 the value
-            raises the probability, below it lowers it (the newer Odoo tooltip).
-    """
-
-    field: str
-    value: str
-    won_share: float
-    lost_share: float
-    lift: float
-
-
-@attrs.frozen
-class Skipped:
-    """A value of the deal that gave no factor, and why.
-
-    Attributes:
-        field: The field.
-        value: The value.
-        reason: Why it was left out.
-    """
-
-    field: str
-    value: str
-    reason: SkipReason
-
-
-@attrs.frozen
-class WinScore:
-    """A deal's win probability with its explanation.
-
-    Attributes:
-        probability: In [0.0001, 0.9999], 4 decimal places.
-        prior: The pipeline's smoothed win rate ``W / (W + L)``, before any factor.
-        factors: The stage factor, then the fields' factors in the model's order.
-        skipped: The deal's values that gave no factor.
-    """
-
-    probability: Decimal
-    prior: float
-    factors: tuple[Factor, ...]
-    skipped: tuple[Skipped, ...]
-
-    @property
-    def basis_points(self) -> int:
-        """The probability in basis points, 1 to 9999."""
-        return int(self.probability.scaleb(4))
-
-
 @attrs.frozen
 class WinProbabilityModel:
     """The counts learned from one pipeline's closed deals; scores its open deals.
@@ -211,14 +107,14 @@ class WinProbabilityModel:
         ValidationError: If the counts are not ones a fit could give.
     """
 
-    stages: tuple[str, ...] = attrs.field(converter=_stages)
-    fields: tuple[str, ...] = attrs.field(converter=_fields)
-    tag_fields: tuple[str, ...] = attrs.field(converter=_tag_fields)
-    smoothing: float = attrs.field(converter=_smoothing)
-    min_tag_support: int = attrs.field(converter=_support)
-    won: int = attrs.field(converter=_won)
-    lost: int = attrs.field(converter=_lost)
-    cells: tuple[Cell, ...] = attrs.field(converter=_cells)
+    stages: tuple[str, ...] = attrs.field(converter=stages_setting)
+    fields: tuple[str, ...] = attrs.field(converter=fields_setting)
+    tag_fields: tuple[str, ...] = attrs.field(converter=tag_fields_setting)
+    smoothing: float = attrs.field(converter=smoothing_setting)
+    min_tag_support: int = attrs.field(converter=support_setting)
+    won: int = attrs.field(converter=won_setting)
+    lost: int = attrs.field(converter=lost_setting)
+    cells: tuple[Cell, ...] = attrs.field(converter=cells_setting)
     _table: Table = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -366,8 +262,12 @@ def fit_win_probability(
         >>> model.score(OpenDeal("lead")).probability, model.score(OpenDeal("demo")).probability
         (Decimal('0.3438'), Decimal('0.5000'))
     """
-    stage_keys, learned = _stages(stages), _fields(fields)
-    tags, alpha, support = _tag_fields(tag_fields), _smoothing(smoothing), _support(min_tag_support)
+    stage_keys, learned = stages_setting(stages), fields_setting(fields)
+    tags, alpha, support = (
+        tag_fields_setting(tag_fields),
+        smoothing_setting(smoothing),
+        support_setting(min_tag_support),
+    )
     batch = guarded("deals", lambda: list(deals))
     index = {stage: position for position, stage in enumerate(stage_keys)}
     positions = _positions(index, batch, ClosedDeal)
