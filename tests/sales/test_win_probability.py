@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relcore.errors import ValidationError
-from relcore.sales._win_table import probability
+from relcore.sales._win_table import probability, to_decimal
 from relcore.sales.win_calibration import calibration
 from relcore.sales.win_probability import (
     Cell,
@@ -108,6 +108,14 @@ def test_rounding_is_half_even_on_the_exact_float() -> None:
     # 1 won, 2 lost: 1.1 / 3.2 = 0.34375 exactly; half-even rounds the odd 7 up: 0.3438
     model = fit_win_probability(deals[:3], stages=["a"], fields=[])
     assert model.score(OpenDeal("a")).probability == Decimal("0.3438")  # type: ignore[union-attr]
+    assert model.score_many([OpenDeal("a")] * 2500) == [Decimal("0.3438")] * 2500  # the bulk path too
+
+
+@given(st.lists(st.floats(0.0001, 0.9999) | st.integers(1, 9998).map(lambda k: (k + 0.5) / 10_000)))
+def test_bulk_conversion_to_basis_points_equals_the_exact_one(values: list[float]) -> None:
+    np = pytest.importorskip("numpy")
+    win_numpy = pytest.importorskip("relcore.sales._win_numpy")
+    assert win_numpy.decimals(np.array(values, dtype=float)) == [to_decimal(p) for p in values]
 
 
 def test_odoo_documented_case_one_won_deal() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import cache
 from itertools import chain, repeat
 
 import numpy as np
@@ -82,8 +83,26 @@ def probabilities(table: Table, deals: Sequence[OpenDeal], positions: Sequence[i
 
 
 def score(table: Table, deals: Sequence[OpenDeal], positions: Sequence[int]) -> list[Decimal]:
-    """The probabilities as Decimals with 4 places, each distinct float converted once."""
-    distinct, inverse = np.unique(probabilities(table, deals, positions), return_inverse=True)
-    decimals = np.array([to_decimal(p) for p in distinct.tolist()], dtype=object)
-    result: list[Decimal] = decimals[inverse].tolist()
+    """The probabilities as Decimals with 4 places."""
+    return decimals(probabilities(table, deals, positions))
+
+
+def decimals(p: FloatArray) -> list[Decimal]:
+    """``to_decimal`` of each of ``p`` (in [0, 1]), without converting each float.
+
+    ``rint(p * 10000)`` is the basis point ``to_decimal`` gives unless the
+    exact ``p * 10000`` is within the float product's error (1e-12) of a
+    half: those few are converted by ``to_decimal`` itself.
+    """
+    scaled = p * 10_000.0
+    points = np.rint(scaled).astype(np.intp)
+    result: list[Decimal] = _basis_points()[points].tolist()
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        result[i] = to_decimal(float(p[i]))
     return result
+
+
+@cache
+def _basis_points() -> npt.NDArray[np.object_]:
+    """``Decimal("0.0000")`` to ``Decimal("1.0000")`` by basis point, as ``to_decimal`` writes them."""
+    return np.array([to_decimal(k / 10_000) for k in range(10_001)], dtype=object)
