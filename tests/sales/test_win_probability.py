@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import subprocess
+import sys
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -361,6 +363,28 @@ def test_numpy_bulk_path_equals_the_pure_path_exactly() -> None:
     pure = [probability(table, p, d.values, None) for p, d in zip(positions, opened, strict=True)]
     assert vectorised == pure  # bit for bit, not approximately
     assert model.score_many(opened) == [model.score(d).probability for d in opened]  # type: ignore[union-attr]
+
+
+def test_without_numpy_the_pure_path_gives_the_same_model_and_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(11)
+    closed = [
+        ClosedDeal(rng.random() < 0.4, rng.choice(STAGES), random_values(rng, unseen=False))
+        for _ in range(3000)
+    ]
+    opened = [OpenDeal(rng.choice(STAGES), random_values(rng, unseen=True)) for _ in range(3000)]
+    fields = ["source", "tags", "rare"]
+    model = fit_win_probability(closed, stages=STAGES, fields=fields, min_tag_support=20)
+    scores = model.score_many(opened)
+    monkeypatch.setitem(sys.modules, "relcore.sales._win_numpy", None)  # importing it now raises ImportError
+    assert fit_win_probability(closed, stages=STAGES, fields=fields, min_tag_support=20) == model
+    assert model.score_many(opened) == scores
+
+
+def test_importing_the_model_loads_no_numpy() -> None:
+    modules = "relcore.sales.win_probability, relcore.sales.win_calibration"
+    code = f"import sys, {modules}; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 # -- calibration ----------------------------------------------------------------------------------
