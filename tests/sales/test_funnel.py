@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-from uuid import UUID
 
 import attrs
 import pytest
@@ -70,9 +69,9 @@ class Book:
         return deal.id
 
     def _keep(self, decision: decisions.Decision) -> None:
-        assert decision.change is not None
-        self.deals[decision.opportunity.id] = decision.opportunity
-        self.changes.append(decision.change)
+        if decision.change is not None:  # a request that changes nothing writes no entry
+            self.deals[decision.opportunity.id] = decision.opportunity
+            self.changes.append(decision.change)
 
     def advance(self, deal: OpportunityId, stage: str, at: datetime) -> None:
         self._keep(decisions.advance(self.deals[deal], self.pipeline_of[deal], stage, at=at))
@@ -87,7 +86,7 @@ class Book:
         self._keep(decisions.reopen(self.deals[deal], self.pipeline_of[deal], stage, at=at))
 
     def amount(
-        self, deal: OpportunityId, amount: str | None, at: datetime, currency: str | None = None
+        self, deal: OpportunityId, amount: Decimal | str | None, at: datetime, currency: str | None = None
     ) -> None:
         self._keep(decisions.change_amount(self.deals[deal], amount, currency, at=at))
 
@@ -509,3 +508,211 @@ def test_an_entry_naming_a_stage_the_pipeline_lacks_is_refused() -> None:
     with pytest.raises(ValidationError) as raised:
         stage_conversion(b.changes, renamed, day(1))
     assert raised.value.paths == ("pipeline",)
+
+
+# -- a simulated sales process ------------------------------------------------
+
+TO_PARTNER = {"qualify": "intro", "propose": "intro", "negotiate": "deal", "won": "won", "lost": "lost"}
+TO_DIRECT = {"intro": "qualify", "deal": "negotiate", "won": "won", "lost": "lost"}
+FAR = day(10_000)
+
+
+@dataclass
+class Visit:
+    """A stretch of time a deal spent in one stage of one pipeline, as the simulator saw it."""
+
+    pipeline: Pipeline
+    stage: str
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclass
+class Walk:
+    """What the simulator did to one deal, tallied while it ran (never read back from the history)."""
+
+    pipeline: Pipeline
+    stage: str
+    visits: list[Visit] = field(default_factory=list)
+    reach: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)  # pipeline name -> (at, reach)
+    status: list[tuple[datetime, str]] = field(default_factory=list)  # (at, open/won/lost), in order
+
+    def enter(self, pipeline: Pipeline, stage: str, at: datetime) -> None:
+        if self.visits:
+            self.visits[-1].end = at
+        self.pipeline, self.stage = pipeline, stage
+        self.visits.append(Visit(pipeline, stage, at))
+        opens = [s.key for s in pipeline.open_stages]
+        history = self.reach.setdefault(pipeline.name, [])
+        before = history[-1][1] if history else -1
+        if stage == "won":  # a won deal passed every open stage
+            history.append((at, len(opens)))
+        elif stage in opens:
+            history.append((at, max(before, opens.index(stage))))
+
+    def reach_at(self, pipeline: Pipeline, moment: datetime) -> int:
+        return max((r for at, r in self.reach.get(pipeline.name, []) if at <= moment), default=-1)
+
+    def outcome_at(self, moment: datetime) -> str | None:
+        seen = [outcome for at, outcome in self.status if at <= moment]
+        return seen[-1] if seen else None
+
+    def closed_in(self, start: datetime, end: datetime) -> str | None:
+        seen = [(at, outcome) for at, outcome in self.status if at <= end]
+        if seen and seen[-1][1] != "open" and start <= seen[-1][0] < end:
+            return seen[-1][1]
+        return None
+
+
+def _money(data: st.DataObject) -> tuple[Decimal | None, str | None]:
+    cents = data.draw(st.none() | st.integers(0, 10**7))
+    if cents is None:
+        return None, None
+    return Decimal(cents).scaleb(-2), data.draw(st.sampled_from(["EUR", "USD"]))
+
+
+def _simulate(data: st.DataObject) -> tuple[Book, dict[OpportunityId, Walk], datetime]:
+    """Deals walking through stages with random advances, skips, back-moves, wins, losses and moves."""
+    b = Book()
+    walks: dict[OpportunityId, Walk] = {}
+    last = T0
+    for _ in range(data.draw(st.integers(1, 6))):
+        at = T0 + timedelta(minutes=data.draw(st.integers(0, 20_000)))
+        pipeline = data.draw(st.sampled_from([DIRECT, DIRECT, PARTNER]))
+        stage = data.draw(st.sampled_from([s.key for s in pipeline.open_stages]))
+        amount, currency = _money(data)
+        close = data.draw(st.none() | st.dates(date(2026, 1, 1), date(2026, 12, 31)))
+        deal = b.open(stage, at, pipeline, amount=amount, currency=currency, close_date=close)
+        walk = walks[deal] = Walk(pipeline, stage, status=[(at, "open")])
+        walk.enter(pipeline, stage, at)
+        for _ in range(data.draw(st.integers(0, 10))):
+            at += timedelta(minutes=data.draw(st.integers(0, 5_000)))  # zero: entries of the same moment
+            opens = [s.key for s in walk.pipeline.open_stages]
+            is_open = walk.stage in opens
+            actions = ["advance", "win", "lose", "close_date"] if is_open else ["reopen"]
+            action = data.draw(st.sampled_from([*actions, "amount", "move"]))
+            if action == "advance":  # forwards, skipping, or back
+                target = data.draw(st.sampled_from([k for k in opens if k != walk.stage]))
+                b.advance(deal, target, at)
+                walk.enter(walk.pipeline, target, at)
+            elif action == "win":
+                final, _ = _money(data)
+                b.win(deal, at, amount=final)
+                walk.enter(walk.pipeline, "won", at)
+                walk.status.append((at, "won"))
+            elif action == "lose":
+                b.lose(deal, data.draw(st.sampled_from(walk.pipeline.lost_reasons)), at)
+                walk.enter(walk.pipeline, "lost", at)
+                walk.status.append((at, "lost"))
+            elif action == "reopen":
+                target = data.draw(st.sampled_from(opens))
+                b.reopen(deal, target, at)
+                walk.enter(walk.pipeline, target, at)
+                walk.status.append((at, "open"))
+            elif action == "close_date":
+                b.close_date(deal, data.draw(st.dates(date(2026, 1, 1), date(2026, 12, 31))), at)
+            elif action == "amount":
+                new_amount, new_currency = _money(data)
+                b.amount(deal, new_amount, at, new_currency)
+            else:
+                target, mapping = (PARTNER, TO_PARTNER) if walk.pipeline is DIRECT else (DIRECT, TO_DIRECT)
+                b.move(deal, target, mapping, at)
+                walk.enter(target, mapping[walk.stage], at)
+        last = max(last, at)
+    return b, walks, last
+
+
+def _nearest_rank_90(values: list[timedelta]) -> timedelta:
+    """The smallest value with at least 90% of the values at or below it (the nearest-rank definition)."""
+    return min(v for v in values if 10 * sum(x <= v for x in values) >= 9 * len(values))
+
+
+def _tallied_durations(walks: dict[OpportunityId, Walk], pipeline: Pipeline, moment: datetime) -> list[Any]:
+    rows = []
+    for stage in pipeline.open_stages:
+        times = []
+        for walk in walks.values():
+            visits = [
+                v
+                for v in walk.visits
+                if v.pipeline is pipeline and v.stage == stage.key and v.start <= moment
+            ]
+            if visits:
+                times.append(sum((min(v.end or FAR, moment) - v.start for v in visits), timedelta(0)))
+        if times:
+            rows.append((stage.key, len(times), sum(times, timedelta(0)), statistics.median_low(times)))
+            rows[-1] += (_nearest_rank_90(times),)
+        else:
+            rows.append((stage.key, 0, timedelta(0), None, None))
+    return rows
+
+
+def _moment(data: st.DataObject, last: datetime) -> datetime:
+    return T0 + timedelta(
+        minutes=data.draw(st.integers(-10, int((last - T0).total_seconds() // 60) + 10_000))
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_history_gives_what_the_simulated_process_tallied(data: st.DataObject) -> None:
+    b, walks, last = _simulate(data)
+    changes = data.draw(st.permutations(b.changes), label="changes in any order")
+    moment = _moment(data, last)
+    for pipeline in (DIRECT, PARTNER):
+        opens = [s.key for s in pipeline.open_stages]
+        reaches = [walk.reach_at(pipeline, moment) for walk in walks.values()]
+        expected = [
+            (k, sum(r >= i for r in reaches), sum(r > i for r in reaches)) for i, k in enumerate(opens)
+        ]
+        conversion = stage_conversion(changes, pipeline, moment)
+        assert [(s.stage, s.reached, s.advanced) for s in conversion] == expected
+        assert all(s.rate == Ratio(s.advanced, s.reached) for s in conversion)
+        durations = stage_durations(changes, pipeline, moment)
+        assert [(s.stage, s.deals, s.total, s.median, s.p90) for s in durations] == _tallied_durations(
+            walks, pipeline, moment
+        )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_book_waterfall_and_win_rate_agree_with_the_simulated_process(data: st.DataObject) -> None:
+    b, walks, last = _simulate(data)
+    changes = data.draw(st.permutations(b.changes), label="changes in any order")
+    # The book as of the last moment is every deal's final state.
+    final = book_as_of(changes, last)
+    assert list(final) == sorted(b.deals)
+    tracked = ("pipeline_id", "stage", "outcome", "amount", "currency", "close_date", "probability")
+    for deal_id, deal in b.deals.items():
+        assert [getattr(final[deal_id], name) for name in tracked] == [
+            getattr(deal, name) for name in tracked
+        ]
+        assert final[deal_id].forecast_category == deal.forecast_category
+        assert final[deal_id].lost_reason == deal.lost_reason
+        assert (final[deal_id].pipeline_id, final[deal_id].stage) == (
+            walks[deal_id].pipeline.id,
+            walks[deal_id].stage,
+        )
+    # The waterfall between two random moments reconciles, and its ends are the simulator's open deals.
+    start, end = sorted((_moment(data, last), _moment(data, last)))
+    flow = waterfall(changes, PIPELINES, start, end)
+    _reconciles(flow)
+    assert flow.opening.count == sum(walk.outcome_at(start) == "open" for walk in walks.values())
+    assert flow.closing.count == sum(walk.outcome_at(end) == "open" for walk in walks.values())
+    # Closed after start (the waterfall's window is (start, end]: the start book includes its moment).
+    after_start = [
+        walk.closed_in(start + timedelta(microseconds=1), end + timedelta(microseconds=1))
+        for walk in walks.values()
+    ]
+    assert (flow.won.count, flow.lost.count) == (after_start.count("won"), after_start.count("lost"))
+    assert flow.new.count == sum(start < walk.status[0][0] <= end for walk in walks.values())
+    assert flow.reopened.count == sum(
+        walk.outcome_at(start) in ("won", "lost") and (walk.outcome_at(end) == "open" or bool(closing))
+        for walk, closing in zip(walks.values(), after_start, strict=True)
+    )
+    closed = [walk.closed_in(start, end) for walk in walks.values()]
+    assert win_rate(changes, start, end) == Ratio(
+        closed.count("won"), closed.count("won") + closed.count("lost")
+    )
+    lost = losses_by_reason(changes, start, end)
+    assert sum(t.count for t in lost.values()) == closed.count("lost")
