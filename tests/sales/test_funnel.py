@@ -478,21 +478,22 @@ def test_bad_arguments_raise_validation_errors_naming_the_field(
 ) -> None:
     b, _ = book
     naive = datetime(2026, 1, 5)
+    bad: Any = "not what is asked"
     cases: list[tuple[Any, str]] = [
         (lambda: book_as_of(b.changes, naive), "at"),
-        (lambda: book_as_of([*b.changes, "entry"], day(1)), f"changes[{len(b.changes)}]"),
-        (lambda: book_as_of(42, day(1)), "changes"),
-        (lambda: stage_conversion(b.changes, "Direct", day(1)), "pipeline"),
-        (lambda: stage_durations(b.changes, DIRECT, "2026-01-05"), "as_of"),
+        (lambda: book_as_of([*b.changes, bad], day(1)), f"changes[{len(b.changes)}]"),
+        (lambda: book_as_of(bad, day(1)), "changes"),
+        (lambda: stage_conversion(b.changes, bad, day(1)), "pipeline"),
+        (lambda: stage_durations(b.changes, DIRECT, bad), "as_of"),
         (lambda: waterfall(b.changes, PIPELINES, day(2), day(1)), "end"),
-        (lambda: waterfall(b.changes, [DIRECT], day(1), day(2)), "pipelines"),
+        (lambda: waterfall(b.changes, bad, day(1), day(2)), "pipelines"),
         (lambda: waterfall(b.changes, {PARTNER.id: DIRECT}, day(1), day(2)), "pipelines"),
         (lambda: waterfall(b.changes, {PARTNER.id: PARTNER}, day(3), day(12)), "pipelines"),
         (lambda: win_rate(b.changes, naive, day(1)), "start"),
-        (lambda: win_rate(b.changes, day(0), day(1), pipeline=3), "pipeline"),
+        (lambda: win_rate(b.changes, day(0), day(1), pipeline=bad), "pipeline"),
         (lambda: sales_velocity(b.changes, None, day(0), day(1), naive), "as_of"),
         (lambda: losses_by_reason(b.changes, day(1), day(0)), "end"),
-        (lambda: rotting([1], PIPELINES, day(1)), "deals[0]"),
+        (lambda: rotting([bad], PIPELINES, day(1)), "deals[0]"),
         (lambda: rotting(list(b.deals.values()), {}, day(1)), "pipelines"),
     ]
     for call, field_name in cases:
@@ -615,9 +616,9 @@ def _simulate(data: st.DataObject) -> tuple[Book, dict[OpportunityId, Walk], dat
                 new_amount, new_currency = _money(data)
                 b.amount(deal, new_amount, at, new_currency)
             else:
-                target, mapping = (PARTNER, TO_PARTNER) if walk.pipeline is DIRECT else (DIRECT, TO_DIRECT)
-                b.move(deal, target, mapping, at)
-                walk.enter(target, mapping[walk.stage], at)
+                other, mapping = (PARTNER, TO_PARTNER) if walk.pipeline is DIRECT else (DIRECT, TO_DIRECT)
+                b.move(deal, other, mapping, at)
+                walk.enter(other, mapping[walk.stage], at)
         last = max(last, at)
     return b, walks, last
 
@@ -628,7 +629,7 @@ def _nearest_rank_90(values: list[timedelta]) -> timedelta:
 
 
 def _tallied_durations(walks: dict[OpportunityId, Walk], pipeline: Pipeline, moment: datetime) -> list[Any]:
-    rows = []
+    rows: list[Any] = []
     for stage in pipeline.open_stages:
         times = []
         for walk in walks.values():
@@ -640,8 +641,8 @@ def _tallied_durations(walks: dict[OpportunityId, Walk], pipeline: Pipeline, mom
             if visits:
                 times.append(sum((min(v.end or FAR, moment) - v.start for v in visits), timedelta(0)))
         if times:
-            rows.append((stage.key, len(times), sum(times, timedelta(0)), statistics.median_low(times)))
-            rows[-1] += (_nearest_rank_90(times),)
+            total = sum(times, timedelta(0))
+            rows.append((stage.key, len(times), total, statistics.median_low(times), _nearest_rank_90(times)))
         else:
             rows.append((stage.key, 0, timedelta(0), None, None))
     return rows
