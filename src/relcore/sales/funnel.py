@@ -100,7 +100,7 @@ class Tally:
     """
 
     count: int = 0
-    amounts: Mapping[str, Decimal] = attrs.field(factory=dict)
+    amounts: Mapping[str, Decimal] = attrs.field(factory=dict, hash=False)
 
     def amount(self, currency: str) -> Decimal:
         """The sum in ``currency`` (zero when no deal counted has an amount in it)."""

@@ -142,7 +142,7 @@ class SalesVelocity:
     win_rate: Ratio
     won_deals: int
     cycle_total: timedelta
-    currencies: Mapping[str, Velocity]
+    currencies: Mapping[str, Velocity] = attrs.field(hash=False)
 
 
 def sales_velocity(
