@@ -82,8 +82,10 @@ def calibration(pairs: Iterable[tuple[Decimal, bool]], bins: int = 10) -> Calibr
         >>> result = calibration(pairs, bins=2)
         >>> result.brier  # ((0.2)² + (0.8)² + (0.1)²) / 3 = 0.69 / 3
         0.23
-        >>> [(b.count, b.mean_predicted, b.observed) for b in result.bins]
-        [(1, 0.1, 0.0), (2, 0.8, 0.5)]
+        >>> for b in result.bins:
+        ...     print(b.count, b.mean_predicted, b.observed)
+        1 0.1 0.0
+        2 0.8 0.5
     """
     if type(bins) is not int or not 1 <= bins <= 1000:
         raise fail("bins", f"expected an int from 1 to 1000, got {kind(bins)}")
