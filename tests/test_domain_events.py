@@ -52,6 +52,8 @@ def _good(kind: type) -> object:
         return WHEN
     if issubclass(kind, StrEnum):
         return next(iter(kind)).value
+    if kind is str:  # a stage or reason key
+        return "negotiation"
     raise AssertionError(f"no sample value for {kind}: extend this test")
 
 
@@ -62,6 +64,8 @@ def _bad(kind: type) -> list[object]:
         return ["1", 1.0, True, -1, None]
     if kind is datetime:
         return [WHEN.replace(tzinfo=None), "2025-03-01T12:30:00+00:00", None]
+    if kind is str:
+        return ["Not A Key!", "", 3, None]
     return ["no-such-value", 3, None]
 
 

@@ -2,7 +2,7 @@
 
 Each lives in its context's ``model`` module (``relcore.customers.model``,
 ``relcore.consent.model``, ``relcore.activity.model``, ``relcore.segments.model``,
-``relcore.value.model``); this module gathers them for applications that
+``relcore.value.model``, ``relcore.sales.model`` and ``relcore.sales.pipelines``); this module gathers them for applications that
 would rather import from one place. relcore's own code imports from the contexts.
 """
 
@@ -43,12 +43,25 @@ from relcore.customers.model import (
     PartyType,
     RelationshipKind,
 )
+from relcore.sales.model import (
+    ChangeKind,
+    Opportunity,
+    OpportunityChange,
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityReopened,
+    OpportunityStageChanged,
+    OpportunityUpdated,
+    OpportunityWon,
+)
+from relcore.sales.pipelines import ForecastCategory, Pipeline, Stage, StageOutcome
 from relcore.segments.model import SegmentEntered, SegmentLeft
 from relcore.value.model import METRIC_TYPES, CustomerMetrics, ValueRun
 
 __all__ = [
     "CURRENCIES",
     "METRIC_TYPES",
+    "ChangeKind",
     "Channel",
     "ConsentChanged",
     "ConsentRecord",
@@ -65,14 +78,26 @@ __all__ = [
     "CustomersImported",
     "Direction",
     "DomainEvent",
+    "ForecastCategory",
     "Identity",
     "LifecycleStage",
+    "Opportunity",
+    "OpportunityChange",
+    "OpportunityLost",
+    "OpportunityOpened",
+    "OpportunityReopened",
+    "OpportunityStageChanged",
+    "OpportunityUpdated",
+    "OpportunityWon",
     "PartyType",
+    "Pipeline",
     "PostalAddress",
     "Purpose",
     "RelationshipKind",
     "SegmentEntered",
     "SegmentLeft",
+    "Stage",
+    "StageOutcome",
     "TimelineEntry",
     "Touchpoint",
     "TouchpointKind",

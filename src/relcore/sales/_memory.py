@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import bisect
 import builtins
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
+from relcore._kernel.checks import check_datetime
 from relcore.ids import OpportunityId, PipelineId
+from relcore.sales.forecasts import BookLine, merged
 from relcore.sales.model import Opportunity, OpportunityChange, ordered
 from relcore.sales.pipelines import Pipeline
-from relcore.storage.base import Page
+from relcore.storage.base import AggregateRepository, Page
 from relcore.storage.memory.generic import MemoryRepository
+from relcore.storage.memory.session import Session
 from relcore.storage.rules import check_id, check_limit
 
-__all__ = ["MemoryChanges", "MemoryOpportunities", "MemoryPipelines"]
+__all__ = ["MemoryBook", "MemoryChanges", "MemoryOpportunities", "MemoryPipelines"]
 
 
 class MemoryPipelines(MemoryRepository[Pipeline]):
@@ -69,3 +76,61 @@ class MemoryChanges(MemoryRepository[OpportunityChange]):
             or (c.prev_pipeline_id == wanted and c.prev_stage == stage)
             for c in self._table().rows.values()
         )
+
+
+def _every(repository: AggregateRepository[Any]) -> Iterator[Any]:
+    after: UUID | None = None
+    while True:
+        page = repository.list(after=after, limit=1000)
+        yield from page.items
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+class MemoryBook:
+    """The book of deals of a memory store, grouped in Python (the reference of the SQL query)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def lines(
+        self, pipeline_ids: Sequence[PipelineId], *, as_of: datetime | None = None, by_owner: bool = False
+    ) -> builtins.list[BookLine]:
+        """The deals of the pipelines, grouped (see [SalesBook][relcore.sales.ports.SalesBook])."""
+        self._session.check()
+        wanted = {check_id(f"pipeline_ids[{i}]", p) for i, p in enumerate(pipeline_ids)}
+        uow = self._session.uow
+        deals: dict[UUID, Opportunity] = {d.id: d for d in _every(uow.opportunities)}
+        states: list[Opportunity | OpportunityChange]
+        if as_of is None:
+            states = list(deals.values())
+        else:
+            moment = check_datetime("as_of", as_of)
+            last: dict[UUID, OpportunityChange] = {}
+            for entry in _every(uow.opportunity_changes):
+                seen = last.get(entry.opportunity_id)
+                if entry.at <= moment and (seen is None or (entry.at, entry.id) > (seen.at, seen.id)):
+                    last[entry.opportunity_id] = entry
+            states = list(last.values())
+        lines = []
+        for state in states:
+            if state.pipeline_id not in wanted:
+                continue
+            deal_id = state.id if isinstance(state, Opportunity) else state.opportunity_id
+            owner = deals[deal_id].owner if by_owner and deal_id in deals else None
+            lines.append(
+                BookLine(
+                    state.pipeline_id,
+                    state.stage,
+                    state.outcome,
+                    state.probability,
+                    state.forecast_category,
+                    state.currency,
+                    state.close_date,
+                    owner,
+                    1,
+                    state.amount if state.amount is not None else Decimal(0),
+                )
+            )
+        return merged(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -13,8 +13,9 @@ from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_id
 from relcore._kernel.namespace import Namespace
 from relcore.ids import OpportunityId, PipelineId
-from relcore.sales import decisions, services
+from relcore.sales import decisions, forecasts, services
 from relcore.sales.decisions import Decision
+from relcore.sales.forecasts import ExchangeRates, Forecast, Period, WeightedLine
 from relcore.sales.model import Opportunity, OpportunityChange
 from relcore.sales.pipelines import ForecastCategory, Pipeline
 from relcore.sales.ports import SalesWork
@@ -32,6 +33,18 @@ def _version(version: object) -> int | None:
 
 def _actor(actor: object) -> str | None:
     return None if actor is None else check.check_text("actor", actor, max_len=100)
+
+
+def _every(uow: SalesWork) -> builtins.list[Pipeline]:
+    """Every pipeline, in id order."""
+    found: builtins.list[Pipeline] = []
+    after: UUID | None = None
+    while True:
+        page = uow.pipelines.list(after=after, limit=500)
+        found += page.items
+        if page.next_after is None:
+            return found
+        after = page.next_after
 
 
 class Sales(Namespace[SalesWork]):
@@ -101,18 +114,7 @@ class Sales(Namespace[SalesWork]):
 
     def pipelines(self) -> list[Pipeline]:
         """Every pipeline, in id order (their creation order)."""
-
-        def read(uow: SalesWork) -> list[Pipeline]:
-            found: list[Pipeline] = []
-            after: UUID | None = None
-            while True:
-                page = uow.pipelines.list(after=after, limit=500)
-                found += page.items
-                if page.next_after is None:
-                    return found
-                after = page.next_after
-
-        return self._read(read)
+        return self._read(_every)
 
     # -- deals -----------------------------------------------------------------
 
@@ -357,6 +359,72 @@ class Sales(Namespace[SalesWork]):
             )
 
         return self._write(run)
+
+    # -- forecasts -------------------------------------------------------------
+
+    def forecast(
+        self,
+        pipeline_id: PipelineId,
+        *,
+        period: Period | str = Period.MONTH,
+        as_of: datetime | None = None,
+        rates: ExchangeRates | None = None,
+        currency: str | None = None,
+    ) -> Forecast:
+        """The pipeline's forecast by month or quarter of close date, per category and currency.
+
+        With ``as_of``, the book as it stood then, rebuilt from the deals' history (stage defaults
+        are today's); without, the deals as they are now. Open deals whose close date is before
+        ``as_of``'s date in the pipeline's time zone are overdue. With ``rates``, every amount is
+        reported in ``currency`` at the rates of that date.
+        See [forecasts][relcore.sales.forecasts] for the buckets.
+        """
+        wanted = check_id("pipeline_id", pipeline_id)
+        grouping = check.check_enum(Period, "period", period)
+        moment = None if as_of is None else check.check_datetime("as_of", as_of)
+        now = self._as_of(moment)
+
+        def read(uow: SalesWork) -> Forecast:
+            pipeline = uow.pipelines.get(wanted)
+            lines = uow.sales_book.lines([wanted], as_of=moment)
+            on = pipeline.local_date(now)
+            return forecasts.forecast(
+                lines, [pipeline], grouping, today={pipeline.id: on}, rates=rates, currency=currency, on=on
+            )
+
+        return self._read(read)
+
+    def weighted(
+        self,
+        pipeline_ids: Iterable[PipelineId] | None = None,
+        *,
+        by: Iterable[str] = ("pipeline", "stage"),
+        as_of: datetime | None = None,
+        rates: ExchangeRates | None = None,
+        currency: str | None = None,
+    ) -> builtins.list[WeightedLine]:
+        """The weighted pipeline: amount times effective probability of the open deals, per group.
+
+        Args:
+            pipeline_ids: The pipelines (default: every one).
+            by: Any of ``pipeline``, ``stage`` and ``owner``.
+            as_of: The book as it stood then, rebuilt from history (default: as it is now).
+            rates: Exchange rates, to report every amount in ``currency`` (rates of ``as_of``'s UTC date).
+            currency: The reporting currency, with ``rates``.
+        """
+        groups = check.check_tuple(lambda path, item: check.check_text(path, item, max_len=20), "by", by)
+        moment = None if as_of is None else check.check_datetime("as_of", as_of)
+        chosen = None if pipeline_ids is None else check.check_tuple(check_id, "pipeline_ids", pipeline_ids)
+        on = self._as_of(moment).date()
+
+        def read(uow: SalesWork) -> builtins.list[WeightedLine]:
+            pipelines = [uow.pipelines.get(p) for p in chosen] if chosen is not None else _every(uow)
+            lines = uow.sales_book.lines([p.id for p in pipelines], as_of=moment, by_owner="owner" in groups)
+            return forecasts.weighted_pipeline(
+                lines, pipelines, by=groups, rates=rates, currency=currency, on=on
+            )
+
+        return self._read(read)
 
     def probability(self, opportunity_id: OpportunityId) -> Decimal:
         """The deal's effective probability: 1 won, 0 lost, else manual, else model, else its stage's."""

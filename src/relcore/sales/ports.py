@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from relcore._kernel.declarations import Aggregate, Context
+from relcore._kernel.declarations import Aggregate, Context, Port
 from relcore.ids import OpportunityId, PipelineId
+from relcore.sales.forecasts import BookLine
 from relcore.sales.model import (
     Opportunity,
     OpportunityChange,
@@ -23,6 +26,7 @@ from relcore.segments.ports import SegmentsWork
 from relcore.storage.base import AggregateRepository, Page
 
 __all__ = [
+    "BOOK",
     "CHANGES",
     "CONTEXT",
     "OPPORTUNITIES",
@@ -30,6 +34,7 @@ __all__ = [
     "ChangeRepository",
     "OpportunityRepository",
     "PipelineRepository",
+    "SalesBook",
     "SalesWork",
 ]
 
@@ -64,6 +69,22 @@ class ChangeRepository(AggregateRepository[OpportunityChange], Protocol):
         ...
 
 
+class SalesBook(Protocol):
+    """The book of deals, grouped for forecasts: one query over many deals."""
+
+    def lines(
+        self, pipeline_ids: Sequence[PipelineId], *, as_of: datetime | None = None, by_owner: bool = False
+    ) -> builtins.list[BookLine]:
+        """The deals of the pipelines, grouped into [BookLine][relcore.sales.forecasts.BookLine]s.
+
+        With ``as_of``, the deals as they stood then, rebuilt from their history
+        (each deal's last entry at or before ``as_of``; its owner is today's);
+        else as they are. Lines come in no particular order; a store may split
+        a group into several lines (add them up with ``merged``).
+        """
+        ...
+
+
 class SalesWork(SegmentsWork, Protocol):
     """The ports the sales use cases need."""
 
@@ -80,6 +101,11 @@ class SalesWork(SegmentsWork, Protocol):
     @property
     def opportunity_changes(self) -> ChangeRepository:
         """The opportunities' history."""
+        ...
+
+    @property
+    def sales_book(self) -> SalesBook:
+        """The book of deals, grouped for forecasts."""
         ...
 
 
@@ -120,9 +146,17 @@ CHANGES = Aggregate(
 )
 """Every deal's history: append-only entries owned by the deal's customer."""
 
+BOOK = Port(
+    "sales_book",
+    SalesBook,
+    memory="relcore.sales._memory:MemoryBook",
+    sql="relcore.sales._sql_book:SqlBook",
+)
+"""The book of deals, grouped for forecasts (a query port: it stores nothing)."""
+
 CONTEXT = Context(
     "sales",
-    ports=(PIPELINES, OPPORTUNITIES, CHANGES),
+    ports=(PIPELINES, OPPORTUNITIES, CHANGES, BOOK),
     events=(
         OpportunityOpened,
         OpportunityStageChanged,
