@@ -169,7 +169,7 @@ def test_the_book_as_of_now_is_the_live_book(book: tuple[CRM, Pipeline]) -> None
 
 
 def test_the_golden_weighted_pipeline(book: tuple[CRM, Pipeline]) -> None:
-    crm, direct = book
+    crm, _direct = book
     by_stage = {(w.stage, w.currency): w.amounts for w in crm.sales.weighted(by=["stage"])}
     assert by_stage == {
         ("qualify", "EUR"): A(2, "1700", "275.00"),  # A 100 + G 175 (by hand)
@@ -245,8 +245,8 @@ def test_the_database_groups_the_book_as_the_memory_store_does(
 
     for how in ({}, {"by_owner": True}, {"as_of": then}, {"as_of": then, "by_owner": True}):
         found, expected = lines(here, **how), lines(reference, **how)
-        assert [line.key()[1:] + (line.count, line.amount) for line in found] == [
-            line.key()[1:] + (line.count, line.amount) for line in expected
+        assert [(*line.key()[1:], line.count, line.amount) for line in found] == [
+            (*line.key()[1:], line.count, line.amount) for line in expected
         ]
     assert [
         (f.period, f.currency, dict(f.categories))

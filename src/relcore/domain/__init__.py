@@ -2,7 +2,8 @@
 
 Each lives in its context's ``model`` module (``relcore.customers.model``,
 ``relcore.consent.model``, ``relcore.activity.model``, ``relcore.segments.model``,
-``relcore.value.model``, ``relcore.sales.model`` and ``relcore.sales.pipelines``); this module gathers them for applications that
+``relcore.value.model``, ``relcore.sales.model``, ``relcore.sales.pipelines``);
+this module gathers them for applications that
 would rather import from one place. relcore's own code imports from the contexts.
 """
 
