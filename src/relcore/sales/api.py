@@ -426,6 +426,10 @@ class Sales(Namespace[SalesWork]):
 
         return self._read(read)
 
+    # -- funnel analytics ------------------------------------------------------
+
+    # -- probabilities ---------------------------------------------------------
+
     def probability(self, opportunity_id: OpportunityId) -> Decimal:
         """The deal's effective probability: 1 won, 0 lost, else manual, else model, else its stage's."""
         wanted = check_id("opportunity_id", opportunity_id)
@@ -435,3 +439,5 @@ class Sales(Namespace[SalesWork]):
             return decisions.effective_probability(deal, uow.pipelines.get(deal.pipeline_id))
 
         return self._read(read)
+
+    # -- win probability -------------------------------------------------------
