@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from relcore._kernel.declarations import Aggregate, Context, Port
+from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Money, Port
+from relcore._kernel.money import CURRENCIES
 from relcore.ids import OpportunityId, PipelineId
 from relcore.sales.forecasts import BookLine
 from relcore.sales.model import (
@@ -21,7 +22,7 @@ from relcore.sales.model import (
     OpportunityUpdated,
     OpportunityWon,
 )
-from relcore.sales.pipelines import Pipeline, Stage
+from relcore.sales.pipelines import ForecastCategory, Pipeline, Stage, StageOutcome
 from relcore.segments.ports import SegmentsWork
 from relcore.storage.base import AggregateRepository, Page
 
@@ -30,6 +31,7 @@ __all__ = [
     "CHANGES",
     "CONTEXT",
     "OPPORTUNITIES",
+    "OPPORTUNITY_HISTORY",
     "PIPELINES",
     "ChangeRepository",
     "OpportunityRepository",
@@ -146,6 +148,30 @@ CHANGES = Aggregate(
 )
 """Every deal's history: append-only entries owned by the deal's customer."""
 
+OPPORTUNITY_HISTORY = History(
+    "opportunities",
+    OPPORTUNITIES,
+    (
+        HistoryField("stage", "text"),
+        HistoryField("outcome", "choice", choices=StageOutcome),
+        HistoryField("pipeline_id", "id"),
+        HistoryField("currency", "choice", nullable=True, choices=sorted(CURRENCIES)),
+        HistoryField("amount", "money", nullable=True, column="amount_minor"),
+        HistoryField("forecast_category", "choice", nullable=True, choices=ForecastCategory),
+        HistoryField("owner", "text", nullable=True),
+        HistoryField("source", "text", nullable=True),
+        HistoryField("campaign_id", "id", nullable=True),
+        HistoryField("contact_id", "id", nullable=True),
+        HistoryField("lost_reason", "text", nullable=True),
+        HistoryField("closed_at", "datetime", nullable=True),
+    ),
+    time="created_at",
+    money=Money(),
+)
+"""A customer's deals as rules see them, as they are now and dated by their opening:
+``opportunities(outcome == "won").within(days=365).sum(currency="EUR") > 10000``.
+``forecast_category`` is the manual category only (``None`` follows the stage)."""
+
 BOOK = Port(
     "sales_book",
     SalesBook,
@@ -167,6 +193,7 @@ CONTEXT = Context(
     ),
     values=(Stage,),
     contracts=("relcore.sales._testing:SalesContract",),
+    histories=(OPPORTUNITY_HISTORY,),
     snapshot="relcore.sales._testing:stored_state",
     examples=(
         ("pipelines", "relcore.sales._testing:new_pipeline"),
