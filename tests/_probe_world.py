@@ -309,6 +309,7 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
     """
     from relcore import domain
     from relcore.domain import ConsentRecord, CustomerMetrics, Identity, PostalAddress, ValueRun
+    from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
     from relcore.value.services import ValueSettings
 
     who = UUID(int=7)
@@ -338,6 +339,38 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
         "ValueRun": (ValueRun, {"as_of": NOW}),
         "Segment": (Segment, {"name": "picked", "kind": "static"}),
         "ValueSettings": (ValueSettings, {}),
+        "Stage": (Stage, {"key": "qualify", "label": "Qualify", "position": 0, "probability": "0.1"}),
+        "Stage.won": (Stage.won, {"position": 1}),
+        "Stage.lost": (Stage.lost, {"position": 2}),
+        "Pipeline": (
+            Pipeline,
+            {
+                "name": "Direct",
+                "currency": "EUR",
+                "stages": (
+                    Stage(key="qualify", label="Qualify", position=0, probability="0.1"),
+                    Stage.won(position=1),
+                    Stage.lost(position=2),
+                ),
+            },
+        ),
+        "Pipeline.of": (Pipeline.of, {"name": "Direct", "stages": [("qualify", "Q", "0.1")], "currency": "EUR"}),
+        "Opportunity": (
+            Opportunity,
+            {"customer_id": who, "pipeline_id": who, "stage": "qualify", "name": "Deal", "created_at": NOW},
+        ),
+        "OpportunityChange": (
+            OpportunityChange,
+            {
+                "opportunity_id": who,
+                "customer_id": who,
+                "kind": "opened",
+                "at": NOW,
+                "pipeline_id": who,
+                "stage": "qualify",
+                "outcome": "open",
+            },
+        ),
     }
     for name in domain.__all__:
         cls = getattr(domain, name)

@@ -238,16 +238,19 @@ def test_the_database_groups_the_book_as_the_memory_store_does(
                 crm.sales.set_forecast_category(deal.id, twist, at=when + timedelta(hours=2))  # type: ignore[arg-type]
     then = FEB + timedelta(days=moment)
 
-    def lines(crm: CRM, **how: object) -> list[BookLine]:
+    today = date(2026, 3, 1) + timedelta(days=moment % 20)
+
+    def lines(crm: CRM, **how: object) -> list[tuple[object, ...]]:
         with crm.unit_of_work() as uow:
             [pipeline] = crm.sales.pipelines()
-            return merged(uow.sales_book.lines([pipeline.id], **how))  # type: ignore[arg-type]
+            found = uow.sales_book.lines([pipeline], today={pipeline.id: today}, **how)  # type: ignore[arg-type]
+            return sorted(
+                ((*line.key()[1:], line.count, line.amount, line.weighted) for line in merged(found)),
+                key=repr,
+            )
 
     for how in ({}, {"by_owner": True}, {"as_of": then}, {"as_of": then, "by_owner": True}):
-        found, expected = lines(here, **how), lines(reference, **how)
-        assert [(*line.key()[1:], line.count, line.amount) for line in found] == [
-            (*line.key()[1:], line.count, line.amount) for line in expected
-        ]
+        assert lines(here, **how) == lines(reference, **how)
     assert [
         (f.period, f.currency, dict(f.categories))
         for f in here.sales.forecast(here.sales.pipelines()[0].id).rows
@@ -268,28 +271,19 @@ def test_weighted_never_exceeds_the_amount_and_equals_it_at_certainty(
     rows: list[tuple[int, int, str]],
 ) -> None:
     direct = Pipeline.of("Direct", STAGES, currency="EUR")
-    lines = [
-        BookLine(
-            direct.id,
-            stage,
-            StageOutcome.OPEN,
-            Decimal(bp).scaleb(-4),
-            None,
-            "EUR",
-            None,
-            None,
-            1,
-            Decimal(units),
-        )  # type: ignore[arg-type]
-        for units, bp, stage in rows
-    ]
-    [total] = weighted_pipeline(lines, [direct], by=[]) or [None]  # type: ignore[list-item]
-    if total is None:
-        assert not rows
-        return
-    assert total.amounts.weighted <= total.amounts.amount
-    certain = [
-        BookLine(*line.key()[:3], Decimal(1), *line.key()[4:], line.count, line.amount) for line in lines
-    ]  # type: ignore[arg-type]
-    [sure] = weighted_pipeline(certain, [direct], by=[])
-    assert sure.amounts.weighted == sure.amounts.amount
+
+    def line(units: int, bp: int, stage: str, certain: bool) -> BookLine:
+        amount = Decimal(units)
+        weight = amount if certain else amount * Decimal(bp).scaleb(-4)
+        return BookLine(
+            direct.id, stage, StageOutcome.OPEN, None, "EUR", None, None, False, None, 1, amount, weight
+        )
+
+    for certain in (False, True):
+        totals = weighted_pipeline([line(*row, certain) for row in rows], [direct], by=[])
+        if not rows:
+            assert totals == []
+            continue
+        [total] = totals
+        assert total.amounts.weighted <= total.amounts.amount
+        assert (total.amounts.weighted == total.amounts.amount) or not certain

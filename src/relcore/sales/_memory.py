@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import bisect
 import builtins
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from relcore._kernel.checks import check_datetime
 from relcore.ids import OpportunityId, PipelineId
+from relcore.sales.decisions import probability_for
 from relcore.sales.forecasts import BookLine, merged
 from relcore.sales.model import Opportunity, OpportunityChange, ordered
-from relcore.sales.pipelines import Pipeline
+from relcore.sales.pipelines import Pipeline, StageOutcome
 from relcore.storage.base import AggregateRepository, Page
 from relcore.storage.memory.generic import MemoryRepository
 from relcore.storage.memory.session import Session
@@ -89,17 +90,22 @@ def _every(repository: AggregateRepository[Any]) -> Iterator[Any]:
 
 
 class MemoryBook:
-    """The book of deals of a memory store, grouped in Python (the reference of the SQL query)."""
+    """The book of deals of a memory store, added up deal by deal (the reference of the SQL query)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def lines(
-        self, pipeline_ids: Sequence[PipelineId], *, as_of: datetime | None = None, by_owner: bool = False
+        self,
+        pipelines: Sequence[Pipeline],
+        *,
+        as_of: datetime | None = None,
+        by_owner: bool = False,
+        today: Mapping[PipelineId, date] | None = None,
     ) -> builtins.list[BookLine]:
         """The deals of the pipelines, grouped (see [SalesBook][relcore.sales.ports.SalesBook])."""
         self._session.check()
-        wanted = {check_id(f"pipeline_ids[{i}]", p) for i, p in enumerate(pipeline_ids)}
+        wanted = {p.id: p for p in pipelines}
         uow = self._session.uow
         deals: dict[UUID, Opportunity] = {d.id: d for d in _every(uow.opportunities)}
         states: list[Opportunity | OpportunityChange]
@@ -115,22 +121,30 @@ class MemoryBook:
             states = list(last.values())
         lines = []
         for state in states:
-            if state.pipeline_id not in wanted:
+            pipeline = wanted.get(state.pipeline_id)
+            if pipeline is None:
                 continue
             deal_id = state.id if isinstance(state, Opportunity) else state.opportunity_id
             owner = deals[deal_id].owner if by_owner and deal_id in deals else None
+            amount = state.amount if state.amount is not None else Decimal(0)
+            closing = state.close_date
+            due = None if today is None else today.get(pipeline.id)
+            late = state.outcome is StageOutcome.OPEN and None not in (due, closing) and closing < due  # type: ignore[operator]
+            probability = probability_for(pipeline, state.outcome, state.stage, state.probability)
             lines.append(
                 BookLine(
                     state.pipeline_id,
                     state.stage,
                     state.outcome,
-                    state.probability,
                     state.forecast_category,
                     state.currency,
-                    state.close_date,
+                    None if closing is None else closing.year,
+                    None if closing is None else closing.month,
+                    late,
                     owner,
                     1,
-                    state.amount if state.amount is not None else Decimal(0),
+                    amount,
+                    amount * probability,
                 )
             )
         return merged(lines)

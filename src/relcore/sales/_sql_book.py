@@ -1,21 +1,33 @@
-"""The book of deals in SQL: one ``GROUP BY`` over the deals, or over their history as of a moment."""
+"""The book of deals in SQL: one ``GROUP BY`` over the deals, or over their history as of a moment.
+
+The database groups the deals by the fields a forecast needs (the month of
+the close date, and whether it has passed, computed in SQL) and adds up their
+amounts and their weighted amounts: each deal's amount in minor units times
+its effective probability in basis points, an exact integer. The effective
+probability is computed in SQL from the pipeline's stages, bound as
+parameters: 10,000 when won, 0 when lost, else the manual probability, else
+the stage's. On PostgreSQL and MariaDB the products are added as ``NUMERIC``
+(exact, without bound); SQLite adds 64-bit integers and refuses (with a
+[StorageError][relcore.errors.StorageError]) a total past 9.2 x 10^18, about
+920 trillion euros of weighted cents.
+"""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from relcore._kernel.checks import check_datetime
-from relcore._kernel.money import from_minor_units
+from relcore._kernel.money import CURRENCIES, from_minor_units
 from relcore.ids import PipelineId
-from relcore.sales.forecasts import BookLine, merged
-from relcore.sales.pipelines import ForecastCategory, StageOutcome
-from relcore.storage.rules import check_id
+from relcore.sales.forecasts import BookLine
+from relcore.sales.pipelines import ForecastCategory, Pipeline, StageOutcome
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import opportunities, opportunity_changes
 
 if TYPE_CHECKING:
@@ -23,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SqlBook"]
 
-_GROUPED = (
+_TRACKED = (
     "pipeline_id",
     "stage",
     "outcome",
@@ -32,6 +44,11 @@ _GROUPED = (
     "currency",
     "close_date",
 )
+_CERTAIN = 10_000
+
+
+def _basis_points(value: Decimal) -> int:
+    return int(value.scaleb(4))
 
 
 class SqlBook:
@@ -41,59 +58,120 @@ class SqlBook:
         self._uow = uow
 
     def lines(
-        self, pipeline_ids: Sequence[PipelineId], *, as_of: datetime | None = None, by_owner: bool = False
+        self,
+        pipelines: Sequence[Pipeline],
+        *,
+        as_of: datetime | None = None,
+        by_owner: bool = False,
+        by_month: bool = True,
+        today: Mapping[PipelineId, date] | None = None,
     ) -> builtins.list[BookLine]:
         """The deals of the pipelines, grouped (see [SalesBook][relcore.sales.ports.SalesBook])."""
-        wanted = sorted({check_id(f"pipeline_ids[{i}]", p) for i, p in enumerate(pipeline_ids)})
-        if not wanted:
+        known = {p.id: p for p in pipelines}
+        if not known:
             return []
-        if as_of is None:
-            source: Any = opportunities
-            columns = [source.c[name] for name in _GROUPED]
-            owner = source.c.owner
-            query = sa.select().select_from(source).where(source.c.pipeline_id.in_(wanted))
-        else:
-            moment = check_datetime("as_of", as_of)
-            history = opportunity_changes
-            latest = sa.func.row_number().over(
-                partition_by=history.c.opportunity_id, order_by=(history.c.at.desc(), history.c.id.desc())
-            )
-            source = (
-                sa.select(history.c.opportunity_id, history.c.amount_minor, *(history.c[n] for n in _GROUPED))
-                .add_columns(latest.label("newest"))
-                .where(history.c.at <= moment)
-                .subquery("book")
-            )
-            columns = [source.c[name] for name in _GROUPED]
-            owner = opportunities.c.owner
-            joined = source.join(opportunities, opportunities.c.id == source.c.opportunity_id, isouter=True)
-            query = (
-                sa.select()
-                .select_from(joined if by_owner else source)
-                .where(source.c.newest == 1, source.c.pipeline_id.in_(wanted))
-            )
-        grouped = [*columns, owner] if by_owner else columns
-        query = query.add_columns(*grouped, sa.func.count(), sa.func.sum(source.c.amount_minor)).group_by(
-            *grouped
+        family = dialect_family(self._uow.connection)
+        source, joined = self._source(as_of)
+        c = source.c
+        effective = sa.case(
+            (c.outcome == StageOutcome.WON.value, sa.literal(_CERTAIN)),
+            (c.outcome == StageOutcome.LOST.value, sa.literal(0)),
+            else_=sa.func.coalesce(c.probability_bp, _stage_probability(c, list(known.values()))),
         )
+        units: Any = c.amount_minor
+        if family is not DialectFamily.SQLITE:
+            units = sa.cast(units, sa.Numeric(38, 0))
+        month = _month(c.close_date, family) if by_month else sa.null()
+        overdue = _overdue(c, {p: d for p, d in (today or {}).items() if p in known})
+        keys = [c.pipeline_id, c.stage, c.outcome, c.forecast_category, c.currency, month, overdue]
+        if by_owner:
+            keys.append(opportunities.c.owner)
+        varying = [
+            k for k in keys if not isinstance(k, sa.Null | sa.BindParameter)
+        ]  # MySQL: GROUP BY 0 is a position
+        query = (
+            sa.select(*keys, sa.func.count(), sa.func.sum(c.amount_minor), sa.func.sum(units * effective))
+            .select_from(joined if by_owner else source)
+            .where(c.pipeline_id.in_(sorted(known)))
+            .group_by(*varying)
+        )
+        if as_of is not None:
+            query = query.where(c.newest == 1)
         rows = self._uow.execute(query, what="read the sales book")
-        return merged(_line(row, by_owner) for row in rows)
+        return [_line(row, by_owner) for row in rows]
+
+    def _source(self, as_of: datetime | None) -> tuple[Any, Any]:
+        """The deals (or their state as of a moment, from the history), and the same joined to the deals."""
+        if as_of is None:
+            return opportunities, opportunities
+        moment = check_datetime("as_of", as_of)
+        history = opportunity_changes
+        newest = sa.func.row_number().over(
+            partition_by=history.c.opportunity_id, order_by=(history.c.at.desc(), history.c.id.desc())
+        )
+        book = (
+            sa.select(history.c.opportunity_id, history.c.amount_minor, *(history.c[n] for n in _TRACKED))
+            .add_columns(newest.label("newest"))
+            .where(history.c.at <= moment)
+            .subquery("book")
+        )
+        return book, book.join(opportunities, opportunities.c.id == book.c.opportunity_id)
+
+
+def _stage_probability(c: Any, pipelines: list[Pipeline]) -> Any:
+    """A stage's default probability in basis points: ``CASE stage WHEN ...``, per pipeline when several."""
+
+    def of(pipeline: Pipeline) -> Any:
+        values = {s.key: sa.literal(_basis_points(s.probability)) for s in pipeline.stages}
+        return sa.case(values, value=c.stage, else_=sa.literal(0))
+
+    if len(pipelines) == 1:
+        return of(pipelines[0])
+    return sa.case({p.id: of(p) for p in pipelines}, value=c.pipeline_id, else_=sa.literal(0))
+
+
+def _overdue(c: Any, today: Mapping[PipelineId, date]) -> Any:
+    """1 for an open deal whose close date is before its pipeline's ``today``, else 0."""
+    if not today:
+        return sa.literal(0)
+    if len(today) == 1:
+        [(pipeline_id, day)] = today.items()
+        due = sa.and_(c.pipeline_id == pipeline_id, c.close_date < sa.literal(day, sa.Date))
+    else:
+        days = sa.case({p: sa.literal(d, sa.Date) for p, d in today.items()}, value=c.pipeline_id)
+        due = c.close_date < days
+    return sa.case((sa.and_(c.outcome == StageOutcome.OPEN.value, due), sa.literal(1)), else_=sa.literal(0))
+
+
+def _month(column: Any, family: DialectFamily) -> Any:
+    """The ``YYYY-MM`` text of a date column (``NULL`` for ``NULL``), as each family writes it cheapest."""
+    if family is DialectFamily.SQLITE:
+        return sa.func.substr(column, 1, 7)  # SQLite keeps dates as YYYY-MM-DD text
+    if family is DialectFamily.POSTGRESQL:
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.date_format(column, "%Y-%m")
 
 
 def _line(row: Any, by_owner: bool) -> BookLine:
-    pipeline_id, stage, outcome, probability, category, currency, close_date, *rest = row
+    pipeline_id, stage, outcome, category, currency, month, overdue, *rest = row
     owner = rest[0] if by_owner else None
-    count, total = rest[-2], rest[-1]
-    amount = Decimal(0) if currency is None or total is None else from_minor_units(int(total), currency)
+    count, total, weighted = rest[-3:]
+    if currency is None:
+        amount = weighted_amount = Decimal(0)
+    else:
+        amount = from_minor_units(int(total), currency)
+        weighted_amount = Decimal(int(weighted)).scaleb(-(CURRENCIES[currency] + 4))
     return BookLine(
         pipeline_id,
         stage,
         StageOutcome(outcome),
-        None if probability is None else Decimal(probability).scaleb(-4),
         None if category is None else ForecastCategory(category),
         currency,
-        close_date,
+        None if month is None else int(month[:4]),
+        None if month is None else int(month[5:7]),
+        bool(overdue),
         owner,
         int(count),
         amount,
+        weighted_amount,
     )

@@ -386,11 +386,9 @@ class Sales(Namespace[SalesWork]):
 
         def read(uow: SalesWork) -> Forecast:
             pipeline = uow.pipelines.get(wanted)
-            lines = uow.sales_book.lines([wanted], as_of=moment)
             on = pipeline.local_date(now)
-            return forecasts.forecast(
-                lines, [pipeline], grouping, today={pipeline.id: on}, rates=rates, currency=currency, on=on
-            )
+            lines = uow.sales_book.lines([pipeline], as_of=moment, today={pipeline.id: on})
+            return forecasts.forecast(lines, [pipeline], grouping, rates=rates, currency=currency, on=on)
 
         return self._read(read)
 
@@ -419,7 +417,7 @@ class Sales(Namespace[SalesWork]):
 
         def read(uow: SalesWork) -> builtins.list[WeightedLine]:
             pipelines = [uow.pipelines.get(p) for p in chosen] if chosen is not None else _every(uow)
-            lines = uow.sales_book.lines([p.id for p in pipelines], as_of=moment, by_owner="owner" in groups)
+            lines = uow.sales_book.lines(pipelines, as_of=moment, by_owner="owner" in groups)
             return forecasts.weighted_pipeline(
                 lines, pipelines, by=groups, rates=rates, currency=currency, on=on
             )

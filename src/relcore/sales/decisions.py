@@ -53,6 +53,7 @@ __all__ = [
     "lose",
     "move",
     "open_deal",
+    "probability_for",
     "reopen",
     "require_fields",
     "set_forecast_category",
@@ -83,15 +84,30 @@ def effective_probability(deal: Opportunity, pipeline: Pipeline, model: Decimal 
     win-probability model's score ``model`` if the pipeline uses the model and
     there is a score, else the stage's default probability.
     """
-    if deal.outcome is StageOutcome.WON:
+    return probability_for(pipeline, deal.outcome, deal.stage, deal.probability, model)
+
+
+def probability_for(
+    pipeline: Pipeline,
+    outcome: StageOutcome,
+    stage: str,
+    manual: Decimal | None,
+    model: Decimal | None = None,
+) -> Decimal:
+    """The effective probability of a deal in ``stage`` of ``pipeline`` (see `effective_probability`).
+
+    A stage the pipeline no longer has counts as 0.
+    """
+    if outcome is StageOutcome.WON:
         return Decimal(1)
-    if deal.outcome is StageOutcome.LOST:
+    if outcome is StageOutcome.LOST:
         return Decimal(0)
-    if deal.probability is not None:
-        return deal.probability
+    if manual is not None:
+        return manual
     if pipeline.win_probability and model is not None:
         return model
-    return pipeline.stage(deal.stage).probability
+    found = pipeline.find_stage(stage)
+    return Decimal(0) if found is None else found.probability
 
 
 def effective_category(deal: Opportunity, pipeline: Pipeline) -> ForecastCategory:

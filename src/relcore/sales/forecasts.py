@@ -1,13 +1,14 @@
 """Forecasts and the weighted pipeline, from the book of deals grouped into lines.
 
-A store answers one question about many deals: how many there are, and
-their total amount, for each combination of pipeline, stage, outcome,
-manual probability and category, currency, close date (and owner, when
-asked) — a [BookLine][relcore.sales.forecasts.BookLine] per combination
-(SQL stores with one ``GROUP BY``). Everything here is computed from those
-lines, exactly: each line's deals share one effective probability and one
-forecast category, so the weighted amount of a line is its total amount
-times that probability, with no rounding.
+A store answers one question about many deals: how many there are, their
+total amount and their weighted amount (each deal's amount times its
+effective probability, exactly), for each combination of pipeline, stage,
+outcome, manual category, currency, month of close date and whether they are
+overdue (and owner, when asked): a [BookLine][relcore.sales.forecasts.BookLine]
+per combination. A SQL store computes them with one ``GROUP BY``, the
+weighted sums in integer minor units times basis points; the memory store
+adds up deal by deal, and is the reference. Everything here is assembled from
+those few lines.
 
 The forecast buckets follow Salesforce's collaborative forecasts
 (``ForecastingItemCategory``): the categories alone, and the cumulative
@@ -83,55 +84,54 @@ def period_of(day: date | None, period: Period) -> tuple[str, date | None, date 
 
 @attrs.frozen
 class BookLine:
-    """Deals sharing every field that matters to a forecast, and their count and total.
+    """Deals sharing every field that matters to a forecast, with their count and totals.
 
     Attributes:
         pipeline_id: Their pipeline.
         stage: Their stage's key.
         outcome: Open, won or lost.
-        probability: Their manual probability (``None``: automatic).
         forecast_category: Their manual forecast category (``None``: the stage's).
         currency: Their amount's currency; ``None`` for deals without an amount.
-        close_date: Their close date (the date they closed on, once closed), if any.
+        year: The year of their close date (the date they closed on, once closed); ``None`` without one.
+        month: The month (1 to 12) of their close date.
+        overdue: Whether they are open and their close date has passed (as the store was asked).
         owner: Their owner, when the lines were asked by owner; else ``None``.
         count: How many deals.
         amount: Their total amount (0 for deals without one).
+        weighted: The sum of each deal's amount times its effective probability, exact.
     """
 
     pipeline_id: PipelineId
     stage: str
     outcome: StageOutcome
-    probability: Decimal | None
     forecast_category: ForecastCategory | None
     currency: str | None
-    close_date: date | None
+    year: int | None
+    month: int | None
+    overdue: bool
     owner: str | None
     count: int
     amount: Decimal
+    weighted: Decimal
 
     def key(self) -> tuple[object, ...]:
-        """Everything but the count and amount: lines with equal keys add up."""
+        """Everything but the count and totals: lines with equal keys add up."""
         return (
             self.pipeline_id,
             self.stage,
             self.outcome,
-            self.probability,
             self.forecast_category,
             self.currency,
-            self.close_date,
+            self.year,
+            self.month,
+            self.overdue,
             self.owner,
         )
 
-    def probability_in(self, pipeline: Pipeline) -> Decimal:
-        """The effective probability of the line's deals (1 won, 0 lost, manual, else the stage's)."""
-        if self.outcome is StageOutcome.WON:
-            return Decimal(1)
-        if self.outcome is StageOutcome.LOST:
-            return _ZERO
-        if self.probability is not None:
-            return self.probability
-        stage = pipeline.find_stage(self.stage)
-        return _ZERO if stage is None else stage.probability
+    @property
+    def close_month(self) -> date | None:
+        """The first day of the month of their close date, if they have one."""
+        return None if self.year is None or self.month is None else date(self.year, self.month, 1)
 
     def category_in(self, pipeline: Pipeline) -> ForecastCategory:
         """The forecast category of the line's deals."""
@@ -153,7 +153,12 @@ def merged(lines: Iterable[BookLine]) -> list[BookLine]:
         totals[line.key()] = (
             line
             if seen is None
-            else attrs.evolve(seen, count=seen.count + line.count, amount=seen.amount + line.amount)
+            else attrs.evolve(
+                seen,
+                count=seen.count + line.count,
+                amount=seen.amount + line.amount,
+                weighted=seen.weighted + line.weighted,
+            )
         )
     return [totals[k] for k in sorted(totals, key=repr)]
 
@@ -229,7 +234,6 @@ class Forecast:
     """A forecast: rows per period and currency, scheduled periods in order, ``unscheduled`` last."""
 
     period: Period
-    today: date | None
     rows: tuple[ForecastRow, ...]
 
     def row(self, period: str, currency: str | None) -> ForecastRow | None:
@@ -246,7 +250,6 @@ def forecast(
     pipelines: Iterable[Pipeline],
     period: Period | str = Period.MONTH,
     *,
-    today: Mapping[PipelineId, date] | None = None,
     rates: ExchangeRates | None = None,
     currency: str | None = None,
     on: date | None = None,
@@ -257,8 +260,6 @@ def forecast(
         lines: The book, grouped (lost deals are left out).
         pipelines: The pipelines of the lines.
         period: Month or quarter.
-        today: Each pipeline's current date in its time zone; open deals closing before it are
-            overdue. ``None``: nothing is overdue.
         rates: Exchange rates, to report every amount in ``currency`` at the rates of ``on``.
         currency: The reporting currency when ``rates`` is given.
         on: The day whose rates convert the amounts.
@@ -273,17 +274,14 @@ def forecast(
         pipeline = known.get(line.pipeline_id)
         if pipeline is None or line.outcome is StageOutcome.LOST:
             continue
-        label, start, end = period_of(line.close_date, grouping)
+        label, start, end = period_of(line.close_month, grouping)
         bounds[label] = (start, end)
-        money = conversion.amount(line)
-        amounts = Amounts(line.count, money, money * line.probability_in(pipeline))
+        amounts = conversion.amounts(line)
         where = (label, conversion.currency_of(line))
         row = cells.setdefault(where, {})
         category = line.category_in(pipeline)
         row[category] = row.get(category, _EMPTY) + amounts
-        due = None if today is None else today.get(line.pipeline_id)
-        closing = line.close_date
-        if line.outcome is StageOutcome.OPEN and due is not None and closing is not None and closing < due:
+        if line.overdue:
             late[where] = late.get(where, _EMPTY) + amounts
     order = sorted(cells, key=lambda k: (k[0] == UNSCHEDULED, k[0], k[1] is None, k[1] or ""))
     rows = tuple(
@@ -292,8 +290,7 @@ def forecast(
         )
         for label, money in order
     )
-    dates = None if today is None else min(today.values(), default=None)
-    return Forecast(grouping, dates, rows)
+    return Forecast(grouping, rows)
 
 
 @attrs.frozen
@@ -317,16 +314,18 @@ class _Conversion:
     def currency_of(self, line: BookLine) -> str | None:
         return line.currency if self.rates is None or line.currency is None else self.currency
 
-    def amount(self, line: BookLine) -> Decimal:
+    def amounts(self, line: BookLine) -> Amounts:
+        """The line's count, amount and weighted amount, in the reporting currency if there is one."""
         if self.rates is None or line.currency is None or line.currency == self.currency:
-            return line.amount
+            return Amounts(line.count, line.amount, line.weighted)
         assert self.currency is not None
         assert self.on is not None
         try:
             rate = self.rates.rate(line.currency, self.currency, self.on)
         except LookupError:
             raise check.fail("rates", f"no {line.currency} to {self.currency} rate on {self.on}") from None
-        return line.amount * check.decimal_value("rates", rate)
+        exact = check.decimal_value("rates", rate)
+        return Amounts(line.count, line.amount * exact, line.weighted * exact)
 
 
 @attrs.frozen
@@ -377,8 +376,7 @@ def weighted_pipeline(
             line.owner if "owner" in groups else None,
             conversion.currency_of(line),
         )
-        money = conversion.amount(line)
-        amounts = Amounts(line.count, money, money * line.probability_in(pipeline))
+        amounts = conversion.amounts(line)
         totals[key] = totals.get(key, _EMPTY) + amounts
     return [
         WeightedLine(pipeline_id, stage, owner, money, amounts)

@@ -180,8 +180,8 @@ class Stage:
     def __attrs_post_init__(self) -> None:
         closed = _CLOSED_CATEGORY.get(self.outcome)
         if closed is None:
-            if self.forecast_category in (ForecastCategory.CLOSED, ForecastCategory.OMITTED):
-                raise check.fail("forecast_category", "an open stage cannot be in a closed category")
+            if self.forecast_category is ForecastCategory.CLOSED:
+                raise check.fail("forecast_category", "only won stages are closed")
             return
         if self.forecast_category is not closed:
             raise check.fail("forecast_category", f"a {self.outcome} stage's category is {closed}")
@@ -199,6 +199,13 @@ class Stage:
     def lost(cls, key: str = "lost", label: str = "Lost", *, position: int) -> Stage:
         """A lost stage (probability 0, category ``omitted``)."""
         return cls(key=key, label=label, position=position, probability=Decimal(0), outcome=StageOutcome.LOST)
+
+
+def _stage_spec(path: str, value: object) -> tuple[Any, ...]:
+    """A stage given as ``(key, label, probability[, forecast category])``."""
+    if not isinstance(value, tuple | list) or len(value) not in (3, 4):
+        raise check.fail(path, "expected (key, label, probability[, forecast category])")
+    return tuple(value)
 
 
 def _stage(value: object, path: str) -> Stage:
@@ -230,8 +237,11 @@ def check_timezone(field: str, value: object) -> str:
     name = check.check_text(field, value, max_len=60)
     try:
         ZoneInfo(name)
+        known = True
     except (ValueError, ZoneInfoNotFoundError):
-        raise check.fail(field, "not an IANA time zone name such as 'Europe/Paris'") from None
+        known = False  # raised outside the handler: the zone library's message repeats the value
+    if not known:
+        raise check.fail(field, "not an IANA time zone name such as 'Europe/Paris'")
     return name
 
 
@@ -306,11 +316,16 @@ class Pipeline:
         default: bool = False,
         won: str = "won",
         lost: str = "lost",
-        **more: Any,
+        timezone: str = "UTC",
+        lost_reasons: Iterable[str] = DEFAULT_LOST_REASONS,
+        win_probability: bool = False,
+        created_at: datetime | None = None,
+        id: PipelineId | None = None,
     ) -> Pipeline:
         """A pipeline from its open stages ``(key, label, probability[, forecast category])``, in order.
 
-        A won stage (key ``won``) and a lost stage (key ``lost``) follow them.
+        A won stage (key ``won``) and a lost stage (key ``lost``) follow them;
+        the other arguments are the pipeline's fields.
 
         Example:
             >>> p = Pipeline.of("Direct", [("qualify", "Qualify", "0.1"),
@@ -318,15 +333,29 @@ class Pipeline:
             >>> [s.key for s in p.stages], str(p.stage("propose").probability)
             (['qualify', 'propose', 'won', 'lost'], '0.4')
         """
+        specs = check.check_tuple(_stage_spec, "stages", stages)
+        won, lost = check_key("won", won), check_key("lost", lost)
         built = []
-        for position, spec in enumerate(stages):
+        for position, spec in enumerate(specs):
             key, label, probability, *category = spec
             extra = {"forecast_category": category[0]} if category else {}
             built.append(Stage(key=key, label=label, position=position, probability=probability, **extra))
         count = len(built)
         built += [Stage.won(won, won.replace("_", " ").capitalize(), position=count)]
         built += [Stage.lost(lost, lost.replace("_", " ").capitalize(), position=count + 1)]
-        return cls(name=name, stages=built, currency=currency, default=default, **more)
+        fields: dict[str, Any] = {} if created_at is None else {"created_at": created_at}
+        if id is not None:
+            fields["id"] = id
+        return cls(
+            name=name,
+            stages=built,
+            currency=currency,
+            default=default,
+            timezone=timezone,
+            lost_reasons=lost_reasons,
+            win_probability=win_probability,
+            **fields,
+        )
 
     def local_date(self, moment: datetime) -> date:
         """The date of the aware instant ``moment`` in the pipeline's time zone."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -75,14 +75,22 @@ class SalesBook(Protocol):
     """The book of deals, grouped for forecasts: one query over many deals."""
 
     def lines(
-        self, pipeline_ids: Sequence[PipelineId], *, as_of: datetime | None = None, by_owner: bool = False
+        self,
+        pipelines: Sequence[Pipeline],
+        *,
+        as_of: datetime | None = None,
+        by_owner: bool = False,
+        today: Mapping[PipelineId, date] | None = None,
     ) -> builtins.list[BookLine]:
         """The deals of the pipelines, grouped into [BookLine][relcore.sales.forecasts.BookLine]s.
 
         With ``as_of``, the deals as they stood then, rebuilt from their history
         (each deal's last entry at or before ``as_of``; its owner is today's);
-        else as they are. Lines come in no particular order; a store may split
-        a group into several lines (add them up with ``merged``).
+        else as they are. The weighted amounts use the pipelines' stage
+        probabilities as given. An open deal is overdue when its close date is
+        before its pipeline's ``today`` (never without ``today``). Lines come in
+        no particular order; a store may split a group into several lines (add
+        them up with ``merged``).
         """
         ...
 

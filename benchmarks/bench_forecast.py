@@ -1,0 +1,307 @@
+"""Forecasts: the pushed-down book vs a hand-written SQL query returning the same numbers.
+
+The store holds one pipeline of ``--deals`` deals (default 1,000,000) with
+about ten history entries each (``--changes``, default 10): opened, stage
+moves, amount and close-date changes, manual probabilities and categories,
+wins and losses, spread over a year. Rows are written straight into relcore's
+tables with the driver (loading is not what is measured).
+
+* ``crm.sales.forecast(pipeline, period="month")`` (one ``GROUP BY`` in the
+  database, assembled into the forecast in Python) is timed against one
+  hand-written statement computing the same per-month, per-currency,
+  per-category counts, amounts and weighted amounts in SQL, turned into the
+  same exact Decimals (target: at most 1.5 times its time).
+* ``crm.sales.weighted(by=["pipeline", "stage", "owner"])`` likewise.
+* The forecast as of a past moment (rebuilt from the history) is timed and
+  reported as a ratio to the live forecast.
+
+Run: ``python benchmarks/bench_forecast.py [--deals 1000000] [--changes 10] [--postgres URL]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from _common import median_latency, report
+from relcore import CRM, Customer
+from relcore.ids import uuid7
+from relcore.sales import ForecastCategory, Pipeline
+from relcore.storage.sql.schema import opportunities, opportunity_changes
+
+START = datetime(2025, 6, 1, tzinfo=UTC)
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
+STAGES = [
+    ("qualify", "Qualify", "0.1"),
+    ("discover", "Discover", "0.25"),
+    ("propose", "Propose", "0.4", "best_case"),
+    ("negotiate", "Negotiate", "0.7", "commit"),
+]
+OPEN = [s[0] for s in STAGES]
+CATEGORY = {"qualify": "pipeline", "discover": "pipeline", "propose": "best_case", "negotiate": "commit"}
+PROBABILITY = {"qualify": 1000, "discover": 2500, "propose": 4000, "negotiate": 7000}
+
+
+def deal_rows(
+    pipeline: UUID, customers: list[UUID], deals: int, changes: int, seed: int = 7
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each deal's row and its history rows, as column -> value (Python values)."""
+    rng = random.Random(seed)
+    for _ in range(deals):
+        deal_id = uuid7()
+        customer = rng.choice(customers)
+        at = START + timedelta(seconds=rng.randrange(0, 200 * 86400))
+        currency = "EUR" if rng.random() < 0.8 else "USD"
+        state: dict[str, Any] = {
+            "pipeline_id": pipeline,
+            "stage": "qualify",
+            "outcome": "open",
+            "amount_minor": rng.randrange(0, 5_000_000),
+            "currency": currency,
+            "close_date": date(2026, 1, 1) + timedelta(days=rng.randrange(0, 365)),
+            "probability_bp": None,
+            "forecast_category": None,
+            "closed_at": None,
+            "lost_reason": None,
+        }
+        history: list[dict[str, Any]] = []
+        created = at
+
+        def entry(kind: str, before: dict[str, Any] | None) -> None:
+            prev = (
+                {}
+                if before is None
+                else {
+                    "prev_pipeline_id": before["pipeline_id"],
+                    "prev_stage": before["stage"],
+                    "prev_amount_minor": before["amount_minor"],
+                    "prev_currency": before["currency"],
+                    "prev_close_date": before["close_date"],
+                    "prev_probability_bp": before["probability_bp"],
+                    "prev_forecast_category": before["forecast_category"],
+                }
+            )
+            history.append(
+                {
+                    "id": uuid7(),
+                    "opportunity_id": deal_id,
+                    "customer_id": customer,
+                    "kind": kind,
+                    "at": at,
+                    "actor": None,
+                    **state,
+                    **{
+                        k: None
+                        for k in (
+                            "prev_pipeline_id",
+                            "prev_stage",
+                            "prev_amount_minor",
+                            "prev_currency",
+                            "prev_close_date",
+                            "prev_probability_bp",
+                            "prev_forecast_category",
+                        )
+                    },
+                    **prev,
+                }
+            )
+
+        entry("opened", None)
+        for _ in range(changes - 1):
+            if state["outcome"] != "open":
+                break
+            before = dict(state)
+            at += timedelta(seconds=rng.randrange(3600, 20 * 86400))
+            roll = rng.random()
+            if roll < 0.35:
+                state["stage"] = rng.choice(OPEN)
+                kind = "stage"
+            elif roll < 0.55:
+                state["amount_minor"] = rng.randrange(0, 5_000_000)
+                kind = "amount"
+            elif roll < 0.75:
+                state["close_date"] = state["close_date"] + timedelta(days=rng.randrange(-10, 40))
+                kind = "close_date"
+            elif roll < 0.82:
+                state["probability_bp"] = rng.randrange(0, 10_001)
+                kind = "probability"
+            elif roll < 0.86:
+                state["forecast_category"] = rng.choice(["best_case", "commit", "omitted"])
+                kind = "forecast_category"
+            elif roll < 0.93:
+                state.update(
+                    stage="won",
+                    outcome="won",
+                    closed_at=at,
+                    close_date=at.date(),
+                    probability_bp=None,
+                    forecast_category=None,
+                )
+                kind = "won"
+            else:
+                state.update(
+                    stage="lost",
+                    outcome="lost",
+                    closed_at=at,
+                    close_date=at.date(),
+                    lost_reason="price",
+                    probability_bp=None,
+                    forecast_category=None,
+                )
+                kind = "lost"
+            entry(kind, before)
+        row = {
+            "id": deal_id,
+            "customer_id": customer,
+            "contact_id": None,
+            "name": "deal",
+            "owner": f"rep-{rng.randrange(50)}",
+            "source": None,
+            "campaign_id": None,
+            "lost_note": None,
+            "tags": "[]",
+            "attributes": "{}",
+            "created_at": created,
+            "stage_entered_at": created,
+            "changed_at": at,
+            "updated_at": at,
+            "version": len(history),
+            **{k: v for k, v in state.items() if k != "lost_reason" or True},
+        }
+        yield row, history
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def load_sqlite(path: Path, pipeline: UUID, customers: list[UUID], deals: int, changes: int) -> int:
+    """Write the deals and their history with plain sqlite3; return how many history rows."""
+    deal_columns = [c.name for c in opportunities.columns]
+    change_columns = [c.name for c in opportunity_changes.columns]
+    insert_deal = f"INSERT INTO {opportunities.name} ({', '.join(deal_columns)}) VALUES ({', '.join('?' * len(deal_columns))})"
+    insert_change = f"INSERT INTO {opportunity_changes.name} ({', '.join(change_columns)}) VALUES ({', '.join('?' * len(change_columns))})"
+    connection = sqlite3.connect(path)
+    count = 0
+    batch_deals: list[tuple[Any, ...]] = []
+    batch_changes: list[tuple[Any, ...]] = []
+    for row, history in deal_rows(pipeline, customers, deals, changes):
+        batch_deals.append(tuple(_sqlite_value(row[c]) for c in deal_columns))
+        batch_changes.extend(tuple(_sqlite_value(h[c]) for c in change_columns) for h in history)
+        if len(batch_deals) >= 20_000:
+            connection.executemany(insert_deal, batch_deals)
+            connection.executemany(insert_change, batch_changes)
+            count += len(batch_changes)
+            batch_deals, batch_changes = [], []
+    connection.executemany(insert_deal, batch_deals)
+    connection.executemany(insert_change, batch_changes)
+    count += len(batch_changes)
+    connection.commit()
+    connection.execute("ANALYZE")
+    connection.close()
+    return count
+
+
+HAND_FORECAST = """
+SELECT substr(close_date, 1, 7) AS period, currency,
+       CASE WHEN outcome = 'won' THEN 'closed'
+            WHEN forecast_category IS NOT NULL THEN forecast_category
+            ELSE CASE stage WHEN 'propose' THEN 'best_case' WHEN 'negotiate' THEN 'commit' ELSE 'pipeline' END
+       END AS category,
+       count(*), coalesce(sum(amount_minor), 0),
+       coalesce(sum(amount_minor * CASE WHEN outcome = 'won' THEN 10000
+                                        WHEN probability_bp IS NOT NULL THEN probability_bp
+                                        ELSE CASE stage WHEN 'qualify' THEN 1000 WHEN 'discover' THEN 2500
+                                                        WHEN 'propose' THEN 4000 ELSE 7000 END END), 0)
+FROM relcore_opportunities
+WHERE pipeline_id = ? AND outcome != 'lost'
+GROUP BY 1, 2, 3
+"""
+
+HAND_WEIGHTED = """
+SELECT stage, owner, currency, count(*), coalesce(sum(amount_minor), 0),
+       coalesce(sum(amount_minor * coalesce(probability_bp,
+           CASE stage WHEN 'qualify' THEN 1000 WHEN 'discover' THEN 2500 WHEN 'propose' THEN 4000 ELSE 7000 END)), 0)
+FROM relcore_opportunities
+WHERE pipeline_id = ? AND outcome = 'open'
+GROUP BY 1, 2, 3
+"""
+
+
+def _exact(rows: list[tuple[Any, ...]], keys: int) -> dict[tuple[Any, ...], tuple[int, Decimal, Decimal]]:
+    """The hand-written query's rows as exact Decimals (EUR and USD have two decimals)."""
+    return {
+        tuple(row[:keys]): (row[keys], Decimal(row[keys + 1]).scaleb(-2), Decimal(row[keys + 2]).scaleb(-6))
+        for row in rows
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "forecast.db"
+        with CRM.open(path) as crm:
+            customers = [crm.customers.add(Customer.organization(f"Org {i}")).id for i in range(200)]
+            pipeline = crm.sales.add_pipeline(Pipeline.of("Direct", STAGES, currency="EUR"))
+        rows = load_sqlite(path, pipeline.id, customers, args.deals, args.changes)
+        print(f"{args.deals} deals, {rows} history rows", flush=True)
+        raw = sqlite3.connect(path)
+        with CRM.open(path, clock=lambda: AS_OF) as crm:
+            forecast = crm.sales.forecast(pipeline.id)
+            hand = _exact(raw.execute(HAND_FORECAST, (pipeline.id.hex,)).fetchall(), 3)
+            mine = {
+                (row.period, row.currency, category.value): (amounts.count, amounts.amount, amounts.weighted)
+                for row in forecast.rows
+                for category, amounts in row.categories.items()
+            }
+            assert mine == hand, "the forecast and the hand-written query disagree"
+            ours = median_latency(lambda: crm.sales.forecast(pipeline.id), args.repeat)
+            theirs = median_latency(
+                lambda: _exact(raw.execute(HAND_FORECAST, (pipeline.id.hex,)).fetchall(), 3), args.repeat
+            )
+            report("forecast SQLite relcore/hand-written", ours / theirs, "<= 1.5")
+
+            weighted = {
+                (w.stage, w.owner, w.currency): (w.amounts.count, w.amounts.amount, w.amounts.weighted)
+                for w in crm.sales.weighted([pipeline.id], by=["stage", "owner"])
+            }
+            assert weighted == _exact(raw.execute(HAND_WEIGHTED, (pipeline.id.hex,)).fetchall(), 3)
+            ours_w = median_latency(
+                lambda: crm.sales.weighted([pipeline.id], by=["stage", "owner"]), args.repeat
+            )
+            theirs_w = median_latency(
+                lambda: _exact(raw.execute(HAND_WEIGHTED, (pipeline.id.hex,)).fetchall(), 3), args.repeat
+            )
+            report("weighted pipeline SQLite relcore/hand-written", ours_w / theirs_w, "<= 1.5")
+
+            past = AS_OF - timedelta(days=200)
+            as_of = median_latency(
+                lambda: crm.sales.forecast(pipeline.id, as_of=past), max(1, args.repeat // 2)
+            )
+            print(f"forecast as of {past:%Y-%m-%d}: {as_of:.2f} s, live {ours:.2f} s", flush=True)
+            report("forecast as of a past moment / live forecast (SQLite)", as_of / ours, "reported")
+        raw.close()
+
+
+if __name__ == "__main__":
+    main()
