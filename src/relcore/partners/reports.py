@@ -220,7 +220,7 @@ def partner_pipeline(
     else influenced. The sourced total therefore never counts a deal twice,
     and sourced plus influenced is the pipeline that has partners.
 
-    Lines are sorted: totals first, then by partner id, attribution and currency.
+    Lines are sorted: totals first, then by partner id; sourced before influenced, then by currency.
     """
     partners: dict[OpportunityId, list[OpportunityPartner]] = defaultdict(list)
     for link in links:
@@ -243,7 +243,10 @@ def partner_pipeline(
         for link in on_deal:
             add(link.partner_id, Attribution.SOURCED if link.sourced else Attribution.INFLUENCED, deal, pipeline)
     kept = [line for line in lines.values() if line.open_count or line.won_count]
-    return sorted(kept, key=lambda x: (x.partner_id is not None, str(x.partner_id), x.attribution, x.currency))
+    return sorted(
+        kept,
+        key=lambda x: (x.partner_id is not None, str(x.partner_id), x.attribution is not Attribution.SOURCED, x.currency),
+    )
 
 
 def commissions(
@@ -277,7 +280,7 @@ def commissions(
         if not start <= deal.closed_at < end:
             continue
         profile = profiles.get(link.partner_id)
-        rate = link.commission_rate if link.commission_rate is not None else None
+        rate = link.commission_rate
         if rate is None and profile is not None:
             rate = profile.commission_rate
         if rate is None:
