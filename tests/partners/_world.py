@@ -28,12 +28,14 @@ def reseller(crm: CRM, name: str, rate: str = "0.1", **fields: object) -> Custom
     fields.setdefault("territories", ["FR"])
     fields.setdefault("active_from", date(2026, 1, 1))
     crm.partners.add_profile(
-        PartnerProfile(customer_id=who.id, commission_rate=rate, created_at=T0, **fields)  # type: ignore[arg-type]
+        PartnerProfile(customer_id=who.id, commission_rate=rate, created_at=T0, **fields)
     )
     return who
 
 
-def open_deal(crm: CRM, customer: Customer, pipeline: Pipeline, amount: str | None, **fields: object) -> Opportunity:
+def open_deal(
+    crm: CRM, customer: Customer, pipeline: Pipeline, amount: str | None, **fields: object
+) -> Opportunity:
     """A deal opened at `T0` in ``qualify`` (unless told) with ``amount`` in the pipeline's currency."""
     fields.setdefault("stage", "qualify")
     fields.setdefault("name", "Annual licence")
@@ -44,6 +46,6 @@ def open_deal(crm: CRM, customer: Customer, pipeline: Pipeline, amount: str | No
         pipeline_id=pipeline.id,
         amount=amount,
         currency=currency,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     return crm.sales.open(deal)

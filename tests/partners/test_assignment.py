@@ -19,7 +19,7 @@ DAY = date(2026, 3, 1)
 def profile(weight: int, **fields: object) -> PartnerProfile:
     fields.setdefault("territories", ["FR"])
     fields.setdefault("active_from", date(2026, 1, 1))
-    return PartnerProfile(customer_id=CustomerId(uuid7()), weight=weight, **fields)  # type: ignore[arg-type]
+    return PartnerProfile(customer_id=CustomerId(uuid7()), weight=weight, **fields)
 
 
 def test_only_active_weighted_partners_of_the_territory_not_on_the_deal_are_eligible() -> None:
@@ -80,7 +80,11 @@ def test_assign_puts_the_chosen_partner_on_the_deal_on_every_backend(crm: CRM) -
     assert expected is not None
     link = crm.partners.assign(deal.id, seed=42, on=DAY, at=day(2))
     assert link is not None
-    assert (link.partner_id, link.role, link.created_at) == (expected.customer_id, PartnerRole.RESELLER, day(2))
+    assert (link.partner_id, link.role, link.created_at) == (
+        expected.customer_id,
+        PartnerRole.RESELLER,
+        day(2),
+    )
     second = crm.partners.assign(deal.id, seed=42, on=DAY, role="referrer")
     assert second is not None
     assert {link.partner_id, second.partner_id} == {light.id, heavy.id}

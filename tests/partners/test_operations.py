@@ -1,4 +1,4 @@
-"""Partners on deals through ``crm.partners``, on every backend: links, primary, registration, events, checks."""
+"""Partners on deals through ``crm.partners`` on every backend: links, primary, registration, events."""
 
 from __future__ import annotations
 
@@ -99,7 +99,11 @@ def test_deal_registration_holds_the_customer_for_the_window(
     other = open_deal(crm, acme, pipeline, "50.00", name="Support")
     with capture_events(crm, DealRegistered, RegistrationDecided) as events:
         mine = crm.partners.add(deal.id, first.id, "reseller", registered_at=day(10), at=day(10))
-        assert (mine.status, mine.registered_at, mine.decided_at) == (RegistrationStatus.PROPOSED, day(10), None)
+        assert (mine.status, mine.registered_at, mine.decided_at) == (
+            RegistrationStatus.PROPOSED,
+            day(10),
+            None,
+        )
         # a second registration of any of the customer's deals by another partner inside 90 days is refused
         for when in (day(10), day(99.9), day(-79)):
             with pytest.raises(ConflictError):
@@ -109,7 +113,9 @@ def test_deal_registration_holds_the_customer_for_the_window(
         crm.partners.add(other.id, first.id, "reseller", registered_at=day(11), at=day(11))
         crm.partners.add(other.id, third.id, "referrer", registered_at=day(101.5), at=day(101.5))
         # a shorter window lets the second partner in
-        crm.partners.add(other.id, second.id, "referrer", registered_at=day(50), window=timedelta(days=30), at=day(50))
+        crm.partners.add(
+            other.id, second.id, "referrer", registered_at=day(50), window=timedelta(days=30), at=day(50)
+        )
         accepted = crm.partners.decide(deal.id, first.id, "accepted", at=day(12))
         assert (accepted.status, accepted.decided_at) == (RegistrationStatus.ACCEPTED, day(12))
         with pytest.raises(ValidationError) as caught:
@@ -165,16 +171,22 @@ BAD: list[tuple[str, Callable[[CRM, Opportunity, Customer], object]]] = [
     ("role", lambda crm, d, p: crm.partners.add(d.id, p.id, "spy")),
     ("commission_rate", lambda crm, d, p: crm.partners.add(d.id, p.id, "reseller", commission_rate="1.5")),
     ("commission_rate", lambda crm, d, p: crm.partners.add(d.id, p.id, "reseller", commission_rate=0.1)),  # type: ignore[arg-type]
-    ("commission_rate", lambda crm, d, p: crm.partners.add(d.id, p.id, "reseller", commission_rate="0.12345")),
+    (
+        "commission_rate",
+        lambda crm, d, p: crm.partners.add(d.id, p.id, "reseller", commission_rate="0.12345"),
+    ),
     ("primary", lambda crm, d, p: crm.partners.add(d.id, p.id, "reseller", primary="yes")),  # type: ignore[arg-type]
-    ("registered_at", lambda crm, d, p: crm.partners.add(d.id, p.id, "reseller", registered_at=T0.replace(tzinfo=None))),
+    (
+        "registered_at",
+        lambda crm, d, p: crm.partners.add(d.id, p.id, "reseller", registered_at=T0.replace(tzinfo=None)),
+    ),
     ("window", lambda crm, d, p: crm.partners.add(d.id, p.id, "reseller", window=timedelta(0))),
     ("partner_id", lambda crm, d, p: crm.partners.add(d.id, "not an id", "reseller")),  # type: ignore[arg-type]
     ("partner_id", lambda crm, d, p: crm.partners.add(d.id, d.customer_id, "reseller")),
     ("version", lambda crm, d, p: crm.partners.set_primary(d.id, p.id, version=0)),
     ("status", lambda crm, d, p: crm.partners.decide(d.id, p.id, "proposed")),
     ("seed", lambda crm, d, p: crm.partners.assign(d.id, seed="7", on=date(2026, 1, 1))),  # type: ignore[arg-type]
-    ("on", lambda crm, d, p: crm.partners.assign(d.id, seed=7, on=T0)),  # type: ignore[arg-type]
+    ("on", lambda crm, d, p: crm.partners.assign(d.id, seed=7, on=T0)),
     ("end", lambda crm, d, p: crm.partners.commissions(start=day(2), end=day(1))),
     ("as_of", lambda crm, d, p: crm.partners.pipeline(start=day(0), end=day(1), as_of="today")),  # type: ignore[arg-type]
 ]
@@ -182,7 +194,11 @@ BAD: list[tuple[str, Callable[[CRM, Opportunity, Customer], object]]] = [
 
 @pytest.mark.parametrize(("field", "operation"), BAD, ids=[f"{f}-{n}" for n, (f, _) in enumerate(BAD)])
 def test_bad_requests_are_refused_naming_the_field_and_change_nothing(
-    crm: CRM, store: Store, deal: Opportunity, field: str, operation: Callable[[CRM, Opportunity, Customer], object]
+    crm: CRM,
+    store: Store,
+    deal: Opportunity,
+    field: str,
+    operation: Callable[[CRM, Opportunity, Customer], object],
 ) -> None:
     partner = reseller(crm, "Reseller")
     before = snapshot(store)

@@ -13,7 +13,7 @@ from relcore.registry import Store
 from relcore.testing.contracts import FixedClock
 from tests.partners._world import T0, day, direct, open_deal, reseller
 
-S, I = Attribution.SOURCED, Attribution.INFLUENCED
+SRC, INF = Attribution.SOURCED, Attribution.INFLUENCED
 
 
 @pytest.fixture
@@ -26,7 +26,9 @@ def acme(crm: CRM) -> Customer:
     return crm.customers.add(Customer.organization("Acme", country="FR", created_at=T0))
 
 
-def test_commission_is_won_amount_times_the_rate_rounded_half_even_per_currency(crm: CRM, acme: Customer) -> None:
+def test_commission_is_won_amount_times_the_rate_rounded_half_even_per_currency(
+    crm: CRM, acme: Customer
+) -> None:
     eur, jpy, kwd = direct(crm), direct(crm, "JPY", "Yen"), direct(crm, "KWD", "Dinar")
     p1, p2 = reseller(crm, "P1", rate="0.05"), reseller(crm, "P2", rate="0.1")
     a = open_deal(crm, acme, eur, "100.50")
@@ -61,7 +63,9 @@ def test_commission_is_won_amount_times_the_rate_rounded_half_even_per_currency(
     ]
     expected.sort(key=lambda x: (x.partner_id, x.closed_at))
     assert lines == expected
-    assert [str(line.amount) for line in lines] == [str(line.amount) for line in expected]  # the minor unit's places
+    assert [str(line.amount) for line in lines] == [
+        str(line.amount) for line in expected
+    ]  # the minor unit's places
     due = crm.partners.commissions_due(start=day(0), end=day(30))
     assert due == sorted(
         [
@@ -79,7 +83,14 @@ def test_commission_is_won_amount_times_the_rate_rounded_half_even_per_currency(
 def _line(who: CustomerId | None, kind: Attribution, currency: str, *figures: str) -> PipelineLine:
     open_count, open_amount, weighted, won_count, won_amount = figures
     return PipelineLine(
-        who, kind, currency, int(open_count), Decimal(open_amount), Decimal(weighted), int(won_count), Decimal(won_amount)
+        who,
+        kind,
+        currency,
+        int(open_count),
+        Decimal(open_amount),
+        Decimal(weighted),
+        int(won_count),
+        Decimal(won_amount),
     )
 
 
@@ -111,24 +122,26 @@ def test_sourced_and_influenced_pipeline_count_each_deal_once_in_the_totals(crm:
     one, two = sorted([p1.id, p2.id])
     by_partner = {
         p1.id: [
-            _line(p1.id, S, "EUR", "2", "3000", "900", "0", "0"),  # d1 1000 x 0.4 + d3 2000 x 0.25
-            _line(p1.id, S, "USD", "1", "700", "70", "0", "0"),  # d5 700 x 0.1
-            _line(p1.id, I, "EUR", "1", "500", "50", "0", "0"),  # d2 500 x 0.1
+            _line(p1.id, SRC, "EUR", "2", "3000", "900", "0", "0"),  # d1 1000 x 0.4 + d3 2000 x 0.25
+            _line(p1.id, SRC, "USD", "1", "700", "70", "0", "0"),  # d5 700 x 0.1
+            _line(p1.id, INF, "EUR", "1", "500", "50", "0", "0"),  # d2 500 x 0.1
         ],
         p2.id: [
-            _line(p2.id, S, "EUR", "1", "1000", "400", "1", "300"),  # d1, and d4 won
-            _line(p2.id, I, "EUR", "2", "2500", "550", "0", "0"),  # d2 50 + d3 500
+            _line(p2.id, SRC, "EUR", "1", "1000", "400", "1", "300"),  # d1, and d4 won
+            _line(p2.id, INF, "EUR", "2", "2500", "550", "0", "0"),  # d2 50 + d3 500
         ],
     }
     expected = [
-        _line(None, S, "EUR", "2", "3000", "900", "1", "300"),  # d1 once, d3; d4 won
-        _line(None, S, "USD", "1", "700", "70", "0", "0"),
-        _line(None, I, "EUR", "1", "500", "50", "0", "0"),  # d2 once
+        _line(None, SRC, "EUR", "2", "3000", "900", "1", "300"),  # d1 once, d3; d4 won
+        _line(None, SRC, "USD", "1", "700", "70", "0", "0"),
+        _line(None, INF, "EUR", "1", "500", "50", "0", "0"),  # d2 once
         *by_partner[one],
         *by_partner[two],
     ]
     assert lines == expected
     # sourced + influenced totals are the whole partner pipeline: 3000 + 500 open EUR, d6 and d7 left out
-    assert sum(x.open_amount for x in lines if x.partner_id is None and x.currency == "EUR") == Decimal("3500")
+    assert sum(x.open_amount for x in lines if x.partner_id is None and x.currency == "EUR") == Decimal(
+        "3500"
+    )
     now = crm.partners.pipeline(start=day(0), end=day(60), as_of=day(50))
-    assert now[0] == _line(None, S, "EUR", "2", "3000", "1200", "1", "300")  # d1 at 70 % now: 700 + 500
+    assert now[0] == _line(None, SRC, "EUR", "2", "3000", "1200", "1", "300")  # d1 at 70 % now: 700 + 500

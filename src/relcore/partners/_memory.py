@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import date
+from uuid import UUID
 
 from relcore.ids import CustomerId, OpportunityId
 from relcore.partners.model import OpportunityPartner, PartnerProfile
@@ -54,5 +55,5 @@ class MemoryOpportunityPartners(MemoryRepository[OpportunityPartner]):
         return [link for link in self.for_owner(customer_id) if link.registered_at is not None]
 
 
-def _id(link: OpportunityPartner) -> object:
+def _id(link: OpportunityPartner) -> UUID:
     return link.id

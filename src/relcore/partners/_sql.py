@@ -44,9 +44,7 @@ class SqlOpportunityPartners(SqlRepository[OpportunityPartner]):
         """The partners on one deal, by partner id."""
         wanted = check_id("opportunity_id", opportunity_id)
         table = opportunity_partners
-        return self.all(
-            sa.select(table).where(table.c.opportunity_id == wanted).order_by(table.c.partner_id)
-        )
+        return self.all(sa.select(table).where(table.c.opportunity_id == wanted).order_by(table.c.partner_id))
 
     def for_partner(self, partner_id: CustomerId) -> builtins.list[OpportunityPartner]:
         """The links of one partner to deals, in id order."""

@@ -12,7 +12,13 @@ from relcore._kernel.namespace import Namespace
 from relcore.ids import CustomerId, OpportunityId
 from relcore.partners import reports, services
 from relcore.partners.decisions import DEFAULT_WINDOW, check_seed, check_window
-from relcore.partners.model import OpportunityPartner, PartnerProfile, PartnerRole, RegistrationStatus, check_rate
+from relcore.partners.model import (
+    OpportunityPartner,
+    PartnerProfile,
+    PartnerRole,
+    RegistrationStatus,
+    check_rate,
+)
 from relcore.partners.ports import PartnersWork
 from relcore.partners.reports import Commission, CommissionDue, PartnerDeal, PipelineLine
 from relcore.sales.model import check_date
@@ -48,16 +54,18 @@ class Partners(Namespace[PartnersWork]):
         >>> shop = crm.customers.add(Customer.organization("Reseller SA", roles=["reseller"]))
         >>> _ = crm.partners.add_profile(PartnerProfile(
         ...     customer_id=shop.id, commission_rate="0.1", territories=["FR"], active_from=date(2026, 1, 1)))
-        >>> direct = crm.sales.add_pipeline(Pipeline.of("Direct", [("qualify", "Qualify", "0.25")], currency="EUR"))
+        >>> direct = crm.sales.add_pipeline(
+        ...     Pipeline.of("Direct", [("qualify", "Qualify", "0.25")], currency="EUR"))
         >>> deal = crm.sales.open(Opportunity(customer_id=acme.id, pipeline_id=direct.id, stage="qualify",
         ...                                   name="50 seats", amount="12000", currency="EUR",
         ...                                   created_at=datetime(2026, 1, 5, tzinfo=UTC)))
         >>> link = crm.partners.add(deal.id, shop.id, "reseller", primary=True, sourced=True,
         ...                         at=datetime(2026, 1, 6, tzinfo=UTC))
         >>> deal = crm.sales.win(deal.id, at=datetime(2026, 2, 2, tzinfo=UTC))
-        >>> [(c.amount, c.currency) for c in crm.partners.commissions(
-        ...     start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 3, 1, tzinfo=UTC))]
-        [(Decimal('1200.00'), 'EUR')]
+        >>> due = crm.partners.commissions(
+        ...     start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 3, 1, tzinfo=UTC))
+        >>> print(*(f"{c.amount} {c.currency}" for c in due))
+        1200.00 EUR
 
     Changing which partner is primary, registering a deal and deciding a
     registration also save the deal (its version increases): pass
@@ -227,7 +235,9 @@ class Partners(Namespace[PartnersWork]):
         if day is None:
             raise check.fail("on", "expected a date")
         return self._write(
-            lambda uow: services.assign_partner(uow, deal_id, seed=number, on=day, role=kind, at=moment, window=span)
+            lambda uow: services.assign_partner(
+                uow, deal_id, seed=number, on=day, role=kind, at=moment, window=span
+            )
         )
 
     # -- reports -----------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The partner rules as pure functions: deal registration, the primary partner, weighted assignment.
 
-The use cases ([relcore.partners.services][]) read what these need from the
+The use cases (``relcore.partners.services``) read what these need from the
 store, call them, and store what they decide.
 """
 
@@ -142,4 +142,4 @@ def choose_partner(candidates: Sequence[PartnerProfile], seed: int) -> PartnerPr
     if not weighted:
         return None
     totals = list(accumulate(c.weight for c in weighted))
-    return random.Random(check_seed("seed", seed)).choices(weighted, cum_weights=totals, k=1)[0]  # noqa: S311
+    return random.Random(check_seed("seed", seed)).choices(weighted, cum_weights=totals, k=1)[0]

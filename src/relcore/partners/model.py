@@ -227,9 +227,12 @@ class OpportunityPartner:
         decided = self.status in (RegistrationStatus.ACCEPTED, RegistrationStatus.DECLINED)
         if decided != (self.decided_at is not None):
             raise check.fail("decided_at", "set exactly when the registration is accepted or declined")
-        if self.decided_at is not None and self.registered_at is not None:
-            if self.decided_at < self.registered_at:
-                raise check.fail("decided_at", "earlier than registered_at")
+        if (
+            self.decided_at is not None
+            and self.registered_at is not None
+            and self.decided_at < self.registered_at
+        ):
+            raise check.fail("decided_at", "earlier than registered_at")
 
     @property
     def declined(self) -> bool:

@@ -30,18 +30,18 @@ __all__ = [
 
 
 class PartnerProfileRepository(AggregateRepository[PartnerProfile], Protocol):
-    """Partner profiles: the generic operations (``find(customer_id)``: one profile per customer), and one query.
+    """Partner profiles: the generic operations (``find(customer_id)``, one per customer), and one query.
 
     ``add`` of a profile for a customer that has one changes nothing and returns ``False``.
     """
 
     def active_on(self, day: date) -> builtins.list[PartnerProfile]:
-        """The profiles active on ``day`` (from ``active_from`` to ``active_to``, both included), by partner id."""
+        """The profiles active on ``day`` (``active_from`` to ``active_to``, both included), by partner id."""
         ...
 
 
 class OpportunityPartnerRepository(AggregateRepository[OpportunityPartner], Protocol):
-    """The partners on deals: the generic operations (``find(opportunity_id, partner_id)``), and three queries."""
+    """The partners on deals: the generic operations (``find(opportunity_id, partner_id)``), three queries."""
 
     def for_opportunity(self, opportunity_id: OpportunityId) -> builtins.list[OpportunityPartner]:
         """The partners on one deal, by partner id."""

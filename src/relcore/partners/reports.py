@@ -144,7 +144,9 @@ class PartnerDeal:
     status: RegistrationStatus | None
 
 
-def deal_as_of(deal: Opportunity, history: Iterable[OpportunityChange], as_of: datetime) -> Opportunity | None:
+def deal_as_of(
+    deal: Opportunity, history: Iterable[OpportunityChange], as_of: datetime
+) -> Opportunity | None:
     """The deal as it stood at ``as_of``, from its history; ``None`` if it was not opened yet.
 
     The tracked fields (pipeline, stage, outcome, amount, close date,
@@ -179,7 +181,9 @@ def counted(link: OpportunityPartner, as_of: datetime) -> bool:
     return not (link.declined and link.decided_at is not None and link.decided_at <= as_of)
 
 
-def _add(line: PipelineLine, deal: Opportunity, pipeline: Pipeline, start: datetime, end: datetime) -> PipelineLine:
+def _add(
+    line: PipelineLine, deal: Opportunity, pipeline: Pipeline, start: datetime, end: datetime
+) -> PipelineLine:
     assert deal.amount is not None
     if deal.is_open:
         weighted = _EXACT.multiply(deal.amount, effective_probability(deal, pipeline))
@@ -241,11 +245,21 @@ def partner_pipeline(
         total = Attribution.SOURCED if any(link.sourced for link in on_deal) else Attribution.INFLUENCED
         add(None, total, deal, pipeline)
         for link in on_deal:
-            add(link.partner_id, Attribution.SOURCED if link.sourced else Attribution.INFLUENCED, deal, pipeline)
+            add(
+                link.partner_id,
+                Attribution.SOURCED if link.sourced else Attribution.INFLUENCED,
+                deal,
+                pipeline,
+            )
     kept = [line for line in lines.values() if line.open_count or line.won_count]
     return sorted(
         kept,
-        key=lambda x: (x.partner_id is not None, str(x.partner_id), x.attribution is not Attribution.SOURCED, x.currency),
+        key=lambda x: (
+            x.partner_id is not None,
+            str(x.partner_id),
+            x.attribution is not Attribution.SOURCED,
+            x.currency,
+        ),
     )
 
 
@@ -287,7 +301,9 @@ def commissions(
             continue
         unit = Decimal(1).scaleb(-CURRENCIES[deal.currency])
         amount = _EXACT.multiply(deal.amount, rate).quantize(unit, rounding=ROUND_HALF_EVEN, context=_EXACT)
-        found.append(Commission(link.partner_id, deal.id, deal.currency, deal.amount, rate, amount, deal.closed_at))
+        found.append(
+            Commission(link.partner_id, deal.id, deal.currency, deal.amount, rate, amount, deal.closed_at)
+        )
     return sorted(found, key=lambda c: (c.partner_id, c.closed_at, c.opportunity_id))
 
 

@@ -203,7 +203,9 @@ def decide_registration(
     assert link.registered_at is not None
     if at < link.registered_at:
         raise check.fail("at", "earlier than the registration")
-    decided = attrs.evolve(link, status=status, decided_at=at, primary=link.primary and status is not RegistrationStatus.DECLINED)
+    decided = attrs.evolve(
+        link, status=status, decided_at=at, primary=link.primary and status is not RegistrationStatus.DECLINED
+    )
     saved = uow.opportunity_partners.save(decided)
     uow.opportunities.save(deal)
     uow.record(RegistrationDecided(deal.id, deal.customer_id, partner_id, status))
@@ -222,7 +224,7 @@ def assign_partner(
     at: datetime,
     window: timedelta,
 ) -> OpportunityPartner | None:
-    """Put a partner chosen at random, in proportion to the weights, on the deal; ``None`` if none is eligible.
+    """Put a partner chosen at random, weighted, on the deal; ``None`` if no partner is eligible.
 
     Eligible ([eligible_partners][relcore.partners.decisions.eligible_partners]):
     active on ``on``, weight above zero, the deal's customer's country among
@@ -241,7 +243,7 @@ def assign_partner(
 def deals_as_of(
     uow: PartnersWork, links: Iterable[OpportunityPartner], as_of: datetime
 ) -> dict[OpportunityId, tuple[Opportunity, Pipeline]]:
-    """The deals of ``links`` as they stood at ``as_of`` (rebuilt from their history), with their pipelines."""
+    """The deals of ``links`` as they stood at ``as_of`` (rebuilt from history), with their pipelines."""
     pipelines: dict[PipelineId, Pipeline] = {}
     found: dict[OpportunityId, tuple[Opportunity, Pipeline]] = {}
     for deal_id in sorted({link.opportunity_id for link in links}):
