@@ -31,12 +31,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
-
 from _common import median_latency, report
 from relcore import CRM, Customer
 from relcore.ids import uuid7
-from relcore.sales import ForecastCategory, Pipeline
+from relcore.sales import Pipeline
 from relcore.storage.sql.schema import opportunities, opportunity_changes
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
@@ -52,114 +50,95 @@ CATEGORY = {"qualify": "pipeline", "discover": "pipeline", "propose": "best_case
 PROBABILITY = {"qualify": 1000, "discover": 2500, "propose": 4000, "negotiate": 7000}
 
 
+_PREVIOUS = (
+    "pipeline_id",
+    "stage",
+    "amount_minor",
+    "currency",
+    "close_date",
+    "probability_bp",
+    "forecast_category",
+)
+
+
+def _entry(
+    deal_id: UUID,
+    customer: UUID,
+    kind: str,
+    at: datetime,
+    state: dict[str, Any],
+    before: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """One history row: the state after the change, and the tracked fields before it."""
+    previous = {f"prev_{name}": None if before is None else before[name] for name in _PREVIOUS}
+    return {
+        "id": uuid7(),
+        "opportunity_id": deal_id,
+        "customer_id": customer,
+        "kind": kind,
+        "at": at,
+        "actor": None,
+        **state,
+        **previous,
+    }
+
+
+def _change(rng: random.Random, state: dict[str, Any], at: datetime) -> str:
+    """Change ``state`` at random as one sales operation would; return the operation's kind."""
+    roll = rng.random()
+    if roll < 0.35:
+        state["stage"] = rng.choice(OPEN)
+        return "stage"
+    if roll < 0.55:
+        state["amount_minor"] = rng.randrange(0, 5_000_000)
+        return "amount"
+    if roll < 0.75:
+        state["close_date"] += timedelta(days=rng.randrange(-10, 40))
+        return "close_date"
+    if roll < 0.82:
+        state["probability_bp"] = rng.randrange(0, 10_001)
+        return "probability"
+    if roll < 0.86:
+        state["forecast_category"] = rng.choice(["best_case", "commit", "omitted"])
+        return "forecast_category"
+    outcome = "won" if roll < 0.93 else "lost"
+    state.update(
+        stage=outcome,
+        outcome=outcome,
+        closed_at=at,
+        close_date=at.date(),
+        probability_bp=None,
+        forecast_category=None,
+        lost_reason="price" if outcome == "lost" else None,
+    )
+    return outcome
+
+
 def deal_rows(
     pipeline: UUID, customers: list[UUID], deals: int, changes: int, seed: int = 7
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Each deal's row and its history rows, as column -> value (Python values)."""
     rng = random.Random(seed)
     for _ in range(deals):
-        deal_id = uuid7()
-        customer = rng.choice(customers)
-        at = START + timedelta(seconds=rng.randrange(0, 200 * 86400))
-        currency = "EUR" if rng.random() < 0.8 else "USD"
+        deal_id, customer = uuid7(), rng.choice(customers)
+        created = at = START + timedelta(seconds=rng.randrange(0, 200 * 86400))
         state: dict[str, Any] = {
             "pipeline_id": pipeline,
             "stage": "qualify",
             "outcome": "open",
             "amount_minor": rng.randrange(0, 5_000_000),
-            "currency": currency,
+            "currency": "EUR" if rng.random() < 0.8 else "USD",
             "close_date": date(2026, 1, 1) + timedelta(days=rng.randrange(0, 365)),
             "probability_bp": None,
             "forecast_category": None,
             "closed_at": None,
             "lost_reason": None,
         }
-        history: list[dict[str, Any]] = []
-        created = at
-
-        def entry(kind: str, before: dict[str, Any] | None) -> None:
-            prev = (
-                {}
-                if before is None
-                else {
-                    "prev_pipeline_id": before["pipeline_id"],
-                    "prev_stage": before["stage"],
-                    "prev_amount_minor": before["amount_minor"],
-                    "prev_currency": before["currency"],
-                    "prev_close_date": before["close_date"],
-                    "prev_probability_bp": before["probability_bp"],
-                    "prev_forecast_category": before["forecast_category"],
-                }
-            )
-            history.append(
-                {
-                    "id": uuid7(),
-                    "opportunity_id": deal_id,
-                    "customer_id": customer,
-                    "kind": kind,
-                    "at": at,
-                    "actor": None,
-                    **state,
-                    **{
-                        k: None
-                        for k in (
-                            "prev_pipeline_id",
-                            "prev_stage",
-                            "prev_amount_minor",
-                            "prev_currency",
-                            "prev_close_date",
-                            "prev_probability_bp",
-                            "prev_forecast_category",
-                        )
-                    },
-                    **prev,
-                }
-            )
-
-        entry("opened", None)
-        for _ in range(changes - 1):
-            if state["outcome"] != "open":
-                break
+        history = [_entry(deal_id, customer, "opened", at, state, None)]
+        while len(history) < changes and state["outcome"] == "open":
             before = dict(state)
             at += timedelta(seconds=rng.randrange(3600, 20 * 86400))
-            roll = rng.random()
-            if roll < 0.35:
-                state["stage"] = rng.choice(OPEN)
-                kind = "stage"
-            elif roll < 0.55:
-                state["amount_minor"] = rng.randrange(0, 5_000_000)
-                kind = "amount"
-            elif roll < 0.75:
-                state["close_date"] = state["close_date"] + timedelta(days=rng.randrange(-10, 40))
-                kind = "close_date"
-            elif roll < 0.82:
-                state["probability_bp"] = rng.randrange(0, 10_001)
-                kind = "probability"
-            elif roll < 0.86:
-                state["forecast_category"] = rng.choice(["best_case", "commit", "omitted"])
-                kind = "forecast_category"
-            elif roll < 0.93:
-                state.update(
-                    stage="won",
-                    outcome="won",
-                    closed_at=at,
-                    close_date=at.date(),
-                    probability_bp=None,
-                    forecast_category=None,
-                )
-                kind = "won"
-            else:
-                state.update(
-                    stage="lost",
-                    outcome="lost",
-                    closed_at=at,
-                    close_date=at.date(),
-                    lost_reason="price",
-                    probability_bp=None,
-                    forecast_category=None,
-                )
-                kind = "lost"
-            entry(kind, before)
+            history.append(_entry(deal_id, customer, _change(rng, state, at), at, state, before))
         row = {
             "id": deal_id,
             "customer_id": customer,
@@ -176,7 +155,7 @@ def deal_rows(
             "changed_at": at,
             "updated_at": at,
             "version": len(history),
-            **{k: v for k, v in state.items() if k != "lost_reason" or True},
+            **state,
         }
         yield row, history
 
@@ -191,12 +170,16 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _insert(table: str, columns: list[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
 def load_sqlite(path: Path, pipeline: UUID, customers: list[UUID], deals: int, changes: int) -> int:
     """Write the deals and their history with plain sqlite3; return how many history rows."""
     deal_columns = [c.name for c in opportunities.columns]
     change_columns = [c.name for c in opportunity_changes.columns]
-    insert_deal = f"INSERT INTO {opportunities.name} ({', '.join(deal_columns)}) VALUES ({', '.join('?' * len(deal_columns))})"
-    insert_change = f"INSERT INTO {opportunity_changes.name} ({', '.join(change_columns)}) VALUES ({', '.join('?' * len(change_columns))})"
+    insert_deal = _insert(opportunities.name, deal_columns)
+    insert_change = _insert(opportunity_changes.name, change_columns)
     connection = sqlite3.connect(path)
     count = 0
     batch_deals: list[tuple[Any, ...]] = []
@@ -237,7 +220,8 @@ GROUP BY 1, 2, 3
 HAND_WEIGHTED = """
 SELECT stage, owner, currency, count(*), coalesce(sum(amount_minor), 0),
        coalesce(sum(amount_minor * coalesce(probability_bp,
-           CASE stage WHEN 'qualify' THEN 1000 WHEN 'discover' THEN 2500 WHEN 'propose' THEN 4000 ELSE 7000 END)), 0)
+           CASE stage WHEN 'qualify' THEN 1000 WHEN 'discover' THEN 2500
+                      WHEN 'propose' THEN 4000 ELSE 7000 END)), 0)
 FROM relcore_opportunities
 WHERE pipeline_id = ? AND outcome = 'open'
 GROUP BY 1, 2, 3

@@ -354,7 +354,10 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
                 ),
             },
         ),
-        "Pipeline.of": (Pipeline.of, {"name": "Direct", "stages": [("qualify", "Q", "0.1")], "currency": "EUR"}),
+        "Pipeline.of": (
+            Pipeline.of,
+            {"name": "Direct", "stages": [("qualify", "Q", "0.1")], "currency": "EUR"},
+        ),
         "Opportunity": (
             Opportunity,
             {"customer_id": who, "pipeline_id": who, "stage": "qualify", "name": "Deal", "created_at": NOW},

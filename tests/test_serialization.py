@@ -43,10 +43,11 @@ from relcore.domain import (
 )
 from relcore.errors import ValidationError
 from relcore.ids import uuid7
+from relcore.partners import OpportunityPartner, PartnerProfile
 from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
 from relcore.segments.model import Segment
 from relcore.serialization import from_dict, from_json, to_dict, to_json
-from relcore.testing import sales_strategies, strategies
+from relcore.testing import partner_strategies, sales_strategies, strategies
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -307,6 +308,8 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     Stage: sales_strategies.stages(),
     Opportunity: sales_strategies.opportunities(),
     OpportunityChange: sales_strategies.opportunity_changes(),
+    PartnerProfile: partner_strategies.partner_profiles(),
+    OpportunityPartner: partner_strategies.opportunity_partners(),
     **{cls: _events(cls) for cls in registry.event_classes()},
 }
 """Valid instances of every class the registry exchanges as JSON."""

@@ -19,6 +19,7 @@ from relcore.clock import Clock, system_clock
 from relcore.consent.api import Consents
 from relcore.customers.api import Customers
 from relcore.errors import ConfigurationError
+from relcore.partners.api import Partners
 from relcore.registry import Store, UnitOfWork
 from relcore.sales.api import Sales
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
@@ -122,6 +123,8 @@ class CRM:
         """Relationship value: refresh the metrics, read them, rank customers."""
         self.sales = Sales(self, clock)
         """Sales: pipelines, deals, their history and forecasts."""
+        self.partners = Partners(self, clock)
+        """Partners on deals: profiles, deal registration, commissions, assignment."""
 
     @classmethod
     def open(

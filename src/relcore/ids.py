@@ -24,6 +24,8 @@ __all__ = [
     "CustomerId",
     "OpportunityChangeId",
     "OpportunityId",
+    "OpportunityPartnerId",
+    "PartnerProfileId",
     "PipelineId",
     "SegmentId",
     "TouchpointId",
@@ -42,6 +44,8 @@ CaseId = NewType("CaseId", UUID)
 OpportunityId = NewType("OpportunityId", UUID)
 OpportunityChangeId = NewType("OpportunityChangeId", UUID)
 PipelineId = NewType("PipelineId", UUID)
+PartnerProfileId = NewType("PartnerProfileId", UUID)
+OpportunityPartnerId = NewType("OpportunityPartnerId", UUID)
 SegmentId = NewType("SegmentId", UUID)
 
 _VERSION_7 = 0x7 << 76

@@ -19,8 +19,9 @@ from relcore.activity.ports import CONTEXT as ACTIVITY
 from relcore.consent.ports import CONTEXT as CONSENT
 from relcore.customers.ports import CONTEXT as CUSTOMERS
 from relcore.errors import ConfigurationError
+from relcore.partners.ports import CONTEXT as PARTNERS
+from relcore.partners.ports import PartnersWork
 from relcore.sales.ports import CONTEXT as SALES
-from relcore.sales.ports import SalesWork
 from relcore.segments.ports import CONTEXT as SEGMENTS
 from relcore.storage.base import Publisher
 from relcore.value.ports import CONTEXT as VALUE
@@ -44,7 +45,7 @@ __all__ = [
     "ports_of",
 ]
 
-CONTEXTS: tuple[Context, ...] = (CUSTOMERS, CONSENT, ACTIVITY, SEGMENTS, VALUE, SALES)
+CONTEXTS: tuple[Context, ...] = (CUSTOMERS, CONSENT, ACTIVITY, SEGMENTS, VALUE, SALES, PARTNERS)
 """relcore's contexts, each over the ones before it."""
 
 
@@ -70,7 +71,7 @@ PORTS: dict[str, Port[Any]] = ports_of(CONTEXTS)
 """Every storage port of the registry's contexts by name."""
 
 
-class UnitOfWork(SalesWork, Protocol):
+class UnitOfWork(PartnersWork, Protocol):
     """A unit of work seen with every port of every context, typed.
 
     This is what [`CRM.unit_of_work`][relcore.crm.CRM.unit_of_work] returns.

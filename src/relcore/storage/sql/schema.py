@@ -27,6 +27,8 @@ __all__ = [
     "metadata",
     "opportunities",
     "opportunity_changes",
+    "opportunity_partners",
+    "partner_profiles",
     "pipelines",
     "segment_members",
     "segments",
@@ -383,5 +385,58 @@ opportunity_changes = sa.Table(
     sa.Column("prev_forecast_category", sa.String(10), nullable=True),
     sa.Index("ix_relcore_opportunity_changes_history", "opportunity_id", "at", "id"),
     sa.Index("ix_relcore_opportunity_changes_pipeline", "pipeline_id", "at"),
+    **_MYSQL,
+)
+
+# -- partners ----------------------------------------------------------------------------------------
+# A commission rate is an integer in hundredths of a percent (0 to 10,000), like a probability.
+
+
+def _rate(*, nullable: bool) -> sa.Column[Any]:
+    """A commission rate, in hundredths of a percent (0 to 10,000)."""
+    scaled = Scaled("commission_rate", 4)
+    return sa.Column("commission_rate_bp", sa.Integer, nullable=nullable, info={"relcore": scaled})
+
+
+partner_profiles = sa.Table(
+    "relcore_partner_profiles",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, unique=True),
+    sa.Column("tier", sa.String(40), nullable=False),
+    sa.Column("territories", _json(), nullable=False),
+    sa.Column("weight", sa.Integer, nullable=False),
+    _rate(nullable=False),
+    sa.Column("active_from", sa.Date, nullable=False),
+    sa.Column("active_to", sa.Date, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+opportunity_partners = sa.Table(
+    "relcore_opportunity_partners",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column(
+        "opportunity_id",
+        sa.Uuid,
+        sa.ForeignKey("relcore_opportunities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column("partner_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("is_primary", sa.Boolean, nullable=False, info={"relcore": "primary"}),
+    sa.Column("sourced", sa.Boolean, nullable=False),
+    _rate(nullable=True),
+    sa.Column("registered_at", UTCDateTime, nullable=True),
+    sa.Column("status", sa.String(10), nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("opportunity_id", "partner_id"),
     **_MYSQL,
 )
