@@ -14,7 +14,8 @@ from relcore._kernel.checks import check_datetime
 from relcore.ids import OpportunityId, PipelineId
 from relcore.sales.forecasts import BookLine, merged
 from relcore.sales.model import Opportunity, OpportunityChange, ordered
-from relcore.sales.pipelines import Pipeline
+from relcore.sales.pipelines import Pipeline, StageOutcome
+from relcore.sales.win_runs import OpportunityScore
 from relcore.storage.base import AggregateRepository, Page
 from relcore.storage.memory.generic import MemoryRepository
 from relcore.storage.memory.session import Session
@@ -89,7 +90,12 @@ def _every(repository: AggregateRepository[Any]) -> Iterator[Any]:
 
 
 class MemoryBook:
-    """The book of deals of a memory store, grouped in Python (the reference of the SQL query)."""
+    """The book of deals of a memory store, grouped in Python (the reference of the SQL query).
+
+    Each deal still open in the pipeline and stage its stored win-probability
+    score was computed for carries that score (as of a past moment too: today's
+    scores, matched against the pipeline and stage the deal was in then).
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -113,12 +119,23 @@ class MemoryBook:
                 if entry.at <= moment and (seen is None or (entry.at, entry.id) > (seen.at, seen.id)):
                     last[entry.opportunity_id] = entry
             states = list(last.values())
+        scores: dict[UUID, OpportunityScore] = {
+            s.opportunity_id: s for p in sorted(wanted) for s in uow.win_models.scores(PipelineId(p))
+        }
         lines = []
         for state in states:
             if state.pipeline_id not in wanted:
                 continue
             deal_id = state.id if isinstance(state, Opportunity) else state.opportunity_id
             owner = deals[deal_id].owner if by_owner and deal_id in deals else None
+            score = scores.get(deal_id)
+            model = (
+                score.probability
+                if score is not None
+                and state.outcome is StageOutcome.OPEN
+                and (score.pipeline_id, score.stage) == (state.pipeline_id, state.stage)
+                else None
+            )
             lines.append(
                 BookLine(
                     state.pipeline_id,
@@ -131,6 +148,7 @@ class MemoryBook:
                     owner,
                     1,
                     state.amount if state.amount is not None else Decimal(0),
+                    model,
                 )
             )
         return merged(lines)

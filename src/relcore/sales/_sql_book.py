@@ -1,4 +1,7 @@
-"""The book of deals in SQL: one ``GROUP BY`` over the deals, or over their history as of a moment."""
+"""The book of deals in SQL: one ``GROUP BY`` over the deals, or over their history as of a moment.
+
+Either joins the stored win-probability scores (``relcore_win_scores``).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from relcore.ids import PipelineId
 from relcore.sales.forecasts import BookLine, merged
 from relcore.sales.pipelines import ForecastCategory, StageOutcome
 from relcore.storage.rules import check_id
-from relcore.storage.sql.schema import opportunities, opportunity_changes
+from relcore.storage.sql.schema import opportunities, opportunity_changes, win_scores
 
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
@@ -43,15 +46,20 @@ class SqlBook:
     def lines(
         self, pipeline_ids: Sequence[PipelineId], *, as_of: datetime | None = None, by_owner: bool = False
     ) -> builtins.list[BookLine]:
-        """The deals of the pipelines, grouped (see [SalesBook][relcore.sales.ports.SalesBook])."""
+        """The deals of the pipelines, grouped (see [SalesBook][relcore.sales.ports.SalesBook]).
+
+        Each deal's stored win-probability score comes from a ``LEFT JOIN``
+        on ``relcore_win_scores``, matched on the deal's pipeline and stage
+        (as of ``as_of``, those it was in then) while it is open.
+        """
         wanted = sorted({check_id(f"pipeline_ids[{i}]", p) for i, p in enumerate(pipeline_ids)})
         if not wanted:
             return []
         if as_of is None:
             source: Any = opportunities
-            columns = [source.c[name] for name in _GROUPED]
+            deal_id = source.c.id
             owner = source.c.owner
-            query = sa.select().select_from(source).where(source.c.pipeline_id.in_(wanted))
+            joined: Any = source
         else:
             moment = check_datetime("as_of", as_of)
             history = opportunity_changes
@@ -64,15 +72,23 @@ class SqlBook:
                 .where(history.c.at <= moment)
                 .subquery("book")
             )
-            columns = [source.c[name] for name in _GROUPED]
+            deal_id = source.c.opportunity_id
             owner = opportunities.c.owner
-            joined = source.join(opportunities, opportunities.c.id == source.c.opportunity_id, isouter=True)
-            query = (
-                sa.select()
-                .select_from(joined if by_owner else source)
-                .where(source.c.newest == 1, source.c.pipeline_id.in_(wanted))
-            )
-        grouped = [*columns, owner] if by_owner else columns
+            joined = source
+            if by_owner:
+                joined = joined.join(opportunities, opportunities.c.id == deal_id, isouter=True)
+        scored = sa.and_(
+            win_scores.c.opportunity_id == deal_id,
+            win_scores.c.pipeline_id == source.c.pipeline_id,
+            win_scores.c.stage == source.c.stage,
+            source.c.outcome == StageOutcome.OPEN.value,
+        )
+        joined = joined.join(win_scores, scored, isouter=True)
+        query = sa.select().select_from(joined).where(source.c.pipeline_id.in_(wanted))
+        if as_of is not None:
+            query = query.where(source.c.newest == 1)
+        columns = [source.c[name] for name in _GROUPED]
+        grouped = [*columns, win_scores.c.probability_bp, *([owner] if by_owner else [])]
         query = query.add_columns(*grouped, sa.func.count(), sa.func.sum(source.c.amount_minor)).group_by(
             *grouped
         )
@@ -81,7 +97,7 @@ class SqlBook:
 
 
 def _line(row: Any, by_owner: bool) -> BookLine:
-    pipeline_id, stage, outcome, probability, category, currency, close_date, *rest = row
+    pipeline_id, stage, outcome, probability, category, currency, close_date, model, *rest = row
     owner = rest[0] if by_owner else None
     count, total = rest[-2], rest[-1]
     amount = Decimal(0) if currency is None or total is None else from_minor_units(int(total), currency)
@@ -96,4 +112,5 @@ def _line(row: Any, by_owner: bool) -> BookLine:
         owner,
         int(count),
         amount,
+        None if model is None else Decimal(model).scaleb(-4),
     )

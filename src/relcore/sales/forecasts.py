@@ -2,8 +2,8 @@
 
 A store answers one question about many deals: how many there are, and
 their total amount, for each combination of pipeline, stage, outcome,
-manual probability and category, currency, close date (and owner, when
-asked) — a [BookLine][relcore.sales.forecasts.BookLine] per combination
+manual probability and category, stored model score, currency, close date
+(and owner, when asked) — a [BookLine][relcore.sales.forecasts.BookLine] per combination
 (SQL stores with one ``GROUP BY``). Everything here is computed from those
 lines, exactly: each line's deals share one effective probability and one
 forecast category, so the weighted amount of a line is its total amount
@@ -96,6 +96,9 @@ class BookLine:
         owner: Their owner, when the lines were asked by owner; else ``None``.
         count: How many deals.
         amount: Their total amount (0 for deals without one).
+        model: Their win-probability score, stored by the latest refresh of their pipeline for
+            the stage they are in (``None``: not scored). Lines rebuilt as of a past moment
+            carry today's scores, matched by the pipeline and stage the deals were in then.
     """
 
     pipeline_id: PipelineId
@@ -108,6 +111,7 @@ class BookLine:
     owner: str | None
     count: int
     amount: Decimal
+    model: Decimal | None = None
 
     def key(self) -> tuple[object, ...]:
         """Everything but the count and amount: lines with equal keys add up."""
@@ -120,16 +124,23 @@ class BookLine:
             self.currency,
             self.close_date,
             self.owner,
+            self.model,
         )
 
     def probability_in(self, pipeline: Pipeline) -> Decimal:
-        """The effective probability of the line's deals (1 won, 0 lost, manual, else the stage's)."""
+        """The effective probability of the line's deals.
+
+        1 won, 0 lost, else the manual probability, else the model's score when the
+        pipeline uses the model and the deals are scored, else the stage's.
+        """
         if self.outcome is StageOutcome.WON:
             return Decimal(1)
         if self.outcome is StageOutcome.LOST:
             return _ZERO
         if self.probability is not None:
             return self.probability
+        if pipeline.win_probability and self.model is not None:
+            return self.model
         stage = pipeline.find_stage(self.stage)
         return _ZERO if stage is None else stage.probability
 
