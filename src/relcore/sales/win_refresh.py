@@ -28,9 +28,11 @@ import attrs
 from relcore._kernel.checks import fail
 from relcore.customers.model import Customer
 from relcore.ids import OpportunityId, PipelineId
+from relcore.sales._win_format import fields_setting, smoothing_setting, support_setting, tag_fields_setting
 from relcore.sales._win_values import (
     Closing,
     ProbabilitySource,
+    check_field_names,
     closings,
     model_score,
     open_deal,
@@ -56,6 +58,7 @@ __all__ = [
     "Progress",
     "WinSettings",
     "calibrate",
+    "check_settings",
     "closed_deals",
     "explain",
     "pipelines_to_refresh",
@@ -99,6 +102,13 @@ class WinSettings:
             smoothing=self.smoothing,
             min_tag_support=self.min_tag_support,
         )
+
+
+def check_settings(fields: object, tag_fields: object, smoothing: object, support: object) -> WinSettings:
+    """The fit's settings, checked: every error names its argument (``fields[1]``, ``smoothing``)."""
+    learned = check_field_names("fields", fields_setting(fields))
+    tags = check_field_names("tag_fields", tag_fields_setting(tag_fields))
+    return WinSettings(learned, tags, smoothing_setting(smoothing), support_setting(support))
 
 
 def _pages(read: Callable[[UUID | None], Any]) -> Iterator[Any]:
