@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -288,8 +289,6 @@ def test_weighted_never_exceeds_the_amount_and_equals_it_at_certainty(
         assert not rows
         return
     assert total.amounts.weighted <= total.amounts.amount
-    certain = [
-        BookLine(*line.key()[:3], Decimal(1), *line.key()[4:], line.count, line.amount) for line in lines
-    ]  # type: ignore[arg-type]
+    certain = [attrs.evolve(line, probability=Decimal(1)) for line in lines]
     [sure] = weighted_pipeline(certain, [direct], by=[])
     assert sure.amounts.weighted == sure.amounts.amount
