@@ -82,8 +82,11 @@ class SalesBook(Protocol):
 
         With ``as_of``, the deals as they stood then, rebuilt from their history
         (each deal's last entry at or before ``as_of``; its owner is today's);
-        else as they are. Lines come in no particular order; a store may split
-        a group into several lines (add them up with ``merged``).
+        else as they are. A deal open in the pipeline and stage its stored
+        win-probability score was computed for carries it as the line's
+        ``model`` (today's scores, as of a past moment too). Lines come in no
+        particular order; a store may split a group into several lines (add
+        them up with ``merged``).
         """
         ...
 
