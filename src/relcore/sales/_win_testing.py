@@ -128,9 +128,10 @@ class WinModelsContract(ContractBase):
             (win_run(PipelineId(uuid7())), [], NotFoundError),
         ]
         for bad_run, scores, error in cases:
-            with pytest.raises(error), store.unit_of_work() as uow:
-                uow.win_models.replace(bad_run, scores)
-                uow.commit()
+            with store.unit_of_work() as uow:
+                with pytest.raises(error):
+                    uow.win_models.replace(bad_run, scores)
+                uow.commit()  # whatever the refused call did is committed: it must have done nothing
         with store.unit_of_work() as uow:
             assert uow.win_models.runs() == [first]
             assert uow.win_models.scores(direct.id) == [_score(first, ids[0], 100)]
