@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from relcore import CRM, Customer
 from relcore.errors import ValidationError
@@ -306,3 +308,66 @@ def test_the_database_joins_the_scores_as_the_memory_store_does(
         found = here.lines(**how)
         assert found == reference.lines(**how)
         assert any(line[-3] is not None for line in found)  # the key's last item: the model's score
+
+
+_random_deals = st.lists(
+    st.tuples(
+        st.sampled_from(["new", "demo"]),
+        st.sampled_from([None, "won", "lost", "manual", "advance"]),
+        st.sampled_from([None, "web", "fair"]),
+        st.integers(0, 10**6),
+        st.integers(0, 20),
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(deals=_random_deals, moment=st.integers(0, 25))
+def test_random_books_with_scores_group_alike_in_the_database_and_in_memory(
+    store_factory: StoreFactory, deals: list[tuple[Any, ...]], moment: int
+) -> None:
+    clock = FixedClock(NOW)
+    here, reference = CRM(store_factory(clock=clock), clock=clock), CRM(MemoryStore(clock=clock), clock=clock)
+    for crm in (here, reference):
+        acme = crm.customers.add(Customer.organization("Acme", created_at=T0))
+        direct = crm.sales.add_pipeline(
+            Pipeline.of("Direct", STAGES, currency="EUR", created_at=T0, win_probability=True)
+        )
+        opened = []
+        for stage, twist, source, cents, days in deals:
+            deal = crm.sales.open(
+                Opportunity(
+                    customer_id=acme.id,
+                    pipeline_id=direct.id,
+                    stage=stage,
+                    name="d",
+                    amount=Decimal(cents).scaleb(-2),
+                    currency="EUR",
+                    source=source,
+                    created_at=T0,
+                )
+            )
+            when = day(days)
+            if twist == "won":
+                crm.sales.win(deal.id, at=when)
+            elif twist == "lost":
+                crm.sales.lose(deal.id, reason="price", at=when)
+            elif twist == "manual":
+                crm.sales.set_probability(deal.id, "0.25", at=when)
+            opened.append((deal, twist, when))
+        crm.sales.refresh_win_probability(as_of=day(10))
+        for deal, twist, when in opened:
+            if twist == "advance" and deal.stage == "new":
+                crm.sales.advance(deal.id, "demo", at=when)  # after the refresh: its score no longer applies
+
+    def lines(crm: CRM, **how: Any) -> list[tuple[object, ...]]:
+        [pipeline] = crm.sales.pipelines()
+        with crm.unit_of_work() as uow:
+            found = merged(uow.sales_book.lines([pipeline.id], **how))
+        return [(*line.key()[1:], line.count, line.amount) for line in found]
+
+    for how in ({}, {"by_owner": True}, {"as_of": day(moment)}):
+        assert lines(here, **how) == lines(reference, **how)
+    weights = [[(w.stage, w.amounts) for w in crm.sales.weighted(by=["stage"])] for crm in (here, reference)]
+    assert weights[0] == weights[1]
