@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -309,6 +309,7 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
     """
     from relcore import domain
     from relcore.domain import ConsentRecord, CustomerMetrics, Identity, PostalAddress, ValueRun
+    from relcore.partners import OpportunityPartner, PartnerProfile
     from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
     from relcore.value.services import ValueSettings
 
@@ -361,6 +362,11 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
         "Opportunity": (
             Opportunity,
             {"customer_id": who, "pipeline_id": who, "stage": "qualify", "name": "Deal", "created_at": NOW},
+        ),
+        "PartnerProfile": (PartnerProfile, {"customer_id": who, "active_from": date(2026, 1, 1)}),
+        "OpportunityPartner": (
+            OpportunityPartner,
+            {"opportunity_id": who, "customer_id": who, "partner_id": who, "role": "reseller"},
         ),
         "OpportunityChange": (
             OpportunityChange,

@@ -2,7 +2,8 @@
 
 Each lives in its context's ``model`` module (``relcore.customers.model``,
 ``relcore.consent.model``, ``relcore.activity.model``, ``relcore.segments.model``,
-``relcore.value.model``, ``relcore.sales.model``, ``relcore.sales.pipelines``);
+``relcore.value.model``, ``relcore.sales.model``, ``relcore.sales.pipelines``,
+``relcore.partners.model``);
 this module gathers them for applications that
 would rather import from one place. relcore's own code imports from the contexts.
 """
@@ -44,6 +45,16 @@ from relcore.customers.model import (
     PartyType,
     RelationshipKind,
 )
+from relcore.partners.model import (
+    DealRegistered,
+    OpportunityPartner,
+    PartnerAdded,
+    PartnerProfile,
+    PartnerRole,
+    PrimaryPartnerChanged,
+    RegistrationDecided,
+    RegistrationStatus,
+)
 from relcore.sales.model import (
     ChangeKind,
     Opportunity,
@@ -77,6 +88,7 @@ __all__ = [
     "CustomerMetrics",
     "CustomerUpdated",
     "CustomersImported",
+    "DealRegistered",
     "Direction",
     "DomainEvent",
     "ForecastCategory",
@@ -86,14 +98,21 @@ __all__ = [
     "OpportunityChange",
     "OpportunityLost",
     "OpportunityOpened",
+    "OpportunityPartner",
     "OpportunityReopened",
     "OpportunityStageChanged",
     "OpportunityUpdated",
     "OpportunityWon",
+    "PartnerAdded",
+    "PartnerProfile",
+    "PartnerRole",
     "PartyType",
     "Pipeline",
     "PostalAddress",
+    "PrimaryPartnerChanged",
     "Purpose",
+    "RegistrationDecided",
+    "RegistrationStatus",
     "RelationshipKind",
     "SegmentEntered",
     "SegmentLeft",

@@ -90,7 +90,12 @@ def _every(repository: AggregateRepository[Any]) -> Iterator[Any]:
 
 
 class MemoryBook:
-    """The book of deals of a memory store, added up deal by deal (the reference of the SQL query)."""
+    """The book of deals of a memory store, added up deal by deal (the reference of the SQL query).
+
+    A deal open in the pipeline and stage its stored win-probability score was
+    computed for weighs with that score when its pipeline uses the model (as of
+    a past moment too: today's scores, matched to the stage the deal was in then).
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -119,6 +124,12 @@ class MemoryBook:
                 if entry.at <= moment and (seen is None or (entry.at, entry.id) > (seen.at, seen.id)):
                     last[entry.opportunity_id] = entry
             states = list(last.values())
+        scores = {
+            s.opportunity_id: s
+            for p in wanted.values()
+            if p.win_probability
+            for s in uow.win_models.scores(p.id)
+        }
         lines = []
         for state in states:
             pipeline = wanted.get(state.pipeline_id)
@@ -130,7 +141,13 @@ class MemoryBook:
             closing = state.close_date
             due = None if today is None else today.get(pipeline.id)
             late = state.outcome is StageOutcome.OPEN and None not in (due, closing) and closing < due  # type: ignore[operator]
-            probability = probability_for(pipeline, state.outcome, state.stage, state.probability)
+            score = scores.get(deal_id)
+            model = (
+                score.probability
+                if score is not None and (score.pipeline_id, score.stage) == (state.pipeline_id, state.stage)
+                else None
+            )
+            probability = probability_for(pipeline, state.outcome, state.stage, state.probability, model)
             lines.append(
                 BookLine(
                     state.pipeline_id,

@@ -6,7 +6,10 @@ amounts and their weighted amounts: each deal's amount in minor units times
 its effective probability in basis points, an exact integer. The effective
 probability is computed in SQL from the pipeline's stages, bound as
 parameters: 10,000 when won, 0 when lost, else the manual probability, else
-the stage's. On PostgreSQL and MariaDB the products are added as ``NUMERIC``
+the stored win-probability score when the pipeline uses the model and the
+deal is in the pipeline and stage it was scored for (a ``LEFT JOIN`` of
+``relcore_win_scores``; today's scores as of a past moment too), else the
+stage's. On PostgreSQL and MariaDB the products are added as ``NUMERIC``
 (exact, without bound); SQLite adds 64-bit integers and refuses (with a
 [StorageError][relcore.errors.StorageError]) a total past 9.2 x 10^18, about
 920 trillion euros of weighted cents.
@@ -28,7 +31,7 @@ from relcore.ids import PipelineId
 from relcore.sales.forecasts import BookLine
 from relcore.sales.pipelines import ForecastCategory, Pipeline, StageOutcome
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
-from relcore.storage.sql.schema import opportunities, opportunity_changes
+from relcore.storage.sql.schema import opportunities, opportunity_changes, win_scores
 
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
@@ -71,12 +74,24 @@ class SqlBook:
         if not known:
             return []
         family = dialect_family(self._uow.connection)
-        source, joined = self._source(as_of)
+        source, joined = self._source(as_of, by_owner)
         c = source.c
+        automatic = _stage_probability(c, list(known.values()))
+        modelled = sorted(p.id for p in known.values() if p.win_probability)
+        if modelled:
+            deal_id = c.id if as_of is None else c.opportunity_id
+            scored = sa.and_(
+                win_scores.c.opportunity_id == deal_id,
+                win_scores.c.pipeline_id == c.pipeline_id,
+                win_scores.c.stage == c.stage,
+            )
+            joined = joined.join(win_scores, scored, isouter=True)
+            model = sa.case((c.pipeline_id.in_(modelled), win_scores.c.probability_bp), else_=sa.null())
+            automatic = sa.func.coalesce(model, automatic)
         effective = sa.case(
             (c.outcome == StageOutcome.WON.value, sa.literal(_CERTAIN)),
             (c.outcome == StageOutcome.LOST.value, sa.literal(0)),
-            else_=sa.func.coalesce(c.probability_bp, _stage_probability(c, list(known.values()))),
+            else_=sa.func.coalesce(c.probability_bp, automatic),
         )
         units: Any = c.amount_minor
         if family is not DialectFamily.SQLITE:
@@ -91,7 +106,7 @@ class SqlBook:
         ]  # MySQL: GROUP BY 0 is a position
         query = (
             sa.select(*keys, sa.func.count(), sa.func.sum(c.amount_minor), sa.func.sum(units * effective))
-            .select_from(joined if by_owner else source)
+            .select_from(joined)
             .where(c.pipeline_id.in_(sorted(known)))
             .group_by(*varying)
         )
@@ -100,8 +115,8 @@ class SqlBook:
         rows = self._uow.execute(query, what="read the sales book")
         return [_line(row, by_owner) for row in rows]
 
-    def _source(self, as_of: datetime | None) -> tuple[Any, Any]:
-        """The deals (or their state as of a moment, from the history), and the same joined to the deals."""
+    def _source(self, as_of: datetime | None, by_owner: bool) -> tuple[Any, Any]:
+        """The deals (or their state as of a moment, from the history), and what to select from."""
         if as_of is None:
             return opportunities, opportunities
         moment = check_datetime("as_of", as_of)
@@ -115,6 +130,8 @@ class SqlBook:
             .where(history.c.at <= moment)
             .subquery("book")
         )
+        if not by_owner:
+            return book, book
         return book, book.join(opportunities, opportunities.c.id == book.c.opportunity_id)
 
 

@@ -10,15 +10,18 @@ from functools import partial
 from uuid import UUID
 
 from relcore._kernel import checks as check
-from relcore._kernel.arguments import check_id
+from relcore._kernel.arguments import check_callable, check_id
 from relcore._kernel.namespace import Namespace
 from relcore.ids import OpportunityId, PipelineId
-from relcore.sales import decisions, forecasts, services
+from relcore.sales import decisions, forecasts, services, win_refresh
 from relcore.sales.decisions import Decision
 from relcore.sales.forecasts import ExchangeRates, Forecast, Period, WeightedLine
 from relcore.sales.model import Opportunity, OpportunityChange
 from relcore.sales.pipelines import ForecastCategory, Pipeline
 from relcore.sales.ports import SalesWork
+from relcore.sales.win_calibration import Calibration
+from relcore.sales.win_refresh import ProbabilityExplanation, Progress
+from relcore.sales.win_runs import WinRun
 from relcore.storage.base import Page
 from relcore.storage.rules import check_limit
 
@@ -432,10 +435,111 @@ class Sales(Namespace[SalesWork]):
         """The deal's effective probability: 1 won, 0 lost, else manual, else model, else its stage's."""
         wanted = check_id("opportunity_id", opportunity_id)
 
-        def read(uow: SalesWork) -> Decimal:
-            deal = uow.opportunities.get(wanted)
-            return decisions.effective_probability(deal, uow.pipelines.get(deal.pipeline_id))
-
-        return self._read(read)
+        return self._read(lambda uow: win_refresh.probability(uow, wanted))
 
     # -- win probability -------------------------------------------------------
+
+    def refresh_win_probability(
+        self,
+        pipeline_id: PipelineId | None = None,
+        *,
+        as_of: datetime | None = None,
+        fields: Iterable[str] = ("source",),
+        tag_fields: Iterable[str] = ("tags",),
+        smoothing: float = 0.1,
+        min_tag_support: int = 50,
+        progress: Progress | None = None,
+    ) -> builtins.list[WinRun]:
+        """Fit pipelines' win-probability models on their closed deals; store them, score the open deals.
+
+        Without ``pipeline_id``, every pipeline whose ``win_probability`` is on; with one,
+        that pipeline whether it is on or not (its scores are then stored, but used only once
+        it is switched on). Each pipeline's stored run and scores are replaced, in one unit
+        of work. See [win_refresh][relcore.sales.win_refresh] for what is read.
+
+        Args:
+            pipeline_id: The one pipeline to refresh.
+            as_of: Learn from the deals closed by then (default: now); the deals open now are scored.
+            fields: The fields learned: ``source``, ``owner``, ``campaign_id``, ``currency``,
+                ``tags``, ``attributes.<key>``, or the customer's ``customer.country``,
+                ``customer.type``, ``customer.stage``, ``customer.tags``, ``customer.roles``,
+                ``customer.attributes.<key>``.
+            tag_fields: Fields whose values count only when held by ``min_tag_support`` closed deals.
+            smoothing: Added to every count (finite, > 0).
+            min_tag_support: See ``tag_fields``.
+            progress: Called as ``progress(stage, done, total)`` while it runs.
+
+        Returns:
+            The stored runs, one per pipeline, in id order.
+
+        Raises:
+            ValidationError: A bad argument (named); the store is then unchanged.
+            NotFoundError: No pipeline ``pipeline_id``.
+        """
+        wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
+        moment = self._as_of(as_of)
+        settings = win_refresh.check_settings(fields, tag_fields, smoothing, min_tag_support)
+        report = check_callable("progress", progress, arguments=3, optional=True)
+        now = self._clock()
+
+        def run(uow: SalesWork) -> builtins.list[WinRun]:
+            chosen = win_refresh.pipelines_to_refresh(uow, wanted)
+            return win_refresh.refresh_pipeline(uow, chosen, moment, settings, now=now, progress=report)
+
+        return self._write(run)
+
+    def win_run(self, pipeline_id: PipelineId) -> WinRun | None:
+        """The pipeline's stored win-probability run (its model, counts and settings), if it was refreshed."""
+        wanted = check_id("pipeline_id", pipeline_id)
+        return self._read(lambda uow: uow.win_models.run(wanted))
+
+    def explain_probability(self, opportunity_id: OpportunityId) -> ProbabilityExplanation:
+        """The deal's effective probability and where it comes from: won, lost, manual, model or stage.
+
+        For ``model``, the deal scored by its pipeline's stored model, with the factor of each value.
+
+        Raises:
+            NotFoundError: No such deal.
+        """
+        wanted = check_id("opportunity_id", opportunity_id)
+        return self._read(lambda uow: win_refresh.explain(uow, wanted))
+
+    def win_calibration(
+        self,
+        pipeline_id: PipelineId,
+        *,
+        train_until: datetime,
+        evaluate_until: datetime | None = None,
+        fields: Iterable[str] = ("source",),
+        tag_fields: Iterable[str] = ("tags",),
+        smoothing: float = 0.1,
+        min_tag_support: int = 50,
+        bins: int = 10,
+    ) -> Calibration:
+        """How well the model predicts held-out deals: Brier score and reliability table.
+
+        Fits on the pipeline's deals closed by ``train_until``, then scores those closed after
+        it and by ``evaluate_until`` (default: now), each at the last open stage it was in
+        before it closed, and compares with what happened. Stores nothing.
+
+        Raises:
+            ValidationError: A bad argument, ``evaluate_until`` not after ``train_until``,
+                no won or no lost deal to learn from (``train_until``), or none held out
+                (``evaluate_until``).
+        """
+        wanted = check_id("pipeline_id", pipeline_id)
+        train = check.check_datetime("train_until", train_until)
+        until = self._as_of(evaluate_until, "evaluate_until")
+        if until <= train:
+            raise check.fail("evaluate_until", "must be after train_until")
+        settings = win_refresh.check_settings(fields, tag_fields, smoothing, min_tag_support)
+        if type(bins) is not int or not 1 <= bins <= 1000:
+            raise check.fail("bins", "expected an int from 1 to 1000")
+
+        def read(uow: SalesWork) -> Calibration:
+            pipeline = uow.pipelines.get(wanted)
+            return win_refresh.calibrate(
+                uow, pipeline, settings, train_until=train, evaluate_until=until, bins=bins
+            )
+
+        return self._read(read)

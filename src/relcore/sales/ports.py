@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
@@ -23,6 +23,7 @@ from relcore.sales.model import (
     OpportunityWon,
 )
 from relcore.sales.pipelines import ForecastCategory, Pipeline, Stage, StageOutcome
+from relcore.sales.win_runs import OpportunityScore, WinRun
 from relcore.segments.ports import SegmentsWork
 from relcore.storage.base import AggregateRepository, Page
 
@@ -38,6 +39,8 @@ __all__ = [
     "PipelineRepository",
     "SalesBook",
     "SalesWork",
+    "WIN_MODELS",
+    "WinModelRepository",
 ]
 
 
@@ -95,6 +98,37 @@ class SalesBook(Protocol):
         ...
 
 
+class WinModelRepository(Protocol):
+    """The win-probability refresh's runs (the latest per pipeline) and the scores of their open deals."""
+
+    def replace(self, run: WinRun, scores: Iterable[OpportunityScore]) -> int:
+        """Make ``run`` its pipeline's stored run, and ``scores`` that pipeline's only scores.
+
+        The pipeline's previous run and its scores are dropped; a deal scored
+        by another pipeline's run keeps that score until that run is
+        replaced. Every score must name ``run`` and its pipeline, and a
+        stored deal ([`NotFoundError`][relcore.errors.NotFoundError]); a deal
+        scored twice keeps the last score. Returns how many deals are scored.
+        """
+        ...
+
+    def run(self, pipeline_id: PipelineId) -> WinRun | None:
+        """The pipeline's stored run, if it was refreshed."""
+        ...
+
+    def runs(self) -> builtins.list[WinRun]:
+        """Every stored run, by pipeline id."""
+        ...
+
+    def score(self, opportunity_id: OpportunityId) -> OpportunityScore | None:
+        """The deal's stored score, if a run scored it."""
+        ...
+
+    def scores(self, pipeline_id: PipelineId) -> builtins.list[OpportunityScore]:
+        """The scores of the pipeline's stored run, in deal id order."""
+        ...
+
+
 class SalesWork(SegmentsWork, Protocol):
     """The ports the sales use cases need."""
 
@@ -116,6 +150,11 @@ class SalesWork(SegmentsWork, Protocol):
     @property
     def sales_book(self) -> SalesBook:
         """The book of deals, grouped for forecasts."""
+        ...
+
+    @property
+    def win_models(self) -> WinModelRepository:
+        """The win-probability runs and scores."""
         ...
 
 
@@ -188,9 +227,17 @@ BOOK = Port(
 )
 """The book of deals, grouped for forecasts (a query port: it stores nothing)."""
 
+WIN_MODELS = Port(
+    "win_models",
+    WinModelRepository,
+    memory="relcore.sales._win_store_memory:MemoryWinModels",
+    sql="relcore.sales._win_store_sql:SqlWinModels",
+)
+"""The win-probability runs (the latest of each pipeline) and their scores."""
+
 CONTEXT = Context(
     "sales",
-    ports=(PIPELINES, OPPORTUNITIES, CHANGES, BOOK),
+    ports=(PIPELINES, OPPORTUNITIES, CHANGES, BOOK, WIN_MODELS),
     events=(
         OpportunityOpened,
         OpportunityStageChanged,
@@ -200,7 +247,7 @@ CONTEXT = Context(
         OpportunityUpdated,
     ),
     values=(Stage,),
-    contracts=("relcore.sales._testing:SalesContract",),
+    contracts=("relcore.sales._testing:SalesContract", "relcore.sales._win_testing:WinModelsContract"),
     histories=(OPPORTUNITY_HISTORY,),
     snapshot="relcore.sales._testing:stored_state",
     examples=(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.mysql import LONGTEXT
 
 from relcore.storage.sql.codec import MinorUnits, Scaled
 from relcore.storage.sql.types import KeyText, UTCDateTime
@@ -35,6 +36,8 @@ __all__ = [
     "touchpoints",
     "transactions",
     "value_runs",
+    "win_runs",
+    "win_scores",
 ]
 
 NAMING_CONVENTION = {
@@ -387,6 +390,47 @@ opportunity_changes = sa.Table(
     sa.Index("ix_relcore_opportunity_changes_pipeline", "pipeline_id", "at"),
     **_MYSQL,
 )
+
+win_runs = sa.Table(
+    "relcore_win_runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("pipeline_id", sa.Uuid, _pipeline_fk(), nullable=False, unique=True),
+    sa.Column("as_of", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("won", sa.Integer, nullable=False),
+    sa.Column("lost", sa.Integer, nullable=False),
+    sa.Column("scored", sa.Integer, nullable=False),
+    sa.Column("unscored", sa.String(10), nullable=True),
+    sa.Column("settings", _json(), nullable=False),
+    sa.Column("model", sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb"), nullable=False),
+    **_MYSQL,
+)
+"""The latest win-probability run of each pipeline; ``model`` is the fitted model's exact JSON text."""
+
+win_scores = sa.Table(
+    "relcore_win_scores",
+    metadata,
+    sa.Column(
+        "opportunity_id",
+        sa.Uuid,
+        sa.ForeignKey("relcore_opportunities.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "run_id",
+        sa.Uuid,
+        sa.ForeignKey("relcore_win_runs.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("pipeline_id", sa.Uuid, nullable=False),
+    sa.Column("stage", sa.String(40), nullable=False),
+    sa.Column("probability_bp", sa.Integer, nullable=False, info={"relcore": Scaled("probability", 4)}),
+    **_MYSQL,
+)
+"""Each open deal's win probability (basis points) from its pipeline's latest run, for the stage it was in."""
+
 
 # -- partners ----------------------------------------------------------------------------------------
 # A commission rate is an integer in hundredths of a percent (0 to 10,000), like a probability.

@@ -1,5 +1,9 @@
 """Sales: ``relcore_pipelines``, ``relcore_opportunities`` and their history ``relcore_opportunity_changes``.
 
+Also the win-probability refresh's ``relcore_win_runs`` (the latest run of each
+pipeline, with its model's JSON text) and ``relcore_win_scores`` (each scored
+open deal's probability in basis points).
+
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-04
@@ -16,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.mysql import LONGTEXT
 
 from relcore.storage.sql.types import KeyText, UTCDateTime
 
@@ -32,6 +37,8 @@ _MYSQL: dict[str, Any] = {
 _PIPELINES = "relcore_pipelines"
 _OPPORTUNITIES = "relcore_opportunities"
 _CHANGES = "relcore_opportunity_changes"
+_RUNS = "relcore_win_runs"
+_SCORES = "relcore_win_scores"
 
 
 def _json() -> sa.JSON:
@@ -132,9 +139,45 @@ def upgrade() -> None:
     op.create_index(op.f(f"ix_{_CHANGES}_customer_id"), _CHANGES, ["customer_id"])
     op.create_index(op.f(f"ix_{_CHANGES}_history"), _CHANGES, ["opportunity_id", "at", "id"])
     op.create_index(op.f(f"ix_{_CHANGES}_pipeline"), _CHANGES, ["pipeline_id", "at"])
+    _win_tables()
+
+
+def _win_tables() -> None:
+    op.create_table(
+        _RUNS,
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("pipeline_id", sa.Uuid(), nullable=False),
+        sa.Column("as_of", UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("won", sa.Integer(), nullable=False),
+        sa.Column("lost", sa.Integer(), nullable=False),
+        sa.Column("scored", sa.Integer(), nullable=False),
+        sa.Column("unscored", sa.String(length=10), nullable=True),
+        sa.Column("settings", _json(), nullable=False),
+        sa.Column("model", sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb"), nullable=False),
+        _fk("pipeline_id", _RUNS, _PIPELINES),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{_RUNS}")),
+        sa.UniqueConstraint("pipeline_id", name=op.f(f"uq_{_RUNS}_pipeline_id")),
+        **_MYSQL,
+    )
+    op.create_table(
+        _SCORES,
+        sa.Column("opportunity_id", sa.Uuid(), nullable=False),
+        sa.Column("run_id", sa.Uuid(), nullable=False),
+        sa.Column("pipeline_id", sa.Uuid(), nullable=False),
+        sa.Column("stage", sa.String(length=40), nullable=False),
+        sa.Column("probability_bp", sa.Integer(), nullable=False),
+        _fk("opportunity_id", _SCORES, _OPPORTUNITIES, "CASCADE"),
+        _fk("run_id", _SCORES, _RUNS, "CASCADE"),
+        sa.PrimaryKeyConstraint("opportunity_id", name=op.f(f"pk_{_SCORES}")),
+        **_MYSQL,
+    )
+    op.create_index(op.f(f"ix_{_SCORES}_run_id"), _SCORES, ["run_id"])
 
 
 def downgrade() -> None:
+    op.drop_table(_SCORES)
+    op.drop_table(_RUNS)
     op.drop_table(_CHANGES)
     op.drop_table(_OPPORTUNITIES)
     op.drop_table(_PIPELINES)
