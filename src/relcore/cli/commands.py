@@ -31,6 +31,7 @@ import attrs
 
 from relcore import CRM
 from relcore.activity.model import Touchpoint, Transaction, TransactionKind
+from relcore.cli._demo_sales import report_sales
 from relcore.cli._demo_segments import report_segments
 from relcore.cli._demo_value import report_value
 from relcore.cli._progress import Progress
@@ -337,6 +338,8 @@ def _report(crm: CRM, tally: _Tally, stored: tuple[int, int, int], out: TextIO, 
         _timeline(crm, crm.customers.get(busiest), count, out)
     report_segments(crm, shop.end, customers, out, _table, build=build)
     report_value(crm, shop.end, out, _table, build=build)
+    organizations = [p.id for p in shop.profiles() if p.organization]
+    report_sales(crm, organizations, shop.end, out, _table, build=build)
 
 
 def _timeline(crm: CRM, customer: Customer, transactions: int, out: TextIO) -> None:
