@@ -199,7 +199,7 @@ def reaches(changes: Iterable[OpportunityChange], pipeline: Pipeline, as_of: dat
 
 
 def conversion_of(pipeline: Pipeline, deals_by_reach: Mapping[int, int]) -> tuple[StageConversion, ...]:
-    """Stage-to-stage conversion from the number of deals per reach (see [reaches][relcore.sales.funnel.reaches]).
+    """Stage-to-stage conversion from the deals per [reach][relcore.sales.funnel.reaches].
 
     A deal *reached* ``O_k`` when its reach is at least ``k``, so skipped
     stages count as passed; it *advanced* from ``O_k`` when its reach is at
