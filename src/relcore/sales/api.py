@@ -502,6 +502,26 @@ class Sales(Namespace[SalesWork]):
 
         The deals are counted per furthest stage reached by the store (one ``GROUP BY`` on SQL
         backends); see [stage_conversion][relcore.sales.funnel.stage_conversion] for the definition.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> from relcore import CRM, Customer
+            >>> from relcore.sales import Opportunity, Pipeline
+            >>> crm = CRM.in_memory()
+            >>> acme = crm.customers.add(Customer.organization("Acme"))
+            >>> direct = crm.sales.add_pipeline(Pipeline.of(
+            ...     "Direct", [("qualify", "Qualify", "0.1"), ("propose", "Propose", "0.4")], currency="EUR"))
+            >>> def jan(day): return datetime(2026, 1, day, tzinfo=UTC)
+            >>> a, b, c = (crm.sales.open(Opportunity(
+            ...     customer_id=acme.id, pipeline_id=direct.id, stage="qualify", name=n, created_at=jan(5)))
+            ...     for n in "abc")
+            >>> _ = crm.sales.advance(a.id, "propose", at=jan(8))
+            >>> _ = crm.sales.win(a.id, at=jan(20))
+            >>> _ = crm.sales.lose(b.id, reason="price", at=jan(21))
+            >>> [(s.stage, str(s.rate)) for s in crm.sales.conversion(direct.id, as_of=jan(31))]
+            [('qualify', '1/3'), ('propose', '1/1')]
+            >>> str(crm.sales.win_rate(jan(1), jan(31)))
+            '1/2'
         """
         wanted = check_id("pipeline_id", pipeline_id)
         moment = self._as_of(as_of)
