@@ -518,8 +518,8 @@ class Sales(Namespace[SalesWork]):
             >>> _ = crm.sales.advance(a.id, "propose", at=jan(8))
             >>> _ = crm.sales.win(a.id, at=jan(20))
             >>> _ = crm.sales.lose(b.id, reason="price", at=jan(21))
-            >>> [(s.stage, str(s.rate)) for s in crm.sales.conversion(direct.id, as_of=jan(31))]
-            [('qualify', '1/3'), ('propose', '1/1')]
+            >>> print(*(f"{s.stage}:{s.rate}" for s in crm.sales.conversion(direct.id, as_of=jan(31))))
+            qualify:1/3 propose:1/1
             >>> str(crm.sales.win_rate(jan(1), jan(31)))
             '1/2'
         """
