@@ -2,7 +2,9 @@
 
 Private: [relcore.sales.funnel][] and [relcore.sales.performance][] read
 histories through these helpers, so both modules check their arguments and
-order entries the same way.
+order entries the same way. [ClosedGroup][relcore.sales.ports.ClosedGroup],
+the grouped answer of the funnel query port, is defined here (below the ports
+and the analytics, which both use it) and re-exported by the ports.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
+import attrs
+
 from relcore._kernel import checks as check
 from relcore.ids import OpportunityId, PipelineId
 from relcore.sales.model import ChangeKind, OpportunityChange, ordered
-from relcore.sales.pipelines import Pipeline, Stage
+from relcore.sales.pipelines import Pipeline, Stage, StageOutcome
 
 __all__ = [
     "EXACT",
     "Accumulator",
+    "ClosedGroup",
     "check_pipeline",
     "check_pipelines",
     "check_window",
@@ -109,6 +114,29 @@ def stage_of(pipeline: Pipeline, key: str, field: str) -> Stage:
     if stage is None:
         raise check.fail(field, "a history entry or deal names a stage its pipeline does not have")
     return stage
+
+
+@attrs.frozen
+class ClosedGroup:
+    """The deals closed in a window that share an outcome, a lost reason and a currency.
+
+    Attributes:
+        outcome: Won or lost (their state at the window's end).
+        lost_reason: Their lost reason then (``None`` for won deals and reasonless entries).
+        currency: Their amount's currency then; ``None`` for the deals without an amount.
+        count: How many deals.
+        amount: The sum of their amounts then (zero for the deals without an amount).
+    """
+
+    outcome: StageOutcome
+    lost_reason: str | None
+    currency: str | None
+    count: int
+    amount: Decimal
+
+    def key(self) -> tuple[str, str, str]:
+        """The group's outcome, reason and currency as text, for a stable order."""
+        return (self.outcome.value, self.lost_reason or "", self.currency or "")
 
 
 class Accumulator:

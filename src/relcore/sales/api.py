@@ -13,12 +13,19 @@ from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_callable, check_id
 from relcore._kernel.namespace import Namespace
 from relcore.ids import OpportunityId, PipelineId
-from relcore.sales import decisions, forecasts, services, win_refresh
+from relcore.sales import decisions, forecasts, funnel, performance, services, win_refresh
+from relcore.sales._history import check_window
 from relcore.sales.decisions import Decision
 from relcore.sales.forecasts import ExchangeRates, Forecast, Period, WeightedLine
+from relcore.sales.funnel import Ratio, StageConversion, StageDuration, Tally
 from relcore.sales.model import Opportunity, OpportunityChange
+from relcore.sales.performance import SalesVelocity
 from relcore.sales.pipelines import ForecastCategory, Pipeline
 from relcore.sales.ports import SalesWork
+from relcore.sales.rotting import OverdueDeal, RottingDeal
+from relcore.sales.rotting import overdue as overdue_deals
+from relcore.sales.rotting import rotting as rotting_deals
+from relcore.sales.waterfall import Waterfall, waterfall
 from relcore.sales.win_calibration import Calibration
 from relcore.sales.win_refresh import ProbabilityExplanation, Progress
 from relcore.sales.win_runs import WinRun
@@ -44,6 +51,21 @@ def _every(uow: SalesWork) -> builtins.list[Pipeline]:
     after: UUID | None = None
     while True:
         page = uow.pipelines.list(after=after, limit=500)
+        found += page.items
+        if page.next_after is None:
+            return found
+        after = page.next_after
+
+
+def _deals(uow: SalesWork, pipeline_id: PipelineId | None) -> builtins.list[Opportunity]:
+    """The deals of one pipeline, or every deal, in id order."""
+    found: builtins.list[Opportunity] = []
+    after: UUID | None = None
+    while True:
+        if pipeline_id is None:
+            page = uow.opportunities.list(after=after, limit=500)
+        else:
+            page = uow.opportunities.in_pipeline(pipeline_id, after=after, limit=500)
         found += page.items
         if page.next_after is None:
             return found
@@ -428,6 +450,197 @@ class Sales(Namespace[SalesWork]):
         return self._read(read)
 
     # -- funnel analytics ------------------------------------------------------
+
+    def book_as_of(
+        self, as_of: datetime, *, pipeline_id: PipelineId | None = None
+    ) -> dict[OpportunityId, OpportunityChange]:
+        """Every deal as it stood at ``as_of``: its last history entry dated at or before it.
+
+        Read from the history and computed in Python
+        ([book_as_of][relcore.sales.funnel.book_as_of]). With ``pipeline_id``, only the deals in
+        that pipeline then. Deals in id order; those opened later are absent.
+        """
+        moment = check.check_datetime("as_of", as_of)
+        wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
+
+        def read(uow: SalesWork) -> dict[OpportunityId, OpportunityChange]:
+            if wanted is not None:
+                uow.pipelines.get(wanted)
+            book = funnel.book_as_of(uow.sales_funnel.history(wanted, moment), moment)
+            return {deal: state for deal, state in book.items() if wanted in (None, state.pipeline_id)}
+
+        return self._read(read)
+
+    def changes_between(
+        self, start: datetime, end: datetime, *, pipeline_id: PipelineId | None = None
+    ) -> Waterfall:
+        """What happened to the open pipeline between two moments: the waterfall that reconciles.
+
+        Read from the history and computed in Python (see
+        [waterfall][relcore.sales.waterfall.waterfall] for the buckets). With ``pipeline_id``, the
+        deals in that pipeline at ``start`` or at ``end``; else every deal.
+        """
+        first, last = check_window(start, end)
+        wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
+
+        def read(uow: SalesWork) -> Waterfall:
+            pipelines = {p.id: p for p in _every(uow)}
+            if wanted is not None and wanted not in pipelines:
+                uow.pipelines.get(wanted)  # raises NotFoundError
+            entries = uow.sales_funnel.history(wanted, last)
+            if wanted is not None:
+                books = (funnel.book_as_of(entries, first), funnel.book_as_of(entries, last))
+                kept = {deal for book in books for deal, state in book.items() if state.pipeline_id == wanted}
+                entries = [e for e in entries if e.opportunity_id in kept]
+            return waterfall(entries, pipelines, first, last)
+
+        return self._read(read)
+
+    def conversion(
+        self, pipeline_id: PipelineId, *, as_of: datetime | None = None
+    ) -> tuple[StageConversion, ...]:
+        """Stage-to-stage conversion of the pipeline's deals, from their history up to ``as_of`` (now).
+
+        The deals are counted per furthest stage reached by the store (one ``GROUP BY`` on SQL
+        backends); see [stage_conversion][relcore.sales.funnel.stage_conversion] for the definition.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> from relcore import CRM, Customer
+            >>> from relcore.sales import Opportunity, Pipeline
+            >>> crm = CRM.in_memory()
+            >>> acme = crm.customers.add(Customer.organization("Acme"))
+            >>> direct = crm.sales.add_pipeline(Pipeline.of(
+            ...     "Direct", [("qualify", "Qualify", "0.1"), ("propose", "Propose", "0.4")], currency="EUR"))
+            >>> def jan(day): return datetime(2026, 1, day, tzinfo=UTC)
+            >>> a, b, c = (crm.sales.open(Opportunity(
+            ...     customer_id=acme.id, pipeline_id=direct.id, stage="qualify", name=n, created_at=jan(5)))
+            ...     for n in "abc")
+            >>> _ = crm.sales.advance(a.id, "propose", at=jan(8))
+            >>> _ = crm.sales.win(a.id, at=jan(20))
+            >>> _ = crm.sales.lose(b.id, reason="price", at=jan(21))
+            >>> print(*(f"{s.stage}:{s.rate}" for s in crm.sales.conversion(direct.id, as_of=jan(31))))
+            qualify:1/3 propose:1/1
+            >>> str(crm.sales.win_rate(jan(1), jan(31)))
+            '1/2'
+        """
+        wanted = check_id("pipeline_id", pipeline_id)
+        moment = self._as_of(as_of)
+
+        def read(uow: SalesWork) -> tuple[StageConversion, ...]:
+            pipeline = uow.pipelines.get(wanted)
+            return funnel.conversion_of(pipeline, uow.sales_funnel.reaches(pipeline, moment))
+
+        return self._read(read)
+
+    def stage_durations(
+        self, pipeline_id: PipelineId, *, as_of: datetime | None = None
+    ) -> tuple[StageDuration, ...]:
+        """Time the pipeline's deals spent in each open stage, up to ``as_of`` (default now).
+
+        Read from the history of the pipeline's deals and computed in Python (median and
+        percentiles need every interval); see [stage_durations][relcore.sales.funnel.stage_durations].
+        """
+        wanted = check_id("pipeline_id", pipeline_id)
+        moment = self._as_of(as_of)
+
+        def read(uow: SalesWork) -> tuple[StageDuration, ...]:
+            pipeline = uow.pipelines.get(wanted)
+            return funnel.stage_durations(uow.sales_funnel.history(wanted, moment), pipeline, moment)
+
+        return self._read(read)
+
+    def win_rate(self, start: datetime, end: datetime, *, pipeline_id: PipelineId | None = None) -> Ratio:
+        """Won / (won + lost) among the deals closed in ``[start, end)`` (of the pipeline at ``end``).
+
+        The closed deals are counted by the store (one ``GROUP BY`` on SQL backends); see
+        [win_rate][relcore.sales.performance.win_rate] for the definition.
+        """
+        first, last = check_window(start, end)
+        wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
+
+        def read(uow: SalesWork) -> Ratio:
+            pipeline = None if wanted is None else uow.pipelines.get(wanted)
+            return performance.win_rate_of(uow.sales_funnel.closed(first, last, pipeline))
+
+        return self._read(read)
+
+    def losses(
+        self, start: datetime, end: datetime, *, pipeline_id: PipelineId | None = None
+    ) -> dict[str | None, Tally]:
+        """The deals lost in ``[start, end)`` per lost reason, the most frequent first.
+
+        Counted and summed per currency by the store (one ``GROUP BY`` on SQL backends); see
+        [losses_by_reason][relcore.sales.performance.losses_by_reason] for the definition.
+        """
+        first, last = check_window(start, end)
+        wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
+
+        def read(uow: SalesWork) -> dict[str | None, Tally]:
+            pipeline = None if wanted is None else uow.pipelines.get(wanted)
+            return performance.losses_of(uow.sales_funnel.closed(first, last, pipeline))
+
+        return self._read(read)
+
+    def velocity(
+        self,
+        pipeline_id: PipelineId | None,
+        start: datetime,
+        end: datetime,
+        *,
+        as_of: datetime | None = None,
+    ) -> SalesVelocity:
+        """Sales velocity per currency: open deals as of ``as_of`` (default ``end``), the rest in the window.
+
+        Read from the history of the pipeline's deals (every deal's with ``None``) and computed in
+        Python; see [sales_velocity][relcore.sales.performance.sales_velocity] for the formula.
+        """
+        wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
+        first, last = check_window(start, end)
+        moment = last if as_of is None else check.check_datetime("as_of", as_of)
+
+        def read(uow: SalesWork) -> SalesVelocity:
+            pipeline = None if wanted is None else uow.pipelines.get(wanted)
+            entries = uow.sales_funnel.history(wanted, max(last, moment))
+            return performance.sales_velocity(entries, pipeline, first, last, moment)
+
+        return self._read(read)
+
+    def rotting(
+        self, *, as_of: datetime | None = None, pipeline_id: PipelineId | None = None
+    ) -> tuple[RottingDeal, ...]:
+        """The open deals nobody touched for longer than their stage's ``rotting_days``.
+
+        The deals as they are, idle from their last change to ``as_of`` (default now), computed in
+        Python; see [rotting][relcore.sales.rotting.rotting].
+        """
+        moment = self._as_of(as_of)
+        wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
+
+        def read(uow: SalesWork) -> tuple[RottingDeal, ...]:
+            pipelines = {p.id: p for p in _every(uow)}
+            if wanted is not None and wanted not in pipelines:
+                uow.pipelines.get(wanted)  # raises NotFoundError
+            deals = _deals(uow, wanted)
+            return rotting_deals(deals, pipelines, moment)
+
+        return self._read(read)
+
+    def overdue(self, pipeline_id: PipelineId, *, as_of: datetime | None = None) -> tuple[OverdueDeal, ...]:
+        """The pipeline's open deals whose close date has passed in its time zone, with their pushes.
+
+        The deals as they stood at ``as_of`` (default now), from their history, computed in
+        Python; each says how many times its close date was pushed later. See
+        [overdue][relcore.sales.rotting.overdue].
+        """
+        wanted = check_id("pipeline_id", pipeline_id)
+        moment = self._as_of(as_of)
+
+        def read(uow: SalesWork) -> tuple[OverdueDeal, ...]:
+            pipeline = uow.pipelines.get(wanted)
+            return overdue_deals(uow.sales_funnel.history(wanted, moment), pipeline, moment)
+
+        return self._read(read)
 
     # -- probabilities ---------------------------------------------------------
 

@@ -31,6 +31,8 @@ __all__ = [
     "StageDuration",
     "Tally",
     "book_as_of",
+    "conversion_of",
+    "reaches",
     "stage_conversion",
     "stage_durations",
 ]
@@ -149,20 +151,19 @@ class StageConversion:
     rate: Ratio
 
 
-def stage_conversion(
-    changes: Iterable[OpportunityChange], pipeline: Pipeline, as_of: datetime
-) -> tuple[StageConversion, ...]:
-    """Stage-to-stage conversion of a pipeline's deals, from their history up to ``as_of``.
+def reaches(changes: Iterable[OpportunityChange], pipeline: Pipeline, as_of: datetime) -> dict[int, int]:
+    """How many of a pipeline's deals reached each open stage at the furthest, up to ``as_of``.
 
     Let the pipeline's open stages be ``O_0 ... O_{m-1}`` in position order. A
     deal's *reach* is the highest ``i`` such that one of its entries dated at
     or before ``as_of``, in this pipeline, has stage ``O_i``; it is ``m`` if
     such an entry has a won stage (a won deal passed every open stage, even
     if reopened since). Lost entries add nothing: a lost deal reached the
-    furthest open stage it was in. A deal *reached* ``O_k`` when its reach is
-    at least ``k``, so skipped stages count as passed; it *advanced* from
-    ``O_k`` when its reach is at least ``k + 1``. Only entries whose
-    ``pipeline_id`` is the pipeline's count; inactive stages are included.
+    furthest open stage it was in, and a deal whose only entries in the
+    pipeline are lost has no reach. Only entries whose ``pipeline_id`` is the
+    pipeline's count; inactive stages are included. This is the small answer
+    a store groups for [stage_conversion][relcore.sales.funnel.stage_conversion]
+    (SQL stores with one ``GROUP BY``).
 
     Args:
         changes: History entries, in any order (other pipelines' entries are ignored).
@@ -170,17 +171,16 @@ def stage_conversion(
         as_of: The moment (aware); later entries are ignored.
 
     Returns:
-        One [StageConversion][relcore.sales.funnel.StageConversion] per open stage, in position order.
+        The number of deals per reach ``0 ... m``, reaches without a deal left out, in order.
 
     Raises:
         ValidationError: A bad argument, or an entry of the pipeline names a stage it does not have.
     """
     flow = check_pipeline(pipeline)
     moment = check.check_datetime("as_of", as_of)
-    opens = [s.key for s in flow.open_stages]
-    index = {key: i for i, key in enumerate(opens)}
-    last = len(opens)
-    deals_by_reach = [0] * (last + 1)
+    index = {stage.key: i for i, stage in enumerate(flow.open_stages)}
+    last = len(index)
+    deals_by_reach: dict[int, int] = {}
     for entries in histories(changes).values():
         reach = -1
         for entry in entries:
@@ -194,12 +194,68 @@ def stage_conversion(
             elif outcome is StageOutcome.OPEN:
                 reach = max(reach, index[entry.stage])
         if reach >= 0:
-            deals_by_reach[reach] += 1
-    at_least = [sum(deals_by_reach[i:]) for i in range(last + 1)]
+            deals_by_reach[reach] = deals_by_reach.get(reach, 0) + 1
+    return dict(sorted(deals_by_reach.items()))
+
+
+def conversion_of(pipeline: Pipeline, deals_by_reach: Mapping[int, int]) -> tuple[StageConversion, ...]:
+    """Stage-to-stage conversion from the deals per [reach][relcore.sales.funnel.reaches].
+
+    A deal *reached* ``O_k`` when its reach is at least ``k``, so skipped
+    stages count as passed; it *advanced* from ``O_k`` when its reach is at
+    least ``k + 1``.
+
+    Args:
+        pipeline: The pipeline.
+        deals_by_reach: Deals per reach ``0 ... m`` (``m``: the number of open stages, for won).
+
+    Returns:
+        One [StageConversion][relcore.sales.funnel.StageConversion] per open stage, in position order.
+
+    Raises:
+        ValidationError: A bad argument: a reach out of ``0 ... m`` or a negative count
+            (the error names ``deals_by_reach``).
+    """
+    flow = check_pipeline(pipeline)
+    opens = [s.key for s in flow.open_stages]
+    last = len(opens)
+    if not isinstance(deals_by_reach, Mapping):
+        raise check.fail("deals_by_reach", f"expected a mapping, got {check.kind(deals_by_reach)}")
+    counts = [0] * (last + 1)
+    for reach, deals in check.guarded("deals_by_reach", lambda: list(deals_by_reach.items())):
+        if type(reach) is not int or not 0 <= reach <= last:
+            raise check.fail("deals_by_reach", "a reach is not an open stage's index or the won one")
+        counts[reach] += check.positive_int("deals_by_reach", deals, maximum=2**63 - 1)
+    at_least = [sum(counts[i:]) for i in range(last + 1)]
     return tuple(
         StageConversion(key, at_least[i], at_least[i + 1], Ratio(at_least[i + 1], at_least[i]))
         for i, key in enumerate(opens)
     )
+
+
+def stage_conversion(
+    changes: Iterable[OpportunityChange], pipeline: Pipeline, as_of: datetime
+) -> tuple[StageConversion, ...]:
+    """Stage-to-stage conversion of a pipeline's deals, from their history up to ``as_of``.
+
+    The [conversion][relcore.sales.funnel.conversion_of] of the deals'
+    [reaches][relcore.sales.funnel.reaches]: a deal reached an open stage when
+    it was in it or in a later open stage of the pipeline, or won there (so
+    skipped stages count as passed), and advanced from it when it reached the
+    next open stage (or won, from the last one).
+
+    Args:
+        changes: History entries, in any order (other pipelines' entries are ignored).
+        pipeline: The pipeline.
+        as_of: The moment (aware); later entries are ignored.
+
+    Returns:
+        One [StageConversion][relcore.sales.funnel.StageConversion] per open stage, in position order.
+
+    Raises:
+        ValidationError: A bad argument, or an entry of the pipeline names a stage it does not have.
+    """
+    return conversion_of(pipeline, reaches(changes, pipeline, as_of))
 
 
 @attrs.frozen

@@ -22,6 +22,7 @@ from relcore.ids import OpportunityId
 from relcore.sales._history import (
     EXACT,
     Accumulator,
+    ClosedGroup,
     check_pipeline,
     check_window,
     closing_entry,
@@ -36,9 +37,12 @@ __all__ = [
     "DIVISION",
     "SalesVelocity",
     "Velocity",
+    "closed_groups",
     "losses_by_reason",
+    "losses_of",
     "sales_velocity",
     "win_rate",
+    "win_rate_of",
 ]
 
 DIVISION = Context(prec=28, rounding=ROUND_HALF_EVEN)
@@ -77,6 +81,90 @@ def _closed_in(
             yield state, closing, entries[0]
 
 
+def closed_groups(
+    changes: Iterable[OpportunityChange],
+    start: datetime,
+    end: datetime,
+    *,
+    pipeline: Pipeline | None = None,
+) -> list[ClosedGroup]:
+    """The deals closed in ``[start, end)``, counted and summed per outcome, lost reason and currency.
+
+    The small answer a store groups for [win_rate][relcore.sales.performance.win_rate] and
+    [losses_by_reason][relcore.sales.performance.losses_by_reason] (SQL stores with one ``GROUP BY``):
+    each deal's outcome, lost reason, amount and currency are those of its state as of ``end``.
+
+    Args:
+        changes: History entries, in any order.
+        start: The window's first moment (aware, included).
+        end: The window's end (aware, excluded), not before ``start``.
+        pipeline: Count only the deals in this pipeline at ``end`` (default: every deal).
+
+    Returns:
+        One [ClosedGroup][relcore.sales.ports.ClosedGroup] per outcome, reason and currency
+        with a deal, in the order of their ``key``.
+
+    Raises:
+        ValidationError: A bad argument (the error names it).
+    """
+    first, last = check_window(start, end)
+    flow = _optional_pipeline(pipeline)
+    groups: dict[tuple[StageOutcome, str | None, str | None], Accumulator] = {}
+    for state, _, _ in _closed_in(histories(changes), first, last, flow):
+        total = groups.setdefault((state.outcome, state.lost_reason, state.currency), Accumulator())
+        total.add(state.amount, state.currency)
+    found = [
+        ClosedGroup(outcome, reason, currency, total.count, total.amounts.get(currency or "", Decimal(0)))
+        for (outcome, reason, currency), total in groups.items()
+    ]
+    return sorted(found, key=ClosedGroup.key)
+
+
+def _groups(value: object) -> tuple[ClosedGroup, ...]:
+    def one(path: str, item: object) -> ClosedGroup:
+        if not isinstance(item, ClosedGroup):
+            raise check.fail(path, f"expected a ClosedGroup, got {check.kind(item)}")
+        return item
+
+    return check.check_tuple(one, "groups", value)
+
+
+def win_rate_of(groups: Iterable[ClosedGroup]) -> Ratio:
+    """Won / (won + lost) from the deals closed in a window, grouped.
+
+    Args:
+        groups: The [closed_groups][relcore.sales.performance.closed_groups] of a window.
+
+    Returns:
+        The exact [Ratio][relcore.sales.funnel.Ratio]; ``0/0`` without a group.
+    """
+    won = closed = 0
+    for group in _groups(groups):
+        closed += group.count
+        won += group.count if group.outcome is StageOutcome.WON else 0
+    return Ratio(won, closed)
+
+
+def losses_of(groups: Iterable[ClosedGroup]) -> dict[str | None, Tally]:
+    """The lost deals of the groups, counted and summed per currency for each reason.
+
+    Args:
+        groups: The [closed_groups][relcore.sales.performance.closed_groups] of a window.
+
+    Returns:
+        A [Tally][relcore.sales.funnel.Tally] per lost reason, the most frequent reason first,
+        ties in reason order (see [losses_by_reason][relcore.sales.performance.losses_by_reason]).
+    """
+    reasons: dict[str | None, Accumulator] = {}
+    for group in _groups(groups):
+        if group.outcome is StageOutcome.LOST:
+            reasons.setdefault(group.lost_reason, Accumulator()).add(
+                group.amount, group.currency, deals=group.count
+            )
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1].count, item[0] or ""))
+    return {reason: Tally(total.count, total.sorted_amounts()) for reason, total in ranked}
+
+
 def win_rate(
     changes: Iterable[OpportunityChange],
     start: datetime,
@@ -98,13 +186,7 @@ def win_rate(
     Raises:
         ValidationError: A bad argument (the error names it).
     """
-    first, last = check_window(start, end)
-    flow = _optional_pipeline(pipeline)
-    won = closed = 0
-    for state, _, _ in _closed_in(histories(changes), first, last, flow):
-        closed += 1
-        won += state.outcome is StageOutcome.WON
-    return Ratio(won, closed)
+    return win_rate_of(closed_groups(changes, start, end, pipeline=pipeline))
 
 
 @attrs.frozen(kw_only=True)
@@ -245,11 +327,4 @@ def losses_by_reason(
     Raises:
         ValidationError: A bad argument (the error names it).
     """
-    first, last = check_window(start, end)
-    flow = _optional_pipeline(pipeline)
-    reasons: dict[str | None, Accumulator] = {}
-    for state, _, _ in _closed_in(histories(changes), first, last, flow):
-        if state.outcome is StageOutcome.LOST:
-            reasons.setdefault(state.lost_reason, Accumulator()).add(state.amount, state.currency)
-    ranked = sorted(reasons.items(), key=lambda item: (-item[1].count, item[0] or ""))
-    return {reason: Tally(total.count, total.sorted_amounts()) for reason, total in ranked}
+    return losses_of(closed_groups(changes, start, end, pipeline=pipeline))

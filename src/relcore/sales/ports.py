@@ -11,6 +11,7 @@ from uuid import UUID
 from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Money, Port
 from relcore._kernel.money import CURRENCIES
 from relcore.ids import OpportunityId, PipelineId
+from relcore.sales._history import ClosedGroup
 from relcore.sales.forecasts import BookLine
 from relcore.sales.model import (
     Opportunity,
@@ -31,13 +32,16 @@ __all__ = [
     "BOOK",
     "CHANGES",
     "CONTEXT",
+    "FUNNEL",
     "OPPORTUNITIES",
     "OPPORTUNITY_HISTORY",
     "PIPELINES",
     "ChangeRepository",
+    "ClosedGroup",
     "OpportunityRepository",
     "PipelineRepository",
     "SalesBook",
+    "SalesFunnel",
     "SalesWork",
     "WIN_MODELS",
     "WinModelRepository",
@@ -129,6 +133,44 @@ class WinModelRepository(Protocol):
         ...
 
 
+class SalesFunnel(Protocol):
+    """The deals' history, grouped for the funnel analytics: small answers over many entries.
+
+    ``reaches`` and ``closed`` add up many entries (SQL stores group them in
+    the database); ``history`` reads the entries the other analytics walk in
+    Python. Their reference semantics are the pure functions of
+    [relcore.sales.funnel][] and [relcore.sales.performance][].
+    """
+
+    def reaches(self, pipeline: Pipeline, as_of: datetime) -> dict[int, int]:
+        """How many of the pipeline's deals reached each open stage at the furthest.
+
+        The number of deals per reach, reaches without a deal left out, in
+        order; see [reaches][relcore.sales.funnel.reaches].
+        """
+        ...
+
+    def closed(
+        self, start: datetime, end: datetime, pipeline: Pipeline | None = None
+    ) -> builtins.list[ClosedGroup]:
+        """The deals closed in ``[start, end)`` (of the pipeline at ``end``), grouped.
+
+        One [ClosedGroup][relcore.sales.ports.ClosedGroup] per outcome, lost
+        reason and currency, in the order of their ``key``; see
+        [closed_groups][relcore.sales.performance.closed_groups].
+        """
+        ...
+
+    def history(self, pipeline_id: PipelineId | None, until: datetime) -> builtins.list[OpportunityChange]:
+        """The entries dated at or before ``until`` of the deals with such an entry in the pipeline.
+
+        Every deal's when ``pipeline_id`` is ``None``; entries of other
+        pipelines included (a deal's whole history up to ``until``), in
+        history order per deal, deals in id order.
+        """
+        ...
+
+
 class SalesWork(SegmentsWork, Protocol):
     """The ports the sales use cases need."""
 
@@ -155,6 +197,11 @@ class SalesWork(SegmentsWork, Protocol):
     @property
     def win_models(self) -> WinModelRepository:
         """The win-probability runs and scores."""
+        ...
+
+    @property
+    def sales_funnel(self) -> SalesFunnel:
+        """The deals' history, grouped for the funnel analytics."""
         ...
 
 
@@ -227,6 +274,14 @@ BOOK = Port(
 )
 """The book of deals, grouped for forecasts (a query port: it stores nothing)."""
 
+FUNNEL = Port(
+    "sales_funnel",
+    SalesFunnel,
+    memory="relcore.sales._memory_funnel:MemoryFunnel",
+    sql="relcore.sales._sql_funnel:SqlFunnel",
+)
+"""The deals' history, grouped for the funnel analytics (a query port: it stores nothing)."""
+
 WIN_MODELS = Port(
     "win_models",
     WinModelRepository,
@@ -237,7 +292,7 @@ WIN_MODELS = Port(
 
 CONTEXT = Context(
     "sales",
-    ports=(PIPELINES, OPPORTUNITIES, CHANGES, BOOK, WIN_MODELS),
+    ports=(PIPELINES, OPPORTUNITIES, CHANGES, BOOK, WIN_MODELS, FUNNEL),
     events=(
         OpportunityOpened,
         OpportunityStageChanged,

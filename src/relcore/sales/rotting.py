@@ -1,25 +1,30 @@
-"""Rotting deals: open deals nobody touched for longer than their stage allows.
+"""Deals left behind: rotting deals nobody touched, overdue deals whose close date has passed.
 
-After Pipedrive's ``rotten_days`` (a stage's "days the deals not updated in
-this stage would become rotten"): a [Stage][relcore.sales.Stage] with
-``rotting_days`` flags its open deals whose last recorded change
-(``changed_at``) is older than that.
+Rotting follows Pipedrive's ``rotten_days`` (a stage's "days the deals not
+updated in this stage would become rotten"): a [Stage][relcore.sales.Stage]
+with ``rotting_days`` flags its open deals whose last recorded change
+(``changed_at``) is older than that. Overdue deals are the open deals whose
+expected close date is before the current date in their pipeline's time
+zone, each with how many times its close date was pushed later, as the
+issue asks of forecasts ("overdue ones flagged, with how often their close
+date was pushed").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import attrs
 
 from relcore._kernel import checks as check
 from relcore.ids import OpportunityId, PipelineId
-from relcore.sales._history import check_pipelines, stage_of
-from relcore.sales.model import Opportunity
-from relcore.sales.pipelines import Pipeline
+from relcore.sales._history import check_pipeline, check_pipelines, histories, stage_of, state_at
+from relcore.sales.model import Opportunity, OpportunityChange
+from relcore.sales.pipelines import Pipeline, StageOutcome
 
-__all__ = ["RottingDeal", "rotting"]
+__all__ = ["OverdueDeal", "RottingDeal", "overdue", "rotting"]
 
 
 @attrs.frozen(kw_only=True)
@@ -93,3 +98,74 @@ def rotting(
                 )
             )
     return tuple(sorted(found, key=lambda rot: (-rot.idle, rot.opportunity_id)))
+
+
+@attrs.frozen(kw_only=True)
+class OverdueDeal:
+    """An open deal whose expected close date has passed.
+
+    Attributes:
+        opportunity_id: The deal.
+        stage: Its stage's key.
+        close_date: Its expected close date.
+        days_overdue: Days from the close date to the current date in the pipeline's time zone
+            (at least 1).
+        pushes: How many of its history entries moved its close date later (an entry whose
+            ``close_date`` is after its ``prev_close_date``), up to the moment.
+        amount: Its amount, if any.
+        currency: The amount's currency.
+    """
+
+    opportunity_id: OpportunityId
+    stage: str
+    close_date: date
+    days_overdue: int
+    pushes: int
+    amount: Decimal | None
+    currency: str | None
+
+
+def overdue(
+    changes: Iterable[OpportunityChange], pipeline: Pipeline, as_of: datetime
+) -> tuple[OverdueDeal, ...]:
+    """The pipeline's deals open at ``as_of`` whose close date was before that day, from their history.
+
+    Each deal's state at ``as_of`` is its last entry dated at or before it (as
+    in [book_as_of][relcore.sales.funnel.book_as_of]); it is overdue when
+    that state is open, in the pipeline, and its close date is before
+    ``as_of``'s date in the pipeline's time zone. Its pushes are counted over
+    all its entries dated at or before ``as_of``, in any pipeline.
+
+    Args:
+        changes: History entries, in any order.
+        pipeline: The pipeline.
+        as_of: The moment (aware).
+
+    Returns:
+        The overdue deals, the longest overdue first, ties in id order.
+
+    Raises:
+        ValidationError: A bad argument (the error names it).
+    """
+    flow = check_pipeline(pipeline)
+    moment = check.check_datetime("as_of", as_of)
+    today = flow.local_date(moment)
+    found = []
+    for deal, entries in histories(changes).items():
+        state = state_at(entries, moment)
+        if state is None or state.outcome is not StageOutcome.OPEN or state.pipeline_id != flow.id:
+            continue
+        if state.close_date is None or state.close_date >= today:
+            continue
+        found.append(
+            OverdueDeal(
+                opportunity_id=deal,
+                stage=state.stage,
+                close_date=state.close_date,
+                days_overdue=(today - state.close_date).days,
+                pushes=sum(1 for entry in entries if entry.at <= moment and entry.pushed),
+                amount=state.amount,
+                currency=state.currency,
+            )
+        )
+    return tuple(sorted(found, key=lambda late: (late.close_date, late.opportunity_id)))
