@@ -24,7 +24,6 @@ from relcore.testing.synthetic_sales import SyntheticSales
 __all__ = ["report_sales"]
 
 Table = Callable[..., None]
-YEAR = timedelta(days=365)
 
 
 def _money(amounts: Amounts) -> str:
@@ -39,14 +38,14 @@ def report_sales(
     crm: CRM, organizations: list[CustomerId], as_of: datetime, out: TextIO, table: Table, *, build: bool
 ) -> None:
     """Build a year of sales up to ``as_of`` (when building) and print what the book tells."""
-    sales = SyntheticSales(start=as_of - YEAR, end=as_of)
+    start = as_of.replace(year=as_of.year - 1)
+    sales = SyntheticSales(start=start, end=as_of)
     if build:
         sales.build(crm, organizations)
         crm.sales.refresh_win_probability(as_of=as_of)
     pipeline = crm.sales.find_pipeline(sales.pipeline().name)
     if pipeline is None:
         return
-    start = as_of - YEAR
     forecast = crm.sales.forecast(pipeline.id, period="quarter", as_of=as_of)
     rows = [
         (r.period, r.currency, *(_money(r[c]) for c in ("pipeline", "best_case", "commit", "closed")),

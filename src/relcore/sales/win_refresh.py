@@ -59,7 +59,6 @@ __all__ = [
     "WinSettings",
     "calibrate",
     "check_settings",
-    "closed_deals",
     "explain",
     "pipelines_to_refresh",
     "probability",
@@ -149,7 +148,7 @@ class _Reader:
         return values_of(deal, self.people.get(deal.customer_id), self._fields)
 
 
-def closed_deals(
+def _closed_deals(
     pipeline: Pipeline, found: dict[Any, Closing], reader: _Reader
 ) -> tuple[list[ClosedDeal], list[OpportunityId]]:
     """The pipeline's closed deals among ``found``, as the model learns from them, and their ids."""
@@ -180,7 +179,7 @@ def refresh_pipeline(
     runs: list[WinRun] = []
     for i, pipeline in enumerate(pipelines):
         report("fit", i, len(pipelines))
-        deals, _ = closed_deals(pipeline, found, reader)
+        deals, _ = _closed_deals(pipeline, found, reader)
         model = settings.fit(deals, pipeline)
         open_deals = sorted(
             (d for d in reader.deals.values() if d.pipeline_id == pipeline.id and d.is_open),
@@ -235,11 +234,11 @@ def calibrate(
     """
     changes = list(_pages(lambda after: uow.opportunity_changes.list(after=after, limit=_PAGE)))
     reader = _Reader(uow, settings)
-    training, _ = closed_deals(pipeline, closings(changes, train_until), reader)
+    training, _ = _closed_deals(pipeline, closings(changes, train_until), reader)
     model = settings.fit(training, pipeline)
     if not model.scoreable:
         raise fail("train_until", "no won or no lost deal of the pipeline closed by then: nothing to learn")
-    held_out, _ = closed_deals(pipeline, closings(changes, evaluate_until, since=train_until), reader)
+    held_out, _ = _closed_deals(pipeline, closings(changes, evaluate_until, since=train_until), reader)
     if not held_out:
         raise fail("evaluate_until", "no deal of the pipeline closed after train_until and by then")
     predicted = model.score_many(OpenDeal(d.stage, d.values) for d in held_out)

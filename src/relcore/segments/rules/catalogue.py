@@ -200,7 +200,7 @@ class Catalogue:
             >>> from relcore.segments import DEFAULT_CATALOGUE
             >>> catalogue = DEFAULT_CATALOGUE.with_histories(*registry.histories())
             >>> print(", ".join(catalogue.histories))
-            touchpoints, transactions
+            touchpoints, transactions, opportunities
         """
         return attrs.evolve(self, histories=(*self.histories.values(), *histories))
 
