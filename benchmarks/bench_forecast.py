@@ -15,6 +15,10 @@ tables with the driver (loading is not what is measured).
 * The forecast as of a past moment (rebuilt from the history) is timed and
   reported as a ratio to the live forecast.
 
+With ``--postgres URL`` the same book is loaded into PostgreSQL (relcore's
+tables there are emptied first) and measured against the same hand-written
+statements.
+
 Run: ``python benchmarks/bench_forecast.py [--deals 1000000] [--changes 10] [--postgres URL]``.
 """
 
@@ -24,7 +28,7 @@ import argparse
 import random
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -114,6 +118,13 @@ def _change(rng: random.Random, state: dict[str, Any], at: datetime) -> str:
     return outcome
 
 
+def _category(state: dict[str, Any]) -> str:
+    """The category a deal counts in: closed when won, omitted when lost, else manual, else its stage's."""
+    if state["outcome"] != "open":
+        return "closed" if state["outcome"] == "won" else "omitted"
+    return str(state["forecast_category"] or CATEGORY[state["stage"]])
+
+
 def deal_rows(
     pipeline: UUID, customers: list[UUID], deals: int, changes: int, seed: int = 7
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -156,6 +167,7 @@ def deal_rows(
             "updated_at": at,
             "version": len(history),
             **state,
+            "category": _category(state),
         }
         yield row, history
 
@@ -202,7 +214,7 @@ def load_sqlite(path: Path, pipeline: UUID, customers: list[UUID], deals: int, c
 
 
 HAND_FORECAST = """
-SELECT substr(close_date, 1, 7) AS period, currency,
+SELECT {month} AS period, currency,
        CASE WHEN outcome = 'won' THEN 'closed'
             WHEN forecast_category IS NOT NULL THEN forecast_category
             ELSE CASE stage WHEN 'propose' THEN 'best_case' WHEN 'negotiate' THEN 'commit' ELSE 'pipeline' END
@@ -213,7 +225,7 @@ SELECT substr(close_date, 1, 7) AS period, currency,
                                         ELSE CASE stage WHEN 'qualify' THEN 1000 WHEN 'discover' THEN 2500
                                                         WHEN 'propose' THEN 4000 ELSE 7000 END END), 0)
 FROM relcore_opportunities
-WHERE pipeline_id = ? AND outcome != 'lost'
+WHERE pipeline_id = {param} AND outcome != 'lost'
 GROUP BY 1, 2, 3
 """
 
@@ -223,7 +235,7 @@ SELECT stage, owner, currency, count(*), coalesce(sum(amount_minor), 0),
            CASE stage WHEN 'qualify' THEN 1000 WHEN 'discover' THEN 2500
                       WHEN 'propose' THEN 4000 ELSE 7000 END)), 0)
 FROM relcore_opportunities
-WHERE pipeline_id = ? AND outcome = 'open'
+WHERE pipeline_id = {param} AND outcome = 'open'
 GROUP BY 1, 2, 3
 """
 
@@ -236,11 +248,109 @@ def _exact(rows: list[tuple[Any, ...]], keys: int) -> dict[tuple[Any, ...], tupl
     }
 
 
+def measure(
+    crm: CRM, run: Callable[[str], list[tuple[Any, ...]]], pipeline_id: UUID, label: str, repeat: int
+) -> None:
+    """Check that relcore and the hand-written queries agree, then time both and print the ratios."""
+    forecast = crm.sales.forecast(pipeline_id)
+    mine = {
+        (row.period, row.currency, category.value): (amounts.count, amounts.amount, amounts.weighted)
+        for row in forecast.rows
+        for category, amounts in row.categories.items()
+    }
+    assert mine == _exact(run(HAND_FORECAST), 3), "the forecast and the hand-written query disagree"
+    ours = median_latency(lambda: crm.sales.forecast(pipeline_id), repeat)
+    theirs = median_latency(lambda: _exact(run(HAND_FORECAST), 3), repeat)
+    print(f"{label} forecast: relcore {ours:.3f} s, hand-written {theirs:.3f} s", flush=True)
+    report(f"forecast {label} relcore/hand-written", ours / theirs, "<= 1.5")
+
+    by = ["stage", "owner"]
+    weighted = {
+        (w.stage, w.owner, w.currency): (w.amounts.count, w.amounts.amount, w.amounts.weighted)
+        for w in crm.sales.weighted([pipeline_id], by=by)
+    }
+    assert weighted == _exact(run(HAND_WEIGHTED), 3), (
+        "the weighted pipeline and the hand-written query disagree"
+    )
+    ours_w = median_latency(lambda: crm.sales.weighted([pipeline_id], by=by), repeat)
+    theirs_w = median_latency(lambda: _exact(run(HAND_WEIGHTED), 3), repeat)
+    report(f"weighted pipeline {label} relcore/hand-written", ours_w / theirs_w, "<= 1.5")
+
+    past = AS_OF - timedelta(days=200)
+    as_of = median_latency(lambda: crm.sales.forecast(pipeline_id, as_of=past), max(1, repeat // 2))
+    print(f"{label} forecast as of {past:%Y-%m-%d}: {as_of:.2f} s, live {ours:.2f} s", flush=True)
+    report(f"forecast as of a past moment / live forecast ({label})", as_of / ours, "reported")
+
+
+def load_postgres(url: str, pipeline: UUID, customers: list[UUID], deals: int, changes: int) -> int:
+    """Write the deals and their history with psycopg's COPY; return how many history rows."""
+    import psycopg
+
+    deal_columns = [c.name for c in opportunities.columns]
+    change_columns = [c.name for c in opportunity_changes.columns]
+    copy_deals = f"COPY {opportunities.name} ({', '.join(deal_columns)}) FROM STDIN"
+    copy_changes = f"COPY {opportunity_changes.name} ({', '.join(change_columns)}) FROM STDIN"
+    count = 0
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        cursor = connection.cursor()
+        batch_deals: list[list[Any]] = []
+        batch_changes: list[list[Any]] = []
+
+        def flush() -> None:
+            with cursor.copy(copy_deals) as copy:
+                for values in batch_deals:
+                    copy.write_row(values)
+            with cursor.copy(copy_changes) as copy:
+                for values in batch_changes:
+                    copy.write_row(values)
+
+        for row, history in deal_rows(pipeline, customers, deals, changes):
+            batch_deals.append([row[c] for c in deal_columns])
+            batch_changes.extend([h[c] for c in change_columns] for h in history)
+            if len(batch_deals) >= 50_000:
+                flush()
+                count += len(batch_changes)
+                batch_deals, batch_changes = [], []
+        flush()
+        count += len(batch_changes)
+        connection.commit()
+        connection.execute(f"ANALYZE {opportunities.name}")
+        connection.execute(f"ANALYZE {opportunity_changes.name}")
+    return count
+
+
+def postgres(url: str, args: argparse.Namespace) -> None:
+    """Load the same book into PostgreSQL (replacing relcore's tables there) and measure there."""
+    import psycopg
+
+    from relcore.storage.sql.testing import create_test_engine, wipe
+
+    engine = create_test_engine(url)
+    with CRM.open(engine) as crm:
+        wipe(engine)
+        customers = [crm.customers.add(Customer.organization(f"Org {i}")).id for i in range(200)]
+        pipeline = crm.sales.add_pipeline(Pipeline.of("Direct", STAGES, currency="EUR"))
+    rows = load_postgres(url, pipeline.id, customers, args.deals, args.changes)
+    print(f"PostgreSQL: {args.deals} deals, {rows} history rows", flush=True)
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as raw:
+
+        def run(query: str) -> list[tuple[Any, ...]]:
+            sql = query.format(month="to_char(close_date, 'YYYY-MM')", param="%s")
+            return raw.execute(sql, (pipeline.id,)).fetchall()
+
+        with CRM.open(engine, clock=lambda: AS_OF) as crm:
+            measure(crm, run, pipeline.id, "PostgreSQL", args.repeat)
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--postgres", help="also measure on this PostgreSQL URL (its relcore tables are replaced)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "forecast.db"
@@ -248,43 +358,18 @@ def main() -> None:
             customers = [crm.customers.add(Customer.organization(f"Org {i}")).id for i in range(200)]
             pipeline = crm.sales.add_pipeline(Pipeline.of("Direct", STAGES, currency="EUR"))
         rows = load_sqlite(path, pipeline.id, customers, args.deals, args.changes)
-        print(f"{args.deals} deals, {rows} history rows", flush=True)
+        print(f"SQLite: {args.deals} deals, {rows} history rows", flush=True)
         raw = sqlite3.connect(path)
+
+        def run_sqlite(query: str) -> list[tuple[Any, ...]]:
+            sql = query.format(month="substr(close_date, 1, 7)", param="?")
+            return raw.execute(sql, (pipeline.id.hex,)).fetchall()
+
         with CRM.open(path, clock=lambda: AS_OF) as crm:
-            forecast = crm.sales.forecast(pipeline.id)
-            hand = _exact(raw.execute(HAND_FORECAST, (pipeline.id.hex,)).fetchall(), 3)
-            mine = {
-                (row.period, row.currency, category.value): (amounts.count, amounts.amount, amounts.weighted)
-                for row in forecast.rows
-                for category, amounts in row.categories.items()
-            }
-            assert mine == hand, "the forecast and the hand-written query disagree"
-            ours = median_latency(lambda: crm.sales.forecast(pipeline.id), args.repeat)
-            theirs = median_latency(
-                lambda: _exact(raw.execute(HAND_FORECAST, (pipeline.id.hex,)).fetchall(), 3), args.repeat
-            )
-            report("forecast SQLite relcore/hand-written", ours / theirs, "<= 1.5")
-
-            weighted = {
-                (w.stage, w.owner, w.currency): (w.amounts.count, w.amounts.amount, w.amounts.weighted)
-                for w in crm.sales.weighted([pipeline.id], by=["stage", "owner"])
-            }
-            assert weighted == _exact(raw.execute(HAND_WEIGHTED, (pipeline.id.hex,)).fetchall(), 3)
-            ours_w = median_latency(
-                lambda: crm.sales.weighted([pipeline.id], by=["stage", "owner"]), args.repeat
-            )
-            theirs_w = median_latency(
-                lambda: _exact(raw.execute(HAND_WEIGHTED, (pipeline.id.hex,)).fetchall(), 3), args.repeat
-            )
-            report("weighted pipeline SQLite relcore/hand-written", ours_w / theirs_w, "<= 1.5")
-
-            past = AS_OF - timedelta(days=200)
-            as_of = median_latency(
-                lambda: crm.sales.forecast(pipeline.id, as_of=past), max(1, args.repeat // 2)
-            )
-            print(f"forecast as of {past:%Y-%m-%d}: {as_of:.2f} s, live {ours:.2f} s", flush=True)
-            report("forecast as of a past moment / live forecast (SQLite)", as_of / ours, "reported")
+            measure(crm, run_sqlite, pipeline.id, "SQLite", args.repeat)
         raw.close()
+    if args.postgres:
+        postgres(args.postgres, args)
 
 
 if __name__ == "__main__":

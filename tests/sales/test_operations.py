@@ -316,3 +316,44 @@ def test_a_pipeline_needs_open_won_and_lost_stages() -> None:
         Stage(key="a", label="A", position=0, probability="0.5", forecast_category="closed")
     with pytest.raises(ValidationError, match="required_fields"):
         Stage(key="a", label="A", position=0, probability="0.5", required_fields=["colour"])
+
+
+def test_a_deal_counts_in_its_stages_category_unless_set_by_hand(
+    crm: CRM, acme: Customer, direct: Pipeline
+) -> None:
+    deal = open_deal(crm, acme, direct)
+    assert deal.category is ForecastCategory.PIPELINE
+    deal = crm.sales.advance(deal.id, "propose", at=day(1))
+    assert deal.category is ForecastCategory.BEST_CASE
+    deal = crm.sales.set_forecast_category(deal.id, "commit", at=day(2))
+    assert (deal.forecast_category, deal.category) == (ForecastCategory.COMMIT, ForecastCategory.COMMIT)
+    deal = crm.sales.advance(deal.id, "qualify", at=day(3))
+    assert deal.category is ForecastCategory.COMMIT  # the manual category survives stage moves
+    deal = crm.sales.set_forecast_category(deal.id, None, at=day(4))
+    assert deal.category is ForecastCategory.PIPELINE
+    deal = crm.sales.lose(deal.id, reason="price", at=day(5))
+    assert deal.category is ForecastCategory.OMITTED
+    deal = crm.sales.reopen(deal.id, "propose", at=day(6))
+    assert deal.category is ForecastCategory.BEST_CASE
+    deal = crm.sales.win(deal.id, at=day(7))
+    assert deal.category is ForecastCategory.CLOSED
+    with pytest.raises(ValidationError) as caught:
+        crm.sales.save(attrs.evolve(deal, category="commit"))
+    assert caught.value.errors[0].path == "category"
+
+
+def test_a_stage_changing_category_carries_its_deals_along(
+    crm: CRM, acme: Customer, direct: Pipeline
+) -> None:
+    plain = open_deal(crm, acme, direct)
+    by_hand = open_deal(crm, acme, direct)
+    crm.sales.set_forecast_category(by_hand.id, "omitted", at=day(1))
+    won = crm.sales.win(open_deal(crm, acme, direct).id, at=day(1))
+    stages = [attrs.evolve(s, forecast_category="commit") if s.key == "qualify" else s for s in direct.stages]
+    crm.sales.save_pipeline(attrs.evolve(direct, stages=stages))
+    moved = crm.sales.get(plain.id)
+    assert (moved.category, moved.version) == (ForecastCategory.COMMIT, plain.version)
+    assert crm.sales.get(by_hand.id).category is ForecastCategory.OMITTED
+    assert crm.sales.get(won.id).category is ForecastCategory.CLOSED
+    [row] = [r for r in crm.sales.forecast(direct.id).rows if r.period == "2026-03"]
+    assert row["commit"].count == 1

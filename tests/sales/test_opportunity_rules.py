@@ -68,7 +68,7 @@ def deals_of(owner: object) -> st.SearchStrategy[list[Opportunity]]:
         elif ending == "lost":
             deal = lose(deal, DIRECT, reason="price", at=later).opportunity
         elif ending == "commit":
-            deal = set_forecast_category(deal, "commit", at=later).opportunity
+            deal = set_forecast_category(deal, DIRECT, "commit", at=later).opportunity
         return deal
 
     return st.lists(one(), max_size=3)
@@ -112,3 +112,31 @@ def test_deal_rules_agree_on_every_backend(store_factory: StoreFactory) -> None:
                 assert list(uow.segments.members(rule, AS_OF, catalogue=CATALOGUE)) == sorted(expected), rule
 
     check()
+
+
+def test_customers_with_an_open_deal_over_5000_eur_in_commit(store_factory: StoreFactory) -> None:
+    rule = parse(
+        'opportunities(outcome == "open", category == "commit", currency == "EUR", amount > 5000).count >= 1',
+        catalogue=CATALOGUE,
+    )
+    ada, bob, cy = customer("Ada"), customer("Bob"), customer("Cy")
+    base = {"pipeline_id": DIRECT.id, "name": "d", "currency": "EUR", "created_at": AS_OF - 10 * DAY}
+    big = open_deal(
+        Opportunity(customer_id=ada.id, stage="negotiation", amount=6000, **base), DIRECT
+    ).opportunity
+    small = open_deal(
+        Opportunity(customer_id=bob.id, stage="negotiation", amount=4000, **base), DIRECT
+    ).opportunity
+    early = open_deal(
+        Opportunity(customer_id=cy.id, stage="qualify", amount=9000, **base), DIRECT
+    ).opportunity
+    store = store_factory()
+
+    def write(uow: UnitOfWork) -> None:
+        uow.customers.add_many([ada, bob, cy])
+        uow.pipelines.add(DIRECT)
+        uow.opportunities.add_many([big, small, early])
+
+    in_unit(store, write)
+    with store.unit_of_work() as uow:
+        assert list(uow.segments.members(rule, AS_OF, catalogue=CATALOGUE)) == [ada.id]

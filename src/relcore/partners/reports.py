@@ -19,7 +19,14 @@ import attrs
 from relcore._kernel.money import CURRENCIES
 from relcore.ids import CustomerId, OpportunityId
 from relcore.partners.model import OpportunityPartner, PartnerProfile, PartnerRole, RegistrationStatus
-from relcore.sales import Opportunity, OpportunityChange, Pipeline, StageOutcome, effective_probability
+from relcore.sales import (
+    ForecastCategory,
+    Opportunity,
+    OpportunityChange,
+    Pipeline,
+    StageOutcome,
+    effective_probability,
+)
 
 __all__ = [
     "Attribution",
@@ -158,8 +165,14 @@ def deal_as_of(
     if not entries:
         return None
     last = entries[-1]
+    closed = {StageOutcome.WON: ForecastCategory.CLOSED, StageOutcome.LOST: ForecastCategory.OMITTED}
+    # the category is not kept in the history; these reports do not use it: closed, omitted or manual
+    category = closed.get(last.outcome, last.forecast_category or deal.category)
+    if category is ForecastCategory.CLOSED and last.outcome is StageOutcome.OPEN:
+        category = ForecastCategory.PIPELINE
     return attrs.evolve(
         deal,
+        category=category,
         pipeline_id=last.pipeline_id,
         stage=last.stage,
         outcome=last.outcome,

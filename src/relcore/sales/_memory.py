@@ -10,12 +10,14 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import attrs
+
 from relcore._kernel.checks import check_datetime
 from relcore.ids import OpportunityId, PipelineId
 from relcore.sales.decisions import probability_for
 from relcore.sales.forecasts import BookLine, merged
 from relcore.sales.model import Opportunity, OpportunityChange, ordered
-from relcore.sales.pipelines import Pipeline, StageOutcome
+from relcore.sales.pipelines import ForecastCategory, Pipeline, StageOutcome
 from relcore.storage.base import AggregateRepository, Page
 from relcore.storage.memory.generic import MemoryRepository
 from relcore.storage.memory.session import Session
@@ -57,6 +59,20 @@ class MemoryOpportunities(MemoryRepository[Opportunity]):
                     return Page(tuple(chosen), chosen[-1].id)
                 chosen.append(deal)
         return Page(tuple(chosen), None)
+
+    def recategorize(self, pipeline_id: PipelineId, stage: str, category: ForecastCategory) -> int:
+        """Give the open deals of a stage without a manual category the stage's new ``category``."""
+        self._session.check_write()
+        wanted = check_id("pipeline_id", pipeline_id)
+        table = self._table()
+        changed = 0
+        for deal in list(table.rows.values()):
+            if (deal.pipeline_id, deal.stage, deal.outcome) != (wanted, stage, StageOutcome.OPEN):
+                continue
+            if deal.forecast_category is None and deal.category is not category:
+                self._session.log.put(table.rows, deal.id, attrs.evolve(deal, category=category))
+                changed += 1
+        return changed
 
 
 class MemoryChanges(MemoryRepository[OpportunityChange]):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from relcore.ids import OpportunityId, PipelineId
 from relcore.sales.model import Opportunity, OpportunityChange
-from relcore.sales.pipelines import Pipeline
+from relcore.sales.pipelines import ForecastCategory, Pipeline, StageOutcome
 from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_limit
 from relcore.storage.sql.generic import SqlRepository
@@ -49,6 +49,23 @@ class SqlOpportunities(SqlRepository[Opportunity]):
         found = self.all(query)
         items = tuple(found[:size])
         return Page(items, items[-1].id if len(found) > size else None)
+
+    def recategorize(self, pipeline_id: PipelineId, stage: str, category: ForecastCategory) -> int:
+        """Give the open deals of a stage without a manual category the stage's new ``category``."""
+        self._uow.check_writable()
+        table = opportunities
+        statement = (
+            table.update()
+            .where(
+                table.c.pipeline_id == check_id("pipeline_id", pipeline_id),
+                table.c.stage == stage,
+                table.c.outcome == StageOutcome.OPEN.value,
+                table.c.forecast_category.is_(None),
+                table.c.category != category.value,
+            )
+            .values(category=category.value)
+        )
+        return int(self._uow.execute(statement, what="recategorize opportunities").rowcount)
 
 
 class SqlChanges(SqlRepository[OpportunityChange]):

@@ -315,7 +315,7 @@ class Sales(Namespace[SalesWork]):
             opportunity_id,
             at,
             version,
-            lambda d, p, t: decisions.set_forecast_category(d, category, at=t, actor=who),
+            lambda d, p, t: decisions.set_forecast_category(d, p, category, at=t, actor=who),
         )
 
     def change_amount(

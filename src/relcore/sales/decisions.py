@@ -154,6 +154,15 @@ def _enterable(pipeline: Pipeline, key: object, outcome: StageOutcome) -> Stage:
     return stage
 
 
+def _category(stage: Stage, outcome: StageOutcome, manual: ForecastCategory | None) -> ForecastCategory:
+    """The effective category of a deal with ``outcome`` in ``stage`` and the manual category ``manual``."""
+    if outcome is StageOutcome.WON:
+        return ForecastCategory.CLOSED
+    if outcome is StageOutcome.LOST:
+        return ForecastCategory.OMITTED
+    return manual if manual is not None else stage.forecast_category
+
+
 def require_fields(deal: Opportunity, stage: Stage) -> None:
     """Refuse ``deal`` entering ``stage`` while a field the stage requires is unset."""
     for name in stage.required_fields:
@@ -189,7 +198,8 @@ def open_deal(deal: Opportunity, pipeline: Pipeline, *, actor: str | None = None
         raise check.fail("version", "a new deal has version 1")
     require_fields(deal, stage)
     at = deal.created_at
-    opened = attrs.evolve(deal, stage_entered_at=at, changed_at=at, updated_at=at)
+    category = _category(stage, deal.outcome, deal.forecast_category)
+    opened = attrs.evolve(deal, stage_entered_at=at, changed_at=at, updated_at=at, category=category)
     event = OpportunityOpened(deal.id, deal.customer_id, pipeline.id, stage.key)
     return Decision(opened, OpportunityChange.between(None, opened, ChangeKind.OPENED, at, actor), (event,))
 
@@ -205,7 +215,10 @@ def advance(
     if target.key == deal.stage:
         return Decision(deal, None)
     require_fields(deal, target)
-    after = attrs.evolve(deal, stage=target.key, stage_entered_at=moment, changed_at=moment)
+    category = _category(target, deal.outcome, deal.forecast_category)
+    after = attrs.evolve(
+        deal, stage=target.key, stage_entered_at=moment, changed_at=moment, category=category
+    )
     event = OpportunityStageChanged(deal.id, deal.customer_id, deal.stage, target.key, deal.version + 1)
     return _decide(deal, after, ChangeKind.STAGE, moment, actor, event)
 
@@ -241,6 +254,7 @@ def win(
         deal,
         stage=target.key,
         outcome=StageOutcome.WON,
+        category=ForecastCategory.CLOSED,
         closed_at=moment,
         stage_entered_at=moment,
         changed_at=moment,
@@ -278,6 +292,7 @@ def lose(
         stage=target.key,
         close_date=pipeline.local_date(moment),
         outcome=StageOutcome.LOST,
+        category=ForecastCategory.OMITTED,
         closed_at=moment,
         stage_entered_at=moment,
         changed_at=moment,
@@ -301,6 +316,7 @@ def reopen(
         deal,
         stage=target.key,
         outcome=StageOutcome.OPEN,
+        category=_category(target, StageOutcome.OPEN, deal.forecast_category),
         closed_at=None,
         lost_reason=None,
         lost_note=None,
@@ -333,14 +349,22 @@ def set_probability(
 
 
 def set_forecast_category(
-    deal: Opportunity, category: ForecastCategory | str | None, *, at: datetime, actor: str | None = None
+    deal: Opportunity,
+    pipeline: Pipeline,
+    category: ForecastCategory | str | None,
+    *,
+    at: datetime,
+    actor: str | None = None,
 ) -> Decision:
-    """Set an open deal's manual forecast category (not ``closed``), or clear it."""
+    """Set an open deal's manual forecast category (not ``closed``), or clear it (its stage's again)."""
+    _in(deal, pipeline)
     _must_be_open(deal)
     value = None if category is None else check.check_enum(ForecastCategory, "forecast_category", category)
     if value is ForecastCategory.CLOSED:
         raise check.fail("forecast_category", "only won deals are closed")
-    return _updated(deal, {"forecast_category": value}, ChangeKind.FORECAST_CATEGORY, at, actor)
+    effective = _category(pipeline.stage(deal.stage), deal.outcome, value)
+    changes = {"forecast_category": value, "category": effective}
+    return _updated(deal, changes, ChangeKind.FORECAST_CATEGORY, at, actor)
 
 
 def _money(amount: object, currency: object) -> dict[str, Any]:
@@ -399,7 +423,12 @@ def move(
     if deal.outcome is StageOutcome.LOST and deal.lost_reason not in target.lost_reasons:
         raise check.fail("pipeline", "the deal's lost reason is not one of the target pipeline's")
     after = attrs.evolve(
-        deal, pipeline_id=target.id, stage=stage.key, stage_entered_at=moment, changed_at=moment
+        deal,
+        pipeline_id=target.id,
+        stage=stage.key,
+        stage_entered_at=moment,
+        changed_at=moment,
+        category=_category(stage, deal.outcome, deal.forecast_category),
     )
     if deal.is_open:
         require_fields(after, stage)

@@ -152,6 +152,10 @@ class Opportunity:
         closed_at: When it was won or lost; unset while open.
         probability: A manual probability that overrides the automatic one (``None``: automatic).
         forecast_category: A manual forecast category that overrides its stage's.
+        category: The category it counts in, kept by the sales operations (and by a pipeline
+            whose stage changes category): ``closed`` when won, ``omitted`` when lost, else its
+            manual category, else its stage's. Rules test it:
+            ``opportunities(outcome == "open", category == "commit")``.
         owner: The host's id of the person responsible.
         source: Where the deal came from (``"web"``, ``"referral"``).
         campaign_id: The campaign that brought it.
@@ -183,6 +187,7 @@ class Opportunity:
     forecast_category: ForecastCategory | None = attrs.field(
         default=None, converter=check.optional_enum_converter(ForecastCategory)
     )
+    category: ForecastCategory = attrs.field(converter=check.enum_converter(ForecastCategory))
     owner: str | None = attrs.field(default=None, converter=check.optional_text(100))
     source: str | None = attrs.field(default=None, converter=check.optional_text(100))
     campaign_id: CampaignId | None = attrs.field(default=None, converter=check.optional_uuid)
@@ -197,6 +202,14 @@ class Opportunity:
     changed_at: datetime = attrs.field(converter=check.aware)
     updated_at: datetime = attrs.field(converter=check.aware)
     version: int = attrs.field(default=1, converter=version_converter)
+
+    @category.default
+    def _category_default(self) -> ForecastCategory:
+        if self.outcome is StageOutcome.WON:
+            return ForecastCategory.CLOSED
+        if self.outcome is StageOutcome.LOST:
+            return ForecastCategory.OMITTED
+        return self.forecast_category or ForecastCategory.PIPELINE
 
     @stage_entered_at.default
     def _entered_default(self) -> datetime:
@@ -217,6 +230,12 @@ class Opportunity:
             raise check.fail("closed_at", "set exactly when the deal is won or lost")
         if (self.outcome is StageOutcome.LOST) != (self.lost_reason is not None):
             raise check.fail("lost_reason", "set exactly when the deal is lost")
+        closed = {StageOutcome.WON: ForecastCategory.CLOSED, StageOutcome.LOST: ForecastCategory.OMITTED}
+        expected = closed.get(self.outcome, self.forecast_category)
+        if expected is not None and self.category is not expected:
+            raise check.fail("category", f"must be {expected.value} (the outcome's, or the manual category)")
+        if self.outcome is StageOutcome.OPEN and self.category is ForecastCategory.CLOSED:
+            raise check.fail("category", "only a won deal is closed")
         if self.lost_note is not None and self.lost_reason is None:
             raise check.fail("lost_note", "only a lost deal has one")
         if not self.created_at <= self.stage_entered_at <= self.changed_at:

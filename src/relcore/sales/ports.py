@@ -65,6 +65,14 @@ class OpportunityRepository(AggregateRepository[Opportunity], Protocol):
         """One page of a pipeline's deals, in id order."""
         ...
 
+    def recategorize(self, pipeline_id: PipelineId, stage: str, category: ForecastCategory) -> int:
+        """Give the open deals of a stage without a manual category the stage's new ``category``.
+
+        Their versions do not change (the category follows from the pipeline);
+        returns how many deals changed.
+        """
+        ...
+
 
 class ChangeRepository(AggregateRepository[OpportunityChange], Protocol):
     """The append-only history of every deal: ``add`` appends, ``save`` refuses."""
@@ -251,6 +259,7 @@ OPPORTUNITY_HISTORY = History(
         HistoryField("pipeline_id", "id"),
         HistoryField("currency", "choice", nullable=True, choices=sorted(CURRENCIES)),
         HistoryField("amount", "money", nullable=True, column="amount_minor"),
+        HistoryField("category", "choice", choices=ForecastCategory),
         HistoryField("forecast_category", "choice", nullable=True, choices=ForecastCategory),
         HistoryField("owner", "text", nullable=True),
         HistoryField("source", "text", nullable=True),
@@ -264,7 +273,8 @@ OPPORTUNITY_HISTORY = History(
 )
 """A customer's deals as rules see them, as they are now and dated by their opening:
 ``opportunities(outcome == "won").within(days=365).sum(currency="EUR") > 10000``.
-``forecast_category`` is the manual category only (``None`` follows the stage)."""
+``category`` is the category a deal counts in (``opportunities(outcome == "open", category ==
+"commit", currency == "EUR", amount > 5000).count() >= 1``); ``forecast_category`` the manual one."""
 
 BOOK = Port(
     "sales_book",

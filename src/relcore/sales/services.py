@@ -18,7 +18,7 @@ from relcore.errors import ConflictError
 from relcore.ids import OpportunityId
 from relcore.sales.decisions import Decision, open_deal
 from relcore.sales.model import Opportunity
-from relcore.sales.pipelines import Pipeline
+from relcore.sales.pipelines import Pipeline, StageOutcome
 from relcore.sales.ports import SalesWork
 
 __all__ = ["TRACKED", "add_pipeline", "open_opportunity", "operate", "save_opportunity", "save_pipeline"]
@@ -33,6 +33,7 @@ TRACKED = (
     "closed_at",
     "probability",
     "forecast_category",
+    "category",
     "lost_reason",
     "lost_note",
     "customer_id",
@@ -68,7 +69,9 @@ def save_pipeline(uow: SalesWork, pipeline: Pipeline) -> Pipeline:
     """Store a changed pipeline (version-checked); return the stored one.
 
     A stage any deal is or was in cannot be removed (deactivate it) and keeps
-    its outcome.
+    its outcome. The open deals of a stage whose forecast category changed,
+    and that have no manual category, count in the new one (their
+    ``category``; their versions do not change).
 
     Raises:
         ValidationError: A stage in use was removed or changed its outcome.
@@ -88,7 +91,16 @@ def save_pipeline(uow: SalesWork, pipeline: Pipeline) -> Pipeline:
     if named is not None and named.id != pipeline.id:
         raise ConflictError("another pipeline has this name")
     _only_default(uow, pipeline)
-    return uow.pipelines.save(pipeline)
+    saved = uow.pipelines.save(pipeline)
+    for old in stored.stages:
+        new = pipeline.find_stage(old.key)
+        if (
+            new is not None
+            and new.outcome is StageOutcome.OPEN
+            and new.forecast_category is not old.forecast_category
+        ):
+            uow.opportunities.recategorize(pipeline.id, new.key, new.forecast_category)
+    return saved
 
 
 def _check_contact(uow: SalesWork, deal: Opportunity) -> None:

@@ -341,6 +341,7 @@ opportunities = sa.Table(
     sa.Column("closed_at", UTCDateTime, nullable=True),
     _probability(),
     sa.Column("forecast_category", sa.String(10), nullable=True),
+    sa.Column("category", sa.String(10), nullable=False),
     sa.Column("owner", sa.String(100), nullable=True),
     sa.Column("source", sa.String(100), nullable=True),
     sa.Column("campaign_id", sa.Uuid, nullable=True),

@@ -91,6 +91,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         *_tracked(),
         sa.Column("closed_at", UTCDateTime(), nullable=True),
+        sa.Column("category", sa.String(length=10), nullable=False),
         sa.Column("owner", sa.String(length=100), nullable=True),
         sa.Column("source", sa.String(length=100), nullable=True),
         sa.Column("campaign_id", sa.Uuid(), nullable=True),
