@@ -1,7 +1,7 @@
 """Forecasts: the pushed-down book vs a hand-written SQL query returning the same numbers.
 
 The store holds one pipeline of ``--deals`` deals (default 1,000,000) with
-about ten history entries each (``--changes``, default 10): opened, stage
+about ten history entries each (at most ``--changes``, default 15): opened, stage
 moves, amount and close-date changes, manual probabilities and categories,
 wins and losses, spread over a year. Rows are written straight into relcore's
 tables with the driver (loading is not what is measured).
@@ -90,22 +90,22 @@ def _entry(
 def _change(rng: random.Random, state: dict[str, Any], at: datetime) -> str:
     """Change ``state`` at random as one sales operation would; return the operation's kind."""
     roll = rng.random()
-    if roll < 0.35:
+    if roll < 0.38:
         state["stage"] = rng.choice(OPEN)
         return "stage"
-    if roll < 0.55:
+    if roll < 0.58:
         state["amount_minor"] = rng.randrange(0, 5_000_000)
         return "amount"
-    if roll < 0.75:
+    if roll < 0.80:
         state["close_date"] += timedelta(days=rng.randrange(-10, 40))
         return "close_date"
-    if roll < 0.82:
+    if roll < 0.88:
         state["probability_bp"] = rng.randrange(0, 10_001)
         return "probability"
-    if roll < 0.86:
+    if roll < 0.93:
         state["forecast_category"] = rng.choice(["best_case", "commit", "omitted"])
         return "forecast_category"
-    outcome = "won" if roll < 0.93 else "lost"
+    outcome = "won" if roll < 0.965 else "lost"
     state.update(
         stage=outcome,
         outcome=outcome,
@@ -346,7 +346,7 @@ def postgres(url: str, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=1_000_000)
-    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--changes", type=int, default=15)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
         "--postgres", help="also measure on this PostgreSQL URL (its relcore tables are replaced)"
