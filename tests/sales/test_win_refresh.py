@@ -306,7 +306,7 @@ def test_the_database_joins_the_scores_as_the_memory_store_does(
         book.crm.sales.refresh_win_probability()
         book.crm.sales.advance(book.deals["A"].id, "demo", at=day(4))  # its score (for new) no longer applies
         book.crm.sales.save(attrs.evolve(book.crm.sales.get(book.deals["B"].id), owner="ann"))
-    for how in ({"as_of": moment}, {"as_of": moment, "by_owner": True}):
+    for how in ({"as_of": moment}, {"as_of": moment, "by": ["stage", "month", "owner"]}):
         found = here.lines(**how)
         assert found == reference.lines(**how)
     scored = here.crm.sales.explain_probability(here.deals["B"].id)
@@ -370,7 +370,7 @@ def test_random_books_with_scores_group_alike_in_the_database_and_in_memory(
             found = merged(uow.sales_book.lines([pipeline], **how))
         return sorted(((*line.key()[1:], line.count, line.amount, line.weighted) for line in found), key=repr)
 
-    for how in ({}, {"by_owner": True}, {"as_of": day(moment)}):
+    for how in ({}, {"by": ["stage", "month", "owner"]}, {"as_of": day(moment)}):
         assert lines(here, **how) == lines(reference, **how)
     weights = [[(w.stage, w.amounts) for w in crm.sales.weighted(by=["stage"])] for crm in (here, reference)]
     assert weights[0] == weights[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import builtins
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,8 +14,8 @@ import attrs
 
 from relcore._kernel.checks import check_datetime
 from relcore.ids import OpportunityId, PipelineId
-from relcore.sales.decisions import probability_for
-from relcore.sales.forecasts import BookLine, merged
+from relcore.sales.decisions import category_of, probability_for
+from relcore.sales.forecasts import BookLine, check_groups, merged
 from relcore.sales.model import Opportunity, OpportunityChange, ordered
 from relcore.sales.pipelines import ForecastCategory, Pipeline, StageOutcome
 from relcore.storage.base import AggregateRepository, Page
@@ -121,12 +121,13 @@ class MemoryBook:
         pipelines: Sequence[Pipeline],
         *,
         as_of: datetime | None = None,
-        by_owner: bool = False,
+        by: Collection[str] = ("stage", "month"),
         today: Mapping[PipelineId, date] | None = None,
     ) -> builtins.list[BookLine]:
         """The deals of the pipelines, grouped (see [SalesBook][relcore.sales.ports.SalesBook])."""
         self._session.check()
         wanted = {p.id: p for p in pipelines}
+        groups = check_groups(by)
         uow = self._session.uow
         deals: dict[UUID, Opportunity] = {d.id: d for d in _every(uow.opportunities)}
         states: list[Opportunity | OpportunityChange]
@@ -149,35 +150,50 @@ class MemoryBook:
         lines = []
         for state in states:
             pipeline = wanted.get(state.pipeline_id)
-            if pipeline is None:
+            if pipeline is None or state.outcome is StageOutcome.LOST:
                 continue
             deal_id = state.id if isinstance(state, Opportunity) else state.opportunity_id
-            owner = deals[deal_id].owner if by_owner and deal_id in deals else None
-            amount = state.amount if state.amount is not None else Decimal(0)
-            closing = state.close_date
-            due = None if today is None else today.get(pipeline.id)
-            late = state.outcome is StageOutcome.OPEN and None not in (due, closing) and closing < due  # type: ignore[operator]
             score = scores.get(deal_id)
             model = (
                 score.probability
                 if score is not None and (score.pipeline_id, score.stage) == (state.pipeline_id, state.stage)
                 else None
             )
-            probability = probability_for(pipeline, state.outcome, state.stage, state.probability, model)
-            lines.append(
-                BookLine(
-                    state.pipeline_id,
-                    state.stage,
-                    state.outcome,
-                    state.forecast_category,
-                    state.currency,
-                    None if closing is None else closing.year,
-                    None if closing is None else closing.month,
-                    late,
-                    owner,
-                    1,
-                    amount,
-                    amount * probability,
-                )
-            )
+            lines.append(self._line(state, pipeline, deals.get(deal_id), model, groups, today))
         return merged(lines)
+
+    @staticmethod
+    def _line(
+        state: Opportunity | OpportunityChange,
+        pipeline: Pipeline,
+        deal: Opportunity | None,
+        model: Decimal | None,
+        groups: frozenset[str],
+        today: Mapping[PipelineId, date] | None,
+    ) -> BookLine:
+        amount = state.amount if state.amount is not None else Decimal(0)
+        closing = state.close_date
+        due = None if today is None else today.get(pipeline.id)
+        late = (
+            state.outcome is StageOutcome.OPEN and due is not None and closing is not None and closing < due
+        )
+        probability = probability_for(pipeline, state.outcome, state.stage, state.probability, model)
+        if isinstance(state, Opportunity):
+            category = state.category  # kept with the deal
+        else:
+            stage = pipeline.find_stage(state.stage)
+            category = category_of(stage, state.outcome, state.forecast_category)
+        dated = closing is not None and "month" in groups
+        return BookLine(
+            state.pipeline_id,
+            state.stage if "stage" in groups else None,
+            category,
+            state.currency,
+            closing.year if dated else None,  # type: ignore[union-attr]
+            closing.month if dated else None,  # type: ignore[union-attr]
+            late,
+            deal.owner if deal is not None and "owner" in groups else None,
+            1,
+            amount,
+            amount * probability,
+        )

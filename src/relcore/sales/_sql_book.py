@@ -18,17 +18,18 @@ stage's. On PostgreSQL and MariaDB the products are added as ``NUMERIC``
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import sqlalchemy as sa
 
 from relcore._kernel.checks import check_datetime
 from relcore._kernel.money import CURRENCIES, from_minor_units
 from relcore.ids import PipelineId
-from relcore.sales.forecasts import BookLine
+from relcore.sales.forecasts import BookLine, check_groups
 from relcore.sales.pipelines import ForecastCategory, Pipeline, StageOutcome
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.schema import opportunities, opportunity_changes, win_scores
@@ -65,19 +66,20 @@ class SqlBook:
         pipelines: Sequence[Pipeline],
         *,
         as_of: datetime | None = None,
-        by_owner: bool = False,
-        by_month: bool = True,
+        by: Collection[str] = ("stage", "month"),
         today: Mapping[PipelineId, date] | None = None,
     ) -> builtins.list[BookLine]:
         """The deals of the pipelines, grouped (see [SalesBook][relcore.sales.ports.SalesBook])."""
         known = {p.id: p for p in pipelines}
+        groups = check_groups(by)
         if not known:
             return []
         family = dialect_family(self._uow.connection)
-        source, joined = self._source(as_of, by_owner)
+        source, joined = self._source(as_of, "owner" in groups)
         c = source.c
-        automatic = _stage_probability(c, list(known.values()))
-        modelled = sorted(p.id for p in known.values() if p.win_probability)
+        chosen = list(known.values())
+        automatic = _stage_probability(c, chosen)
+        modelled = sorted(p.id for p in chosen if p.win_probability)
         if modelled:
             deal_id = c.id if as_of is None else c.opportunity_id
             scored = sa.and_(
@@ -90,30 +92,38 @@ class SqlBook:
             automatic = sa.func.coalesce(model, automatic)
         effective = sa.case(
             (c.outcome == StageOutcome.WON.value, sa.literal(_CERTAIN)),
-            (c.outcome == StageOutcome.LOST.value, sa.literal(0)),
             else_=sa.func.coalesce(c.probability_bp, automatic),
         )
         units: Any = c.amount_minor
         if family is not DialectFamily.SQLITE:
             units = sa.cast(units, sa.Numeric(38, 0))
-        month = _month(c.close_date, family) if by_month else sa.null()
-        overdue = _overdue(c, {p: d for p, d in (today or {}).items() if p in known})
-        keys = [c.pipeline_id, c.stage, c.outcome, c.forecast_category, c.currency, month, overdue]
-        if by_owner:
+        # a deal keeps its category; rebuilt from the history, it follows from the stages
+        category = c.category if as_of is None else _category(c, chosen)
+        keys: list[Any] = [category, c.currency]
+        if len(known) > 1:
+            keys.append(c.pipeline_id)
+        due = {p: d for p, d in (today or {}).items() if p in known}
+        if due:
+            keys.append(_overdue(c, due, alone=len(known) == 1))
+        if "stage" in groups:
+            keys.append(c.stage)
+        if "month" in groups:
+            keys.append(_month(c.close_date, family))
+        if "owner" in groups:
             keys.append(opportunities.c.owner)
-        varying = [
-            k for k in keys if not isinstance(k, sa.Null | sa.BindParameter)
-        ]  # MySQL: GROUP BY 0 is a position
+        [only] = known if len(known) == 1 else [None]
+        within = c.pipeline_id == only if only is not None else c.pipeline_id.in_(sorted(known))
         query = (
             sa.select(*keys, sa.func.count(), sa.func.sum(c.amount_minor), sa.func.sum(units * effective))
             .select_from(joined)
-            .where(c.pipeline_id.in_(sorted(known)))
-            .group_by(*varying)
+            .where(within, c.outcome != StageOutcome.LOST.value)
+            .group_by(*keys)
         )
         if as_of is not None:
             query = query.where(c.newest == 1)
+        shape = _Shape(only, bool(due), "stage" in groups, "month" in groups, "owner" in groups)
         rows = self._uow.execute(query, what="read the sales book")
-        return [_line(row, by_owner) for row in rows]
+        return [shape.line(row) for row in rows]
 
     def _source(self, as_of: datetime | None, by_owner: bool) -> tuple[Any, Any]:
         """The deals (or their state as of a moment, from the history), and what to select from."""
@@ -147,13 +157,14 @@ def _stage_probability(c: Any, pipelines: list[Pipeline]) -> Any:
     return sa.case({p.id: of(p) for p in pipelines}, value=c.pipeline_id, else_=sa.literal(0))
 
 
-def _overdue(c: Any, today: Mapping[PipelineId, date]) -> Any:
-    """1 for an open deal whose close date is before its pipeline's ``today``, else 0."""
-    if not today:
-        return sa.literal(0)
-    if len(today) == 1:
-        [(pipeline_id, day)] = today.items()
-        due = sa.and_(c.pipeline_id == pipeline_id, c.close_date < sa.literal(day, sa.Date))
+def _overdue(c: Any, today: Mapping[PipelineId, date], *, alone: bool) -> Any:
+    """1 for an open deal whose close date is before its pipeline's ``today``, else 0.
+
+    ``alone``: the query reads one pipeline (``today``'s only one).
+    """
+    if alone:
+        [day] = today.values()
+        due = c.close_date < sa.literal(day, sa.Date)
     else:
         days = sa.case({p: sa.literal(d, sa.Date) for p, d in today.items()}, value=c.pipeline_id)
         due = c.close_date < days
@@ -169,26 +180,63 @@ def _month(column: Any, family: DialectFamily) -> Any:
     return sa.func.date_format(column, "%Y-%m")
 
 
-def _line(row: Any, by_owner: bool) -> BookLine:
-    pipeline_id, stage, outcome, category, currency, month, overdue, *rest = row
-    owner = rest[0] if by_owner else None
-    count, total, weighted = rest[-3:]
-    if currency is None:
-        amount = weighted_amount = Decimal(0)
-    else:
-        amount = from_minor_units(int(total), currency)
-        weighted_amount = Decimal(int(weighted)).scaleb(-(CURRENCIES[currency] + 4))
-    return BookLine(
-        pipeline_id,
-        stage,
-        StageOutcome(outcome),
-        None if category is None else ForecastCategory(category),
-        currency,
-        None if month is None else int(month[:4]),
-        None if month is None else int(month[5:7]),
-        bool(overdue),
-        owner,
-        int(count),
-        amount,
-        weighted_amount,
+def _category(c: Any, pipelines: list[Pipeline]) -> Any:
+    """The category of a deal state from the history: closed when won, else manual, else its stage's."""
+
+    def of(pipeline: Pipeline) -> Any:
+        values = {s.key: sa.literal(s.forecast_category.value) for s in pipeline.stages}
+        return sa.case(values, value=c.stage, else_=sa.literal(ForecastCategory.PIPELINE.value))
+
+    staged = (
+        of(pipelines[0])
+        if len(pipelines) == 1
+        else sa.case(
+            {p.id: of(p) for p in pipelines},
+            value=c.pipeline_id,
+            else_=sa.literal(ForecastCategory.PIPELINE.value),
+        )
     )
+    return sa.case(
+        (c.outcome == StageOutcome.WON.value, sa.literal(ForecastCategory.CLOSED.value)),
+        else_=sa.func.coalesce(c.forecast_category, staged),
+    )
+
+
+@attrs.frozen
+class _Shape:
+    """Which columns a row of the book query has, after the category and the currency."""
+
+    pipeline_id: PipelineId | None  # the one pipeline asked about, else a column
+    overdue: bool
+    stage: bool
+    month: bool
+    owner: bool
+
+    def line(self, row: Any) -> BookLine:
+        values = list(row)
+        category, currency = values[0], values[1]
+        rest = values[2:]
+        pipeline_id = self.pipeline_id if self.pipeline_id is not None else rest.pop(0)
+        overdue = bool(rest.pop(0)) if self.overdue else False
+        stage = rest.pop(0) if self.stage else None
+        month = rest.pop(0) if self.month else None
+        owner = rest.pop(0) if self.owner else None
+        count, total, weighted = rest
+        if currency is None:
+            amount = weighted_amount = Decimal(0)
+        else:
+            amount = from_minor_units(int(total), currency)
+            weighted_amount = Decimal(int(weighted)).scaleb(-(CURRENCIES[currency] + 4))
+        return BookLine(
+            pipeline_id,
+            stage,
+            ForecastCategory(category),
+            currency,
+            None if month is None else int(month[:4]),
+            None if month is None else int(month[5:7]),
+            overdue,
+            owner,
+            int(count),
+            amount,
+            weighted_amount,
+        )

@@ -13,7 +13,7 @@ from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_callable, check_id
 from relcore._kernel.namespace import Namespace
 from relcore.ids import OpportunityId, PipelineId
-from relcore.sales import decisions, forecasts, funnel, performance, services, win_refresh
+from relcore.sales import decisions, queries, services, win_refresh
 from relcore.sales._history import check_window
 from relcore.sales.decisions import Decision
 from relcore.sales.forecasts import ExchangeRates, Forecast, Period, WeightedLine
@@ -23,9 +23,7 @@ from relcore.sales.performance import SalesVelocity
 from relcore.sales.pipelines import ForecastCategory, Pipeline
 from relcore.sales.ports import SalesWork
 from relcore.sales.rotting import OverdueDeal, RottingDeal
-from relcore.sales.rotting import overdue as overdue_deals
-from relcore.sales.rotting import rotting as rotting_deals
-from relcore.sales.waterfall import Waterfall, waterfall
+from relcore.sales.waterfall import Waterfall
 from relcore.sales.win_calibration import Calibration
 from relcore.sales.win_refresh import ProbabilityExplanation, Progress
 from relcore.sales.win_runs import WinRun
@@ -43,33 +41,6 @@ def _version(version: object) -> int | None:
 
 def _actor(actor: object) -> str | None:
     return None if actor is None else check.check_text("actor", actor, max_len=100)
-
-
-def _every(uow: SalesWork) -> builtins.list[Pipeline]:
-    """Every pipeline, in id order."""
-    found: builtins.list[Pipeline] = []
-    after: UUID | None = None
-    while True:
-        page = uow.pipelines.list(after=after, limit=500)
-        found += page.items
-        if page.next_after is None:
-            return found
-        after = page.next_after
-
-
-def _deals(uow: SalesWork, pipeline_id: PipelineId | None) -> builtins.list[Opportunity]:
-    """The deals of one pipeline, or every deal, in id order."""
-    found: builtins.list[Opportunity] = []
-    after: UUID | None = None
-    while True:
-        if pipeline_id is None:
-            page = uow.opportunities.list(after=after, limit=500)
-        else:
-            page = uow.opportunities.in_pipeline(pipeline_id, after=after, limit=500)
-        found += page.items
-        if page.next_after is None:
-            return found
-        after = page.next_after
 
 
 class Sales(Namespace[SalesWork]):
@@ -139,7 +110,7 @@ class Sales(Namespace[SalesWork]):
 
     def pipelines(self) -> list[Pipeline]:
         """Every pipeline, in id order (their creation order)."""
-        return self._read(_every)
+        return self._read(queries.every_pipeline)
 
     # -- deals -----------------------------------------------------------------
 
@@ -409,13 +380,11 @@ class Sales(Namespace[SalesWork]):
         moment = None if as_of is None else check.check_datetime("as_of", as_of)
         now = self._as_of(moment)
 
-        def read(uow: SalesWork) -> Forecast:
-            pipeline = uow.pipelines.get(wanted)
-            on = pipeline.local_date(now)
-            lines = uow.sales_book.lines([pipeline], as_of=moment, today={pipeline.id: on})
-            return forecasts.forecast(lines, [pipeline], grouping, rates=rates, currency=currency, on=on)
-
-        return self._read(read)
+        return self._read(
+            lambda uow: queries.forecast(
+                uow, wanted, grouping, as_of=moment, now=now, rates=rates, currency=currency
+            )
+        )
 
     def weighted(
         self,
@@ -440,14 +409,11 @@ class Sales(Namespace[SalesWork]):
         chosen = None if pipeline_ids is None else check.check_tuple(check_id, "pipeline_ids", pipeline_ids)
         on = self._as_of(moment).date()
 
-        def read(uow: SalesWork) -> builtins.list[WeightedLine]:
-            pipelines = [uow.pipelines.get(p) for p in chosen] if chosen is not None else _every(uow)
-            lines = uow.sales_book.lines(pipelines, as_of=moment, by_owner="owner" in groups)
-            return forecasts.weighted_pipeline(
-                lines, pipelines, by=groups, rates=rates, currency=currency, on=on
+        return self._read(
+            lambda uow: queries.weighted(
+                uow, chosen, groups, as_of=moment, on=on, rates=rates, currency=currency
             )
-
-        return self._read(read)
+        )
 
     # -- funnel analytics ------------------------------------------------------
 
@@ -463,13 +429,7 @@ class Sales(Namespace[SalesWork]):
         moment = check.check_datetime("as_of", as_of)
         wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
 
-        def read(uow: SalesWork) -> dict[OpportunityId, OpportunityChange]:
-            if wanted is not None:
-                uow.pipelines.get(wanted)
-            book = funnel.book_as_of(uow.sales_funnel.history(wanted, moment), moment)
-            return {deal: state for deal, state in book.items() if wanted in (None, state.pipeline_id)}
-
-        return self._read(read)
+        return self._read(lambda uow: queries.book_as_of(uow, moment, wanted))
 
     def changes_between(
         self, start: datetime, end: datetime, *, pipeline_id: PipelineId | None = None
@@ -483,18 +443,7 @@ class Sales(Namespace[SalesWork]):
         first, last = check_window(start, end)
         wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
 
-        def read(uow: SalesWork) -> Waterfall:
-            pipelines = {p.id: p for p in _every(uow)}
-            if wanted is not None and wanted not in pipelines:
-                uow.pipelines.get(wanted)  # raises NotFoundError
-            entries = uow.sales_funnel.history(wanted, last)
-            if wanted is not None:
-                books = (funnel.book_as_of(entries, first), funnel.book_as_of(entries, last))
-                kept = {deal for book in books for deal, state in book.items() if state.pipeline_id == wanted}
-                entries = [e for e in entries if e.opportunity_id in kept]
-            return waterfall(entries, pipelines, first, last)
-
-        return self._read(read)
+        return self._read(lambda uow: queries.changes_between(uow, first, last, wanted))
 
     def conversion(
         self, pipeline_id: PipelineId, *, as_of: datetime | None = None
@@ -527,11 +476,7 @@ class Sales(Namespace[SalesWork]):
         wanted = check_id("pipeline_id", pipeline_id)
         moment = self._as_of(as_of)
 
-        def read(uow: SalesWork) -> tuple[StageConversion, ...]:
-            pipeline = uow.pipelines.get(wanted)
-            return funnel.conversion_of(pipeline, uow.sales_funnel.reaches(pipeline, moment))
-
-        return self._read(read)
+        return self._read(lambda uow: queries.conversion(uow, wanted, moment))
 
     def stage_durations(
         self, pipeline_id: PipelineId, *, as_of: datetime | None = None
@@ -544,11 +489,7 @@ class Sales(Namespace[SalesWork]):
         wanted = check_id("pipeline_id", pipeline_id)
         moment = self._as_of(as_of)
 
-        def read(uow: SalesWork) -> tuple[StageDuration, ...]:
-            pipeline = uow.pipelines.get(wanted)
-            return funnel.stage_durations(uow.sales_funnel.history(wanted, moment), pipeline, moment)
-
-        return self._read(read)
+        return self._read(lambda uow: queries.stage_durations(uow, wanted, moment))
 
     def win_rate(self, start: datetime, end: datetime, *, pipeline_id: PipelineId | None = None) -> Ratio:
         """Won / (won + lost) among the deals closed in ``[start, end)`` (of the pipeline at ``end``).
@@ -559,11 +500,7 @@ class Sales(Namespace[SalesWork]):
         first, last = check_window(start, end)
         wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
 
-        def read(uow: SalesWork) -> Ratio:
-            pipeline = None if wanted is None else uow.pipelines.get(wanted)
-            return performance.win_rate_of(uow.sales_funnel.closed(first, last, pipeline))
-
-        return self._read(read)
+        return self._read(lambda uow: queries.win_rate(uow, first, last, wanted))
 
     def losses(
         self, start: datetime, end: datetime, *, pipeline_id: PipelineId | None = None
@@ -576,11 +513,7 @@ class Sales(Namespace[SalesWork]):
         first, last = check_window(start, end)
         wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
 
-        def read(uow: SalesWork) -> dict[str | None, Tally]:
-            pipeline = None if wanted is None else uow.pipelines.get(wanted)
-            return performance.losses_of(uow.sales_funnel.closed(first, last, pipeline))
-
-        return self._read(read)
+        return self._read(lambda uow: queries.losses(uow, first, last, wanted))
 
     def velocity(
         self,
@@ -599,12 +532,7 @@ class Sales(Namespace[SalesWork]):
         first, last = check_window(start, end)
         moment = last if as_of is None else check.check_datetime("as_of", as_of)
 
-        def read(uow: SalesWork) -> SalesVelocity:
-            pipeline = None if wanted is None else uow.pipelines.get(wanted)
-            entries = uow.sales_funnel.history(wanted, max(last, moment))
-            return performance.sales_velocity(entries, pipeline, first, last, moment)
-
-        return self._read(read)
+        return self._read(lambda uow: queries.velocity(uow, wanted, first, last, moment))
 
     def rotting(
         self, *, as_of: datetime | None = None, pipeline_id: PipelineId | None = None
@@ -617,14 +545,7 @@ class Sales(Namespace[SalesWork]):
         moment = self._as_of(as_of)
         wanted = None if pipeline_id is None else check_id("pipeline_id", pipeline_id)
 
-        def read(uow: SalesWork) -> tuple[RottingDeal, ...]:
-            pipelines = {p.id: p for p in _every(uow)}
-            if wanted is not None and wanted not in pipelines:
-                uow.pipelines.get(wanted)  # raises NotFoundError
-            deals = _deals(uow, wanted)
-            return rotting_deals(deals, pipelines, moment)
-
-        return self._read(read)
+        return self._read(lambda uow: queries.rotting(uow, moment, wanted))
 
     def overdue(self, pipeline_id: PipelineId, *, as_of: datetime | None = None) -> tuple[OverdueDeal, ...]:
         """The pipeline's open deals whose close date has passed in its time zone, with their pushes.
@@ -636,11 +557,7 @@ class Sales(Namespace[SalesWork]):
         wanted = check_id("pipeline_id", pipeline_id)
         moment = self._as_of(as_of)
 
-        def read(uow: SalesWork) -> tuple[OverdueDeal, ...]:
-            pipeline = uow.pipelines.get(wanted)
-            return overdue_deals(uow.sales_funnel.history(wanted, moment), pipeline, moment)
-
-        return self._read(read)
+        return self._read(lambda uow: queries.overdue(uow, wanted, moment))
 
     # -- probabilities ---------------------------------------------------------
 

@@ -46,6 +46,7 @@ from relcore.sales.pipelines import (
 __all__ = [
     "Decision",
     "advance",
+    "category_of",
     "change_amount",
     "change_close_date",
     "effective_category",
@@ -154,13 +155,21 @@ def _enterable(pipeline: Pipeline, key: object, outcome: StageOutcome) -> Stage:
     return stage
 
 
-def _category(stage: Stage, outcome: StageOutcome, manual: ForecastCategory | None) -> ForecastCategory:
-    """The effective category of a deal with ``outcome`` in ``stage`` and the manual category ``manual``."""
+def category_of(
+    stage: Stage | None, outcome: StageOutcome, manual: ForecastCategory | None
+) -> ForecastCategory:
+    """The category a deal with ``outcome`` in ``stage`` and the manual category ``manual`` counts in.
+
+    ``closed`` when won, ``omitted`` when lost, else ``manual``, else the
+    stage's (``pipeline`` for a stage the pipeline no longer has).
+    """
     if outcome is StageOutcome.WON:
         return ForecastCategory.CLOSED
     if outcome is StageOutcome.LOST:
         return ForecastCategory.OMITTED
-    return manual if manual is not None else stage.forecast_category
+    if manual is not None:
+        return manual
+    return ForecastCategory.PIPELINE if stage is None else stage.forecast_category
 
 
 def require_fields(deal: Opportunity, stage: Stage) -> None:
@@ -198,7 +207,7 @@ def open_deal(deal: Opportunity, pipeline: Pipeline, *, actor: str | None = None
         raise check.fail("version", "a new deal has version 1")
     require_fields(deal, stage)
     at = deal.created_at
-    category = _category(stage, deal.outcome, deal.forecast_category)
+    category = category_of(stage, deal.outcome, deal.forecast_category)
     opened = attrs.evolve(deal, stage_entered_at=at, changed_at=at, updated_at=at, category=category)
     event = OpportunityOpened(deal.id, deal.customer_id, pipeline.id, stage.key)
     return Decision(opened, OpportunityChange.between(None, opened, ChangeKind.OPENED, at, actor), (event,))
@@ -215,7 +224,7 @@ def advance(
     if target.key == deal.stage:
         return Decision(deal, None)
     require_fields(deal, target)
-    category = _category(target, deal.outcome, deal.forecast_category)
+    category = category_of(target, deal.outcome, deal.forecast_category)
     after = attrs.evolve(
         deal, stage=target.key, stage_entered_at=moment, changed_at=moment, category=category
     )
@@ -316,7 +325,7 @@ def reopen(
         deal,
         stage=target.key,
         outcome=StageOutcome.OPEN,
-        category=_category(target, StageOutcome.OPEN, deal.forecast_category),
+        category=category_of(target, StageOutcome.OPEN, deal.forecast_category),
         closed_at=None,
         lost_reason=None,
         lost_note=None,
@@ -362,7 +371,7 @@ def set_forecast_category(
     value = None if category is None else check.check_enum(ForecastCategory, "forecast_category", category)
     if value is ForecastCategory.CLOSED:
         raise check.fail("forecast_category", "only won deals are closed")
-    effective = _category(pipeline.stage(deal.stage), deal.outcome, value)
+    effective = category_of(pipeline.stage(deal.stage), deal.outcome, value)
     changes = {"forecast_category": value, "category": effective}
     return _updated(deal, changes, ChangeKind.FORECAST_CATEGORY, at, actor)
 
@@ -428,7 +437,7 @@ def move(
         stage=stage.key,
         stage_entered_at=moment,
         changed_at=moment,
-        category=_category(stage, deal.outcome, deal.forecast_category),
+        category=category_of(stage, deal.outcome, deal.forecast_category),
     )
     if deal.is_open:
         require_fields(after, stage)

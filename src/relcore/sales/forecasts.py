@@ -2,9 +2,9 @@
 
 A store answers one question about many deals: how many there are, their
 total amount and their weighted amount (each deal's amount times its
-effective probability, exactly), for each combination of pipeline, stage,
-outcome, manual category, currency, month of close date and whether they are
-overdue (and owner, when asked): a [BookLine][relcore.sales.forecasts.BookLine]
+effective probability, exactly), for each combination of pipeline, forecast
+category, currency and whether they are overdue (and stage, month of close
+date and owner, when asked): a [BookLine][relcore.sales.forecasts.BookLine]
 per combination. A SQL store computes them with one ``GROUP BY``, the
 weighted sums in integer minor units times basis points; the memory store
 adds up deal by deal, and is the reference. Everything here is assembled from
@@ -33,9 +33,10 @@ import attrs
 from relcore._kernel import checks as check
 from relcore._kernel.money import check_currency
 from relcore.ids import PipelineId
-from relcore.sales.pipelines import ForecastCategory, Pipeline, StageOutcome
+from relcore.sales.pipelines import ForecastCategory, Pipeline
 
 __all__ = [
+    "GROUPS",
     "UNSCHEDULED",
     "Amounts",
     "BookLine",
@@ -44,6 +45,7 @@ __all__ = [
     "ForecastRow",
     "Period",
     "WeightedLine",
+    "check_groups",
     "forecast",
     "merged",
     "period_of",
@@ -86,13 +88,16 @@ def period_of(day: date | None, period: Period) -> tuple[str, date | None, date 
 class BookLine:
     """Deals sharing every field that matters to a forecast, with their count and totals.
 
+    Lost deals are never in the book (nothing here counts them).
+
     Attributes:
         pipeline_id: Their pipeline.
-        stage: Their stage's key.
-        outcome: Open, won or lost.
-        forecast_category: Their manual forecast category (``None``: the stage's).
+        stage: Their stage's key, when the lines were asked by stage; else ``None``.
+        category: The forecast category they count in: ``closed`` for won deals, else their
+            manual category, else their stage's.
         currency: Their amount's currency; ``None`` for deals without an amount.
-        year: The year of their close date (the date they closed on, once closed); ``None`` without one.
+        year: The year of their close date (the date they closed on, once won), when the lines
+            were asked by month; ``None`` without one.
         month: The month (1 to 12) of their close date.
         overdue: Whether they are open and their close date has passed (as the store was asked).
         owner: Their owner, when the lines were asked by owner; else ``None``.
@@ -102,9 +107,8 @@ class BookLine:
     """
 
     pipeline_id: PipelineId
-    stage: str
-    outcome: StageOutcome
-    forecast_category: ForecastCategory | None
+    stage: str | None
+    category: ForecastCategory
     currency: str | None
     year: int | None
     month: int | None
@@ -119,8 +123,7 @@ class BookLine:
         return (
             self.pipeline_id,
             self.stage,
-            self.outcome,
-            self.forecast_category,
+            self.category,
             self.currency,
             self.year,
             self.month,
@@ -133,16 +136,28 @@ class BookLine:
         """The first day of the month of their close date, if they have one."""
         return None if self.year is None or self.month is None else date(self.year, self.month, 1)
 
-    def category_in(self, pipeline: Pipeline) -> ForecastCategory:
-        """The forecast category of the line's deals."""
-        if self.outcome is StageOutcome.WON:
-            return ForecastCategory.CLOSED
-        if self.outcome is StageOutcome.LOST:
-            return ForecastCategory.OMITTED
-        if self.forecast_category is not None:
-            return self.forecast_category
-        stage = pipeline.find_stage(self.stage)
-        return ForecastCategory.PIPELINE if stage is None else stage.forecast_category
+    @property
+    def won(self) -> bool:
+        """Whether the line's deals are won (the ``closed`` category)."""
+        return self.category is ForecastCategory.CLOSED
+
+
+GROUPS = frozenset({"stage", "month", "owner"})
+"""What book lines may be grouped by, besides pipeline, category, currency and overdue."""
+
+
+def check_groups(by: object) -> frozenset[str]:
+    """``by`` as a set of [GROUPS][relcore.sales.forecasts.GROUPS].
+
+    Raises:
+        ValidationError: It holds something else.
+    """
+    if isinstance(by, str) or not isinstance(by, Iterable):
+        raise check.fail("by", "expected a collection of: month, owner, stage")
+    chosen = frozenset(by)
+    if not chosen <= GROUPS:
+        raise check.fail("by", "expected some of: month, owner, stage")
+    return chosen
 
 
 def merged(lines: Iterable[BookLine]) -> list[BookLine]:
@@ -272,15 +287,14 @@ def forecast(
     bounds: dict[str, tuple[date | None, date | None]] = {}
     for line in lines:
         pipeline = known.get(line.pipeline_id)
-        if pipeline is None or line.outcome is StageOutcome.LOST:
+        if pipeline is None:
             continue
         label, start, end = period_of(line.close_month, grouping)
         bounds[label] = (start, end)
         amounts = conversion.amounts(line)
         where = (label, conversion.currency_of(line))
         row = cells.setdefault(where, {})
-        category = line.category_in(pipeline)
-        row[category] = row.get(category, _EMPTY) + amounts
+        row[line.category] = row.get(line.category, _EMPTY) + amounts
         if line.overdue:
             late[where] = late.get(where, _EMPTY) + amounts
     order = sorted(cells, key=lambda k: (k[0] == UNSCHEDULED, k[0], k[1] is None, k[1] or ""))
@@ -368,7 +382,7 @@ def weighted_pipeline(
     totals: dict[tuple[PipelineId | None, str | None, str | None, str | None], Amounts] = {}
     for line in lines:
         pipeline = known.get(line.pipeline_id)
-        if pipeline is None or line.outcome is not StageOutcome.OPEN:
+        if pipeline is None or line.won:
             continue
         key = (
             line.pipeline_id if groups & {"pipeline", "stage"} else None,

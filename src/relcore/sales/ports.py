@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
@@ -94,17 +94,23 @@ class SalesBook(Protocol):
         pipelines: Sequence[Pipeline],
         *,
         as_of: datetime | None = None,
-        by_owner: bool = False,
+        by: Collection[str] = ("stage", "month"),
         today: Mapping[PipelineId, date] | None = None,
     ) -> builtins.list[BookLine]:
-        """The deals of the pipelines, grouped into [BookLine][relcore.sales.forecasts.BookLine]s.
+        """The open and won deals of the pipelines, grouped into book lines.
 
-        With ``as_of``, the deals as they stood then, rebuilt from their history
-        (each deal's last entry at or before ``as_of``; its owner is today's);
-        else as they are. The weighted amounts use the pipelines' stage
-        probabilities as given. An open deal is overdue when its close date is
-        before its pipeline's ``today`` (never without ``today``). Lines come in
-        no particular order; a store may split a group into several lines (add
+        Lines tell pipelines, categories, currencies and overdue deals apart,
+        and stages, months of close date and owners when ``by`` names them
+        ([GROUPS][relcore.sales.forecasts.GROUPS]). With ``as_of``, the deals
+        as they stood then, rebuilt from their history (each deal's last entry
+        at or before ``as_of``; its category follows from today's stages, its
+        owner is today's); else as they are. The weighted amounts
+        use the pipelines' stage probabilities as given and, for a pipeline
+        using the win-probability model, the stored score of a deal open in the
+        pipeline and stage it was scored for (today's scores, as of a past
+        moment too). An open deal is overdue when its close date is before its
+        pipeline's ``today`` (never without ``today``). Lines come in no
+        particular order; a store may split a group into several lines (add
         them up with ``merged``).
         """
         ...
