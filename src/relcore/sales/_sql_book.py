@@ -3,16 +3,17 @@
 The database groups the deals by the fields a forecast needs (the month of
 the close date, and whether it has passed, computed in SQL) and adds up their
 amounts and their weighted amounts: each deal's amount in minor units times
-its effective probability in basis points, an exact integer. The effective
+its effective probability in basis points, an exact integer (deal amounts are
+capped so that the product fits 64 bits). The effective
 probability is computed in SQL from the pipeline's stages, bound as
 parameters: 10,000 when won, 0 when lost, else the manual probability, else
 the stored win-probability score when the pipeline uses the model and the
 deal is in the pipeline and stage it was scored for (a ``LEFT JOIN`` of
 ``relcore_win_scores``; today's scores as of a past moment too), else the
-stage's. On PostgreSQL and MariaDB the products are added as ``NUMERIC``
-(exact, without bound); SQLite adds 64-bit integers and refuses (with a
-[StorageError][relcore.errors.StorageError]) a total past 9.2 x 10^18, about
-920 trillion euros of weighted cents.
+stage's. PostgreSQL and MariaDB add the products exactly without bound (their
+``SUM`` of 64-bit integers is a decimal); SQLite adds 64-bit integers and
+refuses (with a [StorageError][relcore.errors.StorageError]) a total past
+9.2 x 10^18, about 920 trillion euros of weighted cents.
 """
 
 from __future__ import annotations
@@ -94,9 +95,7 @@ class SqlBook:
             (c.outcome == StageOutcome.WON.value, sa.literal(_CERTAIN)),
             else_=sa.func.coalesce(c.probability_bp, automatic),
         )
-        units: Any = c.amount_minor
-        if family is not DialectFamily.SQLITE:
-            units = sa.cast(units, sa.Numeric(38, 0))
+        units: Any = c.amount_minor  # deal amounts are capped: units x basis points fits 64 bits
         # a deal keeps its category; rebuilt from the history, it follows from the stages
         category = c.category if as_of is None else _category(c, chosen)
         keys: list[Any] = [category, c.currency]

@@ -38,6 +38,7 @@ from relcore.ids import (
 from relcore.sales.pipelines import ForecastCategory, StageOutcome, check_key, check_probability
 
 __all__ = [
+    "MAX_DEAL_MINOR_UNITS",
     "ChangeKind",
     "check_amount",
     "check_date",
@@ -119,12 +120,23 @@ key_field = attrs.Converter(_key, takes_field=True)
 optional_key_field = attrs.Converter(_optional_key, takes_field=True)
 
 
+MAX_DEAL_MINOR_UNITS = 10**14
+"""The largest deal amount, in minor units (a trillion euros): times a probability in basis points it
+still fits a 64-bit integer, so databases add weighted amounts exactly."""
+
+
 def check_money(amount: Decimal | None, currency: str | None, *, field: str = "amount") -> None:
-    """Refuse an amount without a currency (or the reverse), or with more decimals than the currency has."""
+    """Refuse a bad deal amount.
+
+    That is an amount without a currency (or the reverse), with more decimals
+    than the currency has, or past
+    [MAX_DEAL_MINOR_UNITS][relcore.sales.model.MAX_DEAL_MINOR_UNITS].
+    """
     if (amount is None) != (currency is None):
         raise check.fail(field if amount is None else "currency", "amount and currency go together")
-    if amount is not None and currency is not None:
-        to_minor_units(amount, currency, field=field)
+    units = None if amount is None or currency is None else to_minor_units(amount, currency, field=field)
+    if units is not None and units > MAX_DEAL_MINOR_UNITS:
+        raise check.fail(field, "larger than the largest deal amount (10^14 minor units)")
 
 
 @attrs.frozen(kw_only=True)

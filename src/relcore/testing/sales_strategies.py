@@ -17,10 +17,11 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
+from relcore._kernel.money import CURRENCIES
 from relcore.ids import uuid7
-from relcore.sales.model import ChangeKind, Opportunity, OpportunityChange
+from relcore.sales.model import MAX_DEAL_MINOR_UNITS, ChangeKind, Opportunity, OpportunityChange
 from relcore.sales.pipelines import DEFAULT_LOST_REASONS, ForecastCategory, Pipeline, Stage, StageOutcome
-from relcore.testing.strategies import ZONES, amounts, aware_datetimes, payloads, texts
+from relcore.testing.strategies import ZONES, aware_datetimes, payloads, texts
 
 __all__ = ["keys", "opportunities", "opportunity_changes", "pipelines", "probabilities", "stages"]
 
@@ -89,7 +90,10 @@ def pipelines(draw: st.DrawFn) -> Pipeline:
 
 def _money(draw: st.DrawFn) -> dict[str, Any]:
     currency = draw(st.none() | st.sampled_from(["EUR", "USD", "JPY", "KWD"]))
-    return {"amount": None if currency is None else draw(amounts(currency)), "currency": currency}
+    if currency is None:
+        return {"amount": None, "currency": None}
+    units = draw(st.integers(0, MAX_DEAL_MINOR_UNITS))
+    return {"amount": Decimal(units).scaleb(-CURRENCIES[currency]), "currency": currency}
 
 
 @st.composite
