@@ -351,7 +351,16 @@ def main() -> None:
     parser.add_argument(
         "--postgres", help="also measure on this PostgreSQL URL (its relcore tables are replaced)"
     )
+    parser.add_argument("--no-sqlite", action="store_true", help="measure on PostgreSQL only")
     args = parser.parse_args()
+    if not args.no_sqlite:
+        sqlite(args)
+    if args.postgres:
+        postgres(args.postgres, args)
+
+
+def sqlite(args: argparse.Namespace) -> None:
+    """Load the book into a temporary SQLite file and measure there."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "forecast.db"
         with CRM.open(path) as crm:
@@ -368,8 +377,6 @@ def main() -> None:
         with CRM.open(path, clock=lambda: AS_OF) as crm:
             measure(crm, run_sqlite, pipeline.id, "SQLite", args.repeat)
         raw.close()
-    if args.postgres:
-        postgres(args.postgres, args)
 
 
 if __name__ == "__main__":
