@@ -155,7 +155,8 @@ def _take_sqlite_write_lock(connection: Connection, version_table_name: str) -> 
             connection.execute(lock)  # waits the busy timeout for the write lock
             return
         except sa.exc.OperationalError as error:
-            if getattr(error.orig, "sqlite_errorcode", None) != _SQLITE_BUSY:
+            code = getattr(error.orig, "sqlite_errorcode", None)
+            if not isinstance(code, int) or code & 0xFF != _SQLITE_BUSY:  # extended codes too (BUSY_SNAPSHOT)
                 raise
             if time.monotonic() > deadline:
                 raise _waited_too_long() from None
