@@ -18,6 +18,7 @@ from uuid import UUID
 
 __all__ = [
     "CampaignId",
+    "CaseChangeId",
     "CaseId",
     "ConsentId",
     "ContactId",
@@ -28,6 +29,7 @@ __all__ = [
     "PartnerProfileId",
     "PipelineId",
     "SegmentId",
+    "SlaPolicyId",
     "TouchpointId",
     "TransactionId",
     "new_id",
@@ -41,6 +43,8 @@ TouchpointId = NewType("TouchpointId", UUID)
 TransactionId = NewType("TransactionId", UUID)
 CampaignId = NewType("CampaignId", UUID)
 CaseId = NewType("CaseId", UUID)
+CaseChangeId = NewType("CaseChangeId", UUID)
+SlaPolicyId = NewType("SlaPolicyId", UUID)
 OpportunityId = NewType("OpportunityId", UUID)
 OpportunityChangeId = NewType("OpportunityChangeId", UUID)
 PipelineId = NewType("PipelineId", UUID)

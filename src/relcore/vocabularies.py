@@ -36,9 +36,29 @@ from relcore.consent.model import Purpose
 from relcore.customers.model import Channel, LifecycleStage, RelationshipKind
 from relcore.errors import ValidationError
 
-__all__ = ["DEFAULT_VOCABULARIES", "Vocabularies", "Vocabulary"]
+__all__ = ["DEFAULT_VOCABULARIES", "CaseType", "Vocabularies", "Vocabulary"]
 
 E = TypeVar("E", bound=StrEnum)
+
+
+class CaseType(StrEnum):
+    """What a service case is about.
+
+    The built-in types (after Zendesk's ticket types, with complaints apart);
+    a CRM accepts more that its host declares
+    ([Vocabularies][relcore.vocabularies.Vocabularies]).
+    """
+
+    QUESTION = "question"
+    """The customer asks something."""
+    INCIDENT = "incident"
+    """Something stopped working for this customer."""
+    PROBLEM = "problem"
+    """The cause behind several incidents."""
+    COMPLAINT = "complaint"
+    """The customer is unhappy with us."""
+    REQUEST = "request"
+    """The customer wants something done (a change, a refund, a document)."""
 
 
 @attrs.frozen
@@ -140,6 +160,10 @@ def _roles(value: object) -> Vocabulary[RelationshipKind]:
     return _declare(RelationshipKind, "roles", value)
 
 
+def _case_types(value: object) -> Vocabulary[CaseType]:
+    return _declare(CaseType, "case_types", value)
+
+
 @attrs.frozen
 class Vocabularies:
     """The open vocabularies of a CRM: built-in values plus those the host declares.
@@ -157,6 +181,8 @@ class Vocabularies:
         stages: [LifecycleStage][relcore.domain.LifecycleStage] values.
         roles: [RelationshipKind][relcore.domain.RelationshipKind] values, for
             a customer's [roles][relcore.domain.Customer].
+        case_types: [CaseType][relcore.vocabularies.CaseType] values, for a
+            service case's type.
 
     Raises:
         ValidationError: A declared value is not a well-formed token (the
@@ -175,6 +201,7 @@ class Vocabularies:
     touchpoint_kinds: Vocabulary[TouchpointKind] = attrs.field(default=(), converter=_touchpoint_kinds)
     stages: Vocabulary[LifecycleStage] = attrs.field(default=(), converter=_stages)
     roles: Vocabulary[RelationshipKind] = attrs.field(default=(), converter=_roles)
+    case_types: Vocabulary[CaseType] = attrs.field(default=(), converter=_case_types)
 
 
 DEFAULT_VOCABULARIES = Vocabularies()
