@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 import attrs
 
@@ -38,6 +39,7 @@ __all__ = [
     "CaseCondition",
     "SlaMetric",
     "SlaPolicy",
+    "SlaPolicyRevision",
     "SlaTarget",
     "first_match",
 ]
@@ -57,10 +59,10 @@ class SlaMetric(StrEnum):
     """From the case's start to its solving (reopening resumes it)."""
 
 
-DEFAULT_PAUSES: Mapping[SlaMetric, frozenset[StatusCategory]] = {
-    SlaMetric.FIRST_RESPONSE: frozenset(),
-    SlaMetric.NEXT_RESPONSE: frozenset(),
-    SlaMetric.RESOLUTION: frozenset({StatusCategory.PENDING, StatusCategory.ON_HOLD}),
+DEFAULT_PAUSES: Mapping[SlaMetric, tuple[StatusCategory, ...]] = {
+    SlaMetric.FIRST_RESPONSE: (),
+    SlaMetric.NEXT_RESPONSE: (),
+    SlaMetric.RESOLUTION: (StatusCategory.PENDING, StatusCategory.ON_HOLD),
 }
 """Pending and on-hold pause resolution, not the response metrics (Zendesk's and Frappe's default)."""
 
@@ -181,7 +183,7 @@ def _targets(value: object, field: attrs.Attribute) -> tuple[SlaTarget, ...]:  #
     return tuple(sorted(found.values(), key=lambda t: (order[t.metric], t.priority.rank)))
 
 
-def _pauses(value: object, field: attrs.Attribute) -> dict[SlaMetric, frozenset[StatusCategory]]:  # type: ignore[type-arg]
+def _pauses(value: object, field: attrs.Attribute) -> dict[SlaMetric, tuple[StatusCategory, ...]]:  # type: ignore[type-arg]
     if not isinstance(value, Mapping):
         raise check.fail(
             field.name, f"expected a mapping of metrics to status categories, got {check.kind(value)}"
@@ -193,7 +195,7 @@ def _pauses(value: object, field: attrs.Attribute) -> dict[SlaMetric, frozenset[
         paused = _frozen(path, categories, lambda f, v: check.check_enum(StatusCategory, f, v))
         if any(c.is_solved for c in paused):
             raise check.fail(path, "solved and closed stop a clock; they cannot pause it")
-        found[metric] = paused
+        found[metric] = tuple(c for c in StatusCategory if c in paused)
     return found
 
 
@@ -241,7 +243,7 @@ class SlaPolicy:
     condition: CaseCondition = attrs.field(factory=CaseCondition)
     calendar: BusinessCalendar = attrs.field(factory=BusinessCalendar.always)
     targets: tuple[SlaTarget, ...] = attrs.field(converter=attrs.Converter(_targets, takes_field=True))
-    pauses: dict[SlaMetric, frozenset[StatusCategory]] = attrs.field(
+    pauses: dict[SlaMetric, tuple[StatusCategory, ...]] = attrs.field(
         factory=dict, converter=attrs.Converter(_pauses, takes_field=True)
     )
     at_risk: Decimal = attrs.field(
@@ -269,7 +271,7 @@ class SlaPolicy:
 
     def pauses_for(self, metric: SlaMetric) -> frozenset[StatusCategory]:
         """The status categories that pause ``metric``."""
-        return self.pauses[metric]
+        return frozenset(self.pauses[metric])
 
 
 def first_match(
@@ -278,3 +280,33 @@ def first_match(
     """The policy that applies to ``case``: the active one of lowest position (then name) that it meets."""
     candidates = sorted((p for p in policies if p.active), key=lambda p: (p.position, p.name, p.id))
     return next((p for p in candidates if p.condition.matches(case, in_segments)), None)
+
+
+@attrs.frozen(kw_only=True)
+class SlaPolicyRevision:
+    """One stored version of a policy, kept for the clocks that run on it (never changed).
+
+    Attributes:
+        id: Time-ordered UUID.
+        policy_id: The policy.
+        version: Its version.
+        policy: The policy as it was at that version.
+        recorded_at: When that version was stored.
+    """
+
+    id: UUID = attrs.field(factory=new_id, converter=check.uuid)
+    policy_id: SlaPolicyId = attrs.field(converter=check.uuid)
+    version: int = attrs.field(converter=version_converter)
+    policy: SlaPolicy
+    recorded_at: datetime = attrs.field(factory=system_clock, converter=check.aware)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.policy, SlaPolicy):
+            raise check.fail("policy", f"expected an SlaPolicy, got {check.kind(self.policy)}")
+        if (self.policy.id, self.policy.version) != (self.policy_id, self.version):
+            raise check.fail("policy", "must be the policy and version the revision names")
+
+    @classmethod
+    def of(cls, policy: SlaPolicy, recorded_at: datetime) -> SlaPolicyRevision:
+        """The revision keeping ``policy`` as it is now."""
+        return cls(policy_id=policy.id, version=policy.version, policy=policy, recorded_at=recorded_at)
