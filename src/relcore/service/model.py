@@ -103,6 +103,8 @@ class Case:
         closed_at: When it was closed; unset unless closed.
         reopen_count: How often it was reopened after being solved.
         merged_into: The case it was merged into; its clocks stopped then.
+        breached_at: When one of its SLA clocks was first recorded breached (by the sweep or an
+            operation); a recorded breach stays recorded.
         changed_at: When its last recorded change happened (its history is in this order).
         updated_at: When it was last saved (the store's clock).
         version: Stored version, increased by each save.
@@ -134,6 +136,7 @@ class Case:
     closed_at: datetime | None = attrs.field(default=None, converter=check.optional_aware)
     reopen_count: int = attrs.field(default=0, converter=attrs.Converter(_reopens, takes_field=True))
     merged_into: CaseId | None = attrs.field(default=None, converter=check.optional_uuid)
+    breached_at: datetime | None = attrs.field(default=None, converter=check.optional_aware)
     changed_at: datetime = attrs.field(converter=check.aware)
     updated_at: datetime = attrs.field(converter=check.aware)
     version: int = attrs.field(default=1, converter=version_converter)

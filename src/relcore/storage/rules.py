@@ -9,6 +9,7 @@ ones) cannot drift apart on them; the checks of a context's own lookups
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -23,6 +24,7 @@ __all__ = [
     "Stamped",
     "check_chunk_size",
     "check_id",
+    "check_ids",
     "check_key",
     "check_limit",
     "refuse_if_append_only",
@@ -77,6 +79,17 @@ def check_id(field: str, value: object) -> UUID:
     if not isinstance(value, UUID):
         raise fail(field, f"expected a UUID, got {type(value).__name__}")
     return value
+
+
+def check_ids(field: str, values: object) -> list[UUID]:
+    """Return ``values`` as a list of ids, if it is a collection of UUIDs (not text, not a mapping).
+
+    Raises:
+        ValidationError: Otherwise (naming ``field``, or the offending item as ``field[i]``).
+    """
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Collection):
+        raise fail(field, f"expected a collection of UUIDs, got {type(values).__name__}")
+    return [check_id(f"{field}[{i}]", value) for i, value in enumerate(values)]
 
 
 def check_key(field: str, value: object, *, max_len: int) -> str:

@@ -17,6 +17,9 @@ from relcore.storage.sql.types import KeyText, UTCDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
+    "case_changes",
+    "case_statuses",
+    "cases",
     "consents",
     "customer_metrics",
     "contact_points",
@@ -33,6 +36,9 @@ __all__ = [
     "pipelines",
     "segment_members",
     "segments",
+    "sla_marks",
+    "sla_policies",
+    "sla_policy_revisions",
     "touchpoints",
     "transactions",
     "value_runs",
@@ -483,5 +489,142 @@ opportunity_partners = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.UniqueConstraint("opportunity_id", "partner_id"),
+    **_MYSQL,
+)
+
+
+# -- service -------------------------------------------------------------------------------------
+
+
+def _case_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("relcore_cases.id", ondelete="CASCADE")
+
+
+def _long_text() -> sa.Text:
+    return sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb")  # type: ignore[return-value]
+
+
+case_statuses = sa.Table(
+    "relcore_case_statuses",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("key", KeyText(40), nullable=False, unique=True),
+    sa.Column("category", sa.String(10), nullable=False),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+sla_policies = sa.Table(
+    "relcore_sla_policies",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", KeyText(100), nullable=False, unique=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("condition", _json(), nullable=False),
+    sa.Column("calendar", _json(), nullable=False),
+    sa.Column("targets", _json(), nullable=False),
+    sa.Column("pauses", _json(), nullable=False),
+    sa.Column("at_risk_bp", sa.Integer, nullable=False, info={"relcore": Scaled("at_risk", 4)}),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+sla_policy_revisions = sa.Table(
+    "relcore_sla_policy_revisions",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column(
+        "policy_id", sa.Uuid, sa.ForeignKey("relcore_sla_policies.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("policy", _json(), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("policy_id", "version"),
+    **_MYSQL,
+)
+
+cases = sa.Table(
+    "relcore_cases",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column(
+        "contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("subject", sa.String(500), nullable=False),
+    sa.Column("description", _long_text(), nullable=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("priority", sa.String(6), nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("category", sa.String(10), nullable=False),
+    sa.Column("team", sa.String(100), nullable=True),
+    sa.Column("assignee", sa.String(100), nullable=True),
+    sa.Column("parent_id", sa.Uuid, nullable=True, index=True),
+    sa.Column(
+        "opportunity_id",
+        sa.Uuid,
+        sa.ForeignKey("relcore_opportunities.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("tags", _json(), nullable=False),
+    sa.Column("attributes", _json(), nullable=False),
+    sa.Column("policy_id", sa.Uuid, nullable=True),
+    sa.Column("policy_version", sa.Integer, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("first_responded_at", UTCDateTime, nullable=True),
+    sa.Column("solved_at", UTCDateTime, nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("reopen_count", sa.Integer, nullable=False),
+    sa.Column("merged_into", sa.Uuid, nullable=True),
+    sa.Column("breached_at", UTCDateTime, nullable=True),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_relcore_cases_desk", "category", "created_at"),
+    **_MYSQL,
+)
+
+case_changes = sa.Table(
+    "relcore_case_changes",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("case_id", sa.Uuid, _case_fk(), nullable=False),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=True),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("category", sa.String(10), nullable=False),
+    sa.Column("priority", sa.String(6), nullable=False),
+    sa.Column("team", sa.String(100), nullable=True),
+    sa.Column("assignee", sa.String(100), nullable=True),
+    sa.Column("policy_id", sa.Uuid, nullable=True),
+    sa.Column("policy_version", sa.Integer, nullable=True),
+    sa.Column("merged_into", sa.Uuid, nullable=True),
+    sa.Column("prev_status", sa.String(40), nullable=True),
+    sa.Column("prev_category", sa.String(10), nullable=True),
+    sa.Index("ix_relcore_case_changes_history", "case_id", "at", "id"),
+    sa.Index("ix_relcore_case_changes_status", "status"),
+    **_MYSQL,
+)
+
+sla_marks = sa.Table(
+    "relcore_sla_marks",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("case_id", sa.Uuid, _case_fk(), nullable=False),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column("metric", KeyText(20), nullable=False),
+    sa.Column("instance", sa.Integer, nullable=False),
+    sa.Column("kind", KeyText(10), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("marked_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("case_id", "metric", "instance", "kind"),
     **_MYSQL,
 )

@@ -1,0 +1,89 @@
+"""The memory repositories of the service context: the generic ones, and their special queries."""
+
+from __future__ import annotations
+
+import bisect
+import builtins
+from collections.abc import Collection
+from uuid import UUID
+
+from relcore.ids import CaseId
+from relcore.service.marks import SlaMark
+from relcore.service.model import Case, CaseChange, ordered
+from relcore.service.statuses import StatusCategory, check_status_key
+from relcore.storage.base import Page
+from relcore.storage.memory.generic import MemoryRepository
+from relcore.storage.rules import check_id, check_ids, check_limit
+
+__all__ = ["MemoryCaseChanges", "MemoryCases", "MemorySlaMarks"]
+
+
+class MemoryCases(MemoryRepository[Case]):
+    """Cases in memory; implements [CaseRepository][relcore.service.ports.CaseRepository]."""
+
+    def children(self, parent_id: CaseId) -> builtins.list[Case]:
+        """The cases under ``parent_id``, in id order."""
+        self._session.check()
+        wanted = check_id("parent_id", parent_id)
+        return sorted((c for c in self._table().rows.values() if c.parent_id == wanted), key=_id)
+
+    def running(self, *, after: UUID | None = None, limit: int = 100) -> Page[Case]:
+        """One page, in id order, of the cases neither closed nor merged."""
+        self._session.check()
+        start = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        table = self._table()
+        index = 0 if start is None else bisect.bisect_right(table.ids, start)
+        chosen: builtins.list[Case] = []
+        for entity_id in table.ids[index:]:
+            case = table.rows[entity_id]
+            if case.category is not StatusCategory.CLOSED and case.merged_into is None:
+                if len(chosen) == size:
+                    return Page(tuple(chosen), chosen[-1].id)
+                chosen.append(case)
+        return Page(tuple(chosen), None)
+
+
+class MemoryCaseChanges(MemoryRepository[CaseChange]):
+    """The cases' history in memory.
+
+    Implements [CaseChangeRepository][relcore.service.ports.CaseChangeRepository].
+    """
+
+    def for_case(self, case_id: CaseId) -> builtins.list[CaseChange]:
+        """One case's history, oldest first (by ``at``, then id)."""
+        self._session.check()
+        wanted = check_id("case_id", case_id)
+        return ordered(c for c in self._table().rows.values() if c.case_id == wanted)
+
+    def for_cases(self, case_ids: Collection[CaseId]) -> dict[CaseId, builtins.list[CaseChange]]:
+        """The histories of several cases at once, each oldest first."""
+        self._session.check()
+        wanted = set(check_ids("case_ids", case_ids))
+        found: dict[CaseId, builtins.list[CaseChange]] = {}
+        for change in ordered(c for c in self._table().rows.values() if c.case_id in wanted):
+            found.setdefault(change.case_id, []).append(change)
+        return found
+
+    def uses_status(self, key: str) -> bool:
+        """Whether any case is, or ever was, in the status ``key``."""
+        self._session.check()
+        wanted = check_status_key("key", key)
+        return any(c.status == wanted for c in self._table().rows.values())
+
+
+class MemorySlaMarks(MemoryRepository[SlaMark]):
+    """The sweep's marks in memory.
+
+    Implements [SlaMarkRepository][relcore.service.ports.SlaMarkRepository].
+    """
+
+    def for_cases(self, case_ids: Collection[CaseId]) -> builtins.list[SlaMark]:
+        """The marks of several cases, in id order."""
+        self._session.check()
+        wanted = set(check_ids("case_ids", case_ids))
+        return sorted((m for m in self._table().rows.values() if m.case_id in wanted), key=_id)
+
+
+def _id(entity: Case | SlaMark) -> UUID:
+    return entity.id
