@@ -47,7 +47,17 @@ from relcore.partners import OpportunityPartner, PartnerProfile
 from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
 from relcore.segments.model import Segment
 from relcore.serialization import from_dict, from_json, to_dict, to_json
-from relcore.testing import partner_strategies, sales_strategies, strategies
+from relcore.service import (
+    Case,
+    CaseChange,
+    CaseCondition,
+    CaseStatus,
+    SlaMark,
+    SlaPolicy,
+    SlaPolicyRevision,
+    SlaTarget,
+)
+from relcore.testing import partner_strategies, sales_strategies, service_strategies, strategies
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -275,7 +285,15 @@ def _field_values(hint: Any, name: str) -> st.SearchStrategy[Any]:
         values = st.integers(1 if name == "version" else 0, 2**31 - 1)
     elif isinstance(base, type) and issubclass(base, Enum):
         values = st.sampled_from(list(base))
-    elif base is str and name in {"stage", "from_stage", "to_stage", "reason"}:
+    elif base is str and name in {
+        "stage",
+        "from_stage",
+        "to_stage",
+        "reason",
+        "status",
+        "from_status",
+        "to_status",
+    }:
         values = sales_strategies.keys()
     else:
         raise AssertionError(f"no values for {name}: {hint}")
@@ -310,6 +328,14 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     OpportunityChange: sales_strategies.opportunity_changes(),
     PartnerProfile: partner_strategies.partner_profiles(),
     OpportunityPartner: partner_strategies.opportunity_partners(),
+    CaseStatus: service_strategies.case_statuses(),
+    SlaPolicy: service_strategies.sla_policies(),
+    SlaPolicyRevision: service_strategies.sla_revisions(),
+    Case: service_strategies.cases(),
+    CaseChange: service_strategies.case_changes(),
+    SlaMark: service_strategies.sla_marks(),
+    CaseCondition: service_strategies.case_conditions(),
+    SlaTarget: service_strategies.sla_targets(),
     **{cls: _events(cls) for cls in registry.event_classes()},
 }
 """Valid instances of every class the registry exchanges as JSON."""

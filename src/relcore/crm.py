@@ -24,6 +24,7 @@ from relcore.registry import Store, UnitOfWork
 from relcore.sales.api import Sales
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue
 from relcore.segments.api import Segments
+from relcore.service.api import Service
 from relcore.value.api import Value
 from relcore.vocabularies import DEFAULT_VOCABULARIES, Vocabularies
 
@@ -125,6 +126,8 @@ class CRM:
         """Sales: pipelines, deals, their history and forecasts."""
         self.partners = Partners(self, clock)
         """Partners on deals: profiles, deal registration, commissions, assignment."""
+        self.service = Service(self, clock, self._catalogue, vocabularies)
+        """Service: cases, their statuses and history, SLA policies and clocks."""
 
     @classmethod
     def open(

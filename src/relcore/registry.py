@@ -23,6 +23,8 @@ from relcore.partners.ports import CONTEXT as PARTNERS
 from relcore.partners.ports import PartnersWork
 from relcore.sales.ports import CONTEXT as SALES
 from relcore.segments.ports import CONTEXT as SEGMENTS
+from relcore.service.ports import CONTEXT as SERVICE
+from relcore.service.ports import ServiceWork
 from relcore.storage.base import Publisher
 from relcore.value.ports import CONTEXT as VALUE
 
@@ -45,7 +47,7 @@ __all__ = [
     "ports_of",
 ]
 
-CONTEXTS: tuple[Context, ...] = (CUSTOMERS, CONSENT, ACTIVITY, SEGMENTS, VALUE, SALES, PARTNERS)
+CONTEXTS: tuple[Context, ...] = (CUSTOMERS, CONSENT, ACTIVITY, SEGMENTS, VALUE, SALES, PARTNERS, SERVICE)
 """relcore's contexts, each over the ones before it."""
 
 
@@ -71,7 +73,7 @@ PORTS: dict[str, Port[Any]] = ports_of(CONTEXTS)
 """Every storage port of the registry's contexts by name."""
 
 
-class UnitOfWork(PartnersWork, Protocol):
+class UnitOfWork(PartnersWork, ServiceWork, Protocol):
     """A unit of work seen with every port of every context, typed.
 
     This is what [`CRM.unit_of_work`][relcore.crm.CRM.unit_of_work] returns.

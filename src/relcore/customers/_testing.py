@@ -243,6 +243,7 @@ class CustomerRepositoryContract(ContractBase):
         listed = in_unit(store, lambda uow: list(uow.customers.ids()), commit=False)
         assert listed == sorted(p.id for p in people)
 
+
 def _feed(*names: str, namespace: str = "feed") -> list[tuple[Customer, list[Contact]]]:
     """One ``(customer, [contact])`` entry per name, identified in ``namespace`` by the name."""
     entries: list[tuple[Customer, list[Contact]]] = []

@@ -68,11 +68,34 @@ from relcore.sales.model import (
 )
 from relcore.sales.pipelines import ForecastCategory, Pipeline, Stage, StageOutcome
 from relcore.segments.model import SegmentEntered, SegmentLeft
+from relcore.service.marks import SlaAtRisk, SlaBreached
+from relcore.service.model import (
+    Case,
+    CaseChange,
+    CaseChangeKind,
+    CaseMerged,
+    CaseOpened,
+    CaseReopened,
+    CaseSolved,
+    CaseStatusChanged,
+    CaseUpdated,
+)
+from relcore.service.statuses import CaseStatus, Priority, StatusCategory
 from relcore.value.model import METRIC_TYPES, CustomerMetrics, ValueRun
 
 __all__ = [
     "CURRENCIES",
     "METRIC_TYPES",
+    "Case",
+    "CaseChange",
+    "CaseChangeKind",
+    "CaseMerged",
+    "CaseOpened",
+    "CaseReopened",
+    "CaseSolved",
+    "CaseStatus",
+    "CaseStatusChanged",
+    "CaseUpdated",
     "ChangeKind",
     "Channel",
     "ConsentChanged",
@@ -110,14 +133,18 @@ __all__ = [
     "Pipeline",
     "PostalAddress",
     "PrimaryPartnerChanged",
+    "Priority",
     "Purpose",
     "RegistrationDecided",
     "RegistrationStatus",
     "RelationshipKind",
     "SegmentEntered",
     "SegmentLeft",
+    "SlaAtRisk",
+    "SlaBreached",
     "Stage",
     "StageOutcome",
+    "StatusCategory",
     "TimelineEntry",
     "Touchpoint",
     "TouchpointKind",

@@ -99,6 +99,8 @@ def _merged(openings: Iterable[object], field: str) -> tuple[Opening, ...]:
     """Sorted, with touching or overlapping intervals joined."""
     checked: list[Opening] = []
     for opening in openings:
+        if isinstance(opening, Mapping):  # as stored: {"start": 540, "end": 720}
+            opening = check.guarded(field, lambda o=opening: Opening(**dict(o)))
         if not isinstance(opening, Opening):
             raise check.fail(field, f"expected Opening values, got {check.kind(opening)}")
         checked.append(opening)
@@ -118,11 +120,22 @@ def _week(value: object, field: attrs.Attribute) -> tuple[tuple[Opening, ...], .
     return tuple(_merged(day, f"{field.name}[{i}]") for i, day in enumerate(days))
 
 
+def _iso_date(key: object) -> object:
+    """A date key as stored (``"2026-07-14"``) read back as a date; anything else as it is."""
+    if isinstance(key, str) and len(key) == 10:
+        try:
+            return date.fromisoformat(key)
+        except ValueError:
+            return key
+    return key
+
+
 def _exceptions(value: object, field: attrs.Attribute) -> dict[date, tuple[Opening, ...]]:  # type: ignore[type-arg]
     if not isinstance(value, Mapping):
         raise check.fail(field.name, f"expected a mapping of dates to openings, got {check.kind(value)}")
     found: dict[date, tuple[Opening, ...]] = {}
-    for day, openings in value.items():
+    for key, openings in value.items():
+        day = _iso_date(key)
         if isinstance(day, datetime) or not isinstance(day, date):
             raise check.fail(field.name, f"expected dates as keys, got {check.kind(day)}")
         path = f"{field.name}[{day.isoformat()}]"

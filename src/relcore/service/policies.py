@@ -173,8 +173,7 @@ def _targets(value: object, field: attrs.Attribute) -> tuple[SlaTarget, ...]:  #
         raise check.fail(field.name, f"expected a collection of SlaTarget, got {check.kind(value)}")
     found: dict[tuple[SlaMetric, Priority], SlaTarget] = {}
     for i, target in enumerate(value):
-        if not isinstance(target, SlaTarget):
-            raise check.fail(f"{field.name}[{i}]", f"expected an SlaTarget, got {check.kind(target)}")
+        target = _stored(f"{field.name}[{i}]", target, SlaTarget)
         key = (target.metric, target.priority)
         if key in found:
             raise check.fail(f"{field.name}[{i}]", "a second target for the same metric and priority")
@@ -204,6 +203,23 @@ def _share(value: object, field: attrs.Attribute) -> Decimal:  # type: ignore[ty
     if not Decimal(0) < share <= Decimal(1) or share.as_tuple().exponent < -4:  # type: ignore[operator]
         raise check.fail(field.name, "expected a share above 0 and at most 1, with at most 4 decimals")
     return share + 0
+
+
+def _stored(path: str, value: object, cls: type, build: Any = None) -> Any:
+    """``value`` if it is a ``cls``; its JSON object form (as stored) rebuilt; else refused."""
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, Mapping):
+        return check.guarded(path, lambda: (build or (lambda v: cls(**v)))(dict(value)))
+    raise check.fail(path, f"expected a {cls.__name__}, got {check.kind(value)}")
+
+
+def _calendar(value: object, field: attrs.Attribute) -> BusinessCalendar:  # type: ignore[type-arg]
+    return _stored(field.name, value, BusinessCalendar)  # type: ignore[no-any-return]
+
+
+def _condition(value: object, field: attrs.Attribute) -> CaseCondition:  # type: ignore[type-arg]
+    return _stored(field.name, value, CaseCondition)  # type: ignore[no-any-return]
 
 
 def _position(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg]
@@ -240,8 +256,12 @@ class SlaPolicy:
     name: str = attrs.field(converter=check.text(100))
     position: int = attrs.field(default=0, converter=attrs.Converter(_position, takes_field=True))
     active: bool = attrs.field(default=True, converter=check.boolean)
-    condition: CaseCondition = attrs.field(factory=CaseCondition)
-    calendar: BusinessCalendar = attrs.field(factory=BusinessCalendar.always)
+    condition: CaseCondition = attrs.field(
+        factory=CaseCondition, converter=attrs.Converter(_condition, takes_field=True)
+    )
+    calendar: BusinessCalendar = attrs.field(
+        factory=BusinessCalendar.always, converter=attrs.Converter(_calendar, takes_field=True)
+    )
     targets: tuple[SlaTarget, ...] = attrs.field(converter=attrs.Converter(_targets, takes_field=True))
     pauses: dict[SlaMetric, tuple[StatusCategory, ...]] = attrs.field(
         factory=dict, converter=attrs.Converter(_pauses, takes_field=True)
@@ -258,10 +278,6 @@ class SlaPolicy:
         return self.created_at
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.condition, CaseCondition):
-            raise check.fail("condition", f"expected a CaseCondition, got {check.kind(self.condition)}")
-        if not isinstance(self.calendar, BusinessCalendar):
-            raise check.fail("calendar", f"expected a BusinessCalendar, got {check.kind(self.calendar)}")
         if not self.targets:
             raise check.fail("targets", "a policy needs at least one target")
 
@@ -282,6 +298,18 @@ def first_match(
     return next((p for p in candidates if p.condition.matches(case, in_segments)), None)
 
 
+def _policy_of(stored: dict[str, Any]) -> SlaPolicy:
+    """A policy from its JSON form: times as ISO text."""
+    for name in ("created_at", "updated_at"):
+        if isinstance(stored.get(name), str):
+            stored[name] = check.check_datetime(name, datetime.fromisoformat(stored[name]))
+    return SlaPolicy(**stored)
+
+
+def _policy(value: object, field: attrs.Attribute) -> SlaPolicy:  # type: ignore[type-arg]
+    return _stored(field.name, value, SlaPolicy, _policy_of)  # type: ignore[no-any-return]
+
+
 @attrs.frozen(kw_only=True)
 class SlaPolicyRevision:
     """One stored version of a policy, kept for the clocks that run on it (never changed).
@@ -297,12 +325,10 @@ class SlaPolicyRevision:
     id: UUID = attrs.field(factory=new_id, converter=check.uuid)
     policy_id: SlaPolicyId = attrs.field(converter=check.uuid)
     version: int = attrs.field(converter=version_converter)
-    policy: SlaPolicy
+    policy: SlaPolicy = attrs.field(converter=attrs.Converter(_policy, takes_field=True))
     recorded_at: datetime = attrs.field(factory=system_clock, converter=check.aware)
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.policy, SlaPolicy):
-            raise check.fail("policy", f"expected an SlaPolicy, got {check.kind(self.policy)}")
         if (self.policy.id, self.policy.version) != (self.policy_id, self.version):
             raise check.fail("policy", "must be the policy and version the revision names")
 

@@ -42,11 +42,14 @@ __all__ = [
     "operate",
     "policy_resolver",
     "record_message",
+    "reopen_status",
     "save_case",
     "save_policy",
     "save_status",
     "status",
     "statuses",
+    "store",
+    "with_breach",
 ]
 
 TRACKED = (
@@ -241,9 +244,7 @@ def store(uow: ServiceWork, decision: Decision) -> Case:
     return saved
 
 
-def open(
-    uow: ServiceWork, case: Case, match: Match, *, actor: str | None = None
-) -> Case:
+def open(uow: ServiceWork, case: Case, match: Match, *, actor: str | None = None) -> Case:
     """Store a new case in its status, on the policy that matches it, with the first entry of its history.
 
     Raises:

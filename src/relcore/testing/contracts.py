@@ -92,7 +92,9 @@ CONTEXT_CONTRACTS: tuple[type, ...] = tuple(load(path) for context in CONTEXTS f
 """The contract classes every registered context declares, in registry order."""
 
 EXAMPLES: tuple[tuple[Aggregate[Any], str], ...] = tuple(
-    (PORTS[name], factory) for context in CONTEXTS for name, factory in context.examples  # type: ignore[misc]
+    (PORTS[name], factory)
+    for context in CONTEXTS
+    for name, factory in context.examples  # type: ignore[misc]
 )
 """Every aggregate a registered context holds to the generic contract, with its entity factory's path."""
 

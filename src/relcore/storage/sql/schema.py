@@ -501,7 +501,7 @@ def _case_fk() -> sa.ForeignKey:
 
 
 def _long_text() -> sa.Text:
-    return sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb")  # type: ignore[return-value]
+    return sa.Text().with_variant(LONGTEXT(), "mysql", "mariadb")
 
 
 case_statuses = sa.Table(
