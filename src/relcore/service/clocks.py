@@ -219,7 +219,9 @@ class _Run:
         breached_at = None
         for piece in pieces:
             need = piece.target - elapsed
-            moment = piece.start if need < ZERO else reach(piece, need)
+            # a change to a target the elapsed time already reaches breaches at the change
+            reached_already = need < ZERO or (need == ZERO and elapsed > ZERO)
+            moment = piece.start if reached_already else reach(piece, need)
             if breached_at is None and moment is not None and (moment < end or not closing):
                 breached_at = moment
             if piece.kind == "elapsed":
