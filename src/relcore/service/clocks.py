@@ -84,7 +84,7 @@ from relcore.service._timeline import ZERO, Timeline, pieces_of, reach, reached,
 from relcore.service.model import Case, CaseChange, ordered
 from relcore.service.policies import SlaMetric, SlaPolicy
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 __all__ = ["CaseMessage", "ClockState", "PolicyResolver", "SlaClock", "clocks"]
 
@@ -294,8 +294,8 @@ def _instances(messages: list[CaseMessage]) -> list[tuple[datetime, datetime | N
     return found
 
 
-def _item(kind: type[T], name: str) -> Callable[[str, object], T]:
-    def checked(path: str, item: object) -> T:
+def _item(kind: type[_T], name: str) -> Callable[[str, object], _T]:
+    def checked(path: str, item: object) -> _T:
         if not isinstance(item, kind):
             raise check.fail(path, f"expected a {name}, got {check.kind(item)}")
         return item
