@@ -35,8 +35,8 @@ Monday-Friday 09:00-17:00 calendar starts counting Monday 09:00.
 
 **Re-targeting.** A priority or policy change changes the target in force from
 that segment on; elapsed and paused time are sums over the whole history, so
-they are kept. If ``elapsed > target`` at a change, the clock breaches at the
-change.
+they are kept. If ``elapsed > target`` at a change (or ``elapsed = target > 0``),
+the clock breaches at the change.
 
 **Breach.** ``breached_at`` is the first instant elapsed time reaches the target
 in force while the clock is unfulfilled: in an elapsed piece ``[a, b)`` with
