@@ -42,7 +42,7 @@ in tests of your own.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -92,9 +92,7 @@ CONTEXT_CONTRACTS: tuple[type, ...] = tuple(load(path) for context in CONTEXTS f
 """The contract classes every registered context declares, in registry order."""
 
 EXAMPLES: tuple[tuple[Aggregate[Any], str], ...] = tuple(
-    (PORTS[name], factory)
-    for context in CONTEXTS
-    for name, factory in context.examples  # type: ignore[misc]
+    (cast("Aggregate[Any]", PORTS[name]), factory) for context in CONTEXTS for name, factory in context.examples
 )
 """Every aggregate a registered context holds to the generic contract, with its entity factory's path."""
 
