@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import bisect
 import builtins
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from uuid import UUID
 
+import attrs
+
+from relcore._kernel.checks import check_datetime
+from relcore.activity.model import Direction
 from relcore.ids import CaseId
+from relcore.service.clocks import CaseMessage
 from relcore.service.marks import SlaMark
 from relcore.service.model import Case, CaseChange, ordered
+from relcore.service.ports import check_cases
 from relcore.service.statuses import StatusCategory, check_status_key
 from relcore.storage.base import Page
 from relcore.storage.memory.generic import MemoryRepository
+from relcore.storage.memory.session import Session
 from relcore.storage.rules import check_id, check_ids, check_limit
 
-__all__ = ["MemoryCaseChanges", "MemoryCases", "MemorySlaMarks"]
+__all__ = ["MemoryCaseChanges", "MemoryCases", "MemoryConversations", "MemorySlaMarks"]
 
 
 class MemoryCases(MemoryRepository[Case]):
@@ -42,6 +50,19 @@ class MemoryCases(MemoryRepository[Case]):
                     return Page(tuple(chosen), chosen[-1].id)
                 chosen.append(case)
         return Page(tuple(chosen), None)
+
+    def record_breaches(self, first: Mapping[CaseId, datetime]) -> int:
+        """Record each case's first breach where none is recorded yet; versions do not change."""
+        self._session.check_write()
+        table = self._table()
+        changed = 0
+        for case_id, at in first.items():
+            case = table.rows.get(check_id("case_id", case_id))
+            if case is not None and case.breached_at is None:
+                moment = check_datetime("at", at)
+                self._session.log.put(table.rows, case.id, attrs.evolve(case, breached_at=moment))
+                changed += 1
+        return changed
 
 
 class MemoryCaseChanges(MemoryRepository[CaseChange]):
@@ -87,3 +108,30 @@ class MemorySlaMarks(MemoryRepository[SlaMark]):
 
 def _id(entity: Case | SlaMark) -> UUID:
     return entity.id
+
+
+class MemoryConversations:
+    """The cases' messages in a memory store (the reference of the SQL query)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def messages(self, cases: Collection[Case]) -> dict[CaseId, builtins.list[CaseMessage]]:
+        """Each case's messages by time, the customer's first at one instant."""
+        self._session.check()
+        found: dict[CaseId, builtins.list[CaseMessage]] = {}
+        uow = self._session.uow
+        wanted = check_cases(cases)
+        for customer_id in {c.customer_id for c in wanted}:
+            mine = {c.id for c in wanted if c.customer_id == customer_id}
+            for touchpoint in uow.touchpoints.for_owner(customer_id):
+                if touchpoint.case_id in mine:
+                    outbound = touchpoint.direction is Direction.OUTBOUND
+                    found.setdefault(touchpoint.case_id, []).append(
+                        CaseMessage(at=touchpoint.occurred_at, outbound=outbound)
+                    )
+        return {case_id: sorted(talk, key=_order) for case_id, talk in found.items()}
+
+
+def _order(message: CaseMessage) -> tuple[datetime, bool]:
+    return message.at, message.outbound

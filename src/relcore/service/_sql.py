@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import sqlalchemy as sa
 
+from relcore._kernel.checks import check_datetime
+from relcore.activity.model import Direction
 from relcore.ids import CaseId
+from relcore.service.clocks import CaseMessage
 from relcore.service.marks import SlaMark
 from relcore.service.model import Case, CaseChange
+from relcore.service.ports import check_cases
 from relcore.service.statuses import StatusCategory, check_status_key
 from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_ids, check_limit
 from relcore.storage.sql.generic import SqlRepository
-from relcore.storage.sql.schema import case_changes, cases, sla_marks
+from relcore.storage.sql.schema import case_changes, cases, sla_marks, touchpoints
 
-__all__ = ["SqlCaseChanges", "SqlCases", "SqlSlaMarks"]
+if TYPE_CHECKING:
+    from relcore.storage.sql.store import SqlUnitOfWork
+
+__all__ = ["SqlCaseChanges", "SqlCases", "SqlConversations", "SqlSlaMarks"]
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -51,6 +60,22 @@ class SqlCases(SqlRepository[Case]):
         found = self.all(query)
         items = tuple(found[:size])
         return Page(items, items[-1].id if len(found) > size else None)
+
+    def record_breaches(self, first: Mapping[CaseId, datetime]) -> int:
+        """Record each case's first breach where none is recorded yet; versions do not change."""
+        self._uow.check_writable()
+        wanted = {check_id("case_id", case_id): check_datetime("at", at) for case_id, at in first.items()}
+        changed = 0
+        for moment in sorted(set(wanted.values())):
+            ids = sorted(case_id for case_id, at in wanted.items() if at == moment)
+            for chunk in _chunks(ids):
+                statement = (
+                    cases.update()
+                    .where(cases.c.id.in_(chunk), cases.c.breached_at.is_(None))
+                    .values(breached_at=moment)
+                )
+                changed += int(self._uow.execute(statement, what="record case breaches").rowcount)
+        return changed
 
 
 class SqlCaseChanges(SqlRepository[CaseChange]):
@@ -98,3 +123,28 @@ class SqlSlaMarks(SqlRepository[SlaMark]):
         for chunk in _chunks(wanted):
             found.extend(self.all(sa.select(sla_marks).where(sla_marks.c.case_id.in_(chunk))))
         return sorted(found, key=lambda mark: mark.id)
+
+
+class SqlConversations:
+    """The cases' messages in a SQL store: the touchpoints naming each case and its customer."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def messages(self, cases: Collection[Case]) -> dict[CaseId, builtins.list[CaseMessage]]:
+        """Each case's messages by time, the customer's first at one instant."""
+        wanted = check_cases(cases)
+        owner = {c.id: c.customer_id for c in wanted}
+        table = touchpoints
+        found: dict[CaseId, builtins.list[CaseMessage]] = {}
+        outbound = Direction.OUTBOUND.value
+        for chunk in _chunks(builtins.list(owner)):
+            query = (
+                sa.select(table.c.case_id, table.c.customer_id, table.c.occurred_at, table.c.direction)
+                .where(table.c.case_id.in_(chunk))
+                .order_by(table.c.case_id, table.c.occurred_at, table.c.direction)
+            )
+            for case_id, customer_id, at, direction in self._uow.execute(query, what="read case messages"):
+                if owner[case_id] == customer_id:
+                    found.setdefault(case_id, []).append(CaseMessage(at=at, outbound=direction == outbound))
+        return found

@@ -15,11 +15,13 @@ from relcore.activity.model import Touchpoint
 from relcore.clock import Clock
 from relcore.ids import CaseId, SlaPolicyId
 from relcore.segments import Catalogue
-from relcore.service import decisions, services
+from relcore.service import decisions, services, sla
+from relcore.service.clocks import SlaClock
 from relcore.service.decisions import Decision, Match
 from relcore.service.model import Case, CaseChange
 from relcore.service.policies import SlaPolicy
 from relcore.service.ports import ServiceWork
+from relcore.service.sla import SweepReport
 from relcore.service.statuses import CaseStatus, Priority
 from relcore.storage.base import Page
 from relcore.storage.rules import check_limit
@@ -370,3 +372,34 @@ class Service(Namespace[ServiceWork]):
             version,
             lambda uow, case, t: decisions.merge(case, uow.cases.get(target), t, actor=who),
         )
+
+    # -- SLA clocks ------------------------------------------------------------
+
+    def sla(self, case_id: CaseId, *, as_of: datetime | None = None) -> tuple[SlaClock, ...]:
+        """The SLA clocks of a case as they stood at ``as_of`` (default now).
+
+        First response, then each next-response instance, then resolution;
+        a case without a policy has none. See [relcore.service.clocks][] for
+        how they are computed.
+
+        Raises:
+            NotFoundError: No such case.
+        """
+        wanted = check_id("case_id", case_id)
+        moment = self._as_of(as_of)
+        return self._read(lambda uow: sla.case_clocks(uow, CaseId(wanted), moment))
+
+    def sweep(
+        self, *, as_of: datetime | None = None, progress: Callable[[int], None] | None = None
+    ) -> SweepReport:
+        """Announce the clocks at risk or breached at ``as_of`` (default now), each once however often called.
+
+        relcore has no scheduler: call it from yours (every few minutes). Each
+        newly at-risk clock raises [SlaAtRisk][relcore.service.SlaAtRisk], each
+        newly breached one [SlaBreached][relcore.service.SlaBreached], after the
+        commit; see [sweep][relcore.service.sla.sweep].
+        """
+        moment = self._as_of(as_of)
+        if progress is not None and not callable(progress):
+            raise check.fail("progress", "expected a function of the number of cases swept")
+        return self._write(lambda uow: sla.sweep(uow, moment, progress=progress))

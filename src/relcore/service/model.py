@@ -103,8 +103,8 @@ class Case:
         closed_at: When it was closed; unset unless closed.
         reopen_count: How often it was reopened after being solved.
         merged_into: The case it was merged into; its clocks stopped then.
-        breached_at: When one of its SLA clocks was first recorded breached (by the sweep or an
-            operation); a recorded breach stays recorded.
+        breached_at: When one of its SLA clocks first breached, as recorded by the SLA sweep;
+            a recorded breach stays recorded.
         changed_at: When its last recorded change happened (its history is in this order).
         updated_at: When it was last saved (the store's clock).
         version: Stored version, increased by each save.

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from relcore._kernel.declarations import Aggregate, Context
+from relcore._kernel import checks as check
+from relcore._kernel.declarations import Aggregate, Context, Port
 from relcore.ids import CaseId
 from relcore.sales.ports import SalesWork
+from relcore.service.clocks import CaseMessage
 from relcore.service.marks import SlaAtRisk, SlaBreached, SlaMark
 from relcore.service.model import (
     Case,
@@ -30,17 +33,35 @@ __all__ = [
     "CASE_CHANGES",
     "CASE_STATUSES",
     "CONTEXT",
+    "CONVERSATIONS",
     "SLA_MARKS",
     "SLA_POLICIES",
     "SLA_REVISIONS",
     "CaseChangeRepository",
     "CaseRepository",
     "CaseStatusRepository",
+    "Conversations",
     "ServiceWork",
     "SlaMarkRepository",
     "SlaPolicyRepository",
     "SlaRevisionRepository",
+    "check_cases",
 ]
+
+
+def check_cases(cases: object) -> builtins.list[Case]:
+    """Return ``cases`` as a list, if it is a collection of cases.
+
+    Raises:
+        ValidationError: Otherwise, naming ``cases`` or the offending item.
+    """
+    if isinstance(cases, str | bytes | Mapping) or not isinstance(cases, Collection):
+        raise check.fail("cases", f"expected a collection of cases, got {check.kind(cases)}")
+    found = builtins.list(cases)
+    for i, case in enumerate(found):
+        if not isinstance(case, Case):
+            raise check.fail(f"cases[{i}]", f"expected a Case, got {check.kind(case)}")
+    return found
 
 
 class CaseStatusRepository(AggregateRepository[CaseStatus], Protocol):
@@ -66,6 +87,14 @@ class CaseRepository(AggregateRepository[Case], Protocol):
         """One page, in id order, of the cases whose clocks may still run: neither closed nor merged."""
         ...
 
+    def record_breaches(self, first: Mapping[CaseId, datetime]) -> int:
+        """Record each case's first breach at the given instant, where none is recorded yet.
+
+        The cases' versions do not change (the sweep records breaches while
+        agents work on the cases); returns how many cases changed.
+        """
+        ...
+
 
 class CaseChangeRepository(AggregateRepository[CaseChange], Protocol):
     """The append-only history of every case: ``add`` appends, ``save`` refuses."""
@@ -88,6 +117,14 @@ class SlaMarkRepository(AggregateRepository[SlaMark], Protocol):
 
     def for_cases(self, case_ids: Collection[CaseId]) -> builtins.list[SlaMark]:
         """The marks of several cases, in id order."""
+        ...
+
+
+class Conversations(Protocol):
+    """The messages of cases: the touchpoints naming a case and its customer (a query port)."""
+
+    def messages(self, cases: Collection[Case]) -> dict[CaseId, builtins.list[CaseMessage]]:
+        """Each case's messages by time (at one instant, the customer's first); cases without any left out."""
         ...
 
 
@@ -122,6 +159,11 @@ class ServiceWork(SalesWork, Protocol):
     @property
     def sla_marks(self) -> SlaMarkRepository:
         """The sweep's marks."""
+        ...
+
+    @property
+    def case_conversations(self) -> Conversations:
+        """The cases' messages."""
         ...
 
 
@@ -195,9 +237,17 @@ SLA_MARKS = Aggregate(
 )
 """The sweep's marks: append-only, one per case, metric, instance and kind."""
 
+CONVERSATIONS = Port(
+    "case_conversations",
+    Conversations,
+    memory="relcore.service._memory:MemoryConversations",
+    sql="relcore.service._sql:SqlConversations",
+)
+"""The cases' messages, read from the touchpoints (a query port: it stores nothing)."""
+
 CONTEXT = Context(
     "service",
-    ports=(CASE_STATUSES, SLA_POLICIES, SLA_REVISIONS, CASES, CASE_CHANGES, SLA_MARKS),
+    ports=(CASE_STATUSES, SLA_POLICIES, SLA_REVISIONS, CASES, CASE_CHANGES, SLA_MARKS, CONVERSATIONS),
     events=(
         CaseOpened,
         CaseStatusChanged,

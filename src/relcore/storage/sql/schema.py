@@ -193,6 +193,7 @@ touchpoints = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("source", "external_id"),
     sa.Index("ix_relcore_touchpoints_timeline", "customer_id", "occurred_at", "id"),
+    sa.Index("ix_relcore_touchpoints_case", "case_id", "occurred_at"),
     **_MYSQL,
 )
 

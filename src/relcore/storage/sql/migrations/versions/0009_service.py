@@ -9,7 +9,8 @@ version of a policy is kept whole (JSON) in ``relcore_sla_policy_revisions``,
 unique on the policy and version, so clocks keep the version they run on. A
 case's history is append-only; the sweep's marks are unique on the case,
 metric, instance and kind, which is what makes the sweep announce each
-clock once.
+clock once. The touchpoints get an index on their case, for the clocks' reads
+of each case's conversation.
 """
 
 from __future__ import annotations
@@ -182,9 +183,11 @@ def upgrade() -> None:
         **_MYSQL,
     )
     op.create_index(op.f(f"ix_{_MARKS}_customer_id"), _MARKS, ["customer_id"])
+    op.create_index("ix_relcore_touchpoints_case", "relcore_touchpoints", ["case_id", "occurred_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_relcore_touchpoints_case", table_name="relcore_touchpoints")
     op.drop_table(_MARKS)
     op.drop_table(_CHANGES)
     op.drop_table(_CASES)
