@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import relcore.testing  # noqa: F401 - registers the contract modules for assert rewriting before tests import them
 from relcore.clock import Clock
 from relcore.registry import Store
 
