@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import attrs
 import pytest
 
+from relcore.activity.model import Touchpoint
 from relcore.customers.model import Customer
 from relcore.errors import ConflictError, ValidationError
 from relcore.ids import CaseId, CustomerId, uuid7
 from relcore.registry import Store, UnitOfWork
 from relcore.service.calendars import BusinessCalendar
+from relcore.service.clocks import CaseMessage
 from relcore.service.decisions import merge, open_case, set_status
 from relcore.service.marks import MarkKind, SlaMark
 from relcore.service.model import Case, CaseChange
@@ -266,3 +268,54 @@ class ServiceContract(ContractBase):
             assert gold is not None
             with pytest.raises(ConflictError):
                 uow.sla_policies.save(attrs.evolve(gold, version=7))
+
+    def test_a_cases_messages_are_its_customers_touchpoints_naming_it(self, store: Store) -> None:
+        ada, grace = customer(), customer()
+        mine, other = case(ada.id), case(ada.id)
+
+        def touch(owner: CustomerId, about: Case, direction: str, at: datetime) -> Touchpoint:
+            return Touchpoint(
+                customer_id=owner, case_id=about.id, channel="email", direction=direction, occurred_at=at
+            )
+
+        talk = [
+            touch(ada.id, mine, "outbound", minutes(5)),
+            touch(ada.id, mine, "inbound", minutes(5)),
+            touch(ada.id, mine, "inbound", minutes(1)),
+            touch(grace.id, mine, "inbound", minutes(2)),  # names the case, but is another customer's
+            touch(ada.id, other, "outbound", minutes(3)),
+        ]
+
+        def write(uow: UnitOfWork) -> None:
+            uow.customers.add_many([ada, grace])
+            uow.cases.add_many([mine, other])
+            uow.touchpoints.add_many(talk)
+
+        in_unit(store, write)
+        with store.unit_of_work() as uow:
+            assert uow.case_conversations.messages([mine, other, case(grace.id)]) == {
+                mine.id: [
+                    CaseMessage(at=minutes(1), outbound=False),
+                    CaseMessage(at=minutes(5), outbound=False),
+                    CaseMessage(at=minutes(5), outbound=True),
+                ],
+                other.id: [CaseMessage(at=minutes(3), outbound=True)],
+            }
+            assert uow.case_conversations.messages([]) == {}
+            with pytest.raises(ValidationError):
+                uow.case_conversations.messages([mine.id])  # type: ignore[list-item]
+
+    def test_a_first_breach_is_recorded_once_without_a_new_version(self, store: Store) -> None:
+        ada = customer()
+        fresh, breached = case(ada.id), case(ada.id, breached_at=minutes(1))
+
+        def write(uow: UnitOfWork) -> None:
+            uow.customers.add(ada)
+            uow.cases.add_many([fresh, breached])
+            assert uow.cases.record_breaches({fresh.id: minutes(7), breached.id: minutes(8)}) == 1
+            assert uow.cases.record_breaches({}) == 0
+
+        in_unit(store, write)
+        with store.unit_of_work() as uow:
+            assert uow.cases.get(fresh.id) == attrs.evolve(fresh, breached_at=minutes(7))
+            assert uow.cases.get(breached.id) == breached
