@@ -9,7 +9,8 @@ from typing import Protocol
 from uuid import UUID
 
 from relcore._kernel import checks as check
-from relcore._kernel.declarations import Aggregate, Context, Port
+from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Port
+from relcore.customers.model import Channel
 from relcore.ids import CaseId
 from relcore.sales.ports import SalesWork
 from relcore.service.clocks import CaseMessage
@@ -25,12 +26,14 @@ from relcore.service.model import (
     CaseUpdated,
 )
 from relcore.service.policies import CaseCondition, SlaPolicy, SlaPolicyRevision, SlaTarget
-from relcore.service.statuses import CaseStatus
+from relcore.service.statuses import CaseStatus, Priority, StatusCategory
 from relcore.storage.base import AggregateRepository, Page
+from relcore.vocabularies import CaseType
 
 __all__ = [
     "CASES",
     "CASE_CHANGES",
+    "CASE_HISTORY",
     "CASE_STATUSES",
     "CONTEXT",
     "CONVERSATIONS",
@@ -237,6 +240,31 @@ SLA_MARKS = Aggregate(
 )
 """The sweep's marks: append-only, one per case, metric, instance and kind."""
 
+CASE_HISTORY = History(
+    "cases",
+    CASES,
+    (
+        HistoryField("status", "text"),
+        HistoryField("category", "choice", choices=StatusCategory),
+        HistoryField("priority", "choice", choices=Priority),
+        HistoryField("type", "choice", vocabulary="case_types", choices=CaseType),
+        HistoryField("channel", "choice", vocabulary="channels", choices=Channel),
+        HistoryField("team", "text", nullable=True),
+        HistoryField("assignee", "text", nullable=True),
+        HistoryField("reopen_count", "number"),
+        HistoryField("first_responded_at", "datetime", nullable=True),
+        HistoryField("solved_at", "datetime", nullable=True),
+        HistoryField("breached_at", "datetime", nullable=True),
+        HistoryField("policy_id", "id", nullable=True),
+        HistoryField("opportunity_id", "id", nullable=True),
+    ),
+    time="created_at",
+)
+"""A customer's cases as rules see them, as they are now and dated by their opening:
+``cases(category == "open", priority == "urgent").count() >= 1``; a case whose SLA
+breached (as the sweep recorded) has ``breached_at`` set:
+``cases(breached_at is set).within(days=30).count() >= 1``."""
+
 CONVERSATIONS = Port(
     "case_conversations",
     Conversations,
@@ -260,6 +288,7 @@ CONTEXT = Context(
     ),
     values=(CaseCondition, SlaTarget),
     contracts=("relcore.service._testing:ServiceContract",),
+    histories=(CASE_HISTORY,),
     snapshot="relcore.service._testing:stored_state",
     examples=(
         ("case_statuses", "relcore.service._testing:new_status"),
