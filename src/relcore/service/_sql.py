@@ -20,6 +20,7 @@ from relcore.service.ports import check_cases
 from relcore.service.statuses import StatusCategory, check_status_key
 from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_ids, check_limit
+from relcore.storage.sql.codec import RowCodec
 from relcore.storage.sql.generic import SqlRepository
 from relcore.storage.sql.schema import case_changes, cases, sla_marks, touchpoints
 
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 __all__ = ["SqlCaseChanges", "SqlCases", "SqlConversations", "SqlSlaMarks"]
 
 _CHUNK = 500  # ids per IN (...) list
+
+# The bulk reads of the SLA sweep rebuild rows relcore wrote without running the constructors again.
+_TRUSTED_CASES: RowCodec[Case] = RowCodec(cases, Case, trusted=True)
+_TRUSTED_CHANGES: RowCodec[CaseChange] = RowCodec(case_changes, CaseChange, trusted=True)
 
 
 def _chunks(ids: builtins.list[UUID]) -> Iterator[builtins.list[UUID]]:
@@ -57,7 +62,8 @@ class SqlCases(SqlRepository[Case]):
         )
         if start is not None:
             query = query.where(cases.c.id > start)
-        found = self.all(query)
+        rows = self._uow.execute(query, what="read cases").mappings()
+        found = [_TRUSTED_CASES.entity(row) for row in rows]  # type: ignore[arg-type]
         items = tuple(found[:size])
         return Page(items, items[-1].id if len(found) > size else None)
 
@@ -98,7 +104,8 @@ class SqlCaseChanges(SqlRepository[CaseChange]):
                 .where(table.c.case_id.in_(chunk))
                 .order_by(table.c.case_id, table.c.at, table.c.id)
             )
-            for change in self.all(query):
+            for row in self._uow.execute(query, what="read case_changes").mappings():
+                change = _TRUSTED_CHANGES.entity(row)  # type: ignore[arg-type]
                 found.setdefault(change.case_id, []).append(change)
         return found
 
