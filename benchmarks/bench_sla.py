@@ -218,7 +218,7 @@ def load(
     customers: list[UUID],
     args: argparse.Namespace,
 ) -> int:
-    """Generate the cases and hand them to ``write`` in batches (one list of rows per table); return history rows."""
+    """Generate the cases and hand them to ``write`` in batches (rows of each table); return history rows."""
     columns = [[c.name for c in t.columns] for t in TABLES]
     batches: list[list[list[Any]]] = [[], [], []]
     entries = 0
@@ -285,7 +285,7 @@ def sqlite(args: argparse.Namespace) -> None:
         connection.commit()
         connection.execute("ANALYZE")
         print(
-            f"sqlite: loaded {args.cases} cases, {entries} history entries in {time.perf_counter() - started:.0f} s",
+            f"sqlite: loaded {args.cases} cases, {entries} entries in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
 
@@ -332,7 +332,7 @@ def postgres(url: str, args: argparse.Namespace) -> None:
         for table in TABLES:
             connection.execute(f"ANALYZE {table.name}")
         print(
-            f"postgres: loaded {args.cases} cases, {entries} history entries in {time.perf_counter() - started:.0f} s",
+            f"postgres: loaded {args.cases} cases, {entries} entries in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
 
