@@ -332,7 +332,7 @@ def postgres(url: str, args: argparse.Namespace) -> None:
         for table in TABLES:
             connection.execute(f"ANALYZE {table.name}")
         print(
-            f"postgres: loaded {args.cases} cases, {entries} entries in {time.perf_counter() - started:.0f} s",
+            f"PG: {args.cases} cases, {entries} entries loaded in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
 
