@@ -125,14 +125,12 @@ def sweep(
             known = {
                 (m.case_id, m.metric.value, m.instance, m.kind.value) for m in uow.sla_marks.for_cases(ids)
             }
-            marks: list[SlaMark] = []
             first: dict[CaseId, datetime] = {}
             for case in batch:
-                for clock in clocks(
-                    case, histories.get(case.id, []), talks.get(case.id, []), policy_of, moment
-                ):
+                for clock in clocks(case, histories.get(case.id, []), talks.get(case.id, []), policy_of, moment):
                     for mark in _announce(clock, known, moment):
-                        marks.append(mark)
+                        if not uow.sla_marks.add(mark):
+                            continue  # another sweep announced it meanwhile
                         uow.record(_event(mark, clock))
                         if mark.kind is MarkKind.BREACHED:
                             breached += 1
@@ -140,7 +138,6 @@ def sweep(
                                 first[case.id] = min(mark.at, first.get(case.id, mark.at))
                         else:
                             at_risk += 1
-            uow.sla_marks.add_many(marks)
             uow.cases.record_breaches(first)
             seen += len(batch)
             if progress is not None:
