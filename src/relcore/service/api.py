@@ -395,8 +395,8 @@ class Service(Namespace[ServiceWork]):
         """Announce the clocks at risk or breached at ``as_of`` (default now), each once however often called.
 
         relcore has no scheduler: call it from yours (every few minutes). Each
-        newly at-risk clock raises [SlaAtRisk][relcore.service.SlaAtRisk], each
-        newly breached one [SlaBreached][relcore.service.SlaBreached], after the
+        newly at-risk clock raises [SlaAtRisk][relcore.service.marks.SlaAtRisk], each
+        newly breached one [SlaBreached][relcore.service.marks.SlaBreached], after the
         commit; see [sweep][relcore.service.sla.sweep].
         """
         moment = self._as_of(as_of)

@@ -5,9 +5,9 @@
 
 relcore has no scheduler: the host calls ``crm.service.sweep(as_of=...)``
 as often as it likes. The sweep announces each clock that became at risk or
-breached with an [SlaAtRisk][relcore.service.SlaAtRisk] or
-[SlaBreached][relcore.service.SlaBreached] event and stores an
-[SlaMark][relcore.service.SlaMark] for it, in the same transaction; a clock
+breached with an [SlaAtRisk][relcore.service.marks.SlaAtRisk] or
+[SlaBreached][relcore.service.marks.SlaBreached] event and stores an
+[SlaMark][relcore.service.marks.SlaMark] for it, in the same transaction; a clock
 already marked is not announced again, however often the sweep runs. A mark
 is never changed: a breach, once recorded, stays recorded.
 """

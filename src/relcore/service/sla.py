@@ -2,7 +2,7 @@
 
 The clocks are computed from each case's history and conversation by
 [clocks][relcore.service.clocks.clocks]; nothing about them is stored but
-what the sweep announced ([SlaMark][relcore.service.SlaMark]) and each case's
+what the sweep announced ([SlaMark][relcore.service.marks.SlaMark]) and each case's
 first recorded breach (``breached_at``, which rules can test). The sweep reads
 the cases whose clocks may still run (neither closed nor merged) a page at a
 time, with their histories, messages and marks in bulk, so its cost grows
@@ -103,9 +103,9 @@ def sweep(
 
     Every case neither closed nor merged is looked at. A clock breached at
     ``as_of`` that has no breach mark gets one and raises
-    [SlaBreached][relcore.service.SlaBreached]; a clock at risk (past its
+    [SlaBreached][relcore.service.marks.SlaBreached]; a clock at risk (past its
     policy's at-risk share, unfulfilled, not breached) that has no at-risk
-    mark gets one and raises [SlaAtRisk][relcore.service.SlaAtRisk]. A case's
+    mark gets one and raises [SlaAtRisk][relcore.service.marks.SlaAtRisk]. A case's
     first breach is recorded on it (``breached_at``). Marks are never
     removed, so running the sweep again, for the same or a later instant,
     announces nothing twice. ``progress`` receives the number of cases looked
