@@ -22,6 +22,7 @@ __all__ = [
     "ConsentId",
     "ContactId",
     "CustomerId",
+    "FeedbackResponseId",
     "OpportunityChangeId",
     "OpportunityId",
     "OpportunityPartnerId",
@@ -47,6 +48,7 @@ PipelineId = NewType("PipelineId", UUID)
 PartnerProfileId = NewType("PartnerProfileId", UUID)
 OpportunityPartnerId = NewType("OpportunityPartnerId", UUID)
 SegmentId = NewType("SegmentId", UUID)
+FeedbackResponseId = NewType("FeedbackResponseId", UUID)
 
 _VERSION_7 = 0x7 << 76
 _VARIANT_RFC = 0x2 << 62
