@@ -42,12 +42,13 @@ from relcore.domain import (
     ValueRun,
 )
 from relcore.errors import ValidationError
+from relcore.feedback import FeedbackResponse
 from relcore.ids import uuid7
 from relcore.partners import OpportunityPartner, PartnerProfile
 from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
 from relcore.segments.model import Segment
 from relcore.serialization import from_dict, from_json, to_dict, to_json
-from relcore.testing import partner_strategies, sales_strategies, strategies
+from relcore.testing import feedback_strategies, partner_strategies, sales_strategies, strategies
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -310,6 +311,7 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     OpportunityChange: sales_strategies.opportunity_changes(),
     PartnerProfile: partner_strategies.partner_profiles(),
     OpportunityPartner: partner_strategies.opportunity_partners(),
+    FeedbackResponse: feedback_strategies.feedback_responses(),
     **{cls: _events(cls) for cls in registry.event_classes()},
 }
 """Valid instances of every class the registry exchanges as JSON."""

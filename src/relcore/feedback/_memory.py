@@ -49,7 +49,7 @@ class MemoryFeedback(MemoryRepository[FeedbackResponse]):
         changed = 0
         for customer_id in sorted({check_id("customer_id", c) for c in customer_ids}):
             mine = [table.rows[i] for i in table.by_owner.get(customer_id, ())]
-            winners = {}
+            winners: dict[FeedbackKind, FeedbackResponse] = {}
             for response in mine:
                 best = winners.get(response.kind)
                 if best is None or newest(response) > newest(best):
@@ -98,6 +98,8 @@ class MemoryTallies:
                 continue
             key = (group_of(response, query), response.scale_min, response.scale_max)
             score = response.score
-            one = Tally(1, int(response.positive), int(response.nps_class == "detractor"), score, score * score)
+            one = Tally(
+                1, int(response.positive), int(response.nps_class == "detractor"), score, score * score
+            )
             counts[key] = counts.get(key, Tally()) + one
         return [TallyRow(group, low, high, tally) for (group, low, high), tally in counts.items()]

@@ -12,10 +12,10 @@ spans of the zone between the first and the last answer counted
 `zoneinfo`, so the database needs no time-zone tables), added to the instant,
 and the result's date is turned into a day number:
 
-* SQLite: ``(strftime('%s', <t to the second>) + offset + 86400·K) / 86400 − K`` (integer
+* SQLite: ``(strftime('%s', <t to the second>) + offset + 86400·K) / 86400 - K`` (integer
   division, shifted by ``K`` days so that instants before 1970 floor too);
-* PostgreSQL: ``CAST(t + offset · INTERVAL '1 second' AS DATE) − DATE '1970-01-01'``;
-* MySQL / MariaDB: ``TO_DAYS(TIMESTAMPADD(SECOND, offset, t)) − TO_DAYS('1970-01-01')``.
+* PostgreSQL: ``CAST(t + offset · INTERVAL '1 second' AS DATE) - DATE '1970-01-01'``;
+* MySQL / MariaDB: ``TO_DAYS(TIMESTAMPADD(SECOND, offset, t)) - TO_DAYS('1970-01-01')``.
 """
 
 from __future__ import annotations
@@ -113,7 +113,9 @@ class SqlTallies:
         where = self._filters(query)
         keys: list[Any] = [table.c[name] for name in query.by]
         if query.period is not None:
-            bounds = sa.select(sa.func.min(table.c.answered_at), sa.func.max(table.c.answered_at)).where(*where)
+            bounds = sa.select(sa.func.min(table.c.answered_at), sa.func.max(table.c.answered_at)).where(
+                *where
+            )
             first, last = self._uow.execute(bounds, what="read feedback").one()
             if first is None:
                 return []

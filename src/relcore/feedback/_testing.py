@@ -51,7 +51,9 @@ def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object
     return {"feedback_responses": [uow.feedback_responses.for_owner(c.id) for c in customers]}
 
 
-def reference_tally(responses: Iterable[FeedbackResponse], query: TallyQuery) -> dict[tuple[Group, int, int], Tally]:
+def reference_tally(
+    responses: Iterable[FeedbackResponse], query: TallyQuery
+) -> dict[tuple[Group, int, int], Tally]:
     """The counts ``query`` makes of ``responses``, by group and scale: what every store must return."""
     found: dict[tuple[Group, int, int], Tally] = {}
     for r in responses:
@@ -86,9 +88,9 @@ class FeedbackContract(ContractBase):
         full = response(
             ada.id,
             kind="custom",
-            score=-3,
-            scale_min=-5,
-            scale_max=95,
+            score=3,
+            scale_min=0,
+            scale_max=100,
             comment="Très bien 😀 — 'merci'",
             answered_at=datetime(2024, 5, 1, 23, 59, 59, 999999, tzinfo=UTC),
             channel="chat",
@@ -99,7 +101,10 @@ class FeedbackContract(ContractBase):
             external_id="x-1",
         )
         assert in_unit(store, lambda uow: uow.feedback_responses.add(full)) is True
-        assert in_unit(store, lambda uow: uow.feedback_responses.add(response(ada.id, external_id="x-1"))) is False
+        assert (
+            in_unit(store, lambda uow: uow.feedback_responses.add(response(ada.id, external_id="x-1")))
+            is False
+        )
         with store.unit_of_work() as uow:
             assert uow.feedback_responses.get(full.id) == full
             assert uow.feedback_responses.find("contract", "x-1") == full
@@ -139,7 +144,10 @@ class FeedbackContract(ContractBase):
         with store.unit_of_work() as uow:
             flags = [uow.feedback_responses.get(r.id).latest for r in answers]
         assert flags == [False, True, True, False]
-        assert in_unit(store, lambda uow: uow.feedback_responses.refresh_latest([bob.id, uuid7()])) == 1
+        assert (
+            in_unit(store, lambda uow: uow.feedback_responses.refresh_latest([bob.id, CustomerId(uuid7())]))
+            == 1
+        )
         with store.unit_of_work() as uow:
             assert uow.feedback_responses.get(answers[3].id).latest is True
 
@@ -163,12 +171,15 @@ class FeedbackContract(ContractBase):
         answers.append(response(ada.id, kind="csat", score=5, answered_at=moments[0]))
         in_unit(store, lambda uow: uow.feedback_responses.add_many(answers))
         queries = [
-            TallyQuery(kind=FeedbackKind.NPS, period=p, zone=paris) for p in ("day", "week", "month", "quarter")
+            TallyQuery(kind=FeedbackKind.NPS, period=p, zone=paris)
+            for p in ("day", "week", "month", "quarter")
         ]
         queries += [
             TallyQuery(kind=FeedbackKind.NPS, period="month", zone=UTC, by=("survey",)),
             TallyQuery(kind=FeedbackKind.NPS, period="year", zone=ZoneInfo("America/New_York")),
-            TallyQuery(kind=FeedbackKind.NPS, start=moments[1], end=moments[6], customer_ids=frozenset([bob.id])),
+            TallyQuery(
+                kind=FeedbackKind.NPS, start=moments[1], end=moments[6], customer_ids=frozenset([bob.id])
+            ),
             TallyQuery(kind=FeedbackKind.NPS, channels=frozenset({"sms"})),
             TallyQuery(kind=FeedbackKind.CSAT, by=("channel", "case_id")),
         ]

@@ -9,13 +9,26 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from relcore._kernel import checks as check
-from relcore._kernel.arguments import check_id, check_instance, check_items, check_limit, check_optional_datetime
+from relcore._kernel.arguments import (
+    check_id,
+    check_instance,
+    check_items,
+    check_limit,
+    check_optional_datetime,
+)
 from relcore._kernel.namespace import Namespace, UnitOfWorkSource
 from relcore._kernel.tokens import check_token
 from relcore.clock import Clock
 from relcore.customers.model import Channel
 from relcore.feedback import services
-from relcore.feedback.metrics import DEFAULT_CONFIDENCE, DEFAULT_MIN_N, CesResult, CsatResult, NpsResult, check_confidence
+from relcore.feedback.metrics import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_N,
+    CesResult,
+    CsatResult,
+    NpsResult,
+    check_confidence,
+)
 from relcore.feedback.model import FeedbackKind, FeedbackResponse, ImportReport
 from relcore.feedback.periods import check_period, check_zone
 from relcore.feedback.ports import GROUPS, FeedbackWork, TallyQuery
@@ -33,7 +46,11 @@ MAX_CUSTOMERS = 10_000
 
 
 def _by(value: object) -> tuple[str, ...]:
-    names = (_group_name("by", value),) if isinstance(value, str) else tuple(check_items("by", value, _group_name))
+    names = (
+        (_group_name("by", value),)
+        if isinstance(value, str)
+        else tuple(check_items("by", value, _group_name))
+    )
     if len(set(names)) != len(names):
         raise check.fail("by", "names a field twice")
     return tuple(g for g in GROUPS if g in names)
@@ -85,7 +102,9 @@ class Feedback(Namespace[FeedbackWork]):
 
     __slots__ = ("_vocabularies",)
 
-    def __init__(self, source: UnitOfWorkSource[FeedbackWork], clock: Clock, vocabularies: Vocabularies) -> None:
+    def __init__(
+        self, source: UnitOfWorkSource[FeedbackWork], clock: Clock, vocabularies: Vocabularies
+    ) -> None:
         super().__init__(source, clock)
         self._vocabularies = vocabularies
 
@@ -275,11 +294,11 @@ class Feedback(Namespace[FeedbackWork]):
         customers: Iterable[CustomerId] | None = None,
         min_n: int = DEFAULT_MIN_N,
     ) -> builtins.list[CesResult]:
-        """The customer effort score (mean, sample deviation, share of answers of 5 or more on 1–7), per group.
+        """The customer effort score (mean, sample deviation, share of answers of 5 or more on 1-7) per group.
 
         The share counts the answers marked positive: on another CES scale, those
-        of ``low + ⌈2/3 (high − low)⌉`` or more
-        ([Scale.positive_from][relcore.feedback.Scale.positive_from]); with
+        of ``low + ⌈2/3 (high - low)⌉`` or more
+        ([Scale.positive_from][relcore.feedback.model.Scale.positive_from]); with
         ``kind="custom"``, the top two boxes. The other arguments and the results
         are as for [nps][relcore.feedback.api.Feedback.nps].
 
@@ -301,4 +320,3 @@ def _min_n(value: object) -> int:
 
 def _paths(field: str, values: object) -> builtins.list[tuple[str, object]]:
     return builtins.list(check_items(field, values, lambda path, item: (path, item)))
-

@@ -5,17 +5,17 @@ many answers, how many positive, how many detractors, the sum of the scores
 and of their squares), which the stores count in the database; so the same
 counts give the same figures on every backend.
 
-* NPS = % promoters − % detractors, from −100 to 100. With ``p`` and ``d``
+* NPS = % promoters - % detractors, from -100 to 100. With ``p`` and ``d``
   the shares of promoters and detractors among ``n`` answers, its standard
-  error is ``100·√((p + d − (p − d)²)/n)`` (the variance of a difference of
-  two multinomial shares: ``p(1−p)/n + d(1−d)/n + 2pd/n``; cybaea.net, "NPS
+  error is ``100·√((p + d - (p - d)²)/n)`` (the variance of a difference of
+  two multinomial shares: ``p(1-p)/n + d(1-d)/n + 2pd/n``; cybaea.net, "NPS
   confidence intervals", 2016), and its interval ``NPS ± z·SE``, clipped to
-  [−100, 100].
+  [-100, 100].
 * CSAT = the share of positive (top-two-box) answers, with the Wilson score
-  interval ``(p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)``, which stays
+  interval ``(p̂ + z²/2n ± z·√(p̂(1-p̂)/n + z²/4n²)) / (1 + z²/n)``, which stays
   within [0, 1] and is sensible for small ``n`` and shares near 0 or 1.
-* CES = the mean score and its sample standard deviation (``n − 1``), and
-  the share of positive answers (5 or more on 1–7).
+* CES = the mean score and its sample standard deviation (``n - 1``), and
+  the share of positive answers (5 or more on 1-7).
 
 ``z`` is the two-sided normal quantile of the ``confidence`` (1.96 for 0.95),
 from `statistics.NormalDist`. No answers give no figure (``None``, never 0);
@@ -121,7 +121,7 @@ def z_value(confidence: float) -> float:
 
 
 def nps_standard_error(promoters: int, detractors: int, n: int) -> float:
-    """``100·√((p + d − (p − d)²)/n)``, the standard error of an NPS over ``n`` answers (``n`` ≥ 1)."""
+    """``100·√((p + d - (p - d)²)/n)``, the standard error of an NPS over ``n`` answers (``n`` ≥ 1)."""
     p, d = promoters / n, detractors / n
     return 100.0 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
 
@@ -146,9 +146,9 @@ class NpsResult:
         promoters: Answers of 9 or 10.
         passives: Answers of 7 or 8.
         detractors: Answers of 0 to 6.
-        nps: % promoters − % detractors, from −100 to 100; ``None`` without answers.
+        nps: % promoters - % detractors, from -100 to 100; ``None`` without answers.
         se: Its standard error, in points; ``None`` without answers.
-        ci_low: The interval's lower end (``nps − z·se``, at least −100).
+        ci_low: The interval's lower end (``nps - z·se``, at least -100).
         ci_high: Its upper end (``nps + z·se``, at most 100).
         confidence: The interval's confidence.
         reliable: Whether ``n`` reached the minimum asked for.
@@ -168,7 +168,11 @@ class NpsResult:
 
 
 def nps_result(
-    tally: Tally, *, group: Group = Group(), confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N
+    tally: Tally,
+    *,
+    group: Group = Group(),
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_n: int = DEFAULT_MIN_N,
 ) -> NpsResult:
     """The NPS of an NPS tally (its positive answers are the promoters).
 
@@ -201,7 +205,7 @@ class CsatResult:
         group: The answers it covers.
         scale: The scale they share (``None`` without answers of a kind with no default scale).
         n: How many answers.
-        positive: How many are in the top two boxes (4–5 on 1–5).
+        positive: How many are in the top two boxes (4-5 on 1-5).
         share: ``positive / n``, from 0 to 1; ``None`` without answers.
         ci_low: The Wilson interval's lower end.
         ci_high: Its upper end.
@@ -252,8 +256,8 @@ class CesResult:
         scale: The scale they share (``None`` without answers of a kind with no default scale).
         n: How many answers.
         mean: The mean score; ``None`` without answers.
-        sd: The sample standard deviation (``n − 1``); ``None`` under two answers.
-        positive: How many answers are on the easy side (5 or more on 1–7).
+        sd: The sample standard deviation (``n - 1``); ``None`` under two answers.
+        positive: How many answers are on the easy side (5 or more on 1-7).
         share: ``positive / n``; ``None`` without answers.
         reliable: Whether ``n`` reached the minimum asked for.
     """
@@ -268,11 +272,15 @@ class CesResult:
     reliable: bool
 
 
-def ces_result(tally: Tally, scale: Scale | None, *, group: Group = Group(), min_n: int = DEFAULT_MIN_N) -> CesResult:
+def ces_result(
+    tally: Tally, scale: Scale | None, *, group: Group = Group(), min_n: int = DEFAULT_MIN_N
+) -> CesResult:
     """The CES of a tally on ``scale``; the spread is computed exactly from the integer sums."""
     n = tally.n
     if n == 0:
-        return CesResult(group=group, scale=scale, n=0, mean=None, sd=None, positive=0, share=None, reliable=False)
+        return CesResult(
+            group=group, scale=scale, n=0, mean=None, sd=None, positive=0, share=None, reliable=False
+        )
     sd = None
     if n > 1:
         spread = n * tally.squares - tally.total * tally.total  # n² times the biased variance, exact

@@ -4,12 +4,12 @@
 """Feedback: a customer's answer to a survey (NPS, CSAT, CES or a custom question), and its events.
 
 A [FeedbackResponse][relcore.feedback.FeedbackResponse] holds one score on its
-kind's [Scale][relcore.feedback.Scale]: NPS on 0–10 (fixed), CSAT on 1–5 and
-CES on 1–7 unless another scale is declared, a custom question always on a
-declared one. From the score follow its NPS class (promoter 9–10, passive
-7–8, detractor 0–6) and whether it is positive: the top two boxes of an NPS,
-CSAT or custom scale (9–10; 4–5 on 1–5), and for CES the easy side of the
-scale (5–7 on 1–7, see [Scale.positive_from][relcore.feedback.Scale.positive_from]).
+kind's [Scale][relcore.feedback.Scale]: NPS on 0-10 (fixed), CSAT on 1-5 and
+CES on 1-7 unless another scale is declared, a custom question always on a
+declared one. From the score follow its NPS class (promoter 9-10, passive
+7-8, detractor 0-6) and whether it is positive: the top two boxes of an NPS,
+CSAT or custom scale (9-10; 4-5 on 1-5), and for CES the easy side of the
+scale (5-7 on 1-7, see [Scale.positive_from][relcore.feedback.model.Scale.positive_from]).
 """
 
 from __future__ import annotations
@@ -48,21 +48,21 @@ __all__ = [
 ]
 
 MAX_SCALE_POINTS = 101
-"""The most points a scale may have (0–100 is the widest)."""
+"""The most points a scale may have (0-100 is the widest)."""
 
 _SCALE_BOUND = 1000
-"""Scale ends lie in ``-1000..1000``."""
+"""Scale ends lie in ``0..1000``."""
 
 
 class FeedbackKind(StrEnum):
     """What a response measures."""
 
     NPS = "nps"
-    """Net Promoter Score: how likely the customer is to recommend us, 0–10."""
+    """Net Promoter Score: how likely the customer is to recommend us, 0-10."""
     CSAT = "csat"
-    """Customer satisfaction, 1–5 unless declared otherwise."""
+    """Customer satisfaction, 1-5 unless declared otherwise."""
     CES = "ces"
-    """Customer effort score (CES 2.0: "the company made it easy for me"), 1–7 unless declared otherwise."""
+    """Customer effort score (CES 2.0: "the company made it easy for me"), 1-7 unless declared otherwise."""
     CUSTOM = "custom"
     """Any other scored question, on a declared scale."""
 
@@ -79,7 +79,7 @@ class NpsClass(StrEnum):
 
 
 def nps_class(score: int) -> NpsClass:
-    """The class of an NPS answer from 0 to 10: promoter (9–10), passive (7–8) or detractor (0–6).
+    """The class of an NPS answer from 0 to 10: promoter (9-10), passive (7-8) or detractor (0-6).
 
     Example:
         >>> print(nps_class(9), nps_class(7), nps_class(6))
@@ -94,8 +94,8 @@ def _end(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg
     if isinstance(value, bool) or not isinstance(value, int):
         raise check.fail(field.name, f"expected an integer, got {check.kind(value)}")
     number = int.__index__(value)
-    if not -_SCALE_BOUND <= number <= _SCALE_BOUND:
-        raise check.fail(field.name, f"must lie in -{_SCALE_BOUND}..{_SCALE_BOUND}")
+    if not 0 <= number <= _SCALE_BOUND:
+        raise check.fail(field.name, f"must lie in 0..{_SCALE_BOUND}")
     return number
 
 
@@ -109,6 +109,8 @@ class Scale:
     Attributes:
         low: The lowest score (the worst answer).
         high: The highest score (the best answer); at most 100 points above ``low``.
+
+    Both ends lie in 0..1000.
 
     Example:
         >>> Scale.default("csat"), Scale.default("nps").positive_from("nps")
@@ -126,7 +128,7 @@ class Scale:
 
     @classmethod
     def default(cls, kind: FeedbackKind | str) -> Scale | None:
-        """The scale of ``kind`` when none is declared: NPS 0–10, CSAT 1–5, CES 1–7, custom none."""
+        """The scale of ``kind`` when none is declared: NPS 0-10, CSAT 1-5, CES 1-7, custom none."""
         found = _DEFAULT_SCALES.get(check.check_enum(FeedbackKind, "kind", kind))
         return None if found is None else cls(*found)
 
@@ -137,10 +139,10 @@ class Scale:
     def positive_from(self, kind: FeedbackKind | str) -> int:
         """The lowest score counted as positive for ``kind`` on this scale.
 
-        NPS, CSAT and custom: the top two boxes (``high - 1``: 9 on 0–10, 4 on
-        1–5). CES: the easy third of the scale, ``low + ceil(2/3 (high - low))``,
-        which is the usual "5 or more" on 1–7 and also 4 or more on 1–5, 7 or
-        more on 1–10.
+        NPS, CSAT and custom: the top two boxes (``high - 1``: 9 on 0-10, 4 on
+        1-5). CES: the easy third of the scale, ``low + ceil(2/3 (high - low))``,
+        which is the usual "5 or more" on 1-7 and also 4 or more on 1-5, 7 or
+        more on 1-10.
         """
         if check.check_enum(FeedbackKind, "kind", kind) is FeedbackKind.CES:
             return self.low + -(-2 * (self.high - self.low) // 3)
@@ -154,6 +156,10 @@ def _score(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-a
     if isinstance(value, bool) or not isinstance(value, int):
         raise check.fail(field.name, f"expected an integer, got {check.kind(value)}")
     return int.__index__(value)
+
+
+def _event_score(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg]
+    return check.positive_int(field.name, value, maximum=_SCALE_BOUND)
 
 
 def _optional_end(value: object, field: attrs.Attribute) -> int | None:  # type: ignore[type-arg]
@@ -178,7 +184,7 @@ class FeedbackResponse:
         kind: NPS, CSAT, CES or custom.
         score: The answer, a point of the scale.
         scale_min: The scale's lowest point; the kind's default when not given
-            (a custom response must give both ends; an NPS is always 0–10).
+            (a custom response must give both ends; an NPS is always 0-10).
         scale_max: The scale's highest point.
         comment: The customer's own words (personal data: never in events, logs or messages).
         answered_at: When the customer answered (aware; stored in UTC).
@@ -191,16 +197,14 @@ class FeedbackResponse:
         external_id: Its id in that system; with ``source``, the idempotency key.
         nps_class: The NPS class of an NPS answer (``None`` for the other kinds).
         positive: Whether the answer is on the good side
-            ([Scale.positive_from][relcore.feedback.Scale.positive_from]).
+            ([Scale.positive_from][relcore.feedback.model.Scale.positive_from]).
         latest: Whether it is the customer's latest answer of its kind (greatest
             ``answered_at``, then id); kept by relcore when responses are recorded,
             whatever value is given.
         created_at: When relcore was told.
     """
 
-    id: FeedbackResponseId = attrs.field(
-        factory=lambda: FeedbackResponseId(new_id()), converter=check.uuid
-    )
+    id: FeedbackResponseId = attrs.field(factory=lambda: FeedbackResponseId(new_id()), converter=check.uuid)
     customer_id: CustomerId = attrs.field(converter=check.uuid)
     contact_id: ContactId | None = attrs.field(default=None, converter=check.optional_uuid)
     kind: FeedbackKind = attrs.field(converter=check.enum_converter(FeedbackKind))
@@ -242,9 +246,10 @@ class FeedbackResponse:
         return self.score >= Scale(self.scale_min, self.scale_max).positive_from(self.kind)
 
     def __attrs_post_init__(self) -> None:
-        if self.scale_min is None or self.scale_max is None:
-            missing = "scale_min" if self.scale_min is None else "scale_max"
-            raise check.fail(missing, "a custom response needs a declared scale (scale_min and scale_max)")
+        ends: dict[str, int | None] = {"scale_min": self.scale_min, "scale_max": self.scale_max}
+        missing = [name for name, value in ends.items() if value is None]
+        if missing:
+            raise check.fail(missing[0], "a custom response needs a declared scale (scale_min and scale_max)")
         if self.kind is FeedbackKind.NPS and (self.scale_min, self.scale_max) != (0, 10):
             raise check.fail("scale_min", "an NPS is always on 0..10")
         if self.scale_max <= self.scale_min:
@@ -275,7 +280,7 @@ class FeedbackRecorded(DomainEvent):
     response_id: FeedbackResponseId = attrs.field(converter=check.uuid)
     customer_id: CustomerId = attrs.field(converter=check.uuid)
     kind: FeedbackKind = attrs.field(converter=check.enum_converter(FeedbackKind))
-    score: int = attrs.field(converter=attrs.Converter(_score, takes_field=True))
+    score: int = attrs.field(converter=attrs.Converter(_event_score, takes_field=True))
     nps_class: NpsClass | None = attrs.field(converter=check.optional_enum_converter(NpsClass))
     case_id: CaseId | None = attrs.field(converter=check.optional_uuid)
     answered_at: datetime = attrs.field(converter=check.aware)

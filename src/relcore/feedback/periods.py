@@ -34,7 +34,7 @@ PERIODS = ("day", "week", "month", "quarter", "year")
 
 _EPOCH = date(1970, 1, 1).toordinal()
 _STEP = timedelta(days=1)
-"""How far apart the offsets of a zone are sampled: transitions that undo themselves within a day are missed."""
+"""How far apart a zone's offsets are sampled: transitions undone within a day are missed."""
 
 
 def check_period(field: str, value: object) -> str:
@@ -74,8 +74,9 @@ def from_day_number(number: int) -> date:
 
 
 def period_start(day: date, period: str) -> date:
-    """The first day of the ``period`` holding ``day``: itself, its week's Monday, or the 1st of its month,
-    quarter or year.
+    """The first day of the ``period`` holding ``day``.
+
+    That is ``day`` itself, its week's Monday, or the first day of its month, quarter or year.
 
     Example:
         >>> period_start(date(2026, 5, 17), "quarter"), period_start(date(2026, 5, 17), "week")

@@ -1,4 +1,4 @@
-"""The ports of the feedback context: the responses, their history for rules, and the tallies of the figures."""
+"""The ports of the feedback context: the responses, their history for rules, the tallies of the figures."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Feedback use cases: record and import responses (idempotently), and compute the figures; against the ports."""
+"""Feedback use cases: record and import responses idempotently, compute the figures; against the ports."""
 
 from __future__ import annotations
 

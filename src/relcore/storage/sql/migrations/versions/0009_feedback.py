@@ -69,9 +69,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "external_id", name=op.f(f"uq_{_RESPONSES}_source_external_id")),
         **_MYSQL,
     )
-    op.create_index(
-        op.f(f"ix_{_RESPONSES}_customer"), _RESPONSES, ["customer_id", "kind", "answered_at"]
-    )
+    op.create_index(op.f(f"ix_{_RESPONSES}_customer"), _RESPONSES, ["customer_id", "kind", "answered_at"])
     op.create_index(op.f(f"ix_{_RESPONSES}_answered"), _RESPONSES, ["kind", "answered_at"])
 
 
