@@ -133,7 +133,8 @@ def wilson_interval(positive: int, n: int, z: float) -> tuple[float, float]:
     scale = 1.0 + z2 / n
     centre = (share + z2 / (2 * n)) / scale
     half = z * math.sqrt(share * (1.0 - share) / n + z2 / (4 * n * n)) / scale
-    return max(centre - half, 0.0), min(centre + half, 1.0)
+    # it always holds the share (0 and 1 exactly at the ends); rounding must not move it past them
+    return min(max(centre - half, 0.0), share), max(min(centre + half, 1.0), share)
 
 
 @attrs.frozen(kw_only=True)
