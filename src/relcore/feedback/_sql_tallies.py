@@ -12,7 +12,8 @@ spans of the zone between the first and the last answer counted
 `zoneinfo`, so the database needs no time-zone tables), added to the instant,
 and the result's date is turned into a day number:
 
-* SQLite: ``(strftime('%s', <t to the second>) + offset + 86400·K) / 86400 - K`` (integer
+* SQLite: the day's text ``substr(t, 1, 10)`` in UTC, else
+  ``(strftime('%s', <t to the second>) + offset + 86400·K) / 86400 - K`` (integer
   division, shifted by ``K`` days so that instants before 1970 floor too);
 * PostgreSQL: ``CAST(t + offset · INTERVAL '1 second' AS DATE) - DATE '1970-01-01'``;
 * MySQL / MariaDB: ``TO_DAYS(TIMESTAMPADD(SECOND, offset, t)) - TO_DAYS('1970-01-01')``.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -56,9 +57,14 @@ def _offset(moment: Any, spans: list[tuple[datetime | None, int]]) -> Any:
 
 
 def local_day_number(family: DialectFamily, moment: Any, spans: list[tuple[datetime | None, int]]) -> Any:
-    """The SQL of the local day number (days since 1970-01-01) of the stored UTC instant ``moment``."""
+    """The SQL of the local day of the stored UTC instant ``moment``: its number (days since 1970-01-01).
+
+    On SQLite, in UTC, the day's ``YYYY-MM-DD`` text instead (see `day_of`).
+    """
     offset = _offset(moment, spans)
     constant = len(spans) == 1 and spans[0][1] == 0
+    if family is DialectFamily.SQLITE and constant:
+        return sa.func.substr(moment, 1, 10)  # the UTC day's text, cheaper than any arithmetic
     if family is DialectFamily.SQLITE:
         # the whole seconds of the stored text: strftime would round its microseconds to milliseconds
         seconds = sa.cast(sa.func.strftime("%s", sa.func.substr(moment, 1, 19)), sa.BigInteger)
@@ -71,6 +77,13 @@ def local_day_number(family: DialectFamily, moment: Any, spans: list[tuple[datet
         return sa.cast(local, sa.Date) - sa.text("DATE '1970-01-01'")
     local = moment if constant else sa.func.timestampadd(sa.text("SECOND"), offset, moment)
     return sa.func.to_days(local) - _MYSQL_EPOCH_DAYS
+
+
+def day_of(value: object) -> date:
+    """The local day a row of `local_day_number` holds (a day number, or on SQLite in UTC the day's text)."""
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return from_day_number(int(value))  # type: ignore[call-overload]
 
 
 def _one_of(column: Any, values: Iterable[Any]) -> Any:
@@ -113,9 +126,11 @@ class SqlTallies:
         where = self._filters(query)
         keys: list[Any] = [table.c[name] for name in query.by]
         if query.period is not None:
-            bounds = sa.select(sa.func.min(table.c.answered_at), sa.func.max(table.c.answered_at)).where(
-                *where
-            )
+            # two ordered scalar subqueries: each reads one end of the (kind, answered_at) index
+            moment = table.c.answered_at
+            earliest = sa.select(moment).where(*where).order_by(moment).limit(1)
+            latest = sa.select(moment).where(*where).order_by(moment.desc()).limit(1)
+            bounds = sa.select(earliest.scalar_subquery(), latest.scalar_subquery())
             first, last = self._uow.execute(bounds, what="read feedback").one()
             if first is None:
                 return []
@@ -142,7 +157,7 @@ class SqlTallies:
             values = dict(zip(query.by, row, strict=False))
             at = len(query.by)
             if query.period is not None:
-                values["period"] = period_start(from_day_number(int(row[at])), query.period)
+                values["period"] = period_start(day_of(row[at]), query.period)
                 at += 1
             low, high = (0, 10) if nps else (int(row[at]), int(row[at + 1]))
             n, positive, detractor, total, squares = row[len(row) - 5 :]
