@@ -48,12 +48,17 @@ _MYSQL_EPOCH_DAYS = 719_528
 """``TO_DAYS('1970-01-01')``."""
 
 
+def _number(value: int) -> Any:
+    """An integer written into the SQL text: the same expression in ``SELECT`` and ``GROUP BY`` then."""
+    return sa.literal_column(str(int(value)), sa.BigInteger)
+
+
 def _offset(moment: Any, spans: list[tuple[datetime | None, int]]) -> Any:
     """The zone's offset in seconds at the stored instant ``moment``: a constant or a ``CASE``."""
     if len(spans) == 1:
-        return sa.literal(spans[0][1], sa.Integer)
-    whens = [(moment < until, sa.literal(offset, sa.Integer)) for until, offset in spans[:-1]]
-    return sa.case(*whens, else_=sa.literal(spans[-1][1], sa.Integer))
+        return _number(spans[0][1])
+    whens = [(moment < until, _number(offset)) for until, offset in spans[:-1]]
+    return sa.case(*whens, else_=_number(spans[-1][1]))
 
 
 def local_day_number(family: DialectFamily, moment: Any, spans: list[tuple[datetime | None, int]]) -> Any:
@@ -64,19 +69,21 @@ def local_day_number(family: DialectFamily, moment: Any, spans: list[tuple[datet
     offset = _offset(moment, spans)
     constant = len(spans) == 1 and spans[0][1] == 0
     if family is DialectFamily.SQLITE and constant:
-        return sa.func.substr(moment, 1, 10)  # the UTC day's text, cheaper than any arithmetic
+        return sa.func.substr(moment, _number(1), _number(10))  # the UTC day's text, cheaper than arithmetic
     if family is DialectFamily.SQLITE:
         # the whole seconds of the stored text: strftime would round its microseconds to milliseconds
-        seconds = sa.cast(sa.func.strftime("%s", sa.func.substr(moment, 1, 19)), sa.BigInteger)
-        shifted = seconds + sa.literal(_SHIFT_DAYS * 86_400, sa.BigInteger)
+        text = sa.func.substr(moment, _number(1), _number(19))
+        seconds = sa.cast(sa.func.strftime(sa.literal_column("'%s'"), text), sa.BigInteger)
+        shifted = seconds + _number(_SHIFT_DAYS * 86_400)
         if not constant:
             shifted = shifted + offset
-        return sa.cast(shifted / sa.literal(86_400, sa.BigInteger), sa.BigInteger) - _SHIFT_DAYS
+        return sa.cast(shifted / _number(86_400), sa.BigInteger) - _number(_SHIFT_DAYS)
     if family is DialectFamily.POSTGRESQL:
-        local = moment if constant else moment + offset * sa.text("INTERVAL '1 second'")
-        return sa.cast(local, sa.Date) - sa.text("DATE '1970-01-01'")
+        second = sa.literal_column("INTERVAL '1 second'", sa.Interval)
+        local = moment if constant else moment + offset * second
+        return sa.cast(local, sa.Date) - sa.literal_column("DATE '1970-01-01'", sa.Date)
     local = moment if constant else sa.func.timestampadd(sa.text("SECOND"), offset, moment)
-    return sa.func.to_days(local) - _MYSQL_EPOCH_DAYS
+    return sa.func.to_days(local) - _number(_MYSQL_EPOCH_DAYS)
 
 
 def day_of(value: object) -> date:
@@ -139,18 +146,20 @@ class SqlTallies:
         nps = query.kind is FeedbackKind.NPS
         scales = [] if nps else [table.c.scale_min, table.c.scale_max]
         score = table.c.score
-        detractors = sa.func.sum(sa.case((score <= 6, 1), else_=0)) if nps else sa.literal(0)
+        one, zero = _number(1), _number(0)
+        detractors = sa.func.sum(sa.case((score <= _number(6), one), else_=zero)) if nps else zero
         counts = [
             sa.func.count(),
-            sa.func.sum(sa.case((table.c.positive, 1), else_=0)),
+            sa.func.sum(sa.case((table.c.positive, one), else_=zero)),
             detractors,
             sa.func.sum(score),
             sa.func.sum(score * score),
         ]
-        grouped = [*keys, *scales]
+        # grouped by the labels of the selected keys: each key is computed once per row
+        grouped = [key.label(f"k{i}") for i, key in enumerate([*keys, *scales])]
         statement = sa.select(*grouped, *counts).where(*where)
         if grouped:
-            statement = statement.group_by(*grouped)
+            statement = statement.group_by(*(key.name for key in grouped))
         rows = self._uow.execute(statement, what="count feedback").all()
         found: list[TallyRow] = []
         for row in rows:
