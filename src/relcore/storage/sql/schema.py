@@ -500,7 +500,7 @@ feedback_responses = sa.Table(
     sa.Column(
         "contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True
     ),
-    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("kind", KeyText(10), nullable=False),
     sa.Column("score", sa.Integer, nullable=False),
     sa.Column("scale_min", sa.Integer, nullable=False),
     sa.Column("scale_max", sa.Integer, nullable=False),

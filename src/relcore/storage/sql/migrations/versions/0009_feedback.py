@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("contact_id", sa.Uuid(), nullable=True),
-        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("kind", KeyText(length=10), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),
         sa.Column("scale_min", sa.Integer(), nullable=False),
         sa.Column("scale_max", sa.Integer(), nullable=False),
