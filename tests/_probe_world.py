@@ -309,6 +309,7 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
     """
     from relcore import domain
     from relcore.domain import ConsentRecord, CustomerMetrics, Identity, PostalAddress, ValueRun
+    from relcore.feedback import FeedbackResponse, Scale
     from relcore.partners import OpportunityPartner, PartnerProfile
     from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
     from relcore.value.services import ValueSettings
@@ -364,6 +365,11 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
             {"customer_id": who, "pipeline_id": who, "stage": "qualify", "name": "Deal", "created_at": NOW},
         ),
         "PartnerProfile": (PartnerProfile, {"customer_id": who, "active_from": date(2026, 1, 1)}),
+        "Scale": (Scale, {"low": 1, "high": 5}),
+        "FeedbackResponse": (
+            FeedbackResponse,
+            {"customer_id": who, "kind": "csat", "score": 4, "answered_at": NOW, "channel": "email"},
+        ),
         "OpportunityPartner": (
             OpportunityPartner,
             {"opportunity_id": who, "customer_id": who, "partner_id": who, "role": "reseller"},

@@ -42,6 +42,7 @@ from relcore.domain import (
     ValueRun,
 )
 from relcore.errors import ValidationError
+from relcore.feedback import FeedbackResponse
 from relcore.ids import uuid7
 from relcore.partners import OpportunityPartner, PartnerProfile
 from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
@@ -57,7 +58,13 @@ from relcore.service import (
     SlaPolicyRevision,
     SlaTarget,
 )
-from relcore.testing import partner_strategies, sales_strategies, service_strategies, strategies
+from relcore.testing import (
+    feedback_strategies,
+    partner_strategies,
+    sales_strategies,
+    service_strategies,
+    strategies,
+)
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -336,6 +343,7 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     SlaMark: service_strategies.sla_marks(),
     CaseCondition: service_strategies.case_conditions(),
     SlaTarget: service_strategies.sla_targets(),
+    FeedbackResponse: feedback_strategies.feedback_responses(),
     **{cls: _events(cls) for cls in registry.event_classes()},
 }
 """Valid instances of every class the registry exchanges as JSON."""

@@ -19,6 +19,7 @@ from relcore.clock import Clock, system_clock
 from relcore.consent.api import Consents
 from relcore.customers.api import Customers
 from relcore.errors import ConfigurationError
+from relcore.feedback.api import Feedback
 from relcore.partners.api import Partners
 from relcore.registry import Store, UnitOfWork
 from relcore.sales.api import Sales
@@ -128,6 +129,8 @@ class CRM:
         """Partners on deals: profiles, deal registration, commissions, assignment."""
         self.service = Service(self, clock, self._catalogue, vocabularies)
         """Service: cases, their statuses and history, SLA policies and clocks."""
+        self.feedback = Feedback(self, clock, vocabularies)
+        """Survey answers (NPS, CSAT, CES) and the satisfaction figures."""
 
     @classmethod
     def open(

@@ -23,6 +23,7 @@ __all__ = [
     "ConsentId",
     "ContactId",
     "CustomerId",
+    "FeedbackResponseId",
     "OpportunityChangeId",
     "OpportunityId",
     "OpportunityPartnerId",
@@ -51,6 +52,7 @@ PipelineId = NewType("PipelineId", UUID)
 PartnerProfileId = NewType("PartnerProfileId", UUID)
 OpportunityPartnerId = NewType("OpportunityPartnerId", UUID)
 SegmentId = NewType("SegmentId", UUID)
+FeedbackResponseId = NewType("FeedbackResponseId", UUID)
 
 _VERSION_7 = 0x7 << 76
 _VARIANT_RFC = 0x2 << 62

@@ -19,6 +19,8 @@ from relcore.activity.ports import CONTEXT as ACTIVITY
 from relcore.consent.ports import CONTEXT as CONSENT
 from relcore.customers.ports import CONTEXT as CUSTOMERS
 from relcore.errors import ConfigurationError
+from relcore.feedback.ports import CONTEXT as FEEDBACK
+from relcore.feedback.ports import FeedbackWork
 from relcore.partners.ports import CONTEXT as PARTNERS
 from relcore.partners.ports import PartnersWork
 from relcore.sales.ports import CONTEXT as SALES
@@ -47,7 +49,17 @@ __all__ = [
     "ports_of",
 ]
 
-CONTEXTS: tuple[Context, ...] = (CUSTOMERS, CONSENT, ACTIVITY, SEGMENTS, VALUE, SALES, PARTNERS, SERVICE)
+CONTEXTS: tuple[Context, ...] = (
+    CUSTOMERS,
+    CONSENT,
+    ACTIVITY,
+    SEGMENTS,
+    VALUE,
+    SALES,
+    PARTNERS,
+    SERVICE,
+    FEEDBACK,
+)
 """relcore's contexts, each over the ones before it."""
 
 
@@ -73,7 +85,7 @@ PORTS: dict[str, Port[Any]] = ports_of(CONTEXTS)
 """Every storage port of the registry's contexts by name."""
 
 
-class UnitOfWork(PartnersWork, ServiceWork, Protocol):
+class UnitOfWork(PartnersWork, ServiceWork, FeedbackWork, Protocol):
     """A unit of work seen with every port of every context, typed.
 
     This is what [`CRM.unit_of_work`][relcore.crm.CRM.unit_of_work] returns.

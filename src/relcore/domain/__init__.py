@@ -3,7 +3,7 @@
 Each lives in its context's ``model`` module (``relcore.customers.model``,
 ``relcore.consent.model``, ``relcore.activity.model``, ``relcore.segments.model``,
 ``relcore.value.model``, ``relcore.sales.model``, ``relcore.sales.pipelines``,
-``relcore.partners.model``);
+``relcore.partners.model``, ``relcore.feedback.model``);
 this module gathers them for applications that
 would rather import from one place. relcore's own code imports from the contexts.
 """
@@ -44,6 +44,14 @@ from relcore.customers.model import (
     LifecycleStage,
     PartyType,
     RelationshipKind,
+)
+from relcore.feedback.model import (
+    FeedbackImported,
+    FeedbackKind,
+    FeedbackRecorded,
+    FeedbackResponse,
+    NpsClass,
+    Scale,
 )
 from relcore.partners.model import (
     DealRegistered,
@@ -114,9 +122,14 @@ __all__ = [
     "DealRegistered",
     "Direction",
     "DomainEvent",
+    "FeedbackImported",
+    "FeedbackKind",
+    "FeedbackRecorded",
+    "FeedbackResponse",
     "ForecastCategory",
     "Identity",
     "LifecycleStage",
+    "NpsClass",
     "Opportunity",
     "OpportunityChange",
     "OpportunityLost",
@@ -138,6 +151,7 @@ __all__ = [
     "RegistrationDecided",
     "RegistrationStatus",
     "RelationshipKind",
+    "Scale",
     "SegmentEntered",
     "SegmentLeft",
     "SlaAtRisk",

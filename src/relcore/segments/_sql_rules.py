@@ -152,9 +152,12 @@ class _Compiler:
             return expression.is_not(None)  # type: ignore[no-any-return]
         if op is Op.IS_NOT_SET:
             return expression.is_(None)  # type: ignore[no-any-return]
-        if spec.type is FieldType.BOOL:  # a typed attribute: 1 for true, 0 for false, NULL if unset
-            wanted = value if op is Op.EQ else not value
-            return sa.and_(expression.is_not(None), expression == int(bool(wanted)))
+        if spec.type is FieldType.BOOL:
+            wanted = bool(value if op is Op.EQ else not value)
+            if isinstance(getattr(expression, "type", None), sa.Boolean):  # a history's boolean column
+                return sa.and_(expression.is_not(None), expression == wanted)
+            # a typed attribute: 1 for true, 0 for false, NULL if unset
+            return sa.and_(expression.is_not(None), expression == int(wanted))
         if spec.type is FieldType.NUMBER and value is not None:
             value = tuple(float(v) for v in value) if isinstance(value, tuple) else float(value)  # type: ignore[arg-type]
         result = self.test(expression, spec.type, op, value)

@@ -127,7 +127,9 @@ def sweep(
             }
             first: dict[CaseId, datetime] = {}
             for case in batch:
-                for clock in clocks(case, histories.get(case.id, []), talks.get(case.id, []), policy_of, moment):
+                for clock in clocks(
+                    case, histories.get(case.id, []), talks.get(case.id, []), policy_of, moment
+                ):
                     for mark in _announce(clock, known, moment):
                         if not uow.sla_marks.add(mark):
                             continue  # another sweep announced it meanwhile

@@ -27,6 +27,7 @@ __all__ = [
     "customer_roles",
     "customer_tags",
     "customers",
+    "feedback_responses",
     "identities",
     "metadata",
     "opportunities",
@@ -629,3 +630,45 @@ sla_marks = sa.Table(
     sa.UniqueConstraint("case_id", "metric", "instance", "kind"),
     **_MYSQL,
 )
+
+
+# -- feedback ----------------------------------------------------------------------------------------
+# A response's NPS class and positive flag follow from its kind, score and scale; they are stored so that
+# rules and tallies read them as columns. ``latest`` marks each customer's newest response of each kind.
+
+feedback_responses = sa.Table(
+    "relcore_feedback_responses",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False),
+    sa.Column(
+        "contact_id", sa.Uuid, sa.ForeignKey("relcore_contacts.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("kind", KeyText(10), nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("scale_min", sa.Integer, nullable=False),
+    sa.Column("scale_max", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column(
+        "touchpoint_id",
+        sa.Uuid,
+        sa.ForeignKey("relcore_touchpoints.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("case_id", sa.Uuid, nullable=True),
+    sa.Column("campaign_id", sa.Uuid, nullable=True),
+    sa.Column("survey", KeyText(100), nullable=True),
+    sa.Column("source", KeyText(100), nullable=False),
+    sa.Column("external_id", KeyText(200), nullable=True),
+    sa.Column("nps_class", sa.String(10), nullable=True),
+    sa.Column("positive", sa.Boolean, nullable=False),
+    sa.Column("latest", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source", "external_id"),
+    sa.Index("ix_relcore_feedback_responses_customer", "customer_id", "kind", "answered_at"),
+    sa.Index("ix_relcore_feedback_responses_answered", "kind", "answered_at"),
+    **_MYSQL,
+)
+"""Feedback responses (NPS, CSAT, CES, custom), idempotent on ``(source, external_id)``."""
