@@ -588,6 +588,7 @@ cases = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_relcore_cases_desk", "category", "created_at"),
+    sa.Index("ix_relcore_cases_opened", "created_at"),
     **_MYSQL,
 )
 
