@@ -122,7 +122,7 @@ def report(
     if every is None and "period" in groups:
         raise check.fail("period", "grouping by period needs a period")
     if every is not None and "period" not in groups and "period" in keys:
-        groups.append("period")
+        groups.insert(0, "period")
     zone = check_zone("timezone", timezone)
     if calendar is not None and not isinstance(calendar, BusinessCalendar):
         raise check.fail("calendar", f"expected a BusinessCalendar, got {check.kind(calendar)}")
