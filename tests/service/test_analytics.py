@@ -71,8 +71,9 @@ def test_five_first_responses_give_the_median_and_p90_by_hand(crm: CRM, ada: Cus
     # without a policy business time is real time
     assert line.first_response_business == line.first_response
     assert line.resolution == Durations(0, None, None)
-    assert line.cases == 5 and line.channel == "email"
-    assert line.first_response_sla == Attainment(0, 0) and line.first_response_sla.rate is None
+    assert (line.cases, line.channel) == (5, "email")
+    assert line.first_response_sla == Attainment(0, 0)
+    assert line.first_response_sla.rate is None
 
 
 def test_friday_evening_to_monday_morning_is_one_business_hour(crm: CRM, ada: Customer) -> None:
@@ -104,9 +105,10 @@ def test_replies_and_solves_after_as_of_do_not_count(crm: CRM, ada: Customer) ->
     reply(crm, case, hours(3))
     crm.service.set_status(case.id, "solved", at=hours(4))
     [before] = crm.service.metrics(*MARCH, as_of=hours(2))
-    assert before.first_response.n == 0 and before.resolution.n == 0 and before.solved == 0
+    assert (before.first_response.n, before.resolution.n, before.solved) == (0, 0, 0)
     [after] = crm.service.metrics(*MARCH, as_of=hours(5))
-    assert after.first_response.median == timedelta(hours=3) and after.resolution.median == timedelta(hours=4)
+    assert after.first_response.median == timedelta(hours=3)
+    assert after.resolution.median == timedelta(hours=4)
     assert crm.service.metrics(*MARCH, as_of=T0 - timedelta(hours=1)) == []  # not opened yet
 
 
@@ -122,7 +124,7 @@ def test_resolution_is_the_last_solve_and_reopens_are_counted(crm: CRM, ada: Cus
     assert line.resolution == Durations(2, timedelta(hours=4), timedelta(hours=4.8))
     assert (line.solved, line.reopened, line.reopen_rate) == (2, 1, 0.5)
     [reopened] = crm.service.metrics(*MARCH, as_of=hours(3))
-    assert reopened.resolution.n == 1 and reopened.solved == 2 and reopened.reopened == 1
+    assert (reopened.resolution.n, reopened.solved, reopened.reopened) == (1, 2, 1)
 
 
 def test_groups_by_priority_team_type_and_month_across_a_month_end_in_paris(crm: CRM, ada: Customer) -> None:
@@ -182,13 +184,13 @@ def test_complaints_per_thousand_customers(crm: CRM, ada: Customer) -> None:
         (date(2026, 1, 1), 1, 2, 500.0),
         (date(2026, 4, 1), 1, 2, 500.0),
     ]
-    assert rates[0].period == date(2024, 7, 1) and rates[0].customers == 0 and rates[0].rate is None
+    assert (rates[0].period, rates[0].customers, rates[0].rate) == (date(2024, 7, 1), 0, None)
 
 
 @pytest.mark.parametrize(
     ("call", "field"),
     [
-        (lambda s: s.metrics(datetime(2026, 3, 1), MARCH[1]), "start"),  # noqa: DTZ001
+        (lambda s: s.metrics(datetime(2026, 3, 1), MARCH[1]), "start"),
         (lambda s: s.metrics(MARCH[1], MARCH[0]), "end"),
         (lambda s: s.metrics(*MARCH, by=("channel", "colour")), "by[1]"),
         (lambda s: s.metrics(*MARCH, by=("team", "team")), "by[1]"),

@@ -92,7 +92,9 @@ CONTEXT_CONTRACTS: tuple[type, ...] = tuple(load(path) for context in CONTEXTS f
 """The contract classes every registered context declares, in registry order."""
 
 EXAMPLES: tuple[tuple[Aggregate[Any], str], ...] = tuple(
-    (cast("Aggregate[Any]", PORTS[name]), factory) for context in CONTEXTS for name, factory in context.examples
+    (cast("Aggregate[Any]", PORTS[name]), factory)
+    for context in CONTEXTS
+    for name, factory in context.examples
 )
 """Every aggregate a registered context holds to the generic contract, with its entity factory's path."""
 
