@@ -274,7 +274,6 @@ def mysql_throughput(url: str, rows: int, repeat: int) -> None:
     report("ingest throughput MariaDB relcore/PyMySQL", raw_seconds / ours_seconds, "report only")
 
 
-
 def child(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         crm = fresh_crm(Path(tmp) / "mem.db", rows)
@@ -283,7 +282,6 @@ def child(rows: int) -> None:
             uow.commit()
         crm.close()
     print(peak_rss_kib())
-
 
 
 def main() -> None:
