@@ -160,10 +160,12 @@ def throughput(customers: int, repeat: int, profile: bool) -> None:
     report("customers old path (add per customer) relcore/raw", old_rate / raw_rate, "report only")
 
 
+
 def child(customers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, CRM.open(Path(tmp) / "mem.db") as crm:
         assert crm.customers.import_customers(stream(customers), chunk_size=CHUNK) == customers
     print(peak_rss_kib())
+
 
 
 def main() -> None:

@@ -274,6 +274,7 @@ def mysql_throughput(url: str, rows: int, repeat: int) -> None:
     report("ingest throughput MariaDB relcore/PyMySQL", raw_seconds / ours_seconds, "report only")
 
 
+
 def child(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         crm = fresh_crm(Path(tmp) / "mem.db", rows)
@@ -282,6 +283,7 @@ def child(rows: int) -> None:
             uow.commit()
         crm.close()
     print(peak_rss_kib())
+
 
 
 def main() -> None:
