@@ -171,6 +171,28 @@ def test_backlog_does_not_change_when_a_case_is_solved_later(crm: CRM, ada: Cust
     ] == [0]
 
 
+def test_cases_stored_without_history_are_read_from_their_fields(crm: CRM, ada: Customer) -> None:
+    still_open = Case(customer_id=ada.id, subject="s", channel="phone", created_at=T0)
+    solved = Case(
+        customer_id=ada.id,
+        subject="s",
+        channel="phone",
+        created_at=T0,
+        status="solved",
+        category="solved",
+        solved_at=hours(30),
+        reopen_count=1,
+    )
+    with crm.unit_of_work() as uow:
+        uow.cases.add_many([still_open, solved])
+        uow.commit()
+    days = crm.service.backlog(datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 4, tzinfo=UTC))
+    assert [p.open for p in days] == [2, 1]
+    [line] = crm.service.metrics(*MARCH, as_of=hours(48))
+    assert line.resolution == Durations(1, timedelta(hours=30), timedelta(hours=30))
+    assert (line.cases, line.solved, line.reopened) == (2, 1, 1)
+
+
 def test_complaints_per_thousand_customers(crm: CRM, ada: Customer) -> None:
     bob = crm.customers.add(Customer.person("Bob", created_at=datetime(2026, 3, 20, tzinfo=UTC)))
     new_case(crm, ada, type="complaint")

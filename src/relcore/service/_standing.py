@@ -57,6 +57,8 @@ class _Reader:
             elif self._since is None:
                 self._since = entry.at
                 self._ever = self._ever or entry.kind is not CaseChangeKind.MERGED
+        if not history:
+            return _from_fields(self._case, moment)
         if self._next == 0:
             case = self._case
             return Standing(
@@ -84,12 +86,30 @@ class _Reader:
         )
 
 
+def _from_fields(case: Case, moment: datetime) -> Standing:
+    """A case stored without history (imported): as it is now, solved from its ``solved_at`` on."""
+    solved = case.solved_at is not None and case.solved_at <= moment
+    merged = solved and case.merged_into is not None
+    return Standing(
+        case.category if solved else StatusCategory.OPEN,
+        case.priority,
+        case.team,
+        case.policy_id,
+        case.policy_version,
+        merged=merged,
+        solved_since=case.solved_at if solved and not merged else None,
+        ever_solved=solved and not merged,
+        reopened=solved and not merged and case.reopen_count > 0,
+    )
+
+
 def standing(case: Case, history: Sequence[CaseChange], at: datetime) -> Standing:
     """Where ``case`` stood at ``at``, from its ``history`` (oldest first; later entries ignored).
 
     A case without an entry at or before ``at`` stands as it was opened: its
     first entry's previous state is not recorded, so the case's own priority,
-    team and policy are used, in the category ``new``.
+    team and policy are used, in the category ``new``. A case without any
+    history (stored directly, as an import does) is read from its own fields.
     """
     return _Reader(case, history).at(at)
 

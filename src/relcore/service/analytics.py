@@ -31,6 +31,10 @@ history shows at ``as_of``. For each case:
 of each period, the cases created at or before that instant and neither
 solved, closed nor merged then, as their histories show: solving a case later
 does not change past points.
+
+A case stored without any history (written straight to the store, as an
+import does) is read from its own fields: open until its ``solved_at``, solved
+(or closed, or merged) from then on, reopened if its ``reopen_count`` says so.
 """
 
 from __future__ import annotations
