@@ -5,10 +5,15 @@ The names of its model, re-exported; its facade namespace is
 ``ports`` and ``services``, its operations as pure decisions in
 [relcore.service.decisions][].
 [BusinessCalendar][relcore.service.calendars.BusinessCalendar] answers when a
-desk is open and does business-time arithmetic on aware datetimes.
+desk is open and does business-time arithmetic on aware datetimes. The
+service reports ([relcore.service.analytics][]) answer in
+[ServiceMetrics][relcore.service.reports.ServiceMetrics],
+[BacklogPoint][relcore.service.reports.BacklogPoint] and
+[ComplaintRate][relcore.service.reports.ComplaintRate] lines.
 """
 
 from relcore.service.calendars import DAYS, WORKDAYS, BusinessCalendar, Opening
+from relcore.service.durations import Durations
 from relcore.service.marks import MarkKind, SlaAtRisk, SlaBreached, SlaMark
 from relcore.service.model import (
     Case,
@@ -21,7 +26,9 @@ from relcore.service.model import (
     CaseStatusChanged,
     CaseUpdated,
 )
+from relcore.service.periods import Period
 from relcore.service.policies import CaseCondition, SlaMetric, SlaPolicy, SlaPolicyRevision, SlaTarget
+from relcore.service.reports import Attainment, BacklogPoint, ComplaintRate, ServiceMetrics
 from relcore.service.statuses import BUILTIN_STATUSES, CaseStatus, Priority, StatusCategory
 from relcore.vocabularies import CaseType
 
@@ -29,6 +36,8 @@ __all__ = [
     "BUILTIN_STATUSES",
     "DAYS",
     "WORKDAYS",
+    "Attainment",
+    "BacklogPoint",
     "BusinessCalendar",
     "Case",
     "CaseChange",
@@ -42,9 +51,13 @@ __all__ = [
     "CaseStatusChanged",
     "CaseType",
     "CaseUpdated",
+    "ComplaintRate",
+    "Durations",
     "MarkKind",
     "Opening",
+    "Period",
     "Priority",
+    "ServiceMetrics",
     "SlaAtRisk",
     "SlaBreached",
     "SlaMark",

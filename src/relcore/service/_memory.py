@@ -51,6 +51,36 @@ class MemoryCases(MemoryRepository[Case]):
                 chosen.append(case)
         return Page(tuple(chosen), None)
 
+    def opened(
+        self,
+        start: datetime | None,
+        end: datetime,
+        *,
+        unsolved_at: datetime | None = None,
+        after: UUID | None = None,
+        limit: int = 100,
+    ) -> Page[Case]:
+        """One page, in id order, of the cases created in ``[start, end)``, less those solved by then."""
+        self._session.check()
+        low = None if start is None else check_datetime("start", start)
+        high = check_datetime("end", end)
+        solved_by = None if unsolved_at is None else check_datetime("unsolved_at", unsolved_at)
+        first = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        table = self._table()
+        index = 0 if first is None else bisect.bisect_right(table.ids, first)
+        chosen: builtins.list[Case] = []
+        for entity_id in table.ids[index:]:
+            case = table.rows[entity_id]
+            if (low is not None and case.created_at < low) or case.created_at >= high:
+                continue
+            if solved_by is not None and case.solved_at is not None and case.solved_at <= solved_by:
+                continue
+            if len(chosen) == size:
+                return Page(tuple(chosen), chosen[-1].id)
+            chosen.append(case)
+        return Page(tuple(chosen), None)
+
     def record_breaches(self, first: Mapping[CaseId, datetime]) -> int:
         """Record each case's first breach where none is recorded yet; versions do not change."""
         self._session.check_write()

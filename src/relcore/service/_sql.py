@@ -67,6 +67,32 @@ class SqlCases(SqlRepository[Case]):
         items = tuple(found[:size])
         return Page(items, items[-1].id if len(found) > size else None)
 
+    def opened(
+        self,
+        start: datetime | None,
+        end: datetime,
+        *,
+        unsolved_at: datetime | None = None,
+        after: UUID | None = None,
+        limit: int = 100,
+    ) -> Page[Case]:
+        """One page, in id order, of the cases created in ``[start, end)``, less those solved by then."""
+        low = None if start is None else check_datetime("start", start)
+        high = check_datetime("end", end)
+        solved_by = None if unsolved_at is None else check_datetime("unsolved_at", unsolved_at)
+        first = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        query = sa.select(cases).where(cases.c.created_at < high).order_by(cases.c.id).limit(size + 1)
+        if low is not None:
+            query = query.where(cases.c.created_at >= low)
+        if solved_by is not None:
+            query = query.where(sa.or_(cases.c.solved_at.is_(None), cases.c.solved_at > solved_by))
+        if first is not None:
+            query = query.where(cases.c.id > first)
+        found = self.all(query)
+        items = tuple(found[:size])
+        return Page(items, items[-1].id if len(found) > size else None)
+
     def record_breaches(self, first: Mapping[CaseId, datetime]) -> int:
         """Record each case's first breach where none is recorded yet; versions do not change."""
         self._uow.check_writable()

@@ -128,6 +128,10 @@ new_change.prepare = _prepare_case  # type: ignore[attr-defined]
 new_mark.prepare = _prepare_case  # type: ignore[attr-defined]
 
 
+def _id(found: Case) -> UUID:
+    return found.id
+
+
 class ServiceContract(ContractBase):
     """The service repositories' special queries, and every field round-tripping."""
 
@@ -233,6 +237,43 @@ class ServiceContract(ContractBase):
                 c.id for c in (cases[0], solved, cases[4], cases[5])
             )
             assert rest.next_after is None
+
+    def test_cases_opened_in_a_range_page_in_id_order(self, store: Store) -> None:
+        ada = customer()
+        # created out of id order, with instants on and next to the range's bounds
+        offsets = [5, -1, 0, 3, 10, 9, 7]
+        cases = [case(ada.id, created_at=minutes(m) + timedelta(microseconds=m % 2)) for m in offsets]
+        solved = set_status(cases[3], _STATUS["solved"], minutes(20), lambda _: None).case
+        closed = set_status(cases[0], _STATUS["closed"], minutes(30), lambda _: None).case
+        stored = [closed, cases[1], cases[2], solved, *cases[4:]]
+
+        def write(uow: UnitOfWork) -> None:
+            uow.customers.add(ada)
+            uow.cases.add_many(stored)
+
+        in_unit(store, write)
+        start, end = minutes(0), minutes(9) + timedelta(microseconds=1)
+        inside = sorted(c.id for c in stored if start <= c.created_at < end)
+        with store.unit_of_work() as uow:
+            got: list[Case] = []
+            after = None
+            while True:
+                page = uow.cases.opened(start, end, after=after, limit=2)
+                got.extend(page.items)
+                if page.next_after is None:
+                    break
+                after = page.next_after
+            assert [c.id for c in got] == inside
+            assert got == sorted((c for c in uow.cases.list(limit=50).items if c.id in inside), key=_id)
+            everything = uow.cases.opened(None, minutes(60), limit=50)
+            assert [c.id for c in everything.items] == sorted(c.id for c in stored)
+            unsolved = uow.cases.opened(None, minutes(60), unsolved_at=minutes(25), limit=50)
+            assert [c.id for c in unsolved.items] == sorted(c.id for c in stored if c is not solved)
+            still = uow.cases.opened(None, minutes(60), unsolved_at=minutes(20), limit=50)
+            assert len(still.items) == len(stored) - 1  # solved at the instant itself: left out
+            assert uow.cases.opened(end, start).items == ()
+            with pytest.raises(ValidationError):
+                uow.cases.opened(start, datetime(2026, 1, 1))
 
     def test_marks_are_unique_per_case_metric_instance_and_kind(self, store: Store) -> None:
         ada = customer()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -15,12 +15,14 @@ from relcore.activity.model import Touchpoint
 from relcore.clock import Clock
 from relcore.ids import CaseId, SlaPolicyId
 from relcore.segments import Catalogue
-from relcore.service import decisions, services, sla
+from relcore.service import analytics, decisions, services, sla
+from relcore.service.calendars import BusinessCalendar
 from relcore.service.clocks import SlaClock
 from relcore.service.decisions import Decision, Match
 from relcore.service.model import Case, CaseChange
 from relcore.service.policies import SlaPolicy
 from relcore.service.ports import ServiceWork
+from relcore.service.reports import BacklogPoint, ComplaintRate, ServiceMetrics
 from relcore.service.sla import SweepReport
 from relcore.service.statuses import CaseStatus, Priority
 from relcore.storage.base import Page
@@ -403,3 +405,86 @@ class Service(Namespace[ServiceWork]):
         if progress is not None and not callable(progress):
             raise check.fail("progress", "expected a function of the number of cases swept")
         return self._write(lambda uow: sla.sweep(uow, moment, progress=progress))
+
+    # -- analytics -------------------------------------------------------------
+
+    def metrics(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        by: Sequence[str] = ("channel",),
+        period: str | None = None,
+        timezone: str = "UTC",
+        calendar: BusinessCalendar | None = None,
+        as_of: datetime | None = None,
+    ) -> builtins.list[ServiceMetrics]:
+        """Response and resolution times, SLA attainment, reopens of the cases opened in ``[start, end)``.
+
+        One [ServiceMetrics][relcore.service.reports.ServiceMetrics] line per
+        group of cases, grouped by ``by`` (among ``channel``, ``priority``,
+        ``team``, ``type`` and ``period``) and, when ``period`` is given
+        (``day``, ``week``, ``month`` or ``quarter``), by the period of their
+        opening in ``timezone``. Times are as they stood at ``as_of``
+        (default now), in calendar time and in business time on ``calendar``
+        (default: each case's policy calendar). See
+        [relcore.service.analytics][] for every measure.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> from relcore import CRM, Customer
+            >>> from relcore.domain import Touchpoint
+            >>> from relcore.service import Case
+            >>> crm = CRM.in_memory()
+            >>> ada = crm.customers.add(Customer.person("Ada"))
+            >>> case = crm.service.open(Case(customer_id=ada.id, subject="Late parcel", channel="email",
+            ...                              created_at=datetime(2026, 3, 2, 9, tzinfo=UTC)))
+            >>> case = crm.service.record_message(Touchpoint(
+            ...     customer_id=ada.id, case_id=case.id, channel="email", direction="outbound",
+            ...     occurred_at=datetime(2026, 3, 2, 9, 45, tzinfo=UTC)))
+            >>> march = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+            >>> [line] = crm.service.metrics(*march, as_of=datetime(2026, 3, 31, tzinfo=UTC))
+            >>> line.channel, line.cases, line.first_response.median, line.resolution.n
+            ('email', 1, datetime.timedelta(seconds=2700), 0)
+
+        Raises:
+            ValidationError: A bad argument, named.
+        """
+        asked = analytics.report(start, end, by=by, period=period, timezone=timezone, calendar=calendar)
+        moment = self._as_of(as_of)
+        return self._read(lambda uow: analytics.metrics(uow, asked, moment))
+
+    def backlog(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        period: str = "day",
+        timezone: str = "UTC",
+        by: Sequence[str] = (),
+    ) -> builtins.list[BacklogPoint]:
+        """How many cases were open at the end of each period meeting ``[start, end)``.
+
+        Read from the cases' histories: solving a case later does not change
+        past points. See [backlog][relcore.service.analytics.backlog].
+
+        Raises:
+            ValidationError: A bad argument, named.
+        """
+        asked = analytics.report(
+            start, end, by=by, period=period, timezone=timezone, keys=analytics.GROUP_KEYS, needs_period=True
+        )
+        return self._read(lambda uow: analytics.backlog(uow, asked))
+
+    def complaints_per_thousand(
+        self, start: datetime, end: datetime, *, period: str = "month", timezone: str = "UTC"
+    ) -> builtins.list[ComplaintRate]:
+        """Complaints opened per period of ``[start, end)``, per thousand customers existing at its end.
+
+        See [complaints_per_thousand][relcore.service.analytics.complaints_per_thousand].
+
+        Raises:
+            ValidationError: A bad argument, named.
+        """
+        asked = analytics.report(start, end, period=period, timezone=timezone, keys=(), needs_period=True)
+        return self._read(lambda uow: analytics.complaints_per_thousand(uow, asked))

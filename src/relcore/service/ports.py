@@ -80,7 +80,7 @@ class SlaRevisionRepository(AggregateRepository[SlaPolicyRevision], Protocol):
 
 
 class CaseRepository(AggregateRepository[Case], Protocol):
-    """Cases: the generic operations, and two queries."""
+    """Cases: the generic operations, and a few queries."""
 
     def children(self, parent_id: CaseId) -> builtins.list[Case]:
         """The cases under ``parent_id``, in id order."""
@@ -88,6 +88,23 @@ class CaseRepository(AggregateRepository[Case], Protocol):
 
     def running(self, *, after: UUID | None = None, limit: int = 100) -> Page[Case]:
         """One page, in id order, of the cases whose clocks may still run: neither closed nor merged."""
+        ...
+
+    def opened(
+        self,
+        start: datetime | None,
+        end: datetime,
+        *,
+        unsolved_at: datetime | None = None,
+        after: UUID | None = None,
+        limit: int = 100,
+    ) -> Page[Case]:
+        """One page, in id order, of the cases created in ``[start, end)`` (``start=None``: no lower bound).
+
+        With ``unsolved_at``, the cases whose ``solved_at`` is at or before it
+        are left out: they were solved, closed or merged then and have been
+        ever since (a reopen unsets ``solved_at``).
+        """
         ...
 
     def record_breaches(self, first: Mapping[CaseId, datetime]) -> int:

@@ -564,7 +564,7 @@ cases = sa.Table(
     sa.Column("type", sa.String(20), nullable=False),
     sa.Column("priority", sa.String(6), nullable=False),
     sa.Column("status", sa.String(40), nullable=False),
-    sa.Column("category", sa.String(10), nullable=False),
+    sa.Column("category", KeyText(10), nullable=False),
     sa.Column("team", sa.String(100), nullable=True),
     sa.Column("assignee", sa.String(100), nullable=True),
     sa.Column("parent_id", sa.Uuid, nullable=True, index=True),
@@ -589,6 +589,7 @@ cases = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_relcore_cases_desk", "category", "created_at"),
+    sa.Index("ix_relcore_cases_opened", "created_at"),
     **_MYSQL,
 )
 
@@ -601,7 +602,7 @@ case_changes = sa.Table(
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Column("actor", sa.String(100), nullable=True),
-    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("status", KeyText(40), nullable=False),
     sa.Column("category", sa.String(10), nullable=False),
     sa.Column("priority", sa.String(6), nullable=False),
     sa.Column("team", sa.String(100), nullable=True),

@@ -110,7 +110,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=20), nullable=False),
         sa.Column("priority", sa.String(length=6), nullable=False),
         sa.Column("status", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=10), nullable=False),
+        sa.Column("category", KeyText(10), nullable=False),
         sa.Column("team", sa.String(length=100), nullable=True),
         sa.Column("assignee", sa.String(length=100), nullable=True),
         sa.Column("parent_id", sa.Uuid(), nullable=True),
@@ -138,6 +138,7 @@ def upgrade() -> None:
     op.create_index(op.f(f"ix_{_CASES}_customer_id"), _CASES, ["customer_id"])
     op.create_index(op.f(f"ix_{_CASES}_parent_id"), _CASES, ["parent_id"])
     op.create_index("ix_relcore_cases_desk", _CASES, ["category", "created_at"])
+    op.create_index("ix_relcore_cases_opened", _CASES, ["created_at"])
     op.create_table(
         _CHANGES,
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -146,7 +147,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=True),
-        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("status", KeyText(40), nullable=False),
         sa.Column("category", sa.String(length=10), nullable=False),
         sa.Column("priority", sa.String(length=6), nullable=False),
         sa.Column("team", sa.String(length=100), nullable=True),
