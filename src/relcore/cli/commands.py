@@ -33,6 +33,7 @@ from relcore import CRM
 from relcore.activity.model import Touchpoint, Transaction, TransactionKind
 from relcore.cli._demo_sales import report_sales
 from relcore.cli._demo_segments import report_segments
+from relcore.cli._demo_service import report_service
 from relcore.cli._demo_value import report_value
 from relcore.cli._progress import Progress
 from relcore.consent.model import ConsentRecord, Purpose, may_contact
@@ -340,6 +341,7 @@ def _report(crm: CRM, tally: _Tally, stored: tuple[int, int, int], out: TextIO, 
     report_value(crm, shop.end, out, _table, build=build)
     organizations = [p.id for p in shop.profiles() if p.organization]
     report_sales(crm, organizations, shop.end, out, _table, build=build)
+    report_service(crm, [p.id for p in shop.profiles()], shop.end, out, _table, build=build)
 
 
 def _timeline(crm: CRM, customer: Customer, transactions: int, out: TextIO) -> None:

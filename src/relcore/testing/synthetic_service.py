@@ -1,11 +1,13 @@
-"""A reproducible year of customer service: a desk calendar, two SLA policies, cases and their conversations.
+"""A reproducible year of customer service: a desk calendar, two SLA policies, cases, conversations, surveys.
 
 [SyntheticDesk][relcore.testing.synthetic_service.SyntheticDesk] gives the
 customers of a store a support desk and cases opened over a period, mostly in
 office hours and now and then at night or on a weekend. Each case gets our
 first reply after a delay that grows with the queue, may wait on the customer
 (pending) or on a supplier (on hold), is solved, sometimes reopened by the
-customer, and closed a few days after it was solved. Everything goes through
+customer, and closed a few days after it was solved. A third of the solved
+cases get a CSAT answer (better when solved quickly), and a quarter of the
+customers answer each quarter's NPS survey. Everything goes through
 the service use cases, so the history is what a real host would write, and
 the same seed gives the same desk.
 
@@ -30,6 +32,7 @@ import attrs
 
 from relcore.activity.model import Direction, Touchpoint
 from relcore.crm import CRM
+from relcore.feedback.model import FeedbackResponse
 from relcore.ids import CustomerId
 from relcore.registry import UnitOfWork
 from relcore.service import decisions
@@ -60,6 +63,7 @@ class DeskMade:
         solved: How many are solved (not yet closed) at the end.
         closed: How many are closed at the end.
         messages: How many messages (touchpoints naming a case).
+        surveys: How many survey answers (CSAT after solved cases, NPS each quarter).
     """
 
     policies: tuple[SlaPolicy, ...]
@@ -68,6 +72,7 @@ class DeskMade:
     solved: int
     closed: int
     messages: int
+    surveys: int
 
 
 def _pick(rng: random.Random, weights: dict[str, int]) -> str:
@@ -155,21 +160,61 @@ class SyntheticDesk:
             counts = {"open": 0, "solved": 0, "closed": 0}
             made = messages = 0
             calendar = self.calendar()
+            answers: list[FeedbackResponse] = []
             for customer in customers:
                 for _ in range(self._how_many(rng)):
-                    category, talk = self._case(uow, rng, calendar, customer, match)
-                    counts[category] += 1
+                    case, talk = self._case(uow, rng, calendar, customer, match)
+                    counts["open" if not case.category.is_solved else case.category.value] += 1
                     messages += talk
                     made += 1
+                    answers.extend(self._csat(rng, case))
+                answers.extend(self._nps(rng, customer))
+            uow.feedback_responses.add_many(answers)
             uow.commit()
-        return DeskMade(tuple(ordered), made, counts["open"], counts["solved"], counts["closed"], messages)
+        return DeskMade(
+            tuple(ordered), made, counts["open"], counts["solved"], counts["closed"], messages, len(answers)
+        )
+
+    def _csat(self, rng: random.Random, case: Case) -> list[FeedbackResponse]:
+        """A post-case CSAT answer from one solved case in three: happier when solved quickly."""
+        if case.solved_at is None or rng.random() > 0.35:
+            return []
+        answered = case.solved_at + timedelta(hours=rng.uniform(1, 48))
+        if answered >= self.end:
+            return []
+        days = (case.solved_at - case.created_at) / timedelta(days=1)
+        mood = 4.6 - 0.35 * min(days, 5) - 0.8 * case.reopen_count + rng.gauss(0, 0.8)
+        score = max(1, min(5, round(mood)))
+        return [FeedbackResponse(
+            customer_id=case.customer_id, kind="csat", score=score, answered_at=answered,
+            channel=case.channel, case_id=case.id, survey="post-case", source="synthetic-desk",
+        )]  # fmt: skip
+
+    def _nps(self, rng: random.Random, customer: CustomerId) -> list[FeedbackResponse]:
+        """A quarterly NPS survey: a quarter of the customers answer, each quarter."""
+        found: list[FeedbackResponse] = []
+        quarter = datetime(
+            self.start.year, 3 * ((self.start.month - 1) // 3) + 1, 1, tzinfo=self.start.tzinfo
+        )
+        while quarter < self.end:
+            sent = quarter + timedelta(days=14)
+            if self.start <= sent < self.end and rng.random() < 0.25:
+                score = max(0, min(10, round(rng.gauss(7.6, 2.1))))
+                found.append(FeedbackResponse(
+                    customer_id=customer, kind="nps", score=score,
+                    answered_at=sent + timedelta(hours=rng.uniform(0, 240)), channel="email",
+                    survey=f"nps-{sent.year}-q{(sent.month - 1) // 3 + 1}", source="synthetic-desk",
+                ))  # fmt: skip
+            month = quarter.month + 3
+            quarter = quarter.replace(year=quarter.year + (month - 1) // 12, month=(month - 1) % 12 + 1)
+        return [f for f in found if f.answered_at < self.end]
 
     def _how_many(self, rng: random.Random) -> int:
         whole = int(self.cases_per_customer)
         return whole + (rng.random() < self.cases_per_customer - whole)
 
     def _opened_at(self, rng: random.Random, calendar: BusinessCalendar) -> datetime:
-        span = (self.end - self.start) * 0.97
+        span = self.end - self.start
         moment = self.start + span * rng.random()
         if rng.random() < 0.8:  # most customers write in office hours
             moment = calendar.next_open(moment) + timedelta(minutes=rng.randrange(0, 240))
@@ -182,7 +227,7 @@ class SyntheticDesk:
         calendar: BusinessCalendar,
         customer: CustomerId,
         match: Match,
-    ) -> tuple[str, int]:
+    ) -> tuple[Case, int]:
         opened = self._opened_at(rng, calendar)
         channel = _pick(rng, _CHANNELS)
         case = Case(
@@ -234,11 +279,10 @@ class SyntheticDesk:
             move("open")
             at = later(rng.expovariate(1 / (6 * urgency)))
             move("solved")
-        at += timedelta(days=3)
+        at += timedelta(days=rng.uniform(2, 6))
         if case.category is StatusCategory.SOLVED:
             move("closed")
-        category = "open" if not case.category.is_solved else case.category.value
-        return category, talk
+        return case, talk
 
     @staticmethod
     def _message(case: Case, channel: str, direction: Direction, at: datetime) -> Touchpoint:
