@@ -191,3 +191,33 @@ def test_an_empty_group_gives_no_score_and_mixed_scales_are_refused(crm: CRM, ad
     case = crm.feedback.record(answer(ada, kind="csat", score=1, case_id=ada.id, survey="post-case"))
     by_case = crm.feedback.csat(by="case_id", surveys=["post-case"])
     assert [(r.group.case_id, r.n) for r in by_case] == [(None, 1), (case.case_id, 1)]
+
+
+def test_csat_per_agent_and_team_reads_the_case_answered_about(crm: CRM, ada: Customer) -> None:
+    from relcore.service import Case
+
+    def solved_case(assignee: str, team: str) -> Case:
+        case = crm.service.open(Case(customer_id=ada.id, subject="s", channel="email", created_at=day(1)))
+        crm.service.assign(case.id, team=team, assignee=assignee, at=day(1.5))
+        return crm.service.set_status(case.id, "solved", at=day(2))
+
+    kim, lee, sam = solved_case("kim", "tier-1"), solved_case("lee", "tier-1"), solved_case("sam", "tier-2")
+    for case, scores in ((kim, [5, 4, 2]), (lee, [1]), (sam, [4, 5])):
+        for score in scores:
+            crm.feedback.record(answer(ada, kind="csat", score=score, case_id=case.id, survey="post-case"))
+    crm.feedback.record(answer(ada, kind="csat", score=5, survey="post-case"))  # about no case
+    per_agent = crm.feedback.csat(by="assignee", min_n=1)
+    assert [(r.group.assignee, r.n, r.positive) for r in per_agent] == [
+        (None, 1, 1),
+        ("kim", 3, 2),
+        ("lee", 1, 0),
+        ("sam", 2, 2),
+    ]
+    per_team = crm.feedback.csat(by=["team"], min_n=1)
+    assert [(r.group.team, r.n) for r in per_team] == [(None, 1), ("tier-1", 4), ("tier-2", 2)]
+    crm.service.assign(lee.id, team="tier-2", assignee="sam", at=day(3))  # as the cases are now
+    assert [(r.group.assignee, r.n) for r in crm.feedback.csat(by="assignee")] == [
+        (None, 1),
+        ("kim", 3),
+        ("sam", 3),
+    ]

@@ -9,11 +9,13 @@ from typing import Any
 import attrs
 
 from relcore._kernel.checks import fail
+from relcore.errors import NotFoundError
 from relcore.feedback.metrics import Group, Tally
 from relcore.feedback.model import FeedbackKind, FeedbackResponse
 from relcore.feedback.periods import local_day, period_start
-from relcore.feedback.ports import FEEDBACK, TallyQuery, TallyRow
+from relcore.feedback.ports import CASE_GROUPS, FEEDBACK, TallyQuery, TallyRow
 from relcore.ids import CustomerId
+from relcore.service.model import Case
 from relcore.storage.memory.generic import MemoryRepository
 from relcore.storage.memory.session import Session
 from relcore.storage.memory.tables import AggregateTable
@@ -64,10 +66,13 @@ class MemoryFeedback(MemoryRepository[FeedbackResponse]):
         return changed
 
 
-def group_of(response: FeedbackResponse, query: TallyQuery) -> Group:
-    """The group ``query`` puts ``response`` in."""
+def group_of(response: FeedbackResponse, query: TallyQuery, case: Case | None = None) -> Group:
+    """The group ``query`` puts ``response`` in (``case``: the case it is about, if stored)."""
     values: dict[str, Any] = {}
     for name in query.by:
+        if name in CASE_GROUPS:
+            values[name] = None if case is None else getattr(case, name)
+            continue
         value = getattr(response, name)
         values[name] = str(value) if name == "channel" else value
     if query.period is not None:
@@ -93,13 +98,24 @@ class MemoryTallies:
         unique = FEEDBACK.unique
         table = self._session.tables.table(FEEDBACK.name, lambda: AggregateTable(unique))
         counts: dict[tuple[Group, int, int], Tally] = {}
+        cases = self._session.uow.cases if set(CASE_GROUPS) & set(query.by) else None
         for response in table.rows.values():
             if not query.admits(response):
                 continue
-            key = (group_of(response, query), response.scale_min, response.scale_max)
+            case = None
+            if cases is not None and response.case_id is not None:
+                case = _case(cases, response.case_id)
+            key = (group_of(response, query, case), response.scale_min, response.scale_max)
             score = response.score
             one = Tally(
                 1, int(response.positive), int(response.nps_class == "detractor"), score, score * score
             )
             counts[key] = counts.get(key, Tally()) + one
         return [TallyRow(group, low, high, tally) for (group, low, high), tally in counts.items()]
+
+
+def _case(cases: Any, case_id: Any) -> Case | None:
+    try:
+        return cases.get(case_id)  # type: ignore[no-any-return]
+    except NotFoundError:
+        return None

@@ -32,9 +32,9 @@ from relcore._kernel.checks import fail
 from relcore.feedback.metrics import Group, Tally
 from relcore.feedback.model import FeedbackKind
 from relcore.feedback.periods import from_day_number, offset_spans, period_start
-from relcore.feedback.ports import TallyQuery, TallyRow
+from relcore.feedback.ports import CASE_GROUPS, TallyQuery, TallyRow
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
-from relcore.storage.sql.schema import feedback_responses
+from relcore.storage.sql.schema import cases, feedback_responses
 
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
@@ -131,7 +131,10 @@ class SqlTallies:
             raise fail("query", "expected a TallyQuery")
         table = feedback_responses
         where = self._filters(query)
-        keys: list[Any] = [table.c[name] for name in query.by]
+        source: Any = table
+        if set(CASE_GROUPS) & set(query.by):  # the case's team or assignee, as they are now
+            source = table.outerjoin(cases, cases.c.id == table.c.case_id)
+        keys: list[Any] = [cases.c[name] if name in CASE_GROUPS else table.c[name] for name in query.by]
         if query.period is not None:
             # two ordered scalar subqueries: each reads one end of the (kind, answered_at) index
             moment = table.c.answered_at
@@ -157,7 +160,7 @@ class SqlTallies:
         ]
         # grouped by the labels of the selected keys: each key is computed once per row
         grouped = [key.label(f"k{i}") for i, key in enumerate([*keys, *scales])]
-        statement = sa.select(*grouped, *counts).where(*where)
+        statement = sa.select(*grouped, *counts).select_from(source).where(*where)
         if grouped:
             statement = statement.group_by(*(key.name for key in grouped))
         rows = self._uow.execute(statement, what="count feedback").all()

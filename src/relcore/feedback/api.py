@@ -227,7 +227,8 @@ class Feedback(Namespace[FeedbackWork]):
         Args:
             start: Count answers at or after this instant.
             end: Count answers strictly before this instant.
-            by: Group by these fields: ``"channel"``, ``"survey"``, ``"case_id"``, ``"campaign_id"``.
+            by: Group by these fields: ``"channel"``, ``"survey"``, ``"case_id"``, ``"campaign_id"``,
+                and the ``"team"`` or ``"assignee"`` of the case answered about (CSAT per agent).
             period: Group by the local ``"day"``, ``"week"`` (from Monday), ``"month"``,
                 ``"quarter"`` or ``"year"`` too.
             zone: The IANA time zone whose calendar the periods follow.

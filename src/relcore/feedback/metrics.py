@@ -96,6 +96,8 @@ class Group:
         survey: The survey's key (``None`` also for answers without one).
         case_id: The case the answers are about (``None`` also for answers without one).
         campaign_id: The campaign that sent the survey (likewise).
+        team: The team of the case the answers are about, as it is now (``None`` also without a case).
+        assignee: The assignee of that case, as it is now (likewise): CSAT per agent.
     """
 
     period: date | None = None
@@ -103,6 +105,8 @@ class Group:
     survey: str | None = None
     case_id: UUID | None = None
     campaign_id: UUID | None = None
+    team: str | None = None
+    assignee: str | None = None
 
 
 def check_confidence(value: object) -> float:

@@ -27,6 +27,7 @@ __all__ = [
     "CONTEXT",
     "FEEDBACK",
     "FEEDBACK_HISTORY",
+    "CASE_GROUPS",
     "GROUPS",
     "TALLIES",
     "FeedbackRepository",
@@ -36,8 +37,11 @@ __all__ = [
     "TallyRow",
 ]
 
-GROUPS = ("channel", "survey", "case_id", "campaign_id")
-"""The fields of a response figures can be grouped by, besides the period."""
+GROUPS = ("channel", "survey", "case_id", "campaign_id", "team", "assignee")
+"""The fields figures can be grouped by, besides the period: the response's, its case's team and assignee."""
+
+CASE_GROUPS = ("team", "assignee")
+"""The groups read from the case an answer is about, as it is now (CSAT per team and per agent)."""
 
 
 class FeedbackRepository(AggregateRepository[FeedbackResponse], Protocol):

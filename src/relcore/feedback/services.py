@@ -84,12 +84,20 @@ def import_responses(
 
 
 def _order(group: Group) -> tuple[Any, ...]:
-    values = (group.period, group.channel, group.survey, group.case_id, group.campaign_id)
+    values = (
+        group.period,
+        group.channel,
+        group.survey,
+        group.case_id,
+        group.campaign_id,
+        group.team,
+        group.assignee,
+    )
     return tuple((value is not None, value) for value in values)
 
 
 def tallies(uow: FeedbackWork, query: TallyQuery) -> list[tuple[Group, Scale | None, Tally]]:
-    """The counts of each group ``query`` makes, in group order (period, channel, survey, case, campaign).
+    """The counts of each group ``query`` makes, in group order (period, channel, survey, case, and on).
 
     Without any grouping there is one group, counted even when empty.
 
