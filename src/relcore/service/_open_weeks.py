@@ -83,7 +83,9 @@ class OpenWeeks:
     ) -> None:
         self._zone = zone
         self._pattern = tuple(tuple((o.start, o.end) for o in day) for day in week)
-        self._exceptions = {d.toordinal(): tuple((o.start, o.end) for o in spans) for d, spans in exceptions.items()}
+        self._exceptions = {
+            day.toordinal(): tuple((o.start, o.end) for o in spans) for day, spans in exceptions.items()
+        }
         self._excepted = sorted(self._exceptions)
         self._plain = sum(end - start for day in self._pattern for start, end in day) * MINUTE
         self._weeks: dict[int, Week] = {}

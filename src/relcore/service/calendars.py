@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from relcore._kernel import checks as check
+from relcore.service._holidays import public_holidays
 from relcore.service._open_weeks import OpenWeeks
 
 __all__ = ["DAYS", "WORKDAYS", "BusinessCalendar", "Opening"]
@@ -206,6 +207,42 @@ class BusinessCalendar:
                 raise check.fail(f"exceptions[{day}]", "an exception's intervals end by 24:00")
             closures[day] = found
         return cls(timezone=timezone, week=week, exceptions=closures)
+
+    def with_holidays(
+        self,
+        country: str,
+        *,
+        subdivision: str | None = None,
+        years: int | Iterable[int],
+        keep_exceptions: bool = True,
+    ) -> BusinessCalendar:
+        """This calendar with a country's (or a region's) public holidays closed, in the given years.
+
+        The dates come from the optional [holidays](https://pypi.org/project/holidays/)
+        package (``pip install 'relcore[holidays]'``) with its defaults: public
+        holidays, observed days included. A date that already has an exception
+        keeps it (a partial holiday stays partial) unless ``keep_exceptions`` is false.
+
+        Args:
+            country: An ISO 3166-1 code the holidays package knows, such as ``"FR"``.
+            subdivision: A region of that country, such as ``"BY"`` (Bavaria) for ``"DE"``.
+            years: A year or several, from 1900 to 2200.
+            keep_exceptions: Whether the calendar's own exceptions win over the holidays.
+
+        Raises:
+            ConfigurationError: The holidays package is not installed.
+            ValidationError: An unknown country or subdivision, bad years, or an
+                around-the-clock calendar (it has no closed days).
+        """
+        closed = public_holidays(country, subdivision, years)
+        if self.around_the_clock:
+            raise check.fail("around_the_clock", "an around-the-clock calendar has no closed days")
+        merged: dict[date, tuple[Opening, ...]] = dict.fromkeys(closed, ())
+        if keep_exceptions:
+            merged.update(self.exceptions)
+        else:
+            merged = {**self.exceptions, **merged}
+        return attrs.evolve(self, exceptions=merged)
 
     # -- the openings as instants ----------------------------------------------------------
 
