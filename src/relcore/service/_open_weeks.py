@@ -8,9 +8,8 @@ past the gap). After the mapping an opening is clipped so the week's intervals
 stay sorted and disjoint: an opening that starts in a gap and ends just after
 it may come out empty, and is then dropped.
 
-Weeks are grouped in blocks of [BLOCK][relcore.service._open_weeks.BLOCK]
-weeks whose running totals let [OpenWeeks][relcore.service._open_weeks.OpenWeeks]
-measure and walk long spans in a few steps. A plain week (no dated exception,
+Weeks are grouped in blocks of ``BLOCK`` weeks whose running totals let
+``OpenWeeks`` measure and walk long spans in a few steps. A plain week (no dated exception,
 the same UTC offset at each of its midnights) counts the open time of the
 weekly pattern, known in advance, so totals are built without building the
 plain weeks' intervals.
