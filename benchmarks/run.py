@@ -23,6 +23,7 @@ BENCHMARKS = {
     "bench_refresh.py": (["--customers", "100000"], ["--customers", "10000"]),
     "bench_forecast.py": (["--deals", "1000000"], ["--deals", "100000"]),
     "bench_win_probability.py": ([], ["--closed", "20000", "--open", "100000"]),
+    "bench_calendars.py": (["--pairs", "1000000"], ["--pairs", "100000"]),
     "bench_value.py": (
         ["--customers", "1000000", "--transactions", "1000000"],
         ["--customers", "100000", "--transactions", "100000"],
