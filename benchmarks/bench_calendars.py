@@ -78,7 +78,7 @@ def calendars() -> tuple[BusinessCalendar, Any]:
         ours = BusinessCalendar.weekly(ZONE, {day: ["09:00-12:00", "13:00-17:00"] for day in WORKDAYS})
         ours = ours.with_holidays("FR", years=[2026, 2027])
     except ConfigurationError:
-        skip("bench_calendars needs the holidays extra: pip install 'relcore[holidays]'")
+        skip("bench_calendars needs the holidays extra: pip install -e '.[holidays]' in a clone")
     closed = {day for day, openings in ours.exceptions.items() if not openings}
     tz = pytz.timezone(ZONE)
     theirs = btd.Rules(

@@ -7,6 +7,7 @@ import sys
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 from relcore import ConfigurationError, ValidationError
@@ -107,3 +108,11 @@ def test_calendars_hash_and_compare_by_value() -> None:
     assert same != plain
     with pytest.raises(TypeError):
         DESK.exceptions[date(2026, 1, 2)] = ()  # type: ignore[index]
+
+
+def test_an_evolved_calendar_answers_for_its_own_zone() -> None:
+    new_york = attrs.evolve(DESK, timezone="America/New_York")
+    monday = datetime(2026, 3, 2, 14, tzinfo=ZoneInfo("America/New_York"))  # 20:00 in Paris
+    assert new_york.next_open(monday) == monday
+    assert DESK.next_open(monday) == datetime(2026, 3, 3, 9, tzinfo=PARIS)
+    assert new_york != DESK

@@ -30,7 +30,8 @@ def public_holidays(country: object, subdivision: object, years: object) -> froz
         import holidays  # an optional extra, imported when asked for
     except ImportError:
         raise ConfigurationError(
-            "public holidays need the holidays package: pip install 'relcore[holidays]'"
+            "public holidays need the holidays package: install relcore with its holidays extra "
+            "(relcore[holidays]) or pip install holidays"
         ) from None
     supported = holidays.list_supported_countries(include_aliases=True)
     if code not in supported:

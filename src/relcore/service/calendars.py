@@ -219,7 +219,7 @@ class BusinessCalendar:
         """This calendar with a country's (or a region's) public holidays closed, in the given years.
 
         The dates come from the optional [holidays](https://pypi.org/project/holidays/)
-        package (``pip install 'relcore[holidays]'``) with its defaults: public
+        package (relcore's ``holidays`` extra) with its defaults: public
         holidays, observed days included. A date that already has an exception
         keeps it (a partial holiday stays partial) unless ``keep_exceptions`` is false.
 
