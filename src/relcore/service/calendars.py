@@ -13,9 +13,16 @@ is open around the clock.
 
 Intervals are local wall-clock times, turned into instants in the calendar's
 zone day by day, so 09:00-17:00 is eight hours on the days clocks change too,
-and an around-the-clock calendar counts real seconds. A calendar with no open
-time in its week is refused when built; an exception cannot make one loop
-forever, because only finitely many days have exceptions.
+and an around-the-clock calendar counts real seconds. A wall time the clocks
+skip is read as the instant it would have shown (an hour later, in spring), one
+they show twice as its first occurrence; an opening left with no time by a
+skipped hour is empty. A calendar with no open time in its week is refused when
+built; an exception cannot make one loop forever, because only finitely many
+days have exceptions.
+
+The instants are built a week at a time as questions need them and kept with
+running totals by week, so ``add`` and ``diff`` over long spans skip whole
+weeks, and one call costs a few microseconds.
 
 Example:
     >>> from datetime import datetime, timedelta
