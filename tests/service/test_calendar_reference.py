@@ -24,23 +24,27 @@ DST_DAYS = [date(2026, 3, 8), date(2026, 3, 29), date(2026, 10, 25), date(2026, 
 
 
 def day_intervals(calendar: BusinessCalendar, first: date, step: int) -> Iterator[tuple[datetime, datetime]]:
-    """Every opening from the local date ``first`` on (``step`` 1) or back (-1), sorted, as UTC instants."""
+    """Every opening from the local date ``first`` on (``step`` 1) or back (-1), sorted, as UTC instants.
+
+    Each is clipped to its day's midnights and to the end of the day's previous
+    opening (a skipped wall-clock hour, or a skipped day, can leave nothing).
+    """
     zone = ZoneInfo(calendar.timezone)
     day = first
     while True:
         midnight = datetime.combine(day, time(0))
+
+        def instant(minutes: int, midnight: datetime = midnight) -> datetime:
+            return (midnight + timedelta(minutes=minutes)).replace(tzinfo=zone).astimezone(UTC)
+
+        low, high = instant(0), instant(24 * 60)  # a day's openings stay within its midnights
         found: list[tuple[datetime, datetime]] = []
-        last: datetime | None = None
         for opening in calendar.openings_on(day):
-            start, end = (
-                (midnight + timedelta(minutes=m)).replace(tzinfo=zone).astimezone(UTC)
-                for m in (opening.start, opening.end)
-            )
-            if last is not None:
-                start = max(start, last)
+            start = max(instant(opening.start), low)
+            end = min(instant(opening.end), high)
             if end > start:  # a wall time in a spring-forward gap can leave nothing
                 found.append((start, end))
-                last = end
+                low = end
         yield from found if step == 1 else reversed(found)
         day += timedelta(days=step)
 

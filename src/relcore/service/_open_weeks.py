@@ -4,9 +4,11 @@ Instants are microseconds since 0001-01-01 00:00 UTC (a Monday). Week ``k``
 holds the openings of the local dates with ordinals ``7k + 1`` to ``7k + 7``,
 turned into instants the way a person reads a wall clock: each local time maps
 to the instant it first shows (``fold=0``; a time in a spring-forward gap maps
-past the gap). After the mapping an opening is clipped so the week's intervals
-stay sorted and disjoint: an opening that starts in a gap and ends just after
-it may come out empty, and is then dropped.
+past the gap). After the mapping an opening is clipped to its day's midnights
+and to the end of the day's previous opening, so the intervals stay sorted and
+disjoint: an opening that starts in a gap and ends just after it may come out
+empty, as do the openings of a day a zone skipped entirely; empty ones are
+dropped.
 
 Weeks are grouped in blocks of ``BLOCK`` weeks whose running totals let
 ``OpenWeeks`` measure and walk long spans in a few steps. A plain week (no dated exception,
@@ -108,16 +110,19 @@ class OpenWeeks:
         begin, end = self._instant(first, 0), self._instant(first + 7, 0)
         starts: list[int] = []
         ends: list[int] = []
-        last = begin
+        low = begin
         for ordinal in range(first, first + 7):
+            high = end if ordinal == first + 6 else self._instant(ordinal + 1, 0)
+            last = low  # a day's openings stay within its own midnights: a skipped day has none
             spans = self._exceptions.get(ordinal)
             for start, stop in spans if spans is not None else self._pattern[(ordinal - 1) % 7]:
                 opened = max(self._instant(ordinal, start), last)
-                closed = min(self._instant(ordinal, stop), end)
+                closed = min(self._instant(ordinal, stop), high)
                 if closed > opened:
                     starts.append(opened)
                     ends.append(closed)
                     last = closed
+            low = high
         if len(self._weeks) >= _CACHED_WEEKS:
             self._weeks.clear()
         built = self._weeks[k] = Week(begin, end, starts, ends)
