@@ -33,7 +33,7 @@ def public_holidays(country: object, subdivision: object, years: object) -> froz
             "public holidays need the holidays package: install relcore with its holidays extra "
             "(relcore[holidays]) or pip install holidays"
         ) from None
-    supported = holidays.list_supported_countries(include_aliases=True)
+    supported = holidays.list_supported_countries()
     if code not in supported:
         raise check.fail("country", "not a country the holidays package knows (ISO 3166-1 code such as 'FR')")
     if region is not None and region not in supported[code]:
