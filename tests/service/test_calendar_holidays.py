@@ -82,7 +82,6 @@ def test_bad_holiday_requests_name_the_field(kwargs: dict[str, object], field: s
     assert caught.value.errors[0].path == field
 
 
-@needs_holidays
 def test_around_the_clock_has_no_closed_days() -> None:
     with pytest.raises(ValidationError) as caught:
         BusinessCalendar.always().with_holidays("FR", years=2026)

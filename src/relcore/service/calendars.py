@@ -241,9 +241,9 @@ class BusinessCalendar:
             ValidationError: An unknown country or subdivision, bad years, or an
                 around-the-clock calendar (it has no closed days).
         """
-        closed = public_holidays(country, subdivision, years)
         if self.around_the_clock:
             raise check.fail("around_the_clock", "an around-the-clock calendar has no closed days")
+        closed = public_holidays(country, subdivision, years)
         merged: dict[date, tuple[Opening, ...]] = dict.fromkeys(closed, ())
         if keep_exceptions:
             merged.update(self.exceptions)
