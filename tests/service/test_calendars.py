@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relcore import ValidationError
-from relcore.service import WORKDAYS, BusinessCalendar
+from relcore.service import DAYS, WORKDAYS, BusinessCalendar
 
 PARIS, NEW_YORK = ZoneInfo("Europe/Paris"), ZoneInfo("America/New_York")
 H = timedelta(hours=1)
@@ -131,3 +131,49 @@ def test_the_arithmetic_holds_together(
     assert calendar.diff(start, later) + calendar.diff(later, last) == calendar.diff(start, last)
     assert calendar.diff(last, start) == -calendar.diff(start, last)
     assert calendar.is_open(calendar.next_open(start))
+
+
+def test_openings_in_dst_gaps_and_folds() -> None:
+    gaps = BusinessCalendar.weekly(
+        "Europe/Paris",
+        dict.fromkeys(WORKDAYS, "09:00-17:00"),
+        exceptions={date(2026, 3, 29): ["02:00-04:00"], date(2026, 3, 28): ["02:30-03:00"]},
+    )
+    # 29 March: 02:00 does not exist, the wall clock shows 03:00-04:00: one real hour
+    assert gaps.diff(paris(2026, 3, 29), paris(2026, 3, 30)) == H
+    assert gaps.next_open(paris(2026, 3, 29, 1)) == paris(2026, 3, 29, 3)
+    # a gap-free day: 02:30-03:00 is half an hour
+    assert gaps.diff(paris(2026, 3, 28), paris(2026, 3, 29)) == H / 2
+    spring = BusinessCalendar.weekly(
+        "Europe/Paris",
+        dict.fromkeys(WORKDAYS, "09:00-17:00"),
+        exceptions={date(2026, 3, 29): ["02:30-03:00"]},
+    )
+    # on the day clocks skip 02:00-03:00, 02:30-03:00 never shows on a wall clock: nothing open
+    assert spring.diff(paris(2026, 3, 29), paris(2026, 3, 30)) == timedelta(0)
+    assert spring.next_open(paris(2026, 3, 29)) == paris(2026, 3, 30, 9)
+    # New York falls back on 1 November: 01:30 (daylight time) to 02:30 (standard time) is two hours
+    fold = BusinessCalendar.weekly(
+        "America/New_York",
+        dict.fromkeys(WORKDAYS, "09:00-17:00"),
+        exceptions={date(2026, 11, 1): ["01:30-02:30"]},
+    )
+    sunday = datetime(2026, 11, 1, tzinfo=NEW_YORK)
+    assert fold.diff(sunday, sunday + 24 * H) == 2 * H
+    # one hour in: 01:30 for the second time, standard time (a fold=1 time never equals across zones)
+    assert fold.add(sunday, H) == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    # around the clock by the week: the autumn Sunday in Paris has 25 real hours
+    full = BusinessCalendar.weekly("Europe/Paris", dict.fromkeys(DAYS, "00:00-24:00"))
+    assert full.diff(paris(2026, 10, 25), paris(2026, 10, 26)) == 25 * H
+    assert full.diff(paris(2026, 3, 29), paris(2026, 3, 30)) == 23 * H
+
+
+def test_long_spans_count_whole_weeks() -> None:
+    start = paris(2026, 1, 5, 9)  # a Monday
+    end = start + timedelta(weeks=2087)  # Monday 4 January 2066, 09:00 local
+    # 35 hours a week; in 2026 two Fridays closed, 24 December 3 hours instead of 7, a Saturday of 4
+    expected = 2087 * 35 * H - 2 * 7 * H - 4 * H + 4 * H
+    assert LUNCH.diff(start, end) == expected
+    assert LUNCH.diff(end, start) == -expected
+    assert LUNCH.add(start, expected) == paris(2066, 1, 1, 17)  # the earliest instant: Friday's close
+    assert LUNCH.add(end, -expected) == start

@@ -13,9 +13,16 @@ is open around the clock.
 
 Intervals are local wall-clock times, turned into instants in the calendar's
 zone day by day, so 09:00-17:00 is eight hours on the days clocks change too,
-and an around-the-clock calendar counts real seconds. A calendar with no open
-time in its week is refused when built; an exception cannot make one loop
-forever, because only finitely many days have exceptions.
+and an around-the-clock calendar counts real seconds. A wall time the clocks
+skip is read as the instant it would have shown (an hour later, in spring), one
+they show twice as its first occurrence; an opening left with no time by a
+skipped hour is empty. A calendar with no open time in its week is refused when
+built; an exception cannot make one loop forever, because only finitely many
+days have exceptions.
+
+The instants are built a week at a time as questions need them and kept with
+running totals by week, so ``add`` and ``diff`` over long spans skip whole
+weeks, and one call costs a few microseconds.
 
 Example:
     >>> from datetime import datetime, timedelta
@@ -29,13 +36,16 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
+from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
 from relcore._kernel import checks as check
+from relcore.service._holidays import public_holidays
+from relcore.service._open_weeks import OpenWeeks
 
 __all__ = ["DAYS", "WORKDAYS", "BusinessCalendar", "Opening"]
 
@@ -47,7 +57,11 @@ WORKDAYS = DAYS[:5]
 
 _DAY_MINUTES = 24 * 60
 _SPAN = re.compile(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})")
-_ZERO = timedelta(0)
+_US = timedelta(microseconds=1)
+_ORIGIN = datetime(1, 1, 1, tzinfo=UTC)  # instants are microseconds since then
+# datetimes in these zones, within these years, are checked without the general path's care
+_PLAIN_ZONES = (ZoneInfo, timezone)
+_MIN_YEAR, _MAX_YEAR = check.MIN_YEAR, check.MAX_YEAR
 
 
 @attrs.frozen(order=True)
@@ -130,7 +144,7 @@ def _iso_date(key: object) -> object:
     return key
 
 
-def _exceptions(value: object, field: attrs.Attribute) -> dict[date, tuple[Opening, ...]]:  # type: ignore[type-arg]
+def _exceptions(value: object, field: attrs.Attribute) -> Mapping[date, tuple[Opening, ...]]:  # type: ignore[type-arg]
     if not isinstance(value, Mapping):
         raise check.fail(field.name, f"expected a mapping of dates to openings, got {check.kind(value)}")
     found: dict[date, tuple[Opening, ...]] = {}
@@ -140,7 +154,7 @@ def _exceptions(value: object, field: attrs.Attribute) -> dict[date, tuple[Openi
             raise check.fail(field.name, f"expected dates as keys, got {check.kind(day)}")
         path = f"{field.name}[{day.isoformat()}]"
         found[day] = _merged(check.check_tuple(_item, path, openings), path)
-    return dict(sorted(found.items()))
+    return MappingProxyType(dict(sorted(found.items())))  # read-only: the cached weeks depend on it
 
 
 @attrs.frozen(kw_only=True)
@@ -161,16 +175,20 @@ class BusinessCalendar:
     week: tuple[tuple[Opening, ...], ...] = attrs.field(
         default=((),) * 7, converter=attrs.Converter(_week, takes_field=True)
     )
-    exceptions: dict[date, tuple[Opening, ...]] = attrs.field(
-        factory=dict, converter=attrs.Converter(_exceptions, takes_field=True)
+    # equal calendars hash alike without the exceptions (a read-only mapping, compared for equality)
+    exceptions: Mapping[date, tuple[Opening, ...]] = attrs.field(
+        factory=dict, converter=attrs.Converter(_exceptions, takes_field=True), hash=False
     )
     around_the_clock: bool = attrs.field(default=False, converter=check.boolean)
+    # the open time as instants, built a week at a time as questions need it (a cache, not state)
+    _open: OpenWeeks = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.around_the_clock and not any(self.week):
             raise check.fail("week", "a calendar must be open some time in its week")
         if self.around_the_clock and (any(self.week) or self.exceptions):
             raise check.fail("around_the_clock", "an around-the-clock calendar has no openings or exceptions")
+        object.__setattr__(self, "_open", OpenWeeks(self.zone, self.week, self.exceptions))
 
     @classmethod
     def always(cls, timezone: str = "UTC") -> BusinessCalendar:
@@ -210,6 +228,42 @@ class BusinessCalendar:
             closures[day] = found
         return cls(timezone=timezone, week=week, exceptions=closures)
 
+    def with_holidays(
+        self,
+        country: str,
+        *,
+        subdivision: str | None = None,
+        years: int | Iterable[int],
+        keep_exceptions: bool = True,
+    ) -> BusinessCalendar:
+        """This calendar with a country's (or a region's) public holidays closed, in the given years.
+
+        The dates come from the optional [holidays](https://pypi.org/project/holidays/)
+        package (relcore's ``holidays`` extra) with its defaults: public
+        holidays, observed days included. A date that already has an exception
+        keeps it (a partial holiday stays partial) unless ``keep_exceptions`` is false.
+
+        Args:
+            country: An ISO 3166-1 code the holidays package knows, such as ``"FR"``.
+            subdivision: A region of that country, such as ``"BY"`` (Bavaria) for ``"DE"``.
+            years: A year or several, from 1900 to 2200.
+            keep_exceptions: Whether the calendar's own exceptions win over the holidays.
+
+        Raises:
+            ConfigurationError: The holidays package is not installed.
+            ValidationError: An unknown country or subdivision, bad years, or an
+                around-the-clock calendar (it has no closed days).
+        """
+        if self.around_the_clock:
+            raise check.fail("around_the_clock", "an around-the-clock calendar has no closed days")
+        closed = public_holidays(country, subdivision, years)
+        merged: dict[date, tuple[Opening, ...]] = dict.fromkeys(closed, ())
+        if keep_exceptions:
+            merged.update(self.exceptions)
+        else:
+            merged = {**self.exceptions, **merged}
+        return attrs.evolve(self, exceptions=merged)
+
     # -- the openings as instants ----------------------------------------------------------
 
     @property
@@ -222,104 +276,64 @@ class BusinessCalendar:
         found = self.exceptions.get(day)
         return found if found is not None else self.week[day.weekday()]
 
-    def _instants(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The openings of a local date as ``(start, end)`` instants in UTC."""
-        zone = self.zone
-        midnight = datetime.combine(day, time(0))
-
-        def instant(minutes: int) -> datetime:
-            return (midnight + timedelta(minutes=minutes)).replace(tzinfo=zone).astimezone(UTC)
-
-        return [(instant(o.start), instant(o.end)) for o in self.openings_on(day)]
-
-    def _days_from(self, moment: datetime, step: int) -> Iterator[list[tuple[datetime, datetime]]]:
-        """Each local day's openings from the day before ``moment``'s on (``step`` 1) or back (-1).
-
-        Endless: callers stop when they have what they need, which they always
-        do, because every week past the exceptions has open time.
-        """
-        day = moment.astimezone(self.zone).date() - timedelta(days=step)  # the day before: overnight openings
-        while True:
-            yield self._instants(day)
-            day += timedelta(days=step)
-
     # -- questions ------------------------------------------------------------------------
 
     def is_open(self, at: datetime) -> bool:
         """Whether the desk is open at the aware instant ``at``."""
-        moment = check.check_datetime("at", at)
-        if self.around_the_clock:
-            return True
-        day = moment.astimezone(self.zone).date()
-        return any(start <= moment < end for start, end in self._instants(day))
+        moment = _micros("at", at)
+        return self.around_the_clock or self._open.is_open(moment)
 
     def next_open(self, at: datetime) -> datetime:
         """``at`` if the desk is open then, else the next instant it opens (in UTC)."""
-        moment = check.check_datetime("at", at)
-        if self.around_the_clock:
-            return moment
-        for openings in self._days_from(moment, 1):
-            for start, end in openings:
-                if moment < end:
-                    return max(start, moment)
-        raise AssertionError("unreachable")  # pragma: no cover
+        moment = _micros("at", at)
+        return _instant(moment if self.around_the_clock else self._open.next_open(moment))
 
     def open_intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals within ``[start, end)``, clipped, in order (UTC)."""
-        first, last = check.check_datetime("start", start), check.check_datetime("end", end)
+        first, last = _micros("start", start), _micros("end", end)
         if last <= first:
             return []
         if self.around_the_clock:
-            return [(first, last)]
-        found: list[tuple[datetime, datetime]] = []
-        day = first.astimezone(self.zone).date() - timedelta(days=1)
-        final = last.astimezone(self.zone).date()
-        while day <= final:
-            for opened, closed in self._instants(day):
-                if opened < last and closed > first:
-                    found.append((max(opened, first), min(closed, last)))
-            day += timedelta(days=1)
-        return found
+            return [(_instant(first), _instant(last))]
+        return [(_instant(a), _instant(b)) for a, b in self._open.intervals(first, last)]
 
     def diff(self, start: datetime, end: datetime) -> timedelta:
         """The business time from ``start`` to ``end``: open time between them, negative when reversed."""
-        first, last = check.check_datetime("start", start), check.check_datetime("end", end)
+        first, last = _micros("start", start), _micros("end", end)
+        if self.around_the_clock:
+            return timedelta(microseconds=last - first)
         if last < first:
-            return -self.diff(last, first)
-        return sum((b - a for a, b in self.open_intervals(first, last)), _ZERO)
+            return -timedelta(microseconds=self._open.diff(last, first))
+        return timedelta(microseconds=self._open.diff(first, last))
 
     def add(self, at: datetime, duration: timedelta) -> datetime:
         """The instant ``duration`` of business time after ``at`` (before it, for a negative one).
 
         From an instant outside the openings the count starts at the next
         opening (the previous closing, going back): 16:00 plus four hours on a
-        09:00-17:00 calendar is 12:00 the next working day.
+        09:00-17:00 calendar is 12:00 the next working day. The count ends at
+        the earliest instant reaching the duration (the latest, going back).
         """
-        moment = check.check_datetime("at", at)
+        moment = _micros("at", at)
         if not isinstance(duration, timedelta):
             raise check.fail("duration", f"expected a timedelta, got {check.kind(duration)}")
-        if self.around_the_clock or duration == _ZERO:
-            return moment + duration
-        left = abs(duration)
-        if duration > _ZERO:
-            for openings in self._days_from(moment, 1):
-                for start, end in openings:
-                    if end <= moment:
-                        continue
-                    begin = max(start, moment)
-                    if end - begin >= left:
-                        return begin + left
-                    left -= end - begin
-        else:
-            for openings in self._days_from(moment, -1):
-                for start, end in reversed(openings):
-                    if start >= moment:
-                        continue
-                    finish = min(end, moment)
-                    if finish - start >= left:
-                        return finish - left
-                    left -= finish - start
-        raise AssertionError("unreachable")  # pragma: no cover
+        span = duration // _US
+        if self.around_the_clock or span == 0:
+            return _instant(moment + span)
+        if span > 0:
+            return _instant(self._open.forward(moment, span))
+        return _instant(self._open.backward(moment, -span))
+
+
+def _micros(field: str, value: object) -> int:
+    """An aware datetime as microseconds since 0001-01-01 UTC, checked (quickly for the usual zones)."""
+    if type(value) is datetime and type(value.tzinfo) in _PLAIN_ZONES and _MIN_YEAR < value.year < _MAX_YEAR:
+        return (value - _ORIGIN) // _US
+    return (check.check_datetime(field, value) - _ORIGIN) // _US
+
+
+def _instant(micros: int) -> datetime:
+    return _ORIGIN + timedelta(microseconds=micros)
 
 
 def _openings(field: str, spans: object) -> list[Opening]:

@@ -32,6 +32,7 @@ import attrs
 
 from relcore.activity.model import Direction, Touchpoint
 from relcore.crm import CRM
+from relcore.errors import ConfigurationError
 from relcore.feedback.model import FeedbackResponse
 from relcore.ids import CustomerId
 from relcore.registry import UnitOfWork
@@ -102,13 +103,11 @@ class SyntheticDesk:
         """Monday to Friday 09:00-12:30 and 13:30-18:00 in Paris (with France's public holidays, if known)."""
         days = {day: ["09:00-12:30", "13:30-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
         calendar = BusinessCalendar.weekly("Europe/Paris", days)
-        with_holidays = getattr(BusinessCalendar, "with_holidays", None)
-        if not self.holidays or with_holidays is None:
+        if not self.holidays:
             return calendar
-        years = range(self.start.year, self.end.year + 1)
         try:
-            return calendar.with_holidays("FR", years=years)  # type: ignore[no-any-return,attr-defined]
-        except Exception:  # the holidays extra is not installed: office hours without public holidays
+            return calendar.with_holidays("FR", years=range(self.start.year, self.end.year + 1))
+        except ConfigurationError:  # the holidays extra is not installed: office hours without holidays
             return calendar
 
     def policies(self) -> tuple[SlaPolicy, ...]:
