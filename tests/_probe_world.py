@@ -300,6 +300,18 @@ def snapshot(store: Store) -> object:
     return rows
 
 
+def _target() -> object:
+    from relcore.service import SlaTarget
+
+    return SlaTarget(metric="resolution", priority="high", minutes=240)
+
+
+def _policy() -> object:
+    from relcore.service import SlaPolicy
+
+    return SlaPolicy(name="Standard", targets=[_target()], created_at=NOW)
+
+
 def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]:
     """Every public way to build an entity or value object, with valid keyword arguments.
 
@@ -312,9 +324,23 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
     from relcore.feedback import FeedbackResponse, Scale
     from relcore.partners import OpportunityPartner, PartnerProfile
     from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
+    from relcore.service import (
+        BusinessCalendar,
+        Case,
+        CaseChange,
+        CaseCondition,
+        CaseStatus,
+        SlaMark,
+        SlaPolicy,
+        SlaPolicyRevision,
+        SlaTarget,
+    )
+    from relcore.service.calendars import Opening
     from relcore.value.services import ValueSettings
 
     who = UUID(int=7)
+    policy = _policy()
+    week = [[Opening(540, 1020)], [], [], [], [], [], []]
     address = PostalAddress(lines=("1 Main St",), locality="London", country="GB")
     found: dict[str, tuple[Callable[..., object], dict[str, object]]] = {
         "Customer": (Customer, {"type": "person", "name": "Ada"}),
@@ -373,6 +399,43 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
         "OpportunityPartner": (
             OpportunityPartner,
             {"opportunity_id": who, "customer_id": who, "partner_id": who, "role": "reseller"},
+        ),
+        "Case": (Case, {"customer_id": who, "subject": "Parcel lost", "channel": "email", "created_at": NOW}),
+        "CaseChange": (
+            CaseChange,
+            {
+                "case_id": who,
+                "customer_id": who,
+                "kind": "opened",
+                "at": NOW,
+                "status": "new",
+                "category": "new",
+                "priority": "normal",
+            },
+        ),
+        "CaseStatus": (CaseStatus, {"key": "awaiting_parts", "category": "on_hold"}),
+        "CaseCondition": (CaseCondition, {"priorities": ["high"], "tags_any": ["vip"]}),
+        "SlaTarget": (SlaTarget, {"metric": "resolution", "priority": "high", "minutes": 240}),
+        "SlaPolicy": (SlaPolicy, {"name": "Standard", "targets": [_target()]}),
+        "SlaPolicyRevision": (
+            SlaPolicyRevision,
+            {"policy_id": policy.id, "version": 1, "policy": policy, "recorded_at": NOW},  # type: ignore[attr-defined]
+        ),
+        "SlaMark": (
+            SlaMark,
+            {
+                "case_id": who,
+                "customer_id": who,
+                "metric": "resolution",
+                "kind": "breached",
+                "at": NOW,
+                "marked_at": NOW,
+            },
+        ),
+        "BusinessCalendar": (BusinessCalendar, {"timezone": "Europe/Paris", "week": week}),
+        "BusinessCalendar.weekly": (
+            BusinessCalendar.weekly,
+            {"timezone": "Europe/Paris", "days": {"mon": "09:00-17:00"}},
         ),
         "OpportunityChange": (
             OpportunityChange,

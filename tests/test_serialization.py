@@ -289,7 +289,7 @@ def _field_values(hint: Any, name: str) -> st.SearchStrategy[Any]:
     elif base is datetime:
         values = strategies.aware_datetimes()
     elif base is int:
-        values = st.integers(1 if name == "version" else 0, 2**31 - 1)
+        values = st.integers(1 if name == "version" else 0, 1000 if name == "score" else 2**31 - 1)
     elif isinstance(base, type) and issubclass(base, Enum):
         values = st.sampled_from(list(base))
     elif base is str and name in {

@@ -253,7 +253,8 @@ class _Compiler:
     def event_condition(
         self, history: History, table: Any, spec: FieldSpec, condition: Condition, currency: object
     ) -> Bool:
-        if history.money is not None and spec.name == history.money.amount:
+        setness = condition.op in (Op.IS_SET, Op.IS_NOT_SET)
+        if history.money is not None and spec.name == history.money.amount and not setness:
             units = _minor_units(condition.value, str(currency))
             return self.compare(
                 table.c[history.money.column], FieldSpec(spec.name, FieldType.NUMBER), condition.op, units

@@ -220,8 +220,14 @@ class BusinessCalendar:
                 # the part of an overnight interval starting at midnight belongs to the next day
                 target = (index + 1) % 7 if opening.start == 0 and _overnight(spans, opening) else index
                 week[target].append(opening)
+        if exceptions is not None and not isinstance(exceptions, Mapping):
+            raise check.fail(
+                "exceptions", f"expected a mapping of dates to intervals, got {check.kind(exceptions)}"
+            )
         closures: dict[date, list[Opening]] = {}
-        for day, spans in (exceptions or {}).items():
+        for day, spans in check.guarded("exceptions", lambda: list((exceptions or {}).items())):
+            if isinstance(day, datetime) or not isinstance(day, date):
+                raise check.fail("exceptions", f"expected dates as keys, got {check.kind(day)}")
             found = _openings(f"exceptions[{day}]", spans)
             if any(o.start == 0 and _overnight(spans, o) for o in found):
                 raise check.fail(f"exceptions[{day}]", "an exception's intervals end by 24:00")

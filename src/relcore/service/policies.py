@@ -89,9 +89,7 @@ class SlaTarget:
 
 
 def _frozen(field: str, value: object, item: Any) -> frozenset[Any]:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise check.fail(field, f"expected a collection, got {check.kind(value)}")
-    return frozenset(item(f"{field}[{i}]", v) for i, v in enumerate(value))
+    return frozenset(check.check_tuple(item, field, value))
 
 
 def _priorities(value: object, field: attrs.Attribute) -> frozenset[Priority]:  # type: ignore[type-arg]
@@ -169,11 +167,9 @@ class CaseCondition:
 
 
 def _targets(value: object, field: attrs.Attribute) -> tuple[SlaTarget, ...]:  # type: ignore[type-arg]
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise check.fail(field.name, f"expected a collection of SlaTarget, got {check.kind(value)}")
     found: dict[tuple[SlaMetric, Priority], SlaTarget] = {}
-    for i, target in enumerate(value):
-        target = _stored(f"{field.name}[{i}]", target, SlaTarget)
+    targets = check.check_tuple(lambda path, item: _stored(path, item, SlaTarget), field.name, value)
+    for i, target in enumerate(targets):
         key = (target.metric, target.priority)
         if key in found:
             raise check.fail(f"{field.name}[{i}]", "a second target for the same metric and priority")
@@ -188,7 +184,7 @@ def _pauses(value: object, field: attrs.Attribute) -> dict[SlaMetric, tuple[Stat
             field.name, f"expected a mapping of metrics to status categories, got {check.kind(value)}"
         )
     found = dict(DEFAULT_PAUSES)
-    for key, categories in value.items():
+    for key, categories in check.guarded(field.name, lambda: list(value.items())):
         metric = check.check_enum(SlaMetric, field.name, key)
         path = f"{field.name}[{metric.value}]"
         paused = _frozen(path, categories, lambda f, v: check.check_enum(StatusCategory, f, v))

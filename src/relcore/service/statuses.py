@@ -133,9 +133,7 @@ def status_map(declared: Iterable[CaseStatus] = (), *, field: str = "statuses") 
             built-in key with another category, or is declared twice with different categories.
     """
     found = {s.key: s for s in BUILTIN_STATUSES}
-    if isinstance(declared, str | bytes | Mapping) or not isinstance(declared, Iterable):
-        raise check.fail(field, f"expected a collection of case statuses, got {check.kind(declared)}")
-    for i, status in enumerate(declared):
+    for i, status in enumerate(check.check_tuple(lambda _, item: item, field, declared)):
         if not isinstance(status, CaseStatus):
             raise check.fail(f"{field}[{i}]", f"expected a CaseStatus, got {check.kind(status)}")
         known = found.get(status.key)

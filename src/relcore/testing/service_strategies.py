@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import strategies as st
 
@@ -132,7 +132,7 @@ def sla_revisions(draw: st.DrawFn) -> SlaPolicyRevision:
 def cases(draw: st.DrawFn) -> Case:
     """Cases in any category, with or without the optional fields."""
     category = draw(st.sampled_from(list(StatusCategory)))
-    created = draw(aware_datetimes(max_value=datetime(2190, 1, 1)))
+    created = draw(aware_datetimes(max_value=datetime(2190, 1, 1))).astimezone(UTC)
     later = st.timedeltas(timedelta(0), timedelta(days=400)).map(lambda d: created + d)
     changed = draw(later)
     policy = draw(st.none() | st.builds(uuid7))
