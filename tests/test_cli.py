@@ -17,6 +17,7 @@ import pytest
 from relcore import CRM, Customer
 from relcore.cli import main, run_demo
 from relcore.cli._progress import Progress
+from relcore.cli.commands import case_messages
 from relcore.errors import StorageError, ValidationError
 from relcore.testing.synthetic import SyntheticShop
 
@@ -54,7 +55,7 @@ def test_the_summary_agrees_with_the_store(built: tuple[Path, str]) -> None:
     money = section(text, "Transactions by currency (revenue: orders less refunds)")
     with CRM.open(path) as crm, crm.unit_of_work() as uow:
         assert stored["customers"] == uow.customers.count() == 150
-        assert stored["touchpoints"] == uow.touchpoints.count() > 1000
+        assert stored["touchpoints"] == uow.touchpoints.count() - case_messages(uow) > 1000
         assert stored["transactions"] == uow.transactions.count() > 100
         customers = [c for page in _pages(crm) for c in page]
         assert sum(number(cells[0]) for cells in stages.values()) == 150

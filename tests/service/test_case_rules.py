@@ -129,3 +129,43 @@ def test_urgent_open_cases_and_recent_breaches(store_factory: StoreFactory) -> N
     with store.unit_of_work() as uow:
         assert list(uow.segments.members(urgent, AS_OF, catalogue=CATALOGUE)) == [ada.id]
         assert list(uow.segments.members(breached, AS_OF, catalogue=CATALOGUE)) == [bob.id]
+
+
+def test_detractors_with_an_open_case(store_factory: StoreFactory) -> None:
+    from relcore.feedback import FeedbackResponse
+
+    rule = parse(
+        'feedback(kind == "nps", latest == true, nps_class == "detractor").count >= 1'
+        ' and cases(category == "open").count >= 1',
+        catalogue=CATALOGUE,
+    )
+    ada, bob, cy = customer("Ada"), customer("Bob"), customer("Cy")
+    recent = AS_OF - 3 * DAY
+
+    def opened(who: object) -> Case:
+        case = Case(customer_id=who, subject="s", channel="email", created_at=recent)  # type: ignore[arg-type]
+        return open_case(case, STATUS["open"], lambda _: None).case
+
+    def nps(who: object, score: int, days: int) -> FeedbackResponse:
+        return FeedbackResponse(
+            customer_id=who,  # type: ignore[arg-type]
+            kind="nps",
+            score=score,
+            answered_at=AS_OF - days * DAY,
+            channel="email",
+            latest=days == 1,
+        )
+
+    store = store_factory()
+
+    def write(uow: UnitOfWork) -> None:
+        uow.customers.add_many([ada, bob, cy])
+        uow.cases.add_many([opened(ada.id), opened(bob.id)])
+        # Ada's latest answer is a detractor's; Bob was one, then answered 9; Cy has no open case
+        uow.feedback_responses.add_many(
+            [nps(ada.id, 3, 1), nps(bob.id, 2, 40), nps(bob.id, 9, 1), nps(cy.id, 0, 1)]
+        )
+
+    in_unit(store, write)
+    with store.unit_of_work() as uow:
+        assert list(uow.segments.members(rule, AS_OF, catalogue=CATALOGUE)) == [ada.id]

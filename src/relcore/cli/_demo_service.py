@@ -1,8 +1,9 @@
 """The service part of ``relcore demo``: a year of support cases and surveys, and what they tell.
 
-When building, the shop's customers get a support desk with two SLA policies
-and a year of cases, conversations and survey answers
-([SyntheticDesk][relcore.testing.synthetic_service.SyntheticDesk]). The
+The shop's customers get a support desk with two SLA policies and a year of
+cases, conversations and survey answers
+([SyntheticDesk][relcore.testing.synthetic_service.SyntheticDesk]), built
+with the shop (case messages are touchpoints, which segments count). The
 report sweeps the clocks, then prints SLA attainment by priority, the clocks
 breached or at risk now, response and resolution times by channel, NPS by
 quarter with its interval, and CSAT by channel.
@@ -21,7 +22,7 @@ from relcore.service.durations import Durations
 from relcore.service.reports import Attainment
 from relcore.testing.synthetic_service import SyntheticDesk
 
-__all__ = ["report_service"]
+__all__ = ["build_service", "report_service"]
 
 Table = Callable[..., None]
 _ZONE = "Europe/Paris"
@@ -36,13 +37,14 @@ def _met(attainment: Attainment) -> str:
     return "-" if not attainment.ended else f"{100 * attainment.met / attainment.ended:.1f} %"
 
 
-def report_service(
-    crm: CRM, customers: list[CustomerId], as_of: datetime, out: TextIO, table: Table, *, build: bool
-) -> None:
-    """Build a year of service up to ``as_of`` (when building) and print what the desk tells."""
+def build_service(crm: CRM, customers: list[CustomerId], as_of: datetime) -> None:
+    """Store a year of support cases, their conversations and surveys, up to ``as_of``."""
+    SyntheticDesk(start=as_of.replace(year=as_of.year - 1), end=as_of).build(crm, customers)
+
+
+def report_service(crm: CRM, as_of: datetime, out: TextIO, table: Table) -> None:
+    """Sweep the SLA clocks at ``as_of`` and print what the desk tells of the year before."""
     start = as_of.replace(year=as_of.year - 1)
-    if build:
-        SyntheticDesk(start=start, end=as_of).build(crm, customers)
     swept = crm.service.sweep(as_of=as_of)
     print(f"\nSupport desk, {start:%Y-%m-%d} to {as_of:%Y-%m-%d}: the SLA sweep looked at {swept.cases} "
           f"unclosed cases and announced {swept.breached} breaches and {swept.at_risk} at-risk clocks",

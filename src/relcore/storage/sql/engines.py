@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +37,7 @@ __all__ = [
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6  # primary result codes (the low byte of an extended one)
 """How long a SQLite connection waits for a lock before failing."""
 
 SQLITE_BEGIN = "relcore_sqlite_begin"
@@ -86,6 +89,27 @@ def create_engine_for(target: str | os.PathLike[str]) -> Engine:
     return engine
 
 
+def _wal(cursor: Any) -> None:
+    """Switch a new database to WAL, waiting while another process holds it.
+
+    Changing the journal mode needs the database to itself, and SQLite may
+    answer "database is locked" at once, without its busy handler, while
+    another process is creating or migrating the same new file: try again for
+    as long as the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            code = getattr(error, "sqlite_errorcode", None)
+            busy = isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Set up a SQLite engine the way relcore needs it.
 
@@ -108,7 +132,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
