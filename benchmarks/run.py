@@ -23,6 +23,7 @@ BENCHMARKS = {
     "bench_refresh.py": (["--customers", "100000"], ["--customers", "10000"]),
     "bench_forecast.py": (["--deals", "1000000"], ["--deals", "100000"]),
     "bench_service_analytics.py": (["--cases", "50000"], ["--cases", "5000"]),
+    "bench_sla.py": (["--cases", "1000000"], ["--cases", "20000"]),
     "bench_win_probability.py": ([], ["--closed", "20000", "--open", "100000"]),
     "bench_feedback.py": (["--rows", "10000000"], ["--rows", "1000000"]),
     "bench_calendars.py": (["--pairs", "1000000"], ["--pairs", "100000"]),
