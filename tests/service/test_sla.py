@@ -7,6 +7,7 @@ business hours, pauses resolution while pending or on hold, and warns at 75%.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import attrs
@@ -232,3 +233,29 @@ def test_a_case_without_a_policy_has_no_clocks(crm: CRM, ada: Customer) -> None:
     # a 24x7 target: the time before the policy applied does not count
     resolution = clock(crm, urgent, "resolution", hours(1.25))
     assert (resolution.elapsed, resolution.due_at) == (timedelta(minutes=15), hours(1.5))
+
+
+def test_two_sweeps_at_once_announce_each_clock_once(crm: CRM, ada: Customer, standard: SlaPolicy) -> None:
+    cases = [new_case(crm, ada, created_at=T0 + timedelta(minutes=i)) for i in range(6)]
+    start = threading.Barrier(2, timeout=60)
+    heard: list[object] = []
+    crm.subscribe(SlaBreached, heard.append)
+    failures: list[BaseException] = []
+
+    def sweep() -> None:
+        start.wait()
+        try:
+            crm.service.sweep(as_of=hours(2))
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    # every case's first response breached once, announced once (by one sweep or the other)
+    assert sorted(e.case_id for e in heard) == sorted(c.id for c in cases)  # type: ignore[attr-defined]
+    with crm.unit_of_work(read_only=True) as uow:
+        assert len(uow.sla_marks.for_cases([c.id for c in cases])) == 6

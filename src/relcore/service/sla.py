@@ -125,21 +125,27 @@ def sweep(
             known = {
                 (m.case_id, m.metric.value, m.instance, m.kind.value) for m in uow.sla_marks.for_cases(ids)
             }
-            first: dict[CaseId, datetime] = {}
+            announced: list[tuple[SlaMark, SlaClock]] = []
             for case in batch:
                 for clock in clocks(
                     case, histories.get(case.id, []), talks.get(case.id, []), policy_of, moment
                 ):
-                    for mark in _announce(clock, known, moment):
-                        if not uow.sla_marks.add(mark):
-                            continue  # another sweep announced it meanwhile
-                        uow.record(_event(mark, clock))
-                        if mark.kind is MarkKind.BREACHED:
-                            breached += 1
-                            if case.breached_at is None:
-                                first[case.id] = min(mark.at, first.get(case.id, mark.at))
-                        else:
-                            at_risk += 1
+                    announced += [(mark, clock) for mark in _announce(clock, known, moment)]
+            marks = [mark for mark, _ in announced]
+            if uow.sla_marks.add_many(marks) < len(marks):
+                # another sweep stored some of them meanwhile: announce only the marks stored as ours
+                ours = {m.id for m in uow.sla_marks.for_cases(ids)}
+                announced = [(mark, clock) for mark, clock in announced if mark.id in ours]
+            unbreached = {case.id for case in batch if case.breached_at is None}
+            first: dict[CaseId, datetime] = {}
+            for mark, clock in announced:
+                uow.record(_event(mark, clock))
+                if mark.kind is MarkKind.BREACHED:
+                    breached += 1
+                    if mark.case_id in unbreached:
+                        first[mark.case_id] = min(mark.at, first.get(mark.case_id, mark.at))
+                else:
+                    at_risk += 1
             uow.cases.record_breaches(first)
             seen += len(batch)
             if progress is not None:
