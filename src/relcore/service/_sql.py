@@ -96,18 +96,19 @@ class SqlCases(SqlRepository[Case]):
     def record_breaches(self, first: Mapping[CaseId, datetime]) -> int:
         """Record each case's first breach where none is recorded yet; versions do not change."""
         self._uow.check_writable()
-        wanted = {check_id("case_id", case_id): check_datetime("at", at) for case_id, at in first.items()}
-        changed = 0
-        for moment in sorted(set(wanted.values())):
-            ids = sorted(case_id for case_id, at in wanted.items() if at == moment)
-            for chunk in _chunks(ids):
-                statement = (
-                    cases.update()
-                    .where(cases.c.id.in_(chunk), cases.c.breached_at.is_(None))
-                    .values(breached_at=moment)
-                )
-                changed += int(self._uow.execute(statement, what="record case breaches").rowcount)
-        return changed
+        rows = [
+            {"case": check_id("case_id", case_id), "at": check_datetime("at", at)}
+            for case_id, at in sorted(first.items())
+        ]
+        if not rows:
+            return 0
+        statement = (
+            cases.update()
+            .where(cases.c.id == sa.bindparam("case"), cases.c.breached_at.is_(None))
+            .values(breached_at=sa.bindparam("at"))
+        )
+        result = self._uow.execute(statement, rows, what="record case breaches")  # one executemany
+        return int(result.rowcount)
 
 
 class SqlCaseChanges(SqlRepository[CaseChange]):
