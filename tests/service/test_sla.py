@@ -236,7 +236,7 @@ def test_a_case_without_a_policy_has_no_clocks(crm: CRM, ada: Customer) -> None:
 
 
 def test_two_sweeps_at_once_announce_each_clock_once(crm: CRM, ada: Customer, standard: SlaPolicy) -> None:
-    cases = [new_case(crm, ada, created_at=T0 + timedelta(minutes=i)) for i in range(6)]
+    cases = [new_case(crm, ada, created_at=T0 + timedelta(minutes=i)) for i in range(20)]
     start = threading.Barrier(2, timeout=60)
     heard: list[object] = []
     crm.subscribe(SlaBreached, heard.append)
@@ -258,4 +258,4 @@ def test_two_sweeps_at_once_announce_each_clock_once(crm: CRM, ada: Customer, st
     # every case's first response breached once, announced once (by one sweep or the other)
     assert sorted(e.case_id for e in heard) == sorted(c.id for c in cases)  # type: ignore[attr-defined]
     with crm.unit_of_work(read_only=True) as uow:
-        assert len(uow.sla_marks.for_cases([c.id for c in cases])) == 6
+        assert len(uow.sla_marks.for_cases([c.id for c in cases])) == 20

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from relcore._kernel.arguments import check_id, check_instance
 from relcore._kernel.namespace import Namespace, UnitOfWorkSource
 from relcore.activity.model import Touchpoint
 from relcore.clock import Clock
+from relcore.errors import TransientStorageError
 from relcore.ids import CaseId, SlaPolicyId
 from relcore.segments import Catalogue
 from relcore.service import analytics, decisions, services, sla
@@ -31,7 +33,10 @@ from relcore.storage.rules import check_limit
 if TYPE_CHECKING:
     from relcore.vocabularies import Vocabularies
 
-__all__ = ["Service"]
+__all__ = ["SWEEP_ATTEMPTS", "Service"]
+
+SWEEP_ATTEMPTS = 3
+"""How often ``sweep`` runs again after losing a lock race to a concurrent sweep before raising."""
 
 
 def _version(version: object) -> int | None:
@@ -399,12 +404,28 @@ class Service(Namespace[ServiceWork]):
         relcore has no scheduler: call it from yours (every few minutes). Each
         newly at-risk clock raises [SlaAtRisk][relcore.service.marks.SlaAtRisk], each
         newly breached one [SlaBreached][relcore.service.marks.SlaBreached], after the
-        commit; see [sweep][relcore.service.sla.sweep].
+        commit; see [sweep][relcore.service.sla.sweep]. Two sweeps at once may
+        lose a lock race to each other: the loser runs again, up to
+        [SWEEP_ATTEMPTS][relcore.service.api.SWEEP_ATTEMPTS] times, before raising
+        [TransientStorageError][relcore.errors.TransientStorageError].
         """
         moment = self._as_of(as_of)
         if progress is not None and not callable(progress):
             raise check.fail("progress", "expected a function of the number of cases swept")
-        return self._write(lambda uow: sla.sweep(uow, moment, progress=progress))
+        for attempt in range(1, SWEEP_ATTEMPTS + 1):
+            with self._source.unit_of_work() as uow:
+                try:
+                    report = sla.sweep(uow, moment, progress=progress)
+                    uow.commit()
+                except TransientStorageError:
+                    # another sweep won a lock race (MariaDB may call two inserts of one key a deadlock): the
+                    # work was rolled back whole, and repeating it announces only what is still unannounced
+                    if attempt == SWEEP_ATTEMPTS or getattr(uow, "joined", False):
+                        raise
+                    time.sleep(0.05 * attempt)
+                else:
+                    return report
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- analytics -------------------------------------------------------------
 
