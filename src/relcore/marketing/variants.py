@@ -158,10 +158,10 @@ def assign(
         >>> from relcore.marketing import Variant, assign
         >>> ab = [Variant(key="a", share="0.5"), Variant(key="b", share="0.5")]
         >>> campaign = UUID("0192f6a8-3e1c-7c4e-9b7a-2f1d3c4b5a69")
-        >>> [assign(campaign, UUID(int=i), 0, ab).key for i in range(1, 6)]
-        ['a', 'b', 'b', 'b', 'b']
-        >>> [assign(campaign, UUID(int=i), 1, ab).key for i in range(1, 6)]  # another seed
-        ['b', 'b', 'a', 'b', 'b']
+        >>> " ".join(assign(campaign, UUID(int=i), 0, ab).key for i in range(1, 6))
+        'a b b b b'
+        >>> " ".join(assign(campaign, UUID(int=i), 1, ab).key for i in range(1, 6))  # another seed
+        'b b a b b'
     """
     campaign = check.check_uuid("campaign_id", campaign_id)
     customer = check.check_uuid("customer_id", customer_id)
