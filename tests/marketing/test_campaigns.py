@@ -24,7 +24,9 @@ from relcore.marketing import (
     FrequencyCap,
     MemberStatus,
     Variant,
+    add_campaign,
     advance_status,
+    change_status,
     check_member_statuses,
 )
 from relcore.serialization import from_dict, from_json, to_dict, to_json
@@ -348,3 +350,48 @@ def test_events_check_their_fields_and_round_trip() -> None:
     with pytest.raises(ValidationError) as error:
         attrs.evolve(changed, version=0)
     assert paths(error) == ("version",)
+
+
+# -- decisions -------------------------------------------------------------------
+
+
+def test_adding_announces_the_campaign() -> None:
+    spring = campaign(channel="sms")
+    same, events = add_campaign(spring)
+    assert same is spring
+    assert events == [CampaignAdded(spring.id, Channel.SMS, Purpose.MARKETING, CampaignStatus.PLANNED)]
+    with pytest.raises(ValidationError) as error:
+        add_campaign("spring")  # type: ignore[arg-type]
+    assert paths(error) == ("campaign",)
+
+
+ALLOWED = {
+    ("planned", "active"), ("planned", "aborted"),
+    ("active", "paused"), ("active", "completed"), ("active", "aborted"),
+    ("paused", "active"), ("paused", "completed"), ("paused", "aborted"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("before", list(CampaignStatus))
+@pytest.mark.parametrize("after", list(CampaignStatus))
+def test_status_moves(before: CampaignStatus, after: CampaignStatus) -> None:
+    one = campaign(status=before, version=3)
+    if before is after:
+        assert change_status(one, after) == (one, [])
+    elif (before.value, after.value) in ALLOWED:
+        moved, events = change_status(one, after.value)
+        assert moved == attrs.evolve(one, status=after)
+        assert events == [CampaignStatusChanged(one.id, before, after, 4)]
+    else:
+        with pytest.raises(ValidationError) as error:
+            change_status(one, after)
+        assert paths(error) == ("status",)
+
+
+@pytest.mark.parametrize(
+    ("args", "path"), [((None, "active"), "campaign"), ((campaign(), "running"), "status")]
+)
+def test_change_status_checks_its_arguments(args: tuple[Any, ...], path: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        change_status(*args)
+    assert paths(error) == (path,)

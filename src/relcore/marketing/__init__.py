@@ -7,6 +7,7 @@ variant assignment ([assign][relcore.marketing.assign],
 [split_test][relcore.marketing.split_test]).
 """
 
+from relcore.marketing.decisions import CAMPAIGN_MOVES, add_campaign, change_status
 from relcore.marketing.model import (
     MAX_CAP_WINDOW,
     Campaign,
@@ -34,6 +35,7 @@ from relcore.marketing.variants import (
 )
 
 __all__ = [
+    "CAMPAIGN_MOVES",
     "DEFAULT_MEMBER_STATUSES",
     "MAX_CAP_WINDOW",
     "MAX_MEMBER_STATUSES",
@@ -47,10 +49,12 @@ __all__ = [
     "MemberStatus",
     "SplitTest",
     "Variant",
+    "add_campaign",
     "advance_status",
     "assign",
     "check_member_statuses",
     "check_seed",
+    "change_status",
     "check_variants",
     "split_test",
 ]
