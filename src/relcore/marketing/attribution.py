@@ -1,3 +1,6 @@
+# mypy's attrs plugin cannot follow the field-aware attrs.Converter converters that make a
+# ValidationError name its field; it reports "Unsupported converter" (misc) and types those parameters as Any.
+# mypy: disable-error-code="misc"
 """Multi-touch attribution: which campaigns earned an order's revenue, and how much of it.
 
 A pure function of one customer's journey: the campaign touches it had

@@ -1,3 +1,6 @@
+# mypy's attrs plugin cannot follow the field-aware attrs.Converter converters that make a
+# ValidationError name its field; it reports "Unsupported converter" (misc) and types those parameters as Any.
+# mypy: disable-error-code="misc"
 """Campaign statistics as pure functions of counts and money: rates, tests, uplift, ROI.
 
 * A [Rate][relcore.marketing.statistics.Rate] is ``successes`` out of
