@@ -29,7 +29,7 @@ touch, last touch, linear, time decay, U-shape 40/20/40):
   equally by the touches between them; a single touch takes 100 % and two
   touches take 50 % each.
 
-Weights are exact [Fraction][fractions.Fraction]s and sum to exactly 1 per
+Weights are exact `fractions.Fraction`s and sum to exactly 1 per
 order. Time decay is irrational in general: each relative weight
 ``2^(-(Δtᵢ - Δt_min)/h)`` is computed as a float (exact when the difference is
 a whole number of half-lives, the float being a power of two), taken as the
