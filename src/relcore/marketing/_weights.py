@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import timedelta
-from fractions import Fraction
 
 from relcore._kernel import checks as check
 
@@ -18,9 +17,6 @@ __all__ = ["check_span", "touch_weights"]
 _MICROSECOND = timedelta(microseconds=1)
 # 2^-1075 rounds to 0.0: a touch this many half-lives older than the latest weighs nothing
 _UNDERFLOW = 1075
-
-_FIRST_LAST = Fraction(2, 5)
-_MIDDLE = Fraction(1, 5)
 
 
 def check_span(field: str, value: object) -> timedelta:
@@ -33,41 +29,49 @@ def check_span(field: str, value: object) -> timedelta:
     return span
 
 
-def touch_weights(model: str, ages: Sequence[timedelta], half_life: timedelta) -> list[Fraction]:
-    """The weight of each touch, oldest first, given its age at the order (at least one touch)."""
+def touch_weights(model: str, ages: Sequence[timedelta], half_life: timedelta) -> tuple[list[int], int]:
+    """The weight of each touch, oldest first, given its age at the order (at least one touch).
+
+    Weights are integers over a common denominator, returned with it (their
+    sum): touch ``i`` weighs exactly ``weights[i] / total``. Integers keep
+    the sums and the money split exact and fast; fractions are made only for
+    the credits.
+    """
     n = len(ages)
     if model == "first_touch":
-        return [Fraction(1)] + [Fraction(0)] * (n - 1)
+        return [1] + [0] * (n - 1), 1
     if model == "last_touch":
-        return [Fraction(0)] * (n - 1) + [Fraction(1)]
+        return [0] * (n - 1) + [1], 1
     if model == "linear":
-        return [Fraction(1, n)] * n
+        return [1] * n, n
     if model == "position_based":
         return _u_shaped(n)
     return _time_decay(ages, half_life)
 
 
-def _u_shaped(n: int) -> list[Fraction]:
-    if n == 1:
-        return [Fraction(1)]
-    if n == 2:
-        return [Fraction(1, 2)] * 2
-    middle = _MIDDLE / (n - 2)
-    return [_FIRST_LAST] + [middle] * (n - 2) + [_FIRST_LAST]
+def _u_shaped(n: int) -> tuple[list[int], int]:
+    if n <= 2:
+        return [1] * n, n
+    # 2/5 = 2(n-2)/5(n-2) to the first and the last; 1/5 shared by n-2 middle touches = 1/5(n-2) each
+    ends = 2 * (n - 2)
+    return [ends] + [1] * (n - 2) + [ends], 5 * (n - 2)
 
 
-def _time_decay(ages: Sequence[timedelta], half_life: timedelta) -> list[Fraction]:
+def _time_decay(ages: Sequence[timedelta], half_life: timedelta) -> tuple[list[int], int]:
     youngest = min(ages)
     h = half_life // _MICROSECOND
-    relative = [_power_of_half(Fraction((age - youngest) // _MICROSECOND, h)) for age in ages]
-    total = sum(relative, Fraction(0))
-    return [r / total for r in relative]
+    relative = [_power_of_half((age - youngest) // _MICROSECOND, h) for age in ages]
+    # every relative weight is a dyadic rational p/q (q a power of two): bring them over the largest q
+    common = max(q for _, q in relative)
+    weights = [p * (common // q) for p, q in relative]
+    return weights, sum(weights)
 
 
-def _power_of_half(x: Fraction) -> Fraction:
-    """``2^-x`` for ``x`` ≥ 0: exact for whole ``x``, else the exact value of the nearest float."""
-    if x >= _UNDERFLOW:
-        return Fraction(0)
-    if x.denominator == 1:
-        return Fraction(1, 2**x.numerator)
-    return Fraction(math.pow(2.0, -float(x)))
+def _power_of_half(age: int, half_life: int) -> tuple[int, int]:
+    """``2^(-age/half_life)`` as ``(p, q)``: exact for whole half-lives, else the nearest float, exactly."""
+    if age >= _UNDERFLOW * half_life:
+        return 0, 1
+    halvings, rest = divmod(age, half_life)
+    if not rest:
+        return 1, 2**halvings
+    return math.pow(2.0, -(age / half_life)).as_integer_ratio()  # int / int is correctly rounded

@@ -132,9 +132,10 @@ class Credit:
         transaction_id: The order's transaction id.
         campaign_id: The campaign credited, or ``None`` for an order with no
             touch in its window (unattributed: weight 1, the whole amount).
-        weight: The campaign's exact share of the order, in (0, 1]; the
-            weights of an order sum to 1. Time decay can give a far older
-            touch a weight of 0.
+        weight: The campaign's exact share of the order, in [0, 1]; the
+            weights of an order sum to 1. Every campaign touched in the window
+            has a credit, so first and last touch give the others 0, and time
+            decay gives 0 to a touch more than 1,074 half-lives older than the latest.
         amount: The revenue credited, in whole minor units of the currency;
             the amounts of an order add up to its amount.
         currency: The order's currency.
@@ -236,18 +237,18 @@ def _credit_order(
 ) -> list[Credit]:
     if not in_window:
         return [Credit(order.transaction_id, None, Fraction(1), order.amount, order.currency, 0)]
-    weights = touch_weights(model.value, [order.at - t.at for t in in_window], half_life)
-    shares: dict[UUID, Fraction] = {}
+    weights, total = touch_weights(model.value, [order.at - t.at for t in in_window], half_life)
+    shares: dict[UUID, int] = {}
     counts: dict[UUID, int] = {}
     for touch, weight in zip(in_window, weights, strict=True):
-        shares[touch.campaign_id] = shares.get(touch.campaign_id, Fraction(0)) + weight
+        shares[touch.campaign_id] = shares.get(touch.campaign_id, 0) + weight
         counts[touch.campaign_id] = counts.get(touch.campaign_id, 0) + 1
-    units = _split(to_minor_units(order.amount, order.currency), list(shares.values()))
+    units = _split(to_minor_units(order.amount, order.currency), list(shares.values()), total)
     return [
         Credit(
             order.transaction_id,
             campaign,
-            weight,
+            Fraction(weight, total),
             from_minor_units(part, order.currency),
             order.currency,
             counts[campaign],
@@ -256,13 +257,13 @@ def _credit_order(
     ]
 
 
-def _split(units: int, weights: Sequence[Fraction]) -> list[int]:
-    """``units`` shared by ``weights`` (summing to 1) by the largest-remainder method."""
-    quotas = [units * w for w in weights]
-    parts = [q.numerator // q.denominator for q in quotas]
+def _split(units: int, weights: Sequence[int], total: int) -> list[int]:
+    """``units`` shared in proportion to ``weights`` (summing to ``total``): largest remainders first."""
+    quotas = [divmod(units * w, total) for w in weights]
+    parts = [whole for whole, _ in quotas]
     left = units - sum(parts)
-    # largest fractional part first; ties to the earlier campaign (sorted is stable)
-    order = sorted(range(len(quotas)), key=lambda i: quotas[i] - parts[i], reverse=True)
+    # largest remainder first (all over the same ``total``); ties to the earlier campaign (sorted is stable)
+    order = sorted(range(len(quotas)), key=lambda i: quotas[i][1], reverse=True)
     for i in order[:left]:
         parts[i] += 1
     return parts
