@@ -270,3 +270,36 @@ def test_totals_add_up_to_the_revenue(
     for currency in {o.currency for o in orders}:
         revenue = sum(o.amount for o in orders if o.currency == currency)
         assert sum(per.get(currency, 0) for per in summed.values()) == revenue
+
+
+def _oracle(model: AttributionModel, ages_in_hours: list[int]) -> list[Fraction]:
+    """Each touch's weight straight from the formulas, oldest first (time decay with a one-hour half-life)."""
+    n = len(ages_in_hours)
+    if model is AttributionModel.FIRST_TOUCH:
+        return [Fraction(int(i == 0)) for i in range(n)]
+    if model is AttributionModel.LAST_TOUCH:
+        return [Fraction(int(i == n - 1)) for i in range(n)]
+    if model is AttributionModel.LINEAR:
+        return [Fraction(1, n)] * n
+    if model is AttributionModel.POSITION_BASED:
+        if n <= 2:
+            return [Fraction(1, n)] * n
+        return [Fraction(2, 5)] + [Fraction(1, 5) / (n - 2)] * (n - 2) + [Fraction(2, 5)]
+    raw = [Fraction(1, 2**age) for age in ages_in_hours]
+    return [r / sum(raw) for r in raw]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 30 * 24), _campaigns), min_size=1, max_size=10),
+    st.sampled_from(list(AttributionModel)),
+)
+def test_weights_follow_the_formulas(journey: list[tuple[int, UUID]], model: AttributionModel) -> None:
+    # whole hours with a one-hour half-life: time decay is exact too, 2^-age normalised
+    oldest_first = sorted(journey, key=lambda pair: (-pair[0], pair[1].int))
+    touches = [Touch(at=ORDER_AT - timedelta(hours=age), campaign_id=c) for age, c in oldest_first]
+    decay = timedelta(hours=1) if model is AttributionModel.TIME_DECAY else None
+    credits = attribute([ORDER], touches, model=model, lookback=30 * DAY, half_life=decay)
+    expected: dict[UUID, Fraction] = {}
+    for (_, campaign), weight in zip(oldest_first, _oracle(model, [a for a, _ in oldest_first]), strict=True):
+        expected[campaign] = expected.get(campaign, Fraction(0)) + weight
+    assert {c.campaign_id: c.weight for c in credits} == expected

@@ -236,7 +236,8 @@ def _credit_order(
     order: Order, in_window: Sequence[Touch], model: AttributionModel, half_life: timedelta
 ) -> list[Credit]:
     if not in_window:
-        return [Credit(order.transaction_id, None, Fraction(1), order.amount, order.currency, 0)]
+        whole = from_minor_units(to_minor_units(order.amount, order.currency), order.currency)
+        return [Credit(order.transaction_id, None, Fraction(1), whole, order.currency, 0)]
     weights, total = touch_weights(model.value, [order.at - t.at for t in in_window], half_life)
     shares: dict[UUID, int] = {}
     counts: dict[UUID, int] = {}
