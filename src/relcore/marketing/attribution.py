@@ -31,10 +31,11 @@ touch, last touch, linear, time decay, U-shape 40/20/40):
 
 Weights are exact `fractions.Fraction`s and sum to exactly 1 per
 order. Time decay is irrational in general: each relative weight
-``2^(-(Δtᵢ - Δt_min)/h)`` is computed as a float (exact when the difference is
-a whole number of half-lives, the float being a power of two), taken as the
-exact rational that float is, and the weights are normalised in rational
-arithmetic, so they still sum to exactly 1.
+``2^(-(Δtᵢ - Δt_min)/h)`` is exactly ``2^-k`` when the difference is a whole
+number ``k`` of half-lives, and otherwise the exact rational value of the
+nearest float; the weights are then normalised in rational arithmetic, so
+they still sum to exactly 1 (a touch 1,075 or more half-lives older than the
+latest weighs 0, as in floats).
 
 Several touches of the same campaign on one order add up into one
 [Credit][relcore.marketing.attribution.Credit]. The order's amount is split in
