@@ -1,12 +1,16 @@
-"""Marketing: campaigns, their member statuses and variants.
+"""Marketing (context ``relcore.marketing``): the pure parts of campaigns so far.
 
-The pure parts of the marketing context: the [Campaign][relcore.marketing.Campaign]
-entity, the statuses its members go through and how they move
-([advance_status][relcore.marketing.advance_status]), and the deterministic
-variant assignment ([assign][relcore.marketing.assign],
-[split_test][relcore.marketing.split_test]).
+The [Campaign][relcore.marketing.Campaign] entity, the statuses its members go
+through and how they move ([advance_status][relcore.marketing.advance_status]),
+the deterministic variant assignment ([assign][relcore.marketing.assign],
+[split_test][relcore.marketing.split_test]), multi-touch attribution of orders
+to campaigns ([attribute][relcore.marketing.attribution.attribute]) and campaign
+statistics (rates with Wilson intervals, the two-proportion test, uplift, ROI).
+Storage, audiences and the ``crm.campaigns`` namespace come next.
 """
 
+from relcore.marketing.attribution import AttributionModel, Credit, Order, Touch, attribute, totals
+from relcore.marketing.statistics import Rate, Uplift, ZTest, cost_per, roi, two_proportion_test, uplift
 from relcore.marketing.decisions import CAMPAIGN_MOVES, add_campaign, change_status
 from relcore.marketing.model import (
     MAX_CAP_WINDOW,
@@ -41,20 +45,33 @@ __all__ = [
     "MAX_MEMBER_STATUSES",
     "MAX_SEED",
     "MAX_VARIANTS",
+    "AttributionModel",
     "Campaign",
     "CampaignAdded",
     "CampaignStatus",
     "CampaignStatusChanged",
+    "Credit",
     "FrequencyCap",
     "MemberStatus",
+    "Order",
+    "Rate",
     "SplitTest",
+    "Touch",
+    "Uplift",
     "Variant",
+    "ZTest",
     "add_campaign",
     "advance_status",
     "assign",
+    "attribute",
+    "change_status",
     "check_member_statuses",
     "check_seed",
-    "change_status",
     "check_variants",
+    "cost_per",
+    "roi",
     "split_test",
+    "totals",
+    "two_proportion_test",
+    "uplift",
 ]
