@@ -380,3 +380,30 @@ def test_plans_are_values() -> None:
     assert attrs.evolve(plan, version=2).version == 2
     assert plan.kinds == frozenset({ScoreKind.ENGAGEMENT})
     assert plan.updated_at == plan.created_at
+
+
+def test_per_event_rules_over_a_registered_history_use_its_time_field() -> None:
+    from relcore import registry
+    from relcore.domain import FeedbackResponse
+    from relcore.segments import DEFAULT_CATALOGUE, history
+
+    catalogue = DEFAULT_CATALOGUE.with_histories(*registry.histories())
+    ada = person()
+
+    def answer(score_: int, age: int) -> FeedbackResponse:
+        return FeedbackResponse(
+            customer_id=ada.id,
+            kind="nps",
+            score=score_,
+            channel="email",
+            answered_at=AS_OF - timedelta(days=age),
+        )
+
+    answers = [answer(10, 5), answer(9, 100), answer(3, 1)]
+    promoter = ScoringRule(
+        name="promoter", rule=history("feedback", nps_class="promoter"), points=12, per_event=True
+    )
+    plan = engagement(promoter, decay=Decay(factor=0.5, period_days=90))
+    # promoters answered 5 and 100 days ago: 12 x (1 + 0.5) = 18; the detractor does not count
+    why = explain_score(plan, CustomerView(ada, histories={"feedback": answers}), AS_OF, catalogue=catalogue)
+    assert (why.groups[0].rules[0].occurrences, why.score.total) == (2, 18)
