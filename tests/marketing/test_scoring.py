@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -407,3 +408,30 @@ def test_per_event_rules_over_a_registered_history_use_its_time_field() -> None:
     # promoters answered 5 and 100 days ago: 12 x (1 + 0.5) = 18; the detractor does not count
     why = explain_score(plan, CustomerView(ada, histories={"feedback": answers}), AS_OF, catalogue=catalogue)
     assert (why.groups[0].rules[0].occurrences, why.score.total) == (2, 18)
+
+
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=3),
+    st.tuples(st.integers(), st.text(max_size=3)),
+)
+
+
+@given(name=junk, points=junk, cap=junk, factor=junk, days=junk, limit=junk, levels=junk)
+def test_bad_input_raises_validation_errors_only(
+    name: object, points: object, cap: object, factor: object, days: object, limit: object, levels: object
+) -> None:
+    attempts = [
+        lambda: ScoringRule(name=name, rule=touchpoints(), points=points, per_event=True, cap=cap),
+        lambda: Decay(factor=factor, period_days=days),
+        lambda: ScoringGroup(name="g", kind="fit", rules=[per_open()], limit=limit, window_days=days),
+        lambda: ScoringPlan(name="p", groups=[_group()], thresholds=levels),
+        lambda: crossed(points, cap, levels),
+    ]
+    for attempt in attempts:
+        with contextlib.suppress(ValidationError):
+            attempt()

@@ -323,9 +323,7 @@ def threshold_label(points: float, thresholds: Iterable[tuple[int, str]]) -> str
         'MQL'
     """
     score = _number("points", points)
-    checked = _check_thresholds(
-        "thresholds", thresholds if isinstance(thresholds, Sequence) else tuple(thresholds)
-    )
+    checked = _check_thresholds("thresholds", thresholds)
     return next((label for at, label in reversed(checked) if score >= at), None)
 
 
@@ -348,7 +346,5 @@ def crossed(old_points: float, new_points: float, thresholds: Iterable[tuple[int
     """
     old = _number("old_points", old_points)
     new = _number("new_points", new_points)
-    checked = _check_thresholds(
-        "thresholds", thresholds if isinstance(thresholds, Sequence) else tuple(thresholds)
-    )
+    checked = _check_thresholds("thresholds", thresholds)
     return [label for at, label in checked if old < at <= new]
