@@ -322,6 +322,7 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
     from relcore import domain
     from relcore.domain import ConsentRecord, CustomerMetrics, Identity, PostalAddress, ValueRun
     from relcore.feedback import FeedbackResponse, Scale
+    from relcore.marketing import Campaign
     from relcore.partners import OpportunityPartner, PartnerProfile
     from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
     from relcore.service import (
@@ -437,6 +438,7 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
             BusinessCalendar.weekly,
             {"timezone": "Europe/Paris", "days": {"mon": "09:00-17:00"}},
         ),
+        "Campaign": (Campaign, {"name": "Spring sale", "channel": "email", "created_at": NOW}),
         "OpportunityChange": (
             OpportunityChange,
             {

@@ -44,6 +44,7 @@ from relcore.domain import (
 from relcore.errors import ValidationError
 from relcore.feedback import FeedbackResponse
 from relcore.ids import uuid7
+from relcore.marketing import Campaign
 from relcore.partners import OpportunityPartner, PartnerProfile
 from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
 from relcore.segments.model import Segment
@@ -334,6 +335,14 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     Opportunity: sales_strategies.opportunities(),
     OpportunityChange: sales_strategies.opportunity_changes(),
     PartnerProfile: partner_strategies.partner_profiles(),
+    Campaign: st.builds(
+        Campaign,
+        name=strategies.texts(1, 200),
+        channel=st.sampled_from(["email", "sms", "postal"]),
+        budget=st.none() | st.decimals(0, 10**6, places=2),
+        currency=st.just("EUR"),
+        created_at=strategies.aware_datetimes(),
+    ),
     OpportunityPartner: partner_strategies.opportunity_partners(),
     CaseStatus: service_strategies.case_statuses(),
     SlaPolicy: service_strategies.sla_policies(),

@@ -29,6 +29,7 @@ __all__ = [
     "OpportunityPartnerId",
     "PartnerProfileId",
     "PipelineId",
+    "ScoringPlanId",
     "SegmentId",
     "SlaPolicyId",
     "TouchpointId",
@@ -52,6 +53,7 @@ PipelineId = NewType("PipelineId", UUID)
 PartnerProfileId = NewType("PartnerProfileId", UUID)
 OpportunityPartnerId = NewType("OpportunityPartnerId", UUID)
 SegmentId = NewType("SegmentId", UUID)
+ScoringPlanId = NewType("ScoringPlanId", UUID)
 FeedbackResponseId = NewType("FeedbackResponseId", UUID)
 
 _VERSION_7 = 0x7 << 76

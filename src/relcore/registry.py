@@ -21,6 +21,7 @@ from relcore.customers.ports import CONTEXT as CUSTOMERS
 from relcore.errors import ConfigurationError
 from relcore.feedback.ports import CONTEXT as FEEDBACK
 from relcore.feedback.ports import FeedbackWork
+from relcore.marketing.ports import CONTEXT as MARKETING
 from relcore.partners.ports import CONTEXT as PARTNERS
 from relcore.partners.ports import PartnersWork
 from relcore.sales.ports import CONTEXT as SALES
@@ -59,6 +60,7 @@ CONTEXTS: tuple[Context, ...] = (
     PARTNERS,
     SERVICE,
     FEEDBACK,
+    MARKETING,
 )
 """relcore's contexts, each over the ones before it."""
 

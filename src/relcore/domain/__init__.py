@@ -53,6 +53,7 @@ from relcore.feedback.model import (
     NpsClass,
     Scale,
 )
+from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatus, CampaignStatusChanged
 from relcore.partners.model import (
     DealRegistered,
     OpportunityPartner,
@@ -94,6 +95,10 @@ from relcore.value.model import METRIC_TYPES, CustomerMetrics, ValueRun
 __all__ = [
     "CURRENCIES",
     "METRIC_TYPES",
+    "Campaign",
+    "CampaignAdded",
+    "CampaignStatus",
+    "CampaignStatusChanged",
     "Case",
     "CaseChange",
     "CaseChangeKind",

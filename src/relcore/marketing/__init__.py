@@ -4,13 +4,14 @@ The [Campaign][relcore.marketing.Campaign] entity, the statuses its members go
 through and how they move ([advance_status][relcore.marketing.advance_status]),
 the deterministic variant assignment ([assign][relcore.marketing.assign],
 [split_test][relcore.marketing.split_test]), multi-touch attribution of orders
-to campaigns ([attribute][relcore.marketing.attribution.attribute]) and campaign
-statistics (rates with Wilson intervals, the two-proportion test, uplift, ROI).
+to campaigns ([attribute][relcore.marketing.attribution.attribute]), campaign
+statistics (rates with Wilson intervals, the two-proportion test, uplift, ROI),
+and scoring plans evaluated in memory ([score][relcore.marketing.score],
+[explain_score][relcore.marketing.explain_score]).
 Storage, audiences and the ``crm.campaigns`` namespace come next.
 """
 
 from relcore.marketing.attribution import AttributionModel, Credit, Order, Touch, attribute, totals
-from relcore.marketing.statistics import Rate, Uplift, ZTest, cost_per, roi, two_proportion_test, uplift
 from relcore.marketing.decisions import CAMPAIGN_MOVES, add_campaign, change_status
 from relcore.marketing.model import (
     MAX_CAP_WINDOW,
@@ -20,6 +21,28 @@ from relcore.marketing.model import (
     CampaignStatusChanged,
     FrequencyCap,
 )
+from relcore.marketing.scoring import (
+    MAX_GROUPS,
+    MAX_POINTS,
+    MAX_RULES,
+    MAX_THRESHOLDS,
+    Decay,
+    ScoreKind,
+    ScoringGroup,
+    ScoringPlan,
+    ScoringRule,
+    crossed,
+    threshold_label,
+)
+from relcore.marketing.scoring_explain import (
+    GroupScore,
+    RuleScore,
+    Score,
+    ScoreExplanation,
+    explain_score,
+    score,
+)
+from relcore.marketing.statistics import Rate, Uplift, ZTest, cost_per, roi, two_proportion_test, uplift
 from relcore.marketing.statuses import (
     DEFAULT_MEMBER_STATUSES,
     MAX_MEMBER_STATUSES,
@@ -42,8 +65,12 @@ __all__ = [
     "CAMPAIGN_MOVES",
     "DEFAULT_MEMBER_STATUSES",
     "MAX_CAP_WINDOW",
+    "MAX_GROUPS",
     "MAX_MEMBER_STATUSES",
+    "MAX_POINTS",
+    "MAX_RULES",
     "MAX_SEED",
+    "MAX_THRESHOLDS",
     "MAX_VARIANTS",
     "AttributionModel",
     "Campaign",
@@ -51,10 +78,19 @@ __all__ = [
     "CampaignStatus",
     "CampaignStatusChanged",
     "Credit",
+    "Decay",
     "FrequencyCap",
+    "GroupScore",
     "MemberStatus",
     "Order",
     "Rate",
+    "RuleScore",
+    "Score",
+    "ScoreExplanation",
+    "ScoreKind",
+    "ScoringGroup",
+    "ScoringPlan",
+    "ScoringRule",
     "SplitTest",
     "Touch",
     "Uplift",
@@ -69,8 +105,12 @@ __all__ = [
     "check_seed",
     "check_variants",
     "cost_per",
+    "crossed",
+    "explain_score",
     "roi",
+    "score",
     "split_test",
+    "threshold_label",
     "totals",
     "two_proportion_test",
     "uplift",
