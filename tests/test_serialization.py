@@ -339,7 +339,13 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
         Campaign,
         name=strategies.texts(1, 200),
         channel=st.sampled_from(["email", "sms", "postal"]),
-        budget=st.none() | st.decimals(0, 10**6, places=2),
+        created_at=strategies.aware_datetimes(),
+    )
+    | st.builds(
+        Campaign,
+        name=strategies.texts(1, 200),
+        channel=st.sampled_from(["email", "sms", "postal"]),
+        budget=st.decimals(0, 10**6, places=2),
         currency=st.just("EUR"),
         created_at=strategies.aware_datetimes(),
     ),
