@@ -15,6 +15,7 @@ currency (Salesforce's ``BudgetedCost``, ``ActualCost`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -136,6 +137,8 @@ def _currency(value: object, field: attrs.Attribute) -> str | None:  # type: ign
 
 
 def _cap(value: object, field: attrs.Attribute) -> FrequencyCap | None:  # type: ignore[type-arg]
+    if isinstance(value, Mapping):  # as stored: a JSON object
+        return check.guarded(field.name, lambda: FrequencyCap.__from_json__(dict(value)))
     if value is not None and not isinstance(value, FrequencyCap):
         raise check.fail(field.name, f"expected a FrequencyCap, got {check.kind(value)}")
     return value

@@ -17,7 +17,7 @@ status ([advance_status][relcore.marketing.advance_status]).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -90,6 +90,8 @@ responses), then the terminal ``bounced`` and ``unsubscribed``."""
 
 
 def _status(path: str, value: object) -> MemberStatus:
+    if isinstance(value, Mapping):  # as stored: a JSON object
+        return check.guarded(path, lambda: MemberStatus(**dict(value)))
     if not isinstance(value, MemberStatus):
         raise check.fail(path, f"expected a MemberStatus, got {check.kind(value)}")
     return value

@@ -26,7 +26,7 @@ variant draw are independent.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
@@ -84,6 +84,8 @@ class Variant:
 
 
 def _variant(path: str, value: object) -> Variant:
+    if isinstance(value, Mapping):  # as stored: a JSON object
+        return check.guarded(path, lambda: Variant(**dict(value)))
     if not isinstance(value, Variant):
         raise check.fail(path, f"expected a Variant, got {check.kind(value)}")
     return value
