@@ -128,7 +128,8 @@ class MarketingContract(ContractBase):
             seed=2**63 - 1,
             frequency_cap=FrequencyCap(count=3, window=timedelta(days=7)),
         )
-        in_unit(store, lambda uow: uow.campaigns.add_many([parent, full]))
+        in_unit(store, lambda uow: uow.campaigns.add(parent))
+        in_unit(store, lambda uow: uow.campaigns.add(full))
         with store.unit_of_work() as uow:
             got = uow.campaigns.get(full.id)
             assert got == full
@@ -138,7 +139,7 @@ class MarketingContract(ContractBase):
             assert uow.campaigns.find("spring sale, sms ✦") is None
             assert uow.campaigns.get(parent.id) == parent
 
-    def _world(self, store: Store) -> tuple[Campaign, Campaign, list[Customer]]:
+    def _marketing_world(self, store: Store) -> tuple[Campaign, Campaign, list[Customer]]:
         spring, autumn = campaign("Spring"), campaign("Autumn")
         people = [customer(f"Person {n}") for n in range(5)]
 
@@ -150,7 +151,7 @@ class MarketingContract(ContractBase):
         return spring, autumn, people
 
     def test_a_campaigns_members_and_left_out_come_in_id_order_by_page(self, store: Store) -> None:
-        spring, autumn, people = self._world(store)
+        spring, autumn, people = self._marketing_world(store)
         rows = [
             member(spring.id, people[0].id, address="ada@example.com", status="opened"),
             member(spring.id, people[1].id, excluded="no_consent"),
@@ -184,7 +185,7 @@ class MarketingContract(ContractBase):
                 members.for_campaign(spring.id, excluded="yes")  # type: ignore[arg-type]
 
     def test_counts_are_by_status_and_by_exclusion(self, store: Store) -> None:
-        spring, autumn, people = self._world(store)
+        spring, autumn, people = self._marketing_world(store)
         rows = [
             member(spring.id, people[0].id, status="opened"),
             member(spring.id, people[1].id, status="opened"),

@@ -113,6 +113,11 @@ class CampaignMember:
                 raise check.fail(name, "earlier than added_at")
 
     @property
+    def created_at(self) -> datetime:
+        """When it was stored: ``added_at`` (a save never stamps ``updated_at`` before it)."""
+        return self.added_at
+
+    @property
     def is_member(self) -> bool:
         """Whether the customer is a member (was not left out)."""
         return self.excluded is None
