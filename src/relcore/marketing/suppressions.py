@@ -8,7 +8,7 @@ value. Values are kept in one normal form, so that a lookup is an exact
 comparison: an address or a domain lower-cased and without surrounding
 spaces, a customer as its id's text. A suppression may expire; until then
 (and from when it was made) it is live
-([is_live][relcore.marketing.Suppression.is_live]).
+([is_live][relcore.marketing.suppressions.Suppression.is_live]).
 """
 
 from __future__ import annotations
