@@ -83,8 +83,9 @@ class CampaignMemberRepository(AggregateRepository[CampaignMember], Protocol):
         """How many members are in each status, and how many were left out for each reason.
 
         Keys are status keys and [Exclusion][relcore.marketing.Exclusion]
-        values (a status key cannot be an exclusion's: see ``MarketingContract``);
-        only the keys with at least one are there.
+        values; only the keys with at least one are there. A campaign that
+        names a member status like an exclusion (``"suppressed"``) gets both
+        counted under that one key.
         """
         ...
 
