@@ -322,7 +322,7 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
     from relcore import domain
     from relcore.domain import ConsentRecord, CustomerMetrics, Identity, PostalAddress, ValueRun
     from relcore.feedback import FeedbackResponse, Scale
-    from relcore.marketing import Campaign
+    from relcore.marketing import Campaign, CampaignMember, Suppression
     from relcore.partners import OpportunityPartner, PartnerProfile
     from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
     from relcore.service import (
@@ -439,6 +439,14 @@ def constructors() -> dict[str, tuple[Callable[..., object], dict[str, object]]]
             {"timezone": "Europe/Paris", "days": {"mon": "09:00-17:00"}},
         ),
         "Campaign": (Campaign, {"name": "Spring sale", "channel": "email", "created_at": NOW}),
+        "CampaignMember": (
+            CampaignMember,
+            {"campaign_id": who, "customer_id": who, "status": "targeted", "added_at": NOW},
+        ),
+        "Suppression": (
+            Suppression,
+            {"kind": "domain", "value": "example.com", "reason": "complaint", "created_at": NOW},
+        ),
         "OpportunityChange": (
             OpportunityChange,
             {

@@ -44,7 +44,7 @@ from relcore.domain import (
 from relcore.errors import ValidationError
 from relcore.feedback import FeedbackResponse
 from relcore.ids import uuid7
-from relcore.marketing import Campaign
+from relcore.marketing import Campaign, CampaignMember, Suppression
 from relcore.partners import OpportunityPartner, PartnerProfile
 from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
 from relcore.segments.model import Segment
@@ -347,6 +347,23 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
         channel=st.sampled_from(["email", "sms", "postal"]),
         budget=st.decimals(0, 10**6, places=2),
         currency=st.just("EUR"),
+        created_at=strategies.aware_datetimes(),
+    ),
+    CampaignMember: st.builds(
+        CampaignMember,
+        campaign_id=st.builds(uuid7),
+        customer_id=st.builds(uuid7),
+        address=st.none() | st.just("ada@example.com"),
+        variant=st.none() | st.sampled_from(["a", "b_2"]),
+        status=st.just("targeted"),
+        excluded=st.none() | st.sampled_from(["suppressed", "control_group"]),
+        added_at=strategies.aware_datetimes(),
+    ),
+    Suppression: st.builds(
+        Suppression,
+        kind=st.just("domain"),
+        value=st.sampled_from(["example.com", "Spam.Test"]),
+        reason=strategies.texts(1, 200),
         created_at=strategies.aware_datetimes(),
     ),
     OpportunityPartner: partner_strategies.opportunity_partners(),

@@ -20,6 +20,7 @@ from relcore.consent.api import Consents
 from relcore.customers.api import Customers
 from relcore.errors import ConfigurationError
 from relcore.feedback.api import Feedback
+from relcore.marketing.api import Campaigns
 from relcore.partners.api import Partners
 from relcore.registry import Store, UnitOfWork
 from relcore.sales.api import Sales
@@ -131,6 +132,8 @@ class CRM:
         """Service: cases, their statuses and history, SLA policies and clocks."""
         self.feedback = Feedback(self, clock, vocabularies)
         """Survey answers (NPS, CSAT, CES) and the satisfaction figures."""
+        self.campaigns = Campaigns(self, clock, vocabularies)
+        """Campaigns, the suppression list, and who each campaign left out and why."""
 
     @classmethod
     def open(

@@ -22,6 +22,7 @@ from relcore.errors import ConfigurationError
 from relcore.feedback.ports import CONTEXT as FEEDBACK
 from relcore.feedback.ports import FeedbackWork
 from relcore.marketing.ports import CONTEXT as MARKETING
+from relcore.marketing.ports import MarketingWork
 from relcore.partners.ports import CONTEXT as PARTNERS
 from relcore.partners.ports import PartnersWork
 from relcore.sales.ports import CONTEXT as SALES
@@ -87,7 +88,7 @@ PORTS: dict[str, Port[Any]] = ports_of(CONTEXTS)
 """Every storage port of the registry's contexts by name."""
 
 
-class UnitOfWork(PartnersWork, ServiceWork, FeedbackWork, Protocol):
+class UnitOfWork(PartnersWork, ServiceWork, FeedbackWork, MarketingWork, Protocol):
     """A unit of work seen with every port of every context, typed.
 
     This is what [`CRM.unit_of_work`][relcore.crm.CRM.unit_of_work] returns.

@@ -38,7 +38,7 @@ def customers(count: int, seed: int) -> list[CustomerId]:
     [
         ([], "variants"),
         ({"a": 1}, "variants"),
-        ([{"key": "a", "share": 1}], "variants[0]"),
+        ([{"key": "a", "share": 2}], "variants[0].share"),  # a mapping is read as stored JSON
         ([Variant(key="a", share="0.5"), Variant(key="a", share="0.5")], "variants[1].key"),
         ([Variant(key="a", share="0.5"), Variant(key="b", share="0.4999")], "variants"),  # sums to 0.9999
         ([Variant(key="a", share="0.6"), Variant(key="b", share="0.5")], "variants"),  # sums to 1.1

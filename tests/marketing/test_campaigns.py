@@ -238,7 +238,8 @@ def test_money_is_exact_in_one_currency() -> None:
         ({"seed": -1}, "seed"),
         ({"seed": 2**63}, "seed"),
         ({"seed": True}, "seed"),
-        ({"frequency_cap": {"count": 1}}, "frequency_cap"),
+        ({"frequency_cap": {"count": 1}}, "frequency_cap.window_seconds"),  # read as stored JSON
+        ({"frequency_cap": 3}, "frequency_cap"),
         ({"updated_at": START - timedelta(days=1)}, "updated_at"),
         ({"version": 0}, "version"),
     ],

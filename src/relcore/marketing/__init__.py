@@ -8,11 +8,15 @@ to campaigns ([attribute][relcore.marketing.attribution.attribute]), campaign
 statistics (rates with Wilson intervals, the two-proportion test, uplift, ROI),
 and scoring plans evaluated in memory ([score][relcore.marketing.score],
 [explain_score][relcore.marketing.explain_score]).
-Storage, audiences and the ``crm.campaigns`` namespace come next.
+Campaigns, the customers each considered ([CampaignMember][relcore.marketing.CampaignMember],
+left out with an [Exclusion][relcore.marketing.Exclusion] or not) and the suppression list
+([Suppression][relcore.marketing.Suppression]) are stored; the facade namespace is
+[`crm.campaigns`][relcore.marketing.api.Campaigns]. Audiences come next.
 """
 
 from relcore.marketing.attribution import AttributionModel, Credit, Order, Touch, attribute, totals
 from relcore.marketing.decisions import CAMPAIGN_MOVES, add_campaign, change_status
+from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import (
     MAX_CAP_WINDOW,
     Campaign,
@@ -50,6 +54,7 @@ from relcore.marketing.statuses import (
     advance_status,
     check_member_statuses,
 )
+from relcore.marketing.suppressions import Suppression, SuppressionKind, address_domain, normalise_suppressed
 from relcore.marketing.variants import (
     MAX_SEED,
     MAX_VARIANTS,
@@ -63,6 +68,7 @@ from relcore.marketing.variants import (
 
 __all__ = [
     "CAMPAIGN_MOVES",
+    "MAX_ADDRESS",
     "DEFAULT_MEMBER_STATUSES",
     "MAX_CAP_WINDOW",
     "MAX_GROUPS",
@@ -75,10 +81,12 @@ __all__ = [
     "AttributionModel",
     "Campaign",
     "CampaignAdded",
+    "CampaignMember",
     "CampaignStatus",
     "CampaignStatusChanged",
     "Credit",
     "Decay",
+    "Exclusion",
     "FrequencyCap",
     "GroupScore",
     "MemberStatus",
@@ -92,11 +100,14 @@ __all__ = [
     "ScoringPlan",
     "ScoringRule",
     "SplitTest",
+    "Suppression",
+    "SuppressionKind",
     "Touch",
     "Uplift",
     "Variant",
     "ZTest",
     "add_campaign",
+    "address_domain",
     "advance_status",
     "assign",
     "attribute",
@@ -107,6 +118,7 @@ __all__ = [
     "cost_per",
     "crossed",
     "explain_score",
+    "normalise_suppressed",
     "roi",
     "score",
     "split_test",

@@ -1,20 +1,180 @@
-"""The ports of the marketing context: none stored yet, its events and values declared.
-
-Campaigns, their members, audiences and scores get their storage ports
-next; until then the registry knows the context's events and the values it
-exchanges as JSON, so every event is serialized and tested like the others'.
-"""
+"""The ports of the marketing context: campaigns, the customers they considered, and the suppression list."""
 
 from __future__ import annotations
 
-from relcore._kernel.declarations import Context
-from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
+import builtins
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
 
-__all__ = ["CONTEXT"]
+from relcore._kernel import checks as check
+from relcore._kernel.declarations import Aggregate, Context
+from relcore.ids import CampaignId, CustomerId
+from relcore.marketing.members import MAX_ADDRESS, CampaignMember
+from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
+from relcore.marketing.suppressions import Suppression
+from relcore.sales.ports import SalesWork
+from relcore.storage.base import AggregateRepository, Page
+from relcore.storage.rules import check_ids
+
+__all__ = [
+    "CAMPAIGNS",
+    "CAMPAIGN_MEMBERS",
+    "CONTEXT",
+    "SUPPRESSIONS",
+    "CampaignMemberRepository",
+    "CampaignRepository",
+    "MarketingWork",
+    "SuppressionRepository",
+    "check_excluded",
+    "check_matches",
+]
+
+
+def check_excluded(excluded: object) -> bool | None:
+    """Return ``excluded`` if it is ``None``, ``True`` or ``False``.
+
+    Raises:
+        ValidationError: Otherwise, naming ``excluded``.
+    """
+    if excluded is not None and not isinstance(excluded, bool):
+        raise check.fail("excluded", f"expected True, False or None, got {check.kind(excluded)}")
+    return excluded
+
+
+def check_matches(
+    addresses: object, customer_ids: object, at: object
+) -> tuple[builtins.list[str], builtins.list[UUID], datetime]:
+    """The arguments of ``suppressions.matches``, checked: the addresses, the ids and the instant.
+
+    Raises:
+        ValidationError: Naming ``addresses`` (or ``addresses[2]``), ``customer_ids`` or ``at``.
+    """
+    if isinstance(addresses, str | bytes | Mapping) or not isinstance(addresses, Collection):
+        raise check.fail("addresses", f"expected a collection of addresses, got {check.kind(addresses)}")
+    texts = [check.check_text(f"addresses[{i}]", a, max_len=MAX_ADDRESS) for i, a in enumerate(addresses)]
+    return texts, check_ids("customer_ids", customer_ids), check.check_datetime("at", at)
+
+
+class CampaignRepository(AggregateRepository[Campaign], Protocol):
+    """Campaigns: the generic operations (``find(name)``)."""
+
+
+class CampaignMemberRepository(AggregateRepository[CampaignMember], Protocol):
+    """The customers campaigns considered: the generic operations (``find(campaign_id, customer_id)``)."""
+
+    def for_campaign(
+        self,
+        campaign_id: CampaignId,
+        *,
+        excluded: bool | None = None,
+        after: UUID | None = None,
+        limit: int = 100,
+    ) -> Page[CampaignMember]:
+        """One page, in id order, of what one campaign considered.
+
+        ``excluded=False`` gives its members only, ``True`` the customers it
+        left out only, ``None`` both.
+        """
+        ...
+
+    def counts(self, campaign_id: CampaignId) -> dict[str, int]:
+        """How many members are in each status, and how many were left out for each reason.
+
+        Keys are status keys and [Exclusion][relcore.marketing.Exclusion]
+        values; only the keys with at least one are there. A campaign that
+        names a member status like an exclusion (``"suppressed"``) gets both
+        counted under that one key.
+        """
+        ...
+
+
+class SuppressionRepository(AggregateRepository[Suppression], Protocol):
+    """The suppression list: the generic operations (``find(kind, value)``), and two queries."""
+
+    def active(self, at: datetime) -> builtins.list[Suppression]:
+        """The suppressions live at ``at``, by kind then value."""
+        ...
+
+    def matches(
+        self, addresses: Collection[str], customer_ids: Collection[CustomerId], at: datetime
+    ) -> set[str | CustomerId]:
+        """Which of ``addresses`` and ``customer_ids`` a suppression live at ``at`` covers.
+
+        An address is covered by its own suppression or by its domain's
+        (compared lower-cased); a customer by its own. The addresses come
+        back as given, the ids as ids.
+        """
+        ...
+
+
+class MarketingWork(SalesWork, Protocol):
+    """The ports the marketing use cases need."""
+
+    @property
+    def campaigns(self) -> CampaignRepository:
+        """The campaigns."""
+        ...
+
+    @property
+    def campaign_members(self) -> CampaignMemberRepository:
+        """The customers campaigns considered."""
+        ...
+
+    @property
+    def suppressions(self) -> SuppressionRepository:
+        """The suppression list."""
+        ...
+
+
+CAMPAIGNS = Aggregate(
+    "campaigns",
+    CampaignRepository,
+    entity=Campaign,
+    owner=None,
+    references=(("parent_id", "campaigns"),),
+    unique=(("name",),),
+    versioned=True,
+    table="relcore.storage.sql.schema:campaigns",
+)
+"""Campaigns, unique on their name, version-checked."""
+
+CAMPAIGN_MEMBERS = Aggregate(
+    "campaign_members",
+    CampaignMemberRepository,
+    memory="relcore.marketing._memory:MemoryCampaignMembers",
+    sql="relcore.marketing._sql:SqlCampaignMembers",
+    entity=CampaignMember,
+    references=(("campaign_id", "campaigns"),),
+    unique=(("campaign_id", "customer_id"),),
+    versioned=True,
+    table="relcore.storage.sql.schema:campaign_members",
+)
+"""The customers campaigns considered, owned by the customer, one per campaign and customer."""
+
+SUPPRESSIONS = Aggregate(
+    "suppressions",
+    SuppressionRepository,
+    memory="relcore.marketing._memory:MemorySuppressions",
+    sql="relcore.marketing._sql:SqlSuppressions",
+    entity=Suppression,
+    owner=None,
+    unique=(("kind", "value"),),
+    table="relcore.storage.sql.schema:suppressions",
+)
+"""The suppression list, unique on the kind and value."""
 
 CONTEXT = Context(
     "marketing",
+    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS),
     events=(CampaignAdded, CampaignStatusChanged),
-    values=(Campaign,),
+    contracts=("relcore.marketing._testing:MarketingContract",),
+    snapshot="relcore.marketing._testing:stored_state",
+    examples=(
+        ("campaigns", "relcore.marketing._testing:new_campaign"),
+        ("campaign_members", "relcore.marketing._testing:new_member"),
+        ("suppressions", "relcore.marketing._testing:new_suppression"),
+    ),
 )
 """The marketing context, as the registry sees it."""

@@ -17,6 +17,8 @@ from relcore.storage.sql.types import KeyText, UTCDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
+    "campaign_members",
+    "campaigns",
     "case_changes",
     "case_statuses",
     "cases",
@@ -40,6 +42,7 @@ __all__ = [
     "sla_marks",
     "sla_policies",
     "sla_policy_revisions",
+    "suppressions",
     "touchpoints",
     "transactions",
     "value_runs",
@@ -673,3 +676,84 @@ feedback_responses = sa.Table(
     **_MYSQL,
 )
 """Feedback responses (NPS, CSAT, CES, custom), idempotent on ``(source, external_id)``."""
+
+# -- marketing ---------------------------------------------------------------------------------------
+# A campaign's three amounts share its currency; its member statuses, variants and frequency cap are JSON.
+# A campaign member row is kept for every customer the campaign considered, left out or not (``excluded``).
+
+campaigns = sa.Table(
+    "relcore_campaigns",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", KeyText(200), nullable=False, unique=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column(
+        "parent_id", sa.Uuid, sa.ForeignKey("relcore_campaigns.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("starts_at", UTCDateTime, nullable=True),
+    sa.Column("ends_at", UTCDateTime, nullable=True),
+    sa.Column(
+        "budget_minor", sa.BigInteger, nullable=True, info={"relcore": MinorUnits("budget", "currency")}
+    ),
+    sa.Column(
+        "actual_cost_minor",
+        sa.BigInteger,
+        nullable=True,
+        info={"relcore": MinorUnits("actual_cost", "currency")},
+    ),
+    sa.Column(
+        "expected_revenue_minor",
+        sa.BigInteger,
+        nullable=True,
+        info={"relcore": MinorUnits("expected_revenue", "currency")},
+    ),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("member_statuses", _json(), nullable=False),
+    sa.Column("variants", _json(), nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("frequency_cap", _json(), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+"""Campaigns, unique on their name."""
+
+campaign_members = sa.Table(
+    "relcore_campaign_members",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column(
+        "campaign_id", sa.Uuid, sa.ForeignKey("relcore_campaigns.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), nullable=False, index=True),
+    sa.Column("address", sa.String(320), nullable=True),
+    sa.Column("variant", KeyText(40), nullable=True),
+    sa.Column("status", KeyText(40), nullable=True),
+    sa.Column("excluded", KeyText(20), nullable=True),
+    sa.Column("first_responded_at", UTCDateTime, nullable=True),
+    sa.Column("status_changed_at", UTCDateTime, nullable=True),
+    sa.Column("added_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("campaign_id", "customer_id"),
+    sa.Index("ix_relcore_campaign_members_campaign", "campaign_id", "id"),
+    **_MYSQL,
+)
+"""The customers each campaign considered: members and customers left out, one per campaign and customer."""
+
+suppressions = sa.Table(
+    "relcore_suppressions",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("kind", KeyText(10), nullable=False),
+    sa.Column("value", KeyText(320), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("kind", "value"),
+    **_MYSQL,
+)
+"""The suppression list, unique on the kind and the normalised value."""

@@ -1,0 +1,98 @@
+"""The memory repositories of the marketing context: the generic ones, and their special queries."""
+
+from __future__ import annotations
+
+import bisect
+import builtins
+from collections import Counter
+from collections.abc import Collection
+from datetime import datetime
+from uuid import UUID
+
+from relcore._kernel.checks import check_datetime
+from relcore.ids import CampaignId, CustomerId
+from relcore.marketing.members import CampaignMember
+from relcore.marketing.ports import check_excluded, check_matches
+from relcore.marketing.suppressions import Suppression, SuppressionKind, address_domain
+from relcore.storage.base import Page
+from relcore.storage.memory.generic import MemoryRepository
+from relcore.storage.rules import check_id, check_limit
+
+__all__ = ["MemoryCampaignMembers", "MemorySuppressions"]
+
+
+class MemoryCampaignMembers(MemoryRepository[CampaignMember]):
+    """The customers campaigns considered, in memory.
+
+    Implements [CampaignMemberRepository][relcore.marketing.ports.CampaignMemberRepository].
+    """
+
+    def for_campaign(
+        self,
+        campaign_id: CampaignId,
+        *,
+        excluded: bool | None = None,
+        after: UUID | None = None,
+        limit: int = 100,
+    ) -> Page[CampaignMember]:
+        """One page, in id order, of what one campaign considered (members, left out, or both)."""
+        self._session.check()
+        wanted = check_id("campaign_id", campaign_id)
+        which = check_excluded(excluded)
+        start = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        table = self._table()
+        index = 0 if start is None else bisect.bisect_right(table.ids, start)
+        chosen: builtins.list[CampaignMember] = []
+        for entity_id in table.ids[index:]:
+            member = table.rows[entity_id]
+            if member.campaign_id != wanted or (which is not None and which == member.is_member):
+                continue
+            if len(chosen) == size:
+                return Page(tuple(chosen), chosen[-1].id)
+            chosen.append(member)
+        return Page(tuple(chosen), None)
+
+    def counts(self, campaign_id: CampaignId) -> dict[str, int]:
+        """How many members are in each status, and how many were left out for each reason."""
+        self._session.check()
+        wanted = check_id("campaign_id", campaign_id)
+        found: Counter[str] = Counter()
+        for member in self._table().rows.values():
+            if member.campaign_id == wanted:
+                found[member.excluded.value if member.excluded is not None else str(member.status)] += 1
+        return dict(sorted(found.items()))
+
+
+class MemorySuppressions(MemoryRepository[Suppression]):
+    """The suppression list in memory.
+
+    Implements [SuppressionRepository][relcore.marketing.ports.SuppressionRepository].
+    """
+
+    def active(self, at: datetime) -> builtins.list[Suppression]:
+        """The suppressions live at ``at``, by kind then value."""
+        self._session.check()
+        moment = check_datetime("at", at)
+        live = [s for s in self._table().rows.values() if s.is_live(moment)]
+        return sorted(live, key=lambda s: (s.kind.value, s.value))
+
+    def matches(
+        self, addresses: Collection[str], customer_ids: Collection[CustomerId], at: datetime
+    ) -> set[str | CustomerId]:
+        """Which of the addresses and customers a suppression live at ``at`` covers."""
+        self._session.check()
+        texts, ids, moment = check_matches(addresses, customer_ids, at)
+        live: dict[SuppressionKind, set[str]] = {kind: set() for kind in SuppressionKind}
+        for suppression in self.active(moment):
+            live[suppression.kind].add(suppression.value)
+        found: set[str | CustomerId] = set()
+        for address in texts:
+            folded = address.strip().lower()
+            if (
+                folded in live[SuppressionKind.ADDRESS]
+                or address_domain(folded) in live[SuppressionKind.DOMAIN]
+            ):
+                found.add(address)
+        found.update(CustomerId(i) for i in ids if str(i) in live[SuppressionKind.CUSTOMER])
+        return found

@@ -1,0 +1,186 @@
+"""The campaigns namespace of the facade: ``crm.campaigns``."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from relcore._kernel import checks as check
+from relcore._kernel.arguments import check_id, check_instance, check_limit, check_optional_datetime
+from relcore._kernel.namespace import Namespace, UnitOfWorkSource
+from relcore.clock import Clock
+from relcore.ids import CampaignId, CustomerId
+from relcore.marketing import services
+from relcore.marketing.members import CampaignMember, Exclusion
+from relcore.marketing.model import Campaign, CampaignStatus
+from relcore.marketing.ports import MarketingWork, check_excluded
+from relcore.marketing.suppressions import Suppression, SuppressionKind, normalise_suppressed
+from relcore.storage.base import Page
+
+if TYPE_CHECKING:
+    from relcore.vocabularies import Vocabularies
+
+__all__ = ["Campaigns"]
+
+
+class Campaigns(Namespace[MarketingWork]):
+    """Campaigns, the suppression list, and who each campaign left out and why: ``crm.campaigns``.
+
+    A campaign's status moves only through
+    [set_status][relcore.marketing.api.Campaigns.set_status], along
+    [CAMPAIGN_MOVES][relcore.marketing.CAMPAIGN_MOVES];
+    [save][relcore.marketing.api.Campaigns.save] stores its other changes,
+    version-checked. Adding a campaign raises
+    [CampaignAdded][relcore.marketing.CampaignAdded], a status change
+    [CampaignStatusChanged][relcore.marketing.CampaignStatusChanged], after commit.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> from relcore import CRM
+        >>> from relcore.marketing import Campaign
+        >>> crm = CRM.in_memory()
+        >>> spring = crm.campaigns.add(Campaign(name="Spring newsletter", channel="email"))
+        >>> crm.campaigns.set_status(spring.id, "active").status.value
+        'active'
+        >>> entry = crm.campaigns.suppress("address", " Ada@Example.com", "hard bounce")
+        >>> entry.value, [s.value for s in crm.campaigns.suppressions()]
+        ('ada@example.com', ['ada@example.com'])
+        >>> crm.campaigns.unsuppress("address", "ada@example.com"), crm.campaigns.suppressions()
+        (True, [])
+    """
+
+    __slots__ = ("_vocabularies",)
+
+    def __init__(
+        self, source: UnitOfWorkSource[MarketingWork], clock: Clock, vocabularies: Vocabularies
+    ) -> None:
+        super().__init__(source, clock)
+        self._vocabularies = vocabularies
+
+    def _declared(self, campaign: object) -> Campaign:
+        found = check_instance("campaign", campaign, Campaign)
+        self._vocabularies.channels.check("campaign.channel", found.channel)
+        self._vocabularies.purposes.check("campaign.purpose", found.purpose)
+        return found
+
+    # -- campaigns ---------------------------------------------------------------
+
+    def add(self, campaign: Campaign) -> Campaign:
+        """Store a new campaign; return it.
+
+        Raises:
+            ValidationError: Not a campaign, or its channel or purpose is not declared
+                (``campaign.channel``, ``campaign.purpose``).
+            ConflictError: Another campaign has its name.
+            NotFoundError: Its parent campaign is not stored.
+        """
+        checked = self._declared(campaign)
+        return self._write(lambda uow: services.add(uow, checked))
+
+    def get(self, campaign_id: CampaignId) -> Campaign:
+        """The campaign with this id.
+
+        Raises:
+            NotFoundError: No such campaign.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        return self._read(lambda uow: uow.campaigns.get(wanted))
+
+    def find(self, name: str) -> Campaign | None:
+        """The campaign with exactly this name, if any."""
+        wanted = check.check_text("name", name, max_len=200)
+        return self._read(lambda uow: uow.campaigns.find(wanted))
+
+    def list(self, *, after: UUID | None = None, limit: int = 100) -> Page[Campaign]:
+        """One page of campaigns in id order; pass ``next_after`` as ``after`` for the next."""
+        start = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        return self._read(lambda uow: uow.campaigns.list(after=start, limit=size))
+
+    def save(self, campaign: Campaign) -> Campaign:
+        """Store a changed campaign (version-checked); return the stored one.
+
+        Raises:
+            ValidationError: Its status changed (``status``: use ``set_status``), or its
+                channel or purpose is not declared.
+            ConflictError: Stale version, or another campaign has its name.
+            NotFoundError: It was never added.
+        """
+        checked = self._declared(campaign)
+        return self._write(lambda uow: services.save(uow, checked))
+
+    def set_status(self, campaign_id: CampaignId, status: CampaignStatus | str) -> Campaign:
+        """Move a campaign to ``status``; return it as stored.
+
+        Raises:
+            ValidationError: Unknown status, or a move [CAMPAIGN_MOVES][relcore.marketing.CAMPAIGN_MOVES]
+                does not allow (``status``).
+            NotFoundError: No such campaign.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        target = check.check_enum(CampaignStatus, "status", status)
+        return self._write(lambda uow: services.set_status(uow, wanted, target))
+
+    # -- the suppression list ----------------------------------------------------
+
+    def suppress(
+        self,
+        kind: SuppressionKind | str,
+        value: str | UUID,
+        reason: str,
+        *,
+        expires_at: datetime | None = None,
+    ) -> Suppression:
+        """Put an address, a domain or a customer on the suppression list from now; return the entry.
+
+        The value is normalised (lower-cased, stripped; a customer's id as
+        text). An entry of the same kind and value is replaced.
+
+        Raises:
+            ValidationError: Naming ``kind``, ``value``, ``reason`` or ``expires_at``.
+        """
+        chosen = check.check_enum(SuppressionKind, "kind", kind)
+        normal = normalise_suppressed(chosen, value)
+        text = check.check_text("reason", reason, max_len=200)
+        until = check_optional_datetime("expires_at", expires_at)
+        now = self._clock()
+        if until is not None and until < now:
+            raise check.fail("expires_at", "in the past")
+        return self._write(lambda uow: services.suppress(uow, chosen, normal, text, expires_at=until, at=now))
+
+    def unsuppress(self, kind: SuppressionKind | str, value: str | UUID) -> bool:
+        """Lift a suppression from now (the entry is kept, expired); ``False`` if none was live."""
+        chosen = check.check_enum(SuppressionKind, "kind", kind)
+        normal = normalise_suppressed(chosen, value)
+        return self._write(lambda uow: services.unsuppress(uow, chosen, normal, at=self._clock()))
+
+    def suppressions(self, *, at: datetime | None = None) -> builtins.list[Suppression]:
+        """The suppressions live at ``at`` (now by default), by kind then value."""
+        moment = self._as_of(at, "at")
+        return self._read(lambda uow: uow.suppressions.active(moment))
+
+    # -- who the campaign considered ---------------------------------------------
+
+    def members(
+        self, campaign_id: CampaignId, *, excluded: bool | None = False
+    ) -> builtins.list[CampaignMember]:
+        """A campaign's members (``excluded=True``: the customers it left out; ``None``: both), in id order.
+
+        Raises:
+            NotFoundError: No such campaign.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        which = check_excluded(excluded)
+        return self._read(lambda uow: services.members(uow, wanted, excluded=which))
+
+    def why_excluded(self, campaign_id: CampaignId, customer_id: CustomerId) -> Exclusion | None:
+        """Why the campaign left the customer out; ``None`` if the customer is a member.
+
+        Raises:
+            NotFoundError: No such campaign, or it never considered the customer.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        who = check_id("customer_id", customer_id)
+        return self._read(lambda uow: services.why_excluded(uow, wanted, who))
