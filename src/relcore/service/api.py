@@ -14,7 +14,7 @@ from relcore._kernel.arguments import check_id, check_instance
 from relcore._kernel.namespace import Namespace, UnitOfWorkSource
 from relcore.activity.model import Touchpoint
 from relcore.clock import Clock
-from relcore.errors import TransientStorageError
+from relcore.errors import ConflictError, TransientStorageError
 from relcore.ids import CaseId, SlaPolicyId
 from relcore.segments import Catalogue
 from relcore.service import analytics, decisions, services, sla
@@ -407,7 +407,8 @@ class Service(Namespace[ServiceWork]):
         commit; see [sweep][relcore.service.sla.sweep]. Two sweeps at once may
         lose a lock race to each other: the loser runs again, up to
         [SWEEP_ATTEMPTS][relcore.service.api.SWEEP_ATTEMPTS] times, before raising
-        [TransientStorageError][relcore.errors.TransientStorageError].
+        [TransientStorageError][relcore.errors.TransientStorageError] (or
+        [ConflictError][relcore.errors.ConflictError]).
         """
         moment = self._as_of(as_of)
         if progress is not None and not callable(progress):
@@ -417,9 +418,10 @@ class Service(Namespace[ServiceWork]):
                 try:
                     report = sla.sweep(uow, moment, progress=progress)
                     uow.commit()
-                except TransientStorageError:
-                    # another sweep won a lock race (MariaDB may call two inserts of one key a deadlock): the
-                    # work was rolled back whole, and repeating it announces only what is still unannounced
+                except (TransientStorageError, ConflictError):
+                    # another sweep won a race for the same marks (a deadlock, or a key stored after
+                    # this transaction's snapshot, on MariaDB): the work is rolled back whole, and a new
+                    # transaction announces only what is still unannounced
                     if attempt == SWEEP_ATTEMPTS or getattr(uow, "joined", False):
                         raise
                     time.sleep(0.05 * attempt)
