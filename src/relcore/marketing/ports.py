@@ -9,9 +9,9 @@ from typing import Protocol
 from uuid import UUID
 
 from relcore._kernel import checks as check
-from relcore._kernel.declarations import Aggregate, Context
+from relcore._kernel.declarations import Aggregate, Context, History, HistoryField
 from relcore.ids import CampaignId, CustomerId
-from relcore.marketing.members import MAX_ADDRESS, CampaignMember
+from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
 from relcore.marketing.suppressions import Suppression
 from relcore.sales.ports import SalesWork
@@ -19,6 +19,7 @@ from relcore.storage.base import AggregateRepository, Page
 from relcore.storage.rules import check_ids
 
 __all__ = [
+    "CAMPAIGN_HISTORY",
     "CAMPAIGNS",
     "CAMPAIGN_MEMBERS",
     "CONTEXT",
@@ -165,11 +166,30 @@ SUPPRESSIONS = Aggregate(
 )
 """The suppression list, unique on the kind and value."""
 
+CAMPAIGN_HISTORY = History(
+    "campaigns",
+    CAMPAIGN_MEMBERS,
+    (
+        HistoryField("campaign_id", "id"),
+        HistoryField("status", "text", nullable=True),
+        HistoryField("variant", "text", nullable=True),
+        HistoryField("excluded", "choice", nullable=True, choices=Exclusion),
+        HistoryField("first_responded_at", "datetime", nullable=True),
+        HistoryField("status_changed_at", "datetime", nullable=True),
+    ),
+    time="added_at",
+)
+"""The campaigns that considered a customer, dated by when they did, as rules see them:
+``campaigns(status == "responded").within(days=90).count() >= 1``; a customer who
+responded has ``first_responded_at`` set (``campaigns(first_responded_at is set)``);
+one left out has its reason in ``excluded``."""
+
 CONTEXT = Context(
     "marketing",
     ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS),
     events=(CampaignAdded, CampaignStatusChanged),
     contracts=("relcore.marketing._testing:MarketingContract",),
+    histories=(CAMPAIGN_HISTORY,),
     snapshot="relcore.marketing._testing:stored_state",
     examples=(
         ("campaigns", "relcore.marketing._testing:new_campaign"),
