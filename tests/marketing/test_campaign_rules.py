@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relcore import CRM
 from relcore.marketing import Campaign
 from relcore.marketing.members import CampaignMember
 from relcore.registry import UnitOfWork
-from relcore.segments import CustomerView, Rule, evaluate, parse
+from relcore.segments import parse
 from relcore.testing._contract_support import StoreFactory, customer, in_unit
-from relcore.testing.segment_strategies import rules
+from tests._rule_agreement import assert_rules_agree
 
 AS_OF = datetime(2026, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 OFFSETS = [DAY, 90 * DAY - timedelta(microseconds=1), 90 * DAY, 200 * DAY, -DAY]
-PEOPLE = 4
 CATALOGUE = CRM.in_memory().segments.catalogue
 SPRING = Campaign(name="Spring", channel="email", created_at=AS_OF - 400 * DAY)
 AUTUMN = Campaign(name="Autumn", channel="sms", created_at=AS_OF - 400 * DAY)
@@ -54,43 +52,20 @@ def members_of(owner: object) -> st.SearchStrategy[list[CampaignMember]]:
 
 
 def test_campaign_rules_agree_on_every_backend(store_factory: StoreFactory) -> None:
-    people = [customer(f"P{i}") for i in range(PEOPLE)]
-    leaves = rules(
+    def store_members(uow: UnitOfWork, members: list[CampaignMember]) -> None:
+        uow.campaigns.add_many([SPRING, AUTUMN])
+        uow.campaign_members.add_many(members)
+
+    assert_rules_agree(
+        store_factory,
         CATALOGUE,
+        "campaigns",
+        members_of,
+        store_members,
         as_of=AS_OF,
-        texts=st.sampled_from(["responded", "sent", "a", "b", ""]),
+        texts=["responded", "sent", "a", "b", ""],
         windows=[30, 90],
-        fields=["tags"],
-        events=["campaigns"],
-        max_depth=2,
     )
-    slow = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-
-    @settings(max_examples=30, deadline=None, suppress_health_check=slow)
-    @given(
-        found=st.tuples(*(members_of(p.id) for p in people)), checks=st.lists(leaves, min_size=1, max_size=4)
-    )
-    def check(found: tuple[list[CampaignMember], ...], checks: list[Rule]) -> None:
-        store = store_factory()
-
-        def write(uow: UnitOfWork) -> None:
-            uow.customers.add_many(people)
-            uow.campaigns.add_many([SPRING, AUTUMN])
-            uow.campaign_members.add_many([m for mine in found for m in mine])
-
-        in_unit(store, write)
-        with store.unit_of_work() as uow:
-            for rule in checks:
-                expected = [
-                    p.id
-                    for p, mine in zip(people, found, strict=True)
-                    if evaluate(
-                        rule, CustomerView(p, histories={"campaigns": mine}), AS_OF, catalogue=CATALOGUE
-                    )
-                ]
-                assert list(uow.segments.members(rule, AS_OF, catalogue=CATALOGUE)) == sorted(expected), rule
-
-    check()
 
 
 def test_customers_who_responded_in_the_last_90_days(store_factory: StoreFactory) -> None:

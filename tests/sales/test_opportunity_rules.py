@@ -10,21 +10,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relcore import CRM
 from relcore.registry import UnitOfWork
 from relcore.sales import Opportunity, Pipeline
 from relcore.sales.decisions import lose, open_deal, set_forecast_category, win
-from relcore.segments import CustomerView, Rule, evaluate, history, parse, to_text
+from relcore.segments import history, parse, to_text
 from relcore.testing._contract_support import StoreFactory, customer, in_unit
-from relcore.testing.segment_strategies import rules
+from tests._rule_agreement import assert_rules_agree
 
 AS_OF = datetime(2026, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 OFFSETS = [DAY, 30 * DAY, 365 * DAY - timedelta(microseconds=1), 365 * DAY, 400 * DAY, -DAY]
-PEOPLE = 4
 DIRECT = Pipeline.of(
     "Direct",
     [("qualify", "Qualify", "0.1"), ("negotiation", "Negotiation", "0.6", "commit")],
@@ -75,43 +73,20 @@ def deals_of(owner: object) -> st.SearchStrategy[list[Opportunity]]:
 
 
 def test_deal_rules_agree_on_every_backend(store_factory: StoreFactory) -> None:
-    people = [customer(f"P{i}") for i in range(PEOPLE)]
-    leaves = rules(
+    def store_deals(uow: UnitOfWork, deals: list[Opportunity]) -> None:
+        uow.pipelines.add(DIRECT)
+        uow.opportunities.add_many(deals)
+
+    assert_rules_agree(
+        store_factory,
         CATALOGUE,
+        "opportunities",
+        deals_of,
+        store_deals,
         as_of=AS_OF,
-        texts=st.sampled_from(["web", "ann", "Ann", "negotiation", "qualify", ""]),
+        texts=["web", "ann", "Ann", "negotiation", "qualify", ""],
         windows=[30, 365],
-        fields=["tags"],
-        events=["opportunities"],
-        max_depth=2,
     )
-    slow = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-
-    @settings(max_examples=30, deadline=None, suppress_health_check=slow)
-    @given(
-        deals=st.tuples(*(deals_of(p.id) for p in people)), checks=st.lists(leaves, min_size=1, max_size=4)
-    )
-    def check(deals: tuple[list[Opportunity], ...], checks: list[Rule]) -> None:
-        store = store_factory()
-
-        def write(uow: UnitOfWork) -> None:
-            uow.customers.add_many(people)
-            uow.pipelines.add(DIRECT)
-            uow.opportunities.add_many([d for mine in deals for d in mine])
-
-        in_unit(store, write)
-        with store.unit_of_work() as uow:
-            for rule in checks:
-                expected = [
-                    p.id
-                    for p, mine in zip(people, deals, strict=True)
-                    if evaluate(
-                        rule, CustomerView(p, histories={"opportunities": mine}), AS_OF, catalogue=CATALOGUE
-                    )
-                ]
-                assert list(uow.segments.members(rule, AS_OF, catalogue=CATALOGUE)) == sorted(expected), rule
-
-    check()
 
 
 def test_customers_with_an_open_deal_over_5000_eur_in_commit(store_factory: StoreFactory) -> None:

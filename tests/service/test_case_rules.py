@@ -10,21 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import attrs
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relcore import CRM
 from relcore.registry import UnitOfWork
-from relcore.segments import CustomerView, Rule, evaluate, parse
+from relcore.segments import parse
 from relcore.service import BUILTIN_STATUSES, Case
 from relcore.service.decisions import open_case, set_status
 from relcore.testing._contract_support import StoreFactory, customer, in_unit
-from relcore.testing.segment_strategies import rules
+from tests._rule_agreement import assert_rules_agree
 
 AS_OF = datetime(2026, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 OFFSETS = [DAY, 30 * DAY - timedelta(microseconds=1), 30 * DAY, 200 * DAY, -DAY]
-PEOPLE = 4
 CATALOGUE = CRM.in_memory().segments.catalogue
 STATUS = {s.key: s for s in BUILTIN_STATUSES}
 
@@ -55,40 +53,16 @@ def cases_of(owner: object) -> st.SearchStrategy[list[Case]]:
 
 
 def test_case_rules_agree_on_every_backend(store_factory: StoreFactory) -> None:
-    people = [customer(f"P{i}") for i in range(PEOPLE)]
-    leaves = rules(
+    assert_rules_agree(
+        store_factory,
         CATALOGUE,
+        "cases",
+        cases_of,
+        lambda uow, cases: uow.cases.add_many(cases),
         as_of=AS_OF,
-        texts=st.sampled_from(["tier-1", "Tier-1", "open", "solved", ""]),
+        texts=["tier-1", "Tier-1", "open", "solved", ""],
         windows=[30, 365],
-        fields=["tags"],
-        events=["cases"],
-        max_depth=2,
     )
-    slow = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-
-    @settings(max_examples=30, deadline=None, suppress_health_check=slow)
-    @given(
-        found=st.tuples(*(cases_of(p.id) for p in people)), checks=st.lists(leaves, min_size=1, max_size=4)
-    )
-    def check(found: tuple[list[Case], ...], checks: list[Rule]) -> None:
-        store = store_factory()
-
-        def write(uow: UnitOfWork) -> None:
-            uow.customers.add_many(people)
-            uow.cases.add_many([c for mine in found for c in mine])
-
-        in_unit(store, write)
-        with store.unit_of_work() as uow:
-            for rule in checks:
-                expected = [
-                    p.id
-                    for p, mine in zip(people, found, strict=True)
-                    if evaluate(rule, CustomerView(p, histories={"cases": mine}), AS_OF, catalogue=CATALOGUE)
-                ]
-                assert list(uow.segments.members(rule, AS_OF, catalogue=CATALOGUE)) == sorted(expected), rule
-
-    check()
 
 
 def test_urgent_open_cases_and_recent_breaches(store_factory: StoreFactory) -> None:
