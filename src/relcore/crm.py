@@ -132,7 +132,7 @@ class CRM:
         """Service: cases, their statuses and history, SLA policies and clocks."""
         self.feedback = Feedback(self, clock, vocabularies)
         """Survey answers (NPS, CSAT, CES) and the satisfaction figures."""
-        self.campaigns = Campaigns(self, clock, vocabularies)
+        self.campaigns = Campaigns(self, clock, vocabularies, self._catalogue)
         """Campaigns, the suppression list, and who each campaign left out and why."""
 
     @classmethod

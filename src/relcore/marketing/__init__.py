@@ -15,6 +15,16 @@ left out with an [Exclusion][relcore.marketing.Exclusion] or not) and the suppre
 """
 
 from relcore.marketing.attribution import AttributionModel, Credit, Order, Touch, attribute, totals
+from relcore.marketing.audiences import (
+    ADDRESS_KINDS,
+    Audience,
+    Candidate,
+    Reachable,
+    Screening,
+    SendCheck,
+    address_kind,
+    screen,
+)
 from relcore.marketing.decisions import CAMPAIGN_MOVES, add_campaign, change_status
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import (
@@ -67,6 +77,14 @@ from relcore.marketing.variants import (
 )
 
 __all__ = [
+    "ADDRESS_KINDS",
+    "Audience",
+    "Candidate",
+    "Reachable",
+    "Screening",
+    "SendCheck",
+    "address_kind",
+    "screen",
     "CAMPAIGN_MOVES",
     "MAX_ADDRESS",
     "DEFAULT_MEMBER_STATUSES",

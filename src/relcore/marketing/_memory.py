@@ -5,20 +5,27 @@ from __future__ import annotations
 import bisect
 import builtins
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from uuid import UUID
 
 from relcore._kernel.checks import check_datetime
-from relcore.ids import CampaignId, CustomerId
+from relcore.activity.model import Direction, Touchpoint
+from relcore.consent.model import may_contact
+from relcore.customers.model import ContactPointKind
+from relcore.ids import CampaignId, CustomerId, SegmentId
+from relcore.marketing.audiences import Candidate, Reachable, Screening, address_kind, screen
 from relcore.marketing.members import CampaignMember
+from relcore.marketing.model import Campaign
 from relcore.marketing.ports import check_excluded, check_matches
 from relcore.marketing.suppressions import Suppression, SuppressionKind, address_domain
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.base import Page
 from relcore.storage.memory.generic import MemoryRepository
+from relcore.storage.memory.session import Session
 from relcore.storage.rules import check_id, check_limit
 
-__all__ = ["MemoryCampaignMembers", "MemorySuppressions"]
+__all__ = ["MemoryAudiences", "MemoryCampaignMembers", "MemorySuppressions"]
 
 
 class MemoryCampaignMembers(MemoryRepository[CampaignMember]):
@@ -88,7 +95,7 @@ class MemorySuppressions(MemoryRepository[Suppression]):
             live[suppression.kind].add(suppression.value)
         found: set[str | CustomerId] = set()
         for address in texts:
-            folded = address.strip().lower()
+            folded = address.strip().casefold()
             if (
                 folded in live[SuppressionKind.ADDRESS]
                 or address_domain(folded) in live[SuppressionKind.DOMAIN]
@@ -96,3 +103,85 @@ class MemorySuppressions(MemoryRepository[Suppression]):
                 found.add(address)
         found.update(CustomerId(i) for i in ids if str(i) in live[SuppressionKind.CUSTOMER])
         return found
+
+
+class MemoryAudiences:
+    """The audience query in a memory store.
+
+    It gathers the facts about each customer, then applies
+    [screen][relcore.marketing.audiences.screen] to them.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def candidates(
+        self,
+        campaign: Campaign,
+        source: Rule | SegmentId,
+        as_of: datetime,
+        *,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
+    ) -> Iterator[Candidate]:
+        """Yield every customer ``source`` holds at ``as_of``, in id order, kept or left out."""
+        self._session.check()
+        moment = check_datetime("as_of", as_of)
+        uow = self._session.uow
+        if isinstance(source, UUID):
+            held: Iterable[CustomerId] = uow.segments.stored_members(SegmentId(source))
+        else:
+            held = uow.segments.members(source, moment, catalogue=catalogue)
+        live: dict[SuppressionKind, set[str]] = {kind: set() for kind in SuppressionKind}
+        for suppression in uow.suppressions.active(moment):
+            live[suppression.kind].add(suppression.value)
+        kind = address_kind(str(campaign.channel))
+
+        def facts(customer_id: CustomerId) -> Screening:
+            points = [
+                Reachable(
+                    contact_id=contact.id,
+                    position=position,
+                    kind=point.kind,
+                    value=point.value,
+                    key=point.key,
+                    primary=point.primary,
+                    verified=point.verified,
+                )
+                for contact in (uow.contacts.for_customer(customer_id) if kind is not None else ())
+                for position, point in enumerate(contact.points)
+                if point.kind is kind
+            ]
+            return Screening(
+                customer_id=customer_id,
+                consented=may_contact(
+                    uow.consents.for_customer(customer_id), campaign.purpose, campaign.channel, moment
+                ),
+                suppressed=str(customer_id) in live[SuppressionKind.CUSTOMER],
+                capped=_capped(campaign, uow.touchpoints.for_owner(customer_id), moment),
+                reachable=tuple(p for p in points if not _address_suppressed(p, live)),
+                had_points=bool(points),
+            )
+
+        yield from screen((facts(c) for c in sorted(held)), needs_address=kind is not None)
+
+
+def _address_suppressed(point: Reachable, live: Mapping[SuppressionKind, set[str]]) -> bool:
+    if point.key in live[SuppressionKind.ADDRESS]:
+        return True
+    return point.kind is ContactPointKind.EMAIL and address_domain(point.key) in live[SuppressionKind.DOMAIN]
+
+
+def _capped(campaign: Campaign, sent: Iterable[Touchpoint], as_of: datetime) -> bool:
+    cap = campaign.frequency_cap
+    if cap is None:
+        return False
+    start = as_of - cap.window
+    counted = sum(
+        1
+        for t in sent
+        if t.direction is Direction.OUTBOUND
+        and t.campaign_id is not None
+        and t.channel == campaign.channel
+        and start < t.occurred_at <= as_of
+    )
+    return counted >= cap.count

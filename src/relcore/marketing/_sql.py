@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 
 from relcore._kernel.checks import check_datetime
-from relcore.ids import CampaignId, CustomerId
-from relcore.marketing.members import CampaignMember
+from relcore.activity.model import Direction
+from relcore.customers.model import ContactPointKind
+from relcore.ids import CampaignId, CustomerId, SegmentId
+from relcore.marketing.audiences import STORED_ADDRESS_KINDS, Candidate, address_kind
+from relcore.marketing.members import CampaignMember, Exclusion
+from relcore.marketing.model import Campaign
 from relcore.marketing.ports import check_excluded, check_matches
 from relcore.marketing.suppressions import Suppression, SuppressionKind, address_domain
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
+from relcore.segments._sql_fields import consent_granted
+from relcore.segments._sql_rules import compile_rule
 from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_limit
+from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.generic import SqlRepository
-from relcore.storage.sql.schema import campaign_members, suppressions
+from relcore.storage.sql.schema import (
+    campaign_members,
+    contact_points,
+    contacts,
+    customers,
+    segment_members,
+    suppressions,
+    touchpoints,
+)
 
-__all__ = ["SqlCampaignMembers", "SqlSuppressions"]
+if TYPE_CHECKING:
+    from relcore.storage.sql.store import SqlUnitOfWork
+
+__all__ = ["SqlAudiences", "SqlCampaignMembers", "SqlSuppressions", "audience_query"]
 
 _CHUNK = 500  # values per IN (...) list
 
@@ -88,7 +109,7 @@ class SqlSuppressions(SqlRepository[Suppression]):
     ) -> set[str | CustomerId]:
         """Which of the addresses and customers a suppression live at ``at`` covers."""
         texts, ids, moment = check_matches(addresses, customer_ids, at)
-        folded = {address: address.strip().lower() for address in texts}
+        folded = {address: address.strip().casefold() for address in texts}
         domains = {address: address_domain(value) for address, value in folded.items()}
         wanted = {
             SuppressionKind.ADDRESS: list(folded.values()),
@@ -111,3 +132,194 @@ class SqlSuppressions(SqlRepository[Suppression]):
         }
         found.update(CustomerId(i) for i in ids if str(i) in live[SuppressionKind.CUSTOMER])
         return found
+
+
+class SqlAudiences:
+    """The audience query in a SQL store: one statement, streamed.
+
+    See [audience_query][relcore.marketing._sql.audience_query].
+    """
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def candidates(
+        self,
+        campaign: Campaign,
+        source: Rule | SegmentId,
+        as_of: datetime,
+        *,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
+    ) -> Iterator[Candidate]:
+        """Yield every customer ``source`` holds at ``as_of``, in id order, kept or left out."""
+        moment = check_datetime("as_of", as_of)
+        dialect = self._uow.connection.dialect
+        query = audience_query(campaign, source, moment, dialect=dialect, catalogue=catalogue)
+        result = self._uow.execute(query.execution_options(yield_per=_BATCH), what="select an audience")
+        with self._uow.translating("select an audience"):
+            for batch in result.partitions():
+                for customer_id, address, key, reason in batch:
+                    yield Candidate(
+                        customer_id=CustomerId(customer_id),
+                        address=address,
+                        key=key,
+                        exclusion=None if reason is None else Exclusion(reason),
+                    )
+
+
+_BATCH = 2000  # rows fetched at a time while streaming an audience
+
+
+def audience_query(
+    campaign: Campaign,
+    source: Rule | SegmentId,
+    as_of: datetime,
+    *,
+    dialect: Dialect | str,
+    catalogue: Catalogue = DEFAULT_CATALOGUE,
+) -> sa.Select[Any]:
+    """``SELECT customer_id, address, key, exclusion`` for every customer ``source`` holds, by id.
+
+    The rules of [relcore.marketing.audiences][] in one statement: the rule
+    compiled by the segments' compiler (or the segment's stored members), the
+    deciding consent record as the rule language reads it, the live
+    suppressions by customer, address and domain, the frequency cap as a
+    grouped count of the window's marketing messages, the best contact point
+    not suppressed by ``ROW_NUMBER()`` over the customer's points, and
+    duplicates by ``ROW_NUMBER()`` over the kept customers sharing a key.
+    """
+    family = dialect_family(dialect)
+    channel, purpose = str(campaign.channel), str(campaign.purpose)
+    if isinstance(source, UUID):
+        chosen: sa.ColumnElement[bool] = customers.c.id.in_(
+            sa.select(segment_members.c.customer_id).where(segment_members.c.segment_id == source)
+        )
+    else:
+        chosen = compile_rule(source, as_of, dialect=dialect, catalogue=catalogue)
+    kind = address_kind(channel)
+    customer_suppressed = _suppressed(SuppressionKind.CUSTOMER, _id_text(family), as_of)
+    capped = _capped(campaign, as_of)
+    consented = consent_granted(purpose, channel, as_of)
+    if kind is None:
+        reason = sa.case(
+            (~consented, Exclusion.NO_CONSENT.value),
+            (customer_suppressed, Exclusion.SUPPRESSED.value),
+            (capped, Exclusion.FREQUENCY_CAP.value),
+            else_=sa.null(),
+        )
+        return sa.select(customers.c.id, sa.null(), sa.null(), reason).where(chosen).order_by(customers.c.id)
+    best = _best_points(kind, as_of, family)
+    had_points = (
+        sa.exists()
+        .where(contacts.c.customer_id == customers.c.id, contact_points.c.contact_id == contacts.c.id)
+        .where(contact_points.c.kind == kind.value)
+    )
+    reason = sa.case(
+        (~consented, Exclusion.NO_CONSENT.value),
+        (sa.or_(customer_suppressed, sa.and_(best.c.key.is_(None), had_points)), Exclusion.SUPPRESSED.value),
+        (capped, Exclusion.FREQUENCY_CAP.value),
+        (best.c.key.is_(None), Exclusion.NO_ADDRESS.value),
+        else_=sa.null(),
+    )
+    stored = kind in STORED_ADDRESS_KINDS
+    first = sa.and_(best.c.customer_id == customers.c.id, best.c.rank == 1)
+    base = (
+        sa.select(
+            customers.c.id.label("customer_id"),
+            (best.c.value if stored else sa.null()).label("address"),
+            best.c.key.label("key"),
+            reason.label("reason"),
+        )
+        .select_from(customers.outerjoin(best, first))
+        .where(chosen)
+        .subquery("considered")
+    )
+    kept_key = sa.case((base.c.reason.is_(None), base.c.key), else_=sa.null())
+    second = sa.func.row_number().over(partition_by=kept_key, order_by=base.c.customer_id) > 1
+    exclusion = sa.case(
+        (base.c.reason.is_not(None), base.c.reason),
+        (second, Exclusion.DUPLICATE_ADDRESS.value),
+        else_=sa.null(),
+    )
+    return sa.select(base.c.customer_id, base.c.address, base.c.key, exclusion).order_by(base.c.customer_id)
+
+
+def _live(table: Any, as_of: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        table.c.created_at <= as_of, sa.or_(table.c.expires_at.is_(None), table.c.expires_at > as_of)
+    )
+
+
+def _suppressed(kind: SuppressionKind, value: Any, as_of: datetime) -> sa.ColumnElement[bool]:
+    entry = suppressions.alias(f"suppressed_{kind.value}")
+    return sa.exists().where(entry.c.kind == kind.value, entry.c.value == value, _live(entry, as_of))
+
+
+def _id_text(family: DialectFamily) -> Any:
+    """The customer's id as a customer suppression stores it (``str(uuid)``)."""
+    if family is DialectFamily.POSTGRESQL:
+        return sa.cast(customers.c.id, sa.String(36))
+    # SQLite keeps a UUID as 32 hex digits, MariaDB as 32 hex digits or (from 10.7) a native UUID
+    # whose text has dashes: take the digits alone, then put the dashes where str(uuid) has them
+    text = sa.func.lower(sa.func.replace(sa.cast(customers.c.id, sa.String(36)), "-", ""))
+    spans = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+    parts = [sa.func.substr(text, start, length) for start, length in spans]
+    return parts[0] + "-" + parts[1] + "-" + parts[2] + "-" + parts[3] + "-" + parts[4]
+
+
+def _domain(key: Any, family: DialectFamily) -> Any:
+    """The part of an e-mail key after its ``@`` (a normalised address has exactly one)."""
+    if family is DialectFamily.POSTGRESQL:
+        return sa.func.substr(key, sa.func.strpos(key, "@") + 1)
+    if family is DialectFamily.MYSQL:
+        return sa.func.substring(key, sa.func.locate("@", key) + 1)
+    return sa.func.substr(key, sa.func.instr(key, "@") + 1)
+
+
+def _best_points(kind: ContactPointKind, as_of: datetime, family: DialectFamily) -> sa.Subquery:
+    """Each customer's contact points of ``kind`` not suppressed, ranked best first (``rank`` 1)."""
+    point = contact_points
+    free = ~_suppressed(SuppressionKind.ADDRESS, point.c.lookup_key, as_of)
+    if kind is ContactPointKind.EMAIL:
+        free = sa.and_(free, ~_suppressed(SuppressionKind.DOMAIN, _domain(point.c.lookup_key, family), as_of))
+    rank = sa.func.row_number().over(
+        partition_by=contacts.c.customer_id,
+        order_by=(
+            point.c.is_primary.desc(),
+            point.c.is_verified.desc(),
+            point.c.contact_id,
+            point.c.position,
+        ),
+    )
+    return (
+        sa.select(
+            contacts.c.customer_id,
+            point.c.value,
+            point.c.lookup_key.label("key"),
+            rank.label("rank"),
+        )
+        .select_from(point.join(contacts, contacts.c.id == point.c.contact_id))
+        .where(point.c.kind == kind.value, free)
+        .subquery("best_points")
+    )
+
+
+def _capped(campaign: Campaign, as_of: datetime) -> sa.ColumnElement[bool]:
+    """Whether the customer got the cap's count of marketing messages on the channel in its window."""
+    cap = campaign.frequency_cap
+    if cap is None:
+        return sa.false()
+    sent = touchpoints
+    counted = (
+        sa.select(sent.c.customer_id)
+        .where(
+            sent.c.direction == Direction.OUTBOUND.value,
+            sent.c.campaign_id.is_not(None),
+            sent.c.channel == str(campaign.channel),
+            sent.c.occurred_at > as_of - cap.window,
+            sent.c.occurred_at <= as_of,
+        )
+        .group_by(sent.c.customer_id)
+        .having(sa.func.count() >= cap.count)
+    )
+    return customers.c.id.in_(counted)

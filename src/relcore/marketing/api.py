@@ -11,12 +11,15 @@ from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_id, check_instance, check_limit, check_optional_datetime
 from relcore._kernel.namespace import Namespace, UnitOfWorkSource
 from relcore.clock import Clock
-from relcore.ids import CampaignId, CustomerId
+from relcore.ids import CampaignId, CustomerId, SegmentId
 from relcore.marketing import services
+from relcore.marketing.audiences import Audience, SendCheck
 from relcore.marketing.members import CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignStatus
 from relcore.marketing.ports import MarketingWork, check_excluded
 from relcore.marketing.suppressions import Suppression, SuppressionKind, normalise_suppressed
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, Segment, validate
+from relcore.segments.api import check_target
 from relcore.storage.base import Page
 
 if TYPE_CHECKING:
@@ -51,13 +54,18 @@ class Campaigns(Namespace[MarketingWork]):
         (True, [])
     """
 
-    __slots__ = ("_vocabularies",)
+    __slots__ = ("_catalogue", "_vocabularies")
 
     def __init__(
-        self, source: UnitOfWorkSource[MarketingWork], clock: Clock, vocabularies: Vocabularies
+        self,
+        source: UnitOfWorkSource[MarketingWork],
+        clock: Clock,
+        vocabularies: Vocabularies,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
     ) -> None:
         super().__init__(source, clock)
         self._vocabularies = vocabularies
+        self._catalogue = catalogue
 
     def _declared(self, campaign: object) -> Campaign:
         found = check_instance("campaign", campaign, Campaign)
@@ -135,7 +143,7 @@ class Campaigns(Namespace[MarketingWork]):
     ) -> Suppression:
         """Put an address, a domain or a customer on the suppression list from now; return the entry.
 
-        The value is normalised (lower-cased, stripped; a customer's id as
+        The value is normalised (case-folded as contact-point keys are, stripped; a customer's id as
         text). An entry of the same kind and value is replaced.
 
         Raises:
@@ -160,6 +168,55 @@ class Campaigns(Namespace[MarketingWork]):
         """The suppressions live at ``at`` (now by default), by kind then value."""
         moment = self._as_of(at, "at")
         return self._read(lambda uow: uow.suppressions.active(moment))
+
+    # -- audiences ---------------------------------------------------------------
+
+    def build_audience(
+        self,
+        campaign_id: CampaignId,
+        source: Rule | Segment | SegmentId | str,
+        *,
+        as_of: datetime | None = None,
+    ) -> Audience:
+        """Build the campaign's audience from a rule or a segment at ``as_of`` (now by default).
+
+        Every customer ``source`` holds is considered and stored, in one unit
+        of work: a member (in the campaign's default status, with its variant
+        and address), the control group, or left out with the reason why, by
+        the rules of [relcore.marketing.audiences][] — consent for the
+        campaign's purpose on its channel, the suppression list, the frequency
+        cap, a usable and unique address. On SQL stores one query does the
+        judging. Building again adds only customers not considered yet.
+
+        Raises:
+            ValidationError: Naming ``campaign_id``, ``source`` or ``as_of``; or the
+                campaign is completed or aborted (``campaign_id``).
+            InvalidRuleError: The rule is not valid on the catalogue.
+            NotFoundError: No such campaign or segment.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        target = check_target("source", source)
+        if not isinstance(target, Segment | UUID | str):
+            validate(target, self._catalogue)
+        moment = self._as_of(as_of)
+        return self._write(lambda uow: services.build_audience(uow, wanted, target, moment, self._catalogue))
+
+    def check_send(
+        self, campaign_id: CampaignId, customer_id: CustomerId, *, at: datetime | None = None
+    ) -> SendCheck:
+        """Ask just before sending: may the campaign message this customer at ``at`` (now by default)?
+
+        Consent and the suppression list are checked again; a member who may no
+        longer be contacted is left out from then on (see
+        [services.check_send][relcore.marketing.services.check_send]).
+
+        Raises:
+            NotFoundError: No such campaign, or it never considered the customer.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        who = check_id("customer_id", customer_id)
+        moment = self._as_of(at, "at")
+        return self._write(lambda uow: services.check_send(uow, wanted, who, moment))
 
     # -- who the campaign considered ---------------------------------------------
 

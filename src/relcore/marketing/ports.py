@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from relcore._kernel import checks as check
-from relcore._kernel.declarations import Aggregate, Context, History, HistoryField
-from relcore.ids import CampaignId, CustomerId
+from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Port
+from relcore.ids import CampaignId, CustomerId, SegmentId
+from relcore.marketing.audiences import Candidate
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
 from relcore.marketing.suppressions import Suppression
 from relcore.sales.ports import SalesWork
+from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.base import AggregateRepository, Page
 from relcore.storage.rules import check_ids
 
 __all__ = [
+    "AUDIENCES",
     "CAMPAIGN_HISTORY",
     "CAMPAIGNS",
     "CAMPAIGN_MEMBERS",
     "CONTEXT",
     "SUPPRESSIONS",
+    "AudienceQuery",
     "CampaignMemberRepository",
     "CampaignRepository",
     "MarketingWork",
@@ -104,8 +108,31 @@ class SuppressionRepository(AggregateRepository[Suppression], Protocol):
         """Which of ``addresses`` and ``customer_ids`` a suppression live at ``at`` covers.
 
         An address is covered by its own suppression or by its domain's
-        (compared lower-cased); a customer by its own. The addresses come
+        (compared case-folded); a customer by its own. The addresses come
         back as given, the ids as ids.
+        """
+        ...
+
+
+class AudienceQuery(Protocol):
+    """The audience query: whom a campaign may reach among the customers a rule or a segment holds."""
+
+    def candidates(
+        self,
+        campaign: Campaign,
+        source: Rule | SegmentId,
+        as_of: datetime,
+        *,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
+    ) -> Iterator[Candidate]:
+        """Yield, in customer id order, every customer ``source`` holds at ``as_of``, kept or left out.
+
+        ``source`` is a rule, run at ``as_of``, or the id of a segment whose
+        stored members are taken as they are. Each candidate has the address
+        the campaign reaches it at, or the reason it is left out, by the rules
+        of [relcore.marketing.audiences][]; the answer must equal
+        [screen][relcore.marketing.audiences.screen] on every store. Consume
+        the iterator inside the unit of work.
         """
         ...
 
@@ -126,6 +153,11 @@ class MarketingWork(SalesWork, Protocol):
     @property
     def suppressions(self) -> SuppressionRepository:
         """The suppression list."""
+        ...
+
+    @property
+    def campaign_audiences(self) -> AudienceQuery:
+        """The audience query."""
         ...
 
 
@@ -166,6 +198,14 @@ SUPPRESSIONS = Aggregate(
 )
 """The suppression list, unique on the kind and value."""
 
+AUDIENCES = Port(
+    "campaign_audiences",
+    AudienceQuery,
+    memory="relcore.marketing._memory:MemoryAudiences",
+    sql="relcore.marketing._sql:SqlAudiences",
+)
+"""The audience query (a query port: it stores nothing)."""
+
 CAMPAIGN_HISTORY = History(
     "campaigns",
     CAMPAIGN_MEMBERS,
@@ -186,7 +226,7 @@ one left out has its reason in ``excluded``."""
 
 CONTEXT = Context(
     "marketing",
-    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS),
+    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, AUDIENCES),
     events=(CampaignAdded, CampaignStatusChanged),
     contracts=("relcore.marketing._testing:MarketingContract",),
     histories=(CAMPAIGN_HISTORY,),

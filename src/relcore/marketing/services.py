@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import builtins
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from uuid import UUID
 
 import attrs
 
 from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_instance
 from relcore.errors import ConflictError, NotFoundError
-from relcore.ids import CampaignId, CustomerId
+from relcore.ids import CampaignId, CustomerId, SegmentId
+from relcore.marketing.audiences import Audience, Candidate, SendCheck
 from relcore.marketing.decisions import add_campaign, change_status
 from relcore.marketing.members import CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignStatus
 from relcore.marketing.ports import MarketingWork
 from relcore.marketing.suppressions import Suppression, SuppressionKind, normalise_suppressed
+from relcore.marketing.variants import assign
+from relcore.segments import Catalogue, Rule, Segment, SegmentKind
+from relcore.segments.services import find_segment
 
 __all__ = [
     "add",
+    "build_audience",
+    "check_send",
     "members",
     "save",
     "set_status",
@@ -140,3 +149,135 @@ def why_excluded(uow: MarketingWork, campaign_id: CampaignId, customer_id: Custo
     if found is None:
         raise NotFoundError("campaign member", customer_id)
     return found.excluded
+
+
+_AUDIENCE_CHUNK = 1000  # members stored per add_many chunk while building an audience
+
+
+def build_audience(
+    uow: MarketingWork,
+    campaign_id: CampaignId,
+    source: Rule | Segment | SegmentId | str,
+    as_of: datetime,
+    catalogue: Catalogue,
+) -> Audience:
+    """Consider for a campaign every customer ``source`` holds at ``as_of``; store each, kept or left out.
+
+    ``source`` is a rule, or a segment: a dynamic segment's rule runs at
+    ``as_of``, a static or snapshot segment gives its stored members. Kept
+    customers are assigned a variant ([assign][relcore.marketing.assign]); those
+    assigned the control variant are left out as ``control_group``, the others
+    become members in the campaign's default status. Customers the campaign
+    already considered keep what they have.
+
+    Raises:
+        NotFoundError: No such campaign or segment.
+        ValidationError: The campaign is completed or aborted (``campaign_id``).
+    """
+    campaign = uow.campaigns.get(campaign_id)
+    if campaign.status in (CampaignStatus.COMPLETED, CampaignStatus.ABORTED):
+        raise check.fail("campaign_id", f"the campaign is {campaign.status.value}: its audience is closed")
+    chosen: Rule | SegmentId
+    if isinstance(source, Segment | UUID | str):
+        segment = find_segment(uow, source)
+        dynamic = segment.kind is SegmentKind.DYNAMIC and segment.rule is not None
+        chosen = segment.rule if dynamic and segment.rule is not None else segment.id
+    else:
+        chosen = source
+    candidates = uow.campaign_audiences.candidates(campaign, chosen, as_of, catalogue=catalogue)
+    considered = added = members = 0
+    excluded: Counter[Exclusion] = Counter()
+    for chunk in _batched(candidates, _AUDIENCE_CHUNK):
+        entries = [_consider(campaign, candidate, as_of) for candidate in chunk]
+        considered += len(entries)
+        new = uow.campaign_members.add_many(entries)
+        if new != len(entries):  # some were considered by an earlier build: count only the new ones
+            entries = [e for e in entries if uow.campaign_members.find(campaign.id, e.customer_id) == e]
+        added += len(entries)
+        for entry in entries:
+            if entry.excluded is None:
+                members += 1
+            else:
+                excluded[entry.excluded] += 1
+    return Audience(
+        campaign_id=campaign.id,
+        as_of=as_of,
+        considered=considered,
+        added=added,
+        members=members,
+        excluded=dict(sorted(excluded.items())),
+        kept=considered - added,
+    )
+
+
+def _batched(items: Iterable[Candidate], size: int) -> Iterator[builtins.list[Candidate]]:
+    chunk: builtins.list[Candidate] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _consider(campaign: Campaign, candidate: Candidate, as_of: datetime) -> CampaignMember:
+    """The stored record of one candidate: a member with its variant, the control group, or left out."""
+    if candidate.exclusion is not None:
+        why, who = candidate.exclusion, candidate.customer_id
+        return CampaignMember(campaign_id=campaign.id, customer_id=who, excluded=why, added_at=as_of)
+    variant = assign(campaign.id, candidate.customer_id, campaign.seed, campaign.variants)
+    if variant.control:
+        return CampaignMember(
+            campaign_id=campaign.id,
+            customer_id=candidate.customer_id,
+            variant=variant.key,
+            excluded=Exclusion.CONTROL_GROUP,
+            added_at=as_of,
+        )
+    return CampaignMember(
+        campaign_id=campaign.id,
+        customer_id=candidate.customer_id,
+        address=candidate.address,
+        variant=variant.key,
+        status=campaign.default_status.key,
+        status_changed_at=as_of,
+        added_at=as_of,
+    )
+
+
+def check_send(
+    uow: MarketingWork, campaign_id: CampaignId, customer_id: CustomerId, at: datetime
+) -> SendCheck:
+    """Whether the campaign may message the customer at ``at``; leave out a member who may no longer be.
+
+    Consent for the campaign's purpose on its channel and the suppression list
+    are checked again at ``at``. A member who fails either is left out from then
+    (``no_consent`` or ``suppressed``), unless it has already responded: then it
+    keeps its record and the answer is still no. A customer left out, or a
+    member in a terminal status (bounced, unsubscribed), is not sent to.
+
+    Raises:
+        NotFoundError: No such campaign, or it never considered the customer.
+    """
+    campaign = uow.campaigns.get(campaign_id)
+    member = uow.campaign_members.find(campaign_id, customer_id)
+    if member is None:
+        raise NotFoundError("campaign member", customer_id)
+    if member.excluded is not None:
+        return SendCheck(allowed=False, address=None, variant=member.variant, reason=member.excluded.value)
+    status = campaign.member_status(str(member.status))
+    if status is not None and status.terminal:
+        return SendCheck(allowed=False, address=member.address, variant=member.variant, reason=status.key)
+    reason: Exclusion | None = None
+    if not uow.consents.may_contact(customer_id, campaign.purpose, campaign.channel, at):
+        reason = Exclusion.NO_CONSENT
+    else:
+        addresses = [] if member.address is None else [member.address]
+        if uow.suppressions.matches(addresses, [customer_id], at):
+            reason = Exclusion.SUPPRESSED
+    if reason is None:
+        return SendCheck(allowed=True, address=member.address, variant=member.variant, reason=None)
+    if member.first_responded_at is None:
+        uow.campaign_members.save(attrs.evolve(member, excluded=reason))
+    return SendCheck(allowed=False, address=member.address, variant=member.variant, reason=reason.value)

@@ -5,7 +5,7 @@
 
 A [Suppression][relcore.marketing.Suppression] is unique on its kind and
 value. Values are kept in one normal form, so that a lookup is an exact
-comparison: an address or a domain lower-cased and without surrounding
+comparison: an address or a domain case-folded (as contact-point keys are) and without surrounding
 spaces, a customer as its id's text. A suppression may expire; until then
 (and from when it was made) it is live
 ([is_live][relcore.marketing.suppressions.Suppression.is_live]).
@@ -43,15 +43,15 @@ class SuppressionKind(StrEnum):
 
 
 def address_domain(address: str) -> str | None:
-    """The lower-cased domain of an e-mail address; ``None`` for a phone number."""
+    """The case-folded domain of an e-mail address; ``None`` for a phone number."""
     _, at, domain = address.rpartition("@")
-    return domain.lower() if at else None
+    return domain.casefold() if at else None
 
 
 def normalise_suppressed(kind: SuppressionKind | str, value: object, field: str = "value") -> str:
     """Return ``value`` in the normal form a suppression of ``kind`` stores.
 
-    An address or a domain is lower-cased and stripped of surrounding spaces
+    An address or a domain is case-folded and stripped of surrounding spaces
     (``" Ada@Example.COM "`` becomes ``"ada@example.com"``); a customer is its
     id as text (a `uuid.UUID` or its text).
 
@@ -61,7 +61,7 @@ def normalise_suppressed(kind: SuppressionKind | str, value: object, field: str 
     chosen = check.check_enum(SuppressionKind, "kind", kind)
     if chosen is SuppressionKind.CUSTOMER:
         return str(check.check_uuid(field, value))
-    text = check.check_text(field, value, max_len=MAX_ADDRESS).strip().lower()
+    text = check.check_text(field, value, max_len=MAX_ADDRESS).strip().casefold()
     if chosen is SuppressionKind.DOMAIN:
         if not _DOMAIN.fullmatch(text):
             raise check.fail(field, "expected a domain name such as example.com")
