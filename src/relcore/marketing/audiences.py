@@ -179,8 +179,8 @@ def screen(facts: Iterable[Screening], *, needs_address: bool) -> Iterator[Candi
         ...     Screening(customer_id=UUID(int=3), consented=False, suppressed=False, capped=False),
         ... ]
         >>> kept = screen(facts, needs_address=True)
-        >>> [(c.customer_id.int, c.exclusion and c.exclusion.value) for c in kept]
-        [(1, None), (2, 'duplicate_address'), (3, 'no_consent')]
+        >>> {c.customer_id.int: c.exclusion and c.exclusion.value for c in kept}
+        {1: None, 2: 'duplicate_address', 3: 'no_consent'}
     """
     taken: set[str] = set()
     previous: UUID | None = None
