@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from statistics import NormalDist
 from uuid import UUID
 
 import attrs
 
-from relcore._kernel import checks as check
+from relcore._kernel.proportions import check_confidence, wilson_interval, z_value
 from relcore.feedback.model import Scale
 
 __all__ = [
@@ -109,36 +108,10 @@ class Group:
     assignee: str | None = None
 
 
-def check_confidence(value: object) -> float:
-    """Return ``value`` if it is a confidence level strictly between 0 and 1."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise check.fail("confidence", f"expected a number between 0 and 1, got {check.kind(value)}")
-    level = float(value)
-    if not 0.0 < level < 1.0:
-        raise check.fail("confidence", "must lie strictly between 0 and 1")
-    return level
-
-
-def z_value(confidence: float) -> float:
-    """The two-sided standard normal quantile of ``confidence``: 1.959963984540054 for 0.95."""
-    return NormalDist().inv_cdf((1.0 + check_confidence(confidence)) / 2.0)
-
-
 def nps_standard_error(promoters: int, detractors: int, n: int) -> float:
     """``100·√((p + d - (p - d)²)/n)``, the standard error of an NPS over ``n`` answers (``n`` ≥ 1)."""
     p, d = promoters / n, detractors / n
     return 100.0 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
-
-
-def wilson_interval(positive: int, n: int, z: float) -> tuple[float, float]:
-    """The Wilson score interval of the share ``positive / n`` (``n`` ≥ 1), within [0, 1]."""
-    share = positive / n
-    z2 = z * z
-    scale = 1.0 + z2 / n
-    centre = (share + z2 / (2 * n)) / scale
-    half = z * math.sqrt(share * (1.0 - share) / n + z2 / (4 * n * n)) / scale
-    # it always holds the share (0 and 1 exactly at the ends); rounding must not move it past them
-    return min(max(centre - half, 0.0), share), max(min(centre + half, 1.0), share)
 
 
 @attrs.frozen(kw_only=True)

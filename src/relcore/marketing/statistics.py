@@ -34,6 +34,7 @@ from statistics import NormalDist
 import attrs
 
 from relcore._kernel import checks as check
+from relcore._kernel.proportions import wilson_interval, z_value
 
 __all__ = ["Rate", "ZTest", "Uplift", "cost_per", "roi", "two_proportion_test", "uplift"]
 
@@ -44,15 +45,6 @@ _MAX_COUNT = 2**63 - 1
 
 def _count(value: object, field: attrs.Attribute) -> int:  # type: ignore[type-arg]
     return check.positive_int(field.name, value, maximum=_MAX_COUNT)
-
-
-def _z(confidence: object) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        raise check.fail("confidence", f"expected a number between 0 and 1, got {check.kind(confidence)}")
-    level = float(confidence)
-    if not 0.0 < level < 1.0:
-        raise check.fail("confidence", "must lie strictly between 0 and 1")
-    return _NORMAL.inv_cdf((1.0 + level) / 2.0)
 
 
 @attrs.frozen
@@ -82,17 +74,10 @@ class Rate:
         Raises:
             ValidationError: If ``confidence`` is not strictly between 0 and 1.
         """
-        z = _z(confidence)
+        z = z_value(confidence)
         if not self.trials:
             return None
-        n, share = self.trials, self.successes / self.trials
-        z2 = z * z
-        scale = 1.0 + z2 / n
-        centre = (share + z2 / (2 * n)) / scale
-        half = z * math.sqrt(share * (1.0 - share) / n + z2 / (4 * n * n)) / scale
-        low = 0.0 if self.successes == 0 else min(max(centre - half, 0.0), share)
-        high = 1.0 if self.successes == n else max(min(centre + half, 1.0), share)
-        return low, high
+        return wilson_interval(self.successes, self.trials, z)
 
 
 @attrs.frozen
@@ -168,7 +153,7 @@ def uplift(treated: Rate, control: Rate, *, confidence: float = 0.95) -> Uplift 
     """
     _rate("treated", treated)
     _rate("control", control)
-    z = _z(confidence)
+    z = z_value(confidence)
     if not (treated.trials and control.trials):
         return None
     pt, pc = treated.successes / treated.trials, control.successes / control.trials
