@@ -222,8 +222,8 @@ class Audience:
         added: Those the campaign considered for the first time, now stored: members,
             control group or left out.
         members: The new members, who will be sent a variant.
-        excluded: The new customers left out, per reason (the control group included);
-            ``added == members + sum(excluded.values())``.
+        excluded: The new customers left out, per reason in the order the reasons are tried (the
+            control group last); ``added == members + sum(excluded.values())``.
         kept: Those an earlier build already considered; they keep their variant, status
             or exclusion (``considered == added + kept``).
     """

@@ -205,7 +205,7 @@ def build_audience(
         considered=considered,
         added=added,
         members=members,
-        excluded=dict(sorted(excluded.items())),
+        excluded={reason: excluded[reason] for reason in Exclusion if excluded[reason]},
         kept=considered - added,
     )
 
