@@ -21,7 +21,6 @@ from relcore.marketing.model import Campaign
 from relcore.marketing.ports import check_excluded, check_matches
 from relcore.marketing.suppressions import Suppression, SuppressionKind, address_domain
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
-from relcore.segments._sql_fields import consent_granted
 from relcore.segments._sql_rules import compile_rule
 from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_limit
@@ -29,6 +28,7 @@ from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.generic import SqlRepository
 from relcore.storage.sql.schema import (
     campaign_members,
+    consents,
     contact_points,
     contacts,
     customers,
@@ -199,7 +199,7 @@ def audience_query(
     kind = address_kind(channel)
     customer_suppressed = _suppressed(SuppressionKind.CUSTOMER, _id_text(family), as_of)
     capped = _capped(campaign, as_of)
-    consented = consent_granted(purpose, channel, as_of)
+    consented = customers.c.id.in_(_consenting(purpose, channel, as_of))
     if kind is None:
         reason = sa.case(
             (~consented, Exclusion.NO_CONSENT.value),
@@ -242,6 +242,34 @@ def audience_query(
         else_=sa.null(),
     )
     return sa.select(base.c.customer_id, base.c.address, base.c.key, exclusion).order_by(base.c.customer_id)
+
+
+def _consenting(purpose: str, channel: str, as_of: datetime) -> sa.Select[Any]:
+    """The customers whose deciding consent record at ``as_of`` is an unexpired grant.
+
+    The deciding record is the latest ``(recorded_at, id)`` at or before
+    ``as_of`` covering the purpose on this channel or every channel, as in
+    [relcore.domain.current_consent][]; numbered by ``ROW_NUMBER()`` in one
+    pass over the ledger rather than looked up customer by customer.
+    """
+    ledger = consents
+    newest_first = sa.func.row_number().over(
+        partition_by=ledger.c.customer_id, order_by=(ledger.c.recorded_at.desc(), ledger.c.id.desc())
+    )
+    deciding = (
+        sa.select(ledger.c.customer_id, ledger.c.status, ledger.c.expires_at, newest_first.label("newest"))
+        .where(
+            ledger.c.purpose == purpose,
+            sa.or_(ledger.c.channel == channel, ledger.c.channel.is_(None)),
+            ledger.c.recorded_at <= as_of,
+        )
+        .subquery("deciding")
+    )
+    return sa.select(deciding.c.customer_id).where(
+        deciding.c.newest == 1,
+        deciding.c.status == "granted",
+        sa.or_(deciding.c.expires_at.is_(None), deciding.c.expires_at > as_of),
+    )
 
 
 def _live(table: Any, as_of: datetime) -> sa.ColumnElement[bool]:
