@@ -46,6 +46,15 @@ from relcore.marketing.scoring_explain import (
     explain_score,
     score,
 )
+from relcore.marketing.scoring_store import (
+    CalibrationBand,
+    Crossing,
+    CustomerScore,
+    Outcome,
+    RefreshResult,
+    ScoreThresholdCrossed,
+    threshold_move,
+)
 from relcore.marketing.statistics import Rate, Uplift, ZTest, cost_per, roi, two_proportion_test, uplift
 from relcore.marketing.statuses import (
     DEFAULT_MEMBER_STATUSES,
@@ -67,6 +76,13 @@ from relcore.marketing.variants import (
 )
 
 __all__ = [
+    "CalibrationBand",
+    "Crossing",
+    "CustomerScore",
+    "Outcome",
+    "RefreshResult",
+    "ScoreThresholdCrossed",
+    "threshold_move",
     "CAMPAIGN_MOVES",
     "MAX_ADDRESS",
     "DEFAULT_MEMBER_STATUSES",

@@ -13,6 +13,8 @@ from relcore._kernel.declarations import Aggregate, Context, History, HistoryFie
 from relcore.ids import CampaignId, CustomerId
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
+from relcore.marketing.scoring_ports import SCORING_PORTS  # scoring: its own modules
+from relcore.marketing.scoring_store import ScoreThresholdCrossed
 from relcore.marketing.suppressions import Suppression
 from relcore.sales.ports import SalesWork
 from relcore.storage.base import AggregateRepository, Page
@@ -186,15 +188,19 @@ one left out has its reason in ``excluded``."""
 
 CONTEXT = Context(
     "marketing",
-    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS),
-    events=(CampaignAdded, CampaignStatusChanged),
-    contracts=("relcore.marketing._testing:MarketingContract",),
+    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, *SCORING_PORTS),
+    events=(CampaignAdded, CampaignStatusChanged, ScoreThresholdCrossed),
+    contracts=(
+        "relcore.marketing._testing:MarketingContract",
+        "relcore.marketing._scoring_testing:ScoringContract",
+    ),
     histories=(CAMPAIGN_HISTORY,),
     snapshot="relcore.marketing._testing:stored_state",
     examples=(
         ("campaigns", "relcore.marketing._testing:new_campaign"),
         ("campaign_members", "relcore.marketing._testing:new_member"),
         ("suppressions", "relcore.marketing._testing:new_suppression"),
+        ("scoring_plans", "relcore.marketing._scoring_testing:new_plan"),
     ),
 )
 """The marketing context, as the registry sees it."""
