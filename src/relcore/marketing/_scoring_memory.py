@@ -21,7 +21,7 @@ from relcore.marketing.scoring_ports import (
     check_scores,
 )
 from relcore.marketing.scoring_store import CustomerScore, Outcome
-from relcore.sales.model import StageOutcome
+from relcore.sales.pipelines import StageOutcome
 from relcore.segments._views import UnitOfWorkViews
 from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.storage.memory.session import Session
@@ -63,7 +63,8 @@ class MemoryScores:
         return self._session.tables.table("scores", ScoreTable)
 
     def _plan(self, plan_id: ScoringPlanId) -> dict[CustomerId, CustomerScore]:
-        return self._table().rows.get(check_id("plan_id", plan_id), {})  # type: ignore[arg-type]
+        wanted = ScoringPlanId(check_id("plan_id", plan_id))
+        return self._table().rows.get(wanted, {})
 
     def compute(
         self, plan: ScoringPlan, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
@@ -99,7 +100,7 @@ class MemoryScores:
     def find(self, plan_id: ScoringPlanId, customer_id: CustomerId) -> CustomerScore | None:
         """The customer's stored score on the plan, if any."""
         self._session.check()
-        return self._plan(plan_id).get(check_id("customer_id", customer_id))  # type: ignore[call-overload]
+        return self._plan(plan_id).get(CustomerId(check_id("customer_id", customer_id)))
 
     def ranked(
         self, plan_id: ScoringPlanId, *, label: str | None = None, offset: int = 0, limit: int = 10

@@ -8,7 +8,8 @@ from typing import Any
 import attrs
 import pytest
 
-from relcore.domain import Customer, Touchpoint, Transaction
+from relcore.activity.model import Touchpoint, Transaction
+from relcore.customers.model import Customer
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, ScoringPlanId, uuid7
 from relcore.marketing.scoring import Decay, ScoringGroup, ScoringPlan, ScoringRule
@@ -195,7 +196,7 @@ class ScoringContract(ContractBase):
             assert uow.scores.find(plan.id, people[0].id) == again
 
     def test_replacing_refuses_unknown_customers_plans_and_other_plans_rows(self, store: Store) -> None:
-        plan, people, rows = self._stored(store)
+        plan, _, rows = self._stored(store)
         stranger = attrs.evolve(rows[0], customer_id=CustomerId(uuid7()))
         with pytest.raises(NotFoundError):
             in_unit(store, lambda uow: uow.scores.replace(plan.id, [stranger]))

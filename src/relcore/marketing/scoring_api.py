@@ -44,10 +44,11 @@ class Scoring(Namespace[ScoringWork]):
     Example:
         >>> from datetime import UTC, datetime
         >>> from relcore import CRM
+        >>> from relcore.domain import Customer
         >>> from relcore.marketing import ScoringGroup, ScoringPlan, ScoringRule
         >>> from relcore.segments import field
         >>> crm = CRM.in_memory()
-        >>> ada = crm.customers.add(crm.customers.person("Ada Lovelace", tags=["vip"]))
+        >>> ada = crm.customers.add(Customer.person("Ada Lovelace", tags=["vip"]))
         >>> vip = ScoringRule(name="vip", rule=field("tags").has_tag("vip"), points=60)
         >>> plan = crm.scoring.define(ScoringPlan(
         ...     name="Leads", groups=[ScoringGroup(name="who", kind="fit", rules=[vip])],
