@@ -56,8 +56,9 @@ class Scoring(Namespace[ScoringWork]):
         >>> result = crm.scoring.refresh("Leads", as_of=datetime(2026, 1, 1, tzinfo=UTC))
         >>> result.customers, result.labels, result.crossed_up
         (1, {'MQL': 1}, 1)
-        >>> [(s.total, s.label) for s in crm.scoring.scores("Leads")]
-        [(60.0, 'MQL')]
+        >>> top = crm.scoring.scores("Leads")
+        >>> top[0].total, top[0].label
+        (60.0, 'MQL')
     """
 
     __slots__ = ("_catalogue",)
@@ -155,9 +156,9 @@ class Scoring(Namespace[ScoringWork]):
         """The conversion rate of the stored scores per score band, with Wilson intervals.
 
         A scored customer converts when ``outcome`` happened after their score's
-        ``as_of`` and at most ``horizon_days`` days after it:
-        [WON_OPPORTUNITY][relcore.marketing.Outcome.WON_OPPORTUNITY] (an opportunity
-        closed won) or [ORDER][relcore.marketing.Outcome.ORDER] (an order placed).
+        ``as_of`` and at most ``horizon_days`` days after it, the
+        [Outcome][relcore.marketing.Outcome] being ``"won_opportunity"`` (an opportunity
+        closed won) or ``"order"`` (an order placed).
         ``bands`` are ascending band edges; by default the plan's threshold points.
         A plan whose rate does not rise from band to band does not tell converters apart.
 
