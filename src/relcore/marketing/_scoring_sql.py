@@ -18,7 +18,7 @@ to the caller, which adds the groups in the plan's order as memory does.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,7 @@ from relcore.marketing.scoring_store import CustomerScore, Outcome
 from relcore.segments import Catalogue, validate
 from relcore.segments._sql_rules import _Compiler
 from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE
-from relcore.segments.rules.nodes import Aggregate
+from relcore.segments.rules.nodes import Aggregate, Measure, Op
 from relcore.storage.rules import check_id
 from relcore.storage.sql.dialects import DialectFamily
 from relcore.storage.sql.schema import customers, opportunities, scores, scoring_plans, transactions
@@ -126,11 +126,19 @@ def _rule_points(compiler: _Scorer, rule: ScoringRule, group: ScoringGroup) -> A
             else min(condition.within_days, group.window_days)
         )
         condition = attrs.evolve(condition, within_days=days)
-    held = compiler.node(condition)
     points: Any = rule.points * compiler.occurrences(condition, group.decay)
     if rule.cap is not None:
         points = compiler.greatest(-rule.cap, compiler.least(rule.cap, points))
-    return sa.case((held, points), else_=0)
+    if _at_least_one(condition):  # holds exactly when it counts an event: no points without one
+        return points
+    return sa.case((compiler.node(condition), points), else_=0)
+
+
+def _at_least_one(leaf: Aggregate) -> bool:
+    """Whether the leaf is "at least one event": it holds exactly when the events it counts are some."""
+    return leaf.measure is Measure.COUNT and (
+        (leaf.op is Op.GE and leaf.value == 1) or (leaf.op is Op.GT and leaf.value == 0)
+    )
 
 
 def group_columns(
@@ -170,11 +178,12 @@ class SqlScores:
         checked, moment = check_computation(plan, as_of, catalogue)
         columns = group_columns(checked, moment, dialect=self._uow.connection.dialect, catalogue=catalogue)
         query = sa.select(customers.c.id, *columns).order_by(customers.c.id)
+        combine = combiner(checked)
         result = self._uow.execute(query.execution_options(yield_per=_BATCH), what="compute scores")
         with self._uow.translating("compute scores"):
             for batch in result.partitions():
-                for row in batch:
-                    yield combine(checked, CustomerId(row[0]), [float(v) for v in row[1:]])
+                for customer_id, *points in batch:
+                    yield combine(customer_id, list(map(float, points)))
 
     def replace(self, plan_id: ScoringPlanId, scores_: Iterable[CustomerScore]) -> int:
         """Make ``scores_`` the plan's only stored scores."""
@@ -280,14 +289,19 @@ class SqlScores:
         return [(total, hit) for _, total, hit in found]
 
 
-def combine(plan: ScoringPlan, customer_id: CustomerId, groups: builtins.list[float]) -> ComputedScore:
-    """The customer's fit, engagement and total from the groups' points, added as memory adds them."""
-    total = sum(groups)
-    limited = total if plan.limit is None else min(total, plan.limit)
-    parts: dict[ScoreKind, float | None] = {}
-    for kind in (ScoreKind.FIT, ScoreKind.ENGAGEMENT):
-        if kind in plan.kinds:
-            parts[kind] = float(sum(p for p, g in zip(groups, plan.groups, strict=True) if g.kind is kind))
-        else:
-            parts[kind] = None
-    return customer_id, parts[ScoreKind.FIT], parts[ScoreKind.ENGAGEMENT], float(limited)
+def combiner(plan: ScoringPlan) -> Callable[[CustomerId, Sequence[float]], ComputedScore]:
+    """Adds a customer's groups' points into fit, engagement and total, in the plan's order as memory does."""
+    fit = [i for i, group in enumerate(plan.groups) if group.kind is ScoreKind.FIT]
+    engagement = [i for i, group in enumerate(plan.groups) if group.kind is ScoreKind.ENGAGEMENT]
+    limit = plan.limit
+
+    def combine(customer_id: CustomerId, points: Sequence[float]) -> ComputedScore:
+        total = sum(points)
+        return (
+            customer_id,
+            float(sum(points[i] for i in fit)) if fit else None,
+            float(sum(points[i] for i in engagement)) if engagement else None,
+            float(total if limit is None else min(total, limit)),
+        )
+
+    return combine
