@@ -102,6 +102,11 @@ class MemoryScores:
         self._session.check()
         return self._plan(plan_id).get(CustomerId(check_id("customer_id", customer_id)))
 
+    def for_owner(self, owner_id: UUID) -> builtins.list[CustomerScore]:
+        """The customer's stored scores, one per plan, by plan id."""
+        self._session.check()
+        return self._table().owned(check_id("owner_id", owner_id))
+
     def ranked(
         self, plan_id: ScoringPlanId, *, label: str | None = None, offset: int = 0, limit: int = 10
     ) -> builtins.list[CustomerScore]:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
@@ -232,6 +233,15 @@ class SqlScores:
         )
         row = self._uow.execute(query, what="read score").mappings().first()
         return None if row is None else CustomerScore(**dict(row))
+
+    def for_owner(self, owner_id: UUID) -> builtins.list[CustomerScore]:
+        """The customer's stored scores, one per plan, by plan id."""
+        query = (
+            sa.select(scores)
+            .where(scores.c.customer_id == check_id("owner_id", owner_id))
+            .order_by(scores.c.plan_id)
+        )
+        return [CustomerScore(**dict(r)) for r in self._uow.execute(query, what="read scores").mappings()]
 
     def ranked(
         self, plan_id: ScoringPlanId, *, label: str | None = None, offset: int = 0, limit: int = 10

@@ -13,7 +13,7 @@ from relcore._kernel.declarations import Aggregate, Context, History, HistoryFie
 from relcore.ids import CampaignId, CustomerId
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
-from relcore.marketing.scoring_ports import SCORING_PORTS  # scoring: its own modules
+from relcore.marketing.scoring_ports import SCORE_HISTORY, SCORING_PORTS  # scoring: its own modules
 from relcore.marketing.scoring_store import ScoreThresholdCrossed
 from relcore.marketing.suppressions import Suppression
 from relcore.sales.ports import SalesWork
@@ -194,7 +194,7 @@ CONTEXT = Context(
         "relcore.marketing._testing:MarketingContract",
         "relcore.marketing._scoring_testing:ScoringContract",
     ),
-    histories=(CAMPAIGN_HISTORY,),
+    histories=(CAMPAIGN_HISTORY, SCORE_HISTORY),
     snapshot="relcore.marketing._testing:stored_state",
     examples=(
         ("campaigns", "relcore.marketing._testing:new_campaign"),

@@ -6,9 +6,10 @@ import builtins
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
 from relcore._kernel import checks as check
-from relcore._kernel.declarations import Aggregate
+from relcore._kernel.declarations import Aggregate, History, HistoryField
 from relcore.ids import CustomerId, ScoringPlanId
 from relcore.marketing.scoring import ScoringPlan
 from relcore.marketing.scoring_store import CustomerScore, Outcome
@@ -21,6 +22,7 @@ __all__ = [
     "MAX_HORIZON_DAYS",
     "MAX_OFFSET",
     "SCORES",
+    "SCORE_HISTORY",
     "SCORING_PLANS",
     "SCORING_PORTS",
     "ComputedScore",
@@ -120,6 +122,10 @@ class ScoreRepository(Protocol):
         """The customer's stored score on the plan, if any."""
         ...
 
+    def for_owner(self, owner_id: UUID) -> builtins.list[CustomerScore]:
+        """The customer's stored scores, one per plan, by plan id (what rules see as their history)."""
+        ...
+
     def ranked(
         self, plan_id: ScoringPlanId, *, label: str | None = None, offset: int = 0, limit: int = 10
     ) -> builtins.list[CustomerScore]:
@@ -176,6 +182,25 @@ SCORES = Aggregate(
     table="relcore.storage.sql.schema:scores",
 )
 """Each customer's latest score on each plan."""
+
+SCORE_HISTORY = History(
+    "scores",
+    SCORES,
+    (
+        HistoryField("plan_id", "id"),
+        HistoryField("plan_version", "number"),
+        HistoryField("total", "number"),
+        HistoryField("label", "text", nullable=True),
+        HistoryField("fit", "number", nullable=True),
+        HistoryField("fit_label", "text", nullable=True),
+        HistoryField("engagement", "number", nullable=True),
+        HistoryField("engagement_label", "text", nullable=True),
+    ),
+    time="as_of",
+)
+"""Each customer's stored scores as rules see them, one entry per plan, dated by the score's ``as_of``:
+``history("scores", plan_id=plan.id, total >= 50).count() >= 1`` holds for a customer whose
+stored score on the plan, computed at or before the rule's ``as_of``, is at least 50."""
 
 SCORING_PORTS = (SCORING_PLANS, SCORES)
 """The scoring aggregates, as the marketing context declares them."""
