@@ -59,8 +59,8 @@ def _condition() -> st.SearchStrategy[Rule]:
     )
 
 
-def _rule(name: str) -> st.SearchStrategy[ScoringRule]:
-    points = st.integers(min_value=-20, max_value=20)
+def _rule(name: str, lowest: int = -20) -> st.SearchStrategy[ScoringRule]:
+    points = st.integers(min_value=lowest, max_value=20)
     once = st.builds(ScoringRule, name=st.just(name), rule=_condition(), points=points)
     caps = st.one_of(st.none(), st.integers(min_value=1, max_value=40))
     each = st.builds(
@@ -69,7 +69,7 @@ def _rule(name: str) -> st.SearchStrategy[ScoringRule]:
     return st.one_of(once, each)
 
 
-def _group(name: str, factors: tuple[float, ...]) -> st.SearchStrategy[ScoringGroup]:
+def _group(name: str, factors: tuple[float, ...], lowest: int = -20) -> st.SearchStrategy[ScoringGroup]:
     decays = st.builds(Decay, factor=st.sampled_from(factors), period_days=st.sampled_from(PERIODS))
     timing = st.one_of(
         st.just({}),
@@ -77,7 +77,7 @@ def _group(name: str, factors: tuple[float, ...]) -> st.SearchStrategy[ScoringGr
         decays.map(lambda decay: {"decay": decay}),
     )
     rules = st.integers(min_value=1, max_value=3).flatmap(
-        lambda n: st.tuples(*(_rule(f"r{i}") for i in range(n)))
+        lambda n: st.tuples(*(_rule(f"r{i}", lowest) for i in range(n)))
     )
     limits = st.one_of(st.none(), st.integers(min_value=1, max_value=60))
     return st.builds(
@@ -91,10 +91,10 @@ def _group(name: str, factors: tuple[float, ...]) -> st.SearchStrategy[ScoringGr
     )
 
 
-def plans(factors: tuple[float, ...]) -> st.SearchStrategy[ScoringPlan]:
-    """Plans of one to three groups whose decays use ``factors``."""
+def plans(factors: tuple[float, ...], lowest: int = -20) -> st.SearchStrategy[ScoringPlan]:
+    """Plans of one to three groups whose decays use ``factors``, rules giving ``lowest`` points or more."""
     groups = st.integers(min_value=1, max_value=3).flatmap(
-        lambda n: st.tuples(*(_group(f"g{i}", factors) for i in range(n)))
+        lambda n: st.tuples(*(_group(f"g{i}", factors, lowest) for i in range(n)))
     )
     limits = st.one_of(st.none(), st.integers(min_value=1, max_value=100))
     return st.builds(
@@ -169,3 +169,46 @@ def test_every_store_computes_the_memory_scores_within_rounding_with_other_decay
     store_factory: StoreFactory,
 ) -> None:
     _agree(store_factory, ROUNDED_FACTORS, exact=False, max_examples=15)
+
+
+def test_adding_a_matching_event_never_lowers_an_engagement_score(store_factory: StoreFactory) -> None:
+    """With points of zero or more (rules testing "at least n" events), one more event only adds.
+
+    Decay by a factor other than a power-of-two fraction is rounded, and the database may add the
+    same weights in another order once a row is added: "not lower" allows the tolerance above.
+    """
+    people = _people()
+    slow = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+    event = st.builds(
+        lambda who, age, kind, channel: Touchpoint(
+            customer_id=people[who].id, channel=channel, direction="inbound", kind=kind, occurred_at=T0 - age
+        ),
+        st.integers(0, PEOPLE - 1),
+        AGES,
+        st.sampled_from(KINDS),
+        st.sampled_from(CHANNELS),
+    )
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=slow)
+    @given(found=_histories(people), plan=plans(EXACT_FACTORS + ROUNDED_FACTORS, lowest=0), more=event)
+    def check(found: tuple[list[Touchpoint], ...], plan: ScoringPlan, more: Touchpoint) -> None:
+        store = store_factory()
+
+        def write(uow: UnitOfWork) -> None:
+            uow.customers.add_many(people)
+            uow.touchpoints.add_many([t for mine in found for t in mine])
+
+        in_unit(store, write)
+        with store.unit_of_work() as uow:
+            before = {cid: (eng, total) for cid, _, eng, total in uow.scores.compute(plan, T0)}
+        in_unit(store, lambda uow: uow.touchpoints.add(more))
+        with store.unit_of_work() as uow:
+            after = {cid: (eng, total) for cid, _, eng, total in uow.scores.compute(plan, T0)}
+        for customer_id, (engagement, total) in before.items():
+            now_engagement, now_total = after[customer_id]
+            if engagement is not None:
+                assert now_engagement is not None
+                assert now_engagement >= engagement - 1e-9 * (1 + abs(engagement)), plan
+            assert now_total >= total - 1e-9 * (1 + abs(total)), plan
+
+    check()

@@ -194,29 +194,27 @@ class SqlScores:
         if found.first() is None:
             raise NotFoundError("scoring plan", wanted)
         execute(scores.delete().where(scores.c.plan_id == wanted), what="clear scores")
-        items, stored = check_scores(wanted, scores_), 0
+        items, seen = check_scores(wanted, scores_), set[CustomerId]()
         while chunk := list(islice(items, _BATCH)):
             rows = {item.customer_id: {c: getattr(item, c) for c in _COLUMNS} for item in chunk}
+            fresh = [cid for cid in rows if cid not in seen]
             known = set(
                 execute(
-                    sa.select(customers.c.id).where(customers.c.id.in_(list(rows))), what="find customers"
+                    sa.select(customers.c.id).where(customers.c.id.in_(fresh)), what="find customers"
                 ).scalars()
             )
-            missing = [cid for cid in rows if cid not in known]
+            missing = [cid for cid in fresh if cid not in known]
             if missing:
                 raise NotFoundError("customer", missing[0])
-            execute(
-                scores.delete().where(scores.c.plan_id == wanted, scores.c.customer_id.in_(list(rows))),
-                what="replace scores",
-            )
+            again = [cid for cid in rows if cid in seen]
+            if again:  # a customer repeated across chunks: the last one wins, as in memory
+                execute(
+                    scores.delete().where(scores.c.plan_id == wanted, scores.c.customer_id.in_(again)),
+                    what="replace scores",
+                )
             execute(scores.insert(), list(rows.values()), what="store scores")
-            stored += len(rows)
-        return int(
-            execute(
-                sa.select(sa.func.count()).select_from(scores).where(scores.c.plan_id == wanted),
-                what="count scores",
-            ).scalar_one()
-        )
+            seen.update(rows)
+        return len(seen)
 
     def labels(self, plan_id: ScoringPlanId) -> dict[CustomerId, str | None]:
         """The stored label of every customer scored on the plan."""
