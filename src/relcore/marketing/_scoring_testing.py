@@ -12,13 +12,24 @@ from relcore.activity.model import Touchpoint, Transaction
 from relcore.customers.model import Customer
 from relcore.errors import NotFoundError, ValidationError
 from relcore.ids import CustomerId, ScoringPlanId, uuid7
+from relcore.marketing._testing import stored_state as marketing_state
 from relcore.marketing.scoring import Decay, ScoringGroup, ScoringPlan, ScoringRule
 from relcore.marketing.scoring_store import CustomerScore, Outcome
 from relcore.registry import Store, UnitOfWork
 from relcore.segments import field, touchpoints
 from relcore.testing._contract_support import T0, ContractBase, customer, in_unit
 
-__all__ = ["ScoringContract", "golden_plan", "new_plan"]
+__all__ = ["ScoringContract", "golden_plan", "golden_world", "new_plan", "stored_state"]
+
+
+def stored_state(uow: UnitOfWork, customers: list[Customer]) -> dict[str, object]:
+    """What the marketing context stores (see its ``stored_state``), with every plan and score."""
+    state = marketing_state(uow, customers)
+    plans = uow.scoring_plans.list(limit=500).items
+    state["scoring_plans"] = plans
+    state["scores"] = [uow.scores.for_owner(c.id) for c in customers]
+    state["ranked"] = [uow.scores.ranked(p.id, limit=500) for p in plans]
+    return state
 
 
 def new_plan(owner: CustomerId, key: tuple[str] | None = None, **fields: Any) -> ScoringPlan:

@@ -195,7 +195,7 @@ CONTEXT = Context(
         "relcore.marketing._scoring_testing:ScoringContract",
     ),
     histories=(CAMPAIGN_HISTORY, SCORE_HISTORY),
-    snapshot="relcore.marketing._testing:stored_state",
+    snapshot="relcore.marketing._scoring_testing:stored_state",  # the campaigns' state, with scoring
     examples=(
         ("campaigns", "relcore.marketing._testing:new_campaign"),
         ("campaign_members", "relcore.marketing._testing:new_member"),
