@@ -54,10 +54,16 @@ def _good(kind: type) -> object:
         return next(iter(kind)).value
     if kind is str:  # a stage or reason key
         return "negotiation"
+    if kind is float:  # a score
+        return 12.5
     raise AssertionError(f"no sample value for {kind}: extend this test")
 
 
-def _bad(kind: type) -> list[object]:
+def _bad(kind: type, name: str = "") -> list[object]:
+    if name.endswith("label"):  # a threshold's label: any short text
+        return ["", "x" * 51, 3, None]
+    if kind is float:
+        return ["1.5", True, float("nan"), None]
     if kind is UUID:
         return ["not-a-uuid", 42, None, b"\x00" * 16]
     if kind is int:
@@ -91,7 +97,7 @@ def test_a_valid_event_converts_its_fields_and_round_trips(cls: type) -> None:
 @pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.__name__)
 def test_a_wrong_field_is_a_validation_error_naming_it(cls: type) -> None:
     for name, kind, optional in _fields(cls):
-        for value in _bad(kind):
+        for value in _bad(kind, name):
             if value is None and optional:
                 assert getattr(cls(**{**_valid(cls), name: None}), name) is None
                 continue

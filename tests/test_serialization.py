@@ -44,7 +44,8 @@ from relcore.domain import (
 from relcore.errors import ValidationError
 from relcore.feedback import FeedbackResponse
 from relcore.ids import uuid7
-from relcore.marketing import Campaign, CampaignMember, Suppression
+from relcore.marketing import Campaign, CampaignMember, CustomerScore, ScoringPlan, Suppression
+from relcore.marketing._scoring_testing import golden_plan
 from relcore.partners import OpportunityPartner, PartnerProfile
 from relcore.sales import Opportunity, OpportunityChange, Pipeline, Stage
 from relcore.segments.model import Segment
@@ -303,6 +304,10 @@ def _field_values(hint: Any, name: str) -> st.SearchStrategy[Any]:
         "to_status",
     }:
         values = sales_strategies.keys()
+    elif base is str and name.endswith("label"):  # a scoring threshold's label
+        values = st.sampled_from(["MQL", "SQL", "A", "hot ✦"])
+    elif base is float:
+        values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
     else:
         raise AssertionError(f"no values for {name}: {hint}")
     return st.none() | values if optional else values
@@ -365,6 +370,17 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
         value=st.sampled_from(["example.com", "Spam.Test"]),
         reason=strategies.texts(1, 200),
         created_at=strategies.aware_datetimes(),
+    ),
+    ScoringPlan: st.builds(golden_plan, strategies.texts(1, 100)),
+    CustomerScore: st.builds(
+        CustomerScore,
+        plan_id=st.builds(uuid7),
+        customer_id=st.builds(uuid7),
+        plan_version=st.integers(1, 10),
+        as_of=strategies.aware_datetimes(),
+        total=st.floats(-1e6, 1e6),
+        label=st.none() | st.just("MQL"),
+        fit=st.none() | st.floats(-1e6, 1e6),
     ),
     OpportunityPartner: partner_strategies.opportunity_partners(),
     CaseStatus: service_strategies.case_statuses(),

@@ -21,6 +21,7 @@ from relcore.customers.api import Customers
 from relcore.errors import ConfigurationError
 from relcore.feedback.api import Feedback
 from relcore.marketing.api import Campaigns
+from relcore.marketing.scoring_api import Scoring
 from relcore.partners.api import Partners
 from relcore.registry import Store, UnitOfWork
 from relcore.sales.api import Sales
@@ -134,6 +135,8 @@ class CRM:
         """Survey answers (NPS, CSAT, CES) and the satisfaction figures."""
         self.campaigns = Campaigns(self, clock, vocabularies, self._catalogue)
         """Campaigns, the suppression list, and who each campaign left out and why."""
+        self.scoring = Scoring(self, clock, self._catalogue)
+        """Scoring plans: define them, refresh and explain scores, rank and calibrate them."""
 
     @classmethod
     def open(

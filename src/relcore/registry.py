@@ -23,6 +23,7 @@ from relcore.feedback.ports import CONTEXT as FEEDBACK
 from relcore.feedback.ports import FeedbackWork
 from relcore.marketing.ports import CONTEXT as MARKETING
 from relcore.marketing.ports import MarketingWork
+from relcore.marketing.scoring_ports import ScoringWork
 from relcore.partners.ports import CONTEXT as PARTNERS
 from relcore.partners.ports import PartnersWork
 from relcore.sales.ports import CONTEXT as SALES
@@ -88,7 +89,7 @@ PORTS: dict[str, Port[Any]] = ports_of(CONTEXTS)
 """Every storage port of the registry's contexts by name."""
 
 
-class UnitOfWork(PartnersWork, ServiceWork, FeedbackWork, MarketingWork, Protocol):
+class UnitOfWork(PartnersWork, ServiceWork, FeedbackWork, MarketingWork, ScoringWork, Protocol):
     """A unit of work seen with every port of every context, typed.
 
     This is what [`CRM.unit_of_work`][relcore.crm.CRM.unit_of_work] returns.

@@ -127,13 +127,36 @@ def _structure_int(value: object, _: type) -> int:
 
 
 def _sequence_hook(sequence_type: Any) -> Callable[[object, Any], Any]:
-    """Structure tuples with cattrs' own factory, but refuse text and mappings first."""
+    """Structure tuples with cattrs' own factory, but refuse text and mappings first.
+
+    A fixed-length tuple (``tuple[int, str]``, a scoring threshold) is structured item by item.
+    """
+    items = typing.get_args(sequence_type)
+    if items and items[-1] is not Ellipsis:
+        return _fixed_tuple_hook(items)
     structure = homogenous_tuple_structure_factory(sequence_type, converter)
 
     def hook(value: object, target: Any) -> Any:
         if not isinstance(value, list | tuple):
             raise ValidationError.single("", f"expected a list, got {type(value).__name__}")
         return structure(value, target)
+
+    return hook
+
+
+def _fixed_tuple_hook(items: tuple[Any, ...]) -> Callable[[object, Any], Any]:
+    def hook(value: object, _: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValidationError.single("", f"expected a list, got {type(value).__name__}")
+        if len(value) != len(items):
+            raise ValidationError.single("", f"expected {len(items)} items, got {len(value)}")
+        found = []
+        for i, (item, kind) in enumerate(zip(value, items, strict=True)):
+            try:
+                found.append(converter.structure(item, kind))
+            except ValidationError as error:
+                raise error.prefixed(f"[{i}]") from None
+        return tuple(found)
 
     return hook
 
@@ -370,6 +393,8 @@ def from_json(cls: type[T], text: str | bytes) -> T:
 def _join(path: str, step: str | int) -> str:
     if isinstance(step, int):
         return f"{path}[{step}]"
+    if step.startswith("["):  # an index a hook named (a fixed-length tuple's item)
+        return f"{path}{step}"
     return f"{path}.{step}" if path else step
 
 

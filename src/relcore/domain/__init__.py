@@ -54,6 +54,7 @@ from relcore.feedback.model import (
     Scale,
 )
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatus, CampaignStatusChanged
+from relcore.marketing.scoring_store import ScoreThresholdCrossed
 from relcore.partners.model import (
     DealRegistered,
     OpportunityPartner,
@@ -97,6 +98,7 @@ __all__ = [
     "METRIC_TYPES",
     "Campaign",
     "CampaignAdded",
+    "ScoreThresholdCrossed",
     "CampaignStatus",
     "CampaignStatusChanged",
     "Case",

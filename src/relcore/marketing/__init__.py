@@ -56,6 +56,15 @@ from relcore.marketing.scoring_explain import (
     explain_score,
     score,
 )
+from relcore.marketing.scoring_store import (
+    CalibrationBand,
+    Crossing,
+    CustomerScore,
+    Outcome,
+    RefreshResult,
+    ScoreThresholdCrossed,
+    threshold_move,
+)
 from relcore.marketing.statistics import Rate, Uplift, ZTest, cost_per, roi, two_proportion_test, uplift
 from relcore.marketing.statuses import (
     DEFAULT_MEMBER_STATUSES,
@@ -85,6 +94,13 @@ __all__ = [
     "SendCheck",
     "address_kind",
     "screen",
+    "CalibrationBand",
+    "Crossing",
+    "CustomerScore",
+    "Outcome",
+    "RefreshResult",
+    "ScoreThresholdCrossed",
+    "threshold_move",
     "CAMPAIGN_MOVES",
     "MAX_ADDRESS",
     "DEFAULT_MEMBER_STATUSES",

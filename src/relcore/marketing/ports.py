@@ -14,6 +14,8 @@ from relcore.ids import CampaignId, CustomerId, SegmentId
 from relcore.marketing.audiences import Candidate
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
+from relcore.marketing.scoring_ports import SCORE_HISTORY, SCORING_PORTS  # scoring: its own modules
+from relcore.marketing.scoring_store import ScoreThresholdCrossed
 from relcore.marketing.suppressions import Suppression
 from relcore.sales.ports import SalesWork
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
@@ -226,15 +228,19 @@ one left out has its reason in ``excluded``."""
 
 CONTEXT = Context(
     "marketing",
-    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, AUDIENCES),
-    events=(CampaignAdded, CampaignStatusChanged),
-    contracts=("relcore.marketing._testing:MarketingContract",),
-    histories=(CAMPAIGN_HISTORY,),
-    snapshot="relcore.marketing._testing:stored_state",
+    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, AUDIENCES, *SCORING_PORTS),
+    events=(CampaignAdded, CampaignStatusChanged, ScoreThresholdCrossed),
+    contracts=(
+        "relcore.marketing._testing:MarketingContract",
+        "relcore.marketing._scoring_testing:ScoringContract",
+    ),
+    histories=(CAMPAIGN_HISTORY, SCORE_HISTORY),
+    snapshot="relcore.marketing._scoring_testing:stored_state",  # the campaigns' state, with scoring
     examples=(
         ("campaigns", "relcore.marketing._testing:new_campaign"),
         ("campaign_members", "relcore.marketing._testing:new_member"),
         ("suppressions", "relcore.marketing._testing:new_suppression"),
+        ("scoring_plans", "relcore.marketing._scoring_testing:new_plan"),
     ),
 )
 """The marketing context, as the registry sees it."""

@@ -21,7 +21,7 @@ This module is the plan's model; [`score`][relcore.marketing.score] and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -31,9 +31,11 @@ import attrs
 from relcore._kernel import checks as check
 from relcore.clock import system_clock
 from relcore.customers.model import version_converter
+from relcore.errors import ValidationError
 from relcore.ids import ScoringPlanId, new_id
 from relcore.segments.rules.builder import EventQuery
 from relcore.segments.rules.nodes import Aggregate, And, Condition, Not, Or, Rule
+from relcore.segments.rules.rule_json import from_json
 from relcore.segments.rules.validation import MAX_WINDOW_DAYS
 
 __all__ = [
@@ -98,7 +100,17 @@ def _factor(value: object, field: attrs.Attribute) -> float:  # type: ignore[typ
     return number
 
 
+def _stored(path: str, build: Callable[[], object]) -> object:
+    """``build()``, a value read back from its stored JSON, its errors named under ``path``."""
+    try:
+        return check.guarded(path, build)
+    except ValidationError as error:
+        raise error.prefixed(path) from None
+
+
 def _rule(value: object, field: attrs.Attribute) -> Rule:  # type: ignore[type-arg]
+    if isinstance(value, Mapping):  # as stored: the rule's JSON form, validated when it was defined
+        return from_json(value, catalogue=None)
     if isinstance(value, EventQuery):
         leaf: Aggregate = value.count() >= 1
         return leaf
@@ -166,6 +178,8 @@ class ScoringRule:
 
 def _named(kind: type, value: object, field: str, most: int) -> tuple[object, ...]:
     def item(path: str, entry: object) -> object:
+        if isinstance(entry, Mapping):  # as stored: a JSON object
+            return _stored(path, lambda: kind(**dict(entry)))
         if not isinstance(entry, kind):
             raise check.fail(path, f"expected a {kind.__name__}, got {check.kind(entry)}")
         return entry
@@ -180,6 +194,14 @@ def _named(kind: type, value: object, field: str, most: int) -> tuple[object, ..
             raise check.fail(f"{field}[{i}].name", "a second entry of the same name")
         seen.add(name)
     return items
+
+
+def _decay(value: object, field: attrs.Attribute) -> Decay | None:  # type: ignore[type-arg]
+    if isinstance(value, Mapping):  # as stored: a JSON object
+        return _stored(field.name, lambda: Decay(**dict(value)))  # type: ignore[return-value]
+    if value is not None and not isinstance(value, Decay):
+        raise check.fail(field.name, f"expected a Decay, got {check.kind(value)}")
+    return value
 
 
 def _rules(value: object, field: attrs.Attribute) -> tuple[ScoringRule, ...]:  # type: ignore[type-arg]
@@ -214,12 +236,7 @@ class ScoringGroup:
     window_days: int | None = attrs.field(
         default=None, converter=attrs.Converter(_optional_days, takes_field=True)
     )
-    decay: Decay | None = attrs.field(default=None)
-
-    @decay.validator
-    def _check_decay(self, _: object, value: object) -> None:
-        if value is not None and not isinstance(value, Decay):
-            raise check.fail("decay", f"expected a Decay, got {check.kind(value)}")
+    decay: Decay | None = attrs.field(default=None, converter=attrs.Converter(_decay, takes_field=True))
 
     def __attrs_post_init__(self) -> None:
         if self.window_days is not None and self.decay is not None:

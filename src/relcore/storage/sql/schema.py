@@ -37,6 +37,8 @@ __all__ = [
     "opportunity_partners",
     "partner_profiles",
     "pipelines",
+    "scores",
+    "scoring_plans",
     "segment_members",
     "segments",
     "sla_marks",
@@ -757,3 +759,44 @@ suppressions = sa.Table(
     **_MYSQL,
 )
 """The suppression list, unique on the kind and the normalised value."""
+
+# -- scoring -----------------------------------------------------------------------------------------
+# A scoring plan's groups (with their segment rules in their JSON form) and thresholds are JSON.
+# A stored score is one row per plan and customer: the latest refresh's, with the plan's version.
+
+scoring_plans = sa.Table(
+    "relcore_scoring_plans",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", KeyText(100), nullable=False, unique=True),
+    sa.Column("groups", _json(), nullable=False),
+    sa.Column("limit", sa.Integer, nullable=True),
+    sa.Column("thresholds", _json(), nullable=False),
+    sa.Column("fit_thresholds", _json(), nullable=False),
+    sa.Column("engagement_thresholds", _json(), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+"""Scoring plans, unique on their name."""
+
+scores = sa.Table(
+    "relcore_scores",
+    metadata,
+    sa.Column(
+        "plan_id", sa.Uuid, sa.ForeignKey("relcore_scoring_plans.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("customer_id", sa.Uuid, _customer_fk(), primary_key=True, index=True),
+    sa.Column("plan_version", sa.Integer, nullable=False),
+    sa.Column("as_of", UTCDateTime, nullable=False),
+    sa.Column("total", sa.Double, nullable=False),
+    sa.Column("label", KeyText(50), nullable=True),
+    sa.Column("fit", sa.Double, nullable=True),
+    sa.Column("fit_label", KeyText(50), nullable=True),
+    sa.Column("engagement", sa.Double, nullable=True),
+    sa.Column("engagement_label", KeyText(50), nullable=True),
+    sa.Index("ix_relcore_scores_ranking", "plan_id", "total"),
+    **_MYSQL,
+)
+"""Each customer's latest score on each plan, computed at ``as_of`` with the plan's ``plan_version``."""
