@@ -9,10 +9,17 @@ from typing import Protocol
 from uuid import UUID
 
 from relcore._kernel import checks as check
-from relcore._kernel.declarations import Aggregate, Context, History, HistoryField
+from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Port
+from relcore.activity.model import Touchpoint
 from relcore.ids import CampaignId, CustomerId
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
+from relcore.marketing.responses import (
+    CampaignMemberResponded,
+    CampaignMemberUnsubscribed,
+    TallyQuery,
+    TallyRow,
+)
 from relcore.marketing.suppressions import Suppression
 from relcore.sales.ports import SalesWork
 from relcore.storage.base import AggregateRepository, Page
@@ -22,10 +29,12 @@ __all__ = [
     "CAMPAIGN_HISTORY",
     "CAMPAIGNS",
     "CAMPAIGN_MEMBERS",
+    "CAMPAIGN_TALLIES",
     "CONTEXT",
     "SUPPRESSIONS",
     "CampaignMemberRepository",
     "CampaignRepository",
+    "CampaignTallies",
     "MarketingWork",
     "SuppressionRepository",
     "check_excluded",
@@ -110,6 +119,28 @@ class SuppressionRepository(AggregateRepository[Suppression], Protocol):
         ...
 
 
+class CampaignTallies(Protocol):
+    """A campaign's touchpoints, and the counts behind its results (a query port: it stores nothing)."""
+
+    def touchpoints(
+        self, campaign_id: CampaignId, *, until: datetime | None = None
+    ) -> builtins.list[Touchpoint]:
+        """The touchpoints carrying the campaign's id (at or before ``until``), by ``occurred_at`` then id."""
+        ...
+
+    def tally(self, query: TallyQuery) -> builtins.list[TallyRow]:
+        """The counts of the campaign's members as of ``query.as_of``, one row per variant and control.
+
+        Counted: members (``excluded`` is ``None``) and control-group members
+        added at or before ``as_of``; for each flag of the query, those whose
+        customer has a touchpoint of the campaign at or before ``as_of`` whose
+        code is in the flag; and those whose customer placed an order strictly
+        after they were added and at or before ``as_of``. Rows come in no
+        particular order; a group with no members has no row.
+        """
+        ...
+
+
 class MarketingWork(SalesWork, Protocol):
     """The ports the marketing use cases need."""
 
@@ -126,6 +157,11 @@ class MarketingWork(SalesWork, Protocol):
     @property
     def suppressions(self) -> SuppressionRepository:
         """The suppression list."""
+        ...
+
+    @property
+    def campaign_tallies(self) -> CampaignTallies:
+        """A campaign's touchpoints and the counts behind its results."""
         ...
 
 
@@ -166,6 +202,14 @@ SUPPRESSIONS = Aggregate(
 )
 """The suppression list, unique on the kind and value."""
 
+CAMPAIGN_TALLIES = Port(
+    "campaign_tallies",
+    CampaignTallies,
+    memory="relcore.marketing._memory_tallies:MemoryCampaignTallies",
+    sql="relcore.marketing._sql_tallies:SqlCampaignTallies",
+)
+"""A campaign's touchpoints and the counts behind its results (a query port: it stores nothing)."""
+
 CAMPAIGN_HISTORY = History(
     "campaigns",
     CAMPAIGN_MEMBERS,
@@ -186,8 +230,8 @@ one left out has its reason in ``excluded``."""
 
 CONTEXT = Context(
     "marketing",
-    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS),
-    events=(CampaignAdded, CampaignStatusChanged),
+    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, CAMPAIGN_TALLIES),
+    events=(CampaignAdded, CampaignStatusChanged, CampaignMemberResponded, CampaignMemberUnsubscribed),
     contracts=("relcore.marketing._testing:MarketingContract",),
     histories=(CAMPAIGN_HISTORY,),
     snapshot="relcore.marketing._testing:stored_state",
