@@ -54,6 +54,7 @@ from relcore.feedback.model import (
     Scale,
 )
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatus, CampaignStatusChanged
+from relcore.marketing.responses import CampaignMemberResponded, CampaignMemberUnsubscribed
 from relcore.partners.model import (
     DealRegistered,
     OpportunityPartner,
@@ -97,6 +98,8 @@ __all__ = [
     "METRIC_TYPES",
     "Campaign",
     "CampaignAdded",
+    "CampaignMemberResponded",
+    "CampaignMemberUnsubscribed",
     "CampaignStatus",
     "CampaignStatusChanged",
     "Case",

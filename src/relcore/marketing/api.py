@@ -294,7 +294,7 @@ class Campaigns(Namespace[MarketingWork]):
         * sent, delivered, opened, clicked, responded: members whose customer has a
           touchpoint of the campaign by ``as_of`` that ``mapping`` maps to that status or a
           later one (each stage among the previous; see
-          [TallyQuery.of][relcore.marketing.TallyQuery.of]);
+          [TallyQuery.of][relcore.marketing.responses.TallyQuery.of]);
         * converted: members whose customer placed an order (a transaction of kind
           ``order``) after being added and by ``as_of``; the control group, sent nothing,
           converts too, which is what the uplift compares.

@@ -306,7 +306,7 @@ class TallyQuery:
     Each touchpoint of the campaign at or before ``as_of`` gets the ``code``
     of the first rule it matches (``None`` when none does). A member counts
     under flag ``i`` when one of its customer's touchpoints has a code in
-    ``flags[i]``. Made by [TallyQuery.of][relcore.marketing.TallyQuery.of].
+    ``flags[i]``. Made by [TallyQuery.of][relcore.marketing.responses.TallyQuery.of].
 
     Attributes:
         campaign_id: The campaign.
