@@ -1,4 +1,4 @@
-"""Campaign touchpoints move members through ``crm.campaigns`` on every backend; unsubscribes withdraw consent."""
+"""Campaign touchpoints move members (``crm.campaigns``) on every backend; unsubscribes withdraw consent."""
 
 from __future__ import annotations
 
@@ -116,7 +116,8 @@ def test_responses_move_the_member_forward_and_announce_its_first_response(crm: 
         False,
     ]
     stored = member(w, w.ada)
-    assert stored is not None and stored == replied.member == again.member
+    assert stored is not None
+    assert stored == replied.member == again.member
     assert (stored.status, stored.first_responded_at, stored.status_changed_at) == (
         "responded",
         T0 + 6 * HOUR,
@@ -146,8 +147,9 @@ def test_customers_left_out_or_never_considered_are_recorded_and_untouched(crm: 
     left_out = crm.campaigns.record_response(touch(w, w.bob, "click", "inbound", 1))
     stranger = crm.campaigns.record_response(touch(w, w.cy, "message", "inbound", 1))
     assert (left_out.new, left_out.moved, left_out.status) == (True, False, "clicked")
-    assert left_out.member == member(w, w.bob) and left_out.member is not None
-    assert left_out.member.status is None and left_out.member.version == 1
+    assert left_out.member is not None
+    assert left_out.member == member(w, w.bob)
+    assert (left_out.member.status, left_out.member.version) == (None, 1)
     assert (stranger.new, stranger.moved, stranger.member) == (True, False, None)
     assert [t.kind for t in crm.activity.timeline(w.bob.id)] == ["click"]
     assert [t.kind for t in crm.activity.timeline(w.cy.id)] == ["message"]
@@ -181,7 +183,8 @@ def test_a_bounce_is_terminal_and_a_later_open_does_not_leave_it(crm: CRM) -> No
     crm.campaigns.record_response(touch(w, w.ada, "message", "outbound", 1, outcome="bounced"))
     crm.campaigns.record_response(touch(w, w.ada, "open", "inbound", 2))
     stored = member(w, w.ada)
-    assert stored is not None and (stored.status, stored.first_responded_at) == ("bounced", None)
+    assert stored is not None
+    assert (stored.status, stored.first_responded_at) == ("bounced", None)
     assert crm.consent.may_contact(w.ada.id, "marketing", "email")  # a bounce withdraws nothing
 
 
@@ -310,7 +313,8 @@ def test_respond_only_moves_forward_or_into_a_terminal_status_and_never_out(
         after, events = respond(spring, now, key, at)
         before = spring.member_status(str(now.status))
         moved = spring.member_status(str(after.status))
-        assert before is not None and moved is not None
+        assert before is not None
+        assert moved is not None
         if before.terminal:
             assert after is now
         else:
