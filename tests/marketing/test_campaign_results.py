@@ -23,6 +23,8 @@ from relcore.marketing import (
     ResponseRule,
     TallyQuery,
     Variant,
+    assign,
+    split_test,
     summarise,
     two_proportion_test,
     uplift,
@@ -370,3 +372,81 @@ def test_every_backend_counts_what_memory_counts(store_factory: StoreFactory) ->
             assert v.members >= v.converted
 
     check()
+
+
+def test_the_winner_of_the_test_group_goes_to_the_rest_not_yet_sent(crm: CRM, store: Store) -> None:
+    campaign = crm.campaigns.add(
+        Campaign(
+            name="Split",
+            channel="email",
+            created_at=T0,
+            seed=3,
+            variants=[Variant(key="a", share="0.5"), Variant(key="b", share="0.5")],
+        )
+    )
+    people = [person(f"S{i}") for i in range(40)]
+    variants = {p.id: assign(campaign.id, p.id, campaign.seed, campaign.variants).key for p in people}
+    split = split_test(campaign.id, [p.id for p in people], "0.25", campaign.seed)
+    early = next(p for p in split.rest if variants[p] == "b")  # sent before the winner was known
+    with crm.unit_of_work() as uow:
+        uow.customers.add_many(people)
+        uow.campaign_members.add_many(
+            CampaignMember(
+                campaign_id=campaign.id,
+                customer_id=p.id,
+                variant=variants[p.id],
+                status="sent" if p.id == early else "targeted",
+                added_at=T0,
+            )
+            for p in people
+        )
+        uow.commit()
+    touches = []
+    for i, who in enumerate(split.test):
+        touches.append(
+            Touchpoint(
+                customer_id=who,
+                campaign_id=campaign.id,
+                channel="email",
+                kind="message",
+                direction="outbound",
+                occurred_at=T0 + HOUR,
+                source="esp",
+                external_id=f"s{i}",
+            )
+        )
+        if variants[who] == "a":
+            touches.append(
+                Touchpoint(
+                    customer_id=who,
+                    campaign_id=campaign.id,
+                    channel="email",
+                    kind="message",
+                    direction="inbound",
+                    occurred_at=T0 + 2 * HOUR,
+                    source="esp",
+                    external_id=f"r{i}",
+                )
+            )
+    crm.activity.import_touchpoints(touches)
+    before = snapshot(store)
+    strict = crm.campaigns.send_winner(campaign.id, test_share="0.25", as_of=T0 + DAY, max_p_value=1e-9)
+    assert (strict.winner, strict.reassigned, strict.test) == (None, 0, 10)
+    assert snapshot(store) == before
+    sent = crm.campaigns.send_winner(campaign.id, test_share="0.25", as_of=T0 + DAY)
+    waiting_b = [p for p in split.rest if variants[p] == "b" and p != early]
+    assert (sent.winner, sent.reassigned, sent.test) == ("a", len(waiting_b), 10)
+    assert sent.p_value is not None
+    assert sent.p_value < 0.05
+    after = {m.customer_id: m.variant for m in crm.campaigns.members(campaign.id)}
+    assert all(after[p] == "a" for p in split.rest if p != early)
+    assert after[early] == "b"
+    assert all(after[p] == variants[p] for p in split.test)
+    again = crm.campaigns.send_winner(campaign.id, test_share="0.25", as_of=T0 + DAY)
+    assert (again.winner, again.reassigned) == ("a", 0)
+    with pytest.raises(ValidationError) as error:
+        crm.campaigns.send_winner(campaign.id, test_share="1.5")
+    assert error.value.paths == ("test_share",)
+    with pytest.raises(ValidationError) as error:
+        crm.campaigns.send_winner(campaign.id, test_share="0.25", max_p_value=2)
+    assert error.value.paths == ("max_p_value",)

@@ -41,7 +41,7 @@ from relcore.marketing.responses import (
     TallyRow,
     respond,
 )
-from relcore.marketing.results import METRICS, CampaignResults, Metric, VariantResults, summarise
+from relcore.marketing.results import METRICS, CampaignResults, Metric, VariantResults, WinnerSent, summarise
 from relcore.marketing.scoring import (
     MAX_GROUPS,
     MAX_POINTS,
@@ -136,6 +136,7 @@ __all__ = [
     "Uplift",
     "Variant",
     "VariantResults",
+    "WinnerSent",
     "ZTest",
     "add_campaign",
     "address_domain",

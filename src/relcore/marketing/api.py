@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -18,8 +19,9 @@ from relcore.marketing.members import CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignStatus
 from relcore.marketing.ports import MarketingWork, check_excluded
 from relcore.marketing.responses import DEFAULT_RESPONSES, AppliedResponses, RecordedResponse, ResponseMapping
-from relcore.marketing.results import CampaignResults, Metric, check_confidence, check_metric
+from relcore.marketing.results import CampaignResults, Metric, WinnerSent, check_confidence, check_metric
 from relcore.marketing.suppressions import Suppression, SuppressionKind, normalise_suppressed
+from relcore.sales.pipelines import check_probability
 from relcore.storage.base import Page
 
 if TYPE_CHECKING:
@@ -318,5 +320,46 @@ class Campaigns(Namespace[MarketingWork]):
         return self._read(
             lambda uow: response_services.results(
                 uow, wanted, rules, as_of=moment, metric=chosen, confidence=level
+            )
+        )
+
+    def send_winner(
+        self,
+        campaign_id: CampaignId,
+        *,
+        test_share: Decimal | str,
+        as_of: datetime | None = None,
+        metric: Metric = "response",
+        max_p_value: float | None = None,
+        mapping: ResponseMapping = DEFAULT_RESPONSES,
+    ) -> WinnerSent:
+        """Test first, winner to the rest: give the winning variant to the rest group's unsent members.
+
+        Odoo's A/B flow: the variants go to a test share of the members first
+        ([split_test][relcore.marketing.split_test] with ``test_share`` and the
+        campaign's seed, the same group every time); once the results as of
+        ``as_of`` (now by default) have a winner by ``metric`` (with a p-value
+        against the runner-up at most ``max_p_value``, when given), the members
+        of the rest group still in the default status get the winner as their
+        variant, in one unit of work. Without a winner nothing changes.
+
+        Raises:
+            NotFoundError: No such campaign.
+            ValidationError: Naming ``test_share``, ``as_of``, ``metric``, ``max_p_value`` or ``mapping``.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        share = check_probability("test_share", test_share)
+        moment = self._as_of(as_of)
+        chosen = check_metric(metric)
+        if max_p_value is not None and (
+            isinstance(max_p_value, bool)
+            or not isinstance(max_p_value, int | float)
+            or not 0.0 <= float(max_p_value) <= 1.0
+        ):
+            raise check.fail("max_p_value", "expected a number from 0 to 1")
+        rules = check_instance("mapping", mapping, ResponseMapping)
+        return self._write(
+            lambda uow: response_services.send_winner(
+                uow, wanted, rules, test_share=share, as_of=moment, metric=chosen, max_p_value=max_p_value
             )
         )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
+
+import attrs
 
 from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_instance
@@ -24,9 +27,10 @@ from relcore.marketing.responses import (
     TallyQuery,
     respond,
 )
-from relcore.marketing.results import CampaignResults, Metric, summarise
+from relcore.marketing.results import CampaignResults, Metric, WinnerSent, rest_winner, summarise
+from relcore.marketing.variants import split_test
 
-__all__ = ["UNSUBSCRIBE_SOURCE", "apply_responses", "record_response", "results"]
+__all__ = ["UNSUBSCRIBE_SOURCE", "apply_responses", "record_response", "results", "send_winner"]
 
 log = logging.getLogger(__name__)
 
@@ -169,3 +173,53 @@ def results(
     query = TallyQuery.of(campaign, mapping, as_of)
     rows = uow.campaign_tallies.tally(query)
     return summarise(campaign, query, rows, metric=metric, confidence=confidence)
+
+
+def send_winner(
+    uow: MarketingWork,
+    campaign_id: CampaignId,
+    mapping: ResponseMapping,
+    *,
+    test_share: Decimal,
+    as_of: datetime,
+    metric: Metric,
+    max_p_value: float | None,
+) -> WinnerSent:
+    """Give the winner of an A/B test to the members of the rest group who were sent nothing yet.
+
+    The test group is [split_test][relcore.marketing.split_test] of the
+    campaign's members (not the control group) with ``test_share`` and the
+    campaign's seed; the winner comes from the results as of ``as_of``
+    ([rest_winner][relcore.marketing.results.rest_winner]). Members of the
+    rest still in the campaign's default status get the winner as their
+    variant; the host then sends it to them. Without a winner nothing changes.
+
+    Raises:
+        NotFoundError: No such campaign.
+        ValidationError: ``mapping`` names a status the campaign does not list.
+    """
+    found = results(uow, campaign_id, mapping, as_of=as_of, metric=metric, confidence=0.95)
+    campaign = uow.campaigns.get(campaign_id)
+    winner = rest_winner(found, max_p_value)
+    p_value = None if found.test is None else found.test.p_value
+    members: list[CampaignMember] = []
+    after = None
+    while True:
+        page = uow.campaign_members.for_campaign(campaign.id, excluded=False, after=after, limit=1000)
+        members += page.items
+        if page.next_after is None:
+            break
+        after = page.next_after
+    split = split_test(campaign.id, [m.customer_id for m in members], test_share, campaign.seed)
+    if winner is None:
+        return WinnerSent(winner=None, p_value=p_value, test=len(split.test), reassigned=0)
+    rest = set(split.rest)
+    waiting = campaign.default_status.key
+    changed = [
+        attrs.evolve(m, variant=winner)
+        for m in members
+        if m.customer_id in rest and m.status == waiting and m.variant != winner
+    ]
+    for member in changed:
+        uow.campaign_members.save(member)
+    return WinnerSent(winner=winner, p_value=p_value, test=len(split.test), reassigned=len(changed))

@@ -306,3 +306,44 @@ def _winner(
     if best_rate.successes * second_rate.trials == second_rate.successes * best_rate.trials:
         return None, None, None
     return best.variant, second.variant, two_proportion_test(best_rate, second_rate)
+
+
+@attrs.frozen(kw_only=True)
+class WinnerSent:
+    """What sending the winner to the rest of an A/B test did.
+
+    Attributes:
+        winner: The winning variant, or ``None`` when there is none yet (nothing was changed).
+        p_value: The p-value of the winner against the runner-up, if tested.
+        test: How many members are in the test group.
+        reassigned: How many members of the rest, not yet sent anything, now have the winner.
+    """
+
+    winner: str | None
+    p_value: float | None
+    test: int
+    reassigned: int
+
+
+def rest_winner(results: CampaignResults, max_p_value: float | None = None) -> str | None:
+    """The variant to send to the rest of an A/B test: the winner of ``results``, if it is one.
+
+    With ``max_p_value``, the winner counts only when its test against the
+    runner-up has a p-value at most that (say 0.05); otherwise, and when the
+    results have no winner, the answer is ``None``: wait for more responses.
+
+    Raises:
+        ValidationError: ``max_p_value`` is not a number from 0 to 1 (``max_p_value``).
+    """
+    if not isinstance(results, CampaignResults):
+        raise check.fail("results", f"expected CampaignResults, got {check.kind(results)}")
+    if max_p_value is not None:
+        if isinstance(max_p_value, bool) or not isinstance(max_p_value, int | float):
+            raise check.fail("max_p_value", f"expected a number from 0 to 1, got {check.kind(max_p_value)}")
+        if not 0.0 <= float(max_p_value) <= 1.0:
+            raise check.fail("max_p_value", "must lie from 0 to 1")
+    if results.winner is None:
+        return None
+    if max_p_value is not None and (results.test is None or results.test.p_value > max_p_value):
+        return None
+    return results.winner
