@@ -450,3 +450,29 @@ def test_the_winner_of_the_test_group_goes_to_the_rest_not_yet_sent(crm: CRM, st
     with pytest.raises(ValidationError) as error:
         crm.campaigns.send_winner(campaign.id, test_share="0.25", max_p_value=2)
     assert error.value.paths == ("max_p_value",)
+
+
+def test_outcomes_compare_exactly_and_a_bounce_alone_is_no_send(crm: CRM) -> None:
+    campaign = crm.campaigns.add(Campaign(name="Exact", channel="email", created_at=T0))
+    people = [person(f"E{i}") for i in range(3)]
+    with crm.unit_of_work() as uow:
+        uow.customers.add_many(people)
+        uow.campaign_members.add_many(
+            CampaignMember(campaign_id=campaign.id, customer_id=p.id, status="targeted", added_at=T0)
+            for p in people
+        )
+        uow.commit()
+    crm.activity.import_touchpoints(
+        Touchpoint(
+            customer_id=p.id,
+            campaign_id=campaign.id,
+            channel="email",
+            kind="message",
+            direction="outbound",
+            outcome=outcome,
+            occurred_at=T0 + HOUR,
+        )
+        for p, outcome in zip(people, ["bounced ", "Bounced", "bounced"], strict=True)
+    )
+    total = crm.campaigns.results(campaign.id, as_of=T0 + DAY).total
+    assert (total.members, total.sent, total.reached["bounced"]) == (3, 2, 1)
