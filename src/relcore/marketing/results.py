@@ -44,8 +44,10 @@ __all__ = [
     "CampaignResults",
     "Metric",
     "VariantResults",
+    "WinnerSent",
     "check_confidence",
     "check_metric",
+    "rest_winner",
     "summarise",
 ]
 
