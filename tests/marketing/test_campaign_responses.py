@@ -8,7 +8,7 @@ from uuid import UUID
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relcore import CRM, Customer, NotFoundError, Touchpoint, ValidationError
@@ -27,6 +27,7 @@ from relcore.marketing import (
 )
 from relcore.marketing.response_services import UNSUBSCRIBE_SOURCE
 from relcore.registry import Store
+from relcore.storage.memory import MemoryStore
 from relcore.testing._contract_support import snapshot
 from relcore.testing.contracts import FixedClock
 from relcore.testing.events import capture_events
@@ -329,3 +330,44 @@ def test_respond_only_moves_forward_or_into_a_terminal_status_and_never_out(
             assert events == []
         assert after.first_responded_at == responded
         now = after
+
+
+STEP = st.tuples(
+    st.integers(0, 2),
+    st.sampled_from(["message", "open", "click", "call"]),
+    st.sampled_from(["inbound", "outbound"]),
+    st.sampled_from([None, "delivered", "bounced", "unsubscribed"]),
+    st.integers(0, 48),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(STEP, max_size=12))
+def test_applying_imported_touchpoints_equals_recording_them_in_order(steps: list[Any]) -> None:
+    def run(bulk: bool) -> tuple[Any, ...]:
+        store = MemoryStore()
+        crm = CRM(store, clock=FixedClock(NOW))
+        w = world(crm)
+        people = [w.ada, w.bob, w.cy]
+        touches = [
+            touch(w, people[who], kind, direction, hours, outcome=outcome, external_id=f"t{i}")
+            for i, (who, kind, direction, outcome, hours) in enumerate(steps)
+        ]
+        if bulk:
+            crm.activity.import_touchpoints(touches)
+            crm.campaigns.apply_responses(w.campaign.id)
+            again = snapshot(store)
+            assert crm.campaigns.apply_responses(w.campaign.id).moved == 0
+            assert snapshot(store) == again
+        else:
+            for t in sorted(touches, key=lambda t: (t.occurred_at, t.id)):
+                crm.campaigns.record_response(t)
+        found = member(w, w.ada)
+        assert found is not None
+        ledger = [
+            [(r.status, r.recorded_at) for r in crm.consent.history(p.id) if r.source == UNSUBSCRIBE_SOURCE]
+            for p in people
+        ]
+        return (found.status, found.first_responded_at, found.status_changed_at, ledger)
+
+    assert run(bulk=True) == run(bulk=False)

@@ -141,9 +141,17 @@ def apply_responses(
         if status is not None:
             matched += 1
             steps.setdefault(touchpoint.customer_id, []).append((status, touchpoint.occurred_at))
+    considered: dict[CustomerId, CampaignMember] = {}
+    after = None
+    while steps:  # the campaign's members and customers left out, a page at a time
+        page = uow.campaign_members.for_campaign(campaign.id, after=after, limit=1000)
+        considered.update((m.customer_id, m) for m in page.items if m.customer_id in steps)
+        if page.next_after is None:
+            break
+        after = page.next_after
     moved = responded = withdrawn = 0
     for customer_id, mine in steps.items():
-        member = uow.campaign_members.find(campaign.id, customer_id)
+        member = considered.get(customer_id)
         if member is not None:
             _, changed, first = _move(uow, campaign, member, mine)
             moved += changed
