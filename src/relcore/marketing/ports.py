@@ -232,7 +232,10 @@ CONTEXT = Context(
     "marketing",
     ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, CAMPAIGN_TALLIES),
     events=(CampaignAdded, CampaignStatusChanged, CampaignMemberResponded, CampaignMemberUnsubscribed),
-    contracts=("relcore.marketing._testing:MarketingContract",),
+    contracts=(
+        "relcore.marketing._testing:MarketingContract",
+        "relcore.marketing._testing_tallies:CampaignTalliesContract",
+    ),
     histories=(CAMPAIGN_HISTORY,),
     snapshot="relcore.marketing._testing:stored_state",
     examples=(
