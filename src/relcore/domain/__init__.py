@@ -54,6 +54,7 @@ from relcore.feedback.model import (
     Scale,
 )
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatus, CampaignStatusChanged
+from relcore.marketing.responses import CampaignMemberResponded, CampaignMemberUnsubscribed
 from relcore.marketing.scoring_store import ScoreThresholdCrossed
 from relcore.partners.model import (
     DealRegistered,
@@ -99,6 +100,8 @@ __all__ = [
     "Campaign",
     "CampaignAdded",
     "ScoreThresholdCrossed",
+    "CampaignMemberResponded",
+    "CampaignMemberUnsubscribed",
     "CampaignStatus",
     "CampaignStatusChanged",
     "Case",

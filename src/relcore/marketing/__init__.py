@@ -11,7 +11,10 @@ and scoring plans evaluated in memory ([score][relcore.marketing.score],
 Campaigns, the customers each considered ([CampaignMember][relcore.marketing.CampaignMember],
 left out with an [Exclusion][relcore.marketing.Exclusion] or not) and the suppression list
 ([Suppression][relcore.marketing.Suppression]) are stored; the facade namespace is
-[`crm.campaigns`][relcore.marketing.api.Campaigns]. Audiences come next.
+[`crm.campaigns`][relcore.marketing.api.Campaigns]. Campaign touchpoints move members'
+statuses through a [ResponseMapping][relcore.marketing.ResponseMapping]
+([respond][relcore.marketing.respond]), and [CampaignResults][relcore.marketing.CampaignResults]
+count what happened by a moment. Audiences come next.
 """
 
 from relcore.marketing.attribution import AttributionModel, Credit, Order, Touch, attribute, totals
@@ -35,6 +38,20 @@ from relcore.marketing.model import (
     CampaignStatusChanged,
     FrequencyCap,
 )
+from relcore.marketing.responses import (
+    DEFAULT_RESPONSES,
+    MAX_RESPONSE_RULES,
+    AppliedResponses,
+    CampaignMemberResponded,
+    CampaignMemberUnsubscribed,
+    RecordedResponse,
+    ResponseMapping,
+    ResponseRule,
+    TallyQuery,
+    TallyRow,
+    respond,
+)
+from relcore.marketing.results import METRICS, CampaignResults, Metric, VariantResults, WinnerSent, summarise
 from relcore.marketing.scoring import (
     MAX_GROUPS,
     MAX_POINTS,
@@ -102,20 +119,27 @@ __all__ = [
     "ScoreThresholdCrossed",
     "threshold_move",
     "CAMPAIGN_MOVES",
-    "MAX_ADDRESS",
     "DEFAULT_MEMBER_STATUSES",
+    "DEFAULT_RESPONSES",
+    "MAX_ADDRESS",
     "MAX_CAP_WINDOW",
     "MAX_GROUPS",
     "MAX_MEMBER_STATUSES",
     "MAX_POINTS",
+    "MAX_RESPONSE_RULES",
     "MAX_RULES",
     "MAX_SEED",
     "MAX_THRESHOLDS",
     "MAX_VARIANTS",
+    "METRICS",
+    "AppliedResponses",
     "AttributionModel",
     "Campaign",
     "CampaignAdded",
     "CampaignMember",
+    "CampaignMemberResponded",
+    "CampaignMemberUnsubscribed",
+    "CampaignResults",
     "CampaignStatus",
     "CampaignStatusChanged",
     "Credit",
@@ -124,8 +148,12 @@ __all__ = [
     "FrequencyCap",
     "GroupScore",
     "MemberStatus",
+    "Metric",
     "Order",
     "Rate",
+    "RecordedResponse",
+    "ResponseMapping",
+    "ResponseRule",
     "RuleScore",
     "Score",
     "ScoreExplanation",
@@ -136,9 +164,13 @@ __all__ = [
     "SplitTest",
     "Suppression",
     "SuppressionKind",
+    "TallyQuery",
+    "TallyRow",
     "Touch",
     "Uplift",
     "Variant",
+    "VariantResults",
+    "WinnerSent",
     "ZTest",
     "add_campaign",
     "address_domain",
@@ -153,9 +185,11 @@ __all__ = [
     "crossed",
     "explain_score",
     "normalise_suppressed",
+    "respond",
     "roi",
     "score",
     "split_test",
+    "summarise",
     "threshold_label",
     "totals",
     "two_proportion_test",

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_id, check_instance, check_limit, check_optional_datetime
 from relcore._kernel.namespace import Namespace, UnitOfWorkSource
+from relcore.activity.model import Touchpoint
 from relcore.clock import Clock
 from relcore.ids import CampaignId, CustomerId, SegmentId
-from relcore.marketing import services
+from relcore.marketing import response_services, services
 from relcore.marketing.audiences import Audience, SendCheck
 from relcore.marketing.members import CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignStatus
 from relcore.marketing.ports import MarketingWork, check_excluded
+from relcore.marketing.responses import DEFAULT_RESPONSES, AppliedResponses, RecordedResponse, ResponseMapping
+from relcore.marketing.results import CampaignResults, Metric, WinnerSent, check_confidence, check_metric
 from relcore.marketing.suppressions import Suppression, SuppressionKind, normalise_suppressed
+from relcore.sales.pipelines import check_probability
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, Segment, validate
 from relcore.segments.api import check_target
 from relcore.storage.base import Page
@@ -241,3 +246,177 @@ class Campaigns(Namespace[MarketingWork]):
         wanted = check_id("campaign_id", campaign_id)
         who = check_id("customer_id", customer_id)
         return self._read(lambda uow: services.why_excluded(uow, wanted, who))
+
+    # -- responses and results ---------------------------------------------------
+
+    def record_response(
+        self, touchpoint: Touchpoint, *, mapping: ResponseMapping = DEFAULT_RESPONSES
+    ) -> RecordedResponse:
+        """Record a campaign touchpoint and move its customer's member, in one unit of work.
+
+        The touchpoint (its ``campaign_id`` set) is recorded as
+        [record_touchpoint][relcore.activity.api.Activity.record_touchpoint]
+        does, idempotent on ``(source, external_id)``: the same touchpoint
+        twice changes nothing the second time. The member status it stands for
+        (the first rule of ``mapping`` it matches) moves the customer's member
+        forward only, or into a terminal status, never out of one
+        ([respond][relcore.marketing.respond]); ``first_responded_at`` is set
+        when it first reaches a status that counts as a response, with a
+        [CampaignMemberResponded][relcore.marketing.CampaignMemberResponded]
+        event after commit.
+
+        A touchpoint for a customer the campaign never considered, or left out
+        (``no_consent``, ``control_group``...), is recorded and moves nobody.
+
+        A touchpoint of ``mapping.withdraws`` (an unsubscribe) also appends a
+        consent withdrawal for the campaign's purpose on its channel, dated
+        when it occurred, unless the ledger already says "withdrawn" or
+        "denied" then; [CampaignMemberUnsubscribed][relcore.marketing.CampaignMemberUnsubscribed]
+        follows after commit. This holds for every customer, member or not:
+        an unsubscribe is always honoured.
+
+        Raises:
+            ValidationError: Not a touchpoint, no ``campaign_id``, an undeclared channel or
+                kind (``touchpoint.channel``), or a mapping naming a status the campaign does
+                not list (``mapping.rules[2].status``).
+            NotFoundError: The campaign or the customer is not stored.
+
+        Example:
+            >>> from datetime import UTC, datetime, timedelta
+            >>> from relcore import CRM, Customer, Touchpoint
+            >>> from relcore.marketing import Campaign, CampaignMember
+            >>> t0 = datetime(2026, 4, 1, 9, tzinfo=UTC)
+            >>> crm = CRM.in_memory()
+            >>> ada = crm.customers.add(Customer.person("Ada"))
+            >>> _ = crm.consent.record(ada.id, "marketing", "granted", channel="email", recorded_at=t0)
+            >>> spring = crm.campaigns.add(Campaign(name="Spring", channel="email", created_at=t0))
+            >>> with crm.unit_of_work() as uow:  # the audience builder's job
+            ...     _ = uow.campaign_members.add(CampaignMember(
+            ...         campaign_id=spring.id, customer_id=ada.id, status="targeted", added_at=t0))
+            ...     uow.commit()
+            >>> def touch(kind, direction, hours, outcome=None):
+            ...     return Touchpoint(customer_id=ada.id, campaign_id=spring.id, channel="email",
+            ...                       kind=kind, direction=direction, outcome=outcome,
+            ...                       occurred_at=t0 + timedelta(hours=hours),
+            ...                       source="esp", external_id=f"{kind}-{hours}")
+            >>> crm.campaigns.record_response(touch("message", "outbound", 1)).member.status
+            'sent'
+            >>> crm.campaigns.record_response(touch("click", "inbound", 3)).member.status
+            'clicked'
+            >>> crm.campaigns.record_response(touch("open", "inbound", 2)).moved  # never backward
+            False
+            >>> done = crm.campaigns.record_response(touch("click", "inbound", 4, "unsubscribed"))
+            >>> done.member.status, done.withdrawn
+            ('unsubscribed', True)
+            >>> crm.consent.may_contact(ada.id, "marketing", "email")
+            False
+        """
+        checked = check_instance("touchpoint", touchpoint, Touchpoint)
+        self._vocabularies.channels.check("touchpoint.channel", checked.channel)
+        self._vocabularies.touchpoint_kinds.check("touchpoint.kind", checked.kind)
+        rules = check_instance("mapping", mapping, ResponseMapping)
+        return self._write(lambda uow: response_services.record_response(uow, checked, rules))
+
+    def apply_responses(
+        self, campaign_id: CampaignId, *, mapping: ResponseMapping = DEFAULT_RESPONSES
+    ) -> AppliedResponses:
+        """Move a campaign's members by its stored touchpoints (imported in bulk), in one unit of work.
+
+        Every touchpoint carrying the campaign's id is applied as
+        [record_response][relcore.marketing.api.Campaigns.record_response]
+        would, oldest first; unsubscribes withdraw consent once. Running it
+        again changes nothing.
+
+        Raises:
+            NotFoundError: No such campaign.
+            ValidationError: ``mapping`` names a status the campaign does not list.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        rules = check_instance("mapping", mapping, ResponseMapping)
+        return self._write(lambda uow: response_services.apply_responses(uow, wanted, rules))
+
+    def results(
+        self,
+        campaign_id: CampaignId,
+        *,
+        as_of: datetime | None = None,
+        metric: Metric = "response",
+        confidence: float = 0.95,
+        mapping: ResponseMapping = DEFAULT_RESPONSES,
+    ) -> CampaignResults:
+        """A campaign's results as of ``as_of`` (now by default): per variant, in total, against the control.
+
+        Counted from what happened by ``as_of``, not from the members' stored
+        statuses, so the same ``as_of`` gives the same results tomorrow:
+
+        * members (and control-group members) added by ``as_of``;
+        * sent, delivered, opened, clicked, responded: members whose customer has a
+          touchpoint of the campaign by ``as_of`` that ``mapping`` maps to that status or a
+          later one (each stage among the previous; see
+          [TallyQuery.of][relcore.marketing.responses.TallyQuery.of]);
+        * converted: members whose customer placed an order (a transaction of kind
+          ``order``) after being added and by ``as_of``; the control group, sent nothing,
+          converts too, which is what the uplift compares.
+
+        The counting runs in the database on the SQL backends.
+        [CampaignResults][relcore.marketing.CampaignResults] gives the rates with
+        Wilson intervals, the cost per response, the winner by ``metric``
+        (``"reach"``, ``"delivery"``, ``"open"``, ``"click"``, ``"response"`` or
+        ``"conversion"``) with a two-proportion test against the runner-up, and each
+        variant's conversion uplift over the control group.
+
+        Raises:
+            NotFoundError: No such campaign.
+            ValidationError: Naming ``as_of``, ``metric``, ``confidence`` or ``mapping``.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        moment = self._as_of(as_of)
+        chosen = check_metric(metric)
+        level = check_confidence(confidence)
+        rules = check_instance("mapping", mapping, ResponseMapping)
+        return self._read(
+            lambda uow: response_services.results(
+                uow, wanted, rules, as_of=moment, metric=chosen, confidence=level
+            )
+        )
+
+    def send_winner(
+        self,
+        campaign_id: CampaignId,
+        *,
+        test_share: Decimal | str,
+        as_of: datetime | None = None,
+        metric: Metric = "response",
+        max_p_value: float | None = None,
+        mapping: ResponseMapping = DEFAULT_RESPONSES,
+    ) -> WinnerSent:
+        """Test first, winner to the rest: give the winning variant to the rest group's unsent members.
+
+        Odoo's A/B flow: the variants go to a test share of the members first
+        ([split_test][relcore.marketing.split_test] with ``test_share`` and the
+        campaign's seed, the same group every time); once the results as of
+        ``as_of`` (now by default) have a winner by ``metric`` (with a p-value
+        against the runner-up at most ``max_p_value``, when given), the members
+        of the rest group still in the default status get the winner as their
+        variant, in one unit of work. Without a winner nothing changes.
+
+        Raises:
+            NotFoundError: No such campaign.
+            ValidationError: Naming ``test_share``, ``as_of``, ``metric``, ``max_p_value`` or ``mapping``.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        share = check_probability("test_share", test_share)
+        moment = self._as_of(as_of)
+        chosen = check_metric(metric)
+        if max_p_value is not None and (
+            isinstance(max_p_value, bool)
+            or not isinstance(max_p_value, int | float)
+            or not 0.0 <= float(max_p_value) <= 1.0
+        ):
+            raise check.fail("max_p_value", "expected a number from 0 to 1")
+        rules = check_instance("mapping", mapping, ResponseMapping)
+        return self._write(
+            lambda uow: response_services.send_winner(
+                uow, wanted, rules, test_share=share, as_of=moment, metric=chosen, max_p_value=max_p_value
+            )
+        )

@@ -10,10 +10,17 @@ from uuid import UUID
 
 from relcore._kernel import checks as check
 from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Port
+from relcore.activity.model import Touchpoint
 from relcore.ids import CampaignId, CustomerId, SegmentId
 from relcore.marketing.audiences import Candidate
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
+from relcore.marketing.responses import (
+    CampaignMemberResponded,
+    CampaignMemberUnsubscribed,
+    TallyQuery,
+    TallyRow,
+)
 from relcore.marketing.scoring_ports import SCORE_HISTORY, SCORING_PORTS  # scoring: its own modules
 from relcore.marketing.scoring_store import ScoreThresholdCrossed
 from relcore.marketing.suppressions import Suppression
@@ -27,11 +34,13 @@ __all__ = [
     "CAMPAIGN_HISTORY",
     "CAMPAIGNS",
     "CAMPAIGN_MEMBERS",
+    "CAMPAIGN_TALLIES",
     "CONTEXT",
     "SUPPRESSIONS",
     "AudienceQuery",
     "CampaignMemberRepository",
     "CampaignRepository",
+    "CampaignTallies",
     "MarketingWork",
     "SuppressionRepository",
     "check_excluded",
@@ -139,6 +148,28 @@ class AudienceQuery(Protocol):
         ...
 
 
+class CampaignTallies(Protocol):
+    """A campaign's touchpoints, and the counts behind its results (a query port: it stores nothing)."""
+
+    def touchpoints(
+        self, campaign_id: CampaignId, *, until: datetime | None = None
+    ) -> builtins.list[Touchpoint]:
+        """The touchpoints carrying the campaign's id (at or before ``until``), by ``occurred_at`` then id."""
+        ...
+
+    def tally(self, query: TallyQuery) -> builtins.list[TallyRow]:
+        """The counts of the campaign's members as of ``query.as_of``, one row per variant and control.
+
+        Counted: members (``excluded`` is ``None``) and control-group members
+        added at or before ``as_of``; for each flag of the query, those whose
+        customer has a touchpoint of the campaign at or before ``as_of`` whose
+        code is in the flag; and those whose customer placed an order strictly
+        after they were added and at or before ``as_of``. Rows come in no
+        particular order; a group with no members has no row.
+        """
+        ...
+
+
 class MarketingWork(SalesWork, Protocol):
     """The ports the marketing use cases need."""
 
@@ -160,6 +191,11 @@ class MarketingWork(SalesWork, Protocol):
     @property
     def campaign_audiences(self) -> AudienceQuery:
         """The audience query."""
+        ...
+
+    @property
+    def campaign_tallies(self) -> CampaignTallies:
+        """A campaign's touchpoints and the counts behind its results."""
         ...
 
 
@@ -208,6 +244,15 @@ AUDIENCES = Port(
 )
 """The audience query (a query port: it stores nothing)."""
 
+
+CAMPAIGN_TALLIES = Port(
+    "campaign_tallies",
+    CampaignTallies,
+    memory="relcore.marketing._memory_tallies:MemoryCampaignTallies",
+    sql="relcore.marketing._sql_tallies:SqlCampaignTallies",
+)
+"""A campaign's touchpoints and the counts behind its results (a query port: it stores nothing)."""
+
 CAMPAIGN_HISTORY = History(
     "campaigns",
     CAMPAIGN_MEMBERS,
@@ -228,10 +273,17 @@ one left out has its reason in ``excluded``."""
 
 CONTEXT = Context(
     "marketing",
-    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, AUDIENCES, *SCORING_PORTS),
-    events=(CampaignAdded, CampaignStatusChanged, ScoreThresholdCrossed),
+    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, AUDIENCES, CAMPAIGN_TALLIES, *SCORING_PORTS),
+    events=(
+        CampaignAdded,
+        CampaignStatusChanged,
+        CampaignMemberResponded,
+        CampaignMemberUnsubscribed,
+        ScoreThresholdCrossed,
+    ),
     contracts=(
         "relcore.marketing._testing:MarketingContract",
+        "relcore.marketing._testing_tallies:CampaignTalliesContract",
         "relcore.marketing._scoring_testing:ScoringContract",
     ),
     histories=(CAMPAIGN_HISTORY, SCORE_HISTORY),
