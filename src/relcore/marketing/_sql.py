@@ -187,6 +187,9 @@ def audience_query(
     grouped count of the window's marketing messages, the best contact point
     not suppressed by ``ROW_NUMBER()`` over the customer's points, and
     duplicates by ``ROW_NUMBER()`` over the kept customers sharing a key.
+    PostgreSQL materializes the judged customers first: inlined, its planner
+    evaluated every reason again in the duplicates' window (1.6 times the
+    time of a hand-written statement; 1.2 materialized).
     """
     family = dialect_family(dialect)
     channel, purpose = str(campaign.channel), str(campaign.purpose)
@@ -232,7 +235,8 @@ def audience_query(
         )
         .select_from(customers.outerjoin(best, first))
         .where(chosen)
-        .subquery("considered")
+        .cte("considered")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     kept_key = sa.case((base.c.reason.is_(None), base.c.key), else_=sa.null())
     second = sa.func.row_number().over(partition_by=kept_key, order_by=base.c.customer_id) > 1
