@@ -65,7 +65,7 @@ from relcore._kernel.arguments import check_instance, check_items
 from relcore._kernel.money import check_currency, from_minor_units, to_minor_units
 from relcore.marketing._weights import check_span, touch_weights
 
-__all__ = ["AttributionModel", "Credit", "Order", "Touch", "attribute", "totals"]
+__all__ = ["AttributionModel", "Credit", "Order", "Touch", "attribute", "check_settings", "totals"]
 
 
 class AttributionModel(StrEnum):
@@ -176,16 +176,8 @@ def attribute(
     Raises:
         ValidationError: If an argument is of the wrong type or value, naming it.
     """
-    chosen = check.check_enum(AttributionModel, "model", model)
-    window = check_span("lookback", lookback)
-    if chosen is AttributionModel.TIME_DECAY:
-        if half_life is None:
-            raise check.fail("half_life", "required by the time_decay model")
-        half = check_span("half_life", half_life)
-    elif half_life is not None:
-        raise check.fail("half_life", "only the time_decay model takes a half-life")
-    else:
-        half = timedelta(0)
+    chosen, window, given_half = check_settings(model, lookback, half_life)
+    half = timedelta(0) if given_half is None else given_half
     given_orders = list(check_items("orders", orders, lambda f, v: check_instance(f, v, Order)))
     journey = sorted(
         check_items("touches", touches, lambda f, v: check_instance(f, v, Touch)),
@@ -204,6 +196,36 @@ def attribute(
         in_window = journey[low : bisect_right(instants, order.at)]
         credits.extend(_credit_order(order, in_window, chosen, half))
     return credits
+
+
+def check_settings(
+    model: object, lookback: object, half_life: object
+) -> tuple[AttributionModel, timedelta, timedelta | None]:
+    """Check the settings of [attribute][relcore.marketing.attribution.attribute] and return them.
+
+    Returns:
+        The model as a member, the look-back window and the half-life
+        (``None`` unless the model is ``time_decay``).
+
+    Raises:
+        ValidationError: Naming ``model``, ``lookback`` or ``half_life``: an unknown
+            model, a window that is not a positive `timedelta`, or a half-life
+            missing for ``time_decay`` or given to another model.
+
+    Example:
+        >>> from datetime import timedelta
+        >>> check_settings("linear", timedelta(days=30), None)
+        (<AttributionModel.LINEAR: 'linear'>, datetime.timedelta(days=30), None)
+    """
+    chosen = check.check_enum(AttributionModel, "model", model)
+    window = check_span("lookback", lookback)
+    if chosen is AttributionModel.TIME_DECAY:
+        if half_life is None:
+            raise check.fail("half_life", "required by the time_decay model")
+        return chosen, window, check_span("half_life", half_life)
+    if half_life is not None:
+        raise check.fail("half_life", "only the time_decay model takes a half-life")
+    return chosen, window, None
 
 
 def totals(credits: Iterable[Credit]) -> dict[UUID | None, dict[str, Decimal]]:

@@ -11,6 +11,7 @@ from uuid import UUID
 from relcore._kernel import checks as check
 from relcore._kernel.declarations import Aggregate, Context, History, HistoryField
 from relcore.ids import CampaignId, CustomerId
+from relcore.marketing.attribution_ports import JOURNEYS, JourneySource
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
 from relcore.marketing.suppressions import Suppression
@@ -128,6 +129,11 @@ class MarketingWork(SalesWork, Protocol):
         """The suppression list."""
         ...
 
+    @property
+    def campaign_journeys(self) -> JourneySource:
+        """Each customer's orders and campaign touches, streamed for attribution."""
+        ...
+
 
 CAMPAIGNS = Aggregate(
     "campaigns",
@@ -186,7 +192,7 @@ one left out has its reason in ``excluded``."""
 
 CONTEXT = Context(
     "marketing",
-    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS),
+    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, JOURNEYS),
     events=(CampaignAdded, CampaignStatusChanged),
     contracts=("relcore.marketing._testing:MarketingContract",),
     histories=(CAMPAIGN_HISTORY,),
