@@ -1,4 +1,4 @@
-"""Attribution over stored data: ``crm.campaigns.attribute`` on SQLite, where the time goes, and two baselines.
+"""Attribution over stored data: ``crm.campaigns.attribute`` on SQLite, where its time goes, two baselines.
 
 The store holds ``--orders`` orders (default 100,000; the issue's size is
 1,000,000) and ten times as many touchpoints (the issue's 10,000,000), 80 % of
@@ -74,7 +74,7 @@ def _insert(table: str, columns: list[str]) -> str:
 
 
 def load(path: Path, customers: list[UUID], orders: int, seed: int = 7) -> int:
-    """Write ``orders`` orders and ten times as many touchpoints with plain sqlite3; return the touchpoints."""
+    """Write ``orders`` orders and ten times as many touchpoints with sqlite3; return the touchpoints."""
     rng = random.Random(seed)
     minutes = _minutes()
     first_order = 30 * 24 * 60
@@ -171,7 +171,7 @@ def _text(at: datetime) -> str:
 
 
 def raw_read(path: Path) -> int:
-    """The rows the journeys port reads, read with plain sqlite3 in the same batches; returns the row count."""
+    """The rows the journeys port reads, read with plain sqlite3 in the same batches; returns how many."""
     connection = sqlite3.connect(path)
     start, end, earliest = _text(START), _text(END), _text(START - LOOKBACK)
     rows, after = 0, ""
@@ -214,7 +214,9 @@ def split(crm: CRM, model: AttributionModel) -> dict[str, float]:
                 spent["read"] += read - began
                 if journey is None:
                     return
-                made = attribute(journey.orders, journey.touches, model=model, lookback=LOOKBACK, half_life=half)
+                made = attribute(
+                    journey.orders, journey.touches, model=model, lookback=LOOKBACK, half_life=half
+                )
                 spent["attribute"] += time.perf_counter() - read
                 yield from made
 
@@ -242,7 +244,9 @@ def _timed(fn: Any) -> tuple[float, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--profile", action="store_true", help="print the cProfile top ten of one attribution")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the cProfile top ten of one attribution"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "attribution.db"
@@ -253,13 +257,18 @@ def main() -> None:
 
                 for campaign_id, name in zip(CAMPAIGNS, names, strict=True):
                     uow.campaigns.add(
-                        Campaign(id=campaign_id, name=name, channel="email", actual_cost="1000.00", currency="EUR")
+                        Campaign(
+                            id=campaign_id, name=name, channel="email", actual_cost="1000.00", currency="EUR"
+                        )
                     )
                 people = [Customer.organization(f"Org {i}") for i in range(max(1, args.orders // 5))]
                 uow.customers.add_many(people)
                 uow.commit()
         loading, points = _timed(lambda: load(path, [p.id for p in people], args.orders))
-        print(f"SQLite: {args.orders} orders, {points} touchpoints, {len(people)} customers ({loading:.0f} s to load)")
+        print(
+            f"SQLite: {args.orders} orders, {points} touchpoints, {len(people)} customers"
+            f" ({loading:.0f} s to load)"
+        )
         with CRM.open(path) as crm:
             hand_time, hand = _timed(lambda: hand_last_touch(path))
             ours_time, ours = _timed(
@@ -270,12 +279,14 @@ def main() -> None:
                 mine[None] = ours.unattributed["EUR"]
             assert mine == {c: v for c, v in hand.items() if v}, (mine, hand)
             print(f"last_touch: relcore {ours_time:.2f} s, hand-written SQL sum {hand_time:.2f} s")
-            report("attribute last_touch / hand-written SQL last-touch sum", ours_time / hand_time, "reported")
+            report(
+                "attribute last_touch / hand-written SQL last-touch sum", ours_time / hand_time, "reported"
+            )
             for model in (AttributionModel.TIME_DECAY, AttributionModel.POSITION_BASED):
                 half = HALF_LIFE if model is AttributionModel.TIME_DECAY else None
                 took, _ = _timed(
-                    lambda: crm.campaigns.attribute(  # noqa: B023 (called at once)
-                        model=model,  # noqa: B023
+                    lambda: crm.campaigns.attribute(
+                        model=model,  # noqa: B023 (called at once)
                         start=START,
                         end=END,
                         lookback=LOOKBACK,
@@ -283,16 +294,24 @@ def main() -> None:
                     )
                 )
                 print(f"{model.value}: relcore {took:.2f} s")
-                report(f"attribute {model.value} / hand-written SQL last-touch sum", took / hand_time, "reported")
+                report(
+                    f"attribute {model.value} / hand-written SQL last-touch sum", took / hand_time, "reported"
+                )
             raw_time, raw_rows = _timed(lambda: raw_read(path))
             port_time, port_rows = _timed(lambda: read_only(crm))
             assert raw_rows == port_rows, (raw_rows, port_rows)
-            print(f"reading {port_rows} rows: journeys port {port_time:.2f} s, plain sqlite3 {raw_time:.2f} s")
-            report("journeys port read / plain sqlite3 read of the same rows", port_time / raw_time, "reported")
+            print(
+                f"reading {port_rows} rows: journeys port {port_time:.2f} s, plain sqlite3 {raw_time:.2f} s"
+            )
+            report(
+                "journeys port read / plain sqlite3 read of the same rows", port_time / raw_time, "reported"
+            )
             phases = split(crm, AttributionModel.LINEAR)
             print(
                 "linear, where the time goes: "
-                + ", ".join(f"{k} {v:.2f} s ({v / phases['total']:.0%})" for k, v in phases.items() if k != "total")
+                + ", ".join(
+                    f"{k} {v:.2f} s ({v / phases['total']:.0%})" for k, v in phases.items() if k != "total"
+                )
             )
             if args.profile:
                 profiler = cProfile.Profile()

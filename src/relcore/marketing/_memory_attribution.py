@@ -14,7 +14,7 @@ from uuid import UUID
 from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_instance
 from relcore.activity.model import TransactionKind
-from relcore.marketing.attribution import Order, Touch
+from relcore.marketing.attribution import stored_order, stored_touch
 from relcore.marketing.attribution_ports import Journey, JourneyQuery
 from relcore.storage.memory.session import Session
 
@@ -31,7 +31,7 @@ class MemoryJourneys:
         self._session = session
 
     def journeys(self, query: JourneyQuery, *, batch: int = 500) -> Iterator[Journey]:
-        """Every customer's journey, by customer id.
+        """Every customer's journey, in the store's id order.
 
         See [JourneySource][relcore.marketing.attribution_ports.JourneySource].
         """
@@ -48,14 +48,14 @@ class MemoryJourneys:
             page = uow.customers.list(after=after, limit=size)
             for customer in page.items:
                 orders = [
-                    Order(sale.occurred_at, sale.amount, sale.currency, sale.id)
+                    stored_order(sale.occurred_at, sale.amount, sale.currency, sale.id)
                     for sale in uow.transactions.for_owner(customer.id)
                     if sale.kind is TransactionKind.ORDER and wanted.start <= sale.occurred_at < wanted.end
                 ]
                 if not orders:
                     continue
                 touches = [
-                    Touch(point.occurred_at, point.campaign_id, point.id)
+                    stored_touch(point.occurred_at, point.campaign_id)
                     for point in uow.touchpoints.for_owner(customer.id)
                     if point.campaign_id is not None
                     and (earliest is None or earliest <= point.occurred_at)
@@ -66,7 +66,7 @@ class MemoryJourneys:
                 yield Journey(
                     customer.id,
                     tuple(sorted(orders, key=lambda o: (o.at, o.transaction_id))),
-                    tuple(sorted(touches, key=lambda t: (t.at, t.touchpoint_id))),
+                    tuple(sorted(touches, key=lambda t: (t.at, t.campaign_id))),
                 )
             if page.next_after is None:
                 return

@@ -11,7 +11,12 @@ Each batch is three statements, each served by the timeline indexes on
    batch's customers, so customers without an order are never read).
 
 The two ordered streams are then merged per customer in Python. Memory holds
-one batch at a time, whatever the size of the tables.
+one batch at a time, whatever the size of the tables. Ids are read untyped
+and mapped to the batch's customers (and a handful of campaigns), and the
+values are made with [stored_touch][relcore.marketing.attribution.stored_touch]
+and [stored_order][relcore.marketing.attribution.stored_order]: they were
+checked when they were stored, and checking them again was most of the time
+of reading.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_instance
 from relcore._kernel.money import from_minor_units
 from relcore.activity.model import TransactionKind
-from relcore.marketing.attribution import Order, Touch
+from relcore.marketing.attribution import Order, Touch, stored_order, stored_touch
 from relcore.marketing.attribution_ports import Journey, JourneyQuery
 from relcore.storage.sql.schema import touchpoints, transactions
 
@@ -47,7 +52,7 @@ class SqlJourneys:
         self._uow = uow
 
     def journeys(self, query: JourneyQuery, *, batch: int = 500) -> Iterator[Journey]:
-        """Every customer's journey, by customer id.
+        """Every customer's journey, in the store's id order.
 
         See [JourneySource][relcore.marketing.attribution_ports.JourneySource].
         """
@@ -89,27 +94,37 @@ class SqlJourneys:
     def _orders(self, in_period: sa.ColumnElement[bool], customers: builtins.list[UUID]) -> dict[UUID, Any]:
         sales = transactions.c
         query = (
-            sa.select(sales.customer_id, sales.occurred_at, sales.amount_minor, sales.currency, sales.id)
+            sa.select(
+                sa.type_coerce(sales.customer_id, sa.String),
+                sales.occurred_at,
+                sales.amount_minor,
+                sales.currency,
+                sales.id,
+            )
             .where(in_period, sales.customer_id >= customers[0], sales.customer_id <= customers[-1])
             .order_by(sales.customer_id, sales.occurred_at, sales.id)
         )
+        ids = _raw_ids(customers)
         found: dict[UUID, builtins.list[Order]] = {}
-        for customer, at, minor, currency, sale in self._uow.execute(query, what="read orders"):
-            found.setdefault(customer, []).append(
-                Order(at, from_minor_units(minor, currency), currency, sale)
-            )
+        for customer, at, minor, currency, sale in self._uow.execute(query, what="read orders").all():
+            order = stored_order(at, from_minor_units(minor, currency), currency, sale)
+            found.setdefault(ids[customer], []).append(order)
         return found
 
     def _touches(self, wanted: JourneyQuery, customers: builtins.list[UUID]) -> dict[UUID, Any]:
         points = touchpoints.c
         query = (
-            sa.select(points.customer_id, points.occurred_at, points.campaign_id, points.id)
+            sa.select(
+                sa.type_coerce(points.customer_id, sa.String),
+                points.occurred_at,
+                sa.type_coerce(points.campaign_id, sa.String),
+            )
             .where(
                 points.customer_id.in_(customers),
                 points.campaign_id.is_not(None),
                 points.occurred_at < wanted.end,
             )
-            .order_by(points.customer_id, points.occurred_at, points.id)
+            .order_by(points.customer_id, points.occurred_at, points.campaign_id)
         )
         earliest = wanted.earliest_touch
         if earliest is not None:
@@ -118,7 +133,24 @@ class SqlJourneys:
             query = query.where(points.campaign_id.in_(sorted(wanted.campaign_ids)))
         if wanted.kinds is not None:
             query = query.where(points.kind.in_(sorted(wanted.kinds)))
+        ids = _raw_ids(customers)
+        campaigns: dict[object, UUID] = {}
         found: dict[UUID, builtins.list[Touch]] = {}
-        for customer, at, campaign, point in self._uow.execute(query, what="read campaign touches"):
-            found.setdefault(customer, []).append(Touch(at, campaign, point))
+        for customer, at, raw in self._uow.execute(query, what="read campaign touches").all():
+            campaign = campaigns.get(raw)
+            if campaign is None:
+                campaign = campaigns[raw] = raw if isinstance(raw, UUID) else UUID(raw)
+            found.setdefault(ids[customer], []).append(stored_touch(at, campaign))
         return found
+
+
+def _raw_ids(customers: builtins.list[UUID]) -> dict[object, UUID]:
+    """Each customer's id by its value as the driver returns it untyped: a `UUID`, or its text.
+
+    The text is 32 hex digits where relcore stores ids as text (SQLite, MySQL),
+    and the dashed form from MariaDB's native ``UUID`` type.
+    """
+    ids: dict[object, UUID] = {customer: customer for customer in customers}
+    ids.update((customer.hex, customer) for customer in customers)
+    ids.update((str(customer), customer) for customer in customers)
+    return ids

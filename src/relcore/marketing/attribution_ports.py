@@ -79,7 +79,9 @@ class Journey:
         customer_id: The customer.
         orders: Its transactions of kind ``order`` placed in ``[start, end)``, by time then id.
         touches: Its touchpoints with a campaign (of the chosen campaigns and
-            kinds) in ``[start - lookback, end)``, by time then id.
+            kinds) in ``[start - lookback, end)``, by time (those of one
+            instant in any order), without their touchpoint ids (which never
+            change a credit).
     """
 
     customer_id: UUID
@@ -91,7 +93,10 @@ class JourneySource(Protocol):
     """Each customer's orders and campaign touches, a customer at a time (a query port: it stores nothing)."""
 
     def journeys(self, query: JourneyQuery, *, batch: int = 500) -> Iterator[Journey]:
-        """The journey of every customer with an order in ``[query.start, query.end)``, by customer id.
+        """The journey of every customer with an order in ``[query.start, query.end)``.
+
+        Customers come in the store's id order (MariaDB's native ``UUID``
+        type orders ids otherwise than Python does), each once.
 
         Customers without such an order are left out; a customer's touches
         may include some in no order's window (the pure

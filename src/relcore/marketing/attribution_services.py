@@ -4,7 +4,8 @@
 streams the journeys of the
 [campaign_journeys][relcore.marketing.attribution_ports.JourneySource] port
 customer by customer through the pure
-[attribute][relcore.marketing.attribution.attribute], and adds the credits up
+[attribute_checked][relcore.marketing.attribution.attribute_checked] (the
+settings are checked once, the stored values were checked when stored), and adds the credits up
 with [summarise][relcore.marketing.attribution_report.summarise]; only one
 batch of customers and the running totals are held at a time.
 """
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID
 
-from relcore.marketing.attribution import AttributionModel, Credit, attribute
+from relcore.marketing.attribution import AttributionModel, Credit, attribute_checked, check_settings
 from relcore.marketing.attribution_ports import JourneyQuery
 from relcore.marketing.attribution_report import AttributionReport, summarise
 from relcore.marketing.model import Campaign
@@ -46,7 +47,7 @@ def attribute_stored(
     uow: MarketingWork,
     query: JourneyQuery,
     *,
-    model: AttributionModel,
+    model: AttributionModel | str,
     half_life: timedelta | None = None,
     batch: int = 500,
 ) -> AttributionReport:
@@ -65,25 +66,28 @@ def attribute_stored(
         ``query.campaign_ids``.
 
     Raises:
+        ValidationError: The model, the look-back window or the half-life is refused
+            by [check_settings][relcore.marketing.attribution.check_settings].
         NotFoundError: A campaign of ``query.campaign_ids`` is not stored.
     """
+    chosen, lookback, half = check_settings(model, query.lookback, half_life)  # once: journeys go unchecked
     campaigns = _campaigns(uow, query.campaign_ids)
 
     def credits() -> Iterator[Credit]:
         for journey in uow.campaign_journeys.journeys(query, batch=batch):
-            yield from attribute(
-                journey.orders, journey.touches, model=model, lookback=query.lookback, half_life=half_life
+            yield from attribute_checked(
+                journey.orders, journey.touches, model=chosen, lookback=lookback, half_life=half
             )
 
     report = summarise(
         credits(),
         campaigns,
         requested=() if query.campaign_ids is None else query.campaign_ids,
-        model=model,
+        model=chosen,
         start=query.start,
         end=query.end,
-        lookback=query.lookback,
-        half_life=half_life,
+        lookback=lookback,
+        half_life=half,
     )
     _log.debug("attributed %d orders to %d campaigns", report.orders, len(report.returns))
     return report
