@@ -223,9 +223,11 @@ def attribute_checked(
         >>> at = datetime(2026, 3, 31, tzinfo=UTC)
         >>> order = Order(at=at, amount="10.00", currency="EUR", transaction_id=UUID(int=9))
         >>> touch = Touch(at=at - timedelta(days=1), campaign_id=UUID(int=1))
-        >>> [c.amount for c in attribute_checked(
-        ...     [order], [touch], model=AttributionModel.LINEAR, lookback=timedelta(days=30))]
-        [Decimal('10.00')]
+        >>> (credit,) = attribute_checked(
+        ...     [order], [touch], model=AttributionModel.LINEAR, lookback=timedelta(days=30)
+        ... )
+        >>> credit.campaign_id.int, credit.amount
+        (1, Decimal('10.00'))
     """
     journey = sorted(touches, key=_touch_order)
     half = timedelta(0) if half_life is None else half_life

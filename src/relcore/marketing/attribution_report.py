@@ -37,6 +37,7 @@ from uuid import UUID
 import attrs
 
 from relcore._kernel import checks as check
+from relcore._kernel.money import from_minor_units
 from relcore.marketing.attribution import AttributionModel, Credit
 from relcore.marketing.model import Campaign
 from relcore.marketing.statistics import roi
@@ -148,7 +149,7 @@ def campaign_return(
     if campaign is None or campaign.currency is None:
         return CampaignReturn(campaign_id, None, None, None, None)
     own = campaign.currency
-    earned = revenue.get(own, Decimal(0))
+    earned = revenue.get(own, from_minor_units(0, own))
     cost = campaign.actual_cost
     foreign = any(amount for currency, amount in revenue.items() if currency != own)
     ratio = None if cost is None or foreign else roi(earned, cost)
@@ -209,7 +210,7 @@ def summarise(
         if credit.campaign_id is None:
             unattributed[credit.currency] = unattributed.get(credit.currency, Decimal(0)) + credit.amount
             continue
-        unattributed.setdefault(credit.currency, Decimal(0))
+        unattributed.setdefault(credit.currency, from_minor_units(0, credit.currency))
         row = rows.setdefault((credit.campaign_id, credit.currency), _Row())
         row.revenue += credit.amount
         row.orders += 1
