@@ -133,15 +133,18 @@ class SqlJourneys:
             query = query.where(points.campaign_id.in_(sorted(wanted.campaign_ids)))
         if wanted.kinds is not None:
             query = query.where(points.kind.in_(sorted(wanted.kinds)))
-        ids = _raw_ids(customers)
         campaigns: dict[object, UUID] = {}
-        found: dict[UUID, builtins.list[Touch]] = {}
+        found: dict[object, builtins.list[Touch]] = {}  # by the customer id as the driver returns it
         for customer, at, raw in self._uow.execute(query, what="read campaign touches").all():
             campaign = campaigns.get(raw)
             if campaign is None:
                 campaign = campaigns[raw] = raw if isinstance(raw, UUID) else UUID(raw)
-            found.setdefault(ids[customer], []).append(stored_touch(at, campaign))
-        return found
+            touches = found.get(customer)
+            if touches is None:
+                touches = found[customer] = []
+            touches.append(stored_touch(at, campaign))
+        ids = _raw_ids(customers)
+        return {ids[customer]: touches for customer, touches in found.items()}
 
 
 def _raw_ids(customers: builtins.list[UUID]) -> dict[object, UUID]:

@@ -350,22 +350,27 @@ def _credit_order(
         whole = from_minor_units(to_minor_units(order.amount, order.currency), order.currency)
         return [Credit(order.transaction_id, None, Fraction(1), whole, order.currency, 0)]
     weights, total = touch_weights(model.value, [order.at - t.at for t in in_window], half_life)
-    shares: dict[UUID, int] = {}
-    counts: dict[UUID, int] = {}
+    # keyed by the id's integer: hashing an int is native, hashing a UUID runs Python code
+    campaigns: dict[int, UUID] = {}
+    shares: dict[int, int] = {}
+    counts: dict[int, int] = {}
     for touch, weight in zip(in_window, weights, strict=True):
-        shares[touch.campaign_id] = shares.get(touch.campaign_id, 0) + weight
-        counts[touch.campaign_id] = counts.get(touch.campaign_id, 0) + 1
+        key = touch.campaign_id.int
+        if key not in campaigns:
+            campaigns[key], shares[key], counts[key] = touch.campaign_id, 0, 0
+        shares[key] += weight
+        counts[key] += 1
     units = _split(to_minor_units(order.amount, order.currency), list(shares.values()), total)
     return [
         Credit(
             order.transaction_id,
-            campaign,
+            campaigns[key],
             Fraction(weight, total),
             from_minor_units(part, order.currency),
             order.currency,
-            counts[campaign],
+            counts[key],
         )
-        for (campaign, weight), part in zip(shares.items(), units, strict=True)
+        for (key, weight), part in zip(shares.items(), units, strict=True)
     ]
 
 
