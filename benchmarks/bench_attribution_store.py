@@ -160,9 +160,9 @@ WHERE kind = 'order' AND occurred_at >= ? AND occurred_at < ? AND customer_id >=
 ORDER BY customer_id, occurred_at, id
 """
 RAW_TOUCHES = """
-SELECT customer_id, occurred_at, campaign_id, id FROM relcore_touchpoints
+SELECT customer_id, occurred_at, campaign_id FROM relcore_touchpoints
 WHERE customer_id IN ({marks}) AND campaign_id IS NOT NULL AND occurred_at < ? AND occurred_at >= ?
-ORDER BY customer_id, occurred_at, id
+ORDER BY customer_id, occurred_at
 """
 
 

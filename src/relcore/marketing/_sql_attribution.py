@@ -124,7 +124,7 @@ class SqlJourneys:
                 points.campaign_id.is_not(None),
                 points.occurred_at < wanted.end,
             )
-            .order_by(points.customer_id, points.occurred_at, points.campaign_id)
+            .order_by(points.customer_id, points.occurred_at)
         )
         earliest = wanted.earliest_touch
         if earliest is not None:
