@@ -4,7 +4,8 @@ The [Campaign][relcore.marketing.Campaign] entity, the statuses its members go
 through and how they move ([advance_status][relcore.marketing.advance_status]),
 the deterministic variant assignment ([assign][relcore.marketing.assign],
 [split_test][relcore.marketing.split_test]), multi-touch attribution of orders
-to campaigns ([attribute][relcore.marketing.attribution.attribute]), campaign
+to campaigns ([attribute][relcore.marketing.attribution.attribute]; over stored
+orders, with each campaign's ROI, through ``crm.campaigns.attribute``), campaign
 statistics (rates with Wilson intervals, the two-proportion test, uplift, ROI),
 and scoring plans evaluated in memory ([score][relcore.marketing.score],
 [explain_score][relcore.marketing.explain_score]).
@@ -15,6 +16,7 @@ left out with an [Exclusion][relcore.marketing.Exclusion] or not) and the suppre
 """
 
 from relcore.marketing.attribution import AttributionModel, Credit, Order, Touch, attribute, totals
+from relcore.marketing.attribution_report import AttributionReport, CampaignReturn, CampaignRevenue
 from relcore.marketing.decisions import CAMPAIGN_MOVES, add_campaign, change_status
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import (
@@ -79,9 +81,12 @@ __all__ = [
     "MAX_THRESHOLDS",
     "MAX_VARIANTS",
     "AttributionModel",
+    "AttributionReport",
     "Campaign",
     "CampaignAdded",
     "CampaignMember",
+    "CampaignReturn",
+    "CampaignRevenue",
     "CampaignStatus",
     "CampaignStatusChanged",
     "Credit",

@@ -13,7 +13,7 @@ loads every order or touch at once.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -26,6 +26,8 @@ from relcore.marketing.attribution import Order, Touch
 from relcore.storage.rules import check_ids
 
 __all__ = ["JOURNEYS", "Journey", "JourneyQuery", "JourneySource"]
+
+_STORABLE = datetime(1000, 1, 1, tzinfo=UTC)
 
 
 def _ids(value: object) -> frozenset[UUID] | None:
@@ -64,11 +66,16 @@ class JourneyQuery:
 
     @property
     def earliest_touch(self) -> datetime | None:
-        """The earliest instant a touch can count at, ``start - lookback``; ``None`` if before year 1."""
+        """The earliest instant a touch can count at, ``start - lookback``.
+
+        ``None`` when that is before year 1000: nothing stored is that old
+        (stored instants lie in years 1000 to 9998), so every touch is late enough.
+        """
         try:
-            return self.start - self.lookback
-        except OverflowError:  # before year 1: every touch is late enough
+            earliest = self.start - self.lookback
+        except OverflowError:  # before year 1
             return None
+        return None if earliest < _STORABLE else earliest
 
 
 @attrs.frozen
