@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from _common import report
+from _common import peak_rss_kib, report
 from relcore import CRM, Customer
 from relcore.marketing import AttributionModel
 from relcore.marketing.attribution import Credit, attribute
@@ -336,6 +336,7 @@ def main() -> None:
                     f"{k} {v:.2f} s ({v / phases['total']:.0%})" for k, v in phases.items() if k != "total"
                 )
             )
+            print(f"peak memory of the whole run: {peak_rss_kib() / 1024:.0f} MiB")
             if args.profile:
                 profiler = cProfile.Profile()
                 profiler.enable()
