@@ -29,7 +29,9 @@ BENCHMARKS = {
     "bench_calendars.py": (["--pairs", "1000000"], ["--pairs", "100000"]),
     "bench_attribution.py": (["--customers", "100000"], ["--customers", "10000"]),
     "bench_scoring.py": (["--customers", "1000000"], ["--customers", "100000"]),
+    "bench_audience.py": (["--customers", "1000000"], ["--customers", "100000"]),
     "bench_campaign_results.py": (["--members", "100000"], ["--members", "10000"]),
+    "bench_attribution_store.py": (["--orders", "1000000"], ["--orders", "100000"]),
     "bench_value.py": (
         ["--customers", "1000000", "--transactions", "1000000"],
         ["--customers", "100000", "--transactions", "100000"],

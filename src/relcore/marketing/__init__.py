@@ -4,7 +4,8 @@ The [Campaign][relcore.marketing.Campaign] entity, the statuses its members go
 through and how they move ([advance_status][relcore.marketing.advance_status]),
 the deterministic variant assignment ([assign][relcore.marketing.assign],
 [split_test][relcore.marketing.split_test]), multi-touch attribution of orders
-to campaigns ([attribute][relcore.marketing.attribution.attribute]), campaign
+to campaigns ([attribute][relcore.marketing.attribution.attribute]; over stored
+orders, with each campaign's ROI, through ``crm.campaigns.attribute``), campaign
 statistics (rates with Wilson intervals, the two-proportion test, uplift, ROI),
 and scoring plans evaluated in memory ([score][relcore.marketing.score],
 [explain_score][relcore.marketing.explain_score]).
@@ -18,6 +19,7 @@ count what happened by a moment. Audiences come next.
 """
 
 from relcore.marketing.attribution import AttributionModel, Credit, Order, Touch, attribute, totals
+from relcore.marketing.attribution_report import AttributionReport, CampaignReturn, CampaignRevenue
 from relcore.marketing.audiences import (
     ADDRESS_KINDS,
     Audience,
@@ -134,12 +136,15 @@ __all__ = [
     "METRICS",
     "AppliedResponses",
     "AttributionModel",
+    "AttributionReport",
     "Campaign",
     "CampaignAdded",
     "CampaignMember",
     "CampaignMemberResponded",
     "CampaignMemberUnsubscribed",
     "CampaignResults",
+    "CampaignReturn",
+    "CampaignRevenue",
     "CampaignStatus",
     "CampaignStatusChanged",
     "Credit",

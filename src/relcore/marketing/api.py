@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -11,10 +12,13 @@ from uuid import UUID
 from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_id, check_instance, check_limit, check_optional_datetime
 from relcore._kernel.namespace import Namespace, UnitOfWorkSource
-from relcore.activity.model import Touchpoint
+from relcore.activity.model import Touchpoint, TouchpointKind
 from relcore.clock import Clock
 from relcore.ids import CampaignId, CustomerId, SegmentId
-from relcore.marketing import response_services, services
+from relcore.marketing import attribution_services, response_services, services
+from relcore.marketing.attribution import AttributionModel, check_settings
+from relcore.marketing.attribution_ports import JourneyQuery
+from relcore.marketing.attribution_report import AttributionReport
 from relcore.marketing.audiences import Audience, SendCheck
 from relcore.marketing.members import CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignStatus
@@ -26,6 +30,7 @@ from relcore.sales.pipelines import check_probability
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule, Segment, validate
 from relcore.segments.api import check_target
 from relcore.storage.base import Page
+from relcore.storage.rules import check_ids
 
 if TYPE_CHECKING:
     from relcore.vocabularies import Vocabularies
@@ -419,4 +424,85 @@ class Campaigns(Namespace[MarketingWork]):
             lambda uow: response_services.send_winner(
                 uow, wanted, rules, test_share=share, as_of=moment, metric=chosen, max_p_value=max_p_value
             )
+        )
+
+    # -- attribution of stored orders ---------------------------------------------
+
+    def attribute(
+        self,
+        *,
+        model: AttributionModel | str,
+        start: datetime,
+        end: datetime,
+        lookback: timedelta = timedelta(days=30),
+        half_life: timedelta | None = None,
+        campaign_ids: Collection[CampaignId] | None = None,
+        kinds: Collection[TouchpointKind | str] | None = None,
+    ) -> AttributionReport:
+        """Credit the revenue of the orders placed in ``[start, end)`` to the campaigns that touched them.
+
+        An order is a stored transaction of kind ``order``. The touches are the
+        stored touchpoints that carry a ``campaign_id`` — of every kind and
+        direction (sends, opens, clicks, visits...), unless ``kinds`` narrows
+        them — of the order's customer, from ``lookback`` before the order up
+        to the order itself, both included. Each order is shared among them by
+        ``model`` (see [attribute][relcore.marketing.attribution.attribute] and
+        the explanation page "Attribution models"). The ROI of a campaign is
+        taken on its actual cost, in its own currency (see
+        [CampaignReturn][relcore.marketing.attribution_report.CampaignReturn]).
+
+        Args:
+            model: The attribution model (a member or its value, such as ``"linear"``).
+            start: Orders placed at or after it count (aware).
+            end: Orders placed before it count (aware, after ``start``).
+            lookback: How far before an order a touch still counts (positive).
+            half_life: For ``time_decay`` only, and required there (positive).
+            campaign_ids: Only the touches of these campaigns count (the others
+                are left out, so an order touched only by them is unattributed),
+                and each gets a return even if it earned nothing.
+            kinds: Only touchpoints of these kinds count (built-in or declared).
+
+        Returns:
+            The [AttributionReport][relcore.marketing.attribution_report.AttributionReport].
+
+        Raises:
+            ValidationError: Naming ``model``, ``start``, ``end``, ``lookback``,
+                ``half_life``, ``campaign_ids`` (``campaign_ids[0]``) or ``kinds`` (``kinds[0]``).
+            NotFoundError: A campaign of ``campaign_ids`` is not stored.
+
+        Example:
+            >>> from datetime import UTC, datetime, timedelta
+            >>> from relcore import CRM, Customer, Touchpoint, Transaction
+            >>> from relcore.marketing import Campaign
+            >>> crm = CRM.in_memory()
+            >>> ada = crm.customers.add(Customer.person("Ada Lovelace"))
+            >>> spring = crm.campaigns.add(
+            ...     Campaign(name="Spring", channel="email", actual_cost="40.00", currency="EUR")
+            ... )
+            >>> day = datetime(2026, 3, 1, tzinfo=UTC)
+            >>> _ = crm.activity.record_touchpoint(Touchpoint(customer_id=ada.id, channel="email",
+            ...     direction="outbound", occurred_at=day, campaign_id=spring.id))
+            >>> _ = crm.activity.record_transaction(Transaction(customer_id=ada.id, kind="order",
+            ...     amount="100.00", currency="EUR", occurred_at=day + timedelta(days=2)))
+            >>> report = crm.campaigns.attribute(
+            ...     model="last_touch", start=day, end=day + timedelta(days=7)
+            ... )
+            >>> report.revenue_of(spring.id), report.return_of(spring.id).roi
+            ({'EUR': Decimal('100.00')}, Decimal('1.5'))
+        """
+        chosen, window, half = check_settings(model, lookback, half_life)
+        begin = check.check_datetime("start", start)
+        until = check.check_datetime("end", end)
+        if until <= begin:
+            raise check.fail("end", "must be after start")
+        wanted = None if campaign_ids is None else check_ids("campaign_ids", campaign_ids)
+        if kinds is not None:
+            if isinstance(kinds, str | bytes) or not isinstance(kinds, Collection):
+                raise check.fail(
+                    "kinds", f"expected a collection of touchpoint kinds, got {check.kind(kinds)}"
+                )
+            self._vocabularies.touchpoint_kinds.check_all("kinds", kinds)
+        query = JourneyQuery(begin, until, window, wanted, None if kinds is None else [str(k) for k in kinds])
+        return self._read(
+            lambda uow: attribution_services.attribute_stored(uow, query, model=chosen, half_life=half)
         )

@@ -65,7 +65,18 @@ from relcore._kernel.arguments import check_instance, check_items
 from relcore._kernel.money import check_currency, from_minor_units, to_minor_units
 from relcore.marketing._weights import check_span, touch_weights
 
-__all__ = ["AttributionModel", "Credit", "Order", "Touch", "attribute", "totals"]
+__all__ = [
+    "AttributionModel",
+    "Credit",
+    "Order",
+    "Touch",
+    "attribute",
+    "attribute_checked",
+    "check_settings",
+    "stored_order",
+    "stored_touch",
+    "totals",
+]
 
 
 class AttributionModel(StrEnum):
@@ -176,34 +187,133 @@ def attribute(
     Raises:
         ValidationError: If an argument is of the wrong type or value, naming it.
     """
-    chosen = check.check_enum(AttributionModel, "model", model)
-    window = check_span("lookback", lookback)
-    if chosen is AttributionModel.TIME_DECAY:
-        if half_life is None:
-            raise check.fail("half_life", "required by the time_decay model")
-        half = check_span("half_life", half_life)
-    elif half_life is not None:
-        raise check.fail("half_life", "only the time_decay model takes a half-life")
-    else:
-        half = timedelta(0)
+    chosen, window, given_half = check_settings(model, lookback, half_life)
+    half = timedelta(0) if given_half is None else given_half
     given_orders = list(check_items("orders", orders, lambda f, v: check_instance(f, v, Order)))
     journey = sorted(
-        check_items("touches", touches, lambda f, v: check_instance(f, v, Touch)),
-        key=lambda t: (t.at, t.campaign_id.int, -1 if t.touchpoint_id is None else t.touchpoint_id.int),
+        check_items("touches", touches, lambda f, v: check_instance(f, v, Touch)), key=_touch_order
     )
     seen: dict[UUID, int] = {}
     for index, order in enumerate(given_orders):
         first = seen.setdefault(order.transaction_id, index)
         if first != index:
             raise check.fail(f"orders[{index}].transaction_id", f"repeats that of orders[{first}]")
+    return _credit_journey(given_orders, journey, chosen, window, half)
+
+
+def attribute_checked(
+    orders: Sequence[Order],
+    touches: Sequence[Touch],
+    *,
+    model: AttributionModel,
+    lookback: timedelta,
+    half_life: timedelta | None = None,
+) -> list[Credit]:
+    """[attribute][relcore.marketing.attribution.attribute] for arguments already checked.
+
+    For a caller that checked the settings with
+    [check_settings][relcore.marketing.attribution.check_settings] once and
+    attributes many journeys whose orders and touches come checked (read back
+    from storage): nothing is checked again, so the orders must have distinct
+    transaction ids and ``half_life`` must be given exactly for ``time_decay``.
+
+    Example:
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from uuid import UUID
+        >>> at = datetime(2026, 3, 31, tzinfo=UTC)
+        >>> order = Order(at=at, amount="10.00", currency="EUR", transaction_id=UUID(int=9))
+        >>> touch = Touch(at=at - timedelta(days=1), campaign_id=UUID(int=1))
+        >>> (credit,) = attribute_checked(
+        ...     [order], [touch], model=AttributionModel.LINEAR, lookback=timedelta(days=30)
+        ... )
+        >>> credit.campaign_id.int, credit.amount
+        (1, Decimal('10.00'))
+    """
+    journey = sorted(touches, key=_touch_order)
+    half = timedelta(0) if half_life is None else half_life
+    return _credit_journey(orders, journey, model, lookback, half)
+
+
+def stored_touch(at: datetime, campaign_id: UUID) -> Touch:
+    """A [Touch][relcore.marketing.attribution.Touch] made unchecked, from values read back from storage.
+
+    ``at`` must be aware and in UTC and ``campaign_id`` a `UUID`, as stored
+    values are; a storage adapter reading millions of touches saves the
+    checks they passed when they were stored. The touchpoint id is left out:
+    it never changes a credit (touches at one instant are ordered by campaign
+    first, and one campaign's touches add up).
+    """
+    touch = object.__new__(Touch)
+    object.__setattr__(touch, "at", at)
+    object.__setattr__(touch, "campaign_id", campaign_id)
+    object.__setattr__(touch, "touchpoint_id", None)
+    return touch
+
+
+def stored_order(at: datetime, amount: Decimal, currency: str, transaction_id: UUID) -> Order:
+    """An [Order][relcore.marketing.attribution.Order] made unchecked, from values read back from storage.
+
+    Like [stored_touch][relcore.marketing.attribution.stored_touch]: ``at``
+    aware in UTC, ``amount`` a non-negative `Decimal` in whole minor units of
+    the ISO 4217 ``currency``.
+    """
+    order = object.__new__(Order)
+    object.__setattr__(order, "at", at)
+    object.__setattr__(order, "amount", amount)
+    object.__setattr__(order, "currency", currency)
+    object.__setattr__(order, "transaction_id", transaction_id)
+    return order
+
+
+def _touch_order(t: Touch) -> tuple[datetime, int, int]:
+    return t.at, t.campaign_id.int, -1 if t.touchpoint_id is None else t.touchpoint_id.int
+
+
+def _credit_journey(
+    orders: Sequence[Order],
+    journey: Sequence[Touch],
+    model: AttributionModel,
+    window: timedelta,
+    half: timedelta,
+) -> list[Credit]:
     instants = [t.at for t in journey]
     credits: list[Credit] = []
-    for order in given_orders:
+    for order in orders:
         start = _window_start(order.at, window)
         low = 0 if start is None else bisect_left(instants, start)
         in_window = journey[low : bisect_right(instants, order.at)]
-        credits.extend(_credit_order(order, in_window, chosen, half))
+        credits.extend(_credit_order(order, in_window, model, half))
     return credits
+
+
+def check_settings(
+    model: object, lookback: object, half_life: object
+) -> tuple[AttributionModel, timedelta, timedelta | None]:
+    """Check the settings of [attribute][relcore.marketing.attribution.attribute] and return them.
+
+    Returns:
+        The model as a member, the look-back window and the half-life
+        (``None`` unless the model is ``time_decay``).
+
+    Raises:
+        ValidationError: Naming ``model``, ``lookback`` or ``half_life``: an unknown
+            model, a window that is not a positive `timedelta`, or a half-life
+            missing for ``time_decay`` or given to another model.
+
+    Example:
+        >>> from datetime import timedelta
+        >>> check_settings("linear", timedelta(days=30), None)
+        (<AttributionModel.LINEAR: 'linear'>, datetime.timedelta(days=30), None)
+    """
+    chosen = check.check_enum(AttributionModel, "model", model)
+    window = check_span("lookback", lookback)
+    if chosen is AttributionModel.TIME_DECAY:
+        if half_life is None:
+            raise check.fail("half_life", "required by the time_decay model")
+        return chosen, window, check_span("half_life", half_life)
+    if half_life is not None:
+        raise check.fail("half_life", "only the time_decay model takes a half-life")
+    return chosen, window, None
 
 
 def totals(credits: Iterable[Credit]) -> dict[UUID | None, dict[str, Decimal]]:
@@ -240,22 +350,27 @@ def _credit_order(
         whole = from_minor_units(to_minor_units(order.amount, order.currency), order.currency)
         return [Credit(order.transaction_id, None, Fraction(1), whole, order.currency, 0)]
     weights, total = touch_weights(model.value, [order.at - t.at for t in in_window], half_life)
-    shares: dict[UUID, int] = {}
-    counts: dict[UUID, int] = {}
+    # keyed by the id's integer: hashing an int is native, hashing a UUID runs Python code
+    campaigns: dict[int, UUID] = {}
+    shares: dict[int, int] = {}
+    counts: dict[int, int] = {}
     for touch, weight in zip(in_window, weights, strict=True):
-        shares[touch.campaign_id] = shares.get(touch.campaign_id, 0) + weight
-        counts[touch.campaign_id] = counts.get(touch.campaign_id, 0) + 1
+        key = touch.campaign_id.int
+        if key not in campaigns:
+            campaigns[key], shares[key], counts[key] = touch.campaign_id, 0, 0
+        shares[key] += weight
+        counts[key] += 1
     units = _split(to_minor_units(order.amount, order.currency), list(shares.values()), total)
     return [
         Credit(
             order.transaction_id,
-            campaign,
+            campaigns[key],
             Fraction(weight, total),
             from_minor_units(part, order.currency),
             order.currency,
-            counts[campaign],
+            counts[key],
         )
-        for (campaign, weight), part in zip(shares.items(), units, strict=True)
+        for (key, weight), part in zip(shares.items(), units, strict=True)
     ]
 
 

@@ -12,6 +12,7 @@ from relcore._kernel import checks as check
 from relcore._kernel.declarations import Aggregate, Context, History, HistoryField, Port
 from relcore.activity.model import Touchpoint
 from relcore.ids import CampaignId, CustomerId, SegmentId
+from relcore.marketing.attribution_ports import JOURNEYS, JourneySource
 from relcore.marketing.audiences import Candidate
 from relcore.marketing.members import MAX_ADDRESS, CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignAdded, CampaignStatusChanged
@@ -198,6 +199,11 @@ class MarketingWork(SalesWork, Protocol):
         """A campaign's touchpoints and the counts behind its results."""
         ...
 
+    @property
+    def campaign_journeys(self) -> JourneySource:
+        """Each customer's orders and campaign touches, streamed for attribution."""
+        ...
+
 
 CAMPAIGNS = Aggregate(
     "campaigns",
@@ -273,7 +279,7 @@ one left out has its reason in ``excluded``."""
 
 CONTEXT = Context(
     "marketing",
-    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, AUDIENCES, CAMPAIGN_TALLIES, *SCORING_PORTS),
+    ports=(CAMPAIGNS, CAMPAIGN_MEMBERS, SUPPRESSIONS, AUDIENCES, CAMPAIGN_TALLIES, JOURNEYS, *SCORING_PORTS),
     events=(
         CampaignAdded,
         CampaignStatusChanged,

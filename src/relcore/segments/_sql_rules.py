@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, assert_never
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -87,6 +88,8 @@ class _Compiler:
         self.family = dialect_family(dialect)
         self.mysql = self.family is DialectFamily.MYSQL
         self.sqlite = self.family is DialectFamily.SQLITE
+        # MariaDB 10.7+ stores ids in its own UUID type (a family name alone: assume it does)
+        self.native_uuid = self.mysql and bool(getattr(dialect, "supports_native_uuid", True))
         self.catalogue = catalogue
 
     def node(self, rule: Rule) -> Bool:
@@ -168,6 +171,8 @@ class _Compiler:
     def test(self, expression: Any, kind: FieldType, op: Op, value: Value) -> Bool:
         if kind is FieldType.TEXT:
             return self.text(expression, op, value)
+        if kind is FieldType.ID and self.native_uuid:
+            return self.ids(expression, op, value)
         match op:
             case Op.EQ:
                 return expression == value  # type: ignore[no-any-return]
@@ -195,6 +200,23 @@ class _Compiler:
                 return expression < self.as_of - timedelta(days=value)  # type: ignore[arg-type, no-any-return]
             case _:
                 raise InvalidRuleError.single("op", f"{op.value!r} cannot be compiled for {kind.value}")
+
+    def ids(self, expression: Any, op: Op, value: Value) -> Bool:
+        """Id tests on MariaDB's native UUID column, which cannot hold every UUID.
+
+        MariaDB (10.7 and later) refuses a UUID whose variant bits are ``0xx``
+        (the NCS variant): no stored id can equal one, and the literal itself
+        would become NULL and turn ``!=`` into "unknown". Such values are
+        dropped from the comparison instead: ``== u`` is false, ``!= u`` true.
+        """
+        if op is Op.EQ or op is Op.NE:
+            if _storable(value):
+                return expression == value if op is Op.EQ else expression != value  # type: ignore[no-any-return]
+            return sa.false() if op is Op.EQ else sa.true()
+        kept = [v for v in value if _storable(v)]  # type: ignore[union-attr]
+        if op is Op.IN:
+            return expression.in_(kept) if kept else sa.false()
+        return expression.not_in(kept) if kept else sa.true()
 
     def text(self, expression: Any, op: Op, value: Value) -> Bool:
         """Case-sensitive, code-point text tests that agree with Python on every backend."""
@@ -320,3 +342,8 @@ def _minor_units(value: Value, currency: str) -> Any:
     if isinstance(value, tuple):
         return tuple(_minor_units(v, currency) for v in value)
     return int(Decimal(value).scaleb(CURRENCIES[currency]))  # type: ignore[arg-type]
+
+
+def _storable(value: object) -> bool:
+    """Whether MariaDB's UUID type can hold ``value``: its variant's first bit is 1 (RFC 4122 and later)."""
+    return isinstance(value, UUID) and bool(value.int >> 63 & 1)
