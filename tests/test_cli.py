@@ -18,8 +18,10 @@ from relcore import CRM, Customer
 from relcore.cli import main, run_demo
 from relcore.cli._progress import Progress
 from relcore.cli.commands import case_messages
+from relcore.consent.model import may_contact
 from relcore.errors import StorageError, ValidationError
 from relcore.testing.synthetic import SyntheticShop
+from relcore.testing.synthetic_marketing import CONSENT_SOURCES, recorded
 
 END = SyntheticShop().end
 
@@ -55,20 +57,51 @@ def test_the_summary_agrees_with_the_store(built: tuple[Path, str]) -> None:
     money = section(text, "Transactions by currency (revenue: orders less refunds)")
     with CRM.open(path) as crm, crm.unit_of_work() as uow:
         assert stored["customers"] == uow.customers.count() == 150
-        assert stored["touchpoints"] == uow.touchpoints.count() - case_messages(uow) > 1000
-        assert stored["transactions"] == uow.transactions.count() > 100
+        campaign_touchpoints, campaign_orders = recorded(uow)
+        assert campaign_touchpoints > 0
+        assert (
+            stored["touchpoints"]
+            == uow.touchpoints.count() - case_messages(uow) - campaign_touchpoints
+            > 1000
+        )
+        assert stored["transactions"] == uow.transactions.count() - campaign_orders > 100
         customers = [c for page in _pages(crm) for c in page]
         assert sum(number(cells[0]) for cells in stages.values()) == 150
         for stage, cells in stages.items():
             assert number(cells[0]) == sum(c.stage == stage for c in customers)
         reach = section(text, "Consent coverage: customers who may get marketing on 2025-01-01")
+        ledgers = [
+            [r for r in crm.consent.history(c.id) if r.source not in CONSENT_SOURCES] for c in customers
+        ]  # the shop's answers, without the campaign's unsubscribes
         for channel in ("email", "sms"):
-            allowed = sum(crm.consent.may_contact(c.id, "marketing", channel, END) for c in customers)
+            allowed = sum(may_contact(ledger, "marketing", channel, END) for ledger in ledgers)
             assert number(reach[channel][0]) == allowed
     assert sum(number(cells[0]) for cells in channels.values()) == stored["touchpoints"]
     assert sum(sum(number(c) for c in cells[:3]) for cells in money.values()) == stored["transactions"]
     assert set(money) <= {"EUR", "USD", "GBP"}
     assert set(section(text, "Customers by type")) == {"person", "organization"}
+
+
+def test_the_campaign_part_adds_up(built: tuple[Path, str]) -> None:
+    path, text = built
+    audience = {
+        name: number(cells[0])
+        for name, cells in section(text, "Audience, every customer with its reason").items()
+    }
+    left_out = sum(n for name, n in audience.items() if name.startswith("left out"))
+    assert audience["considered"] == audience["members"] + left_out > 0
+    results = section(text, "Results by variant on 2025-01-01 (95 % intervals)")
+    assert set(results) == {"a", "b", "holdout (control)"}
+    with CRM.open(path) as crm:
+        campaign = crm.campaigns.find("Spring newsletter")
+        assert campaign is not None
+        considered = crm.campaigns.members(campaign.id, excluded=None)
+        assert len(considered) == audience["considered"]
+        assert sum(number(cells[0]) for cells in results.values()) == sum(
+            1 for m in considered if m.excluded is None or m.excluded.value == "control_group"
+        )
+    assert "Revenue attributed to the campaign" in text
+    assert re.search(r"\nWhy does .+ score [0-9.]+\?\n  total ", text)
 
 
 def _pages(crm: CRM) -> list[tuple[Customer, ...]]:

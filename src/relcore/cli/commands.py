@@ -31,6 +31,7 @@ import attrs
 
 from relcore import CRM
 from relcore.activity.model import Touchpoint, Transaction, TransactionKind
+from relcore.cli._demo_marketing import build_marketing, report_marketing
 from relcore.cli._demo_sales import report_sales
 from relcore.cli._demo_segments import report_segments
 from relcore.cli._demo_service import build_service, report_service
@@ -45,6 +46,8 @@ from relcore.errors import RelcoreError
 from relcore.ids import CustomerId
 from relcore.registry import UnitOfWork
 from relcore.testing.synthetic import SyntheticShop
+from relcore.testing.synthetic_marketing import CONSENT_SOURCES as CAMPAIGN_SOURCES
+from relcore.testing.synthetic_marketing import recorded as campaign_activity
 from relcore.vocabularies import Vocabularies
 
 __all__ = ["case_messages", "main", "run_demo"]
@@ -264,6 +267,7 @@ def _build(crm: CRM, shop: SyntheticShop, tally: _Tally, progress: Progress) -> 
     crm.activity.import_touchpoints(progress.track(tally.touchpoints(), "touchpoints"))
     crm.activity.import_transactions(progress.track(tally.transactions(), "transactions"))
     build_service(crm, [p.id for p in shop.profiles()], shop.end)
+    build_marketing(crm, shop.end)
 
 
 def case_messages(uow: UnitOfWork) -> int:
@@ -286,15 +290,17 @@ def _check(crm: CRM, tally: _Tally, progress: Progress) -> tuple[int, int, int]:
     """
     shop = tally.shop
     with crm.unit_of_work() as uow:
-        # the support desk's case messages are touchpoints too; the shop's are the others
-        shop_touchpoints = uow.touchpoints.count() - case_messages(uow)
-        stored = (uow.customers.count(), shop_touchpoints, uow.transactions.count())
+        # the support desk's case messages and the campaign's messages are touchpoints too, and the
+        # campaign's orders transactions; the shop's are the others
+        campaign_touchpoints, campaign_orders = campaign_activity(uow)
+        shop_touchpoints = uow.touchpoints.count() - case_messages(uow) - campaign_touchpoints
+        stored = (uow.customers.count(), shop_touchpoints, uow.transactions.count() - campaign_orders)
         reachable: Counter[Channel] = Counter()
         for profile in progress.track(shop.profiles(), "consent check", shop.customers):
+            # the shop's ledger: without the withdrawals the campaign recorded (unsubscribes...)
+            ledger = [r for r in uow.consents.for_customer(profile.id) if r.source not in CAMPAIGN_SOURCES]
             for channel in _REACH:
-                reachable[channel] += uow.consents.may_contact(
-                    profile.id, Purpose.MARKETING, channel, shop.end
-                )
+                reachable[channel] += may_contact(ledger, Purpose.MARKETING, channel, shop.end)
     transactions = sum(sum(kinds.values()) for kinds in tally.money.values())
     expected = (shop.customers, sum(tally.channels.values()), transactions)
     if stored != expected:
@@ -358,6 +364,7 @@ def _report(crm: CRM, tally: _Tally, stored: tuple[int, int, int], out: TextIO, 
     organizations = [p.id for p in shop.profiles() if p.organization]
     report_sales(crm, organizations, shop.end, out, _table, build=build)
     report_service(crm, shop.end, out, _table)
+    report_marketing(crm, shop.end, out, _table)
 
 
 def _timeline(crm: CRM, customer: Customer, transactions: int, out: TextIO) -> None:
