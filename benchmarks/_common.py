@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from relcore import CRM
 from relcore.testing.synthetic import SyntheticShop
 
@@ -24,6 +26,18 @@ def add_customers(crm: CRM, data: SyntheticShop) -> None:
     with crm.unit_of_work() as uow:
         uow.customers.add_many(data.customers_with_contacts())
         uow.commit()
+
+
+def empty_server(url: str) -> sa.Engine:
+    """An engine on a server database whose relcore tables (and migration record) are dropped."""
+    from relcore.storage.sql import metadata
+    from relcore.storage.sql.migrate import VERSION_TABLE
+
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    return engine
 
 
 def timed(fn: Callable[[], object]) -> float:

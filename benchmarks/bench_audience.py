@@ -34,15 +34,14 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from _common import median_latency, report
+from _common import empty_server, median_latency, report
 from relcore import CRM
 from relcore.activity.model import Direction, Touchpoint
 from relcore.consent.model import may_contact
 from relcore.ids import CampaignId
 from relcore.marketing import Campaign, FrequencyCap, Variant
 from relcore.segments import parse
-from relcore.storage.sql import configure_sqlite, metadata
-from relcore.storage.sql.migrate import VERSION_TABLE
+from relcore.storage.sql import configure_sqlite
 from relcore.storage.sql.schema import (
     consents,
     contact_points,
@@ -416,10 +415,7 @@ def main() -> None:
             measure(crm, engine, "SQLite", args.repeat, args.api_sample)
         engine.dispose()
     if args.postgres:
-        engine = sa.create_engine(args.postgres)
-        with engine.begin() as connection:
-            metadata.drop_all(connection)
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+        engine = empty_server(args.postgres)
         with CRM.open(engine) as crm:
             fill(engine, args.customers)
             measure(crm, engine, "PostgreSQL", args.repeat, 0)

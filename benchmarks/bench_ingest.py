@@ -48,11 +48,9 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import add_customers, peak_child, peak_rss_kib, report, shop, timed
+from _common import add_customers, empty_server, peak_child, peak_rss_kib, report, shop, timed
 from relcore import CRM, Touchpoint
 from relcore.activity._rows import TOUCHPOINTS
-from relcore.storage.sql import metadata
-from relcore.storage.sql.migrate import VERSION_TABLE
 
 SKIP_STORED_KEYS = "ON CONFLICT (source, external_id) DO NOTHING"
 
@@ -123,10 +121,7 @@ def throughput(rows: int, repeat: int) -> None:
 
 def fresh_server(url: str, rows: int) -> CRM:
     """A relcore store on a server database whose relcore tables are replaced, with the shop's customers."""
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        metadata.drop_all(connection)
-        connection.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    engine = empty_server(url)
     engine.dispose()
     crm = CRM.open(url)
     add_customers(crm, shop(CUSTOMERS, 1.2 * rows / CUSTOMERS))

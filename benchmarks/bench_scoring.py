@@ -33,7 +33,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from _common import add_customers, median_latency, report, shop, timed
+from _common import add_customers, empty_server, median_latency, report, shop, timed
 from relcore import CRM
 from relcore.marketing import Decay, ScoringGroup, ScoringPlan, ScoringRule
 from relcore.segments import field, touchpoints
@@ -206,13 +206,7 @@ def main() -> None:
             report("scoring compute pushed-down/hand-written (SQLite)", ratio, "<= 1.5")
         raw.close()
     if args.postgres:
-        engine = sa.create_engine(args.postgres)
-        from relcore.storage.sql import metadata
-        from relcore.storage.sql.migrate import VERSION_TABLE
-
-        with engine.begin() as connection:
-            metadata.drop_all(connection)
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+        engine = empty_server(args.postgres)
         with CRM.open(engine) as crm:
             build(crm, data)
             with engine.begin() as connection:

@@ -38,7 +38,7 @@ from uuid import UUID
 import attrs
 import sqlalchemy as sa
 
-from _common import add_customers, median_latency, report, shop, timed
+from _common import add_customers, empty_server, median_latency, report, shop, timed
 from relcore import CRM, Transaction
 from relcore.ids import TransactionId, new_id
 from relcore.segments import CustomerView, field, matcher, touchpoints, transactions
@@ -154,13 +154,7 @@ def first_refresh(crm: CRM, as_of: datetime, label: str) -> float:
 
 def server_refresh(url: str, data: SyntheticShop, as_of: datetime, label: str) -> float:
     """Build the shop on a server database (its relcore tables are replaced) and time the refresh."""
-    engine = sa.create_engine(url)
-    from relcore.storage.sql import metadata
-    from relcore.storage.sql.migrate import VERSION_TABLE
-
-    with engine.begin() as connection:
-        metadata.drop_all(connection)
-        connection.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    engine = empty_server(url)
     with CRM.open(engine) as crm:
         build(crm, data)
         seconds = first_refresh(crm, as_of, label)
@@ -204,13 +198,7 @@ def main() -> None:
         seconds = server_refresh(args.mysql, data, as_of, "MariaDB")
         report("segment first refresh MariaDB/SQLite", seconds / sqlite_refresh, "<= 5, and flat in the size")
     if args.postgres:
-        engine = sa.create_engine(args.postgres)
-        from relcore.storage.sql import metadata
-        from relcore.storage.sql.migrate import VERSION_TABLE
-
-        with engine.begin() as connection:
-            metadata.drop_all(connection)
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+        engine = empty_server(args.postgres)
         with CRM.open(engine) as crm:
             build(crm, data)
             with engine.begin() as connection:
