@@ -375,6 +375,7 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     CustomerScore: st.builds(
         CustomerScore,
         plan_id=st.builds(uuid7),
+        plan=strategies.texts(1, 100),
         customer_id=st.builds(uuid7),
         plan_version=st.integers(1, 10),
         as_of=strategies.aware_datetimes(),

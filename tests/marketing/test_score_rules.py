@@ -16,7 +16,7 @@ from relcore import CRM
 from relcore.marketing import CustomerScore
 from relcore.marketing._scoring_testing import golden_plan, new_plan
 from relcore.registry import UnitOfWork
-from relcore.segments import field, history
+from relcore.segments import field, history, parse
 from relcore.testing._contract_support import StoreFactory, customer, in_unit
 from tests._rule_agreement import assert_rules_agree
 
@@ -26,6 +26,7 @@ OFFSETS = [DAY, 30 * DAY - timedelta(microseconds=1), 30 * DAY, 200 * DAY, -DAY]
 CATALOGUE = CRM.in_memory().segments.catalogue
 LEADS = golden_plan("Leads")
 FANS = new_plan(customer().id, ("Fans",))
+NAMES = {LEADS.id: LEADS.name, FANS.id: FANS.name}
 
 
 def scores_of(owner: object) -> st.SearchStrategy[list[CustomerScore]]:
@@ -34,6 +35,7 @@ def scores_of(owner: object) -> st.SearchStrategy[list[CustomerScore]]:
         total = draw(st.sampled_from([-1.0, 0.0, 1.0, 3.0, 12.0, 12.5, 50.0]))
         return CustomerScore(
             plan_id=plan_id,  # type: ignore[arg-type]
+            plan=NAMES[plan_id],  # type: ignore[index]
             customer_id=owner,  # type: ignore[arg-type]
             plan_version=draw(st.integers(1, 3)),
             as_of=AS_OF - draw(st.sampled_from(OFFSETS)),
@@ -62,7 +64,7 @@ def test_score_rules_agree_on_every_backend(store_factory: StoreFactory) -> None
         scores_of,
         _store,
         as_of=AS_OF,
-        texts=["MQL", "SQL", "A", ""],
+        texts=["MQL", "SQL", "A", "", LEADS.name, FANS.name],
         windows=[30, 90],
     )
 
@@ -73,6 +75,7 @@ def test_customers_whose_stored_score_reaches_a_threshold(store_factory: StoreFa
     def score(who: object, total: float, plan_id: object = LEADS.id) -> CustomerScore:
         return CustomerScore(
             plan_id=plan_id,  # type: ignore[arg-type]
+            plan=NAMES[plan_id],  # type: ignore[index]
             customer_id=who,  # type: ignore[arg-type]
             plan_version=1,
             as_of=AS_OF - DAY,
@@ -96,5 +99,8 @@ def test_customers_whose_stored_score_reaches_a_threshold(store_factory: StoreFa
         assert list(uow.segments.members(scored, AS_OF, catalogue=CATALOGUE)) == sorted(
             [ada.id, bob.id, cy.id]
         )
+        # plans are named in rules by their name as well as by their id
+        by_name = parse(f'scores(plan == "{LEADS.name}", total >= 50).count >= 1', catalogue=CATALOGUE)
+        assert list(uow.segments.members(by_name, AS_OF, catalogue=CATALOGUE)) == [ada.id]
         # a score computed after the rule's as_of is not seen yet
         assert list(uow.segments.members(scored, AS_OF - 2 * DAY, catalogue=CATALOGUE)) == []

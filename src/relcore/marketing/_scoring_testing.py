@@ -163,6 +163,7 @@ class ScoringContract(ContractBase):
         rows = [
             CustomerScore(
                 plan_id=plan.id,
+                plan=plan.name,
                 customer_id=p.id,
                 plan_version=1,
                 as_of=T0,

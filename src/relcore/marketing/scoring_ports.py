@@ -188,6 +188,7 @@ SCORE_HISTORY = History(
     SCORES,
     (
         HistoryField("plan_id", "id"),
+        HistoryField("plan", "text"),
         HistoryField("plan_version", "number"),
         HistoryField("total", "number"),
         HistoryField("label", "text", nullable=True),
@@ -199,8 +200,10 @@ SCORE_HISTORY = History(
     time="as_of",
 )
 """Each customer's stored scores as rules see them, one entry per plan, dated by the score's ``as_of``:
-``history("scores", plan_id=plan.id, total >= 50).count() >= 1`` holds for a customer whose
-stored score on the plan, computed at or before the rule's ``as_of``, is at least 50."""
+``scores(plan == "Leads", total >= 50).count >= 1`` (or, by id,
+``history("scores", field("total") >= 50, plan_id=plan.id).count() >= 1``) holds for a
+customer whose stored score on the plan, computed at or before the rule's ``as_of``, is at
+least 50. ``plan`` is the plan's name at the refresh that stored the score."""
 
 SCORING_PORTS = (SCORING_PLANS, SCORES)
 """The scoring aggregates, as the marketing context declares them."""

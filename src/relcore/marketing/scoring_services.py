@@ -103,6 +103,7 @@ def refresh(
         rows.append(
             CustomerScore(
                 plan_id=chosen.id,
+                plan=chosen.name,
                 customer_id=customer_id,
                 plan_version=chosen.version,
                 as_of=as_of,

@@ -60,6 +60,7 @@ class CustomerScore:
 
     Attributes:
         plan_id: The plan.
+        plan: The plan's name when the score was computed (rules name plans by it).
         customer_id: The customer.
         plan_version: The plan's version the score was computed with.
         as_of: The moment the score holds for.
@@ -72,6 +73,7 @@ class CustomerScore:
     """
 
     plan_id: ScoringPlanId = attrs.field(converter=check.uuid)
+    plan: str = attrs.field(converter=check.text(100))
     customer_id: CustomerId = attrs.field(converter=check.uuid)
     plan_version: int = attrs.field(converter=version_field)
     as_of: datetime = attrs.field(converter=check.aware)

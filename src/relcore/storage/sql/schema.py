@@ -788,6 +788,7 @@ scores = sa.Table(
         "plan_id", sa.Uuid, sa.ForeignKey("relcore_scoring_plans.id", ondelete="CASCADE"), primary_key=True
     ),
     sa.Column("customer_id", sa.Uuid, _customer_fk(), primary_key=True, index=True),
+    sa.Column("plan", KeyText(100), nullable=False),
     sa.Column("plan_version", sa.Integer, nullable=False),
     sa.Column("as_of", UTCDateTime, nullable=False),
     sa.Column("total", sa.Double, nullable=False),

@@ -58,6 +58,7 @@ def upgrade() -> None:
         _SCORES,
         sa.Column("plan_id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("plan", KeyText(100), nullable=False),
         sa.Column("plan_version", sa.Integer(), nullable=False),
         sa.Column("as_of", UTCDateTime(), nullable=False),
         sa.Column("total", sa.Double(), nullable=False),
