@@ -21,6 +21,7 @@ from relcore.marketing.model import Campaign
 from relcore.marketing.ports import check_excluded, check_matches
 from relcore.marketing.suppressions import Suppression, SuppressionKind, address_domain
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
+from relcore.segments._sql_fields import consent_granted
 from relcore.segments._sql_rules import compile_rule
 from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_limit
@@ -189,7 +190,11 @@ def audience_query(
     duplicates by ``ROW_NUMBER()`` over the kept customers sharing a key.
     PostgreSQL materializes the judged customers first: inlined, its planner
     evaluated every reason again in the duplicates' window (1.6 times the
-    time of a hand-written statement; 1.2 materialized).
+    time of a hand-written statement; 1.2 materialized). The deciding consent
+    record is found the way each planner does best, with the same answer:
+    numbered in one pass over the ledger on PostgreSQL, looked up customer by
+    customer through the ledger's index elsewhere (on SQLite at 200,000
+    customers, 1.32 times the hand-written statement against 1.51 numbered).
     """
     family = dialect_family(dialect)
     channel, purpose = str(campaign.channel), str(campaign.purpose)
@@ -202,7 +207,11 @@ def audience_query(
     kind = address_kind(channel)
     customer_suppressed = _suppressed(SuppressionKind.CUSTOMER, _id_text(family), as_of)
     capped = _capped(campaign, as_of)
-    consented = customers.c.id.in_(_consenting(purpose, channel, as_of))
+    consented = (
+        customers.c.id.in_(_consenting(purpose, channel, as_of))
+        if family is DialectFamily.POSTGRESQL
+        else consent_granted(purpose, channel, as_of)
+    )
     if kind is None:
         reason = sa.case(
             (~consented, Exclusion.NO_CONSENT.value),
