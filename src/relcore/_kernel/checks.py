@@ -25,9 +25,19 @@ from relcore._kernel.untrusted import guarded as guarded
 from relcore._kernel.untrusted import key_path as key_path
 from relcore._kernel.untrusted import kind as kind
 from relcore._kernel.untrusted import shown_name as shown_name
+from relcore.errors import ValidationError
 
 E = TypeVar("E", bound=Enum)
 T = TypeVar("T")
+
+
+def stored(path: str, build: Callable[[], T]) -> T:
+    """``build()`` for a value read back from its stored JSON form, every error named under ``path``."""
+    try:
+        return guarded(path, build)
+    except ValidationError as error:
+        raise error.prefixed(path) from None
+
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 """Largest JSON payload or attribute dict, serialized, that an entity accepts."""

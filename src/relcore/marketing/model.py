@@ -30,7 +30,6 @@ from relcore._kernel.tokens import token_converter
 from relcore.clock import system_clock
 from relcore.consent.model import Purpose
 from relcore.customers.model import Channel, version_converter
-from relcore.errors import ValidationError
 from relcore.ids import CampaignId, new_id
 from relcore.marketing.statuses import DEFAULT_MEMBER_STATUSES, MemberStatus, check_member_statuses
 from relcore.marketing.variants import Variant, check_seed, check_variants
@@ -139,10 +138,7 @@ def _currency(value: object, field: attrs.Attribute) -> str | None:  # type: ign
 
 def _cap(value: object, field: attrs.Attribute) -> FrequencyCap | None:  # type: ignore[type-arg]
     if isinstance(value, Mapping):  # as stored: a JSON object
-        try:
-            return check.guarded(field.name, lambda: FrequencyCap.__from_json__(dict(value)))
-        except ValidationError as error:
-            raise error.prefixed(field.name) from None
+        return check.stored(field.name, lambda: FrequencyCap.__from_json__(dict(value)))
     if value is not None and not isinstance(value, FrequencyCap):
         raise check.fail(field.name, f"expected a FrequencyCap, got {check.kind(value)}")
     return value

@@ -21,7 +21,7 @@ This module is the plan's model; [`score`][relcore.marketing.score] and
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -31,7 +31,6 @@ import attrs
 from relcore._kernel import checks as check
 from relcore.clock import system_clock
 from relcore.customers.model import version_converter
-from relcore.errors import ValidationError
 from relcore.ids import ScoringPlanId, new_id
 from relcore.segments.rules.builder import EventQuery
 from relcore.segments.rules.nodes import Aggregate, And, Condition, Not, Or, Rule
@@ -98,14 +97,6 @@ def _factor(value: object, field: attrs.Attribute) -> float:  # type: ignore[typ
     if not math.isfinite(number) or not 0.0 < number < 1.0:
         raise check.fail(field.name, "must lie strictly between 0 and 1")
     return number
-
-
-def _stored(path: str, build: Callable[[], object]) -> object:
-    """``build()``, a value read back from its stored JSON, its errors named under ``path``."""
-    try:
-        return check.guarded(path, build)
-    except ValidationError as error:
-        raise error.prefixed(path) from None
 
 
 def _rule(value: object, field: attrs.Attribute) -> Rule:  # type: ignore[type-arg]
@@ -179,7 +170,7 @@ class ScoringRule:
 def _named(kind: type, value: object, field: str, most: int) -> tuple[object, ...]:
     def item(path: str, entry: object) -> object:
         if isinstance(entry, Mapping):  # as stored: a JSON object
-            return _stored(path, lambda: kind(**dict(entry)))
+            return check.stored(path, lambda: kind(**dict(entry)))
         if not isinstance(entry, kind):
             raise check.fail(path, f"expected a {kind.__name__}, got {check.kind(entry)}")
         return entry
@@ -198,7 +189,7 @@ def _named(kind: type, value: object, field: str, most: int) -> tuple[object, ..
 
 def _decay(value: object, field: attrs.Attribute) -> Decay | None:  # type: ignore[type-arg]
     if isinstance(value, Mapping):  # as stored: a JSON object
-        return _stored(field.name, lambda: Decay(**dict(value)))  # type: ignore[return-value]
+        return check.stored(field.name, lambda: Decay(**dict(value)))
     if value is not None and not isinstance(value, Decay):
         raise check.fail(field.name, f"expected a Decay, got {check.kind(value)}")
     return value

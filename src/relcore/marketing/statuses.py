@@ -17,13 +17,12 @@ status ([advance_status][relcore.marketing.advance_status]).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 import attrs
 
 from relcore._kernel import checks as check
-from relcore.errors import ValidationError
 from relcore.sales.pipelines import check_key
 
 __all__ = [
@@ -94,17 +93,9 @@ responses), then the terminal ``bounced`` and ``unsubscribed``."""
 T = TypeVar("T")
 
 
-def _stored(path: str, build: Callable[[], T]) -> T:
-    """``build()``, a value read back from its stored JSON, its errors named under ``path``."""
-    try:
-        return check.guarded(path, build)
-    except ValidationError as error:
-        raise error.prefixed(path) from None
-
-
 def _status(path: str, value: object) -> MemberStatus:
     if isinstance(value, Mapping):  # as stored: a JSON object
-        return _stored(path, lambda: MemberStatus(**dict(value)))
+        return check.stored(path, lambda: MemberStatus(**dict(value)))
     if not isinstance(value, MemberStatus):
         raise check.fail(path, f"expected a MemberStatus, got {check.kind(value)}")
     return value

@@ -26,7 +26,7 @@ variant draw are independent.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 from uuid import UUID
@@ -34,7 +34,6 @@ from uuid import UUID
 import attrs
 
 from relcore._kernel import checks as check
-from relcore.errors import ValidationError
 from relcore.ids import CampaignId, CustomerId
 from relcore.sales.pipelines import PROBABILITY_PLACES, check_key, check_probability
 
@@ -88,17 +87,9 @@ class Variant:
 T = TypeVar("T")
 
 
-def _stored(path: str, build: Callable[[], T]) -> T:
-    """``build()``, a value read back from its stored JSON, its errors named under ``path``."""
-    try:
-        return check.guarded(path, build)
-    except ValidationError as error:
-        raise error.prefixed(path) from None
-
-
 def _variant(path: str, value: object) -> Variant:
     if isinstance(value, Mapping):  # as stored: a JSON object
-        return _stored(path, lambda: Variant(**dict(value)))
+        return check.stored(path, lambda: Variant(**dict(value)))
     if not isinstance(value, Variant):
         raise check.fail(path, f"expected a Variant, got {check.kind(value)}")
     return value
