@@ -16,7 +16,7 @@ halve every 30 days, with a group limit and a plan limit.
 * A whole ``crm.scoring.refresh`` (compute, compare labels with the stored
   scores, store every row) is reported.
 
-Run: ``python benchmarks/bench_scoring.py [--customers 20000] [--postgres URL]``.
+Run: ``python benchmarks/bench_scoring.py [--customers 20000] [--postgres URL] [--skip-sqlite]``.
 """
 
 from __future__ import annotations
@@ -180,17 +180,7 @@ def compare(crm: CRM, baseline: Any, as_of: datetime, repeat: int, label: str) -
     return ours / hand
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = int(os.environ.get("RELCORE_BENCH_SCORING_CUSTOMERS", "20000"))
-    parser.add_argument("--customers", type=int, default=default)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument(
-        "--postgres", help="also measure on this PostgreSQL URL (its relcore tables are replaced)"
-    )
-    args = parser.parse_args()
-    data = shop(args.customers, 5.0)
-    as_of = data.end
+def on_sqlite(data: SyntheticShop, as_of: datetime, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scoring.db"
         with CRM.open(path) as crm:
@@ -202,24 +192,43 @@ def main() -> None:
             return [(UUID(row[0]), *row[1:]) for row in raw.execute(statement, values)]
 
         with CRM.open(path) as crm:
-            ratio = compare(crm, sqlite_baseline, as_of, args.repeat, "SQLite")
+            ratio = compare(crm, sqlite_baseline, as_of, repeat, "SQLite")
             report("scoring compute pushed-down/hand-written (SQLite)", ratio, "<= 1.5")
         raw.close()
+
+
+def on_postgres(url: str, data: SyntheticShop, as_of: datetime, repeat: int) -> None:
+    engine = empty_server(url)
+    with CRM.open(engine) as crm:
+        build(crm, data)
+        with engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE"))
+        text, pg_values = sa.text(hand_written("postgresql")), params(as_of, "postgresql")
+
+        def postgres_baseline() -> list[tuple[Any, ...]]:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(text, pg_values)]
+
+        ratio = compare(crm, postgres_baseline, as_of, repeat, "PostgreSQL")
+        report("scoring compute pushed-down/hand-written (PostgreSQL)", ratio, "<= 1.5")
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = int(os.environ.get("RELCORE_BENCH_SCORING_CUSTOMERS", "20000"))
+    parser.add_argument("--customers", type=int, default=default)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--postgres", help="also measure on this PostgreSQL URL (its relcore tables are replaced)"
+    )
+    parser.add_argument("--skip-sqlite", action="store_true", help="measure on PostgreSQL only")
+    args = parser.parse_args()
+    data = shop(args.customers, 5.0)
+    if not args.skip_sqlite:
+        on_sqlite(data, data.end, args.repeat)
     if args.postgres:
-        engine = empty_server(args.postgres)
-        with CRM.open(engine) as crm:
-            build(crm, data)
-            with engine.begin() as connection:
-                connection.execute(sa.text("ANALYZE"))
-            text, pg_values = sa.text(hand_written("postgresql")), params(as_of, "postgresql")
-
-            def postgres_baseline() -> list[tuple[Any, ...]]:
-                with engine.connect() as connection:
-                    return [tuple(row) for row in connection.execute(text, pg_values)]
-
-            ratio = compare(crm, postgres_baseline, as_of, args.repeat, "PostgreSQL")
-            report("scoring compute pushed-down/hand-written (PostgreSQL)", ratio, "<= 1.5")
-        engine.dispose()
+        on_postgres(args.postgres, data, data.end, args.repeat)
 
 
 if __name__ == "__main__":

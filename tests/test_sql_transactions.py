@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -12,10 +13,11 @@ import sqlalchemy as sa
 from relcore import CRM, Customer, Touchpoint
 from relcore.domain import CustomerCreated
 from relcore.errors import ConfigurationError, StorageError
+from relcore.marketing import Suppression
 from relcore.storage.sql import SqlStore, configure_sqlite
 from relcore.storage.sql.engines import create_engine_for
 from relcore.storage.sql.testing import create_test_engine
-from tests.conftest import server_url
+from tests.conftest import StoreFactory, server_url
 
 
 @pytest.fixture(params=["sqlite", "postgres", "mysql"])
@@ -161,3 +163,30 @@ def test_open_on_an_idle_host_connection_leaves_it_idle_and_commits_work(engine:
         crm.customers.add(Customer.person("Committed"))
         assert not connection.in_transaction()
     assert count_customers(engine) == 1
+
+
+def _reltuples(uow: Any, table: str) -> float:
+    query = sa.text("SELECT reltuples FROM pg_class WHERE relname = :name")
+    return float(uow.connection.execute(query, {"name": table}).scalar_one())
+
+
+def _domains(start: int, n: int) -> list[Suppression]:
+    return [Suppression(kind="domain", value=f"d{i}.example", reason="test") for i in range(start, start + n)]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_bulk_add_analyzes_the_table_it_grows_on_postgresql(store_factory: StoreFactory) -> None:
+    # Only an ANALYZE inside the transaction can count its own uncommitted rows exactly.
+    store = store_factory()
+    table = "relcore_suppressions"
+    with store.unit_of_work() as uow:
+        uow.suppressions.add_many(_domains(0, 10_000))
+        assert _reltuples(uow, table) == 10_000  # the first analysis, at 10,000 rows
+        uow.suppressions.add_many(_domains(10_000, 9_999))
+        assert _reltuples(uow, table) == 10_000  # the next one waits for twice as many
+        uow.suppressions.add_many(_domains(19_999, 1))
+        assert _reltuples(uow, table) == 20_000
+        uow.commit()
+    with store.unit_of_work() as uow:  # a new unit of work counts its own rows from zero
+        uow.suppressions.add_many(_domains(20_000, 10_000))
+        assert _reltuples(uow, table) == 30_000

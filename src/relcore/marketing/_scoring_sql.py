@@ -213,6 +213,7 @@ class SqlScores:
                     what="replace scores",
                 )
             execute(scores.insert(), list(rows.values()), what="store scores")
+            self._uow.grew(scores, len(rows))
             seen.update(rows)
         return len(seen)
 

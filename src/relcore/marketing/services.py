@@ -20,7 +20,7 @@ from relcore.marketing.members import CampaignMember, Exclusion
 from relcore.marketing.model import Campaign, CampaignStatus
 from relcore.marketing.ports import MarketingWork
 from relcore.marketing.suppressions import Suppression, SuppressionKind, normalise_suppressed
-from relcore.marketing.variants import assign
+from relcore.marketing.variants import _draw
 from relcore.segments import Catalogue, Rule, Segment, SegmentKind
 from relcore.segments.services import find_segment
 
@@ -226,7 +226,7 @@ def _consider(campaign: Campaign, candidate: Candidate, as_of: datetime) -> Camp
     if candidate.exclusion is not None:
         why, who = candidate.exclusion, candidate.customer_id
         return CampaignMember(campaign_id=campaign.id, customer_id=who, excluded=why, added_at=as_of)
-    variant = assign(campaign.id, candidate.customer_id, campaign.seed, campaign.variants)
+    variant = _draw(campaign.id, candidate.customer_id, campaign.seed, campaign.variants)  # checked
     if variant.control:
         return CampaignMember(
             campaign_id=campaign.id,

@@ -171,10 +171,14 @@ def assign(
     """
     campaign = check.check_uuid("campaign_id", campaign_id)
     customer = check.check_uuid("customer_id", customer_id)
-    chosen = check_variants(variants)
-    drawn = _hash(_ASSIGN, campaign, customer, check_seed("seed", seed)) * _SCALE
+    return _draw(campaign, customer, check_seed("seed", seed), check_variants(variants))
+
+
+def _draw(campaign_id: UUID, customer_id: UUID, seed: int, variants: tuple[Variant, ...]) -> Variant:
+    """[assign][relcore.marketing.assign] on arguments already checked (a stored campaign's)."""
+    drawn = _hash(_ASSIGN, campaign_id, customer_id, seed) * _SCALE
     bound = 0
-    for variant in chosen:
+    for variant in variants:
         bound += int(variant.share * _SCALE)
         if drawn < bound << 64:  # u < cumulative share, with u = hash / 2^64
             return variant

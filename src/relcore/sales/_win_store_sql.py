@@ -67,6 +67,7 @@ class SqlWinModels:
                 win_scores.delete().where(win_scores.c.opportunity_id.in_(ids)), what="replace win scores"
             )
             execute(win_scores.insert(), [row for _, row in chunk_rows], what="store win scores")
+            self._uow.grew(win_scores, len(chunk_rows))
         return len(rows)
 
     def run(self, pipeline_id: PipelineId) -> WinRun | None:

@@ -159,6 +159,7 @@ class SqlSegments:
             if new:
                 rows = [{"segment_id": segment_id, "customer_id": c, "entered_at": moment} for c in new]
                 self._uow.execute(segment_members.insert(), rows, what="add members")
+                self._uow.grew(segment_members, len(rows))
 
     def refresh_members(
         self, segment_id: SegmentId, rule: Rule, as_of: datetime, *, catalogue: Catalogue

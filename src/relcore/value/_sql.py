@@ -71,6 +71,7 @@ class SqlMetrics:
                     what="replace metrics",
                 )
             execute(customer_metrics.insert(), list(rows.values()), what="store metrics")
+            self._uow.grew(customer_metrics, len(rows))
             seen.update(rows)
             stored += len(chunk)
         return len(seen)

@@ -29,7 +29,9 @@ rolled back to the savepoint and repeated, a bounded number of times, before
 [TransientStorageError][relcore.errors.TransientStorageError] is raised.
 Repeating is safe because the insert skips stored keys. SQLite needs none of
 this: a writing unit of work holds the database's write lock from its start.
-Driver errors become relcore errors that quote no value.
+Driver errors become relcore errors that quote no value. Both paths tell the
+unit of work how many rows they added, so that PostgreSQL analyzes a table a
+long import grows (see [grew][relcore.storage.sql.SqlUnitOfWork.grew]).
 """
 
 from __future__ import annotations
@@ -123,7 +125,9 @@ def ingest(
             continue
         batch = sorted(_unique(encoder, params), key=_lock_order(encoder))
         _require_references(uow, encoder, batch)
-        new += _repeating(uow, codec, batch, insert)
+        added = _repeating(uow, codec, batch, insert)
+        uow.grew(codec.table, added)
+        new += added
     return new
 
 
@@ -229,16 +233,15 @@ def insert_all(uow: SqlUnitOfWork, codec: RowCodec[E], entities: Sequence[E], *,
         if not _driver_params(dialect):
             rows = [dict(zip(encoder.columns, row, strict=True)) for row in params]
             connection.execute(codec.table.insert(), rows)
-            return
-        sql = encoder.insert_sql(_PLACEHOLDERS[family])
-        if family is DialectFamily.SQLITE:
+        elif family is DialectFamily.SQLITE:
             cursor = connection.connection.cursor()
             try:
-                cursor.executemany(sql, params)
+                cursor.executemany(encoder.insert_sql(_PLACEHOLDERS[family]), params)
             finally:
                 cursor.close()
-            return
-        connection.exec_driver_sql(sql, params)
+        else:
+            connection.exec_driver_sql(encoder.insert_sql(_PLACEHOLDERS[family]), params)
+    uow.grew(codec.table, len(params))
 
 
 # -- references: the customers and contacts a chunk names must exist ----------

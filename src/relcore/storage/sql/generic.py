@@ -15,7 +15,9 @@ and references of the whole chunk, selects which unique keys and ids are
 already stored, and inserts the rest with one ``executemany``. Another
 writer storing one of those keys in between makes the insert fail; the chunk
 is then rolled back to its savepoint and tried once more (the second time,
-the stored key is seen and skipped).
+the stored key is seen and skipped). As the table grows, PostgreSQL is asked
+to analyze it (see [grew][relcore.storage.sql.SqlUnitOfWork.grew]), so that
+the probes of later chunks are planned for the table as it now is.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from relcore._kernel.adapters import load
 from relcore._kernel.checks import fail, kind, positive_int
@@ -165,6 +168,7 @@ class SqlRepository(Generic[E]):
                 continue
             with self._uow.translating(what):
                 savepoint.commit()
+            self._uow.grew(self._table, len(fresh))
             return len(fresh)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -198,9 +202,8 @@ class SqlRepository(Generic[E]):
         )
         columns = [self._table.c[n] for n in fields]
         found: set[tuple[Any, ...]] = set()
-        for start in range(0, len(wanted), _IN_LIST):
-            part = wanted[start : start + _IN_LIST]
-            query = sa.select(*columns).where(_any_of(columns, part))
+        for condition in self._any_of(columns, wanted):
+            query = sa.select(*columns).where(condition)
             found.update(
                 tuple(r) for r in self._uow.execute(query, what=f"check {self._aggregate.name} keys")
             )
@@ -215,8 +218,8 @@ class SqlRepository(Generic[E]):
                 continue
             table = _table_of(self._uow, port)
             found: set[Any] = set()
-            for start in range(0, len(wanted), _IN_LIST):
-                query = sa.select(table.c.id).where(table.c.id.in_(wanted[start : start + _IN_LIST]))
+            for condition in self._any_of([table.c.id], [(w,) for w in wanted]):
+                query = sa.select(table.c.id).where(condition)
                 found.update(r[0] for r in self._uow.execute(query, what=f"check {port}"))
             missing = [w for w in wanted if w not in found]
             if missing:
@@ -278,30 +281,39 @@ class SqlRepository(Generic[E]):
             sa.select(self._table).where(self._table.c[owner] == wanted).order_by(self._table.c.id)
         )
 
+    def _any_of(
+        self, columns: builtins.list[Any], values: builtins.list[tuple[Any, ...]]
+    ) -> builtins.list[sa.ColumnElement[bool]]:
+        """Conditions that together select the rows whose ``columns`` hold one of ``values``.
+
+        Written so that an index on the columns serves them: a key of several
+        columns is grouped by all but its last column, ``a = x AND b IN
+        (...)`` for each leading ``x`` (a row-value ``IN`` list is not an
+        index lookup for PostgreSQL's planner). On PostgreSQL the last
+        column's values are one array parameter (``b = ANY(%s)``): one
+        statement per group whatever its size, and the same SQL text each
+        time, which psycopg converts once and the server prepares.
+        """
+        array = self._uow.connection.dialect.name == "postgresql"
+        *leading, last = columns
+        groups: dict[tuple[Any, ...], builtins.list[Any]] = {}
+        for value in values:
+            groups.setdefault(value[:-1], []).append(value[-1])
+        return [
+            sa.and_(*(c == v for c, v in zip(leading, prefix, strict=True)), condition)
+            for prefix, ends in groups.items()
+            for condition in _among(last, ends, array=array)
+        ]
+
     def count(self) -> int:
         """Return how many entities are stored."""
         query = sa.select(sa.func.count()).select_from(self._table)
         return int(self._uow.execute(query, what=f"count {self._aggregate.name}").scalar_one())
 
 
-def _any_of(columns: builtins.list[Any], values: builtins.list[tuple[Any, ...]]) -> sa.ColumnElement[bool]:
-    """``(columns) IN values``, written so that an index on the columns serves it.
-
-    A key of several columns is grouped by all but its last column: ``a = x AND
-    b IN (...)`` for each leading ``x``. (A row-value ``IN`` list is not an index
-    lookup for PostgreSQL's planner, which then reads the whole table for every
-    chunk of a bulk add: ``campaign_members`` keyed on campaign and customer.)
-    """
-    *leading, last = columns
-    if not leading:
-        alone: sa.ColumnElement[bool] = last.in_([v[0] for v in values])
-        return alone
-    groups: dict[tuple[Any, ...], builtins.list[Any]] = {}
-    for value in values:
-        groups.setdefault(value[:-1], []).append(value[-1])
-    return sa.or_(
-        *(
-            sa.and_(*(c == v for c, v in zip(leading, prefix, strict=True)), last.in_(ends))
-            for prefix, ends in groups.items()
-        )
-    )
+def _among(column: Any, values: builtins.list[Any], *, array: bool) -> builtins.list[sa.ColumnElement[bool]]:
+    """``column IN values``: one ``= ANY(array)`` parameter, or ``IN`` lists of at most 500."""
+    if array:
+        parameter = sa.bindparam(None, values, type_=postgresql.ARRAY(column.type))
+        return [column == sa.any_(parameter)]
+    return [column.in_(values[start : start + _IN_LIST]) for start in range(0, len(values), _IN_LIST)]
