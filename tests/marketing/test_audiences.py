@@ -318,6 +318,48 @@ def test_a_suppression_before_sending_removes_the_member(store: Any) -> None:
     assert (no.allowed, no.reason) == (False, "suppressed")
 
 
+def test_the_frequency_cap_is_checked_again_before_sending(store: Any) -> None:
+    crm = CRM(store, clock=lambda: AS_OF)
+    ada = Customer.person("Ada", tags=["news"], created_at=AS_OF - 100 * DAY)
+    crm.customers.add(
+        ada, [Contact(customer_id=ada.id, name="Ada", points=[ContactPoint.email(ADDRESSES[0])])]
+    )
+    crm.consent.record(ada.id, "marketing", "granted", recorded_at=AS_OF - DAY)
+    capped = Campaign(
+        name="Capped",
+        channel="email",
+        frequency_cap=FrequencyCap(count=2, window=WEEK),
+        created_at=AS_OF - DAY,
+    )
+    campaign = crm.campaigns.add(capped)
+    crm.campaigns.build_audience(campaign.id, RULE, as_of=AS_OF)
+
+    def sent(at: datetime, campaign_id: CampaignId | None, channel: str = "email") -> None:
+        crm.activity.record_touchpoint(
+            Touchpoint(
+                customer_id=ada.id,
+                channel=channel,
+                kind="message",
+                direction="outbound",
+                campaign_id=campaign_id,
+                occurred_at=at,
+            )
+        )
+
+    sent(AS_OF + DAY, campaign.id)
+    sent(AS_OF + 2 * DAY, None)  # transactional: does not count
+    sent(AS_OF + 2 * DAY, OTHER, channel="sms")  # another channel: does not count
+    assert crm.campaigns.check_send(campaign.id, ada.id, at=AS_OF + 3 * DAY).allowed
+    sent(AS_OF + 3 * DAY, OTHER)  # another campaign's message counts
+    no = crm.campaigns.check_send(campaign.id, ada.id, at=AS_OF + 3 * DAY)
+    assert (no.allowed, no.address, no.reason) == (False, ADDRESSES[0], "frequency_cap")
+    assert crm.campaigns.why_excluded(campaign.id, ada.id) is None  # still a member: only not now
+    still = crm.campaigns.check_send(campaign.id, ada.id, at=AS_OF + 8 * DAY - TICK)
+    assert (still.allowed, still.reason) == (False, "frequency_cap")
+    later = crm.campaigns.check_send(campaign.id, ada.id, at=AS_OF + 8 * DAY)  # the first left the window
+    assert (later.allowed, later.reason) == (True, None)
+
+
 def test_a_static_segment_gives_its_stored_members(store: Any) -> None:
     crm = CRM(store, clock=lambda: AS_OF)
     people = [Customer.person(name, created_at=AS_OF - 100 * DAY) for name in ("Ada", "Bob")]

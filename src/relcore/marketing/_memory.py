@@ -10,7 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from relcore._kernel.checks import check_datetime
-from relcore.activity.model import Direction, Touchpoint
+from relcore.activity.model import Touchpoint
 from relcore.consent.model import may_contact
 from relcore.customers.model import ContactPointKind
 from relcore.ids import CampaignId, CustomerId, SegmentId
@@ -173,15 +173,4 @@ def _address_suppressed(point: Reachable, live: Mapping[SuppressionKind, set[str
 
 def _capped(campaign: Campaign, sent: Iterable[Touchpoint], as_of: datetime) -> bool:
     cap = campaign.frequency_cap
-    if cap is None:
-        return False
-    start = as_of - cap.window
-    counted = sum(
-        1
-        for t in sent
-        if t.direction is Direction.OUTBOUND
-        and t.campaign_id is not None
-        and t.channel == campaign.channel
-        and start < t.occurred_at <= as_of
-    )
-    return counted >= cap.count
+    return cap is not None and cap.reached(sent, channel=campaign.channel, at=as_of)

@@ -217,7 +217,9 @@ class Campaigns(Namespace[MarketingWork]):
         """Ask just before sending: may the campaign message this customer at ``at`` (now by default)?
 
         Consent and the suppression list are checked again; a member who may no
-        longer be contacted is left out from then on (see
+        longer be contacted is left out from then on. The frequency cap is
+        counted again too; a member over it is told ``frequency_cap`` and
+        stays a member (see
         [services.check_send][relcore.marketing.services.check_send]).
 
         Raises:

@@ -247,7 +247,8 @@ class SendCheck:
         variant: The variant to send.
         reason: Why not: an [Exclusion][relcore.marketing.Exclusion] (``no_consent``,
             ``suppressed``, ``control_group``... — the customer is now left out for it), or
-            the key of the terminal status the member is in (``unsubscribed``); ``None`` if allowed.
+            the key of the terminal status the member is in (``unsubscribed``), or
+            ``frequency_cap`` (not now: the member stays one); ``None`` if allowed.
     """
 
     allowed: bool

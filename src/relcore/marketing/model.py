@@ -15,7 +15,7 @@ currency (Salesforce's ``BudgetedCost``, ``ActualCost`` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -27,6 +27,7 @@ from relcore._kernel import checks as check
 from relcore._kernel.events import DomainEvent, version_field
 from relcore._kernel.money import check_currency, to_minor_units
 from relcore._kernel.tokens import token_converter
+from relcore.activity.model import Direction, Touchpoint
 from relcore.clock import system_clock
 from relcore.consent.model import Purpose
 from relcore.customers.model import Channel, version_converter
@@ -101,6 +102,42 @@ class FrequencyCap:
     def __json__(self) -> dict[str, Any]:
         """This cap as a JSON-ready dict."""
         return {"count": self.count, "window_seconds": int(self.window.total_seconds())}
+
+    def reached(self, sent: Iterable[Touchpoint], *, channel: str, at: datetime) -> bool:
+        """Whether ``sent`` holds ``count`` marketing messages on ``channel`` in the window ending at ``at``.
+
+        A marketing message is an outbound touchpoint on the channel that names
+        a campaign (any campaign); the window is ``(at - window, at]``.
+
+        Example:
+            >>> from datetime import UTC, datetime, timedelta
+            >>> from uuid import UUID
+            >>> from relcore.activity.model import Touchpoint
+            >>> now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+            >>> def mail(days_ago, campaign=UUID(int=7)):
+            ...     return Touchpoint(customer_id=UUID(int=1), channel="email", kind="message",
+            ...                       direction="outbound", campaign_id=campaign,
+            ...                       occurred_at=now - timedelta(days=days_ago))
+            >>> cap = FrequencyCap(count=2, window=timedelta(days=7))
+            >>> cap.reached([mail(1), mail(8)], channel="email", at=now)  # one in the window
+            False
+            >>> cap.reached([mail(1), mail(2, campaign=None)], channel="email", at=now)  # one transactional
+            False
+            >>> cap.reached([mail(1), mail(7)], channel="email", at=now)  # 7 days ago: just outside
+            False
+            >>> cap.reached([mail(1), mail(6)], channel="email", at=now)
+            True
+        """
+        start = check.check_datetime("at", at) - self.window
+        counted = sum(
+            1
+            for t in sent
+            if t.direction is Direction.OUTBOUND
+            and t.campaign_id is not None
+            and t.channel == channel
+            and start < t.occurred_at <= at
+        )
+        return counted >= self.count
 
     @classmethod
     def __from_json__(cls, data: object) -> FrequencyCap:

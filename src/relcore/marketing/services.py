@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import attrs
@@ -23,6 +23,7 @@ from relcore.marketing.suppressions import Suppression, SuppressionKind, normali
 from relcore.marketing.variants import _draw
 from relcore.segments import Catalogue, Rule, Segment, SegmentKind
 from relcore.segments.services import find_segment
+from relcore.storage.base import MAX_PAGE_SIZE
 
 __all__ = [
     "add",
@@ -257,6 +258,12 @@ def check_send(
     keeps its record and the answer is still no. A customer left out, or a
     member in a terminal status (bounced, unsubscribed), is not sent to.
 
+    The campaign's frequency cap is checked again too, over the marketing
+    messages recorded up to ``at`` (other campaigns may have written since the
+    audience was built). A member over it is told ``frequency_cap`` but stays
+    a member: the cap is about timing, and the same member may be sent to once
+    older messages leave the window.
+
     Raises:
         NotFoundError: No such campaign, or it never considered the customer.
     """
@@ -277,7 +284,29 @@ def check_send(
         if uow.suppressions.matches(addresses, [customer_id], at):
             reason = Exclusion.SUPPRESSED
     if reason is None:
+        if _over_cap(uow, campaign, customer_id, at):
+            why = Exclusion.FREQUENCY_CAP.value
+            return SendCheck(allowed=False, address=member.address, variant=member.variant, reason=why)
         return SendCheck(allowed=True, address=member.address, variant=member.variant, reason=None)
     if member.first_responded_at is None:
         uow.campaign_members.save(attrs.evolve(member, excluded=reason))
     return SendCheck(allowed=False, address=member.address, variant=member.variant, reason=reason.value)
+
+
+def _over_cap(uow: MarketingWork, campaign: Campaign, customer_id: CustomerId, at: datetime) -> bool:
+    """Whether the customer's messages on the campaign's channel up to ``at`` reach its frequency cap."""
+    cap = campaign.frequency_cap
+    if cap is None:
+        return False
+    # The window (at - window, at] as the timeline's [since, until): timestamps have microseconds.
+    tick = timedelta(microseconds=1)
+    sent = uow.touchpoints.for_customer(
+        customer_id,
+        channels=[campaign.channel],
+        since=at - cap.window + tick,
+        until=at + tick,
+        limit=MAX_PAGE_SIZE,
+    )
+    if len(sent) == MAX_PAGE_SIZE:  # a full page may hide messages: read the whole history instead
+        sent = uow.touchpoints.for_owner(customer_id)
+    return cap.reached(sent, channel=campaign.channel, at=at)
