@@ -23,7 +23,7 @@ from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.base import Page
 from relcore.storage.memory.generic import MemoryRepository
 from relcore.storage.memory.session import Session
-from relcore.storage.rules import check_id, check_limit
+from relcore.storage.rules import check_id, check_ids, check_limit
 
 __all__ = ["MemoryAudiences", "MemoryCampaignMembers", "MemorySuppressions"]
 
@@ -59,6 +59,15 @@ class MemoryCampaignMembers(MemoryRepository[CampaignMember]):
                 return Page(tuple(chosen), chosen[-1].id)
             chosen.append(member)
         return Page(tuple(chosen), None)
+
+    def of_customers(
+        self, campaign_id: CampaignId, customer_ids: Collection[CustomerId]
+    ) -> dict[CustomerId, CampaignMember]:
+        """What one campaign considered of these customers, by customer."""
+        self._session.check()
+        wanted = check_id("campaign_id", campaign_id)
+        found = {c: self.find(wanted, c) for c in check_ids("customer_ids", customer_ids)}
+        return {CustomerId(c): member for c, member in found.items() if member is not None}
 
     def counts(self, campaign_id: CampaignId) -> dict[str, int]:
         """How many members are in each status, and how many were left out for each reason."""

@@ -12,11 +12,11 @@ from datetime import datetime
 from relcore._kernel.checks import check_datetime, fail
 from relcore.activity._memory import ActivityTable
 from relcore.activity.model import Touchpoint, TransactionKind
-from relcore.ids import CampaignId
+from relcore.ids import CampaignId, CustomerId
 from relcore.marketing.members import Exclusion
 from relcore.marketing.responses import TallyQuery, TallyRow
 from relcore.storage.memory.session import Session
-from relcore.storage.rules import check_id
+from relcore.storage.rules import check_id, check_limit
 
 __all__ = ["MemoryCampaignTallies"]
 
@@ -44,6 +44,22 @@ class MemoryCampaignTallies:
             if t.campaign_id == wanted and (end is None or t.occurred_at <= end)
         ]
         return sorted(found, key=lambda t: (t.occurred_at, t.id))
+
+    def touchpoints_by_customer(
+        self, campaign_id: CampaignId, *, after: CustomerId | None = None, limit: int = 1000
+    ) -> builtins.list[tuple[CustomerId, builtins.list[Touchpoint]]]:
+        """One page of the campaign's touchpoints, customer by customer (see the port)."""
+        self._session.check()
+        wanted = check_id("campaign_id", campaign_id)
+        start = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        table = self._session.tables.table("touchpoints", ActivityTable[Touchpoint])
+        grouped: dict[CustomerId, builtins.list[Touchpoint]] = {}
+        for t in table.rows.values():
+            if t.campaign_id == wanted and (start is None or t.customer_id > start):
+                grouped.setdefault(t.customer_id, []).append(t)
+        chosen = sorted(grouped)[:size]
+        return [(c, sorted(grouped[c], key=lambda t: (t.occurred_at, t.id))) for c in chosen]
 
     def tally(self, query: TallyQuery) -> builtins.list[TallyRow]:
         """The counts of the campaign's members as of ``query.as_of`` (see the port)."""

@@ -24,7 +24,7 @@ from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.segments._sql_fields import consent_granted
 from relcore.segments._sql_rules import compile_rule
 from relcore.storage.base import Page
-from relcore.storage.rules import check_id, check_limit
+from relcore.storage.rules import check_id, check_ids, check_limit
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
 from relcore.storage.sql.generic import SqlRepository
 from relcore.storage.sql.schema import (
@@ -78,6 +78,20 @@ class SqlCampaignMembers(SqlRepository[CampaignMember]):
         found = self.all(query)
         items = tuple(found[:size])
         return Page(items, items[-1].id if len(found) > size else None)
+
+    def of_customers(
+        self, campaign_id: CampaignId, customer_ids: Collection[CustomerId]
+    ) -> dict[CustomerId, CampaignMember]:
+        """What one campaign considered of these customers, by customer (the unique key's index)."""
+        wanted = check_id("campaign_id", campaign_id)
+        who = sorted(set(check_ids("customer_ids", customer_ids)))
+        table = campaign_members
+        found: dict[CustomerId, CampaignMember] = {}
+        for start in range(0, len(who), _CHUNK):
+            part = who[start : start + _CHUNK]
+            query = sa.select(table).where(table.c.campaign_id == wanted, table.c.customer_id.in_(part))
+            found.update((m.customer_id, m) for m in self.all(query))
+        return found
 
     def counts(self, campaign_id: CampaignId) -> dict[str, int]:
         """How many members are in each status, and how many were left out for each reason."""

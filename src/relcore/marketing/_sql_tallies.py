@@ -30,10 +30,10 @@ import sqlalchemy as sa
 from relcore._kernel.checks import check_datetime, fail
 from relcore.activity._rows import touchpoint_from_row
 from relcore.activity.model import Touchpoint, TransactionKind
-from relcore.ids import CampaignId
+from relcore.ids import CampaignId, CustomerId
 from relcore.marketing.members import Exclusion
 from relcore.marketing.responses import ResponseRule, TallyQuery, TallyRow
-from relcore.storage.rules import check_id
+from relcore.storage.rules import check_id, check_limit
 from relcore.storage.sql.schema import campaign_members, touchpoints, transactions
 from relcore.storage.sql.types import exact_collation
 
@@ -70,6 +70,36 @@ class SqlCampaignTallies:
         query = query.order_by(table.c.occurred_at, table.c.id)
         found = self._uow.execute(query, what="list campaign touchpoints").mappings()
         return [touchpoint_from_row(row) for row in found]
+
+    def touchpoints_by_customer(
+        self, campaign_id: CampaignId, *, after: CustomerId | None = None, limit: int = 1000
+    ) -> builtins.list[tuple[CustomerId, builtins.list[Touchpoint]]]:
+        """One page of the campaign's touchpoints, customer by customer (see the port).
+
+        Two reads on the index ``(campaign_id, customer_id, occurred_at)``: the
+        page's customers, then their touchpoints.
+        """
+        wanted = check_id("campaign_id", campaign_id)
+        start = None if after is None else check_id("after", after)
+        size = check_limit(limit)
+        table = touchpoints
+        ours = table.c.campaign_id == wanted
+        who = sa.select(table.c.customer_id).where(ours).distinct().order_by(table.c.customer_id).limit(size)
+        if start is not None:
+            who = who.where(table.c.customer_id > start)
+        chosen = list(self._uow.execute(who, what="list campaign customers").scalars())
+        if not chosen:
+            return []
+        query = (
+            sa.select(table)
+            .where(ours, table.c.customer_id.in_(chosen))
+            .order_by(table.c.customer_id, table.c.occurred_at, table.c.id)
+        )
+        grouped: dict[CustomerId, builtins.list[Touchpoint]] = {c: [] for c in chosen}
+        for row in self._uow.execute(query, what="list campaign touchpoints").mappings():
+            touchpoint = touchpoint_from_row(row)
+            grouped[touchpoint.customer_id].append(touchpoint)
+        return list(grouped.items())
 
     def _matches(self, rule: ResponseRule) -> sa.ColumnElement[bool]:
         table = touchpoints

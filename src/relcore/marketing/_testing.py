@@ -184,6 +184,26 @@ class MarketingContract(ContractBase):
             with pytest.raises(ValidationError, match="excluded"):
                 members.for_campaign(spring.id, excluded="yes")  # type: ignore[arg-type]
 
+    def test_of_customers_gives_what_a_campaign_considered_of_each(self, store: Store) -> None:
+        spring, autumn, people = self._marketing_world(store)
+        rows = [
+            member(spring.id, people[0].id, status="opened"),
+            member(spring.id, people[1].id, excluded="no_consent"),
+            member(autumn.id, people[2].id),
+        ]
+        in_unit(store, lambda uow: uow.campaign_members.add_many(rows))
+        with store.unit_of_work() as uow:
+            asked = [people[2].id, people[1].id, people[0].id, people[1].id]
+            assert uow.campaign_members.of_customers(spring.id, asked) == {
+                people[0].id: rows[0],
+                people[1].id: rows[1],
+            }
+            assert uow.campaign_members.of_customers(autumn.id, asked) == {people[2].id: rows[2]}
+            assert uow.campaign_members.of_customers(spring.id, []) == {}
+            with pytest.raises(ValidationError) as error:
+                uow.campaign_members.of_customers(spring.id, "everyone")  # type: ignore[arg-type]
+            assert error.value.paths == ("customer_ids",)
+
     def test_counts_are_by_status_and_by_exclusion(self, store: Store) -> None:
         spring, autumn, people = self._marketing_world(store)
         rows = [

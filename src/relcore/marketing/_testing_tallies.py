@@ -110,6 +110,46 @@ class CampaignTalliesContract(ContractBase):
         assert every == sorted(made, key=lambda t: (t.occurred_at, t.id))
         assert until == every[:3]
 
+    def test_touchpoints_by_customer_pages_through_customers_each_oldest_first(self, store: Store) -> None:
+        spring = Campaign(name="Spring", channel="email", created_at=T0)
+        autumn = Campaign(name="Autumn", channel="email", created_at=T0)
+        people = [customer() for _ in range(5)]
+        made = {
+            p.id: [
+                touchpoint(p.id, kind="open", occurred_at=minutes(m), campaign_id=spring.id)
+                for m in ((9, 1, 5, 1) if i == 0 else (i,))
+            ]
+            for i, p in enumerate(people[:4])
+        }
+        others = [
+            touchpoint(people[4].id, kind="open", occurred_at=minutes(2), campaign_id=autumn.id),
+            touchpoint(people[0].id, kind="open", occurred_at=minutes(3)),
+        ]
+
+        def write(uow: UnitOfWork) -> None:
+            uow.customers.add_many(people)
+            uow.campaigns.add_many([spring, autumn])
+            uow.touchpoints.add_many([t for ts in made.values() for t in ts] + others)
+
+        in_unit(store, write)
+        with store.unit_of_work() as uow:
+            pages = []
+            after = None
+            while page := uow.campaign_tallies.touchpoints_by_customer(spring.id, after=after, limit=3):
+                pages.append(page)
+                after = page[-1][0]
+            with pytest.raises(ValidationError) as error:
+                uow.campaign_tallies.touchpoints_by_customer(spring.id, limit=0)
+            assert error.value.paths == ("limit",)
+            with pytest.raises(ValidationError) as error:
+                uow.campaign_tallies.touchpoints_by_customer(spring.id, after="ada")  # type: ignore[arg-type]
+            assert error.value.paths == ("after",)
+        assert [len(page) for page in pages] == [3, 1]
+        found = [group for page in pages for group in page]
+        assert sorted(c for c, _ in found) == sorted(made)  # each customer of the campaign, once
+        for who, touches in found:
+            assert touches == sorted(made[who], key=lambda t: (t.occurred_at, t.id))
+
     def test_tally_refuses_what_is_not_a_query(self, store: Store) -> None:
         with store.unit_of_work() as uow, pytest.raises(ValidationError) as error:
             uow.campaign_tallies.tally("everything")  # type: ignore[arg-type]

@@ -96,6 +96,12 @@ class CampaignMemberRepository(AggregateRepository[CampaignMember], Protocol):
         """
         ...
 
+    def of_customers(
+        self, campaign_id: CampaignId, customer_ids: Collection[CustomerId]
+    ) -> dict[CustomerId, CampaignMember]:
+        """What one campaign considered of these customers, by customer (absent: never considered)."""
+        ...
+
     def counts(self, campaign_id: CampaignId) -> dict[str, int]:
         """How many members are in each status, and how many were left out for each reason.
 
@@ -156,6 +162,18 @@ class CampaignTallies(Protocol):
         self, campaign_id: CampaignId, *, until: datetime | None = None
     ) -> builtins.list[Touchpoint]:
         """The touchpoints carrying the campaign's id (at or before ``until``), by ``occurred_at`` then id."""
+        ...
+
+    def touchpoints_by_customer(
+        self, campaign_id: CampaignId, *, after: CustomerId | None = None, limit: int = 1000
+    ) -> builtins.list[tuple[CustomerId, builtins.list[Touchpoint]]]:
+        """One page of the campaign's touchpoints, customer by customer.
+
+        The first ``limit`` customers after ``after`` that have a touchpoint
+        carrying the campaign's id, in the store's order of customer ids (pass
+        the last one as ``after`` for the next page; an empty list is the
+        end), each with its touchpoints by ``occurred_at`` then id.
+        """
         ...
 
     def tally(self, query: TallyQuery) -> builtins.list[TallyRow]:

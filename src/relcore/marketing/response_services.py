@@ -32,6 +32,9 @@ from relcore.marketing.variants import split_test
 
 __all__ = ["UNSUBSCRIBE_SOURCE", "apply_responses", "record_response", "results", "send_winner"]
 
+_PAGE = 1000
+"""Customers per page when applying a campaign's touchpoints."""
+
 log = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SOURCE = "campaign_unsubscribe"
@@ -123,42 +126,39 @@ def apply_responses(
     """Move every member of a campaign by the campaign's stored touchpoints, oldest first.
 
     For touchpoints that arrived in bulk (``crm.activity.import_touchpoints``).
-    Each member's touchpoints are applied in ``(occurred_at, id)`` order from
-    its stored status, as [respond][relcore.marketing.respond] decides, and a
-    customer with a touchpoint of ``mapping.withdraws`` gets its consent
-    withdrawn at the first such touchpoint's time. Running it again changes
-    nothing: the statuses only move forward and a withdrawal is appended once.
+    The touchpoints are read a page of customers at a time, so memory stays
+    flat whatever the campaign's size. Each member's touchpoints are applied
+    in ``(occurred_at, id)`` order from its stored status, as
+    [respond][relcore.marketing.respond] decides, and a customer with a
+    touchpoint of ``mapping.withdraws`` gets its consent withdrawn at the
+    first such touchpoint's time. Running it again changes nothing: the
+    statuses only move forward and a withdrawal is appended once.
 
     Raises:
         NotFoundError: No such campaign.
         ValidationError: ``mapping`` names a status the campaign does not list.
     """
     campaign = _campaign(uow, campaign_id, mapping)
-    steps: dict[CustomerId, list[tuple[str, datetime]]] = {}
-    matched = 0
-    for touchpoint in uow.campaign_tallies.touchpoints(campaign.id):
-        status = mapping.status_of(touchpoint)
-        if status is not None:
-            matched += 1
-            steps.setdefault(touchpoint.customer_id, []).append((status, touchpoint.occurred_at))
-    considered: dict[CustomerId, CampaignMember] = {}
-    after = None
-    while steps:  # the campaign's members and customers left out, a page at a time
-        page = uow.campaign_members.for_campaign(campaign.id, after=after, limit=1000)
-        considered.update((m.customer_id, m) for m in page.items if m.customer_id in steps)
-        if page.next_after is None:
-            break
-        after = page.next_after
-    moved = responded = withdrawn = 0
-    for customer_id, mine in steps.items():
-        member = considered.get(customer_id)
-        if member is not None:
-            _, changed, first = _move(uow, campaign, member, mine)
-            moved += changed
-            responded += first
-        unsubscribed = next((at for status, at in mine if status == mapping.withdraws), None)
-        if unsubscribed is not None:
-            withdrawn += _withdraw(uow, campaign, customer_id, unsubscribed)
+    matched = moved = responded = withdrawn = 0
+    after: CustomerId | None = None
+    while page := uow.campaign_tallies.touchpoints_by_customer(campaign.id, after=after, limit=_PAGE):
+        after = page[-1][0]
+        steps: dict[CustomerId, list[tuple[str, datetime]]] = {}
+        for customer_id, touches in page:
+            mine = [(status, t.occurred_at) for t in touches if (status := mapping.status_of(t)) is not None]
+            if mine:
+                matched += len(mine)
+                steps[customer_id] = mine
+        considered = uow.campaign_members.of_customers(campaign.id, list(steps))
+        for customer_id, mine in steps.items():
+            member = considered.get(customer_id)
+            if member is not None:
+                _, changed, first = _move(uow, campaign, member, mine)
+                moved += changed
+                responded += first
+            unsubscribed = next((at for status, at in mine if status == mapping.withdraws), None)
+            if unsubscribed is not None:
+                withdrawn += _withdraw(uow, campaign, customer_id, unsubscribed)
     return AppliedResponses(touchpoints=matched, moved=moved, responded=responded, withdrawn=withdrawn)
 
 

@@ -211,7 +211,13 @@ touchpoints = sa.Table(
     sa.UniqueConstraint("source", "external_id"),
     sa.Index("ix_relcore_touchpoints_timeline", "customer_id", "occurred_at", "id"),
     sa.Index("ix_relcore_touchpoints_case", "case_id", "occurred_at", **_linked("case_id")),
-    sa.Index("ix_relcore_touchpoints_campaign", "campaign_id", "occurred_at", **_linked("campaign_id")),
+    sa.Index(
+        "ix_relcore_touchpoints_campaign",
+        "campaign_id",
+        "customer_id",
+        "occurred_at",
+        **_linked("campaign_id"),
+    ),
     **_MYSQL,
 )
 

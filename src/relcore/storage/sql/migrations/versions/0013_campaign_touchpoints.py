@@ -5,9 +5,10 @@ Revises: 0012
 Create Date: 2026-12-05
 
 A campaign's results, its responses and its winner read the touchpoints that
-carry its id, up to a moment; without an index on ``campaign_id`` each of those
-reads the whole touchpoints table, most of which (web visits, order mails,
-service messages) names no campaign at all.
+carry its id, customer by customer, up to a moment: the index is on
+``(campaign_id, customer_id, occurred_at)``. Without it each of those reads
+the whole touchpoints table, most of which (web visits, order mails, service
+messages) names no campaign at all.
 
 On PostgreSQL and SQLite the index covers only the touchpoints that name a
 campaign (``WHERE campaign_id IS NOT NULL``), and the index on ``case_id`` of
@@ -40,7 +41,10 @@ def _linked(column: str) -> dict[str, Any]:
 
 def upgrade() -> None:
     op.create_index(
-        "ix_relcore_touchpoints_campaign", _TABLE, ["campaign_id", "occurred_at"], **_linked("campaign_id")
+        "ix_relcore_touchpoints_campaign",
+        _TABLE,
+        ["campaign_id", "customer_id", "occurred_at"],
+        **_linked("campaign_id"),
     )
     if op.get_bind().dialect.name in ("postgresql", "sqlite"):
         op.drop_index("ix_relcore_touchpoints_case", table_name=_TABLE)
