@@ -284,15 +284,22 @@ def attrs_evolve_name(campaign: Campaign, name: str) -> Campaign:
     return attrs.evolve(campaign, id=CampaignId(new_id()), name=name)
 
 
-def test_a_withdrawal_before_sending_removes_the_member(store: Any) -> None:
+def _ada_in_a_built_audience(
+    store: Any, address: str, **campaign_fields: Any
+) -> tuple[CRM, Customer, Campaign]:
+    """Ada (tagged, one e-mail address, consenting to marketing) in the audience of a new e-mail campaign."""
     crm = CRM(store, clock=lambda: AS_OF)
     ada = Customer.person("Ada", tags=["news"], created_at=AS_OF - 100 * DAY)
-    crm.customers.add(
-        ada, [Contact(customer_id=ada.id, name="Ada", points=[ContactPoint.email(ADDRESSES[0])])]
-    )
+    crm.customers.add(ada, [Contact(customer_id=ada.id, name="Ada", points=[ContactPoint.email(address)])])
     crm.consent.record(ada.id, "marketing", "granted", channel="email", recorded_at=AS_OF - DAY)
-    campaign = crm.campaigns.add(Campaign(name="Only A", channel="email", created_at=AS_OF - DAY))
+    made = Campaign(name="Only A", channel="email", created_at=AS_OF - DAY, **campaign_fields)
+    campaign = crm.campaigns.add(made)
     crm.campaigns.build_audience(campaign.id, RULE, as_of=AS_OF)
+    return crm, ada, campaign
+
+
+def test_a_withdrawal_before_sending_removes_the_member(store: Any) -> None:
+    crm, ada, campaign = _ada_in_a_built_audience(store, ADDRESSES[0])
 
     ok = crm.campaigns.check_send(campaign.id, ada.id, at=AS_OF + DAY)
     assert (ok.allowed, ok.address, ok.variant, ok.reason) == (True, ADDRESSES[0], "a", None)
@@ -305,34 +312,15 @@ def test_a_withdrawal_before_sending_removes_the_member(store: Any) -> None:
 
 
 def test_a_suppression_before_sending_removes_the_member(store: Any) -> None:
-    crm = CRM(store, clock=lambda: AS_OF)
-    ada = Customer.person("Ada", tags=["news"], created_at=AS_OF - 100 * DAY)
-    crm.customers.add(
-        ada, [Contact(customer_id=ada.id, name="Ada", points=[ContactPoint.email(ADDRESSES[1])])]
-    )
-    crm.consent.record(ada.id, "marketing", "granted", recorded_at=AS_OF - DAY)
-    campaign = crm.campaigns.add(Campaign(name="Only A", channel="email", created_at=AS_OF - DAY))
-    crm.campaigns.build_audience(campaign.id, RULE, as_of=AS_OF)
+    crm, ada, campaign = _ada_in_a_built_audience(store, ADDRESSES[1])
     crm.campaigns.suppress("domain", "EXAMPLE.com", "complaint")
     no = crm.campaigns.check_send(campaign.id, ada.id, at=AS_OF + DAY)
     assert (no.allowed, no.reason) == (False, "suppressed")
 
 
 def test_the_frequency_cap_is_checked_again_before_sending(store: Any) -> None:
-    crm = CRM(store, clock=lambda: AS_OF)
-    ada = Customer.person("Ada", tags=["news"], created_at=AS_OF - 100 * DAY)
-    crm.customers.add(
-        ada, [Contact(customer_id=ada.id, name="Ada", points=[ContactPoint.email(ADDRESSES[0])])]
-    )
-    crm.consent.record(ada.id, "marketing", "granted", recorded_at=AS_OF - DAY)
-    capped = Campaign(
-        name="Capped",
-        channel="email",
-        frequency_cap=FrequencyCap(count=2, window=WEEK),
-        created_at=AS_OF - DAY,
-    )
-    campaign = crm.campaigns.add(capped)
-    crm.campaigns.build_audience(campaign.id, RULE, as_of=AS_OF)
+    cap = FrequencyCap(count=2, window=WEEK)
+    crm, ada, campaign = _ada_in_a_built_audience(store, ADDRESSES[0], frequency_cap=cap)
 
     def sent(at: datetime, campaign_id: CampaignId | None, channel: str = "email") -> None:
         crm.activity.record_touchpoint(
