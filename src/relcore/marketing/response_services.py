@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -210,24 +210,26 @@ def send_winner(
     campaign = uow.campaigns.get(campaign_id)
     winner = rest_winner(found, max_p_value)
     p_value = None if found.test is None else found.test.p_value
-    members: list[CampaignMember] = []
-    after = None
-    while True:
-        page = uow.campaign_members.for_campaign(campaign.id, excluded=False, after=after, limit=1000)
-        members += page.items
-        if page.next_after is None:
-            break
-        after = page.next_after
-    split = split_test(campaign.id, [m.customer_id for m in members], test_share, campaign.seed)
+    members = [m.customer_id for m in _members(uow, campaign.id)]
+    split = split_test(campaign.id, members, test_share, campaign.seed)
     if winner is None:
         return WinnerSent(winner=None, p_value=p_value, test=len(split.test), reassigned=0)
     rest = set(split.rest)
     waiting = campaign.default_status.key
-    changed = [
-        attrs.evolve(m, variant=winner)
-        for m in members
-        if m.customer_id in rest and m.status == waiting and m.variant != winner
-    ]
-    for member in changed:
-        uow.campaign_members.save(member)
-    return WinnerSent(winner=winner, p_value=p_value, test=len(split.test), reassigned=len(changed))
+    changed = 0
+    for member in _members(uow, campaign.id):  # again, a page at a time: only the ids were kept
+        if member.customer_id in rest and member.status == waiting and member.variant != winner:
+            uow.campaign_members.save(attrs.evolve(member, variant=winner))
+            changed += 1
+    return WinnerSent(winner=winner, p_value=p_value, test=len(split.test), reassigned=changed)
+
+
+def _members(uow: MarketingWork, campaign_id: CampaignId) -> Iterator[CampaignMember]:
+    """The campaign's members (not the customers it left out), read a page at a time."""
+    after = None
+    while True:
+        page = uow.campaign_members.for_campaign(campaign_id, excluded=False, after=after, limit=_PAGE)
+        yield from page.items
+        if page.next_after is None:
+            return
+        after = page.next_after
