@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import attrs
@@ -17,11 +18,13 @@ from relcore.marketing import (
     ScoringGroup,
     ScoringPlan,
     ScoringRule,
+    scoring_services,
 )
 from relcore.marketing._scoring_testing import golden_plan, golden_world
+from relcore.marketing.scoring_store import RefreshResult
 from relcore.registry import Store
 from relcore.sales import Opportunity, Pipeline
-from relcore.segments import field
+from relcore.segments import DEFAULT_CATALOGUE, field
 from relcore.testing._contract_support import T0
 from relcore.testing.contracts import FixedClock
 from relcore.testing.events import capture_events
@@ -111,6 +114,25 @@ def test_a_threshold_crossing_is_announced_once(crm: CRM) -> None:
         (ids["Bob"], "MQL", None, Crossing.DOWN),
     }
     assert (result.crossed_up, result.crossed_down) == (0, 3)
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mysql"])
+def test_two_refreshes_at_once_take_turns_and_announce_each_crossing_once(crm: CRM) -> None:
+    world(crm)
+    crm.scoring.define(golden_plan())
+    second: list[RefreshResult] = []
+    with capture_events(crm, ScoreThresholdCrossed) as seen:
+        with crm.unit_of_work() as uow:  # the first refresh, not committed yet
+            first = scoring_services.refresh(uow, "Leads", T0, DEFAULT_CATALOGUE)
+            other = threading.Thread(target=lambda: second.append(crm.scoring.refresh("Leads", as_of=T0)))
+            other.start()
+            other.join(0.5)
+            assert other.is_alive()  # it waits for the plan's lock
+            uow.commit()
+        other.join(60)
+    assert not other.is_alive()
+    assert (first.crossed_up, second[0].crossed_up, second[0].crossed_down) == (3, 0, 0)
+    assert len(seen) == 3
 
 
 def test_a_failed_refresh_announces_nothing_and_keeps_the_stored_scores(crm: CRM) -> None:

@@ -79,6 +79,15 @@ class MemoryScores:
             found = score(checked, views.view(customer_id, histories), moment, catalogue=catalogue)
             yield customer_id, found.fit, found.engagement, found.total
 
+    def lock(self, plan: ScoringPlanId | str) -> ScoringPlanId:
+        """The plan's id: the memory store lets one writing unit of work in at a time."""
+        self._session.check_write()
+        plans = self._session.uow.scoring_plans
+        found = plans.find(plan) if isinstance(plan, str) else plans.get(check_id("plan", plan))
+        if found is None:
+            raise NotFoundError("scoring plan", plan)
+        return found.id
+
     def replace(self, plan_id: ScoringPlanId, scores: Iterable[CustomerScore]) -> int:
         """Make ``scores`` the plan's only stored scores."""
         self._session.check_write()

@@ -44,7 +44,7 @@ from relcore.segments import Catalogue, validate
 from relcore.segments._sql_rules import _Compiler
 from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE
 from relcore.segments.rules.nodes import Aggregate, Measure, Op
-from relcore.storage.rules import check_id
+from relcore.storage.rules import check_id, check_key
 from relcore.storage.sql.dialects import DialectFamily
 from relcore.storage.sql.schema import customers, opportunities, scores, scoring_plans, transactions
 from relcore.storage.sql.types import UTCDateTime
@@ -185,6 +185,19 @@ class SqlScores:
             for batch in result.partitions():
                 for customer_id, *points in batch:
                     yield combine(customer_id, list(map(float, points)))
+
+    def lock(self, plan: ScoringPlanId | str) -> ScoringPlanId:
+        """Lock the plan's row (``SELECT ... FOR UPDATE``; SQLite's writers take turns anyway)."""
+        table = scoring_plans
+        if isinstance(plan, str):
+            condition = table.c.name == check_key("plan", plan, max_len=100)
+        else:
+            condition = table.c.id == check_id("plan", plan)
+        query = sa.select(table.c.id).where(condition).with_for_update()
+        found = self._uow.execute(query, what="lock scoring plan").scalar_one_or_none()
+        if found is None:
+            raise NotFoundError("scoring plan", plan)
+        return ScoringPlanId(found)
 
     def replace(self, plan_id: ScoringPlanId, scores_: Iterable[CustomerScore]) -> int:
         """Make ``scores_`` the plan's only stored scores."""

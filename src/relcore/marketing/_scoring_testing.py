@@ -220,6 +220,16 @@ class ScoringContract(ContractBase):
         with store.unit_of_work() as uow:
             assert uow.scores.count(plan.id) == 4
 
+    def test_a_plan_is_locked_by_id_or_name(self, store: Store) -> None:
+        plan, _, _ = self._stored(store)
+        with store.unit_of_work() as uow:
+            assert uow.scores.lock(plan.id) == plan.id
+            assert uow.scores.lock(plan.name) == plan.id
+            with pytest.raises(NotFoundError):
+                uow.scores.lock(ScoringPlanId(uuid7()))
+            with pytest.raises(NotFoundError):
+                uow.scores.lock(plan.name.upper())  # names compare exactly
+
     def test_outcomes_count_orders_after_as_of_within_the_horizon(self, store: Store) -> None:
         plan, people, rows = self._stored(store)
         orders = [

@@ -110,6 +110,21 @@ class ScoreRepository(Protocol):
         """
         ...
 
+    def lock(self, plan: ScoringPlanId | str) -> ScoringPlanId:
+        """Lock a plan (by id or name) for a refresh until this unit of work ends; return its id.
+
+        Another unit of work locking the same plan waits for this one to end,
+        and then reads what it stored: two refreshes take turns, and each
+        crossing of a threshold is seen once. On MariaDB and MySQL (repeatable
+        read) lock before reading anything else in the unit of work, since a
+        snapshot taken before the wait would not show the other refresh's
+        scores. SQLite and the memory store let one writer in at a time anyway.
+
+        Raises:
+            NotFoundError: No such plan.
+        """
+        ...
+
     def replace(self, plan_id: ScoringPlanId, scores: Iterable[CustomerScore]) -> int:
         """Make ``scores`` (all of ``plan_id``) the plan's only stored scores; return how many."""
         ...

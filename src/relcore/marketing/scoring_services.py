@@ -90,9 +90,12 @@ def refresh(
 
     A customer whose label differs from the stored one gets a
     [ScoreThresholdCrossed][relcore.marketing.ScoreThresholdCrossed], recorded
-    for after the commit; the same data refreshed again records none.
+    for after the commit; the same data refreshed again records none. The
+    plan is locked first ([lock][relcore.marketing.scoring_ports.ScoreRepository.lock]):
+    two refreshes of one plan at once take turns, and the second one compares
+    with what the first stored.
     """
-    chosen = plan(uow, reference)
+    chosen = plan(uow, uow.scores.lock(reference))  # the lock first: see ScoreRepository.lock
     before = uow.scores.labels(chosen.id)
     computed = builtins.list(uow.scores.compute(chosen, as_of, catalogue=catalogue))
     rows: builtins.list[CustomerScore] = []
