@@ -135,6 +135,22 @@ def test_two_refreshes_at_once_take_turns_and_announce_each_crossing_once(crm: C
     assert len(seen) == 3
 
 
+def test_a_refresh_by_small_pages_stores_and_announces_the_same(
+    crm: CRM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world(crm)
+    plan = crm.scoring.define(golden_plan())
+    monkeypatch.setattr(scoring_services, "_PAGE", 2)  # five customers: pages of 2, 2 and 1
+    with capture_events(crm, ScoreThresholdCrossed) as seen:
+        result = crm.scoring.refresh("Leads", as_of=T0)
+    assert (result.customers, result.labels, result.crossed_up) == (5, {"": 2, "MQL": 1, "SQL": 2}, 3)
+    assert len(seen) == 3
+    assert len(crm.scoring.scores(plan.id, limit=10)) == 5
+    with capture_events(crm, ScoreThresholdCrossed) as again:
+        crm.scoring.refresh("Leads", as_of=T0)
+    assert list(again) == []
+
+
 def test_a_failed_refresh_announces_nothing_and_keeps_the_stored_scores(crm: CRM) -> None:
     world(crm)
     plan = crm.scoring.define(golden_plan())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from relcore.marketing.scoring_ports import (
     ComputedScore,
     check_computation,
     check_outcome,
+    check_page,
     check_ranking,
     check_scores,
 )
@@ -25,7 +27,7 @@ from relcore.sales.pipelines import StageOutcome
 from relcore.segments._views import UnitOfWorkViews
 from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.storage.memory.session import Session
-from relcore.storage.rules import check_id
+from relcore.storage.rules import check_id, check_ids
 
 __all__ = ["MemoryScores", "ScoreTable"]
 
@@ -67,15 +69,23 @@ class MemoryScores:
         return self._table().rows.get(wanted, {})
 
     def compute(
-        self, plan: ScoringPlan, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+        self,
+        plan: ScoringPlan,
+        as_of: datetime,
+        *,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
+        after: CustomerId | None = None,
+        limit: int | None = None,
     ) -> Iterator[ComputedScore]:
-        """Yield every customer's score, in id order, from [score][relcore.marketing.score] on their view."""
+        """Yield every customer's score (or a page's), in id order, from [score][relcore.marketing.score]."""
         self._session.check()
         checked, moment = check_computation(plan, as_of, catalogue)
+        start, size = check_page(after, limit)
         uow = self._session.uow
         views = UnitOfWorkViews(uow)
         histories = tuple(catalogue.histories.values())
-        for customer_id in uow.customers.ids():
+        chosen = (c for c in uow.customers.ids() if start is None or c > start)
+        for customer_id in chosen if size is None else islice(chosen, size):
             found = score(checked, views.view(customer_id, histories), moment, catalogue=catalogue)
             yield customer_id, found.fit, found.engagement, found.total
 
@@ -90,6 +100,13 @@ class MemoryScores:
 
     def replace(self, plan_id: ScoringPlanId, scores: Iterable[CustomerScore]) -> int:
         """Make ``scores`` the plan's only stored scores."""
+        return self._write(plan_id, scores, keep=False)
+
+    def store(self, plan_id: ScoringPlanId, scores: Iterable[CustomerScore]) -> int:
+        """Store ``scores`` in place of those customers' stored ones; keep the plan's others."""
+        return self._write(plan_id, scores, keep=True)
+
+    def _write(self, plan_id: ScoringPlanId, scores: Iterable[CustomerScore], *, keep: bool) -> int:
         self._session.check_write()
         wanted = ScoringPlanId(check_id("plan_id", plan_id))
         if not self._session.tables.holds("scoring_plans", wanted):
@@ -98,13 +115,20 @@ class MemoryScores:
         for item in check_scores(wanted, scores):
             self._session.require_customer(item.customer_id)
             rows[item.customer_id] = item
-        self._session.log.put(self._table().rows, wanted, rows)
+        kept = self._table().rows.get(wanted, {}) if keep else {}
+        self._session.log.put(self._table().rows, wanted, {**kept, **rows})
         return len(rows)
 
-    def labels(self, plan_id: ScoringPlanId) -> dict[CustomerId, str | None]:
-        """The stored label of every customer scored on the plan."""
+    def labels(
+        self, plan_id: ScoringPlanId, customer_ids: Collection[CustomerId] | None = None
+    ) -> dict[CustomerId, str | None]:
+        """The stored label of every customer scored on the plan, or of those of ``customer_ids``."""
         self._session.check()
-        return {customer_id: row.label for customer_id, row in self._plan(plan_id).items()}
+        rows = self._plan(plan_id)
+        if customer_ids is None:
+            return {customer_id: row.label for customer_id, row in rows.items()}
+        wanted = check_ids("customer_ids", customer_ids)
+        return {CustomerId(c): rows[CustomerId(c)].label for c in wanted if c in rows}
 
     def find(self, plan_id: ScoringPlanId, customer_id: CustomerId) -> CustomerScore | None:
         """The customer's stored score on the plan, if any."""

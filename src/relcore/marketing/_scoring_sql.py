@@ -18,7 +18,7 @@ to the caller, which adds the groups in the plan's order as memory does.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from relcore.marketing.scoring_ports import (
     ComputedScore,
     check_computation,
     check_outcome,
+    check_page,
     check_ranking,
     check_scores,
 )
@@ -44,8 +45,9 @@ from relcore.segments import Catalogue, validate
 from relcore.segments._sql_rules import _Compiler
 from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE
 from relcore.segments.rules.nodes import Aggregate, Measure, Op
-from relcore.storage.rules import check_id, check_key
+from relcore.storage.rules import check_id, check_ids, check_key
 from relcore.storage.sql.dialects import DialectFamily
+from relcore.storage.sql.generic import among
 from relcore.storage.sql.schema import customers, opportunities, scores, scoring_plans, transactions
 from relcore.storage.sql.types import UTCDateTime
 
@@ -173,12 +175,23 @@ class SqlScores:
         self._uow = uow
 
     def compute(
-        self, plan: ScoringPlan, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+        self,
+        plan: ScoringPlan,
+        as_of: datetime,
+        *,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
+        after: CustomerId | None = None,
+        limit: int | None = None,
     ) -> Iterator[ComputedScore]:
-        """Yield every customer's score, in id order, computed in the database."""
+        """Yield every customer's score (or a page's), in id order, computed in the database."""
         checked, moment = check_computation(plan, as_of, catalogue)
+        start, size = check_page(after, limit)
         columns = group_columns(checked, moment, dialect=self._uow.connection.dialect, catalogue=catalogue)
         query = sa.select(customers.c.id, *columns).order_by(customers.c.id)
+        if start is not None:
+            query = query.where(customers.c.id > start)
+        if size is not None:
+            query = query.limit(size)
         combine = combiner(checked)
         result = self._uow.execute(query.execution_options(yield_per=_BATCH), what="compute scores")
         with self._uow.translating("compute scores"):
@@ -201,40 +214,56 @@ class SqlScores:
 
     def replace(self, plan_id: ScoringPlanId, scores_: Iterable[CustomerScore]) -> int:
         """Make ``scores_`` the plan's only stored scores."""
+        wanted = self._plan_id(plan_id)
+        self._uow.execute(scores.delete().where(scores.c.plan_id == wanted), what="clear scores")
+        return self._write(wanted, scores_)
+
+    def store(self, plan_id: ScoringPlanId, scores_: Iterable[CustomerScore]) -> int:
+        """Store ``scores_`` in place of those customers' stored ones; keep the plan's others."""
+        return self._write(self._plan_id(plan_id), scores_)
+
+    def _plan_id(self, plan_id: ScoringPlanId) -> ScoringPlanId:
         wanted = ScoringPlanId(check_id("plan_id", plan_id))
-        execute = self._uow.execute
-        found = execute(sa.select(scoring_plans.c.id).where(scoring_plans.c.id == wanted), what="find plan")
-        if found.first() is None:
+        query = sa.select(scoring_plans.c.id).where(scoring_plans.c.id == wanted)
+        if self._uow.execute(query, what="find plan").first() is None:
             raise NotFoundError("scoring plan", wanted)
-        execute(scores.delete().where(scores.c.plan_id == wanted), what="clear scores")
+        return wanted
+
+    def _write(self, wanted: ScoringPlanId, scores_: Iterable[CustomerScore]) -> int:
+        """Insert the rows chunk by chunk, each after deleting what its customers had (the last one wins)."""
+        execute, dialect = self._uow.execute, self._uow.connection.dialect
         items, seen = check_scores(wanted, scores_), set[CustomerId]()
         while chunk := list(islice(items, _BATCH)):
             rows = {item.customer_id: {c: getattr(item, c) for c in _COLUMNS} for item in chunk}
             fresh = [cid for cid in rows if cid not in seen]
-            known = set(
-                execute(
-                    sa.select(customers.c.id).where(customers.c.id.in_(fresh)), what="find customers"
-                ).scalars()
-            )
+            known: set[CustomerId] = set()
+            for condition in among(customers.c.id, fresh, dialect):
+                query = sa.select(customers.c.id).where(condition)
+                known.update(execute(query, what="find customers").scalars())
             missing = [cid for cid in fresh if cid not in known]
             if missing:
                 raise NotFoundError("customer", missing[0])
-            again = [cid for cid in rows if cid in seen]
-            if again:  # a customer repeated across chunks: the last one wins, as in memory
-                execute(
-                    scores.delete().where(scores.c.plan_id == wanted, scores.c.customer_id.in_(again)),
-                    what="replace scores",
-                )
+            for condition in among(scores.c.customer_id, list(rows), dialect):
+                replaced = scores.delete().where(scores.c.plan_id == wanted, condition)
+                execute(replaced, what="replace scores")
             execute(scores.insert(), list(rows.values()), what="store scores")
             self._uow.grew(scores, len(rows))
             seen.update(rows)
         return len(seen)
 
-    def labels(self, plan_id: ScoringPlanId) -> dict[CustomerId, str | None]:
-        """The stored label of every customer scored on the plan."""
+    def labels(
+        self, plan_id: ScoringPlanId, customer_ids: Collection[CustomerId] | None = None
+    ) -> dict[CustomerId, str | None]:
+        """The stored label of every customer scored on the plan, or of those of ``customer_ids``."""
         wanted = check_id("plan_id", plan_id)
         query = sa.select(scores.c.customer_id, scores.c.label).where(scores.c.plan_id == wanted)
-        rows = self._uow.execute(query, what="read score labels")
+        if customer_ids is None:
+            rows = self._uow.execute(query, what="read score labels").all()
+        else:
+            who = sorted(set(check_ids("customer_ids", customer_ids)))
+            rows = []
+            for condition in among(scores.c.customer_id, who, self._uow.connection.dialect):
+                rows += self._uow.execute(query.where(condition), what="read score labels").all()
         return {CustomerId(customer_id): label for customer_id, label in rows}
 
     def find(self, plan_id: ScoringPlanId, customer_id: CustomerId) -> CustomerScore | None:

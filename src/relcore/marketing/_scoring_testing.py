@@ -156,6 +156,18 @@ class ScoringContract(ContractBase):
             ids = [cid for cid, *_ in uow.scores.compute(plan, T0)]
         assert got == expected
         assert ids == sorted(ids)
+        with store.unit_of_work() as uow:  # by pages of two: the same customers, once each, in order
+            paged: list[Any] = []
+            while page := list(uow.scores.compute(plan, T0, after=paged[-1][0] if paged else None, limit=2)):
+                assert len(page) <= 2
+                paged += page
+            assert [cid for cid, *_ in paged] == ids
+            with pytest.raises(ValidationError) as error:
+                list(uow.scores.compute(plan, T0, limit=0))
+            assert error.value.paths == ("limit",)
+            with pytest.raises(ValidationError) as error:
+                list(uow.scores.compute(plan, T0, after="Ada"))  # type: ignore[arg-type]
+            assert error.value.paths == ("after",)
 
     def _stored(self, store: Store) -> tuple[ScoringPlan, list[Customer], list[CustomerScore]]:
         plan = new_plan(CustomerId(uuid7()), ("Stored",))
@@ -206,6 +218,19 @@ class ScoringContract(ContractBase):
         with store.unit_of_work() as uow:
             assert uow.scores.count(plan.id) == 1
             assert uow.scores.find(plan.id, people[0].id) == again
+
+    def test_storing_replaces_only_the_customers_given(self, store: Store) -> None:
+        plan, people, rows = self._stored(store)
+        again = attrs.evolve(rows[0], total=99.0, label="SQL", plan_version=2)
+        in_unit(store, lambda uow: uow.scores.store(plan.id, [again]))
+        with store.unit_of_work() as uow:
+            assert uow.scores.count(plan.id) == 4
+            assert uow.scores.find(plan.id, people[0].id) == again
+            assert uow.scores.find(plan.id, people[1].id) == rows[1]
+            asked = [people[0].id, people[1].id, CustomerId(uuid7())]
+            assert uow.scores.labels(plan.id, asked) == {people[0].id: "SQL", people[1].id: rows[1].label}
+            with pytest.raises(NotFoundError):
+                uow.scores.store(ScoringPlanId(uuid7()), [])
 
     def test_replacing_refuses_unknown_customers_plans_and_other_plans_rows(self, store: Store) -> None:
         plan, _, rows = self._stored(store)

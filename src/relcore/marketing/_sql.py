@@ -26,7 +26,7 @@ from relcore.segments._sql_rules import compile_rule
 from relcore.storage.base import Page
 from relcore.storage.rules import check_id, check_ids, check_limit
 from relcore.storage.sql.dialects import DialectFamily, dialect_family
-from relcore.storage.sql.generic import SqlRepository
+from relcore.storage.sql.generic import SqlRepository, among
 from relcore.storage.sql.schema import (
     campaign_members,
     consents,
@@ -87,9 +87,8 @@ class SqlCampaignMembers(SqlRepository[CampaignMember]):
         who = sorted(set(check_ids("customer_ids", customer_ids)))
         table = campaign_members
         found: dict[CustomerId, CampaignMember] = {}
-        for start in range(0, len(who), _CHUNK):
-            part = who[start : start + _CHUNK]
-            query = sa.select(table).where(table.c.campaign_id == wanted, table.c.customer_id.in_(part))
+        for condition in among(table.c.customer_id, who, self._uow.connection.dialect):
+            query = sa.select(table).where(table.c.campaign_id == wanted, condition)
             found.update((m.customer_id, m) for m in self.all(query))
         return found
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -16,11 +16,12 @@ from relcore.marketing.scoring_store import CustomerScore, Outcome
 from relcore.sales.ports import SalesWork
 from relcore.segments.rules.catalogue import DEFAULT_CATALOGUE, Catalogue
 from relcore.storage.base import AggregateRepository
-from relcore.storage.rules import check_limit
+from relcore.storage.rules import check_id, check_limit
 
 __all__ = [
     "MAX_HORIZON_DAYS",
     "MAX_OFFSET",
+    "MAX_PAGE",
     "SCORES",
     "SCORE_HISTORY",
     "SCORING_PLANS",
@@ -31,6 +32,7 @@ __all__ = [
     "ScoringWork",
     "check_computation",
     "check_outcome",
+    "check_page",
     "check_ranking",
     "check_scores",
 ]
@@ -40,6 +42,9 @@ MAX_HORIZON_DAYS = 3660
 MAX_OFFSET = 10_000_000
 """The largest offset into a plan's ranking."""
 
+
+MAX_PAGE = 1_000_000
+"""The most customers one page of ``scores.compute`` may ask for."""
 
 ComputedScore = tuple[CustomerId, float | None, float | None, float]
 """One customer's computed score before labels: ``(customer_id, fit, engagement, total)``."""
@@ -56,6 +61,17 @@ def check_computation(plan: object, as_of: object, catalogue: object) -> tuple[S
     if not isinstance(catalogue, Catalogue):
         raise check.fail("catalogue", f"expected a Catalogue, got {check.kind(catalogue)}")
     return plan, check.check_datetime("as_of", as_of)
+
+
+def check_page(after: object, limit: object) -> tuple[CustomerId | None, int | None]:
+    """The page arguments of ``scores.compute``, checked.
+
+    Raises:
+        ValidationError: Naming ``after`` or ``limit``.
+    """
+    start = None if after is None else CustomerId(check_id("after", after))
+    size = None if limit is None else check.positive_int("limit", limit, minimum=1, maximum=MAX_PAGE)
+    return start, size
 
 
 def check_scores(plan_id: ScoringPlanId, scores: Iterable[object]) -> Iterator[CustomerScore]:
@@ -101,12 +117,21 @@ class ScoreRepository(Protocol):
     """Stored scores, one per plan and customer, and the queries that compute them in the store."""
 
     def compute(
-        self, plan: ScoringPlan, as_of: datetime, *, catalogue: Catalogue = DEFAULT_CATALOGUE
+        self,
+        plan: ScoringPlan,
+        as_of: datetime,
+        *,
+        catalogue: Catalogue = DEFAULT_CATALOGUE,
+        after: CustomerId | None = None,
+        limit: int | None = None,
     ) -> Iterator[ComputedScore]:
         """Yield every stored customer's score on ``plan`` at ``as_of``, in customer id order.
 
-        Memory runs [score][relcore.marketing.score] on each customer's view; SQL
-        computes the scores in the database, in one statement.
+        With ``after`` and ``limit``, only the first ``limit`` customers whose
+        id comes after ``after`` (one page; pass the last id yielded as the
+        next ``after``). Memory runs [score][relcore.marketing.score] on each
+        customer's view; SQL computes the scores in the database, in one
+        statement.
         """
         ...
 
@@ -129,8 +154,17 @@ class ScoreRepository(Protocol):
         """Make ``scores`` (all of ``plan_id``) the plan's only stored scores; return how many."""
         ...
 
-    def labels(self, plan_id: ScoringPlanId) -> dict[CustomerId, str | None]:
-        """The stored label of every customer scored on the plan."""
+    def store(self, plan_id: ScoringPlanId, scores: Iterable[CustomerScore]) -> int:
+        """Store ``scores`` (all of ``plan_id``) in place of those customers' stored ones; return how many.
+
+        The plan's other stored scores are kept.
+        """
+        ...
+
+    def labels(
+        self, plan_id: ScoringPlanId, customer_ids: Collection[CustomerId] | None = None
+    ) -> dict[CustomerId, str | None]:
+        """The stored label of every customer scored on the plan, or of those of ``customer_ids``."""
         ...
 
     def find(self, plan_id: ScoringPlanId, customer_id: CustomerId) -> CustomerScore | None:

@@ -40,6 +40,9 @@ __all__ = [
     "scores",
 ]
 
+_PAGE = 100_000
+"""Customers per page of a refresh: computed, compared and stored a page at a time."""
+
 
 def plan(uow: ScoringWork, reference: ScoringPlanId | str) -> ScoringPlan:
     """The stored plan with this id, or of this name.
@@ -88,7 +91,9 @@ def refresh(
 ) -> RefreshResult:
     """Compute every customer's score on the plan at ``as_of`` and store them with the plan's version.
 
-    A customer whose label differs from the stored one gets a
+    The customers are taken a page at a time (computed, compared with their
+    stored labels, stored), so memory stays flat whatever their number. A
+    customer whose label differs from the stored one gets a
     [ScoreThresholdCrossed][relcore.marketing.ScoreThresholdCrossed], recorded
     for after the commit; the same data refreshed again records none. The
     plan is locked first ([lock][relcore.marketing.scoring_ports.ScoreRepository.lock]):
@@ -96,47 +101,36 @@ def refresh(
     with what the first stored.
     """
     chosen = plan(uow, uow.scores.lock(reference))  # the lock first: see ScoreRepository.lock
-    before = uow.scores.labels(chosen.id)
-    computed = builtins.list(uow.scores.compute(chosen, as_of, catalogue=catalogue))
-    rows: builtins.list[CustomerScore] = []
     labels: Counter[str] = Counter()
     moves: Counter[Crossing] = Counter()
-    for customer_id, fit, engagement, total in computed:
-        label = threshold_label(total, chosen.thresholds)
-        rows.append(
-            CustomerScore(
-                plan_id=chosen.id,
-                plan=chosen.name,
-                customer_id=customer_id,
-                plan_version=chosen.version,
-                as_of=as_of,
-                total=total,
-                label=label,
-                fit=fit,
-                fit_label=None if fit is None else threshold_label(fit, chosen.fit_thresholds),
-                engagement=engagement,
-                engagement_label=(
-                    None if engagement is None else threshold_label(engagement, chosen.engagement_thresholds)
-                ),
-            )
-        )
-        labels[label or ""] += 1
-        old = before.get(customer_id)
-        move = threshold_move(old, label, chosen.thresholds)
-        if move is not None:
-            moves[move] += 1
-            uow.record(
-                ScoreThresholdCrossed(
-                    plan_id=chosen.id,
-                    plan_version=chosen.version,
-                    customer_id=customer_id,
-                    from_label=old,
-                    to_label=label,
-                    total=total,
-                    direction=move,
+    stored = 0
+    after: CustomerId | None = None
+    while page := builtins.list(
+        uow.scores.compute(chosen, as_of, catalogue=catalogue, after=after, limit=_PAGE)
+    ):
+        after = page[-1][0]
+        before = uow.scores.labels(chosen.id, [customer_id for customer_id, *_ in page])
+        rows: builtins.list[CustomerScore] = []
+        for customer_id, fit, engagement, total in page:
+            row = _stored_score(chosen, customer_id, as_of, fit, engagement, total)
+            rows.append(row)
+            labels[row.label or ""] += 1
+            old = before.get(customer_id)
+            move = threshold_move(old, row.label, chosen.thresholds)
+            if move is not None:
+                moves[move] += 1
+                uow.record(
+                    ScoreThresholdCrossed(
+                        plan_id=chosen.id,
+                        plan_version=chosen.version,
+                        customer_id=customer_id,
+                        from_label=old,
+                        to_label=row.label,
+                        total=total,
+                        direction=move,
+                    )
                 )
-            )
-    stored = uow.scores.replace(chosen.id, rows)
+        stored += uow.scores.store(chosen.id, rows)
     return RefreshResult(
         plan_id=chosen.id,
         plan_version=chosen.version,
@@ -145,6 +139,32 @@ def refresh(
         labels=dict(sorted(labels.items())),
         crossed_up=moves[Crossing.UP],
         crossed_down=moves[Crossing.DOWN],
+    )
+
+
+def _stored_score(
+    chosen: ScoringPlan,
+    customer_id: CustomerId,
+    as_of: datetime,
+    fit: float | None,
+    engagement: float | None,
+    total: float,
+) -> CustomerScore:
+    """The row a refresh stores for one customer: the score with its labels and the plan's version."""
+    return CustomerScore(
+        plan_id=chosen.id,
+        plan=chosen.name,
+        customer_id=customer_id,
+        plan_version=chosen.version,
+        as_of=as_of,
+        total=total,
+        label=threshold_label(total, chosen.thresholds),
+        fit=fit,
+        fit_label=None if fit is None else threshold_label(fit, chosen.fit_thresholds),
+        engagement=engagement,
+        engagement_label=(
+            None if engagement is None else threshold_label(engagement, chosen.engagement_thresholds)
+        ),
     )
 
 

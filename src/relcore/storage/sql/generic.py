@@ -25,13 +25,14 @@ from __future__ import annotations
 import builtins
 import functools
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 
 from relcore._kernel.adapters import load
 from relcore._kernel.checks import fail, kind, positive_int
@@ -45,7 +46,7 @@ from relcore.storage.sql.schema import metadata
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
 
-__all__ = ["SqlRepository", "codec_of"]
+__all__ = ["SqlRepository", "among", "codec_of"]
 
 E = TypeVar("E")
 
@@ -289,12 +290,10 @@ class SqlRepository(Generic[E]):
         Written so that an index on the columns serves them: a key of several
         columns is grouped by all but its last column, ``a = x AND b IN
         (...)`` for each leading ``x`` (a row-value ``IN`` list is not an
-        index lookup for PostgreSQL's planner). On PostgreSQL the last
-        column's values are one array parameter (``b = ANY(%s)``): one
-        statement per group whatever its size, and the same SQL text each
-        time, which psycopg converts once and the server prepares.
+        index lookup for PostgreSQL's planner), the last column's values as
+        [among][relcore.storage.sql.generic.among] gives them.
         """
-        array = self._uow.connection.dialect.name == "postgresql"
+        dialect = self._uow.connection.dialect
         *leading, last = columns
         groups: dict[tuple[Any, ...], builtins.list[Any]] = {}
         for value in values:
@@ -302,7 +301,7 @@ class SqlRepository(Generic[E]):
         return [
             sa.and_(*(c == v for c, v in zip(leading, prefix, strict=True)), condition)
             for prefix, ends in groups.items()
-            for condition in _among(last, ends, array=array)
+            for condition in among(last, ends, dialect)
         ]
 
     def count(self) -> int:
@@ -311,9 +310,19 @@ class SqlRepository(Generic[E]):
         return int(self._uow.execute(query, what=f"count {self._aggregate.name}").scalar_one())
 
 
-def _among(column: Any, values: builtins.list[Any], *, array: bool) -> builtins.list[sa.ColumnElement[bool]]:
-    """``column IN values``: one ``= ANY(array)`` parameter, or ``IN`` lists of at most 500."""
-    if array:
-        parameter = sa.bindparam(None, values, type_=postgresql.ARRAY(column.type))
+def among(column: Any, values: Sequence[Any], dialect: Dialect) -> builtins.list[sa.ColumnElement[bool]]:
+    """Conditions that together select the rows whose ``column`` holds one of ``values``.
+
+    On PostgreSQL one condition, ``column = ANY(%s)`` with the values as one
+    array parameter: one statement whatever their number, and the same SQL
+    text each time, which psycopg converts once and the server prepares.
+    Elsewhere ``column IN (...)`` lists of at most 500 values. No values give
+    no conditions.
+    """
+    listed = list(values)
+    if not listed:
+        return []
+    if dialect.name == "postgresql":
+        parameter = sa.bindparam(None, listed, type_=postgresql.ARRAY(column.type))
         return [column == sa.any_(parameter)]
-    return [column.in_(values[start : start + _IN_LIST]) for start in range(0, len(values), _IN_LIST)]
+    return [column.in_(listed[start : start + _IN_LIST]) for start in range(0, len(listed), _IN_LIST)]
