@@ -330,9 +330,12 @@ def threshold_label(points: float, thresholds: Iterable[tuple[int, str]]) -> str
         >>> threshold_label(64, [(50, "MQL"), (80, "SQL")])
         'MQL'
     """
-    score = _number("points", points)
-    checked = _check_thresholds("thresholds", thresholds)
-    return next((label for at, label in reversed(checked) if score >= at), None)
+    return _label(_number("points", points), _check_thresholds("thresholds", thresholds))
+
+
+def _label(points: float, thresholds: tuple[tuple[int, str], ...]) -> str | None:
+    """[threshold_label][relcore.marketing.threshold_label] on arguments already checked (a plan's)."""
+    return next((label for at, label in reversed(thresholds) if points >= at), None)
 
 
 def crossed(old_points: float, new_points: float, thresholds: Iterable[tuple[int, str]]) -> list[str]:

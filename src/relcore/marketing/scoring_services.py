@@ -13,7 +13,7 @@ import attrs
 from relcore._kernel import checks as check
 from relcore.errors import ConflictError, NotFoundError
 from relcore.ids import CustomerId, ScoringPlanId
-from relcore.marketing.scoring import MAX_POINTS, MAX_THRESHOLDS, ScoringPlan, threshold_label
+from relcore.marketing.scoring import MAX_POINTS, MAX_THRESHOLDS, ScoringPlan, _label
 from relcore.marketing.scoring_explain import ScoreExplanation, explain_score
 from relcore.marketing.scoring_ports import ScoringWork
 from relcore.marketing.scoring_store import (
@@ -158,13 +158,11 @@ def _stored_score(
         plan_version=chosen.version,
         as_of=as_of,
         total=total,
-        label=threshold_label(total, chosen.thresholds),
+        label=_label(total, chosen.thresholds),  # the plan's thresholds are checked
         fit=fit,
-        fit_label=None if fit is None else threshold_label(fit, chosen.fit_thresholds),
+        fit_label=None if fit is None else _label(fit, chosen.fit_thresholds),
         engagement=engagement,
-        engagement_label=(
-            None if engagement is None else threshold_label(engagement, chosen.engagement_thresholds)
-        ),
+        engagement_label=None if engagement is None else _label(engagement, chosen.engagement_thresholds),
     )
 
 
