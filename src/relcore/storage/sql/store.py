@@ -245,9 +245,9 @@ class SqlUnitOfWork(UnitOfWorkBase):
         members, read through the index on ``(campaign_id, id)``, and so each
         chunk reads every member added before it (a bulk add grows with the
         square of its size). So once this unit of work has inserted 10,000
-        rows into a table, and again each time that count doubles, the table is analyzed
-        in the transaction, which sees its own rows: a logarithmic number of
-        sampled reads for any size.
+        rows into a table, and again each time that count doubles, the table
+        is analyzed in the transaction, which sees its own rows: a
+        logarithmic number of sampled reads for any size.
 
         ``ANALYZE (SKIP_LOCKED)`` (PostgreSQL 12 or later) never waits: when
         another transaction is analyzing the table, it is skipped. Without the
