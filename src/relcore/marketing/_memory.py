@@ -9,6 +9,8 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from uuid import UUID
 
+import attrs
+
 from relcore._kernel.checks import check_datetime
 from relcore.activity.model import Touchpoint
 from relcore.consent.model import may_contact
@@ -19,6 +21,7 @@ from relcore.marketing.members import CampaignMember
 from relcore.marketing.model import Campaign
 from relcore.marketing.ports import check_excluded, check_matches
 from relcore.marketing.suppressions import Suppression, SuppressionKind, address_domain
+from relcore.sales.pipelines import check_key
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.storage.base import Page
 from relcore.storage.memory.generic import MemoryRepository
@@ -68,6 +71,21 @@ class MemoryCampaignMembers(MemoryRepository[CampaignMember]):
         wanted = check_id("campaign_id", campaign_id)
         found = {c: self.find(wanted, c) for c in check_ids("customer_ids", customer_ids)}
         return {CustomerId(c): member for c, member in found.items() if member is not None}
+
+    def reassign(
+        self, campaign_id: CampaignId, customer_ids: Collection[CustomerId], variant: str, *, status: str
+    ) -> int:
+        """Give ``variant`` to the members among ``customer_ids`` in ``status`` with another one."""
+        self._session.check_write()
+        wanted = check_id("campaign_id", campaign_id)
+        who = sorted(set(check_ids("customer_ids", customer_ids)))
+        new, current = check_key("variant", variant), check_key("status", status)
+        changed = 0
+        for member in self.of_customers(CampaignId(wanted), [CustomerId(c) for c in who]).values():
+            if member.excluded is None and member.status == current and member.variant != new:
+                self.save(attrs.evolve(member, variant=new))
+                changed += 1
+        return changed
 
     def counts(self, campaign_id: CampaignId) -> dict[str, int]:
         """How many members are in each status, and how many were left out for each reason."""

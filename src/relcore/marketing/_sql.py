@@ -20,6 +20,7 @@ from relcore.marketing.members import CampaignMember, Exclusion
 from relcore.marketing.model import Campaign
 from relcore.marketing.ports import check_excluded, check_matches
 from relcore.marketing.suppressions import Suppression, SuppressionKind, address_domain
+from relcore.sales.pipelines import check_key
 from relcore.segments import DEFAULT_CATALOGUE, Catalogue, Rule
 from relcore.segments._sql_fields import consent_granted
 from relcore.segments._sql_rules import compile_rule
@@ -37,6 +38,7 @@ from relcore.storage.sql.schema import (
     suppressions,
     touchpoints,
 )
+from relcore.storage.sql.types import UTCDateTime
 
 if TYPE_CHECKING:
     from relcore.storage.sql.store import SqlUnitOfWork
@@ -91,6 +93,38 @@ class SqlCampaignMembers(SqlRepository[CampaignMember]):
             query = sa.select(table).where(table.c.campaign_id == wanted, condition)
             found.update((m.customer_id, m) for m in self.all(query))
         return found
+
+    def reassign(
+        self, campaign_id: CampaignId, customer_ids: Collection[CustomerId], variant: str, *, status: str
+    ) -> int:
+        """Give ``variant`` to the members among ``customer_ids`` in ``status`` with another one.
+
+        One ``UPDATE`` per list of customers (one on PostgreSQL), stamping
+        ``updated_at`` as [save][relcore.storage.sql.generic.SqlRepository.save]
+        does: now, but never before the member was added.
+        """
+        self._uow.check_writable()
+        wanted = check_id("campaign_id", campaign_id)
+        who = sorted(set(check_ids("customer_ids", customer_ids)))
+        new, current = check_key("variant", variant), check_key("status", status)
+        table = campaign_members
+        now = sa.bindparam("now", self._uow.clock(), type_=UTCDateTime)
+        stamp = sa.case((table.c.added_at > now, table.c.added_at), else_=now)
+        changed = 0
+        for condition in among(table.c.customer_id, who, self._uow.connection.dialect):
+            statement = (
+                table.update()
+                .where(
+                    table.c.campaign_id == wanted,
+                    condition,
+                    table.c.excluded.is_(None),
+                    table.c.status == current,
+                    sa.or_(table.c.variant.is_(None), table.c.variant != new),
+                )
+                .values(variant=new, version=table.c.version + 1, updated_at=stamp)
+            )
+            changed += self._uow.execute(statement, what="reassign campaign members").rowcount
+        return changed
 
     def counts(self, campaign_id: CampaignId) -> dict[str, int]:
         """How many members are in each status, and how many were left out for each reason."""

@@ -204,6 +204,31 @@ class MarketingContract(ContractBase):
                 uow.campaign_members.of_customers(spring.id, "everyone")  # type: ignore[arg-type]
             assert error.value.paths == ("customer_ids",)
 
+    def test_reassign_gives_a_variant_to_members_in_a_status_only(self, store: Store) -> None:
+        spring, autumn, people = self._marketing_world(store)
+        rows = [
+            member(spring.id, people[0].id, variant="a"),
+            member(spring.id, people[1].id, variant="b"),
+            member(spring.id, people[2].id, variant="b", status="sent"),
+            member(spring.id, people[3].id, variant="c", excluded="control_group"),
+            member(autumn.id, people[4].id, variant="b"),
+        ]
+        in_unit(store, lambda uow: uow.campaign_members.add_many(rows))
+        everyone = [p.id for p in people]
+        changed = in_unit(
+            store, lambda uow: uow.campaign_members.reassign(spring.id, everyone, "a", status="targeted")
+        )
+        assert changed == 1  # only people[1]: targeted, on another variant
+        with store.unit_of_work() as uow:
+            moved = uow.campaign_members.get(rows[1].id)
+            assert (moved.variant, moved.version) == ("a", 2)
+            assert moved.updated_at >= rows[1].updated_at
+            for row in (rows[0], rows[2], rows[3], rows[4]):
+                assert uow.campaign_members.get(row.id) == row
+            with pytest.raises(ValidationError) as error:
+                uow.campaign_members.reassign(spring.id, everyone, "A", status="targeted")
+            assert error.value.paths == ("variant",)
+
     def test_counts_are_by_status_and_by_exclusion(self, store: Store) -> None:
         spring, autumn, people = self._marketing_world(store)
         rows = [

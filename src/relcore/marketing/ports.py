@@ -102,6 +102,17 @@ class CampaignMemberRepository(AggregateRepository[CampaignMember], Protocol):
         """What one campaign considered of these customers, by customer (absent: never considered)."""
         ...
 
+    def reassign(
+        self, campaign_id: CampaignId, customer_ids: Collection[CustomerId], variant: str, *, status: str
+    ) -> int:
+        """Give ``variant`` to the members among ``customer_ids`` in ``status`` with another; return how many.
+
+        Each member changed is stamped as a save stamps it (its version goes up
+        by one, ``updated_at`` is now); customers left out, members in another
+        status and those already on ``variant`` are not touched.
+        """
+        ...
+
     def counts(self, campaign_id: CampaignId) -> dict[str, int]:
         """How many members are in each status, and how many were left out for each reason.
 

@@ -7,8 +7,6 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
-import attrs
-
 from relcore._kernel import checks as check
 from relcore._kernel.arguments import check_instance
 from relcore.activity import services as activity
@@ -210,17 +208,12 @@ def send_winner(
     campaign = uow.campaigns.get(campaign_id)
     winner = rest_winner(found, max_p_value)
     p_value = None if found.test is None else found.test.p_value
-    members = [m.customer_id for m in _members(uow, campaign.id)]
+    members = [m.customer_id for m in _members(uow, campaign.id)]  # the ids only, read a page at a time
     split = split_test(campaign.id, members, test_share, campaign.seed)
     if winner is None:
         return WinnerSent(winner=None, p_value=p_value, test=len(split.test), reassigned=0)
-    rest = set(split.rest)
     waiting = campaign.default_status.key
-    changed = 0
-    for member in _members(uow, campaign.id):  # again, a page at a time: only the ids were kept
-        if member.customer_id in rest and member.status == waiting and member.variant != winner:
-            uow.campaign_members.save(attrs.evolve(member, variant=winner))
-            changed += 1
+    changed = uow.campaign_members.reassign(campaign.id, split.rest, winner, status=waiting)
     return WinnerSent(winner=winner, p_value=p_value, test=len(split.test), reassigned=changed)
 
 

@@ -270,6 +270,10 @@ class SqlUnitOfWork(UnitOfWorkBase):
         """Context manager translating driver errors raised inside it, the raw driver's too."""
         return translate_errors(what, dbapi=self._store.bind.dialect.loaded_dbapi)
 
+    def clock(self) -> datetime:
+        """Now, by the store's clock (what saves stamp ``updated_at`` with)."""
+        return self._store.clock()
+
     def now(self, entity: Stamped) -> datetime:
         """Return the ``updated_at`` a save of ``entity`` stamps."""
         return save_timestamp(self._store.clock, entity)
