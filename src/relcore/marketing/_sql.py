@@ -45,13 +45,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SqlAudiences", "SqlCampaignMembers", "SqlSuppressions", "audience_query"]
 
-_CHUNK = 500  # values per IN (...) list
-
-
-def _chunks(values: builtins.list[str]) -> builtins.list[builtins.list[str]]:
-    unique = sorted(set(values))
-    return [unique[start : start + _CHUNK] for start in range(0, len(unique), _CHUNK)]
-
 
 class SqlCampaignMembers(SqlRepository[CampaignMember]):
     """The customers campaigns considered, in ``relcore_campaign_members``."""
@@ -167,9 +160,9 @@ class SqlSuppressions(SqlRepository[Suppression]):
         table = suppressions
         live: dict[SuppressionKind, set[str]] = {kind: set() for kind in SuppressionKind}
         for kind, values in wanted.items():
-            for chunk in _chunks(values):
+            for condition in among(table.c.value, sorted(set(values)), self._uow.connection.dialect):
                 query = sa.select(table.c.value).where(
-                    table.c.kind == kind.value, table.c.value.in_(chunk), self._live(moment)
+                    table.c.kind == kind.value, condition, self._live(moment)
                 )
                 rows = self._uow.execute(query, what="match suppressions").scalars()
                 live[kind].update(str(value) for value in rows)
